@@ -1,0 +1,11 @@
+"use server";
+import { orgAction } from "@/lib/http/actions";
+import { createInvitation, resendInvitation, revokeInvitation } from "@/lib/invitations/invitations";
+import { changeMemberRole, leaveOrganization, removeMember } from "@/lib/members/members";
+
+export const inviteMemberAction = orgAction((ctx, input: unknown) => createInvitation(ctx, input));
+export const resendInvitationAction = orgAction((ctx, input: unknown) => resendInvitation(ctx, input));
+export const revokeInvitationAction = orgAction((ctx, input: unknown) => revokeInvitation(ctx, input));
+export const changeMemberRoleAction = orgAction((ctx, input: unknown) => changeMemberRole(ctx, input));
+export const removeMemberAction = orgAction((ctx, input: unknown) => removeMember(ctx, input));
+export const leaveOrganizationAction = orgAction((ctx) => leaveOrganization(ctx));

@@ -1,0 +1,136 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import {
+  AlertDialog,
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+  AlertDialogTrigger,
+} from "@/components/ui/alert-dialog";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/select";
+import { useServerAction } from "@/lib/client/use-server-action";
+import { changeMemberRoleAction, leaveOrganizationAction, removeMemberAction } from "./actions";
+import type { RoleOption } from "./invite-dialog";
+
+export function MemberRoleSelect({ orgSlug, membershipId, roleId, roles, memberEmail }: { orgSlug: string; membershipId: string; roleId: string; roles: RoleOption[]; memberEmail: string }) {
+  const change = useServerAction((input: unknown) => changeMemberRoleAction(orgSlug, input));
+  return (
+    <div className="grid gap-1">
+      <NativeSelect
+        aria-label={`Role of ${memberEmail}`}
+        defaultValue={roleId}
+        disabled={change.isPending}
+        onChange={(e) => change.mutate({ membershipId, roleId: e.target.value })}
+        className="h-8 w-36"
+      >
+        {roles.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </NativeSelect>
+      {change.error && (
+        <p role="alert" className="text-sm text-destructive">
+          {change.error.message}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function ConfirmAction({
+  trigger,
+  title,
+  description,
+  confirmLabel,
+  run,
+}: {
+  trigger: React.ReactNode;
+  title: string;
+  description: string;
+  confirmLabel: string;
+  run: () => Promise<void>;
+}) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string>();
+  const [pending, setPending] = useState(false);
+  return (
+    <AlertDialog open={open} onOpenChange={(o) => (setOpen(o), setError(undefined))}>
+      <AlertDialogTrigger asChild>{trigger}</AlertDialogTrigger>
+      <AlertDialogContent>
+        <AlertDialogHeader>
+          <AlertDialogTitle>{title}</AlertDialogTitle>
+          <AlertDialogDescription>{description}</AlertDialogDescription>
+        </AlertDialogHeader>
+        {error && (
+          <Alert variant="destructive">
+            <AlertDescription>{error}</AlertDescription>
+          </Alert>
+        )}
+        <AlertDialogFooter>
+          <AlertDialogCancel>Cancel</AlertDialogCancel>
+          <AlertDialogAction
+            variant="destructive"
+            disabled={pending}
+            onClick={async (e) => {
+              e.preventDefault();
+              setPending(true);
+              try {
+                await run();
+                setOpen(false);
+              } catch (err) {
+                setError(err instanceof Error ? err.message : "Something went wrong.");
+              } finally {
+                setPending(false);
+              }
+            }}
+          >
+            {confirmLabel}
+          </AlertDialogAction>
+        </AlertDialogFooter>
+      </AlertDialogContent>
+    </AlertDialog>
+  );
+}
+
+export function RemoveMemberButton({ orgSlug, membershipId, memberEmail }: { orgSlug: string; membershipId: string; memberEmail: string }) {
+  const remove = useServerAction((input: unknown) => removeMemberAction(orgSlug, input));
+  return (
+    <ConfirmAction
+      trigger={
+        <Button variant="ghost" size="sm" aria-label={`Remove ${memberEmail}`}>
+          Remove
+        </Button>
+      }
+      title={`Remove ${memberEmail}?`}
+      description="They lose access to this organization at once. You can invite them again later."
+      confirmLabel="Remove member"
+      run={async () => void (await remove.mutateAsync({ membershipId }))}
+    />
+  );
+}
+
+export function LeaveButton({ orgSlug }: { orgSlug: string }) {
+  const router = useRouter();
+  const leave = useServerAction(() => leaveOrganizationAction(orgSlug, undefined), { refresh: false });
+  return (
+    <ConfirmAction
+      trigger={<Button variant="outline">Leave organization</Button>}
+      title="Leave this organization?"
+      description="You lose access at once. An admin can invite you again."
+      confirmLabel="Leave"
+      run={async () => {
+        await leave.mutateAsync(undefined);
+        router.push("/");
+        router.refresh();
+      }}
+    />
+  );
+}

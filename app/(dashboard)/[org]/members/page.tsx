@@ -1,0 +1,129 @@
+import type { Metadata } from "next";
+import { Mail, Users } from "lucide-react";
+import { Badge } from "@/components/ui/badge";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Avatar } from "@/components/ui/avatar";
+import { authorize } from "@/lib/authz/authorize";
+import { requirePageOrg } from "@/lib/http/page-context";
+import { listInvitations } from "@/lib/invitations/invitations";
+import { listAssignableRoles, listMembers } from "@/lib/members/members";
+import { InvitationActions } from "./invitation-actions";
+import { InviteDialog } from "./invite-dialog";
+import { LeaveButton, MemberRoleSelect, RemoveMemberButton } from "./member-controls";
+
+export const metadata: Metadata = { title: "Members" };
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
+  const ctx = await requirePageOrg((await params).org);
+  const can = (p: Parameters<typeof authorize>[1]) => authorize(ctx, p).allowed;
+  const [members, invitations, roles] = await Promise.all([listMembers(ctx), listInvitations(ctx), listAssignableRoles(ctx)]);
+  const roleOptions = roles.map((r) => ({ id: r.id, name: r.name, description: r.description }));
+
+  return (
+    <div className="grid gap-10">
+      <PageHeader
+        title="Members"
+        description="People in this organization and what they may do."
+        actions={
+          <div className="flex gap-2">
+            <LeaveButton orgSlug={ctx.orgSlug} />
+            {can("members:invite") && <InviteDialog orgSlug={ctx.orgSlug} roles={roleOptions} />}
+          </div>
+        }
+      />
+      <section aria-labelledby="members-heading" className="grid gap-3">
+        <h2 id="members-heading" className="text-lg font-semibold">
+          Members <span className="text-muted-foreground">({members.length})</span>
+        </h2>
+        {members.length === 0 ? (
+          <EmptyState icon={<Users />} title="No members" description="Invite people to work in this organization." />
+        ) : (
+          <Table aria-label="Members">
+            <TableHeader>
+              <TableRow>
+                <TableHead>Member</TableHead>
+                <TableHead>Role</TableHead>
+                <TableHead>Joined</TableHead>
+                <TableHead>
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {members.map((m) => {
+                const isSelf = m.user.id === ctx.principal.userId;
+                return (
+                  <TableRow key={m.id} data-testid={`member-${m.user.email}`}>
+                    <TableCell>
+                      <div className="flex items-center gap-3">
+                        <Avatar name={m.user.name} size="sm" decorative />
+                        <div className="grid">
+                          <span className="font-medium">
+                            {m.user.name} {isSelf && <Badge variant="secondary">You</Badge>}
+                          </span>
+                          <span className="text-sm text-muted-foreground">{m.user.email}</span>
+                        </div>
+                      </div>
+                    </TableCell>
+                    <TableCell>
+                      {can("members:update") && !isSelf ? (
+                        <MemberRoleSelect orgSlug={ctx.orgSlug} membershipId={m.id} roleId={m.role.id} roles={roleOptions} memberEmail={m.user.email} />
+                      ) : (
+                        <Badge variant={m.role.isOwner ? "default" : "outline"}>{m.role.name}</Badge>
+                      )}
+                    </TableCell>
+                    <TableCell className="text-muted-foreground">{dateFormat.format(m.createdAt)}</TableCell>
+                    <TableCell className="text-right">
+                      {can("members:remove") && !isSelf && <RemoveMemberButton orgSlug={ctx.orgSlug} membershipId={m.id} memberEmail={m.user.email} />}
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+      </section>
+      <section aria-labelledby="invitations-heading" className="grid gap-3">
+        <h2 id="invitations-heading" className="text-lg font-semibold">
+          Pending invitations <span className="text-muted-foreground">({invitations.length})</span>
+        </h2>
+        {invitations.length === 0 ? (
+          <EmptyState icon={<Mail />} titleAs="h3" title="No pending invitations" description="Invitations you send appear here until they are accepted." />
+        ) : (
+          <Table aria-label="Pending invitations">
+            <TableHeader>
+              <TableRow>
+                <TableHead>Email</TableHead>
+                <TableHead>Role</TableHead>
+                <TableHead>Status</TableHead>
+                <TableHead>Expires</TableHead>
+                <TableHead>
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {invitations.map((inv) => (
+                <TableRow key={inv.id} data-testid={`invitation-${inv.email}`}>
+                  <TableCell className="font-medium">{inv.email}</TableCell>
+                  <TableCell>{inv.role.name}</TableCell>
+                  <TableCell>
+                    <Badge variant={inv.status === "pending" ? "secondary" : "destructive"}>{inv.status}</Badge>
+                  </TableCell>
+                  <TableCell className="text-muted-foreground">{dateFormat.format(inv.expiresAt)}</TableCell>
+                  <TableCell className="text-right">
+                    {can("members:invite") && <InvitationActions orgSlug={ctx.orgSlug} invitationId={inv.id} email={inv.email} />}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import type { Metadata } from "next";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { authorize } from "@/lib/authz/authorize";
+import { requirePageOrg } from "@/lib/http/page-context";
+import { getOrganization } from "@/lib/orgs/update-organization";
+import { DeleteOrganization, RenameOrganizationForm } from "./settings-forms";
+
+export const metadata: Metadata = { title: "Settings" };
+
+export default async function SettingsPage({ params }: { params: Promise<{ org: string }> }) {
+  const ctx = await requirePageOrg((await params).org);
+  const org = await getOrganization(ctx);
+  const canUpdate = authorize(ctx, "organization:update").allowed;
+  const canDelete = authorize(ctx, "organization:delete").allowed;
+  return (
+    <div className="grid gap-6">
+      <PageHeader title="Settings" description="Name, address and lifecycle of this organization." />
+      <Card>
+        <CardHeader>
+          <CardTitle>General</CardTitle>
+          <CardDescription>{canUpdate ? "The name people see and the slug in your URLs." : "Only members allowed to update the organization can change these."}</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <RenameOrganizationForm orgSlug={org.slug} name={org.name} disabled={!canUpdate} />
+        </CardContent>
+      </Card>
+      {canDelete && (
+        <Card className="border-destructive/40">
+          <CardHeader>
+            <CardTitle>Delete organization</CardTitle>
+            <CardDescription>Deletes the organization, its members and invitations. This cannot be undone. The audit trail is kept.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <DeleteOrganization orgSlug={org.slug} />
+          </CardContent>
+        </Card>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+import type { ReactNode } from "react";
+import { db } from "@/lib/db";
+import type { UserCtx } from "@/lib/context";
+import { listMyOrganizations } from "@/lib/orgs/org-context";
+import { AppShell } from "./app-shell";
+import type { NavItem } from "./nav-links";
+
+// Loads what the shell shows for the signed-in user (their organizations, name).
+export async function SignedInShell({ ctx, currentOrgSlug, nav, children }: { ctx: UserCtx; currentOrgSlug?: string; nav: NavItem[]; children: ReactNode }) {
+  const [orgs, user] = await Promise.all([
+    listMyOrganizations(ctx.principal.userId),
+    db.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { name: true, email: true, isInstanceAdmin: true } }),
+  ]);
+  return (
+    <AppShell orgs={orgs} currentOrgSlug={currentOrgSlug} nav={nav} user={user}>
+      {children}
+    </AppShell>
+  );
+}
+
+export function accountNav(isInstanceAdmin: boolean): NavItem[] {
+  const items: NavItem[] = [{ href: "/account", label: "Account and sessions" }];
+  if (isInstanceAdmin) items.push({ href: "/admin", label: "All organizations" }, { href: "/admin/outbox", label: "Outbox" });
+  return items;
+}

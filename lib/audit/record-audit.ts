@@ -1,0 +1,37 @@
+// The one audit writer. Call it with the transaction that makes the change,
+// so an event exists exactly when its change does.
+import type { Prisma, Tx } from "../db.ts";
+import type { RequestMeta } from "../context.ts";
+
+export type AuditActor = { userId: string | null; email: string | null };
+
+export type AuditEventInput = {
+  action: string;
+  orgId: string | null;
+  actor: AuditActor;
+  target: { type: string; id?: string | null };
+  meta: Pick<RequestMeta, "ip" | "userAgent">;
+  before?: Prisma.InputJsonValue;
+  after?: Prisma.InputJsonValue;
+};
+
+export async function recordAudit(tx: Tx, event: AuditEventInput) {
+  await tx.auditEvent.create({
+    data: {
+      action: event.action,
+      orgId: event.orgId,
+      actorId: event.actor.userId,
+      actorEmail: event.actor.email,
+      targetType: event.target.type,
+      targetId: event.target.id ?? null,
+      ip: event.meta.ip,
+      userAgent: event.meta.userAgent?.slice(0, 512) ?? null,
+      before: event.before,
+      after: event.after,
+    },
+  });
+}
+
+export function actorOf(ctx: { principal: { userId: string; email: string } }): AuditActor {
+  return { userId: ctx.principal.userId, email: ctx.principal.email };
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { MIN_PASSWORD_LENGTH } from "./secrets.ts";
+
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email("Enter a valid email address").max(254, "Email is too long"));
+
+export const Password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(200, "Password must be at most 200 characters");
+
+export const SignUpInput = z.object({
+  name: z.string().trim().min(1, "Enter your name").max(100, "Name must be at most 100 characters"),
+  email: Email,
+  password: Password,
+});
+export type SignUpInput = z.infer<typeof SignUpInput>;
+
+export const SignInInput = z.object({ email: Email, password: z.string().min(1, "Enter your password").max(200) });

@@ -1,0 +1,47 @@
+// Server-side sessions: one row per sign-in, its id inside the JWT. A revoked
+// or deleted row signs that browser out; the short cache bounds how long
+// another process may still accept it.
+import { db } from "../db.ts";
+import type { UserPrincipal } from "../context.ts";
+
+export const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
+const CACHE_MS = 2_000;
+
+type CachedSession = { principal: UserPrincipal | null; at: number };
+const cache: Map<string, CachedSession> = ((globalThis as { __tollgateSessions?: Map<string, CachedSession> }).__tollgateSessions ??= new Map());
+
+export async function createSession(userId: string, meta: { ip: string | null; userAgent: string | null }) {
+  return db.session.create({
+    data: { userId, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null, expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000) },
+    select: { id: true },
+  });
+}
+
+/** The signed-in user for a session id, or null when it is revoked, expired or unknown. */
+export async function principalForSession(sessionId: string): Promise<UserPrincipal | null> {
+  const hit = cache.get(sessionId);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
+  const row = await db.session.findUnique({
+    where: { id: sessionId },
+    select: { revokedAt: true, expiresAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
+  });
+  const principal =
+    row && !row.revokedAt && row.expiresAt > new Date()
+      ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin }
+      : null;
+  cache.set(sessionId, { principal, at: Date.now() });
+  if (cache.size > 10_000) cache.clear();
+  return principal;
+}
+
+export function forgetCachedSession(sessionId: string) {
+  cache.delete(sessionId);
+}
+
+export async function listSessions(userId: string) {
+  return db.session.findMany({
+    where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, ip: true, userAgent: true, createdAt: true, lastSeenAt: true },
+  });
+}

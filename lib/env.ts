@@ -1,0 +1,67 @@
+// The environment, parsed once. A bad value stops start-up with one line that
+// names the variable (see server/main.ts).
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional(),
+  ),
+  NEXTAUTH_SECRET: optionalString,
+  NEXTAUTH_URL: optionalString.pipe(z.string().url("must be a URL such as https://tollgate.example.com").optional()),
+  TOLLGATE_DATA_DIR: optionalString,
+  TOLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  TOLLGATE_ADMIN_EMAIL: optionalString.pipe(z.string().email("must be an email address").optional()),
+  TOLLGATE_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("false"),
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default("Tollgate <no-reply@localhost>"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new EnvError(`${issue.path.join(".")}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+export function defaultDataDir(): string {
+  if (process.getuid?.() === 0) return "/var/lib/tollgate";
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), ".local", "share");
+  return path.join(base, "tollgate");
+}
+
+export function dataDir(): string {
+  return path.resolve(env().TOLLGATE_DATA_DIR ?? defaultDataDir());
+}
+
+export function trustProxy(): boolean {
+  const v = env().TOLLGATE_TRUST_PROXY;
+  return v === "1" || v === "true";
+}
+
+export function publicUrl(): string {
+  return env().NEXTAUTH_URL ?? `http://localhost:${env().PORT}`;
+}

@@ -1,0 +1,55 @@
+// Wrappers for server actions: origin check, authentication, organization
+// resolution from the caller's membership, and one error mapping. Domain
+// functions do the permission checks, so the UI and the API share them.
+import { headers } from "next/headers";
+import { ZodError } from "zod";
+import { requireUserCtx } from "../auth/current-user.ts";
+import type { OrgCtx, RequestMeta, UserCtx } from "../context.ts";
+import { isDomainError, zodMessage } from "../errors.ts";
+import { logger } from "../logger.ts";
+import { resolveOrgContext } from "../orgs/org-context.ts";
+import { requestMetaFrom } from "./request-meta.ts";
+import { assertSameOrigin } from "./same-origin.ts";
+
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+
+async function run<T>(work: () => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    return { ok: true, data: await work() };
+  } catch (error) {
+    if (isDomainError(error)) return { ok: false, error: { code: error.code, message: error.message } };
+    if (error instanceof ZodError) return { ok: false, error: { code: "invalid", message: zodMessage(error) } };
+    logger.error({ err: error }, "server action failed");
+    return { ok: false, error: { code: "internal", message: "Something went wrong on our side. Try again." } };
+  }
+}
+
+/** An action anyone may call (sign-up): same-origin only. */
+export function publicAction<I, T>(fn: (meta: RequestMeta, input: I) => Promise<T>) {
+  return async (input: I): Promise<ActionResult<T>> =>
+    run(async () => {
+      const h = await headers();
+      assertSameOrigin(h);
+      return fn(requestMetaFrom(h), input);
+    });
+}
+
+/** An action of a signed-in user outside any organization. */
+export function userAction<I, T>(fn: (ctx: UserCtx & { sessionId: string }, input: I) => Promise<T>) {
+  return async (input: I): Promise<ActionResult<T>> =>
+    run(async () => {
+      assertSameOrigin(await headers());
+      return fn(await requireUserCtx(), input);
+    });
+}
+
+/** An action inside the organization named by `orgSlug`, resolved to the caller's membership. */
+export function orgAction<I, T>(fn: (ctx: OrgCtx, input: I) => Promise<T>) {
+  return async (orgSlug: string, input: I): Promise<ActionResult<T>> =>
+    run(async () => {
+      assertSameOrigin(await headers());
+      const user = await requireUserCtx();
+      const ctx = await resolveOrgContext(user.principal, String(orgSlug), user);
+      return fn(ctx, input);
+    });
+}

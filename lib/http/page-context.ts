@@ -1,0 +1,25 @@
+// Context for server-rendered pages: signed-out callers go to sign-in,
+// organizations the caller is not a member of are a 404.
+import { headers } from "next/headers";
+import { notFound, redirect } from "next/navigation";
+import { currentSession } from "../auth/current-user.ts";
+import type { OrgCtx, UserCtx } from "../context.ts";
+import { NotFound } from "../errors.ts";
+import { resolveOrgContext } from "../orgs/org-context.ts";
+import { requestMetaFrom } from "./request-meta.ts";
+
+export async function requirePageUser(): Promise<UserCtx> {
+  const session = await currentSession();
+  if (!session) redirect("/sign-in");
+  return { ...requestMetaFrom(await headers()), principal: session.principal };
+}
+
+export async function requirePageOrg(orgSlug: string): Promise<OrgCtx> {
+  const user = await requirePageUser();
+  try {
+    return await resolveOrgContext(user.principal, orgSlug, user);
+  } catch (error) {
+    if (error instanceof NotFound) notFound();
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+// Request facts set by the custom server (server/main.ts) on every request:
+// it overwrites these headers, so clients cannot forge them.
+import { randomUUID } from "node:crypto";
+import type { RequestMeta } from "../context.ts";
+
+export const CLIENT_IP_HEADER = "x-tollgate-client-ip";
+export const REQUEST_ID_HEADER = "x-request-id";
+
+type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+
+function read(headers: HeaderSource, name: string): string | null {
+  if (typeof (headers as { get?: unknown }).get === "function") return (headers as { get(n: string): string | null }).get(name);
+  const value = (headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+}
+
+export function requestMetaFrom(headers: HeaderSource): RequestMeta {
+  return {
+    requestId: read(headers, REQUEST_ID_HEADER) ?? randomUUID(),
+    ip: read(headers, CLIENT_IP_HEADER),
+    userAgent: read(headers, "user-agent"),
+  };
+}

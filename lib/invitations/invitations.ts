@@ -1,0 +1,168 @@
+// Invitations: a random token, stored hashed, for one email, valid 7 days,
+// usable once. Resending issues a new token and invalidates the old one.
+import { db, type Tx } from "../db.ts";
+import { Conflict, Forbidden, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { hashToken, randomToken } from "../auth/secrets.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { assertHoldsAll } from "../authz/escalation.ts";
+import type { OrgCtx, UserCtx } from "../context.ts";
+import { deliverMail, queueMail } from "../mail/send-mail.ts";
+import { findAssignableRole } from "../members/members.ts";
+import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
+
+export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
+
+export function invitationStatus(inv: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date }, now = new Date()): InvitationStatus {
+  if (inv.acceptedAt) return "accepted";
+  if (inv.revokedAt) return "revoked";
+  if (inv.expiresAt <= now) return "expired";
+  return "pending";
+}
+
+function inviteUrl(token: string) {
+  const base = process.env.NEXTAUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+  return `${base.replace(/\/$/, "")}/invite/${token}`;
+}
+
+async function queueInvitationMail(tx: Tx, ctx: OrgCtx, email: string, roleName: string, token: string) {
+  const org = await tx.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
+  return queueMail(tx, {
+    to: email,
+    subject: `You are invited to ${org.name} on Tollgate`,
+    text: [
+      `${ctx.principal.email} invited you to join ${org.name} as ${roleName}.`,
+      "",
+      `Accept the invitation: ${inviteUrl(token)}`,
+      "",
+      "The link works once and expires in 7 days.",
+    ].join("\n"),
+  });
+}
+
+export async function listInvitations(ctx: OrgCtx) {
+  assertAllowed(ctx, "members:read");
+  const rows = await db.invitation.findMany({
+    where: { orgId: ctx.orgId, acceptedAt: null, revokedAt: null },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, email: true, expiresAt: true, createdAt: true, lastSentAt: true, acceptedAt: true, revokedAt: true, role: { select: { id: true, name: true } } },
+  });
+  return rows.map((r) => ({ ...r, status: invitationStatus(r) }));
+}
+
+export async function createInvitation(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "members:invite");
+  const input = CreateInvitationInput.parse(raw);
+  const role = await findAssignableRole(ctx, input.roleId);
+  assertHoldsAll(ctx, role.permissions, `invite someone as ${role.name}`);
+  const token = randomToken();
+  const { invitation, outboxId } = await db.$transaction(async (tx) => {
+    const alreadyMember = await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: input.email } }, select: { id: true } });
+    if (alreadyMember) throw new Conflict("already_member", `${input.email} is already a member.`);
+    const pending = await tx.invitation.findFirst({
+      where: { orgId: ctx.orgId, email: input.email, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+      select: { id: true },
+    });
+    if (pending) throw new Conflict("already_invited", `${input.email} already has a pending invitation. Resend it instead.`);
+    const invitation = await tx.invitation.create({
+      data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), invitedById: ctx.principal.userId, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
+      select: { id: true, email: true, expiresAt: true },
+    });
+    const outbox = await queueInvitationMail(tx, ctx, input.email, role.name, token);
+    await recordAudit(tx, {
+      action: "member.invited",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "invitation", id: invitation.id },
+      meta: ctx,
+      after: { email: input.email, role: role.name },
+    });
+    return { invitation, outboxId: outbox.id };
+  });
+  await deliverMail(outboxId);
+  return { ...invitation, url: inviteUrl(token) };
+}
+
+export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "members:invite");
+  const { invitationId } = InvitationIdInput.parse(raw);
+  const token = randomToken();
+  const outboxId = await db.$transaction(async (tx) => {
+    const inv = await tx.invitation.findFirst({
+      where: { id: invitationId, orgId: ctx.orgId },
+      select: { id: true, email: true, acceptedAt: true, revokedAt: true, expiresAt: true, role: { select: { name: true, permissions: true } } },
+    });
+    if (!inv) throw new NotFound("invitation_not_found", "Invitation not found.");
+    if (inv.acceptedAt || inv.revokedAt) throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
+    assertHoldsAll(ctx, inv.role.permissions, `invite someone as ${inv.role.name}`);
+    await tx.invitation.update({
+      where: { id: inv.id, orgId: ctx.orgId },
+      data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date() },
+    });
+    const outbox = await queueInvitationMail(tx, ctx, inv.email, inv.role.name, token);
+    await recordAudit(tx, { action: "invitation.resent", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "invitation", id: inv.id }, meta: ctx, after: { email: inv.email } });
+    return outbox.id;
+  });
+  await deliverMail(outboxId);
+  return { url: inviteUrl(token) };
+}
+
+export async function revokeInvitation(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "members:invite");
+  const { invitationId } = InvitationIdInput.parse(raw);
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.invitation.updateMany({
+      where: { id: invitationId, orgId: ctx.orgId, acceptedAt: null, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (count === 0) {
+      const exists = await tx.invitation.findFirst({ where: { id: invitationId, orgId: ctx.orgId }, select: { id: true } });
+      if (!exists) throw new NotFound("invitation_not_found", "Invitation not found.");
+      throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
+    }
+    const inv = await tx.invitation.findFirstOrThrow({ where: { id: invitationId, orgId: ctx.orgId }, select: { email: true } });
+    await recordAudit(tx, { action: "invitation.revoked", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "invitation", id: invitationId }, meta: ctx, before: { email: inv.email } });
+  });
+}
+
+/** What the invitation page shows before accepting. Unknown tokens: NotFound. */
+export async function previewInvitation(rawToken: unknown) {
+  const token = InvitationToken.parse(rawToken);
+  const inv = await db.invitation.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { email: true, expiresAt: true, acceptedAt: true, revokedAt: true, org: { select: { name: true, slug: true } }, role: { select: { name: true } } },
+  });
+  if (!inv) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
+  return { email: inv.email, orgName: inv.org.name, orgSlug: inv.org.slug, roleName: inv.role.name, status: invitationStatus(inv) };
+}
+
+export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
+  const token = InvitationToken.parse(rawToken);
+  return db.$transaction(async (tx) => {
+    const inv = await tx.invitation.findUnique({
+      where: { tokenHash: hashToken(token) },
+      select: { id: true, orgId: true, email: true, roleId: true, expiresAt: true, acceptedAt: true, revokedAt: true, org: { select: { slug: true } }, role: { select: { name: true } } },
+    });
+    if (!inv) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
+    const status = invitationStatus(inv);
+    if (status !== "pending") throw new Conflict(`invitation_${status}`, `This invitation was ${status === "expired" ? "valid for 7 days and has expired" : status}. Ask for a new one.`);
+    if (inv.email !== ctx.principal.email.toLowerCase()) {
+      throw new Forbidden("invitation_email_mismatch", `This invitation is for ${inv.email}. Sign in with that email to accept it.`);
+    }
+    // Marking it accepted with a guard makes a second, concurrent accept fail.
+    const { count } = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
+    if (count === 0) throw new Conflict("invitation_accepted", "This invitation was accepted already.");
+    const existing = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: ctx.principal.userId }, select: { id: true } });
+    if (existing) throw new Conflict("already_member", "You are already a member of this organization.");
+    await tx.membership.create({ data: { orgId: inv.orgId, userId: ctx.principal.userId, roleId: inv.roleId } });
+    await recordAudit(tx, {
+      action: "member.joined",
+      orgId: inv.orgId,
+      actor: actorOf(ctx),
+      target: { type: "user", id: ctx.principal.userId },
+      meta: ctx,
+      after: { email: inv.email, role: inv.role.name, invitationId: inv.id },
+    });
+    return { orgSlug: inv.org.slug };
+  });
+}

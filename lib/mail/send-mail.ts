@@ -1,0 +1,34 @@
+// Outgoing mail. Every message is written to the OutboxEmail table in the
+// caller's transaction; with SMTP_URL set it is then sent by nodemailer,
+// without it the outbox is where instance admins (and the server log) read it.
+import nodemailer from "nodemailer";
+import { db, type Tx } from "../db.ts";
+import { logger } from "../logger.ts";
+
+export type Mail = { to: string; subject: string; text: string };
+
+export async function queueMail(tx: Tx, mail: Mail) {
+  return tx.outboxEmail.create({
+    data: { ...mail, transport: process.env.SMTP_URL ? "smtp" : "outbox" },
+    select: { id: true },
+  });
+}
+
+/** Call after the transaction that queued the mail has committed. */
+export async function deliverMail(outboxId: string) {
+  const mail = await db.outboxEmail.findUnique({ where: { id: outboxId } });
+  if (!mail) return;
+  if (!process.env.SMTP_URL) {
+    logger.info({ mail: { to: mail.to, subject: mail.subject, text: mail.text } }, "mail kept in the outbox (SMTP_URL is not set)");
+    return;
+  }
+  try {
+    const transport = nodemailer.createTransport(process.env.SMTP_URL);
+    await transport.sendMail({ from: process.env.MAIL_FROM ?? "Tollgate <no-reply@localhost>", to: mail.to, subject: mail.subject, text: mail.text });
+    await db.outboxEmail.update({ where: { id: outboxId }, data: { sentAt: new Date(), error: null } });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error({ outboxId, err: message }, "sending mail failed");
+    await db.outboxEmail.update({ where: { id: outboxId }, data: { error: message.slice(0, 500) } });
+  }
+}

@@ -1,0 +1,107 @@
+// Members of an organization: list, change role, remove, leave.
+import { db } from "../db.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { assertHoldsAll } from "../authz/escalation.ts";
+import type { OrgCtx } from "../context.ts";
+import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
+import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
+
+export async function listMembers(ctx: OrgCtx) {
+  assertAllowed(ctx, "members:read");
+  return db.membership.findMany({
+    where: { orgId: ctx.orgId },
+    orderBy: [{ role: { position: "asc" } }, { createdAt: "asc" }],
+    select: {
+      id: true,
+      createdAt: true,
+      user: { select: { id: true, email: true, name: true } },
+      role: { select: { id: true, name: true, isOwner: true } },
+    },
+  });
+}
+
+/** Roles this organization can assign: built-in ones and its own. */
+export async function listAssignableRoles(ctx: OrgCtx) {
+  assertAllowed(ctx, "roles:read");
+  return db.role.findMany({
+    where: { OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] },
+    orderBy: [{ position: "asc" }, { name: "asc" }],
+    select: { id: true, name: true, description: true, permissions: true, isOwner: true },
+  });
+}
+
+export async function findAssignableRole(ctx: OrgCtx, roleId: string) {
+  const role = await db.role.findFirst({
+    where: { id: roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] },
+    select: { id: true, name: true, permissions: true, isOwner: true },
+  });
+  if (!role) throw new NotFound("role_not_found", "Role not found.");
+  return role;
+}
+
+export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "members:update");
+  const input = ChangeMemberRoleInput.parse(raw);
+  const role = await findAssignableRole(ctx, input.roleId);
+  return db.$transaction(async (tx) => {
+    await lockOrganization(tx, ctx.orgId);
+    const member = await tx.membership.findFirst({
+      where: { id: input.membershipId, orgId: ctx.orgId },
+      select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
+    });
+    if (!member) throw new NotFound("member_not_found", "Member not found.");
+    if (member.role.id === role.id) return { id: member.id, roleId: role.id };
+    assertHoldsAll(ctx, member.role.permissions, `change the role of a member who is ${member.role.name}`);
+    assertHoldsAll(ctx, role.permissions, `give the ${role.name} role`);
+    if (member.role.isOwner && !role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
+      throw new Conflict("last_owner", "The last owner cannot lose ownership. Make someone else an owner first.");
+    }
+    await tx.membership.update({ where: { id: member.id, orgId: ctx.orgId }, data: { roleId: role.id } });
+    await recordAudit(tx, {
+      action: "member.role_changed",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "user", id: member.user.id },
+      meta: ctx,
+      before: { email: member.user.email, role: member.role.name },
+      after: { email: member.user.email, role: role.name },
+    });
+    return { id: member.id, roleId: role.id };
+  });
+}
+
+export async function removeMember(ctx: OrgCtx, raw: unknown) {
+  const input = RemoveMemberInput.parse(raw);
+  const isSelf = input.membershipId === ctx.membership.id;
+  if (!isSelf) assertAllowed(ctx, "members:remove");
+  await db.$transaction(async (tx) => {
+    await lockOrganization(tx, ctx.orgId);
+    const member = await tx.membership.findFirst({
+      where: { id: input.membershipId, orgId: ctx.orgId },
+      select: { id: true, user: { select: { id: true, email: true } }, role: { select: { name: true, isOwner: true, permissions: true } } },
+    });
+    if (!member) throw new NotFound("member_not_found", "Member not found.");
+    if (!isSelf) assertHoldsAll(ctx, member.role.permissions, `remove a member who is ${member.role.name}`);
+    if (member.role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
+      throw new Conflict(
+        "last_owner",
+        isSelf ? "You are the last owner: make someone else an owner before leaving." : "The last owner cannot be removed.",
+      );
+    }
+    await tx.membership.delete({ where: { id: member.id, orgId: ctx.orgId } });
+    await recordAudit(tx, {
+      action: isSelf ? "member.left" : "member.removed",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "user", id: member.user.id },
+      meta: ctx,
+      before: { email: member.user.email, role: member.role.name },
+    });
+  });
+}
+
+export function leaveOrganization(ctx: OrgCtx) {
+  return removeMember(ctx, { membershipId: ctx.membership.id });
+}

@@ -1,0 +1,37 @@
+// The only way to reach organization-scoped data: resolve the organization
+// named in a request to the caller's own membership. Not a member: NotFound,
+// so outsiders cannot learn which organizations exist.
+import { db } from "../db.ts";
+import { NotFound } from "../errors.ts";
+import { isPermission } from "../authz/permissions.ts";
+import type { OrgCtx, RequestMeta, UserPrincipal } from "../context.ts";
+
+export async function resolveOrgContext(principal: UserPrincipal, orgSlug: string, meta: RequestMeta): Promise<OrgCtx> {
+  const membership = await db.membership.findFirst({
+    where: { userId: principal.userId, org: { slug: orgSlug } },
+    select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true, permissions: true } } },
+  });
+  if (!membership) throw new NotFound("organization_not_found", "Organization not found.");
+  return {
+    ...meta,
+    principal,
+    orgId: membership.orgId,
+    orgSlug: membership.org.slug,
+    membership: {
+      id: membership.id,
+      roleId: membership.roleId,
+      roleName: membership.role.name,
+      isOwner: membership.role.isOwner,
+      permissions: membership.role.permissions.filter(isPermission),
+    },
+  };
+}
+
+export async function listMyOrganizations(userId: string) {
+  const rows = await db.membership.findMany({
+    where: { userId },
+    orderBy: { org: { name: "asc" } },
+    select: { org: { select: { id: true, name: true, slug: true } }, role: { select: { name: true } } },
+  });
+  return rows.map((r) => ({ ...r.org, roleName: r.role.name }));
+}

@@ -1,0 +1,60 @@
+import { db } from "../db.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import type { OrgCtx } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { DeleteOrganizationInput, RenameOrganizationInput } from "./schemas.ts";
+
+export async function getOrganization(ctx: OrgCtx) {
+  assertAllowed(ctx, "organization:read");
+  const org = await db.organization.findUnique({ where: { id: ctx.orgId }, select: { id: true, name: true, slug: true, createdAt: true } });
+  if (!org) throw new NotFound("organization_not_found", "Organization not found.");
+  return org;
+}
+
+export async function renameOrganization(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "organization:update");
+  const input = RenameOrganizationInput.parse(raw);
+  try {
+    return await db.$transaction(async (tx) => {
+      const before = await tx.organization.findUnique({ where: { id: ctx.orgId }, select: { name: true, slug: true } });
+      if (!before) throw new NotFound("organization_not_found", "Organization not found.");
+      const after = await tx.organization.update({ where: { id: ctx.orgId }, data: input, select: { id: true, name: true, slug: true } });
+      await recordAudit(tx, {
+        action: "organization.renamed",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "organization", id: ctx.orgId },
+        meta: ctx,
+        before,
+        after: { name: after.name, slug: after.slug },
+      });
+      return after;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
+    throw error;
+  }
+}
+
+export async function deleteOrganization(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "organization:delete");
+  const input = DeleteOrganizationInput.parse(raw);
+  if (input.confirmSlug !== ctx.orgSlug) {
+    throw new Conflict("confirmation_mismatch", `Type the organization's slug "${ctx.orgSlug}" to confirm.`);
+  }
+  await db.$transaction(async (tx) => {
+    const before = await tx.organization.findUnique({ where: { id: ctx.orgId }, select: { name: true, slug: true } });
+    if (!before) throw new NotFound("organization_not_found", "Organization not found.");
+    await recordAudit(tx, {
+      action: "organization.deleted",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "organization", id: ctx.orgId },
+      meta: ctx,
+      before,
+    });
+    await tx.organization.delete({ where: { id: ctx.orgId } });
+  });
+}
