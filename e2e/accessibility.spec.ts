@@ -1,0 +1,50 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, ownerWithOrg } from "./helpers";
+
+test("signed-out pages pass axe", async ({ page }) => {
+  for (const path of ["/sign-in", "/sign-up", "/invite/not-a-real-token-but-long-enough-000", "/no-such-page/at-all"]) {
+    await page.goto(path);
+    await expect(page.locator("h1")).toBeVisible();
+    await expectAccessible(page);
+  }
+});
+
+test("every signed-in page passes axe, on desktop and on a phone", async ({ browser }) => {
+  // TOLLGATE_ADMIN_EMAIL (playwright.config.ts) makes this account the instance admin.
+  const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
+  const paths = [`/${slug}/members`, `/${slug}/audit`, `/${slug}/settings`, "/account", "/orgs/new", "/admin", "/admin/outbox"];
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(viewport);
+    for (const path of paths) {
+      await page.goto(path);
+      await expect(page.locator("h1").first()).toBeVisible();
+      await expectAccessible(page);
+    }
+  }
+  // Dialogs too.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`/${slug}/members`);
+  await page.getByRole("button", { name: "Invite member" }).click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await expectAccessible(page);
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  // The instance admin sees every organization and the outbox.
+  await page.goto("/admin");
+  await expect(page.getByRole("table", { name: "All organizations" })).toContainText(slug);
+  await context.close();
+});
+
+test("the sidebar works from the keyboard", async ({ browser }) => {
+  const { context, page, slug } = await ownerWithOrg(browser, "keys");
+  await page.goto(`/${slug}/members`);
+  const switcher = page.getByRole("button", { name: /Switch organization/ });
+  await switcher.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("menuitem", { name: "New organization" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await page.getByRole("link", { name: "Settings" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(`**/${slug}/settings`);
+  await context.close();
+});

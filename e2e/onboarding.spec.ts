@@ -1,0 +1,85 @@
+import { expect, test } from "@playwright/test";
+import { createOrg, expectAccessible, PASSWORD, signUp, uniqueEmail } from "./helpers";
+
+test("an owner signs up, creates an organization, invites a teammate who accepts, changes their role and reads the audit log", async ({ browser }) => {
+  const ownerContext = await browser.newContext();
+  const owner = await ownerContext.newPage();
+  const ownerEmail = uniqueEmail("owner");
+  const teammateEmail = uniqueEmail("teammate");
+
+  // Sign up and create an organization.
+  await signUp(owner, { name: "Olive Owner", email: ownerEmail });
+  await owner.waitForURL("**/orgs/new");
+  await expect(owner.getByRole("heading", { name: "Create an organization" })).toBeVisible();
+  const slug = await createOrg(owner, "Acme Rockets");
+  await expect(owner.getByRole("heading", { name: "Members", level: 1 })).toBeVisible();
+  await expect(owner.getByTestId(`member-${ownerEmail}`)).toContainText("Owner");
+
+  // Invite a teammate as Viewer; the dialog shows the link (no SMTP here).
+  await owner.getByRole("button", { name: "Invite member" }).click();
+  const dialog = owner.getByRole("dialog");
+  await dialog.getByLabel("Email").fill(teammateEmail);
+  await dialog.getByLabel("Role").selectOption({ label: "Viewer: Read-only access" });
+  await dialog.getByRole("button", { name: "Send invitation" }).click();
+  const link = await dialog.getByTestId("invitation-link").inputValue();
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(owner.getByTestId(`invitation-${teammateEmail}`)).toContainText("pending");
+
+  // The teammate opens the link in another browser, signs up and accepts.
+  const teammateContext = await browser.newContext();
+  const teammate = await teammateContext.newPage();
+  await teammate.goto(new URL(link).pathname);
+  await expect(teammate.getByRole("heading", { name: "Join Acme Rockets" })).toBeVisible();
+  await expectAccessible(teammate);
+  await teammate.getByRole("link", { name: "Create an account to accept" }).click();
+  await expect(teammate.getByLabel("Email")).toHaveValue(teammateEmail);
+  await teammate.getByLabel("Name").fill("Theo Teammate");
+  await teammate.getByLabel("Password").fill(PASSWORD);
+  await teammate.getByRole("button", { name: "Create account" }).click();
+  await teammate.getByRole("button", { name: "Accept and join Acme Rockets" }).click();
+  await teammate.waitForURL(`**/${slug}/members`);
+  await expect(teammate.getByTestId(`member-${teammateEmail}`)).toContainText("Viewer");
+  // A viewer sees no invite button and no audit log link.
+  await expect(teammate.getByRole("button", { name: "Invite member" })).toHaveCount(0);
+  await expect(teammate.getByRole("link", { name: "Audit log" })).toHaveCount(0);
+
+  // The link works once.
+  const reuse = await teammateContext.newPage();
+  await reuse.goto(new URL(link).pathname);
+  await expect(reuse.getByText("This invitation can no longer be used")).toBeVisible();
+
+  // The owner makes the teammate an admin.
+  await owner.reload();
+  await expect(owner.getByTestId(`member-${teammateEmail}`)).toBeVisible();
+  await owner.getByLabel(`Role of ${teammateEmail}`).selectOption({ label: "Admin" });
+  await expect(owner.getByLabel(`Role of ${teammateEmail}`)).toHaveValue(/.+/);
+  await expect
+    .poll(async () => {
+      await teammate.reload();
+      return teammate.getByTestId(`member-${teammateEmail}`).textContent();
+    })
+    .toContain("Admin");
+
+  // The audit log shows it all, newest first, and filters by action.
+  await owner.getByRole("link", { name: "Audit log" }).click();
+  await owner.waitForURL(`**/${slug}/audit`);
+  const rows = owner.getByRole("table", { name: "Audit events" }).getByRole("row");
+  await expect(rows.nth(1)).toContainText("member.role_changed");
+  await expect(rows.nth(2)).toContainText("member.joined");
+  await expect(rows.nth(3)).toContainText("member.invited");
+  await expect(rows.nth(4)).toContainText("organization.created");
+  await expectAccessible(owner);
+  await owner.getByLabel("Action").selectOption("member.role_changed");
+  await owner.getByRole("button", { name: "Filter" }).click();
+  await expect(rows).toHaveCount(2);
+  await rows.nth(1).getByText("Changes").click();
+  await expect(rows.nth(1)).toContainText('"role": "Viewer"');
+  await expect(rows.nth(1)).toContainText('"role": "Admin"');
+  await owner.getByLabel("Actor").fill("nobody-matches");
+  await owner.getByRole("button", { name: "Filter" }).click();
+  await expect(owner.getByText("No events match these filters")).toBeVisible();
+
+  await ownerContext.close();
+  await teammateContext.close();
+});

@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+import { ownerWithOrg, signIn } from "./helpers";
+
+test("sign out everywhere ends the other browser's session", async ({ browser }) => {
+  const first = await ownerWithOrg(browser, "sessions");
+  const secondContext = await browser.newContext();
+  const second = await secondContext.newPage();
+  await signIn(second, first.email);
+  await second.waitForURL(`**/${first.slug}/members`);
+
+  await first.page.goto("/account");
+  await expect(first.page.getByRole("table", { name: "Sessions" }).getByRole("row")).toHaveCount(3);
+  await first.page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await first.page.waitForURL("**/sign-in**");
+
+  await expect
+    .poll(async () => {
+      await second.goto(`/${first.slug}/members`);
+      return new URL(second.url()).pathname;
+    }, { timeout: 10_000 })
+    .toBe("/sign-in");
+  await first.context.close();
+  await secondContext.close();
+});
+
+test("a wrong password shows a clear message and repeated failures lock the account", async ({ browser }) => {
+  const { email, context } = await ownerWithOrg(browser, "throttle");
+  const page = await (await browser.newContext()).newPage();
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, email, "definitely the wrong password");
+    await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  }
+  await signIn(page, email);
+  await expect(page.getByRole("alert")).toHaveText(/Too many failed sign-in attempts\. Try again in 15 minutes\./);
+  await context.close();
+});

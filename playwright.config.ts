@@ -1,0 +1,43 @@
+import { defineConfig } from "@playwright/test";
+
+// Started by scripts/test.ts, which provides a migrated database, a free port
+// and a production build. Runs in Debian's Chromium (no browser download).
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://localhost:${port}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  workers: 2,
+  fullyParallel: false,
+  retries: 0,
+  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [["list"], ["json"]] : [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: {
+    command: "node node_modules/tsx/dist/cli.mjs server/main.ts",
+    url: `${baseURL}/api/ready`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NEXTAUTH_URL: baseURL,
+      NEXTAUTH_SECRET: "e2e-secret-that-is-at-least-32-characters-long",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      TOLLGATE_ADMIN_EMAIL: "admin@e2e.test",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+  },
+});

@@ -1,0 +1,123 @@
+// npm test: every suite against a real PostgreSQL (TEST_DATABASE_URL, or an
+// embedded server started here), then one closing line summing them all.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createDatabaseIfMissing, freePort, startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { migrateDatabase } from "../lib/db/migrate.ts";
+
+type Counts = { passed: number; failed: number; skipped: number };
+const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+const problems: string[] = [];
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+function databaseUrl(base: string, name: string) {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(base: string, name: string) {
+  const client = new pg.Client({ connectionString: databaseUrl(base, "postgres") });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.end();
+}
+
+async function readJson(file: string): Promise<any | null> {
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const node = process.execPath;
+  const tsx = "node_modules/tsx/dist/cli.mjs";
+  await mkdir("test-results", { recursive: true });
+
+  let base = process.env.TEST_DATABASE_URL;
+  let stopPostgres = async () => {};
+  if (!base) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "tollgate-test-"));
+    const server = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), database: "tollgate_test", persistent: false });
+    base = server.url;
+    stopPostgres = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    console.log("test: embedded PostgreSQL started");
+  }
+
+  try {
+    // 1. Unit and integration tests (vitest).
+    const vitestJson = path.resolve("test-results/vitest.json");
+    await rm(vitestJson, { force: true });
+    const vitestCode = await run(node, ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], {
+      TEST_DATABASE_URL: base,
+      NODE_ENV: "test",
+    });
+    const v = await readJson(vitestJson);
+    if (v) {
+      totals.passed += v.numPassedTests;
+      totals.failed += v.numFailedTests;
+      totals.skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+      if (vitestCode !== 0 && v.numFailedTests === 0) problems.push(`vitest exited with ${vitestCode}`);
+    } else {
+      problems.push(`vitest produced no report (exit ${vitestCode})`);
+    }
+
+    // 2. Browser and HTTP tests (Playwright) against a production build.
+    const buildCode = await run(node, [tsx, "-e", "import('./server/ensure-build.ts').then((m) => m.ensureBuild())"], { NEXT_TELEMETRY_DISABLED: "1" });
+    if (buildCode !== 0) {
+      problems.push("the app build failed; browser tests did not run");
+    } else {
+      const e2eDb = `tollgate_e2e_${process.pid}`;
+      await createDatabaseIfMissing(databaseUrl(base, "postgres"), e2eDb);
+      const e2eUrl = databaseUrl(base, e2eDb);
+      await migrateDatabase(e2eUrl);
+      const playwrightJson = path.resolve("test-results/playwright.json");
+      await rm(playwrightJson, { force: true });
+      const code = await run(node, ["node_modules/@playwright/test/cli.js", "test"], {
+        E2E_DATABASE_URL: e2eUrl,
+        E2E_ADMIN_DATABASE_URL: base,
+        E2E_PORT: String(await freePort()),
+        PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
+        NEXT_TELEMETRY_DISABLED: "1",
+      });
+      const p = await readJson(playwrightJson);
+      if (p?.stats) {
+        totals.passed += p.stats.expected + (p.stats.flaky ?? 0);
+        totals.failed += p.stats.unexpected;
+        totals.skipped += p.stats.skipped;
+        if (code !== 0 && p.stats.unexpected === 0) problems.push(`playwright exited with ${code}${p.errors?.length ? `: ${p.errors[0].message?.split("\n")[0]}` : ""}`);
+      } else {
+        problems.push(`playwright produced no report (exit ${code})`);
+      }
+      await dropDatabase(base, e2eDb).catch(() => {});
+    }
+  } finally {
+    await stopPostgres().catch(() => {});
+  }
+
+  for (const problem of problems) console.error(`test: ${problem}`);
+  const failed = totals.failed + problems.length;
+  console.log(`${totals.passed} passed, ${failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log(`${totals.passed} passed, ${totals.failed + 1} failed`);
+  process.exit(1);
+});

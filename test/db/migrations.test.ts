@@ -1,0 +1,92 @@
+// Proves that prisma/migrations and prisma/schema.prisma describe the same
+// database: one scratch database gets every migration, another the engine's
+// SQL for schema.prisma from nothing; their catalogues must be identical.
+import { readFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { diffSchemas, latestSnapshot, pendingSchemaChange } from "../../lib/db/migration-diff.ts";
+import { migrateDatabase } from "../../lib/db/migrate.ts";
+import { SCHEMA_PATH } from "../../lib/db/schema-engine.ts";
+
+const admin = () => {
+  const url = new URL(process.env.TEST_ADMIN_DATABASE_URL!);
+  url.pathname = "/postgres";
+  return url;
+};
+const created: string[] = [];
+
+async function scratchDatabase(): Promise<string> {
+  const name = `tollgate_scratch_${randomUUID().slice(0, 8)}`;
+  const client = new pg.Client({ connectionString: admin().toString() });
+  await client.connect();
+  await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
+  created.push(name);
+  const url = admin();
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function catalogue(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const columns = await client.query(
+      `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length
+       FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'
+       ORDER BY table_name, column_name`,
+    );
+    const indexes = await client.query(
+      `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY indexname`,
+    );
+    const constraints = await client.query(
+      `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+       WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations' ORDER BY conname`,
+    );
+    return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows };
+  } finally {
+    await client.end();
+  }
+}
+
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: admin().toString() });
+  await client.connect();
+  for (const name of created) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.end();
+});
+
+describe("migrations", () => {
+  it("build the same database as schema.prisma", async () => {
+    const [fromMigrations, fromSchema] = await Promise.all([scratchDatabase(), scratchDatabase()]);
+    await migrateDatabase(fromMigrations);
+    const sql = await diffSchemas(fromSchema, null, await readFile(SCHEMA_PATH, "utf8"));
+    const client = new pg.Client({ connectionString: fromSchema });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+    const [a, b] = await Promise.all([catalogue(fromMigrations), catalogue(fromSchema)]);
+    expect(a.columns.length).toBeGreaterThan(10);
+    expect(a).toEqual(b);
+  });
+
+  it("leave no schema change without a migration (npm run db:migration has nothing to write)", async () => {
+    const snapshot = await latestSnapshot();
+    expect(snapshot).not.toBeNull();
+    expect(await pendingSchemaChange(await scratchDatabase())).toBe("");
+  });
+
+  it("apply once even when several processes migrate at the same time", async () => {
+    const url = await scratchDatabase();
+    const results = await Promise.all([migrateDatabase(url), migrateDatabase(url), migrateDatabase(url)]);
+    const applied = results.flat();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query("SELECT migration_name FROM _prisma_migrations");
+    await client.end();
+    expect(new Set(applied).size).toBe(applied.length);
+    expect(rows.length).toBe(applied.length);
+    expect(await migrateDatabase(url)).toEqual([]);
+  });
+});

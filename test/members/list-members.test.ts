@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { db } from "../../lib/db.ts";
+import { listAssignableRoles, listMembers } from "../../lib/members/members.ts";
+import { createTestOrg } from "../helpers.ts";
+
+describe("listMembers", () => {
+  it("lists the organization's members with user and role, ordered by role rank then join time", async () => {
+    const { owner, addMember } = await createTestOrg();
+    const viewer = await addMember("viewer", "Vera Viewer");
+    const admin = await addMember("admin", "Ada Admin");
+    const member = await addMember("member", "Mo Member");
+
+    const members = await listMembers(viewer);
+
+    expect(members.map((m) => m.id)).toEqual([owner.membership.id, admin.membership.id, member.membership.id, viewer.membership.id]);
+    expect(members[1]).toEqual({
+      id: admin.membership.id,
+      createdAt: expect.any(Date),
+      user: { id: admin.principal.userId, email: admin.principal.email, name: "Ada Admin" },
+      role: { id: admin.membership.roleId, name: "Admin", isOwner: false },
+    });
+    expect(members[0]?.role.isOwner).toBe(true);
+  });
+
+  it("never includes members of another organization", async () => {
+    const { owner } = await createTestOrg();
+    const other = await createTestOrg();
+    await other.addMember("member");
+    const members = await listMembers(owner);
+    expect(members).toHaveLength(1);
+    expect(members[0]?.user.id).toBe(owner.principal.userId);
+  });
+
+  it("does not expose password hashes", async () => {
+    const { owner } = await createTestOrg();
+    const [first] = await listMembers(owner);
+    expect(first?.user).not.toHaveProperty("passwordHash");
+  });
+});
+
+describe("listAssignableRoles", () => {
+  it("lists the built-in roles in rank order followed by the organization's own roles", async () => {
+    const { org, addMember } = await createTestOrg();
+    const viewer = await addMember("viewer");
+    const custom = await db.role.create({ data: { orgId: org.id, key: "billing", name: "Billing", permissions: ["organization:read"] } });
+
+    const roles = await listAssignableRoles(viewer);
+
+    expect(roles.map((r) => r.name)).toEqual(["Owner", "Admin", "Member", "Viewer", "Billing"]);
+    expect(roles.find((r) => r.id === custom.id)).toEqual({
+      id: custom.id,
+      name: "Billing",
+      description: "",
+      permissions: ["organization:read"],
+      isOwner: false,
+    });
+    expect(roles[0]).toMatchObject({ name: "Owner", isOwner: true });
+  });
+
+  it("never lists another organization's custom roles", async () => {
+    const { owner } = await createTestOrg();
+    const other = await createTestOrg();
+    const foreign = await db.role.create({ data: { orgId: other.org.id, key: "secret", name: "Secret", permissions: [] } });
+    const roles = await listAssignableRoles(owner);
+    expect(roles.map((r) => r.id)).not.toContain(foreign.id);
+    expect(roles).toHaveLength(4);
+  });
+});

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ALL_PERMISSIONS } from "../../lib/authz/permissions.ts";
+import { db } from "../../lib/db.ts";
+import { NotFound } from "../../lib/errors.ts";
+import { createOrganization } from "../../lib/orgs/create-organization.ts";
+import { listMyOrganizations, resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { builtInRole, createTestOrg, createUser, meta } from "../helpers.ts";
+
+describe("resolveOrgContext", () => {
+  it("resolves a slug to the caller's membership, role and permissions", async () => {
+    const { org, owner } = await createTestOrg();
+    const requestMeta = meta();
+    const ctx = await resolveOrgContext(owner.principal, org.slug, requestMeta);
+    const membership = await db.membership.findFirstOrThrow({ where: { orgId: org.id, userId: owner.principal.userId } });
+
+    expect(ctx).toEqual({
+      ...requestMeta,
+      principal: owner.principal,
+      orgId: org.id,
+      orgSlug: org.slug,
+      membership: { id: membership.id, roleId: membership.roleId, roleName: "Owner", isOwner: true, permissions: ALL_PERMISSIONS },
+    });
+  });
+
+  it("gives a viewer the viewer's read permissions only", async () => {
+    const { addMember } = await createTestOrg();
+    const viewer = await addMember("viewer");
+    expect(viewer.membership).toMatchObject({ roleName: "Viewer", isOwner: false });
+    expect([...viewer.membership.permissions].sort()).toEqual(["members:read", "organization:read", "roles:read"]);
+  });
+
+  it("reads the role from the database on every call, so a role change takes effect at once", async () => {
+    const { org, addMember } = await createTestOrg();
+    const member = await addMember("member");
+    await db.membership.update({ where: { id: member.membership.id }, data: { roleId: (await builtInRole("admin")).id } });
+    const again = await resolveOrgContext(member.principal, org.slug, meta());
+    expect(again.membership.roleName).toBe("Admin");
+    expect(again.membership.permissions).toContain("members:invite");
+  });
+
+  it("drops permission strings that are not in the catalogue", async () => {
+    const { org, addMember } = await createTestOrg();
+    const member = await addMember("member");
+    const custom = await db.role.create({ data: { orgId: org.id, key: "odd", name: "Odd", permissions: ["organization:read", "root:everything"] } });
+    await db.membership.update({ where: { id: member.membership.id }, data: { roleId: custom.id } });
+    const ctx = await resolveOrgContext(member.principal, org.slug, meta());
+    expect(ctx.membership.permissions).toEqual(["organization:read"]);
+  });
+
+  it("answers a non-member and a nonexistent slug with the same NotFound", async () => {
+    const { org } = await createTestOrg();
+    const outsider = await createUser();
+    const notMember = await resolveOrgContext(outsider.principal, org.slug, meta()).catch((e) => e);
+    const missing = await resolveOrgContext(outsider.principal, `nope-${randomUUID().slice(0, 8)}`, meta()).catch((e) => e);
+    for (const error of [notMember, missing]) {
+      expect(error).toBeInstanceOf(NotFound);
+      expect(error).toMatchObject({ code: "organization_not_found" });
+    }
+    expect(notMember.message).toBe(missing.message);
+  });
+
+  it("does not resolve for a member who was removed", async () => {
+    const { org, addMember } = await createTestOrg();
+    const member = await addMember("member");
+    await db.membership.delete({ where: { id: member.membership.id } });
+    await expect(resolveOrgContext(member.principal, org.slug, meta())).rejects.toBeInstanceOf(NotFound);
+  });
+});
+
+describe("listMyOrganizations", () => {
+  it("lists only the caller's organizations, sorted by name, with the caller's role in each", async () => {
+    const user = await createUser();
+    const tag = randomUUID().slice(0, 8);
+    const zulu = await createOrganization(user, { name: `Zulu ${tag}`, slug: `zulu-${tag}` });
+    const alpha = await createOrganization(user, { name: `Alpha ${tag}`, slug: `alpha-${tag}` });
+    const elsewhere = await createTestOrg();
+    await db.membership.create({ data: { orgId: elsewhere.org.id, userId: user.principal.userId, roleId: (await builtInRole("viewer")).id } });
+    const notMine = await createTestOrg();
+
+    const orgs = await listMyOrganizations(user.principal.userId);
+
+    expect(orgs.map((o) => o.id)).not.toContain(notMine.org.id);
+    expect(orgs).toHaveLength(3);
+    const sortedNames = orgs.map((o) => o.name);
+    expect(sortedNames).toEqual([...sortedNames].sort());
+    expect(orgs).toContainEqual({ id: alpha.id, name: alpha.name, slug: alpha.slug, roleName: "Owner" });
+    expect(orgs).toContainEqual({ id: zulu.id, name: zulu.name, slug: zulu.slug, roleName: "Owner" });
+    expect(orgs).toContainEqual({ ...elsewhere.org, roleName: "Viewer" });
+    expect(orgs.findIndex((o) => o.id === alpha.id)).toBeLessThan(orgs.findIndex((o) => o.id === zulu.id));
+  });
+
+  it("returns an empty list for a user with no memberships", async () => {
+    const user = await createUser();
+    expect(await listMyOrganizations(user.principal.userId)).toEqual([]);
+  });
+});
