@@ -28,9 +28,9 @@ test("a wrong password shows a clear message and repeated failures lock the acco
   const page = await (await browser.newContext()).newPage();
   for (let i = 0; i < 5; i++) {
     await signIn(page, email, "definitely the wrong password");
-    await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+    await expect(page.locator("form [role=alert]")).toHaveText("Email or password is incorrect.");
   }
   await signIn(page, email);
-  await expect(page.getByRole("alert")).toHaveText(/Too many failed sign-in attempts\. Try again in 15 minutes\./);
+  await expect(page.locator("form [role=alert]")).toHaveText(/Too many failed sign-in attempts\. Try again in 15 minutes\./);
   await context.close();
 });

@@ -21,7 +21,7 @@ function freePort(): Promise<number> {
 
 function startServer(env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "server/main.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", ...env } as unknown as NodeJS.ProcessEnv,
   });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

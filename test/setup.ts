@@ -2,7 +2,6 @@ import { afterAll, inject } from "vitest";
 
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.TEST_ADMIN_DATABASE_URL = inject("adminDatabaseUrl");
-process.env.NODE_ENV ??= "test";
 process.env.NEXTAUTH_URL ??= "http://localhost:3000";
 
 const { syncBuiltInRoles } = await import("../lib/authz/sync-built-in-roles.ts");

@@ -6,9 +6,18 @@ export type TableProps = React.ComponentProps<"table"> & {
   containerClassName?: string;
 };
 
+// The wrapper scrolls sideways on small screens, so it is focusable (keyboard
+// users can scroll it) and, when the table has a name, a named region.
 export function Table({ className, containerClassName, ...props }: TableProps) {
+  const label = props["aria-label"];
   return (
-    <div data-slot="table-container" className={cn("relative w-full overflow-x-auto", containerClassName)}>
+    <div
+      data-slot="table-container"
+      tabIndex={0}
+      role={label ? "region" : undefined}
+      aria-label={label}
+      className={cn("relative w-full overflow-x-auto rounded-md focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring", containerClassName)}
+    >
       <table data-slot="table" className={cn("w-full caption-bottom border-collapse text-sm", className)} {...props} />
     </div>
   );

@@ -21,7 +21,7 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [ms, id] = Buffer.from(cursor, "base64url").toString().split(":");
   const createdAt = new Date(Number(ms));
-  if (!id || Number.isNaN(createdAt.getTime())) throw new Invalid("invalid_cursor", "cursor: this page link is not valid");
+  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) throw new Invalid("invalid_cursor", "cursor: this page link is not valid");
   return { createdAt, id };
 }
 

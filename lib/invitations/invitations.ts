@@ -9,6 +9,7 @@ import { assertHoldsAll } from "../authz/escalation.ts";
 import type { OrgCtx, UserCtx } from "../context.ts";
 import { deliverMail, queueMail } from "../mail/send-mail.ts";
 import { findAssignableRole } from "../members/members.ts";
+import { lockOrganization } from "../orgs/lock-organization.ts";
 import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
 
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
@@ -57,6 +58,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   assertHoldsAll(ctx, role.permissions, `invite someone as ${role.name}`);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
+    await lockOrganization(tx, ctx.orgId);
     const alreadyMember = await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: input.email } }, select: { id: true } });
     if (alreadyMember) throw new Conflict("already_member", `${input.email} is already a member.`);
     const pending = await tx.invitation.findFirst({
@@ -94,6 +96,15 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     });
     if (!inv) throw new NotFound("invitation_not_found", "Invitation not found.");
     if (inv.acceptedAt || inv.revokedAt) throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
+    await lockOrganization(tx, ctx.orgId);
+    const newer = await tx.invitation.findFirst({
+      where: { orgId: ctx.orgId, email: inv.email, id: { not: inv.id }, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+      select: { id: true },
+    });
+    if (newer) throw new Conflict("already_invited", `${inv.email} has a newer pending invitation. Resend that one instead.`);
+    if (await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: inv.email } }, select: { id: true } })) {
+      throw new Conflict("already_member", `${inv.email} is already a member.`);
+    }
     assertHoldsAll(ctx, inv.role.permissions, `invite someone as ${inv.role.name}`);
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
+import { Forbidden } from "../../lib/errors.ts";
 import { listAssignableRoles, listMembers } from "../../lib/members/members.ts";
-import { createTestOrg } from "../helpers.ts";
+import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { createTestOrg, meta } from "../helpers.ts";
 
 describe("listMembers", () => {
   it("lists the organization's members with user and role, ordered by role rank then join time", async () => {
@@ -29,6 +31,16 @@ describe("listMembers", () => {
     const members = await listMembers(owner);
     expect(members).toHaveLength(1);
     expect(members[0]?.user.id).toBe(owner.principal.userId);
+  });
+
+  it("rejects a custom role without members:read or roles:read with Forbidden", async () => {
+    const { org, addMember } = await createTestOrg();
+    const member = await addMember("member");
+    const narrow = await db.role.create({ data: { orgId: org.id, key: "narrow", name: "Narrow", permissions: ["organization:read"] } });
+    await db.membership.update({ where: { id: member.membership.id }, data: { roleId: narrow.id } });
+    const ctx = await resolveOrgContext(member.principal, org.slug, meta());
+    await expect(listMembers(ctx)).rejects.toBeInstanceOf(Forbidden);
+    await expect(listAssignableRoles(ctx)).rejects.toBeInstanceOf(Forbidden);
   });
 
   it("does not expose password hashes", async () => {

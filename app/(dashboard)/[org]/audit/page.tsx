@@ -119,7 +119,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
                 <TableCell className="text-sm">
                   {(e.before || e.after) && (
                     <details>
-                      <summary className="cursor-pointer text-primary">Changes</summary>
+                      <summary className="cursor-pointer whitespace-nowrap text-primary">Changes</summary>
                       <dl className="mt-2 grid gap-1 text-xs">
                         {e.before != null && (
                           <>
