@@ -34,3 +34,18 @@ test("a wrong password shows a clear message and repeated failures lock the acco
   await expect(page.locator("form [role=alert]")).toHaveText(/Too many failed sign-in attempts\. Try again in 15 minutes\./);
   await context.close();
 });
+
+test("signing out from the user menu ends the session on the server", async ({ browser }) => {
+  const { page, slug, context } = await ownerWithOrg(browser, "signout");
+  const cookies = await context.cookies();
+  await page.getByRole("button", { name: /Account menu for/ }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await page.waitForURL("**/sign-in**");
+  // Replaying the old cookie gets nowhere: the session row is revoked.
+  const replay = await browser.newContext();
+  await replay.addCookies(cookies);
+  const res = await (await replay.newPage()).goto(`/${slug}/members`);
+  expect(new URL(res!.url()).pathname).toBe("/sign-in");
+  await replay.close();
+  await context.close();
+});
