@@ -102,6 +102,11 @@ test("x-middleware-subrequest gains nothing", async ({ request, browser }) => {
   });
   expect(res.status()).toBe(307);
   expect(res.headers()["location"]).toContain("/sign-in");
+  for (const path of ["/account", "/admin", "/admin/outbox", "/orgs/new", `/${slug}/audit`, `/${slug}/settings`]) {
+    const signedOut = await request.get(path, { maxRedirects: 0 });
+    expect(signedOut.status(), path).toBe(307);
+    expect(signedOut.headers()["location"], path).toContain("/sign-in");
+  }
   await context.close();
 });
 

@@ -25,6 +25,7 @@ try {
   await copyFile(SCHEMA_PATH, path.join(dir, SNAPSHOT_FILE));
   await writeFile(path.join(MIGRATIONS_DIR, "migration_lock.toml"), 'provider = "postgresql"\n');
   console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql`);
+  process.exit(0);
 } catch (error) {
   console.error(`db:migration failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -41,7 +41,7 @@ async function main() {
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: PORT });
   await app.prepare();
   const handleNext = app.getRequestHandler();
-  const machines = machineRouter(booted.databaseUrl);
+  const machines = await machineRouter();
 
   const server = http.createServer((req, res) => {
     // Facts about the request come from the socket, never from the client.

@@ -20,18 +20,3 @@ export async function migrateDatabase(connectionString: string): Promise<string[
     await lockClient.end();
   }
 }
-
-/** Names of migrations in prisma/migrations that the database has not applied. */
-export async function pendingMigrations(client: pg.ClientBase): Promise<string[]> {
-  const { migrationDirectories } = await readMigrationList();
-  let applied = new Set<string>();
-  try {
-    const { rows } = await client.query<{ migration_name: string }>(
-      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-    );
-    applied = new Set(rows.map((r) => r.migration_name));
-  } catch {
-    applied = new Set();
-  }
-  return migrationDirectories.map((d) => d.path).filter((name) => !applied.has(name));
-}

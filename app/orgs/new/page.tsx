@@ -1,26 +1,21 @@
 import type { Metadata } from "next";
-import { accountNav, SignedInShell } from "@/components/shell/signed-in-shell";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { requirePageUser } from "@/lib/http/page-context";
 import { CreateOrganizationForm } from "./create-organization-form";
 
 export const metadata: Metadata = { title: "New organization" };
 
 export default async function NewOrganizationPage() {
-  const ctx = await requirePageUser();
   return (
-    <SignedInShell ctx={ctx} nav={accountNav(ctx.principal.isInstanceAdmin)}>
-      <Card className="mx-auto max-w-lg">
-        <CardHeader>
-          <CardTitle asChild>
-            <h1>Create an organization</h1>
-          </CardTitle>
-          <CardDescription>An organization holds your team, its access rules and its usage. You will be its owner.</CardDescription>
-        </CardHeader>
-        <CardContent>
-          <CreateOrganizationForm />
-        </CardContent>
-      </Card>
-    </SignedInShell>
+    <Card className="mx-auto max-w-lg">
+      <CardHeader>
+        <CardTitle asChild>
+          <h1>Create an organization</h1>
+        </CardTitle>
+        <CardDescription>An organization holds your team, its access rules and its usage. You will be its owner.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <CreateOrganizationForm />
+      </CardContent>
+    </Card>
   );
 }

@@ -2,7 +2,7 @@ import { Spinner } from "@/components/ui/spinner";
 
 export default function Loading() {
   return (
-    <div className="flex min-h-screen items-center justify-center">
+    <div className="flex min-h-[50vh] items-center justify-center">
       <Spinner label="Loading page" />
     </div>
   );
