@@ -1,12 +1,10 @@
 // npm test: every suite against a real PostgreSQL (TEST_DATABASE_URL, or an
 // embedded server started here), then one closing line summing them all.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { createDatabaseIfMissing, freePort, startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { createDatabaseIfMissing, freePort, startTemporaryPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
 
 type Counts = { passed: number; failed: number; skipped: number };
@@ -49,13 +47,9 @@ async function main() {
   let base = process.env.TEST_DATABASE_URL;
   let stopPostgres = async () => {};
   if (!base) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "tollgate-test-"));
-    const server = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), database: "tollgate_test", persistent: false });
+    const server = await startTemporaryPostgres("tollgate-test-");
     base = server.url;
-    stopPostgres = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
+    stopPostgres = server.stop;
     console.log("test: embedded PostgreSQL started");
   }
 

@@ -1,22 +1,15 @@
 // Gives the integration tests a real, migrated PostgreSQL: DATABASE_URL when
 // the test runner (scripts/test.ts) set one, otherwise an embedded server.
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { createDatabaseIfMissing, freePort, startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
+import { createDatabaseIfMissing, startTemporaryPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
 
 export default async function setup({ provide }: { provide: (key: string, value: string) => void }) {
   let stop = async () => {};
   let url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "tollgate-vitest-"));
-    const pg = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), database: "tollgate_test", persistent: false });
+    const pg = await startTemporaryPostgres("tollgate-vitest-");
     url = pg.url;
-    stop = async () => {
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
+    stop = pg.stop;
   }
   const adminUrl = url;
   const database = `tollgate_it_${process.pid}`;

