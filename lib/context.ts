@@ -1,7 +1,7 @@
 // What every domain function receives: who is calling, for which
 // organization, and from where. Built by lib/http (routes) and
 // lib/http/org-action.ts (server actions), never from client input.
-import type { Permission } from "./authz/permissions.ts";
+import type { OrgIndex } from "./authz/org-index.ts";
 
 export type UserPrincipal = {
   type: "user";
@@ -19,7 +19,11 @@ export type OrgCtx = RequestMeta & {
   principal: UserPrincipal;
   orgId: string;
   orgSlug: string;
-  membership: { id: string; roleId: string; roleName: string; isOwner: boolean; permissions: readonly Permission[] };
+  membership: { id: string; roleId: string; roleName: string; isOwner: boolean };
+  /** The organization's authorization index, as of the start of this request. */
+  authz: OrgIndex;
+  /** Whether this session passed MFA (grants may require it). */
+  mfa: boolean;
 };
 
 /** A signed-in caller outside any organization (create org, accept invitation). */

@@ -42,6 +42,8 @@ async function main() {
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const machines = await machineRouter();
+  const authz = await import("../lib/authz/org-index-cache.ts");
+  await authz.startAuthzListener(booted.databaseUrl);
 
   const server = http.createServer((req, res) => {
     // Facts about the request come from the socket, never from the client.
@@ -79,6 +81,9 @@ async function main() {
     stopping = true;
     server.close();
     server.closeAllConnections();
+    const { flushDecisionLog } = await import("../lib/authz/decision-log.ts");
+    await flushDecisionLog().catch(() => {});
+    await authz.stopAuthzListener();
     const { disconnectDb } = await import("../lib/db.ts");
     await disconnectDb().catch(() => {});
     await booted.embedded?.stop().catch(() => {});

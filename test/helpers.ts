@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { db } from "../lib/db.ts";
 import type { OrgCtx, RequestMeta, UserCtx, UserPrincipal } from "../lib/context.ts";
+import { authzTransaction } from "../lib/authz/org-index-cache.ts";
 import { resolveOrgContext } from "../lib/orgs/org-context.ts";
 import { createOrganization } from "../lib/orgs/create-organization.ts";
 
@@ -36,7 +37,7 @@ export async function createTestOrg(options: { slugPrefix?: string } = {}) {
   async function addMember(role: RoleKey, name = `${role} user`): Promise<OrgCtx> {
     const user = await createUser({ name });
     const r = await builtInRole(role);
-    await db.membership.create({ data: { orgId: org.id, userId: user.principal.userId, roleId: r.id } });
+    await authzTransaction(org.id, (tx) => tx.membership.create({ data: { orgId: org.id, userId: user.principal.userId, roleId: r.id } }));
     return resolveOrgContext(user.principal, org.slug, meta());
   }
   return { org, owner: ownerCtx, addMember };

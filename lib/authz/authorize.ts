@@ -1,20 +1,32 @@
-// The one decision function. Every page, server action and route asks it.
-// The reason names what allowed or why nothing did; 403 messages show it.
+// The one decision function for callers inside an organization. Every page,
+// server action and route asks it; it decides over the organization's index
+// (lib/authz/decide.ts) and records the decision with its reason.
 import { Forbidden } from "../errors.ts";
 import type { OrgCtx } from "../context.ts";
+import { recordDecision } from "./decision-log.ts";
+import { decide, type AuthzResource, type Decision } from "./decide.ts";
 import type { Permission } from "./permissions.ts";
 
-export type Decision = { allowed: boolean; reason: string };
-export type Resource = { type: "organization"; id: string };
+export type { Decision };
+export type Resource = AuthzResource;
 
-export function authorize(ctx: OrgCtx, permission: Permission, resource: Resource = { type: "organization", id: ctx.orgId }): Decision {
-  if (resource.id !== ctx.orgId) {
-    return { allowed: false, reason: `resource ${resource.type}:${resource.id} is outside organization ${ctx.orgId}` };
-  }
-  if (ctx.membership.permissions.includes(permission)) {
-    return { allowed: true, reason: `role "${ctx.membership.roleName}" grants ${permission}` };
-  }
-  return { allowed: false, reason: `role "${ctx.membership.roleName}" does not grant ${permission}` };
+export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), resource: Resource = { type: "organization", id: ctx.orgId }, source = "app"): Decision {
+  const started = performance.now();
+  const decision = decide(ctx.authz, { type: "user", id: ctx.principal.userId }, permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
+  recordDecision({
+    orgId: ctx.orgId,
+    principalType: "user",
+    principalId: ctx.principal.userId,
+    permission,
+    resourceType: resource.type,
+    resourceId: resource.id,
+    allowed: decision.allowed,
+    reason: decision.reason,
+    latencyUs: Math.round((performance.now() - started) * 1000),
+    source,
+    createdAt: new Date(),
+  });
+  return decision;
 }
 
 export function assertAllowed(ctx: OrgCtx, permission: Permission, resource?: Resource): void {

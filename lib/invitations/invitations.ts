@@ -10,6 +10,7 @@ import type { OrgCtx, UserCtx } from "../context.ts";
 import { deliverMail, queueMail } from "../mail/send-mail.ts";
 import { findAssignableRole } from "../members/members.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
 import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
 
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
@@ -149,7 +150,9 @@ export async function previewInvitation(rawToken: unknown) {
 
 export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
   const token = InvitationToken.parse(rawToken);
-  return db.$transaction(async (tx) => {
+  const inv0 = await db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, select: { orgId: true } });
+  if (!inv0) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
+  return authzTransaction(inv0.orgId, async (tx) => {
     const inv = await tx.invitation.findUnique({
       where: { tokenHash: hashToken(token) },
       select: { id: true, orgId: true, email: true, roleId: true, expiresAt: true, acceptedAt: true, revokedAt: true, org: { select: { slug: true } }, role: { select: { name: true } } },

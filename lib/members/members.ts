@@ -4,6 +4,7 @@ import { Conflict, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
@@ -45,7 +46,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:update");
   const input = ChangeMemberRoleInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
-  return db.$transaction(async (tx) => {
+  return authzTransaction(ctx.orgId, async (tx) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
       where: { id: input.membershipId, orgId: ctx.orgId },
@@ -76,7 +77,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
   const input = RemoveMemberInput.parse(raw);
   const isSelf = input.membershipId === ctx.membership.id;
   if (!isSelf) assertAllowed(ctx, "members:remove");
-  await db.$transaction(async (tx) => {
+  await authzTransaction(ctx.orgId, async (tx) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
       where: { id: input.membershipId, orgId: ctx.orgId },
@@ -91,6 +92,9 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
       );
     }
     await tx.membership.delete({ where: { id: member.id, orgId: ctx.orgId } });
+    // Access through groups and direct grants ends with the membership.
+    await tx.groupMember.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });
+    await tx.grant.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });
     await recordAudit(tx, {
       action: isSelf ? "member.left" : "member.removed",
       orgId: ctx.orgId,

@@ -3,13 +3,13 @@
 // so outsiders cannot learn which organizations exist.
 import { db } from "../db.ts";
 import { NotFound } from "../errors.ts";
-import { isPermission } from "../authz/permissions.ts";
+import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx, RequestMeta, UserPrincipal } from "../context.ts";
 
 export async function resolveOrgContext(principal: UserPrincipal, orgSlug: string, meta: RequestMeta): Promise<OrgCtx> {
   const membership = await db.membership.findFirst({
     where: { userId: principal.userId, org: { slug: orgSlug } },
-    select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true, permissions: true } } },
+    select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true } } },
   });
   if (!membership) throw new NotFound("organization_not_found", "Organization not found.");
   return {
@@ -22,8 +22,9 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
       roleId: membership.roleId,
       roleName: membership.role.name,
       isOwner: membership.role.isOwner,
-      permissions: membership.role.permissions.filter(isPermission),
     },
+    authz: await getOrgIndex(membership.orgId),
+    mfa: false,
   };
 }
 

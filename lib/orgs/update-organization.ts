@@ -2,6 +2,7 @@ import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
+import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { DeleteOrganizationInput, RenameOrganizationInput } from "./schemas.ts";
@@ -57,4 +58,5 @@ export async function deleteOrganization(ctx: OrgCtx, raw: unknown) {
     });
     await tx.organization.delete({ where: { id: ctx.orgId } });
   });
+  invalidateOrgIndex(ctx.orgId);
 }

@@ -42,7 +42,9 @@ async function catalogue(url: string) {
     );
     const constraints = await client.query(
       `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
-       WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations' ORDER BY conname`,
+       WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations'
+         AND contype <> 'c' -- CHECK constraints are added by hand in migrations; Prisma cannot express them
+       ORDER BY conname`,
     );
     return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows };
   } finally {

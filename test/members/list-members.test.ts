@@ -1,3 +1,4 @@
+import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
@@ -37,7 +38,7 @@ describe("listMembers", () => {
     const { org, addMember } = await createTestOrg();
     const member = await addMember("member");
     const narrow = await db.role.create({ data: { orgId: org.id, key: "narrow", name: "Narrow", permissions: ["organization:read"] } });
-    await db.membership.update({ where: { id: member.membership.id }, data: { roleId: narrow.id } });
+    await authzTransaction(org.id, (tx) => tx.membership.update({ where: { id: member.membership.id }, data: { roleId: narrow.id } }));
     const ctx = await resolveOrgContext(member.principal, org.slug, meta());
     await expect(listMembers(ctx)).rejects.toBeInstanceOf(Forbidden);
     await expect(listAssignableRoles(ctx)).rejects.toBeInstanceOf(Forbidden);

@@ -1,3 +1,5 @@
+import { authorize } from "../../lib/authz/authorize.ts";
+import { changeMemberRole } from "../../lib/members/members.ts";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ALL_PERMISSIONS } from "../../lib/authz/permissions.ts";
@@ -14,38 +16,48 @@ describe("resolveOrgContext", () => {
     const ctx = await resolveOrgContext(owner.principal, org.slug, requestMeta);
     const membership = await db.membership.findFirstOrThrow({ where: { orgId: org.id, userId: owner.principal.userId } });
 
-    expect(ctx).toEqual({
+    expect(ctx).toMatchObject({
       ...requestMeta,
       principal: owner.principal,
       orgId: org.id,
       orgSlug: org.slug,
-      membership: { id: membership.id, roleId: membership.roleId, roleName: "Owner", isOwner: true, permissions: ALL_PERMISSIONS },
+      membership: { id: membership.id, roleId: membership.roleId, roleName: "Owner", isOwner: true },
+      mfa: false,
     });
+    expect(ctx.authz.orgId).toBe(org.id);
+    expect([...ctx.authz.memberRole.get(owner.principal.userId)!.permissions].sort()).toEqual([...ALL_PERMISSIONS].sort());
   });
 
   it("gives a viewer the viewer's read permissions only", async () => {
     const { addMember } = await createTestOrg();
     const viewer = await addMember("viewer");
     expect(viewer.membership).toMatchObject({ roleName: "Viewer", isOwner: false });
-    expect([...viewer.membership.permissions].sort()).toEqual(["members:read", "organization:read", "roles:read"]);
+    const role = viewer.authz.memberRole.get(viewer.principal.userId)!;
+    expect([...role.permissions].sort()).toEqual(["members:read", "organization:read", "roles:read"]);
   });
 
-  it("reads the role from the database on every call, so a role change takes effect at once", async () => {
-    const { org, addMember } = await createTestOrg();
+  it("sees a role change made through the domain at once, in the same process", async () => {
+    const { org, owner, addMember } = await createTestOrg();
     const member = await addMember("member");
-    await db.membership.update({ where: { id: member.membership.id }, data: { roleId: (await builtInRole("admin")).id } });
+    expect(authorize(member, "members:invite").allowed).toBe(false);
+    await changeMemberRole(owner, { membershipId: member.membership.id, roleId: (await builtInRole("admin")).id });
     const again = await resolveOrgContext(member.principal, org.slug, meta());
     expect(again.membership.roleName).toBe("Admin");
-    expect(again.membership.permissions).toContain("members:invite");
+    expect(authorize(again, "members:invite")).toMatchObject({ allowed: true, reason: 'membership role "Admin" grants members:invite' });
   });
 
-  it("drops permission strings that are not in the catalogue", async () => {
+  it("sees a change written by another process within a second (version check)", async () => {
     const { org, addMember } = await createTestOrg();
     const member = await addMember("member");
-    const custom = await db.role.create({ data: { orgId: org.id, key: "odd", name: "Odd", permissions: ["organization:read", "root:everything"] } });
-    await db.membership.update({ where: { id: member.membership.id }, data: { roleId: custom.id } });
-    const ctx = await resolveOrgContext(member.principal, org.slug, meta());
-    expect(ctx.membership.permissions).toEqual(["organization:read"]);
+    const custom = await db.role.create({ data: { orgId: org.id, key: "odd", name: "Odd", permissions: ["organization:read", "traces:read"] } });
+    // Another process: the row changes and the version moves, but this process gets no notification.
+    await db.$transaction([
+      db.membership.update({ where: { id: member.membership.id }, data: { roleId: custom.id } }),
+      db.organization.update({ where: { id: org.id }, data: { authzVersion: { increment: 1 } } }),
+    ]);
+    await expect
+      .poll(async () => authorize(await resolveOrgContext(member.principal, org.slug, meta()), "traces:read").allowed, { timeout: 3_000, interval: 200 })
+      .toBe(true);
   });
 
   it("answers a non-member and a nonexistent slug with the same NotFound", async () => {

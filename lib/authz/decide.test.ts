@@ -1,0 +1,161 @@
+// decide() against a plain reference evaluation over random organizations:
+// roles with hierarchies, groups, org and project grants, and conditions.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ipInRanges, parseCidr } from "./cidr.ts";
+import { decide, type AuthzResource, type AuthzSubject, type DecisionContext } from "./decide.ts";
+import { buildOrgIndex, type GrantRow, type OrgRows } from "./org-index.ts";
+
+const PERMS = ["a:read", "a:write", "b:read", "b:write", "c:admin"];
+const USERS = ["u1", "u2", "u3", "u4"];
+const GROUPS = ["g1", "g2", "g3"];
+const KEYS = ["k1", "k2"];
+const PROJECTS = ["p1", "p2"];
+const IPS = ["10.0.0.5", "192.168.1.9", "2001:db8::1", "::ffff:10.0.0.7"];
+const CIDRS = ["10.0.0.0/8", "192.168.1.0/24", "2001:db8::/32", "172.16.0.1"];
+const NOW = Date.UTC(2026, 10, 23);
+
+const roleArb = (id: string, ids: string[]) =>
+  fc.record({
+    id: fc.constant(id),
+    name: fc.constant(`role ${id}`),
+    permissions: fc.subarray(PERMS),
+    includes: fc.subarray(ids.filter((x) => x !== id), { maxLength: Math.min(2, ids.length - 1) }),
+    isOwner: fc.constant(false),
+  });
+
+const orgArb = fc
+  .integer({ min: 1, max: 5 })
+  .chain((n) => {
+    const roleIds = Array.from({ length: n }, (_, i) => `r${i}`);
+    const grantArb: fc.Arbitrary<GrantRow> = fc
+      .record({
+        roleId: fc.constantFrom(...roleIds),
+        subject: fc.oneof(
+          fc.record({ userId: fc.constantFrom(...USERS) }),
+          fc.record({ groupId: fc.constantFrom(...GROUPS) }),
+          fc.record({ apiKeyId: fc.constantFrom(...KEYS) }),
+        ),
+        projectId: fc.option(fc.constantFrom(...PROJECTS), { nil: null }),
+        validUntil: fc.option(fc.integer({ min: -3, max: 3 }).map((d) => new Date(NOW + d * 3_600_000)), { nil: null }),
+        ipCidrs: fc.subarray(CIDRS, { maxLength: 2 }),
+        requireMfa: fc.boolean(),
+      })
+      .map((g) => ({
+        id: "grant",
+        roleId: g.roleId,
+        userId: "userId" in g.subject ? g.subject.userId : null,
+        groupId: "groupId" in g.subject ? g.subject.groupId : null,
+        apiKeyId: "apiKeyId" in g.subject ? g.subject.apiKeyId : null,
+        projectId: g.projectId,
+        validUntil: g.validUntil,
+        ipCidrs: g.ipCidrs,
+        requireMfa: g.requireMfa,
+      }));
+    return fc.record({
+      orgId: fc.constant("org"),
+      version: fc.constant(1),
+      roles: fc.tuple(...roleIds.map((id) => roleArb(id, roleIds))),
+      memberships: fc.subarray(USERS).chain((members) =>
+        members.length ? fc.tuple(...members.map((userId) => fc.record({ userId: fc.constant(userId), roleId: fc.constantFrom(...roleIds) }))) : fc.constant([]),
+      ),
+      groupMembers: fc.subarray(GROUPS.flatMap((groupId) => USERS.map((userId) => ({ groupId, userId })))),
+      groups: fc.constant(GROUPS.map((id) => ({ id, name: `group ${id}` }))),
+      grants: fc.array(grantArb, { maxLength: 8 }).map((gs) => gs.map((g, i) => ({ ...g, id: `grant-${i}` }))),
+      projectIds: fc.subarray(PROJECTS, { minLength: 1 }),
+    }) as fc.Arbitrary<OrgRows>;
+  });
+
+const queryArb = fc.record({
+  subject: fc.oneof(fc.constantFrom(...USERS).map((id) => ({ type: "user" as const, id })), fc.constantFrom(...KEYS).map((id) => ({ type: "api_key" as const, id }))),
+  permission: fc.constantFrom(...PERMS),
+  resource: fc.oneof(fc.constant({ type: "organization" as const, id: "org" }), fc.constantFrom(...PROJECTS, "p-missing").map((id) => ({ type: "project" as const, id }))),
+  context: fc.record({ ip: fc.option(fc.constantFrom(...IPS), { nil: null }), mfa: fc.boolean(), now: fc.constant(NOW) }),
+});
+
+/** The specification, written as plainly as possible. */
+function reference(org: OrgRows, subject: AuthzSubject, permission: string, resource: AuthzResource, ctx: DecisionContext): boolean {
+  if (resource.type === "project" && !org.projectIds.includes(resource.id)) return false;
+  const roleHas = (roleId: string, seen: string[] = []): boolean => {
+    if (seen.includes(roleId)) return false;
+    const role = org.roles.find((r) => r.id === roleId)!;
+    return role.permissions.includes(permission) || role.includes.some((r) => roleHas(r, [...seen, roleId]));
+  };
+  if (subject.type === "user") {
+    const membership = org.memberships.find((m) => m.userId === subject.id);
+    if (!membership) return false;
+    if (roleHas(membership.roleId)) return true;
+  }
+  const groups = subject.type === "user" ? org.groupMembers.filter((gm) => gm.userId === subject.id).map((gm) => gm.groupId) : [];
+  return org.grants.some((g) => {
+    const mine = subject.type === "user" ? g.userId === subject.id || (g.groupId !== null && groups.includes(g.groupId)) : g.apiKeyId === subject.id;
+    const scoped = g.projectId === null || (resource.type === "project" && g.projectId === resource.id);
+    const timely = g.validUntil === null || ctx.now! < g.validUntil.getTime();
+    const fromIp = g.ipCidrs.length === 0 || ipInRanges(ctx.ip, g.ipCidrs.map(parseCidr));
+    const mfa = !g.requireMfa || ctx.mfa === true;
+    return mine && scoped && timely && fromIp && mfa && roleHas(g.roleId);
+  });
+}
+
+describe("decide", () => {
+  it("agrees with the reference evaluation on random organizations", () => {
+    fc.assert(
+      fc.property(orgArb, fc.array(queryArb, { minLength: 1, maxLength: 20 }), (org, queries) => {
+        const index = buildOrgIndex(org);
+        for (const q of queries) {
+          const decision = decide(index, q.subject, q.permission, q.resource, q.context);
+          expect(decision.allowed, JSON.stringify({ q, reason: decision.reason })).toBe(reference(org, q.subject, q.permission, q.resource, q.context));
+          if (decision.allowed) expect(decision.reason).toContain(q.permission);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  const org: OrgRows = {
+    orgId: "org",
+    version: 1,
+    roles: [
+      { id: "viewer", name: "Viewer", permissions: ["traces:read"], includes: [], isOwner: false },
+      { id: "editor", name: "Editor", permissions: ["traces:write"], includes: ["viewer"], isOwner: false },
+    ],
+    memberships: [{ userId: "ann", roleId: "viewer" }],
+    groupMembers: [{ groupId: "ml", userId: "ann" }],
+    groups: [{ id: "ml", name: "ML team" }],
+    grants: [
+      { id: "g-temp", roleId: "editor", userId: "ann", groupId: null, apiKeyId: null, projectId: "p1", validUntil: new Date(NOW - 1), ipCidrs: [], requireMfa: false },
+      { id: "g-group", roleId: "editor", userId: null, groupId: "ml", apiKeyId: null, projectId: "p2", validUntil: null, ipCidrs: ["10.0.0.0/8"], requireMfa: false },
+    ],
+    projectIds: ["p1", "p2"],
+  };
+  const index = buildOrgIndex(org);
+  const ann = { type: "user" as const, id: "ann" };
+
+  it("names the membership role that allowed", () => {
+    expect(decide(index, ann, "traces:read", { type: "organization", id: "org" })).toMatchObject({ allowed: true, reason: 'membership role "Viewer" grants traces:read' });
+  });
+
+  it("names the group grant and project that allowed, through the role hierarchy", () => {
+    const d = decide(index, ann, "traces:write", { type: "project", id: "p2" }, { ip: "10.1.2.3", now: NOW });
+    expect(d).toMatchObject({ allowed: true, grantId: "g-group" });
+    expect(d.reason).toBe('grant g-group: role "Editor" via group "ML team" on project p2 grants traces:write');
+  });
+
+  it("explains a denial by the condition that failed", () => {
+    expect(decide(index, ann, "traces:write", { type: "project", id: "p1" }, { now: NOW }).reason).toMatch(/^grant g-temp .* would allow traces:write, but it expired at /);
+    expect(decide(index, ann, "traces:write", { type: "project", id: "p2" }, { ip: "8.8.8.8", now: NOW }).reason).toContain("the request IP 8.8.8.8 is not in its allow list");
+  });
+
+  it("does not let a project grant reach the organization or another project", () => {
+    expect(decide(index, ann, "traces:write", { type: "organization", id: "org" }, { ip: "10.1.2.3", now: NOW })).toMatchObject({
+      allowed: false,
+      reason: "no role of user ann grants traces:write",
+    });
+  });
+
+  it("refuses non-members, unknown projects and other organizations", () => {
+    expect(decide(index, { type: "user", id: "bob" }, "traces:read", { type: "organization", id: "org" }).reason).toBe("user bob is not a member of this organization");
+    expect(decide(index, ann, "traces:read", { type: "project", id: "elsewhere" }).allowed).toBe(false);
+    expect(decide(index, ann, "traces:read", { type: "organization", id: "other-org" }).allowed).toBe(false);
+  });
+});

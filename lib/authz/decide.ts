@@ -1,0 +1,83 @@
+// The decision: may this principal use this permission on this resource, now,
+// from here? Pure and synchronous over an OrgIndex; the reason names the
+// membership or grant, role and condition that allowed, or why nothing did.
+import { ipInRanges } from "./cidr.ts";
+import { subjectKey, type IndexedGrant, type IndexedRole, type OrgIndex } from "./org-index.ts";
+
+export type AuthzSubject = { type: "user"; id: string } | { type: "api_key"; id: string };
+export type AuthzResource = { type: "organization"; id: string } | { type: "project"; id: string };
+export type DecisionContext = {
+  ip?: string | null;
+  mfa?: boolean;
+  /** Milliseconds since the epoch; defaults to now. */
+  now?: number;
+  /** Attributes of the organization (its plan, later), for conditions that read them. */
+  attributes?: Readonly<Record<string, string | number | boolean>>;
+};
+export type Decision = { allowed: boolean; reason: string; grantId?: string; roleId?: string };
+
+function scopeText(grant: IndexedGrant) {
+  return grant.projectId ? `on project ${grant.projectId}` : "on the organization";
+}
+
+function viaText(grant: IndexedGrant) {
+  if (grant.via.type === "group") return ` via group "${grant.via.name ?? grant.via.id}"`;
+  return "";
+}
+
+/** Why a grant's conditions fail now, or null when they hold. */
+function conditionFailure(grant: IndexedGrant, context: DecisionContext, now: number): string | null {
+  if (grant.validUntilMs !== null && now >= grant.validUntilMs) return `it expired at ${new Date(grant.validUntilMs).toISOString()}`;
+  if (grant.ipRanges && !ipInRanges(context.ip, grant.ipRanges)) return `the request IP ${context.ip ?? "(unknown)"} is not in its allow list`;
+  if (grant.requireMfa && !context.mfa) return "it requires MFA and this session has not used MFA";
+  return null;
+}
+
+function appliesTo(grant: IndexedGrant, resource: AuthzResource) {
+  return grant.projectId === null || (resource.type === "project" && grant.projectId === resource.id);
+}
+
+export function decide(index: OrgIndex, subject: AuthzSubject, permission: string, resource: AuthzResource, context: DecisionContext = {}): Decision {
+  if (resource.type === "organization" && resource.id !== index.orgId) {
+    return { allowed: false, reason: `organization ${resource.id} is not this organization` };
+  }
+  if (resource.type === "project" && !index.projects.has(resource.id)) {
+    return { allowed: false, reason: `project ${resource.id} does not exist in this organization` };
+  }
+  const now = context.now ?? Date.now();
+  let blocked: string | null = null;
+
+  if (subject.type === "user") {
+    const role: IndexedRole | undefined = index.memberRole.get(subject.id);
+    if (!role) return { allowed: false, reason: `user ${subject.id} is not a member of this organization` };
+    if (role.permissions.has(permission)) {
+      return { allowed: true, reason: `membership role "${role.name}" grants ${permission}`, roleId: role.id };
+    }
+  }
+
+  const candidates: Array<IndexedGrant[] | undefined> = [index.grantsBySubject.get(subjectKey(subject.type, subject.id))];
+  if (subject.type === "user") for (const groupId of index.userGroups.get(subject.id) ?? []) candidates.push(index.grantsBySubject.get(subjectKey("group", groupId)));
+
+  for (const list of candidates) {
+    if (!list) continue;
+    for (const grant of list) {
+      if (!grant.role.permissions.has(permission) || !appliesTo(grant, resource)) continue;
+      const failure = conditionFailure(grant, context, now);
+      if (failure) {
+        blocked ??= `grant ${grant.id} (role "${grant.role.name}"${viaText(grant)} ${scopeText(grant)}) would allow ${permission}, but ${failure}`;
+        continue;
+      }
+      return {
+        allowed: true,
+        reason: `grant ${grant.id}: role "${grant.role.name}"${viaText(grant)} ${scopeText(grant)} grants ${permission}`,
+        grantId: grant.id,
+        roleId: grant.role.id,
+      };
+    }
+  }
+
+  if (blocked) return { allowed: false, reason: blocked };
+  const who = subject.type === "user" ? `user ${subject.id}` : `API key ${subject.id}`;
+  const where = resource.type === "project" ? ` on project ${resource.id}` : "";
+  return { allowed: false, reason: `no role of ${who} grants ${permission}${where}` };
+}

@@ -1,0 +1,122 @@
+// Per-process cache of organization indexes. A change bumps the
+// organization's authzVersion and NOTIFYs in its transaction; every process
+// LISTENs and drops that organization's index. Without a listener (tests,
+// scripts, a dropped connection) an index is re-validated by version after 1 s.
+import pg from "pg";
+import { db, type Tx } from "../db.ts";
+import { logger } from "../logger.ts";
+import { buildOrgIndex, type OrgIndex } from "./org-index.ts";
+
+const CHANNEL = "tollgate_authz";
+const RECHECK_MS = 1_000;
+
+type Entry = { index: OrgIndex; checkedAt: number };
+type State = { entries: Map<string, Entry>; loading: Map<string, Promise<OrgIndex>>; listening: boolean; listener?: pg.Client };
+const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= { entries: new Map(), loading: new Map(), listening: false });
+
+export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
+  const [org, roles, memberships, groups, groupMembers, grants, projects] = await Promise.all([
+    db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } }),
+    db.role.findMany({
+      where: { OR: [{ orgId: null }, { orgId }] },
+      select: { id: true, name: true, permissions: true, isOwner: true, includes: { select: { includedRoleId: true } } },
+    }),
+    db.membership.findMany({ where: { orgId }, select: { userId: true, roleId: true } }),
+    db.group.findMany({ where: { orgId }, select: { id: true, name: true } }),
+    db.groupMember.findMany({ where: { orgId }, select: { groupId: true, userId: true } }),
+    db.grant.findMany({
+      where: { orgId },
+      select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
+    }),
+    db.project.findMany({ where: { orgId }, select: { id: true } }),
+  ]);
+  return buildOrgIndex({
+    orgId,
+    version: org?.authzVersion ?? -1,
+    roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions, isOwner: r.isOwner, includes: r.includes.map((i) => i.includedRoleId) })),
+    memberships,
+    groups,
+    groupMembers,
+    grants,
+    projectIds: projects.map((p) => p.id),
+  });
+}
+
+export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
+  const entry = state.entries.get(orgId);
+  const now = Date.now();
+  if (entry && (state.listening || now - entry.checkedAt < RECHECK_MS)) return entry.index;
+  if (entry) {
+    const org = await db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } });
+    if (org && org.authzVersion === entry.index.version) {
+      entry.checkedAt = now;
+      return entry.index;
+    }
+  }
+  let loading = state.loading.get(orgId);
+  if (!loading) {
+    loading = loadOrgIndex(orgId).finally(() => state.loading.delete(orgId));
+    state.loading.set(orgId, loading);
+  }
+  const index = await loading;
+  state.entries.set(orgId, { index, checkedAt: Date.now() });
+  return index;
+}
+
+export function invalidateOrgIndex(orgId: string) {
+  state.entries.delete(orgId);
+}
+
+/** Call inside the transaction that changes roles, grants, groups or memberships. */
+export async function bumpAuthzVersion(tx: Tx, orgId: string) {
+  await tx.$executeRaw`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid`;
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${orgId})`;
+}
+
+/** A transaction that changes authorization data: bumps the version inside, drops the local index after. */
+export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const result = await db.$transaction(async (tx) => {
+    const value = await work(tx);
+    await bumpAuthzVersion(tx, orgId);
+    return value;
+  });
+  invalidateOrgIndex(orgId);
+  return result;
+}
+
+/** Started once per app process (server/main.ts). Reconnects with backoff. */
+export async function startAuthzListener(connectionString: string, attempt = 0): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  const fail = (error?: Error) => {
+    if (state.listener !== client) return;
+    state.listening = false;
+    state.listener = undefined;
+    logger.warn({ err: error?.message }, "authorization change listener lost; re-validating by version until it is back");
+    client.end().catch(() => {});
+    setTimeout(() => void startAuthzListener(connectionString, attempt + 1).catch(() => {}), Math.min(30_000, 500 * 2 ** attempt)).unref();
+  };
+  client.on("error", fail);
+  client.on("end", () => fail());
+  client.on("notification", (msg) => {
+    if (msg.channel === CHANNEL && msg.payload) invalidateOrgIndex(msg.payload);
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+  } catch (error) {
+    state.listener = client;
+    fail(error as Error);
+    return;
+  }
+  // Anything cached before the listener was up may be stale.
+  state.entries.clear();
+  state.listener = client;
+  state.listening = true;
+}
+
+export async function stopAuthzListener() {
+  const client = state.listener;
+  state.listener = undefined;
+  state.listening = false;
+  await client?.end().catch(() => {});
+}

@@ -1,0 +1,104 @@
+// The in-memory picture of one organization's authorization data, built from
+// its rows. decide() reads only this, so a decision costs a few map lookups.
+import { parseCidr, type ParsedCidr } from "./cidr.ts";
+
+export type RoleRow = { id: string; name: string; permissions: string[]; includes: string[]; isOwner: boolean };
+export type GrantRow = {
+  id: string;
+  roleId: string;
+  userId: string | null;
+  groupId: string | null;
+  apiKeyId: string | null;
+  projectId: string | null;
+  validUntil: Date | null;
+  ipCidrs: string[];
+  requireMfa: boolean;
+};
+export type OrgRows = {
+  orgId: string;
+  version: number;
+  roles: RoleRow[];
+  memberships: Array<{ userId: string; roleId: string }>;
+  groupMembers: Array<{ groupId: string; userId: string }>;
+  groups: Array<{ id: string; name: string }>;
+  grants: GrantRow[];
+  projectIds: string[];
+};
+
+export type IndexedRole = { id: string; name: string; permissions: ReadonlySet<string>; isOwner: boolean };
+export type IndexedGrant = {
+  id: string;
+  role: IndexedRole;
+  projectId: string | null;
+  validUntilMs: number | null;
+  ipRanges: ParsedCidr[] | null;
+  requireMfa: boolean;
+  via: { type: "user" | "group" | "api_key"; id: string; name?: string };
+};
+
+export type OrgIndex = {
+  orgId: string;
+  version: number;
+  roles: Map<string, IndexedRole>;
+  memberRole: Map<string, IndexedRole>;
+  userGroups: Map<string, string[]>;
+  grantsBySubject: Map<string, IndexedGrant[]>;
+  projects: ReadonlySet<string>;
+};
+
+export const subjectKey = (type: "user" | "group" | "api_key", id: string) => `${type}:${id}`;
+
+/** A role's permissions with every included role's, transitively; cycles are cut. */
+function resolvePermissions(roleId: string, byId: Map<string, RoleRow>, seen = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  if (seen.has(roleId)) return out;
+  seen.add(roleId);
+  const role = byId.get(roleId);
+  if (!role) return out;
+  for (const p of role.permissions) out.add(p);
+  for (const included of role.includes) for (const p of resolvePermissions(included, byId, seen)) out.add(p);
+  return out;
+}
+
+export function buildOrgIndex(rows: OrgRows): OrgIndex {
+  const byId = new Map(rows.roles.map((r) => [r.id, r]));
+  const roles = new Map<string, IndexedRole>(
+    rows.roles.map((r) => [r.id, { id: r.id, name: r.name, permissions: resolvePermissions(r.id, byId), isOwner: r.isOwner }]),
+  );
+  const memberRole = new Map<string, IndexedRole>();
+  for (const m of rows.memberships) {
+    const role = roles.get(m.roleId);
+    if (role) memberRole.set(m.userId, role);
+  }
+  const userGroups = new Map<string, string[]>();
+  for (const gm of rows.groupMembers) {
+    const list = userGroups.get(gm.userId) ?? [];
+    list.push(gm.groupId);
+    userGroups.set(gm.userId, list);
+  }
+  const groupNames = new Map(rows.groups.map((g) => [g.id, g.name]));
+  const grantsBySubject = new Map<string, IndexedGrant[]>();
+  const sorted = [...rows.grants].sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const g of sorted) {
+    const role = roles.get(g.roleId);
+    if (!role) continue;
+    const via: IndexedGrant["via"] = g.userId
+      ? { type: "user", id: g.userId }
+      : g.groupId
+        ? { type: "group", id: g.groupId, name: groupNames.get(g.groupId) }
+        : { type: "api_key", id: g.apiKeyId! };
+    const key = subjectKey(via.type, via.id);
+    const list = grantsBySubject.get(key) ?? [];
+    list.push({
+      id: g.id,
+      role,
+      projectId: g.projectId,
+      validUntilMs: g.validUntil ? g.validUntil.getTime() : null,
+      ipRanges: g.ipCidrs.length ? g.ipCidrs.map(parseCidr) : null,
+      requireMfa: g.requireMfa,
+      via,
+    });
+    grantsBySubject.set(key, list);
+  }
+  return { orgId: rows.orgId, version: rows.version, roles, memberRole, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
+}

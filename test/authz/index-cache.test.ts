@@ -1,0 +1,56 @@
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { authorize } from "../../lib/authz/authorize.ts";
+import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
+import { authzTransaction, getOrgIndex, startAuthzListener, stopAuthzListener } from "../../lib/authz/org-index-cache.ts";
+import { db } from "../../lib/db.ts";
+import { createTestOrg } from "../helpers.ts";
+
+afterAll(() => stopAuthzListener());
+
+describe("getOrgIndex", () => {
+  it("serves the cached index until the organization's authorization data changes", async () => {
+    const { org } = await createTestOrg();
+    const first = await getOrgIndex(org.id);
+    expect(await getOrgIndex(org.id)).toBe(first);
+    await authzTransaction(org.id, (tx) => tx.project.create({ data: { orgId: org.id, name: "P", slug: "p" } }));
+    const second = await getOrgIndex(org.id);
+    expect(second).not.toBe(first);
+    expect(second.version).toBe(first.version + 1);
+    expect(second.projects.size).toBe(1);
+  });
+
+  it("drops an index within a second when another process NOTIFYs a change", async () => {
+    await startAuthzListener(process.env.DATABASE_URL!);
+    const { org } = await createTestOrg();
+    const before = await getOrgIndex(org.id);
+    // Another process: its own connection, its own transaction.
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    await other.query("BEGIN");
+    await other.query(`INSERT INTO "Project" (id, "orgId", name, slug, "updatedAt") VALUES (gen_random_uuid(), $1, 'Remote', 'remote', now())`, [org.id]);
+    await other.query(`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE id = $1`, [org.id]);
+    await other.query(`SELECT pg_notify('tollgate_authz', $1)`, [org.id]);
+    await other.query("COMMIT");
+    await other.end();
+    await expect.poll(async () => (await getOrgIndex(org.id)).projects.size, { timeout: 1_000, interval: 20 }).toBe(1);
+    expect((await getOrgIndex(org.id)).version).toBe(before.version + 1);
+    await stopAuthzListener();
+  });
+});
+
+describe("decision log", () => {
+  it("records every decision, allowed and denied, with its reason, in batches", async () => {
+    const { org, addMember } = await createTestOrg();
+    const viewer = await addMember("viewer");
+    expect(authorize(viewer, "members:read").allowed).toBe(true);
+    expect(authorize(viewer, "members:invite").allowed).toBe(false);
+    await flushDecisionLog();
+    const rows = await db.decisionLog.findMany({ where: { orgId: org.id, principalId: viewer.principal.userId }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.permission, r.allowed, r.reason])).toEqual([
+      ["members:read", true, 'membership role "Viewer" grants members:read'],
+      ["members:invite", false, `no role of user ${viewer.principal.userId} grants members:invite`],
+    ]);
+    expect(rows.every((r) => r.latencyUs >= 0 && r.resourceType === "organization" && r.resourceId === org.id)).toBe(true);
+  });
+});
