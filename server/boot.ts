@@ -64,6 +64,7 @@ export async function boot(): Promise<Booted> {
     process.env.NEXTAUTH_SECRET = config.NEXTAUTH_SECRET ?? (await persistedSecret(dir));
   }
   process.env.DATABASE_URL = databaseUrl;
+  if (process.env.NEXTAUTH_URL) process.env.TOLLGATE_PUBLIC_URL_SET = "1";
   process.env.NEXTAUTH_URL ??= `http://localhost:${config.PORT}`;
   try {
     await migrateDatabase(databaseUrl);

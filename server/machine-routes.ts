@@ -3,6 +3,9 @@
 import { db } from "../lib/db.ts";
 import { readMigrationList } from "../lib/db/schema-engine.ts";
 import { LeanRouter, sendJson } from "../lib/http/lean-router.ts";
+import { apiRoute } from "../lib/http/api-route.ts";
+import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-access.ts";
+import { errorToResponse } from "../lib/errors.ts";
 
 const startedAt = Date.now();
 
@@ -22,5 +25,21 @@ export async function machineRouter() {
       const pending = expected.filter((name) => !applied.has(name));
       if (pending.length) return sendJson(res, 503, { status: "not_ready", reason: "migrations pending", pending });
       sendJson(res, 200, { status: "ready" });
-    });
+    })
+    // POST /api/v1/authz/check: may this user do this, here, now?
+    .on("POST", "/api/v1/authz/check", apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx.key, body)))
+    // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
+    .on(
+      "POST",
+      "/api/v1/authz/check-batch",
+      apiRoute({ body: CheckBatchInput }, (ctx, body) => ({
+        results: body.checks.map((raw) => {
+          try {
+            return checkAccess(ctx.key, CheckInput.parse(raw), "check-api-batch");
+          } catch (error) {
+            return { allowed: false, ...errorToResponse(error).body };
+          }
+        }),
+      })),
+    );
 }

@@ -15,7 +15,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function clientIp(req: http.IncomingMessage): string {
   if (trustProxy()) {
-    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim();
+    // The proxy appends the address it saw; anything left of it is the client's own claim.
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
@@ -71,6 +72,11 @@ async function main() {
     if (error.code === "EADDRINUSE") fail(`PORT: port ${PORT} is already in use; stop the other process or set PORT`);
     fail(`server: ${error.message}`);
   });
+  if (!process.env.TOLLGATE_PUBLIC_URL_SET && !["127.0.0.1", "localhost", "::1"].includes(HOST)) {
+    console.warn(
+      `tollgate: NEXTAUTH_URL is not set, so links in mail and sign-out point to http://localhost:${PORT}; set it to the address people use (e.g. https://tollgate.example.com)`,
+    );
+  }
   server.listen(PORT, HOST, () => {
     console.log(`tollgate: ready on http://localhost:${PORT}${booted.embedded ? " (embedded PostgreSQL)" : ""}`);
   });

@@ -2,7 +2,9 @@
 // JWT cookies that carry only the id of a server-side session row.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { ZodError } from "zod";
 import { isDomainError } from "../errors.ts";
+import { logger } from "../logger.ts";
 import { requestMetaFrom } from "../http/request-meta.ts";
 import { endSession } from "./revoke-sessions.ts";
 import { SESSION_MAX_AGE_S } from "./sessions.ts";
@@ -40,7 +42,9 @@ export function authOptions(): NextAuthOptions {
             return { id: user.id, email: user.email, name: user.name, sessionId };
           } catch (error) {
             // next-auth passes this message to the sign-in form.
-            throw new Error(isDomainError(error) ? error.message : "Email or password is incorrect.");
+            if (isDomainError(error)) throw new Error(error.message);
+            if (!(error instanceof ZodError)) logger.error({ err: error, requestId: meta.requestId }, "sign-in failed");
+            throw new Error(error instanceof ZodError ? "Email or password is incorrect." : "Signing in failed on our side. Try again in a moment.");
           }
         },
       }),

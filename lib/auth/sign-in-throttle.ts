@@ -1,6 +1,7 @@
-// Failed sign-ins are counted per account and per IP in PostgreSQL, so the
-// limit holds across app processes. Past the limit the key is locked for a
-// while and the message says for how long.
+// Sign-in throttling per account and per IP, in PostgreSQL so that it holds
+// across app processes. An attempt is counted before the password is checked
+// (and given back on success), so a burst of parallel guesses cannot all slip
+// in before the first failures are written.
 import { db } from "../db.ts";
 import { RateLimited } from "../errors.ts";
 
@@ -17,40 +18,40 @@ function keys(email: string, ip: string | null): Array<[Kind, string]> {
   return list;
 }
 
-export async function assertSignInAllowed(email: string, ip: string | null, now = new Date()) {
-  const rows = await db.signInThrottle.findMany({ where: { key: { in: keys(email, ip).map(([, k]) => k) } } });
-  const lockedUntil = rows
-    .map((r) => r.lockedUntil)
-    .filter((d): d is Date => !!d && d > now)
-    .sort((a, b) => b.getTime() - a.getTime())[0];
-  if (lockedUntil) {
-    const seconds = Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000);
-    const minutes = Math.ceil(seconds / 60);
-    throw new RateLimited(
-      "too_many_sign_in_attempts",
-      `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-      seconds,
-    );
-  }
+function locked(until: Date, now: Date): RateLimited {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  const minutes = Math.ceil(seconds / 60);
+  return new RateLimited("too_many_sign_in_attempts", `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, seconds);
 }
 
-export async function recordFailedSignIn(email: string, ip: string | null, now = new Date()) {
+/** Counts one attempt against the account and the IP; throws RateLimited past either limit. */
+export async function reserveSignInAttempt(email: string, ip: string | null, now = new Date()) {
+  const windowStart = new Date(now.getTime() - WINDOW_MS);
   for (const [kind, key] of keys(email, ip)) {
-    const windowStart = new Date(now.getTime() - WINDOW_MS);
-    // One statement per key: a new window starts when the old one has passed,
-    // and the lock is set by the same write that crosses the limit.
-    await db.$executeRaw`
-      INSERT INTO "SignInThrottle" ("key", "failures", "windowStart")
-      VALUES (${key}, 1, ${now})
+    // While locked nothing is counted; a passed window starts afresh.
+    const [row] = await db.$queryRaw<Array<{ failures: number; lockedUntil: Date | null }>>`
+      INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${key}, 1, ${now})
       ON CONFLICT ("key") DO UPDATE SET
-        "failures" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN 1 ELSE "SignInThrottle"."failures" + 1 END,
-        "windowStart" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN ${now} ELSE "SignInThrottle"."windowStart" END`;
-    await db.$executeRaw`
-      UPDATE "SignInThrottle" SET "lockedUntil" = ${new Date(now.getTime() + LOCK_MS)}, "failures" = 0, "windowStart" = ${now}
-      WHERE "key" = ${key} AND "failures" >= ${LIMITS[kind]}`;
+        "failures" = CASE
+          WHEN "SignInThrottle"."lockedUntil" > ${now} THEN "SignInThrottle"."failures"
+          WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN 1
+          ELSE "SignInThrottle"."failures" + 1 END,
+        "windowStart" = CASE
+          WHEN "SignInThrottle"."lockedUntil" > ${now} THEN "SignInThrottle"."windowStart"
+          WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN ${now}
+          ELSE "SignInThrottle"."windowStart" END
+      RETURNING "failures", "lockedUntil"`;
+    if (row!.lockedUntil && row!.lockedUntil > now) throw locked(row!.lockedUntil, now);
+    if (row!.failures > LIMITS[kind]) {
+      const until = new Date(now.getTime() + LOCK_MS);
+      await db.$executeRaw`UPDATE "SignInThrottle" SET "lockedUntil" = ${until}, "failures" = 0, "windowStart" = ${now} WHERE "key" = ${key}`;
+      throw locked(until, now);
+    }
   }
 }
 
-export async function clearAccountThrottle(email: string) {
+/** A successful sign-in clears the account's count and gives the IP its attempt back. */
+export async function signInSucceeded(email: string, ip: string | null) {
   await db.signInThrottle.deleteMany({ where: { key: keyFor("account", email) } });
+  if (ip) await db.$executeRaw`UPDATE "SignInThrottle" SET "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ${keyFor("ip", ip)}`;
 }

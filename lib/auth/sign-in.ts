@@ -5,21 +5,18 @@ import type { RequestMeta } from "../context.ts";
 import { SignInInput } from "./schemas.ts";
 import { verifyAgainstDummy, verifyPassword } from "./secrets.ts";
 import { createSession } from "./sessions.ts";
-import { assertSignInAllowed, clearAccountThrottle, recordFailedSignIn } from "./sign-in-throttle.ts";
+import { reserveSignInAttempt, signInSucceeded } from "./sign-in-throttle.ts";
 
 export async function signIn(meta: RequestMeta, raw: unknown) {
   const input = SignInInput.parse(raw);
-  await assertSignInAllowed(input.email, meta.ip);
+  await reserveSignInAttempt(input.email, meta.ip);
   const user = await db.user.findUnique({
     where: { email: input.email },
     select: { id: true, email: true, name: true, passwordHash: true },
   });
   const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
-  if (!user || !ok) {
-    await recordFailedSignIn(input.email, meta.ip);
-    throw new Unauthenticated("invalid_credentials", "Email or password is incorrect.");
-  }
-  await clearAccountThrottle(input.email);
+  if (!user || !ok) throw new Unauthenticated("invalid_credentials", "Email or password is incorrect.");
+  await signInSucceeded(input.email, meta.ip);
   const session = await createSession(user.id, meta);
   return { user: { id: user.id, email: user.email, name: user.name }, sessionId: session.id };
 }

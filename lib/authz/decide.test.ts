@@ -63,6 +63,20 @@ const orgArb = fc
       groups: fc.constant(GROUPS.map((id) => ({ id, name: `group ${id}` }))),
       grants: fc.array(grantArb, { maxLength: 8 }).map((gs) => gs.map((g, i) => ({ ...g, id: `grant-${i}` }))),
       projectIds: fc.subarray(PROJECTS, { minLength: 1 }),
+      apiKeys: fc.tuple(
+        ...KEYS.map((id) =>
+          fc.record({
+            id: fc.constant(id),
+            publicId: fc.constant(`pub-${id}`),
+            secretHash: fc.constant("00"),
+            projectId: fc.option(fc.constantFrom(...PROJECTS), { nil: null }),
+            roleId: fc.option(fc.constantFrom(...roleIds), { nil: null }),
+            permissions: fc.subarray(PERMS),
+            expiresAt: fc.option(fc.integer({ min: -2, max: 2 }).map((d) => new Date(NOW + d * 3_600_000)), { nil: null }),
+            revokedAt: fc.option(fc.constant(new Date(NOW - 1)), { nil: null, freq: 4 }),
+          }),
+        ),
+      ),
     }) as fc.Arbitrary<OrgRows>;
   });
 
@@ -85,6 +99,12 @@ function reference(org: OrgRows, subject: AuthzSubject, permission: string, reso
     const membership = org.memberships.find((m) => m.userId === subject.id);
     if (!membership) return false;
     if (roleHas(membership.roleId)) return true;
+  } else {
+    const key = org.apiKeys!.find((k) => k.id === subject.id)!;
+    if (key.revokedAt || (key.expiresAt && ctx.now! >= key.expiresAt.getTime())) return false;
+    const carries = key.roleId ? roleHas(key.roleId) : key.permissions.includes(permission);
+    const inScope = key.projectId === null || (resource.type === "project" && resource.id === key.projectId);
+    if (carries && inScope) return true;
   }
   const groups = subject.type === "user" ? org.groupMembers.filter((gm) => gm.userId === subject.id).map((gm) => gm.groupId) : [];
   return org.grants.some((g) => {

@@ -47,6 +47,12 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
   const now = context.now ?? Date.now();
   let blocked: string | null = null;
 
+  if (subject.type === "api_key") {
+    const key = index.apiKeysById.get(subject.id);
+    if (!key || key.revoked || (key.expiresAtMs !== null && now >= key.expiresAtMs)) return { allowed: false, reason: `API key ${subject.id} is not active in this organization` };
+    const inScope = key.projectId === null || (resource.type === "project" && resource.id === key.projectId);
+    if (key.permissions.has(permission) && inScope) return { allowed: true, reason: `API key ${subject.id} carries ${permission}` };
+  }
   if (subject.type === "user") {
     const role: IndexedRole | undefined = index.memberRole.get(subject.id);
     if (!role) return { allowed: false, reason: `user ${subject.id} is not a member of this organization` };

@@ -11,30 +11,46 @@ const CHANNEL = "tollgate_authz";
 const RECHECK_MS = 1_000;
 
 type Entry = { index: OrgIndex; checkedAt: number };
-type State = { entries: Map<string, Entry>; loading: Map<string, Promise<OrgIndex>>; listening: boolean; listener?: pg.Client };
-const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= { entries: new Map(), loading: new Map(), listening: false });
+// `generation` moves on every invalidation; a load that started before one is
+// returned to its caller but never cached, so a stale index cannot stick.
+type State = { entries: Map<string, Entry>; loading: Map<string, Promise<OrgIndex>>; generation: Map<string, number>; listening: boolean; listener?: pg.Client };
+const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= {
+  entries: new Map(),
+  loading: new Map(),
+  generation: new Map(),
+  listening: false,
+});
 
 export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
-  const [org, roles, memberships, groups, groupMembers, grants, projects] = await Promise.all([
-    db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } }),
-    db.role.findMany({
-      where: { OR: [{ orgId: null }, { orgId }] },
-      select: { id: true, name: true, permissions: true, isOwner: true, includes: { select: { includedRoleId: true } } },
-    }),
-    db.membership.findMany({ where: { orgId }, select: { userId: true, roleId: true } }),
-    db.group.findMany({ where: { orgId }, select: { id: true, name: true } }),
-    db.groupMember.findMany({ where: { orgId }, select: { groupId: true, userId: true } }),
-    db.grant.findMany({
-      where: { orgId },
-      select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
-    }),
-    db.project.findMany({ where: { orgId }, select: { id: true } }),
-  ]);
+  // One snapshot: the version and every row come from the same moment.
+  const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys] = await db.$transaction(
+    async (tx) => [
+      await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } }),
+      await tx.role.findMany({
+        where: { OR: [{ orgId: null }, { orgId }] },
+        select: { id: true, name: true, permissions: true, isOwner: true, includes: { select: { includedRoleId: true } } },
+      }),
+      await tx.membership.findMany({ where: { orgId }, select: { userId: true, roleId: true, user: { select: { email: true } } } }),
+      await tx.group.findMany({ where: { orgId }, select: { id: true, name: true } }),
+      await tx.groupMember.findMany({ where: { orgId }, select: { groupId: true, userId: true } }),
+      await tx.grant.findMany({
+        where: { orgId },
+        select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
+      }),
+      await tx.project.findMany({ where: { orgId }, select: { id: true } }),
+      await tx.apiKey.findMany({
+        where: { orgId },
+        select: { id: true, publicId: true, secretHash: true, projectId: true, roleId: true, permissions: true, expiresAt: true, revokedAt: true },
+      }),
+    ] as const,
+    { isolationLevel: "RepeatableRead" },
+  );
   return buildOrgIndex({
     orgId,
     version: org?.authzVersion ?? -1,
     roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions, isOwner: r.isOwner, includes: r.includes.map((i) => i.includedRoleId) })),
-    memberships,
+    memberships: memberships.map((m) => ({ userId: m.userId, roleId: m.roleId, email: m.user.email })),
+    apiKeys,
     groups,
     groupMembers,
     grants,
@@ -53,18 +69,30 @@ export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
       return entry.index;
     }
   }
+  const generation = state.generation.get(orgId) ?? 0;
   let loading = state.loading.get(orgId);
   if (!loading) {
-    loading = loadOrgIndex(orgId).finally(() => state.loading.delete(orgId));
+    const promise: Promise<OrgIndex> = loadOrgIndex(orgId).finally(() => {
+      if (state.loading.get(orgId) === promise) state.loading.delete(orgId);
+    });
+    loading = promise;
     state.loading.set(orgId, loading);
   }
   const index = await loading;
-  state.entries.set(orgId, { index, checkedAt: Date.now() });
+  if ((state.generation.get(orgId) ?? 0) === generation) state.entries.set(orgId, { index, checkedAt: Date.now() });
   return index;
 }
 
+const changeListeners: Array<(orgId: string) => void> = [];
+/** Also told of every change another process announces (e.g. to drop negative caches). */
+export function onAuthzChange(listener: (orgId: string) => void) {
+  changeListeners.push(listener);
+}
+
 export function invalidateOrgIndex(orgId: string) {
+  state.generation.set(orgId, (state.generation.get(orgId) ?? 0) + 1);
   state.entries.delete(orgId);
+  state.loading.delete(orgId);
 }
 
 /** Call inside the transaction that changes roles, grants, groups or memberships. */
@@ -98,7 +126,9 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   client.on("error", fail);
   client.on("end", () => fail());
   client.on("notification", (msg) => {
-    if (msg.channel === CHANNEL && msg.payload) invalidateOrgIndex(msg.payload);
+    if (msg.channel !== CHANNEL || !msg.payload) return;
+    invalidateOrgIndex(msg.payload);
+    for (const listener of changeListeners) listener(msg.payload);
   });
   try {
     await client.connect();

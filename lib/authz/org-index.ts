@@ -14,11 +14,22 @@ export type GrantRow = {
   ipCidrs: string[];
   requireMfa: boolean;
 };
+export type ApiKeyRow = {
+  id: string;
+  publicId: string;
+  secretHash: string;
+  projectId: string | null;
+  roleId: string | null;
+  permissions: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+};
 export type OrgRows = {
   orgId: string;
   version: number;
   roles: RoleRow[];
-  memberships: Array<{ userId: string; roleId: string }>;
+  memberships: Array<{ userId: string; roleId: string; email?: string }>;
+  apiKeys?: ApiKeyRow[];
   groupMembers: Array<{ groupId: string; userId: string }>;
   groups: Array<{ id: string; name: string }>;
   grants: GrantRow[];
@@ -36,11 +47,25 @@ export type IndexedGrant = {
   via: { type: "user" | "group" | "api_key"; id: string; name?: string };
 };
 
+export type IndexedApiKey = {
+  id: string;
+  publicId: string;
+  secretHash: Buffer;
+  projectId: string | null;
+  /** What the key itself carries: its role's permissions or its own list. */
+  permissions: ReadonlySet<string>;
+  expiresAtMs: number | null;
+  revoked: boolean;
+};
+
 export type OrgIndex = {
   orgId: string;
   version: number;
   roles: Map<string, IndexedRole>;
   memberRole: Map<string, IndexedRole>;
+  userByEmail: Map<string, string>;
+  apiKeysByPublicId: Map<string, IndexedApiKey>;
+  apiKeysById: Map<string, IndexedApiKey>;
   userGroups: Map<string, string[]>;
   grantsBySubject: Map<string, IndexedGrant[]>;
   projects: ReadonlySet<string>;
@@ -100,5 +125,22 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
     });
     grantsBySubject.set(key, list);
   }
-  return { orgId: rows.orgId, version: rows.version, roles, memberRole, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
+  const userByEmail = new Map<string, string>();
+  for (const m of rows.memberships) if (m.email) userByEmail.set(m.email.toLowerCase(), m.userId);
+  const apiKeysByPublicId = new Map<string, IndexedApiKey>();
+  const apiKeysById = new Map<string, IndexedApiKey>();
+  for (const k of rows.apiKeys ?? []) {
+    const key: IndexedApiKey = {
+      id: k.id,
+      publicId: k.publicId,
+      secretHash: Buffer.from(k.secretHash, "hex"),
+      projectId: k.projectId,
+      permissions: k.roleId ? (roles.get(k.roleId)?.permissions ?? new Set()) : new Set(k.permissions),
+      expiresAtMs: k.expiresAt ? k.expiresAt.getTime() : null,
+      revoked: k.revokedAt !== null,
+    };
+    apiKeysByPublicId.set(k.publicId, key);
+    apiKeysById.set(k.id, key);
+  }
+  return { orgId: rows.orgId, version: rows.version, roles, memberRole, userByEmail, apiKeysByPublicId, apiKeysById, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
 }

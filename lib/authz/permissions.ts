@@ -10,7 +10,27 @@ export const PERMISSIONS = {
   "members:remove": "Remove members",
   "members:update": "Change members' roles",
   "roles:read": "See roles",
+  "roles:write": "Create, edit and delete custom roles",
+  "groups:read": "See groups",
+  "groups:write": "Create groups and manage their members",
+  "grants:read": "See who has which role where",
+  "grants:write": "Give and take away roles (grants)",
+  "projects:read": "See projects",
+  "projects:create": "Create projects",
+  "projects:update": "Rename projects",
+  "projects:delete": "Delete projects",
+  "apikeys:read": "See API keys",
+  "apikeys:write": "Create, rotate and revoke API keys",
+  "authz:check": "Ask for authorization decisions (check API)",
+  "decisions:read": "Read the access decision log",
+  "sso:read": "See single sign-on settings",
+  "sso:write": "Configure single sign-on",
+  "scim:manage": "Manage SCIM provisioning",
   "audit:read": "Read the audit log",
+  "usage:read": "See usage",
+  "usage:write": "Report usage events",
+  "billing:read": "See plans and invoices",
+  "billing:write": "Change the plan and billing details",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -29,7 +49,8 @@ type BuiltInRole = {
   position: number;
 };
 
-const READ: Permission[] = ["organization:read", "members:read", "roles:read"];
+const READ: Permission[] = ["organization:read", "members:read", "roles:read", "groups:read", "projects:read"];
+const ALL_BUT = (...excluded: Permission[]) => ALL_PERMISSIONS.filter((p) => !excluded.includes(p));
 
 export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
@@ -43,18 +64,26 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     key: "admin",
     name: "Admin",
-    description: "Manages members, invitations and settings",
-    permissions: ALL_PERMISSIONS.filter((p) => p !== "organization:delete"),
+    description: "Manages members, roles, keys and settings",
+    permissions: ALL_BUT("organization:delete", "billing:write"),
     isOwner: false,
     position: 1,
   },
   {
     key: "member",
     name: "Member",
-    description: "Works in the organization",
-    permissions: [...READ],
+    description: "Works in the organization's projects",
+    permissions: [...READ, "grants:read", "usage:read", "authz:check"],
     isOwner: false,
     position: 2,
+  },
+  {
+    key: "billing",
+    name: "Billing",
+    description: "Manages the plan, invoices and usage",
+    permissions: ["organization:read", "members:read", "usage:read", "billing:read", "billing:write"],
+    isOwner: false,
+    position: 3,
   },
   {
     key: "viewer",
@@ -62,6 +91,6 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     description: "Read-only access",
     permissions: [...READ],
     isOwner: false,
-    position: 3,
+    position: 4,
   },
 ];

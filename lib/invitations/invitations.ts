@@ -7,8 +7,8 @@ import { hashToken, randomToken } from "../auth/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
 import type { OrgCtx, UserCtx } from "../context.ts";
-import { deliverMail, queueMail } from "../mail/send-mail.ts";
-import { findAssignableRole } from "../members/members.ts";
+import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
+import { findAssignableRole, rolePermissions } from "../members/members.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
@@ -27,9 +27,10 @@ function inviteUrl(token: string) {
   return `${base.replace(/\/$/, "")}/invite/${token}`;
 }
 
-async function queueInvitationMail(tx: Tx, ctx: OrgCtx, email: string, roleName: string, token: string) {
+async function queueInvitationMail(tx: Tx, ctx: OrgCtx, invitationId: string, email: string, roleName: string, token: string) {
   const org = await tx.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
   return queueMail(tx, {
+    relatedId: invitationId,
     to: email,
     subject: `You are invited to ${org.name} on Tollgate`,
     text: [
@@ -56,7 +57,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:invite");
   const input = CreateInvitationInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
-  assertHoldsAll(ctx, role.permissions, `invite someone as ${role.name}`);
+  assertHoldsAll(ctx, rolePermissions(ctx, role), `invite someone as ${role.name}`);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     await lockOrganization(tx, ctx.orgId);
@@ -71,7 +72,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
       data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), invitedById: ctx.principal.userId, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
     });
-    const outbox = await queueInvitationMail(tx, ctx, input.email, role.name, token);
+    const outbox = await queueInvitationMail(tx, ctx, invitation.id, input.email, role.name, token);
     await recordAudit(tx, {
       action: "member.invited",
       orgId: ctx.orgId,
@@ -93,7 +94,7 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
   const outboxId = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findFirst({
       where: { id: invitationId, orgId: ctx.orgId },
-      select: { id: true, email: true, acceptedAt: true, revokedAt: true, expiresAt: true, role: { select: { name: true, permissions: true } } },
+      select: { id: true, email: true, acceptedAt: true, revokedAt: true, expiresAt: true, role: { select: { id: true, name: true, permissions: true } } },
     });
     if (!inv) throw new NotFound("invitation_not_found", "Invitation not found.");
     if (inv.acceptedAt || inv.revokedAt) throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
@@ -106,12 +107,13 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     if (await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: inv.email } }, select: { id: true } })) {
       throw new Conflict("already_member", `${inv.email} is already a member.`);
     }
-    assertHoldsAll(ctx, inv.role.permissions, `invite someone as ${inv.role.name}`);
+    assertHoldsAll(ctx, rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
       data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date() },
     });
-    const outbox = await queueInvitationMail(tx, ctx, inv.email, inv.role.name, token);
+    await redactMailLinks(tx, inv.id, "replaced by a newer one");
+    const outbox = await queueInvitationMail(tx, ctx, inv.id, inv.email, inv.role.name, token);
     await recordAudit(tx, { action: "invitation.resent", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "invitation", id: inv.id }, meta: ctx, after: { email: inv.email } });
     return outbox.id;
   });
@@ -133,6 +135,7 @@ export async function revokeInvitation(ctx: OrgCtx, raw: unknown) {
       throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
     }
     const inv = await tx.invitation.findFirstOrThrow({ where: { id: invitationId, orgId: ctx.orgId }, select: { email: true } });
+    await redactMailLinks(tx, invitationId, "revoked");
     await recordAudit(tx, { action: "invitation.revoked", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "invitation", id: invitationId }, meta: ctx, before: { email: inv.email } });
   });
 }
@@ -169,6 +172,7 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
     const existing = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: ctx.principal.userId }, select: { id: true } });
     if (existing) throw new Conflict("already_member", "You are already a member of this organization.");
     await tx.membership.create({ data: { orgId: inv.orgId, userId: ctx.principal.userId, roleId: inv.roleId } });
+    await redactMailLinks(tx, inv.id, "used");
     await recordAudit(tx, {
       action: "member.joined",
       orgId: inv.orgId,

@@ -5,7 +5,16 @@ import nodemailer from "nodemailer";
 import { db, type Tx } from "../db.ts";
 import { logger } from "../logger.ts";
 
-export type Mail = { to: string; subject: string; text: string };
+export type Mail = { to: string; subject: string; text: string; relatedId?: string };
+
+const LINK = /\/invite\/[A-Za-z0-9_-]+/g;
+const redact = (text: string, why: string) => text.replace(LINK, `/invite/[link ${why}]`);
+
+/** Removes live links from stored copies of mail about `relatedId`. */
+export async function redactMailLinks(tx: Tx, relatedId: string, why: string) {
+  const rows = await tx.outboxEmail.findMany({ where: { relatedId }, select: { id: true, text: true } });
+  for (const row of rows) await tx.outboxEmail.update({ where: { id: row.id }, data: { text: redact(row.text, why) } });
+}
 
 export async function queueMail(tx: Tx, mail: Mail) {
   return tx.outboxEmail.create({
@@ -25,7 +34,8 @@ export async function deliverMail(outboxId: string) {
   try {
     const transport = nodemailer.createTransport(process.env.SMTP_URL);
     await transport.sendMail({ from: process.env.MAIL_FROM ?? "Tollgate <no-reply@localhost>", to: mail.to, subject: mail.subject, text: mail.text });
-    await db.outboxEmail.update({ where: { id: outboxId }, data: { sentAt: new Date(), error: null } });
+    // Sent: the stored copy no longer needs a usable link.
+    await db.outboxEmail.update({ where: { id: outboxId }, data: { sentAt: new Date(), error: null, text: redact(mail.text, "sent by email") } });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.error({ outboxId, err: message }, "sending mail failed");

@@ -9,6 +9,12 @@ import type { OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
 
+/** A role's permissions including those of the roles it includes. */
+export function rolePermissions(ctx: OrgCtx, role: { id?: string; permissions: string[] }): string[] {
+  const indexed = role.id ? ctx.authz.roles.get(role.id) : undefined;
+  return indexed ? [...indexed.permissions] : role.permissions;
+}
+
 export async function listMembers(ctx: OrgCtx) {
   assertAllowed(ctx, "members:read");
   return db.membership.findMany({
@@ -54,8 +60,8 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
     });
     if (!member) throw new NotFound("member_not_found", "Member not found.");
     if (member.role.id === role.id) return { id: member.id, roleId: role.id };
-    assertHoldsAll(ctx, member.role.permissions, `change the role of a member who is ${member.role.name}`);
-    assertHoldsAll(ctx, role.permissions, `give the ${role.name} role`);
+    assertHoldsAll(ctx, rolePermissions(ctx, member.role), `change the role of a member who is ${member.role.name}`);
+    assertHoldsAll(ctx, rolePermissions(ctx, role), `give the ${role.name} role`);
     if (member.role.isOwner && !role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
       throw new Conflict("last_owner", "The last owner cannot lose ownership. Make someone else an owner first.");
     }
@@ -81,10 +87,10 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
       where: { id: input.membershipId, orgId: ctx.orgId },
-      select: { id: true, user: { select: { id: true, email: true } }, role: { select: { name: true, isOwner: true, permissions: true } } },
+      select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
     });
     if (!member) throw new NotFound("member_not_found", "Member not found.");
-    if (!isSelf) assertHoldsAll(ctx, member.role.permissions, `remove a member who is ${member.role.name}`);
+    if (!isSelf) assertHoldsAll(ctx, rolePermissions(ctx, member.role), `remove a member who is ${member.role.name}`);
     if (member.role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
       throw new Conflict(
         "last_owner",

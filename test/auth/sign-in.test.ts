@@ -93,3 +93,14 @@ describe("session revocation", () => {
     for (const s of sessions) expect(await principalForSession(s.sessionId)).toBeNull();
   });
 });
+
+describe("signIn under a parallel burst", () => {
+  it("checks at most 5 passwords of one account, however many arrive at once", async () => {
+    const email = await account();
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => signIn({ ...meta(), ip: randomIp() }, { email, password: "wrong password!" }).catch((e) => e)),
+    );
+    expect(results.filter((e) => e instanceof Unauthenticated)).toHaveLength(5);
+    expect(results.filter((e) => e instanceof RateLimited)).toHaveLength(25);
+  });
+});

@@ -1,3 +1,4 @@
+import { BUILT_IN_ROLES } from "../../lib/authz/permissions.ts";
 import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
@@ -55,14 +56,14 @@ describe("listAssignableRoles", () => {
   it("lists the built-in roles in rank order followed by the organization's own roles", async () => {
     const { org, addMember } = await createTestOrg();
     const viewer = await addMember("viewer");
-    const custom = await db.role.create({ data: { orgId: org.id, key: "billing", name: "Billing", permissions: ["organization:read"] } });
+    const custom = await db.role.create({ data: { orgId: org.id, key: "support", name: "Support", permissions: ["organization:read"] } });
 
     const roles = await listAssignableRoles(viewer);
 
-    expect(roles.map((r) => r.name)).toEqual(["Owner", "Admin", "Member", "Viewer", "Billing"]);
+    expect(roles.map((r) => r.name)).toEqual(["Owner", "Admin", "Member", "Billing", "Viewer", "Support"]);
     expect(roles.find((r) => r.id === custom.id)).toEqual({
       id: custom.id,
-      name: "Billing",
+      name: "Support",
       description: "",
       permissions: ["organization:read"],
       isOwner: false,
@@ -76,6 +77,6 @@ describe("listAssignableRoles", () => {
     const foreign = await db.role.create({ data: { orgId: other.org.id, key: "secret", name: "Secret", permissions: [] } });
     const roles = await listAssignableRoles(owner);
     expect(roles.map((r) => r.id)).not.toContain(foreign.id);
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(BUILT_IN_ROLES.length);
   });
 });

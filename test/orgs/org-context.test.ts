@@ -33,7 +33,7 @@ describe("resolveOrgContext", () => {
     const viewer = await addMember("viewer");
     expect(viewer.membership).toMatchObject({ roleName: "Viewer", isOwner: false });
     const role = viewer.authz.memberRole.get(viewer.principal.userId)!;
-    expect([...role.permissions].sort()).toEqual(["members:read", "organization:read", "roles:read"]);
+    expect([...role.permissions].sort()).toEqual(["groups:read", "members:read", "organization:read", "projects:read", "roles:read"]);
   });
 
   it("sees a role change made through the domain at once, in the same process", async () => {

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { safeCallbackPath, signInErrorMessage } from "@/lib/http/safe-redirect";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { SignInForm } from "./sign-in-form";
 
@@ -7,7 +8,7 @@ export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   const { callbackUrl, error } = await searchParams;
-  const next = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  const next = safeCallbackPath(callbackUrl);
   return (
     <Card>
       <CardHeader>
@@ -17,7 +18,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <CardDescription>Welcome back. Enter your email and password.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-6">
-        <SignInForm callbackUrl={next} initialError={error && error !== "CredentialsSignin" ? error : undefined} />
+        <SignInForm callbackUrl={next} initialError={signInErrorMessage(error)} />
         <p className="text-center text-sm text-muted-foreground">
           No account yet?{" "}
           <Link className="font-medium text-primary underline-offset-4 hover:underline" href={`/sign-up?callbackUrl=${encodeURIComponent(next)}`}>

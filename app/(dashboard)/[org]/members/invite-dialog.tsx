@@ -16,7 +16,6 @@ export type RoleOption = { id: string; name: string; description: string };
 export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleOption[] }) {
   const [open, setOpen] = useState(false);
   const invite = useServerAction((input: unknown) => inviteMemberAction(orgSlug, input));
-  const defaultRole = roles.find((r) => r.name === "Member")?.id ?? roles.at(-1)?.id;
 
   function onOpenChange(next: boolean) {
     setOpen(next);
@@ -68,7 +67,10 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
             </FormField>
             <FormField id="invite-role" label="Role" required>
               {(p) => (
-                <NativeSelect {...p} name="roleId" defaultValue={defaultRole}>
+                <NativeSelect {...p} name="roleId" defaultValue="">
+                  <option value="" disabled>
+                    Choose a role
+                  </option>
                   {roles.map((r) => (
                     <option key={r.id} value={r.id}>
                       {r.name}: {r.description}

@@ -2,6 +2,9 @@
 ALTER TABLE "Organization" ADD COLUMN     "authzVersion" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "decisionLogRetentionDays" INTEGER NOT NULL DEFAULT 30;
 
+-- AlterTable
+ALTER TABLE "OutboxEmail" ADD COLUMN     "relatedId" UUID;
+
 -- CreateTable
 CREATE TABLE "RoleInclude" (
     "roleId" UUID NOT NULL,
@@ -134,6 +137,9 @@ CREATE INDEX "DecisionLog_orgId_createdAt_idx" ON "DecisionLog"("orgId", "create
 
 -- CreateIndex
 CREATE INDEX "DecisionLog_orgId_principalId_createdAt_idx" ON "DecisionLog"("orgId", "principalId", "createdAt" DESC);
+
+-- CreateIndex
+CREATE INDEX "OutboxEmail_relatedId_idx" ON "OutboxEmail"("relatedId");
 
 -- AddForeignKey
 ALTER TABLE "RoleInclude" ADD CONSTRAINT "RoleInclude_roleId_fkey" FOREIGN KEY ("roleId") REFERENCES "Role"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,56 @@
+// Bearer API key -> the key's principal, served from the organization's
+// index (revocation invalidates it everywhere through authzTransaction).
+// Unknown public ids are cached as misses briefly, so floods of bad keys do
+// not reach the database.
+import { db } from "../db.ts";
+import { Unauthenticated } from "../errors.ts";
+import { getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
+import type { OrgIndex } from "../authz/org-index.ts";
+import { parseKey, secretMatches } from "./key-format.ts";
+
+const MISS_TTL_MS = 1_000;
+type State = { orgOf: Map<string, string>; misses: Map<string, number>; subscribed: boolean };
+const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= { orgOf: new Map(), misses: new Map(), subscribed: false });
+if (!state.subscribed) {
+  state.subscribed = true;
+  onAuthzChange(() => state.misses.clear());
+}
+
+export type ApiKeyPrincipal = { type: "api_key"; keyId: string; orgId: string; projectId: string | null; authz: OrgIndex };
+
+const invalid = (code: string, message: string) => new Unauthenticated(code, message);
+
+async function orgOfPublicId(publicId: string): Promise<string | null> {
+  const known = state.orgOf.get(publicId);
+  if (known) return known;
+  const missedAt = state.misses.get(publicId);
+  if (missedAt && Date.now() - missedAt < MISS_TTL_MS) return null;
+  const row = await db.apiKey.findUnique({ where: { publicId }, select: { orgId: true } });
+  if (!row) {
+    if (state.misses.size > 100_000) state.misses.clear();
+    state.misses.set(publicId, Date.now());
+    return null;
+  }
+  state.orgOf.set(publicId, row.orgId); // a key never changes organization
+  return row.orgId;
+}
+
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+/** Verifies a full key string; throws Unauthenticated with a reason code. */
+export async function authenticateApiKey(key: string | null, now = Date.now()): Promise<ApiKeyPrincipal> {
+  if (!key) throw invalid("missing_api_key", "Send an API key as `Authorization: Bearer <key>`.");
+  const parsed = parseKey(key);
+  if (!parsed) throw invalid("malformed_api_key", "This is not a Tollgate API key.");
+  const orgId = await orgOfPublicId(parsed.publicId);
+  const index = orgId ? await getOrgIndex(orgId) : null;
+  const entry = index?.apiKeysByPublicId.get(parsed.publicId);
+  if (!index || !entry || !secretMatches(parsed.secret, entry.secretHash)) throw invalid("invalid_api_key", "This API key is not valid.");
+  if (entry.revoked) throw invalid("revoked_api_key", "This API key was revoked.");
+  if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) throw invalid("expired_api_key", "This API key has expired.");
+  return { type: "api_key", keyId: entry.id, orgId: index.orgId, projectId: entry.projectId, authz: index };
+}

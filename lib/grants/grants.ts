@@ -1,0 +1,154 @@
+// Grants: a role given to a member, a group or an API key, on the whole
+// organization or on one project, optionally only until a time, only from
+// some networks, or only with MFA. A project grant adds to the organization
+// role; it never takes anything away.
+import { z } from "zod";
+import { db } from "../db.ts";
+import { Invalid, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertAllowed, authorize } from "../authz/authorize.ts";
+import { isValidCidr } from "../authz/cidr.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
+import type { OrgCtx } from "../context.ts";
+import { Forbidden } from "../errors.ts";
+
+const Subject = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("user"), id: z.uuid("Unknown user") }),
+  z.object({ type: z.literal("group"), id: z.uuid("Unknown group") }),
+  z.object({ type: z.literal("api_key"), id: z.uuid("Unknown API key") }),
+]);
+
+export const CreateGrantInput = z.object({
+  roleId: z.uuid("Choose a role"),
+  subject: Subject,
+  projectId: z.uuid("Unknown project").nullish(),
+  conditions: z
+    .object({
+      validUntil: z.coerce.date({ error: "validUntil must be a date" }).nullish(),
+      ipCidrs: z.array(z.string().trim().refine(isValidCidr, "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32")).max(50).default([]),
+      requireMfa: z.boolean().default(false),
+    })
+    .default({ ipCidrs: [], requireMfa: false }),
+});
+export const GrantIdInput = z.object({ grantId: z.uuid("Unknown grant") });
+export const ListGrantsQuery = z.object({
+  subjectType: z.enum(["user", "group", "api_key"]).optional(),
+  subjectId: z.uuid().optional(),
+  projectId: z.uuid().optional(),
+  roleId: z.uuid().optional(),
+});
+
+const grantSelect = {
+  id: true,
+  roleId: true,
+  userId: true,
+  groupId: true,
+  apiKeyId: true,
+  projectId: true,
+  validUntil: true,
+  ipCidrs: true,
+  requireMfa: true,
+  createdAt: true,
+  role: { select: { name: true } },
+  user: { select: { email: true, name: true } },
+  group: { select: { name: true } },
+  apiKey: { select: { name: true } },
+  project: { select: { name: true, slug: true } },
+} as const;
+
+/** The granter must hold every permission of the role where the grant applies. */
+function assertCanGive(ctx: OrgCtx, roleName: string, permissions: Iterable<string>, projectId: string | null) {
+  const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
+  const missing = [...permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+  if (missing.length) throw new Forbidden("privilege_escalation", `You cannot give the ${roleName} role here: it needs ${missing.join(", ")}, which you do not hold.`);
+}
+
+export async function listGrants(ctx: OrgCtx, raw: unknown = {}) {
+  assertAllowed(ctx, "grants:read");
+  const q = ListGrantsQuery.parse(raw);
+  const subject =
+    q.subjectId && q.subjectType ? { [q.subjectType === "user" ? "userId" : q.subjectType === "group" ? "groupId" : "apiKeyId"]: q.subjectId } : {};
+  return db.grant.findMany({
+    where: { orgId: ctx.orgId, ...subject, ...(q.projectId ? { projectId: q.projectId } : {}), ...(q.roleId ? { roleId: q.roleId } : {}) },
+    orderBy: { createdAt: "desc" },
+    select: grantSelect,
+  });
+}
+
+export async function createGrant(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "grants:write");
+  const input = CreateGrantInput.parse(raw);
+  const projectId = input.projectId ?? null;
+  const role = ctx.authz.roles.get(input.roleId);
+  const roleRow = await db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { id: true, name: true, isOwner: true } });
+  if (!role || !roleRow) throw new NotFound("role_not_found", "roleId: role not found.");
+  if (roleRow.isOwner) throw new Invalid("owner_role_not_grantable", "roleId: ownership comes with membership; make the member an owner on the Members page instead.");
+  if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
+  if (projectId && !(await db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { id: true } }))) {
+    throw new NotFound("project_not_found", "projectId: project not found.");
+  }
+  const { subject } = input;
+  const subjectName = await (async () => {
+    if (subject.type === "user") {
+      const m = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId: subject.id }, select: { user: { select: { email: true } } } });
+      if (!m) throw new NotFound("member_not_found", "subject: only members of this organization can be given roles.");
+      return m.user.email;
+    }
+    if (subject.type === "group") {
+      const g = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
+      if (!g) throw new NotFound("group_not_found", "subject: group not found.");
+      return g.name;
+    }
+    const k = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true } });
+    if (!k) throw new NotFound("api_key_not_found", "subject: API key not found.");
+    return k.name;
+  })();
+  assertCanGive(ctx, role.name, role.permissions, projectId);
+  return authzTransaction(ctx.orgId, async (tx) => {
+    const grant = await tx.grant.create({
+      data: {
+        orgId: ctx.orgId,
+        roleId: role.id,
+        userId: subject.type === "user" ? subject.id : null,
+        groupId: subject.type === "group" ? subject.id : null,
+        apiKeyId: subject.type === "api_key" ? subject.id : null,
+        projectId,
+        validUntil: input.conditions.validUntil ?? null,
+        ipCidrs: input.conditions.ipCidrs,
+        requireMfa: input.conditions.requireMfa,
+        createdById: ctx.principal.userId,
+      },
+      select: grantSelect,
+    });
+    await recordAudit(tx, {
+      action: "grant.created",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "grant", id: grant.id },
+      meta: ctx,
+      after: { role: role.name, subject: { ...subject, name: subjectName }, projectId, conditions: { ...input.conditions, validUntil: input.conditions.validUntil?.toISOString() ?? null } },
+    });
+    return grant;
+  });
+}
+
+export async function deleteGrant(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "grants:write");
+  const { grantId } = GrantIdInput.parse(raw);
+  const grant = await db.grant.findFirst({ where: { id: grantId, orgId: ctx.orgId }, select: grantSelect });
+  if (!grant) throw new NotFound("grant_not_found", "Grant not found.");
+  const role = ctx.authz.roles.get(grant.roleId);
+  assertCanGive(ctx, grant.role.name, role?.permissions ?? [], grant.projectId);
+  await authzTransaction(ctx.orgId, async (tx) => {
+    const { count } = await tx.grant.deleteMany({ where: { id: grantId, orgId: ctx.orgId } });
+    if (count === 0) throw new NotFound("grant_not_found", "Grant not found.");
+    await recordAudit(tx, {
+      action: "grant.deleted",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "grant", id: grantId },
+      meta: ctx,
+      before: { role: grant.role.name, userId: grant.userId, groupId: grant.groupId, apiKeyId: grant.apiKeyId, projectId: grant.projectId },
+    });
+  });
+}

@@ -1,0 +1,111 @@
+// Groups of an organization's members. Grants to a group reach its members;
+// SCIM fills groups later through the same functions.
+import { z } from "zod";
+import { db } from "../db.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
+import type { OrgCtx } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+
+const GroupName = z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters");
+export const CreateGroupInput = z.object({ name: GroupName, description: z.string().trim().max(500).default("") });
+export const UpdateGroupInput = z.object({ groupId: z.uuid("Unknown group"), name: GroupName.optional(), description: z.string().trim().max(500).optional() });
+export const GroupIdInput = z.object({ groupId: z.uuid("Unknown group") });
+export const GroupMemberInput = z.object({ groupId: z.uuid("Unknown group"), userId: z.uuid("Unknown user") });
+
+const nameTaken = (name: string) => new Conflict("group_name_taken", `A group named "${name}" exists already.`);
+
+async function findGroup(ctx: OrgCtx, groupId: string) {
+  const group = await db.group.findFirst({ where: { id: groupId, orgId: ctx.orgId }, select: { id: true, name: true, description: true } });
+  if (!group) throw new NotFound("group_not_found", "Group not found.");
+  return group;
+}
+
+export async function listGroups(ctx: OrgCtx) {
+  assertAllowed(ctx, "groups:read");
+  const groups = await db.group.findMany({
+    where: { orgId: ctx.orgId },
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, description: true, createdAt: true, _count: { select: { members: true } } },
+  });
+  return groups.map(({ _count, ...g }) => ({ ...g, memberCount: _count.members }));
+}
+
+export async function getGroup(ctx: OrgCtx, groupId: string) {
+  assertAllowed(ctx, "groups:read");
+  const group = await findGroup(ctx, groupId);
+  const members = await db.groupMember.findMany({
+    where: { groupId, orgId: ctx.orgId },
+    orderBy: { createdAt: "asc" },
+    select: { createdAt: true, user: { select: { id: true, email: true, name: true } } },
+  });
+  return { ...group, members: members.map((m) => ({ ...m.user, addedAt: m.createdAt })) };
+}
+
+export async function createGroup(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "groups:write");
+  const input = CreateGroupInput.parse(raw);
+  try {
+    return await db.$transaction(async (tx) => {
+      const group = await tx.group.create({ data: { orgId: ctx.orgId, ...input }, select: { id: true, name: true, description: true } });
+      await recordAudit(tx, { action: "group.created", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: group.id }, meta: ctx, after: input });
+      return group;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(input.name);
+    throw error;
+  }
+}
+
+export async function updateGroup(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "groups:write");
+  const { groupId, ...changes } = UpdateGroupInput.parse(raw);
+  const before = await findGroup(ctx, groupId);
+  try {
+    return await authzTransaction(ctx.orgId, async (tx) => {
+      const group = await tx.group.update({ where: { id: groupId, orgId: ctx.orgId }, data: changes, select: { id: true, name: true, description: true } });
+      await recordAudit(tx, { action: "group.updated", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { name: before.name, description: before.description }, after: { name: group.name, description: group.description } });
+      return group;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(changes.name ?? "");
+    throw error;
+  }
+}
+
+export async function deleteGroup(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "groups:write");
+  const { groupId } = GroupIdInput.parse(raw);
+  const before = await findGroup(ctx, groupId);
+  await authzTransaction(ctx.orgId, async (tx) => {
+    await tx.group.delete({ where: { id: groupId, orgId: ctx.orgId } });
+    await recordAudit(tx, { action: "group.deleted", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { name: before.name } });
+  });
+}
+
+export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "groups:write");
+  const { groupId, userId } = GroupMemberInput.parse(raw);
+  const group = await findGroup(ctx, groupId);
+  const member = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId }, select: { user: { select: { email: true } } } });
+  if (!member) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
+  await authzTransaction(ctx.orgId, async (tx) => {
+    const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { groupId: true } });
+    if (exists) throw new Conflict("already_in_group", `${member.user.email} is already in ${group.name}.`);
+    await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
+    await recordAudit(tx, { action: "group.member_added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, after: { group: group.name, email: member.user.email } });
+  });
+}
+
+export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "groups:write");
+  const { groupId, userId } = GroupMemberInput.parse(raw);
+  const group = await findGroup(ctx, groupId);
+  await authzTransaction(ctx.orgId, async (tx) => {
+    const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId, orgId: ctx.orgId } });
+    if (count === 0) throw new NotFound("group_member_not_found", "That user is not in this group.");
+    await recordAudit(tx, { action: "group.member_removed", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { group: group.name, userId } });
+  });
+}

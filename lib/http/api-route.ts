@@ -1,0 +1,38 @@
+// Machine routes on the lean router: read and validate the JSON body,
+// authenticate the API key, call one domain function, map its errors.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import { authenticateApiKey, bearerToken, type ApiKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
+import { Invalid } from "../errors.ts";
+import type { RequestMeta } from "../context.ts";
+import { requestMetaFrom } from "./request-meta.ts";
+import { sendJson, type LeanHandler } from "./lean-router.ts";
+
+const MAX_BODY = 1_000_000;
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Invalid("body_too_large", "The request body is larger than 1 MB.");
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) throw new Invalid("invalid_json", "Send a JSON body.");
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new Invalid("invalid_json", "The request body is not valid JSON.");
+  }
+}
+
+export type ApiCtx = RequestMeta & { key: ApiKeyPrincipal };
+
+export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: ApiCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const key = await authenticateApiKey(bearerToken(req.headers.authorization));
+    const body = options.body.parse(await readJson(req));
+    const result = await handler({ ...requestMetaFrom(req.headers), key }, body);
+    sendJson(res, options.status ?? 200, result);
+  };
+}

@@ -1,0 +1,202 @@
+// Custom roles: a name, a description, permissions, and roles they include.
+// Built-in roles are read-only rows synced from the catalogue.
+import { z } from "zod";
+import { db, type Tx } from "../db.ts";
+import { Conflict, Invalid, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { assertHoldsAll } from "../authz/escalation.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
+import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
+import type { OrgCtx } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { slugify } from "../orgs/slugify.ts";
+
+const RoleName = z.string().trim().min(1, "Enter a name").max(60, "Name must be at most 60 characters");
+const Permissions = z.array(PermissionKey).max(500).transform((list) => [...new Set(list)].sort());
+const Includes = z.array(z.uuid("Unknown role")).max(20).default([]);
+
+export const CreateRoleInput = z.object({ name: RoleName, description: z.string().trim().max(300).default(""), permissions: Permissions, includes: Includes });
+export const UpdateRoleInput = z.object({
+  roleId: z.uuid("Unknown role"),
+  name: RoleName.optional(),
+  description: z.string().trim().max(300).optional(),
+  permissions: Permissions.optional(),
+  includes: z.array(z.uuid("Unknown role")).max(20).optional(),
+});
+export const DeleteRoleInput = z.object({ roleId: z.uuid("Unknown role"), reassignTo: z.uuid("Unknown role").optional() });
+
+const roleSelect = {
+  id: true,
+  key: true,
+  name: true,
+  description: true,
+  permissions: true,
+  isBuiltIn: true,
+  isOwner: true,
+  orgId: true,
+  includes: { select: { includedRoleId: true } },
+} as const;
+
+type RoleRow = { id: string; key: string; name: string; description: string; permissions: string[]; isBuiltIn: boolean; isOwner: boolean; orgId: string | null; includes: Array<{ includedRoleId: string }> };
+const present = (r: RoleRow) => ({ ...r, includes: r.includes.map((i) => i.includedRoleId) });
+
+const visible = (orgId: string) => ({ OR: [{ orgId: null, isBuiltIn: true }, { orgId }] });
+
+export async function listRoles(ctx: OrgCtx) {
+  assertAllowed(ctx, "roles:read");
+  const roles = await db.role.findMany({ where: visible(ctx.orgId), orderBy: [{ isBuiltIn: "desc" }, { position: "asc" }, { name: "asc" }], select: roleSelect });
+  return roles.map(present);
+}
+
+export async function getRole(ctx: OrgCtx, roleId: string) {
+  assertAllowed(ctx, "roles:read");
+  const role = await db.role.findFirst({ where: { id: roleId, ...visible(ctx.orgId) }, select: roleSelect });
+  if (!role) throw new NotFound("role_not_found", "Role not found.");
+  return present(role);
+}
+
+/** Every permission the role would hold, its included roles' too. */
+function effectivePermissions(ctx: OrgCtx, permissions: string[], includes: string[]) {
+  const all = new Set(permissions);
+  for (const id of includes) for (const p of ctx.authz.roles.get(id)?.permissions ?? []) all.add(p);
+  return [...all];
+}
+
+async function assertIncludable(tx: Tx, ctx: OrgCtx, roleId: string | null, includes: string[]) {
+  if (includes.length === 0) return;
+  const found = await tx.role.findMany({ where: { id: { in: includes }, ...visible(ctx.orgId) }, select: { id: true, isOwner: true } });
+  if (found.length !== new Set(includes).size) throw new NotFound("role_not_found", "includes: one of the included roles does not exist.");
+  if (found.some((r) => r.isOwner)) throw new Invalid("owner_role_not_includable", "includes: the owner role cannot be included in another role.");
+  if (!roleId) return;
+  // Refuse a cycle: nothing this role includes may (transitively) include it.
+  const edges = await tx.roleInclude.findMany({ where: { role: { orgId: ctx.orgId } }, select: { roleId: true, includedRoleId: true } });
+  const children = (id: string) => (id === roleId ? includes : edges.filter((e) => e.roleId === id).map((e) => e.includedRoleId));
+  const stack = [...includes];
+  const seen = new Set<string>();
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (id === roleId) throw new Invalid("role_cycle", "includes: a role cannot include itself, directly or through other roles.");
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...children(id));
+  }
+}
+
+export async function createRole(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "roles:write");
+  const input = CreateRoleInput.parse(raw);
+  await assertKnownPermissions(input.permissions);
+  assertHoldsAll(ctx, effectivePermissions(ctx, input.permissions, input.includes), `create the role "${input.name}"`);
+  try {
+    return await authzTransaction(ctx.orgId, async (tx) => {
+      await assertIncludable(tx, ctx, null, input.includes);
+      const role = await tx.role.create({
+        data: {
+          orgId: ctx.orgId,
+          key: `${slugify(input.name) || "role"}`,
+          name: input.name,
+          description: input.description,
+          permissions: input.permissions,
+          includes: { create: input.includes.map((includedRoleId) => ({ includedRoleId })) },
+        },
+        select: roleSelect,
+      });
+      await recordAudit(tx, { action: "role.created", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "role", id: role.id }, meta: ctx, after: { name: role.name, permissions: role.permissions, includes: input.includes } });
+      return present(role);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict("role_name_taken", `A role named "${input.name}" exists already.`);
+    throw error;
+  }
+}
+
+async function findCustomRole(ctx: OrgCtx, roleId: string) {
+  const role = await db.role.findFirst({ where: { id: roleId, ...visible(ctx.orgId) }, select: roleSelect });
+  if (!role) throw new NotFound("role_not_found", "Role not found.");
+  if (role.isBuiltIn) throw new Invalid("built_in_role", `${role.name} is a built-in role and cannot be changed. Create a custom role instead.`);
+  return role;
+}
+
+export async function updateRole(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "roles:write");
+  const { roleId, ...changes } = UpdateRoleInput.parse(raw);
+  const before = await findCustomRole(ctx, roleId);
+  const permissions = changes.permissions ?? before.permissions;
+  const includes = changes.includes ?? before.includes.map((i) => i.includedRoleId);
+  await assertKnownPermissions(permissions);
+  // Both what the role had and what it gets must be within the editor's reach.
+  assertHoldsAll(ctx, effectivePermissions(ctx, [...before.permissions, ...permissions], includes), `change the role "${before.name}"`);
+  try {
+    return await authzTransaction(ctx.orgId, async (tx) => {
+      await assertIncludable(tx, ctx, roleId, includes);
+      if (changes.includes) {
+        await tx.roleInclude.deleteMany({ where: { roleId } });
+        await tx.roleInclude.createMany({ data: includes.map((includedRoleId) => ({ roleId, includedRoleId })) });
+      }
+      const role = await tx.role.update({
+        where: { id: roleId, orgId: ctx.orgId },
+        data: { name: changes.name, description: changes.description, permissions: changes.permissions, ...(changes.name ? { key: slugify(changes.name) || "role" } : {}) },
+        select: roleSelect,
+      });
+      await recordAudit(tx, {
+        action: "role.updated",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "role", id: roleId },
+        meta: ctx,
+        before: { name: before.name, description: before.description, permissions: before.permissions, includes: before.includes.map((i) => i.includedRoleId) },
+        after: { name: role.name, description: role.description, permissions: role.permissions, includes },
+      });
+      return present(role);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict("role_name_taken", `A role named "${changes.name}" exists already.`);
+    throw error;
+  }
+}
+
+/** Deletes a custom role. One in use needs `reassignTo`: its holders move to that role first. */
+export async function deleteRole(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "roles:write");
+  const { roleId, reassignTo } = DeleteRoleInput.parse(raw);
+  const role = await findCustomRole(ctx, roleId);
+  assertHoldsAll(ctx, effectivePermissions(ctx, role.permissions, role.includes.map((i) => i.includedRoleId)), `delete the role "${role.name}"`);
+  const target = reassignTo ? await db.role.findFirst({ where: { id: reassignTo, ...visible(ctx.orgId) }, select: { id: true, name: true, permissions: true, isOwner: true } }) : null;
+  if (reassignTo && !target) throw new NotFound("role_not_found", "reassignTo: role not found.");
+  if (target?.id === roleId) throw new Invalid("reassign_to_self", "reassignTo: choose another role.");
+  if (target) assertHoldsAll(ctx, [...(ctx.authz.roles.get(target.id)?.permissions ?? target.permissions)], `give the ${target.name} role`);
+  await authzTransaction(ctx.orgId, async (tx) => {
+    const where = { roleId, orgId: ctx.orgId };
+    const [memberships, grants, invitations, apiKeys] = await Promise.all([
+      tx.membership.count({ where }),
+      tx.grant.count({ where }),
+      tx.invitation.count({ where: { ...where, acceptedAt: null, revokedAt: null } }),
+      tx.apiKey.count({ where: { ...where, revokedAt: null } }),
+    ]);
+    const inUse = memberships + grants + invitations + apiKeys;
+    if (inUse > 0 && !target) {
+      throw new Conflict(
+        "role_in_use",
+        `${role.name} is held by ${memberships} member(s), ${grants} grant(s), ${invitations} pending invitation(s) and ${apiKeys} API key(s). Choose a role to reassign them to.`,
+      );
+    }
+    if (target) {
+      if (target.isOwner) throw new Invalid("owner_role_not_grantable", "reassignTo: holders cannot be moved to the owner role this way.");
+      await tx.membership.updateMany({ where, data: { roleId: target.id } });
+      await tx.grant.updateMany({ where, data: { roleId: target.id } });
+      await tx.invitation.updateMany({ where, data: { roleId: target.id } });
+      await tx.apiKey.updateMany({ where, data: { roleId: target.id } });
+    }
+    await tx.role.delete({ where: { id: roleId, orgId: ctx.orgId } });
+    await recordAudit(tx, {
+      action: "role.deleted",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "role", id: roleId },
+      meta: ctx,
+      before: { name: role.name, permissions: role.permissions },
+      after: target ? { reassignedTo: target.name, memberships, grants, invitations, apiKeys } : undefined,
+    });
+  });
+}
