@@ -87,8 +87,8 @@ async function main() {
     stopping = true;
     server.close();
     server.closeAllConnections();
-    const { flushDecisionLog } = await import("../lib/authz/decision-log.ts");
-    await flushDecisionLog().catch(() => {});
+    const { closeDecisionLog } = await import("../lib/authz/decision-log.ts");
+    await closeDecisionLog().catch(() => {});
     await authz.stopAuthzListener();
     const { disconnectDb } = await import("../lib/db.ts");
     await disconnectDb().catch(() => {});

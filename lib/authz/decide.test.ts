@@ -21,7 +21,7 @@ const roleArb = (id: string, ids: string[]) =>
     name: fc.constant(`role ${id}`),
     permissions: fc.subarray(PERMS),
     includes: fc.subarray(ids.filter((x) => x !== id), { maxLength: Math.min(2, ids.length - 1) }),
-    isOwner: fc.constant(false),
+    isOwner: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
   });
 
 const orgArb = fc
@@ -98,7 +98,7 @@ function reference(org: OrgRows, subject: AuthzSubject, permission: string, reso
   if (subject.type === "user") {
     const membership = org.memberships.find((m) => m.userId === subject.id);
     if (!membership) return false;
-    if (roleHas(membership.roleId)) return true;
+    if (roleHas(membership.roleId) || org.roles.find((r) => r.id === membership.roleId)!.isOwner) return true;
   } else {
     const key = org.apiKeys!.find((k) => k.id === subject.id)!;
     if (key.revokedAt || (key.expiresAt && ctx.now! >= key.expiresAt.getTime())) return false;

@@ -56,8 +56,8 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
   if (subject.type === "user") {
     const role: IndexedRole | undefined = index.memberRole.get(subject.id);
     if (!role) return { allowed: false, reason: `user ${subject.id} is not a member of this organization` };
-    if (role.permissions.has(permission)) {
-      return { allowed: true, reason: `membership role "${role.name}" grants ${permission}`, roleId: role.id };
+    if (role.permissions.has(permission) || role.isOwner) {
+      return { allowed: true, reason: `membership role "${role.name}" grants ${permission}${role.isOwner && !role.permissions.has(permission) ? " (owners hold every permission)" : ""}`, roleId: role.id };
     }
   }
 

@@ -1,6 +1,9 @@
 // Every decision is recorded without making it wait: entries go to an
 // in-memory buffer that is written in batches (size or time, whichever first).
-import { db } from "../db.ts";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { logger } from "../logger.ts";
 
 export type DecisionLogEntry = {
@@ -35,14 +38,46 @@ export function recordDecision(entry: DecisionLogEntry) {
   else state.timer ??= setTimeout(() => void flushDecisionLog(), FLUSH_MS).unref();
 }
 
+// COPY on a connection of its own: the cheapest way for both Node and
+// PostgreSQL to take thousands of rows a second, off the request path.
+let pool: pg.Pool | undefined;
+function writerPool() {
+  pool ??= ((globalThis as { __tollgateDecisionLogPool?: pg.Pool }).__tollgateDecisionLogPool ??= new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 }));
+  return pool;
+}
+
+const escape = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+
+async function insertBatch(batch: DecisionLogEntry[]) {
+  const lines = batch.map((e) =>
+    [e.orgId, escape(e.principalType), escape(e.principalId), escape(e.permission), escape(e.resourceType), escape(e.resourceId), e.allowed ? "t" : "f", escape(e.reason), String(e.latencyUs), escape(e.source), e.createdAt.toISOString()].join("\t"),
+  );
+  const client = await writerPool().connect();
+  try {
+    const stream = client.query(
+      copyFrom(`COPY "DecisionLog" ("orgId", "principalType", "principalId", "permission", "resourceType", "resourceId", "allowed", "reason", "latencyUs", "source", "createdAt") FROM STDIN`),
+    );
+    await pipeline(Readable.from([lines.join("\n") + "\n"]), stream);
+  } finally {
+    client.release();
+  }
+}
+
+export async function closeDecisionLog() {
+  await flushDecisionLog();
+  const p = pool;
+  pool = undefined;
+  (globalThis as { __tollgateDecisionLogPool?: pg.Pool }).__tollgateDecisionLogPool = undefined;
+  await p?.end();
+}
+
 export async function flushDecisionLog(): Promise<void> {
   if (state.timer) clearTimeout(state.timer);
   state.timer = undefined;
   await state.flushing;
   if (state.buffer.length === 0) return;
   const batch = state.buffer.splice(0, MAX_BATCH);
-  state.flushing = db.decisionLog
-    .createMany({ data: batch })
+  state.flushing = insertBatch(batch)
     .then(() => undefined)
     .catch((error) => logger.error({ err: error, entries: batch.length }, "writing the decision log failed"))
     .finally(() => {

@@ -10,20 +10,30 @@ import { sendJson, type LeanHandler } from "./lean-router.ts";
 
 const MAX_BODY = 1_000_000;
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Invalid("body_too_large", "The request body is larger than 1 MB.");
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) throw new Invalid("invalid_json", "Send a JSON body.");
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new Invalid("invalid_json", "The request body is not valid JSON.");
-  }
+// Plain stream events: an async iterator costs measurably more per request.
+export function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new Invalid("body_too_large", "The request body is larger than 1 MB."));
+      } else chunks.push(chunk);
+    });
+    req.on("error", reject);
+    req.on("end", () => {
+      if (size > MAX_BODY) return;
+      if (size === 0) return reject(new Invalid("invalid_json", "Send a JSON body."));
+      try {
+        resolve(JSON.parse(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+      } catch {
+        reject(new Invalid("invalid_json", "The request body is not valid JSON."));
+      }
+    });
+  });
 }
 
 export type ApiCtx = RequestMeta & { key: ApiKeyPrincipal };

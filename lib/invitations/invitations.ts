@@ -57,7 +57,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:invite");
   const input = CreateInvitationInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
-  assertHoldsAll(ctx, rolePermissions(ctx, role), `invite someone as ${role.name}`);
+  assertHoldsAll(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     await lockOrganization(tx, ctx.orgId);
@@ -107,7 +107,7 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     if (await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: inv.email } }, select: { id: true } })) {
       throw new Conflict("already_member", `${inv.email} is already a member.`);
     }
-    assertHoldsAll(ctx, rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
+    assertHoldsAll(ctx, await rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
       data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date() },

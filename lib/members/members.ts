@@ -4,15 +4,16 @@ import { Conflict, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
 
-/** A role's permissions including those of the roles it includes. */
-export function rolePermissions(ctx: OrgCtx, role: { id?: string; permissions: string[] }): string[] {
-  const indexed = role.id ? ctx.authz.roles.get(role.id) : undefined;
-  return indexed ? [...indexed.permissions] : role.permissions;
+/** A role's permissions including those of the roles it includes (from a fresh index if the caller's predates the role). */
+export async function rolePermissions(ctx: OrgCtx, role: { id: string; name: string }): Promise<string[]> {
+  const indexed = ctx.authz.roles.get(role.id) ?? (await getOrgIndex(ctx.orgId)).roles.get(role.id);
+  if (!indexed) throw new NotFound("role_not_found", "Role not found.");
+  return [...indexed.permissions];
 }
 
 export async function listMembers(ctx: OrgCtx) {
@@ -60,8 +61,8 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
     });
     if (!member) throw new NotFound("member_not_found", "Member not found.");
     if (member.role.id === role.id) return { id: member.id, roleId: role.id };
-    assertHoldsAll(ctx, rolePermissions(ctx, member.role), `change the role of a member who is ${member.role.name}`);
-    assertHoldsAll(ctx, rolePermissions(ctx, role), `give the ${role.name} role`);
+    assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `change the role of a member who is ${member.role.name}`);
+    assertHoldsAll(ctx, await rolePermissions(ctx, role), `give the ${role.name} role`);
     if (member.role.isOwner && !role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
       throw new Conflict("last_owner", "The last owner cannot lose ownership. Make someone else an owner first.");
     }
@@ -90,7 +91,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
       select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
     });
     if (!member) throw new NotFound("member_not_found", "Member not found.");
-    if (!isSelf) assertHoldsAll(ctx, rolePermissions(ctx, member.role), `remove a member who is ${member.role.name}`);
+    if (!isSelf) assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `remove a member who is ${member.role.name}`);
     if (member.role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
       throw new Conflict(
         "last_owner",

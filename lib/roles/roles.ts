@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 // Custom roles: a name, a description, permissions, and roles they include.
 // Built-in roles are read-only rows synced from the catalogue.
 import { z } from "zod";
@@ -6,7 +7,7 @@ import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -41,6 +42,9 @@ const roleSelect = {
 type RoleRow = { id: string; key: string; name: string; description: string; permissions: string[]; isBuiltIn: boolean; isOwner: boolean; orgId: string | null; includes: Array<{ includedRoleId: string }> };
 const present = (r: RoleRow) => ({ ...r, includes: r.includes.map((i) => i.includedRoleId) });
 
+/** A key unique per name: its slug, or a digest for names with no latin letters or digits. */
+const roleKey = (name: string) => slugify(name) || `role-${createHash("sha256").update(name.toLowerCase()).digest("hex").slice(0, 16)}`;
+
 const visible = (orgId: string) => ({ OR: [{ orgId: null, isBuiltIn: true }, { orgId }] });
 
 export async function listRoles(ctx: OrgCtx) {
@@ -56,10 +60,18 @@ export async function getRole(ctx: OrgCtx, roleId: string) {
   return present(role);
 }
 
-/** Every permission the role would hold, its included roles' too. */
-function effectivePermissions(ctx: OrgCtx, permissions: string[], includes: string[]) {
+/** Every permission the role would hold, its included roles' too. An
+ * included role unknown to the caller's index (created since) is looked up
+ * in a fresh index; one that still is unknown does not exist. */
+async function effectivePermissions(ctx: OrgCtx, permissions: string[], includes: string[]) {
+  let index = ctx.authz;
+  if (includes.some((id) => !index.roles.has(id))) index = await getOrgIndex(ctx.orgId);
   const all = new Set(permissions);
-  for (const id of includes) for (const p of ctx.authz.roles.get(id)?.permissions ?? []) all.add(p);
+  for (const id of includes) {
+    const role = index.roles.get(id);
+    if (!role) throw new NotFound("role_not_found", "includes: one of the included roles does not exist.");
+    for (const p of role.permissions) all.add(p);
+  }
   return [...all];
 }
 
@@ -87,14 +99,14 @@ export async function createRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "roles:write");
   const input = CreateRoleInput.parse(raw);
   await assertKnownPermissions(input.permissions);
-  assertHoldsAll(ctx, effectivePermissions(ctx, input.permissions, input.includes), `create the role "${input.name}"`);
+  assertHoldsAll(ctx, await effectivePermissions(ctx, input.permissions, input.includes), `create the role "${input.name}"`);
   try {
     return await authzTransaction(ctx.orgId, async (tx) => {
       await assertIncludable(tx, ctx, null, input.includes);
       const role = await tx.role.create({
         data: {
           orgId: ctx.orgId,
-          key: `${slugify(input.name) || "role"}`,
+          key: roleKey(input.name),
           name: input.name,
           description: input.description,
           permissions: input.permissions,
@@ -123,10 +135,12 @@ export async function updateRole(ctx: OrgCtx, raw: unknown) {
   const { roleId, ...changes } = UpdateRoleInput.parse(raw);
   const before = await findCustomRole(ctx, roleId);
   const permissions = changes.permissions ?? before.permissions;
-  const includes = changes.includes ?? before.includes.map((i) => i.includedRoleId);
+  const beforeIncludes = before.includes.map((i) => i.includedRoleId);
+  const includes = changes.includes ?? beforeIncludes;
   await assertKnownPermissions(permissions);
   // Both what the role had and what it gets must be within the editor's reach.
-  assertHoldsAll(ctx, effectivePermissions(ctx, [...before.permissions, ...permissions], includes), `change the role "${before.name}"`);
+  const touched = await effectivePermissions(ctx, [...before.permissions, ...permissions], [...new Set([...beforeIncludes, ...includes])]);
+  assertHoldsAll(ctx, touched, `change the role "${before.name}"`);
   try {
     return await authzTransaction(ctx.orgId, async (tx) => {
       await assertIncludable(tx, ctx, roleId, includes);
@@ -136,7 +150,7 @@ export async function updateRole(ctx: OrgCtx, raw: unknown) {
       }
       const role = await tx.role.update({
         where: { id: roleId, orgId: ctx.orgId },
-        data: { name: changes.name, description: changes.description, permissions: changes.permissions, ...(changes.name ? { key: slugify(changes.name) || "role" } : {}) },
+        data: { name: changes.name, description: changes.description, permissions: changes.permissions, ...(changes.name ? { key: roleKey(changes.name) } : {}) },
         select: roleSelect,
       });
       await recordAudit(tx, {
@@ -161,18 +175,20 @@ export async function deleteRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "roles:write");
   const { roleId, reassignTo } = DeleteRoleInput.parse(raw);
   const role = await findCustomRole(ctx, roleId);
-  assertHoldsAll(ctx, effectivePermissions(ctx, role.permissions, role.includes.map((i) => i.includedRoleId)), `delete the role "${role.name}"`);
+  assertHoldsAll(ctx, await effectivePermissions(ctx, role.permissions, role.includes.map((i) => i.includedRoleId)), `delete the role "${role.name}"`);
   const target = reassignTo ? await db.role.findFirst({ where: { id: reassignTo, ...visible(ctx.orgId) }, select: { id: true, name: true, permissions: true, isOwner: true } }) : null;
   if (reassignTo && !target) throw new NotFound("role_not_found", "reassignTo: role not found.");
   if (target?.id === roleId) throw new Invalid("reassign_to_self", "reassignTo: choose another role.");
   if (target) assertHoldsAll(ctx, [...(ctx.authz.roles.get(target.id)?.permissions ?? target.permissions)], `give the ${target.name} role`);
   await authzTransaction(ctx.orgId, async (tx) => {
     const where = { roleId, orgId: ctx.orgId };
+    // Closed invitations only point at the role; the audit trail keeps their story.
+    await tx.invitation.deleteMany({ where: { ...where, OR: [{ acceptedAt: { not: null } }, { revokedAt: { not: null } }, { expiresAt: { lte: new Date() } }] } });
     const [memberships, grants, invitations, apiKeys] = await Promise.all([
       tx.membership.count({ where }),
       tx.grant.count({ where }),
-      tx.invitation.count({ where: { ...where, acceptedAt: null, revokedAt: null } }),
-      tx.apiKey.count({ where: { ...where, revokedAt: null } }),
+      tx.invitation.count({ where }),
+      tx.apiKey.count({ where }),
     ]);
     const inUse = memberships + grants + invitations + apiKeys;
     if (inUse > 0 && !target) {

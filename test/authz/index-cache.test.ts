@@ -54,3 +54,16 @@ describe("decision log", () => {
     expect(rows.every((r) => r.latencyUs >= 0 && r.resourceType === "organization" && r.resourceId === org.id)).toBe(true);
   });
 });
+
+describe("decision log writer", () => {
+  it("keeps tabs, newlines and backslashes in reasons intact", async () => {
+    const { recordDecision } = await import("../../lib/authz/decision-log.ts");
+    const { org } = await createTestOrg();
+    const reason = 'odd\treason\nwith "quotes" and a \\ backslash';
+    recordDecision({ orgId: org.id, principalType: "user", principalId: "p\\1", permission: "x:y", resourceType: "organization", resourceId: org.id, allowed: false, reason, latencyUs: 3, source: "test", createdAt: new Date() });
+    await flushDecisionLog();
+    const row = await db.decisionLog.findFirstOrThrow({ where: { orgId: org.id, source: "test" } });
+    expect(row.reason).toBe(reason);
+    expect(row.principalId).toBe("p\\1");
+  });
+});

@@ -1,3 +1,4 @@
+import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
@@ -140,7 +141,8 @@ describe("changeMemberRole", () => {
   it("assigns a custom role of the same organization", async () => {
     const { org, owner, addMember } = await createTestOrg();
     const member = await addMember("member");
-    const custom = await db.role.create({ data: { orgId: org.id, key: "auditor", name: "Auditor", permissions: ["organization:read", "audit:read"] } });
+    // Written as createRole does: in an authorization transaction, so indexes see it.
+    const custom = await authzTransaction(org.id, (tx) => tx.role.create({ data: { orgId: org.id, key: "auditor", name: "Auditor", permissions: ["organization:read", "audit:read"] } }));
     await changeMemberRole(owner, { membershipId: member.membership.id, roleId: custom.id });
     expect(await roleIdOf(member.membership.id)).toBe(custom.id);
   });

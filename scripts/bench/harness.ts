@@ -1,0 +1,93 @@
+// Shared pieces of the benchmarks: a database, the app server and a plain
+// node:http baseline as child processes, and autocannon runs against them.
+import { spawn, type ChildProcess } from "node:child_process";
+import autocannon from "autocannon";
+import pg from "pg";
+import { createDatabaseIfMissing, freePort, startTemporaryPostgres } from "../../lib/db/embedded-postgres.ts";
+import { migrateDatabase } from "../../lib/db/migrate.ts";
+
+export type Figure = { bench: string; ops_per_s: number; p50_ms: number; p99_ms: number };
+export const print = (figure: Figure) => console.log(JSON.stringify(figure));
+export const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+
+export async function benchDatabase(name: string) {
+  let base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  let stop = async () => {};
+  if (!base) {
+    const server = await startTemporaryPostgres("tollgate-bench-");
+    base = server.url;
+    stop = server.stop;
+  }
+  const admin = new URL(base);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.end();
+  await createDatabaseIfMissing(admin.toString(), name);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  return { url: url.toString(), stop };
+}
+
+async function waitFor(url: string, child: ChildProcess) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+export async function startAppServer(databaseUrl: string, secret: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "server/main.ts"], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitFor(`http://127.0.0.1:${port}/api/ready`, child);
+  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+/** A plain node:http server answering every request with a fixed JSON body. */
+export async function startBaseline(body: string) {
+  const port = await freePort();
+  const source = `
+    const http = require("node:http");
+    const body = ${JSON.stringify(body)};
+    http.createServer((req, res) => {
+      req.on("data", () => {});
+      req.on("end", () => { res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }); res.end(body); });
+    }).listen(${port}, "127.0.0.1");`;
+  const child = spawn(process.execPath, ["-e", source], { stdio: "ignore" });
+  await waitFor(`http://127.0.0.1:${port}/`, child);
+  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+type Request = { method: "POST"; path: string; headers: Record<string, string>; body: string };
+
+/** Loads `url` at `connections` for `seconds` after a short warm-up; requests/s and latency percentiles. */
+export async function load(url: string, requests: Request[], options: { connections?: number; seconds?: number } = {}) {
+  const connections = options.connections ?? 50;
+  const run = (duration: number) =>
+    autocannon({ url, connections, duration, requests, pipelining: 1 }) as unknown as Promise<autocannon.Result>;
+  await run(2);
+  const result = await run(options.seconds ?? 10);
+  const failed = result.non2xx + result.errors;
+  if (failed) console.error(`bench: load on ${url}${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors (${result.timeouts} timeouts) of ${result.requests.total}`);
+  if (failed > result.requests.total / 1000) throw new Error(`load on ${url}${requests[0]!.path}: too many failed requests`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
