@@ -46,7 +46,8 @@ function writerPool() {
   return pool;
 }
 
-const escape = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+const SPECIAL = /[\\\t\n\r]/;
+const escape = (value: string) => (!SPECIAL.test(value) ? value : value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r")));
 
 async function insertBatch(batch: DecisionLogEntry[]) {
   const lines = batch.map((e) =>

@@ -58,6 +58,12 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   });
 }
 
+/** The cached index when it needs no re-validation (the hot path), else undefined. */
+export function freshOrgIndex(orgId: string): OrgIndex | undefined {
+  const entry = state.entries.get(orgId);
+  return entry && (state.listening || Date.now() - entry.checkedAt < RECHECK_MS) ? entry.index : undefined;
+}
+
 export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
   const entry = state.entries.get(orgId);
   const now = Date.now();

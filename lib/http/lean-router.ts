@@ -15,37 +15,41 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export class LeanRouter {
-  private routes = new Map<string, LeanHandler>();
+  /** path -> method -> handler; paths it holds are its own (other methods get 405). */
+  private routes = new Map<string, Map<string, LeanHandler>>();
 
   on(method: string, path: string, handler: LeanHandler) {
-    this.routes.set(`${method} ${path}`, handler);
+    let methods = this.routes.get(path);
+    if (!methods) this.routes.set(path, (methods = new Map()));
+    methods.set(method, handler);
     return this;
-  }
-
-  /** Paths this router owns; other methods on them get 405. */
-  owns(path: string) {
-    for (const key of this.routes.keys()) if (key.slice(key.indexOf(" ") + 1) === path) return true;
-    return false;
   }
 
   /** Returns false when the request is not for this router. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const path = (req.url ?? "/").split("?")[0]!;
-    if (!this.owns(path)) return false;
-    const handler = this.routes.get(`${req.method} ${path}`) ?? (req.method === "HEAD" ? this.routes.get(`GET ${path}`) : undefined);
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const methods = this.routes.get(path);
+    if (!methods) return false;
+    const handler = methods.get(req.method ?? "GET") ?? (req.method === "HEAD" ? methods.get("GET") : undefined);
     if (!handler) {
       sendJson(res, 405, { error: { code: "method_not_allowed", message: `${req.method} is not allowed on ${path}` } });
       return true;
     }
-    Promise.resolve()
-      .then(() => handler(req, res))
-      .catch((error) => {
-        const requestId = String(req.headers[REQUEST_ID_HEADER] ?? "");
-        const { status, body, headers } = errorToResponse(error, requestId);
-        if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
-        if (!res.headersSent) sendJson(res, status, body, headers);
-        else res.end();
-      });
+    const fail = (error: unknown) => {
+      const requestId = String(req.headers[REQUEST_ID_HEADER] ?? "");
+      const { status, body, headers } = errorToResponse(error, requestId);
+      if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
+      if (!res.headersSent) sendJson(res, status, body, headers);
+      else res.end();
+    };
+    try {
+      const result = handler(req, res);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
     return true;
   }
 }
