@@ -81,3 +81,25 @@ export async function callServerAction(request: APIRequestContext, action: Actio
     maxRedirects: 0,
   });
 }
+
+/** The owner invites `email` with a role; the invitee signs up in a new browser context and accepts. */
+export async function inviteAndAccept(owner: Page, browser: Browser, slug: string, email: string, roleLabel: string) {
+  await owner.goto(`/${slug}/members`);
+  await owner.getByRole("button", { name: "Invite member" }).click();
+  const dialog = owner.getByRole("dialog");
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("Role").selectOption({ label: roleLabel });
+  await dialog.getByRole("button", { name: "Send invitation" }).click();
+  const link = await dialog.getByTestId("invitation-link").inputValue();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(new URL(link).pathname);
+  await page.getByRole("link", { name: "Create an account to accept" }).click();
+  await page.getByLabel("Name").fill(email.split("@")[0]!);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: /^Accept and join/ }).click();
+  await page.waitForURL(`**/${slug}/members`);
+  return { context, page };
+}

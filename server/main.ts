@@ -45,6 +45,8 @@ async function main() {
   const machines = await machineRouter();
   const authz = await import("../lib/authz/org-index-cache.ts");
   await authz.startAuthzListener(booted.databaseUrl);
+  const { purgeExpiredDecisions } = await import("../lib/authz/list-decisions.ts");
+  setInterval(() => void purgeExpiredDecisions().catch(() => {}), 60 * 60_000).unref();
 
   const server = http.createServer((req, res) => {
     // Facts about the request come from the socket, never from the client.

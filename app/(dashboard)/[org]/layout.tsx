@@ -2,16 +2,26 @@ import type { ReactNode } from "react";
 import { SignedInShell } from "@/components/shell/signed-in-shell";
 import type { NavItem } from "@/components/shell/nav-links";
 import { authorize } from "@/lib/authz/authorize";
+import type { Permission } from "@/lib/authz/permissions";
 import { requirePageOrg } from "@/lib/http/page-context";
 
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ org: string }> }) {
   const { org } = await params;
   const ctx = await requirePageOrg(org);
-  const nav: NavItem[] = [
-    { href: `/${ctx.orgSlug}/members`, label: "Members" },
-    ...(authorize(ctx, "audit:read").allowed ? [{ href: `/${ctx.orgSlug}/audit`, label: "Audit log" }] : []),
-    { href: `/${ctx.orgSlug}/settings`, label: "Settings" },
+  const sections: Array<[string, string, Permission | null]> = [
+    ["members", "Members", null],
+    ["projects", "Projects", "projects:read"],
+    ["groups", "Groups", "groups:read"],
+    ["roles", "Roles", "roles:read"],
+    ["access", "Access", "grants:read"],
+    ["api-keys", "API keys", "apikeys:read"],
+    ["decisions", "Access decisions", "decisions:read"],
+    ["audit", "Audit log", "audit:read"],
+    ["settings", "Settings", null],
   ];
+  const nav: NavItem[] = sections
+    .filter(([, , permission]) => !permission || authorize(ctx, permission, undefined, "navigation").allowed)
+    .map(([path, label]) => ({ href: `/${ctx.orgSlug}/${path}`, label }));
   return (
     <SignedInShell ctx={ctx} currentOrgSlug={ctx.orgSlug} nav={nav}>
       {children}

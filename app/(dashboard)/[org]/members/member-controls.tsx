@@ -1,18 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@/components/ui/alert-dialog";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { ConfirmAction } from "@/components/confirm-action";
 import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
@@ -42,61 +30,6 @@ export function MemberRoleSelect({ orgSlug, membershipId, roleId, roles, memberE
         </p>
       )}
     </div>
-  );
-}
-
-function ConfirmAction({
-  trigger,
-  title,
-  description,
-  confirmLabel,
-  run,
-}: {
-  trigger: React.ReactNode;
-  title: string;
-  description: string;
-  confirmLabel: string;
-  run: () => Promise<void>;
-}) {
-  const [open, setOpen] = useState(false);
-  const [error, setError] = useState<string>();
-  const [pending, setPending] = useState(false);
-  return (
-    <AlertDialog open={open} onOpenChange={(o) => (setOpen(o), setError(undefined))}>
-      <AlertDialogTrigger asChild>{trigger}</AlertDialogTrigger>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{title}</AlertDialogTitle>
-          <AlertDialogDescription>{description}</AlertDialogDescription>
-        </AlertDialogHeader>
-        {error && (
-          <Alert variant="destructive">
-            <AlertDescription>{error}</AlertDescription>
-          </Alert>
-        )}
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          <AlertDialogAction
-            variant="destructive"
-            disabled={pending}
-            onClick={async (e) => {
-              e.preventDefault();
-              setPending(true);
-              try {
-                await run();
-                setOpen(false);
-              } catch (err) {
-                setError(err instanceof Error ? err.message : "Something went wrong.");
-              } finally {
-                setPending(false);
-              }
-            }}
-          >
-            {confirmLabel}
-          </AlertDialogAction>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
   );
 }
 

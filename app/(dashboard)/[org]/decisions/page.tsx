@@ -1,0 +1,122 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Scale } from "lucide-react";
+import { ZodError } from "zod";
+import { ForbiddenState } from "@/components/forbidden-state";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { PageHeader } from "@/components/ui/page-header";
+import { NativeSelect } from "@/components/ui/select";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { authorize } from "@/lib/authz/authorize";
+import { listDecisions } from "@/lib/authz/list-decisions";
+import { db } from "@/lib/db";
+import { requirePageOrg } from "@/lib/http/page-context";
+
+export const metadata: Metadata = { title: "Access decisions" };
+type Search = { principal?: string; permission?: string; result?: string; from?: string; to?: string; before?: string };
+const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
+
+export default async function DecisionsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
+  const ctx = await requirePageOrg((await params).org);
+  const read = authorize(ctx, "decisions:read");
+  if (!read.allowed) return <ForbiddenState reason={read.reason} />;
+  const search = await searchParams;
+  let result: Awaited<ReturnType<typeof listDecisions>> | null = null;
+  let error: string | null = null;
+  try {
+    result = await listDecisions(ctx, { ...search, from: search.from ? `${search.from}T00:00:00Z` : undefined, to: search.to ? `${search.to}T23:59:59.999Z` : undefined });
+  } catch (e) {
+    if (e instanceof ZodError) error = "One of the filters is not valid.";
+    else throw e;
+  }
+  const ids = [...new Set(result?.decisions.map((d) => d.principalId) ?? [])];
+  const users = new Map((await db.user.findMany({ where: { id: { in: ids.filter((id) => /^[0-9a-f-]{36}$/.test(id)) }, memberships: { some: { orgId: ctx.orgId } } }, select: { id: true, email: true } })).map((u) => [u.id, u.email]));
+  const base = `/${ctx.orgSlug}/decisions`;
+  const keep = new URLSearchParams(Object.entries({ ...search, before: undefined }).filter(([, v]) => v) as [string, string][]);
+  const filtered = keep.size > 0;
+  return (
+    <div className="grid gap-6">
+      <PageHeader title="Access decisions" description="Every allow and deny, from the app, the API and the check API, with the reason. Times are UTC." />
+      <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-6 sm:items-end" aria-label="Filter decisions">
+        <div className="grid gap-2 sm:col-span-2">
+          <Label htmlFor="principal">Who</Label>
+          <Input id="principal" name="principal" placeholder="email or id" defaultValue={search.principal} />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="permission">Permission</Label>
+          <Input id="permission" name="permission" placeholder="traces:read" defaultValue={search.permission} />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="result">Result</Label>
+          <NativeSelect id="result" name="result" defaultValue={search.result ?? ""}>
+            <option value="">Any</option>
+            <option value="allowed">Allowed</option>
+            <option value="denied">Denied</option>
+          </NativeSelect>
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="from">From</Label>
+          <Input id="from" name="from" type="date" defaultValue={search.from} />
+        </div>
+        <div className="flex gap-2">
+          <Button type="submit">Filter</Button>
+          {filtered && (
+            <Button variant="ghost" asChild>
+              <Link href={base}>Clear</Link>
+            </Button>
+          )}
+        </div>
+      </form>
+      {error && (
+        <Alert variant="destructive">
+          <AlertDescription>{error}</AlertDescription>
+        </Alert>
+      )}
+      {result && result.decisions.length === 0 && (
+        <EmptyState icon={<Scale />} title={filtered ? "No decisions match these filters" : "No decisions yet"} description="Decisions appear within a second of being made." />
+      )}
+      {result && result.decisions.length > 0 && (
+        <Table aria-label="Decisions">
+          <TableHeader>
+            <TableRow>
+              <TableHead>Time (UTC)</TableHead>
+              <TableHead>Who</TableHead>
+              <TableHead>Permission</TableHead>
+              <TableHead>On</TableHead>
+              <TableHead>Result</TableHead>
+              <TableHead>Why</TableHead>
+              <TableHead>Source</TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {result.decisions.map((d) => (
+              <TableRow key={String(d.id)}>
+                <TableCell className="whitespace-nowrap text-muted-foreground">{timeFormat.format(d.createdAt)}</TableCell>
+                <TableCell>{users.get(d.principalId) ?? d.principalId}</TableCell>
+                <TableCell className="font-mono text-xs">{d.permission}</TableCell>
+                <TableCell className="text-sm">{d.resourceType === "project" ? `project ${d.resourceId.slice(0, 8)}…` : "organization"}</TableCell>
+                <TableCell>
+                  <Badge variant={d.allowed ? "success" : "destructive"}>{d.allowed ? "allowed" : "denied"}</Badge>
+                </TableCell>
+                <TableCell className="max-w-md text-sm">{d.reason}</TableCell>
+                <TableCell className="text-xs text-muted-foreground">{d.source}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      {result?.nextBefore && (
+        <div className="flex justify-end">
+          <Button variant="outline" asChild>
+            <Link href={`${base}?${new URLSearchParams([...keep, ["before", result.nextBefore]])}`}>Older decisions</Link>
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import type { Metadata } from "next";
+import { ForbiddenState } from "@/components/forbidden-state";
+import { Badge } from "@/components/ui/badge";
+import { PageHeader } from "@/components/ui/page-header";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { authorize } from "@/lib/authz/authorize";
+import { PERMISSIONS } from "@/lib/authz/permissions";
+import { listProductPermissions } from "@/lib/authz/product-permissions";
+import { requirePageOrg } from "@/lib/http/page-context";
+import { listRoles } from "@/lib/roles/roles";
+import { DeleteRoleDialog, RoleEditorDialog, type PermissionOption, type RoleOption } from "./role-editor";
+
+export const metadata: Metadata = { title: "Roles" };
+
+export default async function RolesPage({ params }: { params: Promise<{ org: string }> }) {
+  const ctx = await requirePageOrg((await params).org);
+  const read = authorize(ctx, "roles:read");
+  if (!read.allowed) return <ForbiddenState reason={read.reason} />;
+  const [roles, product] = await Promise.all([listRoles(ctx), listProductPermissions()]);
+  const canWrite = authorize(ctx, "roles:write").allowed;
+  const permissions: PermissionOption[] = [
+    ...Object.entries(PERMISSIONS).map(([key, description]) => ({ key, description, product: false })),
+    ...product.map((p) => ({ key: p.key, description: p.description || "Product permission", product: true })),
+  ];
+  const roleOptions: RoleOption[] = roles.map((r) => ({ id: r.id, name: r.name, description: r.description, permissions: r.permissions, includes: r.includes, isBuiltIn: r.isBuiltIn, isOwner: r.isOwner }));
+  const names = new Map(roles.map((r) => [r.id, r.name]));
+  return (
+    <div className="grid gap-6">
+      <PageHeader
+        title="Roles"
+        description="What each role allows. Built-in roles are fixed; custom roles are yours, and may include other roles."
+        actions={canWrite && <RoleEditorDialog orgSlug={ctx.orgSlug} permissions={permissions} roles={roleOptions} />}
+      />
+      <Table aria-label="Roles">
+        <TableHeader>
+          <TableRow>
+            <TableHead>Role</TableHead>
+            <TableHead>Permissions</TableHead>
+            <TableHead>Includes</TableHead>
+            <TableHead>
+              <span className="sr-only">Actions</span>
+            </TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {roleOptions.map((r) => (
+            <TableRow key={r.id} data-testid={`role-${r.name}`}>
+              <TableCell>
+                <div className="font-medium">
+                  {r.name} {r.isBuiltIn ? <Badge variant="secondary">Built-in</Badge> : <Badge variant="outline">Custom</Badge>}
+                </div>
+                <div className="text-sm text-muted-foreground">{r.description}</div>
+              </TableCell>
+              <TableCell className="max-w-md text-sm">
+                {r.isOwner ? "Every permission" : r.permissions.length ? <span className="break-words">{r.permissions.join(", ")}</span> : <span className="text-muted-foreground">None of its own</span>}
+              </TableCell>
+              <TableCell className="text-sm text-muted-foreground">{r.includes.map((id) => names.get(id)).join(", ") || "—"}</TableCell>
+              <TableCell className="text-right">
+                {canWrite && !r.isBuiltIn && (
+                  <div className="flex justify-end gap-1">
+                    <RoleEditorDialog orgSlug={ctx.orgSlug} permissions={permissions} roles={roleOptions} role={r} />
+                    <DeleteRoleDialog orgSlug={ctx.orgSlug} role={r} roles={roleOptions} />
+                  </div>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </div>
+  );
+}
