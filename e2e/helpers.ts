@@ -69,7 +69,8 @@ export function pageUrl(route: string, slug: string) {
     .replace(/\/page$/, "")
     .replace(/\/\([^)]+\)/g, "")
     .replace("[org]", slug)
-    .replace("[token]", "x".repeat(43));
+    .replace("[token]", "x".repeat(43))
+    .replace(/\[[^\]]+\]/g, "00000000-0000-0000-0000-000000000000");
   return path || "/";
 }
 

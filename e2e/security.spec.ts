@@ -72,7 +72,14 @@ test("a cross-site or null-origin post to every state-changing endpoint is refus
 test("another organization's pages are 404 and its actions change nothing", async ({ browser, playwright }) => {
   const a = await ownerWithOrg(browser, "tenant-a");
   const b = await ownerWithOrg(browser, "tenant-b");
-  for (const path of ["members", "audit", "settings", ""]) {
+  const groupOfA = await orgState(a.slug).then(async (s) => {
+    const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query(`INSERT INTO "Group" (id, "orgId", name, "updatedAt") VALUES (gen_random_uuid(), $1, 'Secret team', now()) RETURNING id`, [s.org.id]);
+    await client.end();
+    return rows[0].id as string;
+  });
+  for (const path of ["members", "projects", "groups", `groups/${groupOfA}`, "roles", "access", "api-keys", "decisions", "audit", "settings", ""]) {
     const res = await b.page.goto(`/${a.slug}/${path}`);
     expect(res?.status(), `/${a.slug}/${path}`).toBe(404);
   }
