@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["lib/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "test/**/*.test.ts", "sdk/test/**/*.test.ts"],
     environment: "node",
     setupFiles: ["test/setup.ts"],
     globalSetup: ["test/global-setup.ts"],

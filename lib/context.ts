@@ -10,21 +10,35 @@ export type UserPrincipal = {
   isInstanceAdmin: boolean;
 };
 
-export type Principal = UserPrincipal;
+/** An API key acting in its organization (management API). */
+export type ApiKeyActor = { type: "api_key"; keyId: string; name: string; display: string };
+
+export type Principal = UserPrincipal | ApiKeyActor;
 
 export type RequestMeta = { requestId: string; ip: string | null; userAgent: string | null };
 
-/** A caller acting inside one organization through their membership. */
+type Membership = { id: string; roleId: string; roleName: string; isOwner: boolean };
+
+/** A caller acting inside one organization: a member (UI) or an API key (API). */
 export type OrgCtx = RequestMeta & {
-  principal: UserPrincipal;
+  principal: Principal;
   orgId: string;
   orgSlug: string;
-  membership: { id: string; roleId: string; roleName: string; isOwner: boolean };
+  /** The caller's membership; null for API keys. */
+  membership: Membership | null;
   /** The organization's authorization index, as of the start of this request. */
   authz: OrgIndex;
   /** Whether this session passed MFA (grants may require it). */
   mfa: boolean;
 };
+
+/** A member acting in their organization: what pages and server actions get. */
+export type MemberCtx = OrgCtx & { principal: UserPrincipal; membership: Membership };
+
+/** The user behind a context, when there is one (keys have none). */
+export function userIdOf(ctx: { principal: Principal }): string | null {
+  return ctx.principal.type === "user" ? ctx.principal.userId : null;
+}
 
 /** A signed-in caller outside any organization (create org, accept invitation). */
 export type UserCtx = RequestMeta & { principal: UserPrincipal };

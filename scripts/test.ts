@@ -54,7 +54,10 @@ async function main() {
   }
 
   try {
-    // 1. Unit and integration tests (vitest).
+    // 0. The SDK builds (its tests run with the others, against a real server).
+    if ((await run(node, ["node_modules/typescript/bin/tsc", "-p", "sdk/tsconfig.json"], {})) !== 0) problems.push("the SDK (sdk/) does not build");
+
+    // 1. Unit, integration and SDK tests (vitest).
     const vitestJson = path.resolve("test-results/vitest.json");
     await rm(vitestJson, { force: true });
     const vitestCode = await run(node, ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], {

@@ -6,12 +6,19 @@ import { LeanRouter, sendJson } from "../lib/http/lean-router.ts";
 import { apiRoute } from "../lib/http/api-route.ts";
 import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-access.ts";
 import { errorToResponse } from "../lib/errors.ts";
+import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
+import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
 
 const startedAt = Date.now();
 
 export async function machineRouter() {
   const expected = (await readMigrationList()).migrationDirectories.map((d) => d.path);
-  return new LeanRouter()
+  const router = new LeanRouter();
+  registerApiRoutes(router, apiV1Routes);
+  // GET /api/v1/openapi.json: the API described from the same zod schemas.
+  const document = openApiDocument(apiV1Routes, process.env.NEXTAUTH_URL ?? "http://localhost:3000");
+  router.on("GET", "/api/v1/openapi.json", (_req, res) => sendJson(res, 200, document));
+  return router
     .on("GET", "/api/health", (_req, res) => sendJson(res, 200, { status: "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }))
     .on("GET", "/api/ready", async (_req, res) => {
       let applied: Set<string>;

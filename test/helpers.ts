@@ -2,7 +2,7 @@
 // organization, so tests never share state or depend on order.
 import { randomUUID } from "node:crypto";
 import { db } from "../lib/db.ts";
-import type { OrgCtx, RequestMeta, UserCtx, UserPrincipal } from "../lib/context.ts";
+import type { MemberCtx, RequestMeta, UserCtx, UserPrincipal } from "../lib/context.ts";
 import { authzTransaction } from "../lib/authz/org-index-cache.ts";
 import { resolveOrgContext } from "../lib/orgs/org-context.ts";
 import { createOrganization } from "../lib/orgs/create-organization.ts";
@@ -34,7 +34,7 @@ export async function createTestOrg(options: { slugPrefix?: string } = {}) {
   const slug = `${options.slugPrefix ?? "org"}-${randomUUID().slice(0, 8)}`;
   const org = await createOrganization(owner, { name: `Org ${slug}`, slug });
   const ownerCtx = await resolveOrgContext(owner.principal, org.slug, meta());
-  async function addMember(role: RoleKey, name = `${role} user`): Promise<OrgCtx> {
+  async function addMember(role: RoleKey, name = `${role} user`): Promise<MemberCtx> {
     const user = await createUser({ name });
     const r = await builtInRole(role);
     await authzTransaction(org.id, (tx) => tx.membership.create({ data: { orgId: org.id, userId: user.principal.userId, roleId: r.id } }));

@@ -8,7 +8,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed, authorize } from "../authz/authorize.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
-import type { OrgCtx } from "../context.ts";
+import { userIdOf, type OrgCtx } from "../context.ts";
 import { displayKey, generateKey } from "./key-format.ts";
 
 export const CreateApiKeyInput = z
@@ -90,7 +90,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
         roleId: input.roleId ?? null,
         permissions: input.roleId ? [] : permissions,
         expiresAt: input.expiresAt ?? null,
-        createdById: ctx.principal.userId,
+        createdById: userIdOf(ctx),
       },
       select: keySelect,
     });

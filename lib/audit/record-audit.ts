@@ -1,7 +1,7 @@
 // The one audit writer. Call it with the transaction that makes the change,
 // so an event exists exactly when its change does.
 import type { Prisma, Tx } from "../db.ts";
-import type { RequestMeta } from "../context.ts";
+import type { Principal, RequestMeta } from "../context.ts";
 
 export type AuditActor = { userId: string | null; email: string | null };
 
@@ -32,6 +32,7 @@ export async function recordAudit(tx: Tx, event: AuditEventInput) {
   });
 }
 
-export function actorOf(ctx: { principal: { userId: string; email: string } }): AuditActor {
-  return { userId: ctx.principal.userId, email: ctx.principal.email };
+export function actorOf(ctx: { principal: Principal }): AuditActor {
+  const p = ctx.principal;
+  return p.type === "user" ? { userId: p.userId, email: p.email } : { userId: null, email: `API key ${p.name} (${p.display})` };
 }

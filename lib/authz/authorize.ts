@@ -12,13 +12,14 @@ export type Resource = AuthzResource;
 
 export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), resource: Resource = { type: "organization", id: ctx.orgId }, source = "app"): Decision {
   const started = performance.now();
-  const decision = decide(ctx.authz, { type: "user", id: ctx.principal.userId }, permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
+  const subject = ctx.principal.type === "user" ? ({ type: "user", id: ctx.principal.userId } as const) : ({ type: "api_key", id: ctx.principal.keyId } as const);
+  const decision = decide(ctx.authz, subject, permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
   // Which links to show is a hint, not an access decision; the page decides again.
   if (source === "navigation") return decision;
   recordDecision({
     orgId: ctx.orgId,
-    principalType: "user",
-    principalId: ctx.principal.userId,
+    principalType: subject.type,
+    principalId: subject.id,
     permission,
     resourceType: resource.type,
     resourceId: resource.id,

@@ -16,6 +16,8 @@ export type GrantRow = {
 };
 export type ApiKeyRow = {
   id: string;
+  name?: string;
+  lastFour?: string;
   publicId: string;
   secretHash: string;
   projectId: string | null;
@@ -26,6 +28,7 @@ export type ApiKeyRow = {
 };
 export type OrgRows = {
   orgId: string;
+  orgSlug?: string;
   version: number;
   roles: RoleRow[];
   memberships: Array<{ userId: string; roleId: string; email?: string }>;
@@ -49,6 +52,8 @@ export type IndexedGrant = {
 
 export type IndexedApiKey = {
   id: string;
+  name: string;
+  display: string;
   publicId: string;
   secretHash: Buffer;
   projectId: string | null;
@@ -60,6 +65,7 @@ export type IndexedApiKey = {
 
 export type OrgIndex = {
   orgId: string;
+  orgSlug: string;
   version: number;
   roles: Map<string, IndexedRole>;
   memberRole: Map<string, IndexedRole>;
@@ -132,6 +138,8 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
   for (const k of rows.apiKeys ?? []) {
     const key: IndexedApiKey = {
       id: k.id,
+      name: k.name ?? "",
+      display: `tg_live_${k.publicId}_…${k.lastFour ?? ""}`,
       publicId: k.publicId,
       secretHash: Buffer.from(k.secretHash, "hex"),
       projectId: k.projectId,
@@ -142,5 +150,5 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
     apiKeysByPublicId.set(k.publicId, key);
     apiKeysById.set(k.id, key);
   }
-  return { orgId: rows.orgId, version: rows.version, roles, memberRole, userByEmail, apiKeysByPublicId, apiKeysById, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
+  return { orgId: rows.orgId, orgSlug: rows.orgSlug ?? "", version: rows.version, roles, memberRole, userByEmail, apiKeysByPublicId, apiKeysById, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
 }

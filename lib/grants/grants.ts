@@ -9,7 +9,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed, authorize } from "../authz/authorize.ts";
 import { isValidCidr } from "../authz/cidr.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
-import type { OrgCtx } from "../context.ts";
+import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
 
 const Subject = z.discriminatedUnion("type", [
@@ -116,7 +116,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
         validUntil: input.conditions.validUntil ?? null,
         ipCidrs: input.conditions.ipCidrs,
         requireMfa: input.conditions.requireMfa,
-        createdById: ctx.principal.userId,
+        createdById: userIdOf(ctx),
       },
       select: grantSelect,
     });

@@ -6,7 +6,9 @@ import { errorToResponse } from "../errors.ts";
 import { logger } from "../logger.ts";
 import { REQUEST_ID_HEADER } from "./request-meta.ts";
 
-export type LeanHandler = (req: IncomingMessage, res: ServerResponse) => Promise<unknown> | unknown;
+export type LeanHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown> | unknown;
+type Pattern = { segments: string[]; methods: Map<string, LeanHandler> };
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const payload = JSON.stringify(body);
@@ -14,15 +16,51 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
+function safeDecode(part: string) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 export class LeanRouter {
   /** path -> method -> handler; paths it holds are its own (other methods get 405). */
   private routes = new Map<string, Map<string, LeanHandler>>();
+  /** Paths with `:param` segments, tried after the exact ones. */
+  private patterns: Pattern[] = [];
 
   on(method: string, path: string, handler: LeanHandler) {
+    if (path.includes("/:")) {
+      const segments = path.split("/");
+      let pattern = this.patterns.find((p) => p.segments.join("/") === path);
+      if (!pattern) this.patterns.push((pattern = { segments, methods: new Map() }));
+      pattern.methods.set(method, handler);
+      return this;
+    }
     let methods = this.routes.get(path);
     if (!methods) this.routes.set(path, (methods = new Map()));
     methods.set(method, handler);
     return this;
+  }
+
+  private match(path: string): { methods: Map<string, LeanHandler>; params: Record<string, string> } | null {
+    const exact = this.routes.get(path);
+    if (exact) return { methods: exact, params: NO_PARAMS };
+    const parts = path.split("/");
+    for (const pattern of this.patterns) {
+      if (pattern.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const ok = pattern.segments.every((seg, i) => {
+        if (seg.startsWith(":")) {
+          params[seg.slice(1)] = safeDecode(parts[i]!);
+          return parts[i] !== "";
+        }
+        return seg === parts[i];
+      });
+      if (ok) return { methods: pattern.methods, params };
+    }
+    return null;
   }
 
   /** Returns false when the request is not for this router. */
@@ -30,8 +68,9 @@ export class LeanRouter {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    const methods = this.routes.get(path);
-    if (!methods) return false;
+    const found = this.match(path);
+    if (!found) return false;
+    const { methods, params } = found;
     const handler = methods.get(req.method ?? "GET") ?? (req.method === "HEAD" ? methods.get("GET") : undefined);
     if (!handler) {
       sendJson(res, 405, { error: { code: "method_not_allowed", message: `${req.method} is not allowed on ${path}` } });
@@ -45,7 +84,7 @@ export class LeanRouter {
       else res.end();
     };
     try {
-      const result = handler(req, res);
+      const result = handler(req, res, params);
       if (result instanceof Promise) result.catch(fail);
     } catch (error) {
       fail(error);

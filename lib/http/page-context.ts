@@ -3,7 +3,7 @@
 import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { currentSession } from "../auth/current-user.ts";
-import type { OrgCtx, UserCtx } from "../context.ts";
+import type { MemberCtx, UserCtx } from "../context.ts";
 import { NotFound } from "../errors.ts";
 import { resolveOrgContext } from "../orgs/org-context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
@@ -14,7 +14,7 @@ export async function requirePageUser(): Promise<UserCtx> {
   return { ...requestMetaFrom(await headers()), principal: session.principal };
 }
 
-export async function requirePageOrg(orgSlug: string): Promise<OrgCtx> {
+export async function requirePageOrg(orgSlug: string): Promise<MemberCtx> {
   const user = await requirePageUser();
   try {
     return await resolveOrgContext(user.principal, orgSlug, user);

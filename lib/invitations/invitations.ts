@@ -6,7 +6,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { hashToken, randomToken } from "../auth/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
-import type { OrgCtx, UserCtx } from "../context.ts";
+import { userIdOf, type OrgCtx, type UserCtx } from "../context.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
 import { findAssignableRole, rolePermissions } from "../members/members.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
@@ -34,7 +34,7 @@ async function queueInvitationMail(tx: Tx, ctx: OrgCtx, invitationId: string, em
     to: email,
     subject: `You are invited to ${org.name} on Tollgate`,
     text: [
-      `${ctx.principal.email} invited you to join ${org.name} as ${roleName}.`,
+      `${actorOf(ctx).email} invited you to join ${org.name} as ${roleName}.`,
       "",
       `Accept the invitation: ${inviteUrl(token)}`,
       "",
@@ -69,7 +69,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
     });
     if (pending) throw new Conflict("already_invited", `${input.email} already has a pending invitation. Resend it instead.`);
     const invitation = await tx.invitation.create({
-      data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), invitedById: ctx.principal.userId, expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
+      data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), invitedById: userIdOf(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
     });
     const outbox = await queueInvitationMail(tx, ctx, invitation.id, input.email, role.name, token);

@@ -1,6 +1,6 @@
 // Members of an organization: list, change role, remove, leave.
 import { db } from "../db.ts";
-import { Conflict, NotFound } from "../errors.ts";
+import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
@@ -82,7 +82,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
 
 export async function removeMember(ctx: OrgCtx, raw: unknown) {
   const input = RemoveMemberInput.parse(raw);
-  const isSelf = input.membershipId === ctx.membership.id;
+  const isSelf = input.membershipId === ctx.membership?.id;
   if (!isSelf) assertAllowed(ctx, "members:remove");
   await authzTransaction(ctx.orgId, async (tx) => {
     await lockOrganization(tx, ctx.orgId);
@@ -114,5 +114,6 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
 }
 
 export function leaveOrganization(ctx: OrgCtx) {
+  if (!ctx.membership) throw new Invalid("not_a_member", "Only members can leave an organization.");
   return removeMember(ctx, { membershipId: ctx.membership.id });
 }

@@ -4,9 +4,9 @@
 import { db } from "../db.ts";
 import { NotFound } from "../errors.ts";
 import { getOrgIndex } from "../authz/org-index-cache.ts";
-import type { OrgCtx, RequestMeta, UserPrincipal } from "../context.ts";
+import type { MemberCtx, RequestMeta, UserPrincipal } from "../context.ts";
 
-export async function resolveOrgContext(principal: UserPrincipal, orgSlug: string, meta: RequestMeta): Promise<OrgCtx> {
+export async function resolveOrgContext(principal: UserPrincipal, orgSlug: string, meta: RequestMeta): Promise<MemberCtx> {
   const membership = await db.membership.findFirst({
     where: { userId: principal.userId, org: { slug: orgSlug } },
     select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true } } },

@@ -2,7 +2,7 @@ import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
+import { authzTransaction, invalidateOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { DeleteOrganizationInput, RenameOrganizationInput } from "./schemas.ts";
@@ -18,7 +18,8 @@ export async function renameOrganization(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "organization:update");
   const input = RenameOrganizationInput.parse(raw);
   try {
-    return await db.$transaction(async (tx) => {
+    // The slug is part of the authorization index (API keys act under it).
+    return await authzTransaction(ctx.orgId, async (tx) => {
       const before = await tx.organization.findUnique({ where: { id: ctx.orgId }, select: { name: true, slug: true } });
       if (!before) throw new NotFound("organization_not_found", "Organization not found.");
       const after = await tx.organization.update({ where: { id: ctx.orgId }, data: input, select: { id: true, name: true, slug: true } });

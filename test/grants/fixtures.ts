@@ -1,13 +1,13 @@
 // Shared builders for the roles, groups, projects and grants tests.
 import { randomUUID } from "node:crypto";
-import type { OrgCtx } from "../../lib/context.ts";
+import type { MemberCtx } from "../../lib/context.ts";
 import { db } from "../../lib/db.ts";
 import { declareProductPermission } from "../../lib/authz/product-permissions.ts";
 import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
 import { createUser, meta } from "../helpers.ts";
 
 /** The caller's context again, with the organization's current index. */
-export function fresh(ctx: OrgCtx): Promise<OrgCtx> {
+export function fresh(ctx: MemberCtx): Promise<MemberCtx> {
   return resolveOrgContext(ctx.principal, ctx.orgSlug, meta());
 }
 

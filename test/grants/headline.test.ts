@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../lib/authz/authorize.ts";
 import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
-import type { OrgCtx } from "../../lib/context.ts";
+import type { MemberCtx } from "../../lib/context.ts";
 import { db } from "../../lib/db.ts";
 import { createGrant, deleteGrant, listGrants } from "../../lib/grants/grants.ts";
 import { addGroupMember, createGroup } from "../../lib/groups/groups.ts";
@@ -11,7 +11,7 @@ import { createTestOrg } from "../helpers.ts";
 import { declareExact, declarePermission, fresh } from "./fixtures.ts";
 
 /** What a member of `group`, granted `roleName` on `p1` only, may do: the assertions shared by the scenarios below. */
-async function expectProjectOnlyAccess(member: OrgCtx, permission: string, grantId: string, roleName: string, groupName: string, p1: string, p2: string) {
+async function expectProjectOnlyAccess(member: MemberCtx, permission: string, grantId: string, roleName: string, groupName: string, p1: string, p2: string) {
   const ctx = await fresh(member);
   const uid = ctx.principal.userId;
   expect(authorize(ctx, permission, { type: "project", id: p1 })).toEqual({

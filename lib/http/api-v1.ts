@@ -1,0 +1,138 @@
+// The management API: routes declared once with their zod schemas, served on
+// the lean router with API-key authentication, and described by the OpenAPI
+// document generated from the same declarations.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { authenticateApiKey, authenticateApiKeyCached, bearerToken } from "../apikeys/authenticate-api-key.ts";
+import type { OrgCtx } from "../context.ts";
+import { Invalid } from "../errors.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import type { Permission } from "../authz/permissions.ts";
+import { readJson } from "./api-route.ts";
+import { sendJson, type LeanRouter } from "./lean-router.ts";
+import { requestMetaFrom } from "./request-meta.ts";
+
+export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
+
+export type ApiRouteDef = {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** OpenAPI style: /api/v1/projects/{projectId} */
+  path: string;
+  summary: string;
+  tag: string;
+  permission: string;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  status?: number;
+  /** Unauthenticated (the OpenAPI document itself). */
+  public?: boolean;
+  /** Served elsewhere (the fast check routes); only described here. */
+  docOnly?: boolean;
+  handler: (ctx: OrgCtx, input: ApiInput) => unknown;
+};
+
+async function apiContext(req: IncomingMessage): Promise<OrgCtx> {
+  const token = bearerToken(req.headers.authorization);
+  const key = authenticateApiKeyCached(token) ?? (await authenticateApiKey(token));
+  const entry = key.authz.apiKeysById.get(key.keyId)!;
+  return {
+    ...requestMetaFrom(req.headers),
+    principal: { type: "api_key", keyId: key.keyId, name: entry.name, display: entry.display },
+    orgId: key.orgId,
+    orgSlug: key.authz.orgSlug,
+    membership: null,
+    authz: key.authz,
+    mfa: false,
+  };
+}
+
+function queryOf(req: IncomingMessage): Record<string, unknown> {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+}
+
+export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
+  for (const route of routes.filter((r) => !r.docOnly)) {
+    const path = route.path.replace(/\{(\w+)\}/g, ":$1");
+    router.on(route.method, path, async (req: IncomingMessage, res: ServerResponse, params) => {
+      if (route.public) return sendJson(res, 200, await route.handler(null as never, { params, query: {}, body: undefined }));
+      const ctx = await apiContext(req);
+      // The route's permission is checked before input is read. Routes on one
+      // project are decided in the domain, where the project is known.
+      if (!route.path.includes("{projectId}")) assertAllowed(ctx, route.permission as Permission);
+      const query = route.query ? route.query.parse(queryOf(req)) : {};
+      const body = route.body ? route.body.parse(await readJson(req)) : undefined;
+      const result = await route.handler(ctx, { params, query, body });
+      if (route.status === 204) {
+        res.writeHead(204).end();
+        return;
+      }
+      sendJson(res, route.status ?? 200, result ?? null);
+    });
+  }
+}
+
+/** Cursor pagination over an ordered list: the cursor is the id of the last item seen. */
+export const PageQuery = z.object({
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1, "limit: at least 1").max(200, "limit: at most 200").default(50),
+});
+
+export function paginate<T extends { id: string }>(items: T[], query: { cursor?: string; limit?: number }) {
+  const limit = query.limit ?? 50;
+  let start = 0;
+  if (query.cursor) {
+    const at = items.findIndex((i) => i.id === query.cursor);
+    if (at === -1) throw new Invalid("invalid_cursor", "cursor: this page cursor is not valid");
+    start = at + 1;
+  }
+  const data = items.slice(start, start + limit);
+  return { data, nextCursor: start + limit < items.length ? data.at(-1)!.id : null };
+}
+
+const errorSchema = {
+  type: "object",
+  required: ["error"],
+  properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, requestId: { type: "string" } } } },
+};
+
+function schemaOf(schema: z.ZodType) {
+  return z.toJSONSchema(schema, { target: "draft-2020-12", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}
+
+export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes.filter((r) => !r.public)) {
+    const parameters: unknown[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    if (route.query) {
+      const json = schemaOf(route.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(json.properties ?? {})) parameters.push({ name, in: "query", required: json.required?.includes(name) ?? false, schema });
+    }
+    const { $schema: _drop, ...body } = route.body ? schemaOf(route.body) : {};
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      summary: route.summary,
+      tags: [route.tag],
+      description: `Needs the \`${route.permission}\` permission.`,
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/^\/api\/v1/, "").replace(/\{(\w+)\}/g, "By-$1").replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
+      responses: {
+        [String(route.status ?? 200)]: route.status === 204 ? { description: "Done" } : { description: "OK", content: { "application/json": { schema: {} } } },
+        "400": { description: "Invalid input", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "401": { description: "Missing, malformed, expired or revoked API key", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "403": { description: "The key lacks the permission", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "404": { description: "Not found in the key's organization", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Tollgate API", version: "1", description: "Authorization checks and management of an organization's projects, members, groups, roles and grants. Authenticate with `Authorization: Bearer <API key>`; the key's organization is the one acted on." },
+    servers: [{ url: serverUrl }],
+    security: [{ apiKey: [] }],
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tollgate API key (tg_live_...)" } }, schemas: { Error: errorSchema } },
+    paths,
+  };
+}
