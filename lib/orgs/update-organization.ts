@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
@@ -9,7 +10,7 @@ import { DeleteOrganizationInput, RenameOrganizationInput } from "./schemas.ts";
 
 export async function getOrganization(ctx: OrgCtx) {
   assertAllowed(ctx, "organization:read");
-  const org = await db.organization.findUnique({ where: { id: ctx.orgId }, select: { id: true, name: true, slug: true, createdAt: true } });
+  const org = await db.organization.findUnique({ where: { id: ctx.orgId }, select: { id: true, name: true, slug: true, createdAt: true, decisionLogRetentionDays: true } });
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
   return org;
 }
@@ -60,4 +61,28 @@ export async function deleteOrganization(ctx: OrgCtx, raw: unknown) {
     await tx.organization.delete({ where: { id: ctx.orgId } });
   });
   invalidateOrgIndex(ctx.orgId);
+}
+
+export const DecisionRetentionInput = z.object({
+  days: z.coerce.number({ error: "days: enter a number" }).int("days: a whole number of days").min(1, "days: at least 1").max(3650, "days: at most 3650"),
+});
+
+/** How long the access decision log keeps this organization's decisions. */
+export async function setDecisionRetention(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "organization:update");
+  const { days } = DecisionRetentionInput.parse(raw);
+  return db.$transaction(async (tx) => {
+    const before = await tx.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { decisionLogRetentionDays: true } });
+    await tx.organization.update({ where: { id: ctx.orgId }, data: { decisionLogRetentionDays: days } });
+    await recordAudit(tx, {
+      action: "organization.settings_changed",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "organization", id: ctx.orgId },
+      meta: ctx,
+      before: { decisionLogRetentionDays: before.decisionLogRetentionDays },
+      after: { decisionLogRetentionDays: days },
+    });
+    return { days };
+  });
 }

@@ -67,3 +67,21 @@ describe("decision log writer", () => {
     expect(row.principalId).toBe("p\\1");
   });
 });
+
+describe("decision log retention", () => {
+  it("is set per organization and purges only older decisions of that organization", async () => {
+    const { setDecisionRetention } = await import("../../lib/orgs/update-organization.ts");
+    const { purgeExpiredDecisions } = await import("../../lib/authz/list-decisions.ts");
+    const { ZodError } = await import("zod");
+    const a = await createTestOrg();
+    const b = await createTestOrg();
+    await expect(setDecisionRetention(a.owner, { days: 0 })).rejects.toBeInstanceOf(ZodError);
+    await setDecisionRetention(a.owner, { days: 7 });
+    const old = new Date(Date.now() - 10 * 86_400_000);
+    const row = (orgId: string, createdAt: Date) => ({ orgId, principalType: "user", principalId: "x", permission: "p:q", resourceType: "organization", resourceId: orgId, allowed: true, reason: "r", latencyUs: 1, source: "test", createdAt });
+    await db.decisionLog.createMany({ data: [row(a.org.id, old), row(a.org.id, new Date()), row(b.org.id, old)] });
+    await purgeExpiredDecisions();
+    expect(await db.decisionLog.count({ where: { orgId: a.org.id, source: "test" } })).toBe(1);
+    expect(await db.decisionLog.count({ where: { orgId: b.org.id, source: "test" } })).toBe(1); // b keeps 30 days
+  });
+});

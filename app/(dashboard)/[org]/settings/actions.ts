@@ -1,6 +1,7 @@
 "use server";
 import { orgAction } from "@/lib/http/actions";
-import { deleteOrganization, renameOrganization } from "@/lib/orgs/update-organization";
+import { deleteOrganization, renameOrganization, setDecisionRetention } from "@/lib/orgs/update-organization";
 
 export const renameOrganizationAction = orgAction((ctx, input: unknown) => renameOrganization(ctx, input));
 export const deleteOrganizationAction = orgAction((ctx, input: unknown) => deleteOrganization(ctx, input));
+export const setDecisionRetentionAction = orgAction((ctx, input: unknown) => setDecisionRetention(ctx, input));

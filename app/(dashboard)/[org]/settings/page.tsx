@@ -4,7 +4,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { authorize } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { getOrganization } from "@/lib/orgs/update-organization";
-import { DeleteOrganization, RenameOrganizationForm } from "./settings-forms";
+import { DecisionRetentionForm, DeleteOrganization, RenameOrganizationForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -23,6 +23,15 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
         </CardHeader>
         <CardContent>
           <RenameOrganizationForm orgSlug={org.slug} name={org.name} disabled={!canUpdate} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Access decision log</CardTitle>
+          <CardDescription>How long every allow and deny is kept. Older decisions are removed every hour.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <DecisionRetentionForm orgSlug={org.slug} days={org.decisionLogRetentionDays} disabled={!canUpdate} />
         </CardContent>
       </Card>
       {canDelete && (

@@ -8,7 +8,7 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
-import { deleteOrganizationAction, renameOrganizationAction } from "./actions";
+import { deleteOrganizationAction, renameOrganizationAction, setDecisionRetentionAction } from "./actions";
 
 export function RenameOrganizationForm({ orgSlug, name, disabled }: { orgSlug: string; name: string; disabled: boolean }) {
   const router = useRouter();
@@ -100,5 +100,33 @@ export function DeleteOrganization({ orgSlug }: { orgSlug: string }) {
         </form>
       </DialogContent>
     </Dialog>
+  );
+}
+
+export function DecisionRetentionForm({ orgSlug, days, disabled }: { orgSlug: string; days: number; disabled: boolean }) {
+  const save = useServerAction((input: unknown) => setDecisionRetentionAction(orgSlug, input));
+  return (
+    <form
+      className="flex flex-wrap items-end gap-3"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ days: new FormData(e.currentTarget).get("days") });
+      }}
+    >
+      <FormField id="retention-days" label="Keep decisions for (days)" error={save.error?.message}>
+        {(p) => <Input {...p} name="days" type="number" min={1} max={3650} defaultValue={days} disabled={disabled} className="w-40" />}
+      </FormField>
+      {!disabled && (
+        <Button type="submit" variant="outline" disabled={save.isPending}>
+          Save
+        </Button>
+      )}
+      {save.isSuccess && (
+        <p role="status" className="text-sm text-muted-foreground">
+          Saved: {save.data.days} days.
+        </p>
+      )}
+    </form>
   );
 }
