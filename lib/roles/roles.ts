@@ -184,12 +184,11 @@ export async function deleteRole(ctx: OrgCtx, raw: unknown) {
     const where = { roleId, orgId: ctx.orgId };
     // Closed invitations only point at the role; the audit trail keeps their story.
     await tx.invitation.deleteMany({ where: { ...where, OR: [{ acceptedAt: { not: null } }, { revokedAt: { not: null } }, { expiresAt: { lte: new Date() } }] } });
-    const [memberships, grants, invitations, apiKeys] = await Promise.all([
-      tx.membership.count({ where }),
-      tx.grant.count({ where }),
-      tx.invitation.count({ where }),
-      tx.apiKey.count({ where }),
-    ]);
+    // One connection per transaction: its queries run one after another.
+    const memberships = await tx.membership.count({ where });
+    const grants = await tx.grant.count({ where });
+    const invitations = await tx.invitation.count({ where });
+    const apiKeys = await tx.apiKey.count({ where });
     const inUse = memberships + grants + invitations + apiKeys;
     if (inUse > 0 && !target) {
       throw new Conflict(
