@@ -12,8 +12,9 @@ async function orgState(slug: string) {
       `SELECT (SELECT count(*) FROM "Membership" WHERE "orgId" = $1) AS members,
               (SELECT count(*) FROM "Invitation" WHERE "orgId" = $1) AS invitations,
               (SELECT count(*) FROM "AuditEvent" WHERE "orgId" = $1) AS audit,
-              (SELECT count(*) FROM "User") AS users,
-              (SELECT count(*) FROM "Session" WHERE "revokedAt" IS NOT NULL) AS revoked`,
+              (SELECT count(*) FROM "User" WHERE email LIKE '%@evil.example') AS attackers,
+              (SELECT count(*) FROM "Organization" WHERE slug IN ('evil-org', 'pwned')) AS "attackerOrgs",
+              (SELECT count(*) FROM "Session" s JOIN "Membership" m ON m."userId" = s."userId" WHERE m."orgId" = $1 AND s."revokedAt" IS NOT NULL) AS revoked`,
       [id],
     );
     return { org: org.rows[0], ...counts.rows[0] };

@@ -12,7 +12,7 @@ describe("getOrganization", () => {
   it("returns the caller's organization to any member, viewers included", async () => {
     const { org, addMember } = await createTestOrg();
     const viewer = await addMember("viewer");
-    expect(await getOrganization(viewer)).toEqual({ id: org.id, name: org.name, slug: org.slug, createdAt: expect.any(Date) });
+    expect(await getOrganization(viewer)).toEqual({ id: org.id, name: org.name, slug: org.slug, createdAt: expect.any(Date), decisionLogRetentionDays: 30 });
   });
 });
 
