@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   TOLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   TOLLGATE_ADMIN_EMAIL: optionalString.pipe(z.string().email("must be an email address").optional()),
   TOLLGATE_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("false"),
+  TOLLGATE_PERMISSIONS_FILE: optionalString,
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Tollgate <no-reply@localhost>"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

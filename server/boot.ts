@@ -74,5 +74,14 @@ export async function boot(): Promise<Booted> {
   }
   const { syncBuiltInRoles } = await import("../lib/authz/sync-built-in-roles.ts");
   await syncBuiltInRoles();
+  if (config.TOLLGATE_PERMISSIONS_FILE) {
+    const { declarePermissionsFromFile } = await import("../lib/authz/product-permissions.ts");
+    try {
+      await declarePermissionsFromFile(config.TOLLGATE_PERMISSIONS_FILE);
+    } catch (error) {
+      await embedded?.stop();
+      throw new StartupError(error instanceof Error ? error.message : String(error));
+    }
+  }
   return { env: config, databaseUrl, embedded };
 }

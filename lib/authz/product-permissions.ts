@@ -37,3 +37,31 @@ export async function assertKnownPermissions(permissions: readonly string[]) {
   const missing = unknown.find((p) => !declared.has(p));
   if (missing) throw new Invalid("unknown_permission", `permissions: "${missing}" is not a Tollgate permission nor a declared product permission`);
 }
+
+const PermissionsFile = z.union([z.array(DeclarePermissionInput), z.object({ permissions: z.array(DeclarePermissionInput) }).transform((f) => f.permissions)]);
+
+/**
+ * Declares the product permissions listed in a JSON file (TOLLGATE_PERMISSIONS_FILE),
+ * e.g. `{ "permissions": [{ "key": "traces:read", "description": "Read traces" }] }`.
+ * Run at start-up; permissions declared in the UI are kept.
+ */
+export async function declarePermissionsFromFile(file: string): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new Invalid("permissions_file", `TOLLGATE_PERMISSIONS_FILE: cannot read ${file} as JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const result = PermissionsFile.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Invalid("permissions_file", `TOLLGATE_PERMISSIONS_FILE: ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const reserved = result.data.find((p) => isPermission(p.key));
+  if (reserved) throw new Invalid("permissions_file", `TOLLGATE_PERMISSIONS_FILE: ${reserved.key} is one of Tollgate's own permissions`);
+  await db.$transaction(async (tx) => {
+    for (const p of result.data) await tx.productPermission.upsert({ where: { key: p.key }, create: p, update: { description: p.description } });
+  });
+  return result.data.length;
+}
