@@ -14,7 +14,7 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
   // TOLLGATE_ADMIN_EMAIL (playwright.config.ts) makes this account the instance admin.
   const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
   const sections = ["members", "projects", "groups", "roles", "access", "api-keys", "decisions", "audit", "settings"];
-  const paths = [...sections.map((s) => `/${slug}/${s}`), "/account", "/orgs/new", "/admin", "/admin/permissions", "/admin/outbox"];
+  const paths = [...sections.map((s) => `/${slug}/${s}`), "/account", "/orgs/new", "/admin", "/admin/permissions", "/admin/api-keys", "/admin/outbox"];
   for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
     await page.setViewportSize(viewport);
     for (const path of paths) {

@@ -11,7 +11,10 @@ export type UserPrincipal = {
 };
 
 /** An API key acting in its organization (management API). */
-export type ApiKeyActor = { type: "api_key"; keyId: string; name: string; display: string };
+export type ApiKeyActor = { type: "api_key"; keyId: string; name: string; display: string; instance?: boolean };
+
+/** An instance-admin API key outside any organization (provisioning routes). */
+export type InstanceCtx = RequestMeta & { principal: ApiKeyActor & { instance: true } };
 
 export type Principal = UserPrincipal | ApiKeyActor;
 

@@ -6,7 +6,7 @@ import { db } from "../db.ts";
 import { Unauthenticated } from "../errors.ts";
 import { freshOrgIndex, getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
 import type { OrgIndex } from "../authz/org-index.ts";
-import { parseKey, secretMatches } from "./key-format.ts";
+import { displayKey, parseKey, secretMatches } from "./key-format.ts";
 
 const MISS_TTL_MS = 1_000;
 type State = { orgOf: Map<string, string>; misses: Map<string, number>; subscribed: boolean };
@@ -17,6 +17,8 @@ if (!state.subscribed) {
 }
 
 export type ApiKeyPrincipal = { type: "api_key"; keyId: string; orgId: string; projectId: string | null; authz: OrgIndex };
+/** An instance-admin key: belongs to no organization, may act in any (provisioning). */
+export type InstanceKeyPrincipal = { type: "instance_key"; keyId: string; name: string; display: string };
 
 const invalid = (code: string, message: string) => new Unauthenticated(code, message);
 
@@ -26,7 +28,7 @@ async function orgOfPublicId(publicId: string): Promise<string | null> {
   const missedAt = state.misses.get(publicId);
   if (missedAt && Date.now() - missedAt < MISS_TTL_MS) return null;
   const row = await db.apiKey.findUnique({ where: { publicId }, select: { orgId: true } });
-  if (!row) {
+  if (!row || !row.orgId) {
     if (state.misses.size > 100_000) state.misses.clear();
     state.misses.set(publicId, Date.now());
     return null;
@@ -69,4 +71,22 @@ function principalFor(parsed: { publicId: string; secret: string }, index: OrgIn
   if (entry.revoked) throw invalid("revoked_api_key", "This API key was revoked.");
   if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) throw invalid("expired_api_key", "This API key has expired.");
   return { type: "api_key", keyId: entry.id, orgId: index.orgId, projectId: entry.projectId, authz: index };
+}
+
+/**
+ * Any key: an organization's key, or an instance-admin key. Instance keys are
+ * rare and used for provisioning, so they are read from the database on each
+ * request (revocation is immediate).
+ */
+export async function authenticateAnyKey(key: string | null, now = Date.now()): Promise<ApiKeyPrincipal | InstanceKeyPrincipal> {
+  const parsed = parse(key);
+  if (await orgOfPublicId(parsed.publicId)) return authenticateApiKey(key, now);
+  const row = await db.apiKey.findUnique({
+    where: { publicId: parsed.publicId },
+    select: { id: true, name: true, lastFour: true, secretHash: true, isInstanceAdmin: true, orgId: true, revokedAt: true, expiresAt: true },
+  });
+  if (!row || row.orgId || !row.isInstanceAdmin || !secretMatches(parsed.secret, Buffer.from(row.secretHash, "hex"))) throw invalid("invalid_api_key", "This API key is not valid.");
+  if (row.revokedAt) throw invalid("revoked_api_key", "This API key was revoked.");
+  if (row.expiresAt && now >= row.expiresAt.getTime()) throw invalid("expired_api_key", "This API key has expired.");
+  return { type: "instance_key", keyId: row.id, name: row.name, display: displayKey(parsed.publicId, row.lastFour) };
 }

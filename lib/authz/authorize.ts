@@ -12,14 +12,25 @@ export type Resource = AuthzResource;
 
 export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), resource: Resource = { type: "organization", id: ctx.orgId }, source = "app"): Decision {
   const started = performance.now();
+  if (ctx.principal.type === "api_key" && ctx.principal.instance) {
+    // Provisioning keys of the instance admin act in every organization.
+    const decision = { allowed: true, reason: `instance admin API key ${ctx.principal.display} may act in every organization` };
+    logDecision(ctx, "api_key", ctx.principal.keyId, permission, resource, decision, started, source);
+    return decision;
+  }
   const subject = ctx.principal.type === "user" ? ({ type: "user", id: ctx.principal.userId } as const) : ({ type: "api_key", id: ctx.principal.keyId } as const);
   const decision = decide(ctx.authz, subject, permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
+  logDecision(ctx, subject.type, subject.id, permission, resource, decision, started, source);
+  return decision;
+}
+
+function logDecision(ctx: OrgCtx, principalType: string, principalId: string, permission: string, resource: Resource, decision: Decision, started: number, source: string) {
   // Which links to show is a hint, not an access decision; the page decides again.
-  if (source === "navigation") return decision;
+  if (source === "navigation") return;
   recordDecision({
     orgId: ctx.orgId,
-    principalType: subject.type,
-    principalId: subject.id,
+    principalType,
+    principalId,
     permission,
     resourceType: resource.type,
     resourceId: resource.id,
@@ -29,7 +40,6 @@ export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), r
     source,
     createdAt: new Date(),
   });
-  return decision;
 }
 
 export function assertAllowed(ctx: OrgCtx, permission: Permission, resource?: Resource): void {

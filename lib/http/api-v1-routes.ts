@@ -11,6 +11,20 @@ import { changeMemberRole, listMembers, removeMember } from "../members/members.
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";
 import { CreateRoleInput, createRole, deleteRole, getRole, listRoles, UpdateRoleInput, updateRole } from "../roles/roles.ts";
 import { PageQuery, paginate, type ApiRouteDef } from "./api-v1.ts";
+import {
+  deleteOrganizationById,
+  FindUsersQuery,
+  findUsers,
+  getOrganizationById,
+  getUser,
+  listOrganizations,
+  ProvisionOrganizationInput,
+  provisionOrganization,
+  ProvisionUserInput,
+  provisionUser,
+  UpdateOrganizationInput,
+  updateOrganizationById,
+} from "../admin/provisioning.ts";
 
 /** A path id: anything that is not a UUID cannot exist, so it is a 404 like any unknown id. */
 function id(params: Record<string, string>, name: string, what: string) {
@@ -57,6 +71,16 @@ export const apiV1Routes: ApiRouteDef[] = [
   { method: "GET", path: "/api/v1/roles/{roleId}", summary: "Get a role", tag: "Roles", permission: "roles:read", handler: (ctx, { params }) => getRole(ctx, id(params, "roleId", "role")) },
   { method: "PATCH", path: "/api/v1/roles/{roleId}", summary: "Change a custom role", tag: "Roles", permission: "roles:write", body: UpdateRoleInput.omit({ roleId: true }), handler: (ctx, { params, body }) => updateRole(ctx, { ...(body as object), roleId: id(params, "roleId", "role") }) },
   { method: "DELETE", path: "/api/v1/roles/{roleId}", summary: "Delete a custom role (?reassignTo= moves its holders)", tag: "Roles", permission: "roles:write", query: z.object({ reassignTo: z.uuid().optional() }), status: 204, handler: (ctx, { params, query }) => deleteRole(ctx, { roleId: id(params, "roleId", "role"), reassignTo: query.reassignTo }) },
+
+  // Provisioning with instance-admin keys: the product's own sign-up creates tenants and users.
+  { scope: "instance", method: "GET", path: "/api/v1/organizations", summary: "List every organization", tag: "Provisioning", permission: "instance-admin", query: PageQuery, handler: async (ctx, { query }) => list(await listOrganizations(ctx), query) },
+  { scope: "instance", method: "POST", path: "/api/v1/organizations", summary: "Create an organization with its owner (found or created by email / externalId)", tag: "Provisioning", permission: "instance-admin", body: ProvisionOrganizationInput, status: 201, handler: (ctx, { body }) => provisionOrganization(ctx, body) },
+  { scope: "instance", method: "GET", path: "/api/v1/organizations/{orgId}", summary: "Get an organization", tag: "Provisioning", permission: "instance-admin", handler: (ctx, { params }) => getOrganizationById(ctx, id(params, "orgId", "organization")) },
+  { scope: "instance", method: "PATCH", path: "/api/v1/organizations/{orgId}", summary: "Rename an organization", tag: "Provisioning", permission: "instance-admin", body: UpdateOrganizationInput, handler: (ctx, { params, body }) => updateOrganizationById(ctx, id(params, "orgId", "organization"), body) },
+  { scope: "instance", method: "DELETE", path: "/api/v1/organizations/{orgId}", summary: "Delete an organization", tag: "Provisioning", permission: "instance-admin", status: 204, handler: (ctx, { params }) => deleteOrganizationById(ctx, id(params, "orgId", "organization")) },
+  { scope: "instance", method: "GET", path: "/api/v1/users", summary: "Find users by email or externalId", tag: "Provisioning", permission: "instance-admin", query: FindUsersQuery, handler: async (ctx, { query }) => ({ data: await findUsers(ctx, query) }) },
+  { scope: "instance", method: "POST", path: "/api/v1/users", summary: "Create or find a user by email or externalId", tag: "Provisioning", permission: "instance-admin", body: ProvisionUserInput, handler: (ctx, { body }) => provisionUser(ctx, body) },
+  { scope: "instance", method: "GET", path: "/api/v1/users/{userId}", summary: "Get a user and their memberships", tag: "Provisioning", permission: "instance-admin", handler: (ctx, { params }) => getUser(ctx, id(params, "userId", "user")) },
 
   // Grants
   { method: "GET", path: "/api/v1/grants", summary: "List grants", tag: "Grants", permission: "grants:read", query: ListGrantsQuery.extend(PageQuery.shape), handler: async (ctx, { query }) => list(await listGrants(ctx, query), query) },

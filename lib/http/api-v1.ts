@@ -3,9 +3,11 @@
 // document generated from the same declarations.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { authenticateApiKey, authenticateApiKeyCached, bearerToken } from "../apikeys/authenticate-api-key.ts";
-import type { OrgCtx } from "../context.ts";
-import { Invalid } from "../errors.ts";
+import { authenticateAnyKey, authenticateApiKeyCached, bearerToken } from "../apikeys/authenticate-api-key.ts";
+import { getOrgIndex } from "../authz/org-index-cache.ts";
+import type { InstanceCtx, OrgCtx } from "../context.ts";
+import { db } from "../db.ts";
+import { Forbidden, Invalid, NotFound } from "../errors.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import type { Permission } from "../authz/permissions.ts";
 import { readJson } from "./api-route.ts";
@@ -14,7 +16,7 @@ import { requestMetaFrom } from "./request-meta.ts";
 
 export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
 
-export type ApiRouteDef = {
+type RouteCommon = {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   /** OpenAPI style: /api/v1/projects/{projectId} */
   path: string;
@@ -24,16 +26,31 @@ export type ApiRouteDef = {
   query?: z.ZodObject;
   body?: z.ZodType;
   status?: number;
-  /** Unauthenticated (the OpenAPI document itself). */
-  public?: boolean;
   /** Served elsewhere (the fast check routes); only described here. */
   docOnly?: boolean;
-  handler: (ctx: OrgCtx, input: ApiInput) => unknown;
 };
+/** Routes in the key's organization (or, for instance keys, the one named by the Tollgate-Organization header). */
+type OrgRoute = RouteCommon & { scope?: "organization"; handler: (ctx: OrgCtx, input: ApiInput) => unknown };
+/** Provisioning routes for instance-admin keys only. */
+type InstanceRoute = RouteCommon & { scope: "instance"; handler: (ctx: InstanceCtx, input: ApiInput) => unknown };
+export type ApiRouteDef = OrgRoute | InstanceRoute;
 
-async function apiContext(req: IncomingMessage): Promise<OrgCtx> {
+export const ORG_HEADER = "tollgate-organization";
+
+async function apiContext(req: IncomingMessage, scope: "organization" | "instance"): Promise<OrgCtx | InstanceCtx> {
   const token = bearerToken(req.headers.authorization);
-  const key = authenticateApiKeyCached(token) ?? (await authenticateApiKey(token));
+  const key = authenticateApiKeyCached(token) ?? (await authenticateAnyKey(token));
+  if (key.type === "instance_key") {
+    const principal = { type: "api_key" as const, keyId: key.keyId, name: key.name, display: key.display, instance: true as const };
+    if (scope === "instance") return { ...requestMetaFrom(req.headers), principal };
+    const named = String(req.headers[ORG_HEADER] ?? "").trim();
+    if (!named) throw new Invalid("organization_required", `An instance-admin key names the organization it acts in with the ${ORG_HEADER} header (id or slug).`);
+    const org = await db.organization.findFirst({ where: z.uuid().safeParse(named).success ? { id: named } : { slug: named }, select: { id: true } });
+    if (!org) throw new NotFound("organization_not_found", "Organization not found.");
+    const authz = await getOrgIndex(org.id);
+    return { ...requestMetaFrom(req.headers), principal, orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false };
+  }
+  if (scope === "instance") throw new Forbidden("instance_key_required", "This route needs an instance-admin API key.");
   const entry = key.authz.apiKeysById.get(key.keyId)!;
   return {
     ...requestMetaFrom(req.headers),
@@ -56,14 +73,13 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
   for (const route of routes.filter((r) => !r.docOnly)) {
     const path = route.path.replace(/\{(\w+)\}/g, ":$1");
     router.on(route.method, path, async (req: IncomingMessage, res: ServerResponse, params) => {
-      if (route.public) return sendJson(res, 200, await route.handler(null as never, { params, query: {}, body: undefined }));
-      const ctx = await apiContext(req);
+      const ctx = await apiContext(req, route.scope ?? "organization");
       // The route's permission is checked before input is read. Routes on one
       // project are decided in the domain, where the project is known.
-      if (!route.path.includes("{projectId}")) assertAllowed(ctx, route.permission as Permission);
+      if ("orgId" in ctx && !route.path.includes("{projectId}")) assertAllowed(ctx, route.permission as Permission);
       const query = route.query ? route.query.parse(queryOf(req)) : {};
       const body = route.body ? route.body.parse(await readJson(req)) : undefined;
-      const result = await route.handler(ctx, { params, query, body });
+      const result = await (route.handler as (ctx: OrgCtx | InstanceCtx, input: ApiInput) => unknown)(ctx, { params, query, body });
       if (route.status === 204) {
         res.writeHead(204).end();
         return;
@@ -103,7 +119,7 @@ function schemaOf(schema: z.ZodType) {
 
 export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes.filter((r) => !r.public)) {
+  for (const route of routes) {
     const parameters: unknown[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
     if (route.query) {
       const json = schemaOf(route.query) as { properties?: Record<string, unknown>; required?: string[] };
@@ -114,7 +130,7 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
     paths[route.path]![route.method.toLowerCase()] = {
       summary: route.summary,
       tags: [route.tag],
-      description: `Needs the \`${route.permission}\` permission.`,
+      description: route.scope === "instance" ? "Needs an instance-admin API key." : `Needs the \`${route.permission}\` permission. Instance-admin keys name the organization in the \`Tollgate-Organization\` header.`,
       operationId: `${route.method.toLowerCase()}${route.path.replace(/^\/api\/v1/, "").replace(/\{(\w+)\}/g, "By-$1").replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),

@@ -1,11 +1,9 @@
 "use client";
-import { Copy, Plus } from "lucide-react";
-import { useState } from "react";
+import { Plus } from "lucide-react";
 import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { ShownOnce } from "@/components/shown-once";
 import { Button } from "@/components/ui/button";
-import { DialogFooter } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
@@ -13,32 +11,6 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { createApiKeyAction, revokeApiKeyAction } from "./actions";
 
 type Option = { id: string; label: string };
-
-function ShownOnce({ secret, close }: { secret: string; close: () => void }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="grid gap-4">
-      <Alert variant="success">
-        <AlertDescription>Copy the key now. It is shown once; Tollgate keeps only a hash of it.</AlertDescription>
-      </Alert>
-      <div className="flex gap-2">
-        <Input readOnly aria-label="New API key" value={secret} className="font-mono text-xs" data-testid="new-api-key" onFocus={(e) => e.currentTarget.select()} />
-        <Button
-          type="button"
-          variant="outline"
-          aria-label="Copy key"
-          onClick={() => navigator.clipboard?.writeText(secret).then(() => setCopied(true), () => setCopied(false))}
-        >
-          <Copy className="size-4" aria-hidden="true" />
-          {copied ? "Copied" : "Copy"}
-        </Button>
-      </div>
-      <DialogFooter>
-        <Button onClick={close}>Done</Button>
-      </DialogFooter>
-    </div>
-  );
-}
 
 export function CreateApiKeyDialog({ orgSlug, roles, projects }: { orgSlug: string; roles: Option[]; projects: Option[] }) {
   return (

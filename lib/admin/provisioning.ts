@@ -1,0 +1,158 @@
+// Tenant provisioning for the product that runs beside Tollgate: its sign-up
+// creates the customer's organization and users through instance-admin API
+// keys. Also the creation of those keys by instance admins in the UI.
+import { z } from "zod";
+import { db, type Tx } from "../db.ts";
+import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { Email } from "../auth/schemas.ts";
+import { generateKey, displayKey } from "../apikeys/key-format.ts";
+import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
+import type { InstanceCtx, UserCtx } from "../context.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { OrgName, OrgSlug } from "../orgs/schemas.ts";
+
+const ExternalId = z.string().trim().min(1).max(200);
+export const ProvisionUserInput = z.object({ email: Email, name: z.string().trim().min(1).max(100).optional(), externalId: ExternalId.optional() });
+export const FindUsersQuery = z.object({ email: Email.optional(), externalId: ExternalId.optional() });
+export const ProvisionOrganizationInput = z.object({ name: OrgName, slug: OrgSlug, owner: ProvisionUserInput });
+export const UpdateOrganizationInput = z.object({ name: OrgName.optional(), slug: OrgSlug.optional() });
+
+const userSelect = { id: true, email: true, name: true, externalId: true, createdAt: true } as const;
+const orgSelect = { id: true, name: true, slug: true, createdAt: true } as const;
+
+/** Finds the user by external id, then by email; creates one (without a password) when neither exists. */
+async function upsertUser(tx: Tx, ctx: InstanceCtx, input: z.infer<typeof ProvisionUserInput>) {
+  const byExternal = input.externalId ? await tx.user.findUnique({ where: { externalId: input.externalId }, select: userSelect }) : null;
+  const byEmail = await tx.user.findUnique({ where: { email: input.email }, select: userSelect });
+  if (byExternal && byEmail && byExternal.id !== byEmail.id) throw new Conflict("user_conflict", "externalId and email belong to two different users.");
+  const existing = byExternal ?? byEmail;
+  if (existing) {
+    if (input.externalId && existing.externalId && existing.externalId !== input.externalId) {
+      throw new Conflict("external_id_mismatch", `${input.email} already has another externalId.`);
+    }
+    if ((input.externalId && !existing.externalId) || (input.name && input.name !== existing.name)) {
+      return { user: await tx.user.update({ where: { id: existing.id }, data: { externalId: input.externalId ?? existing.externalId, name: input.name ?? existing.name }, select: userSelect }), created: false };
+    }
+    return { user: existing, created: false };
+  }
+  const user = await tx.user.create({ data: { email: input.email, name: input.name ?? input.email.split("@")[0]!, externalId: input.externalId }, select: userSelect });
+  await recordAudit(tx, { action: "user.provisioned", orgId: null, actor: actorOf(ctx), target: { type: "user", id: user.id }, meta: ctx, after: { email: user.email, externalId: user.externalId } });
+  return { user, created: true };
+}
+
+export async function provisionUser(ctx: InstanceCtx, raw: unknown) {
+  const input = ProvisionUserInput.parse(raw);
+  return db.$transaction((tx) => upsertUser(tx, ctx, input));
+}
+
+export async function findUsers(_ctx: InstanceCtx, raw: unknown) {
+  const q = FindUsersQuery.parse(raw);
+  if (!q.email && !q.externalId) throw new Invalid("missing_filter", "Give email or externalId.");
+  return db.user.findMany({ where: { ...(q.email ? { email: q.email } : {}), ...(q.externalId ? { externalId: q.externalId } : {}) }, select: userSelect });
+}
+
+export async function getUser(_ctx: InstanceCtx, userId: string) {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { ...userSelect, memberships: { select: { org: { select: orgSelect }, role: { select: { id: true, name: true } } } } } });
+  if (!user) throw new NotFound("user_not_found", "User not found.");
+  return user;
+}
+
+export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
+  const input = ProvisionOrganizationInput.parse(raw);
+  try {
+    return await db.$transaction(async (tx) => {
+      const { user } = await upsertUser(tx, ctx, input.owner);
+      const ownerRole = await tx.role.findFirstOrThrow({ where: { orgId: null, isBuiltIn: true, isOwner: true }, select: { id: true } });
+      const org = await tx.organization.create({ data: { name: input.name, slug: input.slug }, select: orgSelect });
+      await tx.membership.create({ data: { orgId: org.id, userId: user.id, roleId: ownerRole.id } });
+      await recordAudit(tx, { action: "organization.created", orgId: org.id, actor: actorOf(ctx), target: { type: "organization", id: org.id }, meta: ctx, after: { name: org.name, slug: org.slug, owner: user.email } });
+      return { ...org, owner: user };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
+    throw error;
+  }
+}
+
+export async function listOrganizations(_ctx: InstanceCtx) {
+  return db.organization.findMany({ orderBy: { createdAt: "asc" }, select: orgSelect });
+}
+
+export async function getOrganizationById(_ctx: InstanceCtx, orgId: string) {
+  const org = await db.organization.findUnique({ where: { id: orgId }, select: { ...orgSelect, _count: { select: { memberships: true } } } });
+  if (!org) throw new NotFound("organization_not_found", "Organization not found.");
+  const { _count, ...rest } = org;
+  return { ...rest, memberCount: _count.memberships };
+}
+
+export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, raw: unknown) {
+  const input = UpdateOrganizationInput.parse(raw);
+  try {
+    const result = await db.$transaction(async (tx) => {
+      const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true } });
+      if (!before) throw new NotFound("organization_not_found", "Organization not found.");
+      const after = await tx.organization.update({ where: { id: orgId }, data: input, select: orgSelect });
+      await tx.$executeRaw`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE id = ${orgId}::uuid`;
+      await tx.$executeRaw`SELECT pg_notify('tollgate_authz', ${orgId})`;
+      await recordAudit(tx, { action: "organization.renamed", orgId, actor: actorOf(ctx), target: { type: "organization", id: orgId }, meta: ctx, before, after: { name: after.name, slug: after.slug } });
+      return after;
+    });
+    invalidateOrgIndex(orgId);
+    return result;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
+    throw error;
+  }
+}
+
+export async function deleteOrganizationById(ctx: InstanceCtx, orgId: string) {
+  await db.$transaction(async (tx) => {
+    const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true } });
+    if (!before) throw new NotFound("organization_not_found", "Organization not found.");
+    await recordAudit(tx, { action: "organization.deleted", orgId, actor: actorOf(ctx), target: { type: "organization", id: orgId }, meta: ctx, before });
+    await tx.organization.delete({ where: { id: orgId } });
+  });
+  invalidateOrgIndex(orgId);
+}
+
+// Instance-admin keys, made by instance admins in the UI.
+export const CreateInstanceKeyInput = z.object({
+  name: z.string().trim().min(1, "Enter a name").max(80),
+  expiresAt: z.coerce.date({ error: "expiresAt must be a date" }).nullish(),
+});
+
+function assertInstanceAdmin(ctx: UserCtx) {
+  if (!ctx.principal.isInstanceAdmin) throw new Forbidden("instance_admin_only", "Only instance admins can manage provisioning keys.");
+}
+
+export async function listInstanceKeys(ctx: UserCtx) {
+  assertInstanceAdmin(ctx);
+  const keys = await db.apiKey.findMany({ where: { orgId: null, isInstanceAdmin: true }, orderBy: { createdAt: "desc" }, select: { id: true, name: true, publicId: true, lastFour: true, createdAt: true, expiresAt: true, revokedAt: true } });
+  return keys.map((k) => ({ ...k, display: displayKey(k.publicId, k.lastFour) }));
+}
+
+export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
+  assertInstanceAdmin(ctx);
+  const input = CreateInstanceKeyInput.parse(raw);
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
+  const generated = generateKey();
+  const key = await db.$transaction(async (tx) => {
+    const created = await tx.apiKey.create({
+      data: { orgId: null, isInstanceAdmin: true, name: input.name, publicId: generated.publicId, secretHash: generated.secretHash, lastFour: generated.lastFour, permissions: [], expiresAt: input.expiresAt ?? null, createdById: ctx.principal.userId },
+      select: { id: true, name: true },
+    });
+    await recordAudit(tx, { action: "apikey.created", orgId: null, actor: { userId: ctx.principal.userId, email: ctx.principal.email }, target: { type: "api_key", id: created.id }, meta: ctx, after: { name: created.name, instanceAdmin: true, display: displayKey(generated.publicId, generated.lastFour) } });
+    return created;
+  });
+  return { ...key, key: generated.key };
+}
+
+export async function revokeInstanceKey(ctx: UserCtx, apiKeyId: string) {
+  assertInstanceAdmin(ctx);
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.apiKey.updateMany({ where: { id: apiKeyId, orgId: null, isInstanceAdmin: true, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (count === 0) throw new NotFound("api_key_not_found", "API key not found.");
+    await recordAudit(tx, { action: "apikey.revoked", orgId: null, actor: { userId: ctx.principal.userId, email: ctx.principal.email }, target: { type: "api_key", id: apiKeyId }, meta: ctx });
+  });
+}

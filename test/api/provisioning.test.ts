@@ -1,0 +1,96 @@
+// Tenant provisioning over HTTP with instance-admin keys.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInstanceKey, revokeInstanceKey } from "../../lib/admin/provisioning.ts";
+import { createApiKey } from "../../lib/apikeys/api-keys.ts";
+import { db } from "../../lib/db.ts";
+import { Forbidden } from "../../lib/errors.ts";
+import { CLIENT_IP_HEADER } from "../../lib/http/request-meta.ts";
+import { machineRouter } from "../../server/machine-routes.ts";
+import { builtInRole, createTestOrg, createUser, uniqueEmail } from "../helpers.ts";
+
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  const router = await machineRouter();
+  server = http.createServer((req, res) => {
+    req.headers[CLIENT_IP_HEADER] = "127.0.0.1";
+    if (!router.handle(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function call(key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function instanceKey() {
+  const admin = await createUser({ isInstanceAdmin: true });
+  const created = await createInstanceKey(admin, { name: "product sign-up" });
+  return { admin, key: created.key, id: created.id };
+}
+
+describe("provisioning with an instance-admin key", () => {
+  it("creates an organization with its owner, found or created by externalId and email", async () => {
+    const { key } = await instanceKey();
+    const email = uniqueEmail("customer");
+    const slug = `cust-${Date.now().toString(36)}`;
+    const created = await call(key, "POST", "/api/v1/organizations", { name: "Customer Inc", slug, owner: { email, name: "Cara", externalId: `ext-${slug}` } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "Customer Inc", slug, owner: { email, externalId: `ext-${slug}` } });
+    const owner = await db.membership.findFirstOrThrow({ where: { orgId: created.body.id }, include: { role: true, user: { omit: { passwordHash: false } } } });
+    expect(owner.role.isOwner).toBe(true);
+    expect(owner.user.passwordHash).toBeNull();
+    const again = await call(key, "POST", "/api/v1/users", { email, externalId: `ext-${slug}` });
+    expect(again.body).toMatchObject({ created: false, user: { id: owner.userId } });
+    expect((await call(key, "GET", `/api/v1/users?externalId=ext-${slug}`)).body.data.map((u: { id: string }) => u.id)).toEqual([owner.userId]);
+    expect((await call(key, "GET", `/api/v1/users/${owner.userId}`)).body.memberships[0].org.slug).toBe(slug);
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { orgId: created.body.id, action: "organization.created" } });
+    expect(audit.actorEmail).toMatch(/^API key product sign-up/);
+    expect((await call(key, "POST", "/api/v1/organizations", { name: "Again", slug, owner: { email } })).body.error.code).toBe("slug_taken");
+  });
+
+  it("acts in any organization named by the Tollgate-Organization header", async () => {
+    const { key } = await instanceKey();
+    const { org } = await createTestOrg();
+    const missing = await call(key, "POST", "/api/v1/projects", { name: "Web", slug: "web" });
+    expect(missing.body.error.code).toBe("organization_required");
+    const created = await call(key, "POST", "/api/v1/projects", { name: "Web", slug: "web" }, { "tollgate-organization": org.slug });
+    expect(created.status).toBe(201);
+    expect((await call(key, "GET", "/api/v1/projects", undefined, { "tollgate-organization": org.id })).body.data).toHaveLength(1);
+    expect((await call(key, "GET", "/api/v1/projects", undefined, { "tollgate-organization": "no-such-org" })).status).toBe(404);
+  });
+
+  it("renames and deletes organizations", async () => {
+    const { key } = await instanceKey();
+    const { org } = await createTestOrg();
+    expect((await call(key, "PATCH", `/api/v1/organizations/${org.id}`, { name: "Renamed" })).body.name).toBe("Renamed");
+    expect((await call(key, "DELETE", `/api/v1/organizations/${org.id}`)).status).toBe(204);
+    expect((await call(key, "GET", `/api/v1/organizations/${org.id}`)).status).toBe(404);
+  });
+
+  it("is refused to organization keys, and to revoked instance keys", async () => {
+    const { owner } = await createTestOrg();
+    const orgKey = await createApiKey(owner, { name: "admin key", roleId: (await builtInRole("admin")).id });
+    const refused = await call(orgKey.key, "GET", "/api/v1/organizations");
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: "instance_key_required" } } });
+    const { admin, key, id } = await instanceKey();
+    await revokeInstanceKey(admin, id);
+    expect((await call(key, "GET", "/api/v1/organizations")).body.error.code).toBe("revoked_api_key");
+  });
+
+  it("can only be created by instance admins", async () => {
+    const user = await createUser();
+    await expect(createInstanceKey(user, { name: "nope" })).rejects.toBeInstanceOf(Forbidden);
+  });
+});
