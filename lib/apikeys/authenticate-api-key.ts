@@ -5,12 +5,16 @@
 import { db } from "../db.ts";
 import { Unauthenticated } from "../errors.ts";
 import { freshOrgIndex, getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
-import type { OrgIndex } from "../authz/org-index.ts";
+import type { IndexedApiKey, OrgIndex } from "../authz/org-index.ts";
 import { displayKey, parseKey, secretMatches } from "./key-format.ts";
 
 const MISS_TTL_MS = 1_000;
-type State = { orgOf: Map<string, string>; misses: Map<string, number>; subscribed: boolean };
-const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= { orgOf: new Map(), misses: new Map(), subscribed: false });
+// `verified` remembers which full key strings matched which index entry, so a
+// repeat request skips the HMAC; a reloaded index has new entries, so any
+// change to the key (revocation included) forces a fresh comparison.
+type State = { orgOf: Map<string, string>; misses: Map<string, number>; verified: Map<string, IndexedApiKey>; subscribed: boolean };
+const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= { orgOf: new Map(), misses: new Map(), verified: new Map(), subscribed: false });
+state.verified ??= new Map();
 if (!state.subscribed) {
   state.subscribed = true;
   onAuthzChange(() => state.misses.clear());
@@ -59,6 +63,14 @@ export async function authenticateApiKey(key: string | null, now = Date.now()): 
 
 /** The same, without a single await when the key's organization is cached (the hot path); null otherwise. */
 export function authenticateApiKeyCached(key: string | null, now = Date.now()): ApiKeyPrincipal | null {
+  const remembered = key ? state.verified.get(key) : undefined;
+  if (remembered) {
+    const orgId = state.orgOf.get(remembered.publicId);
+    const index = orgId ? freshOrgIndex(orgId) : undefined;
+    if (index && index.apiKeysByPublicId.get(remembered.publicId) === remembered && !remembered.revoked && (remembered.expiresAtMs === null || now < remembered.expiresAtMs)) {
+      return { type: "api_key", keyId: remembered.id, orgId: index.orgId, projectId: remembered.projectId, authz: index };
+    }
+  }
   const parsed = parse(key);
   const orgId = state.orgOf.get(parsed.publicId);
   const index = orgId ? freshOrgIndex(orgId) : undefined;
@@ -68,6 +80,8 @@ export function authenticateApiKeyCached(key: string | null, now = Date.now()): 
 function principalFor(parsed: { publicId: string; secret: string }, index: OrgIndex | null, now: number): ApiKeyPrincipal {
   const entry = index?.apiKeysByPublicId.get(parsed.publicId);
   if (!index || !entry || !secretMatches(parsed.secret, entry.secretHash)) throw invalid("invalid_api_key", "This API key is not valid.");
+  if (state.verified.size > 10_000) state.verified.clear();
+  state.verified.set(`tg_live_${parsed.publicId}_${parsed.secret}`, entry);
   if (entry.revoked) throw invalid("revoked_api_key", "This API key was revoked.");
   if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) throw invalid("expired_api_key", "This API key has expired.");
   return { type: "api_key", keyId: entry.id, orgId: index.orgId, projectId: entry.projectId, authz: index };
