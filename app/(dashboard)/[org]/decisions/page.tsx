@@ -42,7 +42,7 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
   return (
     <div className="grid gap-6">
       <PageHeader title="Access decisions" description="Every allow and deny, from the app, the API and the check API, with the reason. Times are UTC." />
-      <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-6 sm:items-end" aria-label="Filter decisions">
+      <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-7 sm:items-end" aria-label="Filter decisions">
         <div className="grid gap-2 sm:col-span-2">
           <Label htmlFor="principal">Who</Label>
           <Input id="principal" name="principal" placeholder="email or id" defaultValue={search.principal} />
@@ -62,6 +62,10 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
         <div className="grid gap-2">
           <Label htmlFor="from">From</Label>
           <Input id="from" name="from" type="date" defaultValue={search.from} />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="to">To</Label>
+          <Input id="to" name="to" type="date" defaultValue={search.to} />
         </div>
         <div className="flex gap-2">
           <Button type="submit">Filter</Button>
