@@ -21,7 +21,12 @@ export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "decisions:read");
   const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; from?: Date; to?: Date; before?: bigint; limit: number };
   const where: Prisma.DecisionLogWhereInput = { orgId: ctx.orgId };
-  if (q.principal) where.principalId = q.principal.includes("@") ? (ctx.authz.userByEmail.get(q.principal.toLowerCase()) ?? "none") : q.principal;
+  if (q.principal) {
+    const byEmail = q.principal.includes("@")
+      ? await db.user.findFirst({ where: { email: q.principal.toLowerCase(), memberships: { some: { orgId: ctx.orgId } } }, select: { id: true } })
+      : null;
+    where.principalId = q.principal.includes("@") ? (byEmail?.id ?? "none") : q.principal;
+  }
   if (q.permission) where.permission = q.permission;
   if (q.result) where.allowed = q.result === "allowed";
   if (q.from || q.to) where.createdAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) };
