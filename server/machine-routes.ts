@@ -8,6 +8,7 @@ import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-acc
 import { errorToResponse } from "../lib/errors.ts";
 import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
 import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
+import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
 
 const startedAt = Date.now();
 
@@ -33,6 +34,8 @@ export async function machineRouter() {
       if (pending.length) return sendJson(res, 503, { status: "not_ready", reason: "migrations pending", pending });
       sendJson(res, 200, { status: "ready" });
     })
+    // POST /api/v1/keys/verify: is this key, presented to the customer's own service, good?
+    .on("POST", "/api/v1/keys/verify", apiRoute({ body: VerifyKeyInput }, (ctx, body) => verifyKey(ctx, body)))
     // POST /api/v1/authz/check: may this user do this, here, now?
     .on("POST", "/api/v1/authz/check", apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx.key, body)))
     // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.

@@ -1,15 +1,29 @@
-// The core of API keys: create (secret shown once), list, revoke. A key acts
-// as a principal for authorize() with the permissions it carries, which are
-// never more than its creator holds where the key applies.
+// API keys of an organization: create (secret shown once), list, rotate
+// with an overlap window, revoke, and the organization's key policy. A key
+// acts as a principal for authorize() with the permissions it carries, which
+// are never more than its creator (or whoever rotates it) holds where it applies.
 import { z } from "zod";
-import { db } from "../db.ts";
+import { db, type Tx } from "../db.ts";
 import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed, authorize } from "../authz/authorize.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
+import { isValidCidr } from "../authz/cidr.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { displayKey, generateKey } from "./key-format.ts";
+
+const DAY_MS = 86_400_000;
+/** Keys shown as "expiring soon" expire within this many days. */
+export const EXPIRING_SOON_DAYS = 7;
+
+const RateLimit = (what: string, max: number) =>
+  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(max, `${what} must be at most ${max}`).nullish();
+
+const IpAllowList = z
+  .array(z.string().trim().min(1).max(64).refine(isValidCidr, { error: (issue) => `${String(issue.input)} is not an IP address or CIDR range` }))
+  .max(50, "at most 50 IP ranges")
+  .default([]);
 
 export const CreateApiKeyInput = z
   .object({
@@ -19,9 +33,28 @@ export const CreateApiKeyInput = z
     roleId: z.uuid("Unknown role").nullish(),
     permissions: z.array(PermissionKey).max(200).nullish(),
     expiresAt: z.coerce.date({ error: "expiresAt must be a date" }).nullish(),
+    ipAllowList: IpAllowList,
+    rateLimitPerSecond: RateLimit("rateLimitPerSecond", 100_000),
+    rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),
   })
   .refine((v) => Boolean(v.roleId) !== Boolean(v.permissions?.length), { message: "Give the key either a role or a list of permissions", path: ["permissions"] });
 export const ApiKeyIdInput = z.object({ apiKeyId: z.uuid("Unknown API key") });
+export const RotateApiKeyInput = ApiKeyIdInput.extend({
+  /** How long the old secret keeps working; 0 stops it at once. */
+  overlapHours: z.coerce.number({ error: "overlapHours must be a number" }).min(0, "overlapHours must be 0 or more").max(720, "overlapHours must be at most 720 (30 days)").default(24),
+});
+export const ApiKeyStatus = z.enum(["active", "expiring", "expired", "revoked"]);
+export const ListApiKeysQuery = z.object({
+  status: ApiKeyStatus.optional(),
+  /** "organization" (keys for the whole organization), "project" (any project), or one project's id. */
+  scope: z.union([z.enum(["organization", "project"]), z.uuid("scope: organization, project or a project id")]).optional(),
+});
+export const ApiKeyPolicyInput = z.object({
+  requireExpiry: z.boolean(),
+  maxLifetimeDays: z.coerce.number().int().min(1, "maxLifetimeDays must be at least 1").max(3650, "maxLifetimeDays must be at most 3650").nullish(),
+  rateLimitPerSecond: RateLimit("rateLimitPerSecond", 100_000),
+  rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),
+});
 
 const keySelect = {
   id: true,
@@ -34,23 +67,84 @@ const keySelect = {
   permissions: true,
   expiresAt: true,
   revokedAt: true,
+  ipAllowList: true,
+  rateLimitPerSecond: true,
+  rateLimitPerDay: true,
+  previousSecretExpiresAt: true,
+  rotatedAt: true,
   lastUsedAt: true,
+  lastUsedIp: true,
+  requestCount: true,
   createdAt: true,
   role: { select: { name: true } },
   project: { select: { name: true } },
 } as const;
 
-type KeyRow = { publicId: string; lastFour: string; expiresAt: Date | null; revokedAt: Date | null };
-const present = <T extends KeyRow>(k: T) => ({
-  ...k,
-  display: displayKey(k.publicId, k.lastFour),
-  status: k.revokedAt ? "revoked" : k.expiresAt && k.expiresAt <= new Date() ? "expired" : "active",
-});
+type KeyRow = { publicId: string; lastFour: string; expiresAt: Date | null; revokedAt: Date | null; previousSecretExpiresAt: Date | null; requestCount: bigint };
+function present<T extends KeyRow>(k: T, now = Date.now()) {
+  const expired = k.expiresAt !== null && k.expiresAt.getTime() <= now;
+  const status: z.infer<typeof ApiKeyStatus> = k.revokedAt ? "revoked" : expired ? "expired" : k.expiresAt && k.expiresAt.getTime() - now < EXPIRING_SOON_DAYS * DAY_MS ? "expiring" : "active";
+  return {
+    ...k,
+    requestCount: Number(k.requestCount),
+    display: displayKey(k.publicId, k.lastFour),
+    status,
+    /** Until when the secret replaced by the last rotation still works (null: not at all). */
+    previousSecretValidUntil: !k.revokedAt && k.previousSecretExpiresAt && k.previousSecretExpiresAt.getTime() > now ? k.previousSecretExpiresAt : null,
+  };
+}
+export type ApiKeyView = ReturnType<typeof present<KeyRow & { id: string }>>;
 
-export async function listApiKeys(ctx: OrgCtx) {
+export async function listApiKeys(ctx: OrgCtx, raw: unknown = {}) {
   assertAllowed(ctx, "apikeys:read");
-  const keys = await db.apiKey.findMany({ where: { orgId: ctx.orgId }, orderBy: { createdAt: "desc" }, select: keySelect });
-  return keys.map(present);
+  const { status, scope } = ListApiKeysQuery.parse(raw);
+  const now = new Date();
+  const soon = new Date(now.getTime() + EXPIRING_SOON_DAYS * DAY_MS);
+  const statusWhere = {
+    active: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    expiring: { revokedAt: null, expiresAt: { gt: now, lte: soon } },
+    expired: { revokedAt: null, expiresAt: { lte: now } },
+    revoked: { revokedAt: { not: null } },
+  }[status ?? "active"];
+  const scopeWhere = scope === "organization" ? { projectId: null } : scope === "project" ? { projectId: { not: null } } : scope ? { projectId: scope } : {};
+  const keys = await db.apiKey.findMany({
+    where: { orgId: ctx.orgId, ...(status ? statusWhere : {}), ...scopeWhere },
+    orderBy: { createdAt: "desc" },
+    select: keySelect,
+  });
+  return keys.map((k) => present(k, now.getTime()));
+}
+
+export async function getApiKey(ctx: OrgCtx, apiKeyId: string) {
+  assertAllowed(ctx, "apikeys:read");
+  const key = await db.apiKey.findFirst({ where: { id: apiKeyId, orgId: ctx.orgId }, select: keySelect });
+  if (!key) throw new NotFound("api_key_not_found", "API key not found.");
+  return present(key);
+}
+
+/** Refuses to hand out (by creating or rotating) a key carrying what the caller lacks where it applies. */
+function assertCallerHolds(ctx: OrgCtx, permissions: Iterable<string>, projectId: string | null, doing: string) {
+  const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
+  const missing = [...permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+  if (missing.length) throw new Forbidden("privilege_escalation", `${doing} cannot carry more than you hold: you lack ${missing.sort().join(", ")}.`);
+}
+
+export async function getApiKeyPolicy(ctx: OrgCtx) {
+  assertAllowed(ctx, "apikeys:read");
+  const org = await db.organization.findUniqueOrThrow({
+    where: { id: ctx.orgId },
+    select: { apiKeyRequireExpiry: true, apiKeyMaxLifetimeDays: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true },
+  });
+  return { requireExpiry: org.apiKeyRequireExpiry, maxLifetimeDays: org.apiKeyMaxLifetimeDays, rateLimitPerSecond: org.apiKeyRateLimitPerSecond, rateLimitPerDay: org.apiKeyRateLimitPerDay };
+}
+
+function assertPolicyAllows(policy: Awaited<ReturnType<typeof getApiKeyPolicy>>, expiresAt: Date | null) {
+  if (!expiresAt && (policy.requireExpiry || policy.maxLifetimeDays)) {
+    throw new Invalid("expiry_required", `expiresAt: this organization requires keys to expire${policy.maxLifetimeDays ? ` within ${policy.maxLifetimeDays} days` : ""}.`);
+  }
+  if (expiresAt && policy.maxLifetimeDays && expiresAt.getTime() > Date.now() + policy.maxLifetimeDays * DAY_MS) {
+    throw new Invalid("expiry_too_far", `expiresAt: this organization allows keys to live at most ${policy.maxLifetimeDays} days.`);
+  }
 }
 
 export async function createApiKey(ctx: OrgCtx, raw: unknown) {
@@ -60,7 +154,9 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
   if (projectId && !(await db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { id: true } }))) {
     throw new NotFound("project_not_found", "projectId: project not found.");
   }
-  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt && expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
+  assertPolicyAllows(await getApiKeyPolicy(ctx), expiresAt);
   let permissions: string[];
   if (input.roleId) {
     const role = await db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { isOwner: true } });
@@ -72,9 +168,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
     permissions = [...new Set(input.permissions!)].sort();
     await assertKnownPermissions(permissions);
   }
-  const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
-  const missing = permissions.filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
-  if (missing.length) throw new Forbidden("privilege_escalation", `A key cannot carry more than you hold: you lack ${missing.join(", ")}.`);
+  assertCallerHolds(ctx, permissions, projectId, "A key");
 
   const generated = generateKey();
   const apiKey = await authzTransaction(ctx.orgId, async (tx) => {
@@ -89,7 +183,10 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
         lastFour: generated.lastFour,
         roleId: input.roleId ?? null,
         permissions: input.roleId ? [] : permissions,
-        expiresAt: input.expiresAt ?? null,
+        expiresAt,
+        ipAllowList: input.ipAllowList,
+        rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+        rateLimitPerDay: input.rateLimitPerDay ?? null,
         createdById: userIdOf(ctx),
       },
       select: keySelect,
@@ -100,21 +197,101 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
       actor: actorOf(ctx),
       target: { type: "api_key", id: created.id },
       meta: ctx,
-      after: { name: created.name, display: displayKey(created.publicId, created.lastFour), projectId, roleId: input.roleId ?? null, permissions: created.permissions, expiresAt: created.expiresAt?.toISOString() ?? null },
+      after: {
+        name: created.name,
+        display: displayKey(created.publicId, created.lastFour),
+        projectId,
+        roleId: input.roleId ?? null,
+        permissions: created.permissions,
+        expiresAt: created.expiresAt?.toISOString() ?? null,
+        ipAllowList: created.ipAllowList,
+        rateLimitPerSecond: created.rateLimitPerSecond,
+        rateLimitPerDay: created.rateLimitPerDay,
+      },
     });
     return created;
   });
   return { apiKey: present(apiKey), key: generated.key };
 }
 
+async function findKey(ctx: OrgCtx, apiKeyId: string) {
+  const key = await db.apiKey.findFirst({
+    where: { id: apiKeyId, orgId: ctx.orgId },
+    select: { id: true, name: true, revokedAt: true, expiresAt: true, publicId: true, lastFour: true, projectId: true, roleId: true, permissions: true },
+  });
+  if (!key) throw new NotFound("api_key_not_found", "API key not found.");
+  if (key.revokedAt) throw new Conflict("api_key_revoked", "This key was revoked already.");
+  return key;
+}
+
+/**
+ * A new secret for the same key (same id, grants and history). The old
+ * secret keeps working for the overlap window, so services can switch over.
+ */
+export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "apikeys:write");
+  const { apiKeyId, overlapHours } = RotateApiKeyInput.parse(raw);
+  const key = await findKey(ctx, apiKeyId);
+  if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new Conflict("api_key_expired", "This key has expired; create a new one instead.");
+  // Whoever rotates a key receives its secret, so they must hold what it carries.
+  const carried = key.roleId ? ctx.authz.roles.get(key.roleId)?.permissions : key.permissions;
+  if (!carried) throw new NotFound("role_not_found", "The key's role no longer exists.");
+  assertCallerHolds(ctx, carried, key.projectId, "A key you rotate");
+
+  const generated = generateKey(key.publicId);
+  const now = new Date();
+  const previousSecretExpiresAt = overlapHours > 0 ? new Date(now.getTime() + overlapHours * 3_600_000) : null;
+  const rotated = await authzTransaction(ctx.orgId, async (tx) => {
+    const current = await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { secretHash: true } });
+    const updated = await tx.apiKey.update({
+      where: { id: key.id, orgId: ctx.orgId },
+      // The public id stays: the key is the same key with a new secret.
+      data: {
+        secretHash: generated.secretHash,
+        lastFour: generated.lastFour,
+        previousSecretHash: previousSecretExpiresAt ? current.secretHash : null,
+        previousSecretExpiresAt,
+        rotatedAt: now,
+      },
+      select: keySelect,
+    });
+    await recordAudit(tx, {
+      action: "apikey.rotated",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "api_key", id: key.id },
+      meta: ctx,
+      before: { display: displayKey(key.publicId, key.lastFour) },
+      after: { display: displayKey(updated.publicId, updated.lastFour), previousSecretValidUntil: previousSecretExpiresAt?.toISOString() ?? null, overlapHours },
+    });
+    return updated;
+  });
+  return { apiKey: present(rotated), key: generated.key };
+}
+
 export async function revokeApiKey(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "apikeys:write");
   const { apiKeyId } = ApiKeyIdInput.parse(raw);
-  const key = await db.apiKey.findFirst({ where: { id: apiKeyId, orgId: ctx.orgId }, select: { id: true, name: true, revokedAt: true, publicId: true, lastFour: true } });
-  if (!key) throw new NotFound("api_key_not_found", "API key not found.");
-  if (key.revokedAt) throw new Conflict("api_key_revoked", "This key was revoked already.");
+  const key = await findKey(ctx, apiKeyId);
   await authzTransaction(ctx.orgId, async (tx) => {
-    await tx.apiKey.update({ where: { id: key.id, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
+    await tx.apiKey.update({ where: { id: key.id, orgId: ctx.orgId }, data: { revokedAt: new Date(), previousSecretHash: null, previousSecretExpiresAt: null } });
     await recordAudit(tx, { action: "apikey.revoked", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "api_key", id: key.id }, meta: ctx, before: { name: key.name, display: displayKey(key.publicId, key.lastFour) } });
   });
+}
+
+export async function updateApiKeyPolicy(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "organization:update");
+  assertAllowed(ctx, "apikeys:write");
+  const input = ApiKeyPolicyInput.parse(raw);
+  const before = await getApiKeyPolicy(ctx);
+  const after = { requireExpiry: input.requireExpiry, maxLifetimeDays: input.maxLifetimeDays ?? null, rateLimitPerSecond: input.rateLimitPerSecond ?? null, rateLimitPerDay: input.rateLimitPerDay ?? null };
+  // The default rate limits live in every process's index, so the change goes through authzTransaction.
+  await authzTransaction(ctx.orgId, async (tx: Tx) => {
+    await tx.organization.update({
+      where: { id: ctx.orgId },
+      data: { apiKeyRequireExpiry: after.requireExpiry, apiKeyMaxLifetimeDays: after.maxLifetimeDays, apiKeyRateLimitPerSecond: after.rateLimitPerSecond, apiKeyRateLimitPerDay: after.rateLimitPerDay },
+    });
+    await recordAudit(tx, { action: "apikey.policy_updated", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "organization", id: ctx.orgId }, meta: ctx, before, after });
+  });
+  return after;
 }

@@ -1,20 +1,28 @@
 // Bearer API key -> the key's principal, served from the organization's
-// index (revocation invalidates it everywhere through authzTransaction).
-// Unknown public ids are cached as misses briefly, so floods of bad keys do
-// not reach the database.
+// index (revocation and rotation reload it in every process through
+// authzTransaction's NOTIFY). Unknown public ids are cached as misses briefly,
+// so floods of bad keys do not reach the database. Every refusal carries a
+// reason code and is audited (in batches, without the secret).
 import { db } from "../db.ts";
-import { Unauthenticated } from "../errors.ts";
+import { RateLimited, Unauthenticated } from "../errors.ts";
 import { freshOrgIndex, getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
+import { ipInRanges } from "../authz/cidr.ts";
 import type { IndexedApiKey, OrgIndex } from "../authz/org-index.ts";
-import { displayKey, parseKey, secretMatches } from "./key-format.ts";
+import type { RequestMeta } from "../context.ts";
+import { displayKey, KEY_PREFIX, parseKey, secretMatches } from "./key-format.ts";
+import { recordKeyFailure, recordKeyUse } from "./key-usage.ts";
+import { counterStore } from "./rate-limit.ts";
 
 const MISS_TTL_MS = 1_000;
-// `verified` remembers which full key strings matched which index entry, so a
-// repeat request skips the HMAC; a reloaded index has new entries, so any
-// change to the key (revocation included) forces a fresh comparison.
-type State = { orgOf: Map<string, string>; misses: Map<string, number>; verified: Map<string, IndexedApiKey>; subscribed: boolean };
+const VERIFIED_CACHE_SIZE = 100_000;
+
+// `verified` remembers which full key strings matched which index entry (and
+// whether through the secret a rotation replaced), so a repeat request skips
+// the HMAC; a reloaded index has new entries, so any change to the key forces
+// a fresh comparison.
+type Verified = { entry: IndexedApiKey; previous: boolean };
+type State = { orgOf: Map<string, string>; misses: Map<string, number>; verified: Map<string, Verified>; subscribed: boolean };
 const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= { orgOf: new Map(), misses: new Map(), verified: new Map(), subscribed: false });
-state.verified ??= new Map();
 if (!state.subscribed) {
   state.subscribed = true;
   onAuthzChange(() => state.misses.clear());
@@ -24,7 +32,27 @@ export type ApiKeyPrincipal = { type: "api_key"; keyId: string; orgId: string; p
 /** An instance-admin key: belongs to no organization, may act in any (provisioning). */
 export type InstanceKeyPrincipal = { type: "instance_key"; keyId: string; name: string; display: string };
 
-const invalid = (code: string, message: string) => new Unauthenticated(code, message);
+export const KEY_FAILURES = {
+  missing_api_key: "Send an API key as `Authorization: Bearer <key>`.",
+  malformed_api_key: "This is not a Tollgate API key.",
+  invalid_api_key: "This API key is not valid.",
+  rotated_api_key: "This API key was rotated and its old secret no longer works; use the new one.",
+  revoked_api_key: "This API key was revoked.",
+  expired_api_key: "This API key has expired.",
+  ip_not_allowed: "This API key may not be used from this IP address.",
+  rate_limited: "This API key has made too many requests.",
+} as const;
+export type KeyFailureCode = keyof typeof KEY_FAILURES;
+
+export type KeyCheck =
+  | { ok: true; entry: IndexedApiKey; index: OrgIndex }
+  | { ok: false; code: KeyFailureCode; entry?: IndexedApiKey; index?: OrgIndex; publicId?: string; retryAfterSeconds?: number };
+
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
 
 async function orgOfPublicId(publicId: string): Promise<string | null> {
   const known = state.orgOf.get(publicId);
@@ -41,50 +69,125 @@ async function orgOfPublicId(publicId: string): Promise<string | null> {
   return row.orgId;
 }
 
-export function bearerToken(header: string | undefined | null): string | null {
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1]! : null;
+/** Is the key usable now from this address? (Everything but the rate limit.) */
+function statusOf(entry: IndexedApiKey, index: OrgIndex, previous: boolean, ip: string | null, now: number): KeyCheck {
+  if (entry.revoked) return { ok: false, code: "revoked_api_key", entry, index };
+  if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) return { ok: false, code: "expired_api_key", entry, index };
+  if (previous && (entry.previousExpiresAtMs === null || now >= entry.previousExpiresAtMs)) return { ok: false, code: "rotated_api_key", entry, index };
+  if (entry.ipRanges && !ipInRanges(ip, entry.ipRanges)) return { ok: false, code: "ip_not_allowed", entry, index };
+  return { ok: true, entry, index };
 }
 
-function parse(key: string | null) {
-  if (!key) throw invalid("missing_api_key", "Send an API key as `Authorization: Bearer <key>`.");
-  const parsed = parseKey(key);
-  if (!parsed) throw invalid("malformed_api_key", "This is not a Tollgate API key.");
-  return parsed;
-}
-
-/** Verifies a full key string; throws Unauthenticated with a reason code. */
-export async function authenticateApiKey(key: string | null, now = Date.now()): Promise<ApiKeyPrincipal> {
-  const parsed = parse(key);
-  const orgId = await orgOfPublicId(parsed.publicId);
-  return principalFor(parsed, orgId ? await getOrgIndex(orgId) : null, now);
-}
-
-/** The same, without a single await when the key's organization is cached (the hot path); null otherwise. */
-export function authenticateApiKeyCached(key: string | null, now = Date.now()): ApiKeyPrincipal | null {
-  const remembered = key ? state.verified.get(key) : undefined;
-  if (remembered) {
-    const orgId = state.orgOf.get(remembered.publicId);
-    const index = orgId ? freshOrgIndex(orgId) : undefined;
-    if (index && index.apiKeysByPublicId.get(remembered.publicId) === remembered && !remembered.revoked && (remembered.expiresAtMs === null || now < remembered.expiresAtMs)) {
-      return { type: "api_key", keyId: remembered.id, orgId: index.orgId, projectId: remembered.projectId, authz: index };
-    }
+function match(publicId: string, secret: string, token: string, index: OrgIndex | null | undefined, ip: string | null, now: number): KeyCheck {
+  const entry = index?.apiKeysByPublicId.get(publicId);
+  if (!index || !entry) return { ok: false, code: "invalid_api_key", publicId };
+  let previous = false;
+  if (!secretMatches(secret, entry.secretHash)) {
+    if (!entry.previousSecretHash || !secretMatches(secret, entry.previousSecretHash)) return { ok: false, code: "invalid_api_key", entry, index };
+    previous = true;
   }
-  const parsed = parse(key);
+  if (state.verified.size >= VERIFIED_CACHE_SIZE) state.verified.clear();
+  state.verified.set(token, { entry, previous });
+  return statusOf(entry, index, previous, ip, now);
+}
+
+/**
+ * The key's standing from the in-memory indexes, without a single await: a
+ * KeyCheck, or null when the key's organization is not cached yet.
+ */
+export function checkKeyCached(token: string | null, ip: string | null, now = Date.now()): KeyCheck | null {
+  if (!token) return { ok: false, code: "missing_api_key" };
+  const remembered = state.verified.get(token);
+  if (remembered) {
+    const orgId = state.orgOf.get(remembered.entry.publicId);
+    const index = orgId ? freshOrgIndex(orgId) : undefined;
+    if (index && index.apiKeysByPublicId.get(remembered.entry.publicId) === remembered.entry) return statusOf(remembered.entry, index, remembered.previous, ip, now);
+  }
+  const parsed = parseKey(token);
+  if (!parsed) return { ok: false, code: "malformed_api_key" };
   const orgId = state.orgOf.get(parsed.publicId);
   const index = orgId ? freshOrgIndex(orgId) : undefined;
-  return index ? principalFor(parsed, index, now) : null;
+  return index ? match(parsed.publicId, parsed.secret, token, index, ip, now) : null;
 }
 
-function principalFor(parsed: { publicId: string; secret: string }, index: OrgIndex | null, now: number): ApiKeyPrincipal {
-  const entry = index?.apiKeysByPublicId.get(parsed.publicId);
-  if (!index || !entry || !secretMatches(parsed.secret, entry.secretHash)) throw invalid("invalid_api_key", "This API key is not valid.");
-  if (state.verified.size > 10_000) state.verified.clear();
-  state.verified.set(`tg_live_${parsed.publicId}_${parsed.secret}`, entry);
-  if (entry.revoked) throw invalid("revoked_api_key", "This API key was revoked.");
-  if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) throw invalid("expired_api_key", "This API key has expired.");
-  return { type: "api_key", keyId: entry.id, orgId: index.orgId, projectId: entry.projectId, authz: index };
+/** The same, loading the key's organization when needed. */
+export async function checkKey(token: string | null, ip: string | null, now = Date.now()): Promise<KeyCheck> {
+  const cached = checkKeyCached(token, ip, now);
+  if (cached) return cached;
+  const parsed = parseKey(token!)!;
+  const orgId = await orgOfPublicId(parsed.publicId);
+  return match(parsed.publicId, parsed.secret, token!, orgId ? await getOrgIndex(orgId) : null, ip, now);
+}
+
+/**
+ * Counts a usable key's request against its rate limits (an await only when
+ * it has limits) and records its use; a refused one comes back as a failure.
+ */
+export function admitKey(check: KeyCheck & { ok: true }, ip: string | null, now = Date.now()): KeyCheck | Promise<KeyCheck> {
+  const { entry } = check;
+  if (entry.rateLimitPerSecond === null && entry.rateLimitPerDay === null) {
+    recordKeyUse(entry.id, ip, now);
+    return check;
+  }
+  return counterStore()
+    .hit(entry.id, { perSecond: entry.rateLimitPerSecond, perDay: entry.rateLimitPerDay }, now)
+    .then((verdict): KeyCheck => {
+      if (!verdict.allowed) return { ok: false, code: "rate_limited", entry, index: check.index, retryAfterSeconds: verdict.retryAfterSeconds };
+      recordKeyUse(entry.id, ip, now);
+      return check;
+    });
+}
+
+/** Audits a refused key (batched and throttled); never with its secret. */
+export function auditKeyFailure(check: KeyCheck & { ok: false }, meta: Pick<RequestMeta, "ip" | "userAgent">, via: "api" | "verify", orgId = check.index?.orgId ?? null) {
+  if (check.code === "missing_api_key") return;
+  const publicId = check.entry?.publicId ?? check.publicId;
+  recordKeyFailure({
+    code: check.code,
+    orgId,
+    keyId: check.entry?.id ?? null,
+    display: check.entry?.display ?? (publicId ? `${KEY_PREFIX}${publicId}_…` : null),
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    via,
+  });
+}
+
+export function failureError(check: KeyCheck & { ok: false }) {
+  const message = KEY_FAILURES[check.code];
+  return check.code === "rate_limited" ? new RateLimited("rate_limited", message, check.retryAfterSeconds ?? 1) : new Unauthenticated(check.code, message);
+}
+
+function principalOf(check: KeyCheck & { ok: true }): ApiKeyPrincipal {
+  return { type: "api_key", keyId: check.entry.id, orgId: check.index.orgId, projectId: check.entry.projectId, authz: check.index };
+}
+
+function settle(check: KeyCheck, meta: Pick<RequestMeta, "ip" | "userAgent">): ApiKeyPrincipal {
+  if (check.ok) return principalOf(check);
+  auditKeyFailure(check, meta, "api");
+  throw failureError(check);
+}
+
+/**
+ * The one authentication of an API request by an organization's key: checks,
+ * rate limit, usage. Returns without awaiting when nothing needs the
+ * database (the hot path); throws Unauthenticated or RateLimited.
+ */
+export function authenticateRequest(token: string | null, meta: Pick<RequestMeta, "ip" | "userAgent">, now = Date.now()): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
+  const cached = checkKeyCached(token, meta.ip, now);
+  if (cached) {
+    if (!cached.ok) return settle(cached, meta);
+    const admitted = admitKey(cached, meta.ip, now);
+    return admitted instanceof Promise ? admitted.then((c) => settle(c, meta)) : settle(admitted, meta);
+  }
+  return checkKey(token, meta.ip, now).then(async (check) => settle(check.ok ? await admitKey(check, meta.ip, now) : check, meta));
+}
+
+/** Verifies a full key string without meta (tests and tools); throws with a reason code. */
+export async function authenticateApiKey(key: string | null, now = Date.now(), ip: string | null = null): Promise<ApiKeyPrincipal> {
+  const check = await checkKey(key, ip, now);
+  if (!check.ok) throw failureError(check);
+  return principalOf(check);
 }
 
 /**
@@ -92,15 +195,20 @@ function principalFor(parsed: { publicId: string; secret: string }, index: OrgIn
  * rare and used for provisioning, so they are read from the database on each
  * request (revocation is immediate).
  */
-export async function authenticateAnyKey(key: string | null, now = Date.now()): Promise<ApiKeyPrincipal | InstanceKeyPrincipal> {
-  const parsed = parse(key);
-  if (await orgOfPublicId(parsed.publicId)) return authenticateApiKey(key, now);
+export async function authenticateAnyKey(token: string | null, meta: Pick<RequestMeta, "ip" | "userAgent">, now = Date.now()): Promise<ApiKeyPrincipal | InstanceKeyPrincipal> {
+  const parsed = token ? parseKey(token) : null;
+  if (!parsed || (await orgOfPublicId(parsed.publicId))) return authenticateRequest(token, meta, now);
   const row = await db.apiKey.findUnique({
     where: { publicId: parsed.publicId },
     select: { id: true, name: true, lastFour: true, secretHash: true, isInstanceAdmin: true, orgId: true, revokedAt: true, expiresAt: true },
   });
-  if (!row || row.orgId || !row.isInstanceAdmin || !secretMatches(parsed.secret, Buffer.from(row.secretHash, "hex"))) throw invalid("invalid_api_key", "This API key is not valid.");
-  if (row.revokedAt) throw invalid("revoked_api_key", "This API key was revoked.");
-  if (row.expiresAt && now >= row.expiresAt.getTime()) throw invalid("expired_api_key", "This API key has expired.");
+  const fail = (code: KeyFailureCode) => {
+    auditKeyFailure({ ok: false, code, publicId: parsed.publicId }, meta, "api");
+    return new Unauthenticated(code, KEY_FAILURES[code]);
+  };
+  if (!row || row.orgId || !row.isInstanceAdmin || !secretMatches(parsed.secret, Buffer.from(row.secretHash, "hex"))) throw fail("invalid_api_key");
+  if (row.revokedAt) throw fail("revoked_api_key");
+  if (row.expiresAt && now >= row.expiresAt.getTime()) throw fail("expired_api_key");
+  recordKeyUse(row.id, meta.ip, now);
   return { type: "instance_key", keyId: row.id, name: row.name, display: displayKey(parsed.publicId, row.lastFour) };
 }

@@ -20,8 +20,10 @@ function serverKey(): Buffer {
   return hmacKey;
 }
 
-export function generateKey(): { key: string; publicId: string; secretHash: string; lastFour: string } {
-  const publicId = [...randomBytes(16)].map((b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("");
+type Generated = { key: string; publicId: string; secretHash: string; lastFour: string };
+
+/** A new key; pass the public id of an existing key to give it a new secret (rotation). */
+export function generateKey(publicId = [...randomBytes(16)].map((b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("")): Generated {
   const secret = randomBytes(32).toString("base64url");
   return { key: `${KEY_PREFIX}${publicId}_${secret}`, publicId, secretHash: hashSecret(secret), lastFour: secret.slice(-4) };
 }

@@ -25,7 +25,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   // One snapshot: the version and every row come from the same moment.
   const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys] = await db.$transaction(
     async (tx) => [
-      await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true, slug: true } }),
+      await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true, slug: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true } }),
       await tx.role.findMany({
         where: { OR: [{ orgId: null }, { orgId }] },
         select: { id: true, name: true, permissions: true, isOwner: true, includes: { select: { includedRoleId: true } } },
@@ -40,7 +40,23 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
       await tx.project.findMany({ where: { orgId }, select: { id: true } }),
       await tx.apiKey.findMany({
         where: { orgId },
-        select: { id: true, name: true, lastFour: true, publicId: true, secretHash: true, projectId: true, roleId: true, permissions: true, expiresAt: true, revokedAt: true },
+        select: {
+          id: true,
+          name: true,
+          lastFour: true,
+          publicId: true,
+          secretHash: true,
+          projectId: true,
+          roleId: true,
+          permissions: true,
+          expiresAt: true,
+          revokedAt: true,
+          ipAllowList: true,
+          rateLimitPerSecond: true,
+          rateLimitPerDay: true,
+          previousSecretHash: true,
+          previousSecretExpiresAt: true,
+        },
       }),
     ] as const,
     { isolationLevel: "RepeatableRead" },
@@ -52,6 +68,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
     roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions, isOwner: r.isOwner, includes: r.includes.map((i) => i.includedRoleId) })),
     memberships: memberships.map((m) => ({ userId: m.userId, roleId: m.roleId, email: m.user.email })),
     apiKeys,
+    apiKeyPolicy: { apiKeyRateLimitPerSecond: org?.apiKeyRateLimitPerSecond ?? null, apiKeyRateLimitPerDay: org?.apiKeyRateLimitPerDay ?? null },
     groups,
     groupMembers,
     grants,

@@ -25,7 +25,14 @@ export type ApiKeyRow = {
   permissions: string[];
   expiresAt: Date | null;
   revokedAt: Date | null;
+  ipAllowList?: string[];
+  rateLimitPerSecond?: number | null;
+  rateLimitPerDay?: number | null;
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: Date | null;
 };
+/** The organization's API key policy; its rate limits apply to keys that set none. */
+export type ApiKeyPolicyRow = { apiKeyRateLimitPerSecond: number | null; apiKeyRateLimitPerDay: number | null };
 export type OrgRows = {
   orgId: string;
   orgSlug?: string;
@@ -33,6 +40,7 @@ export type OrgRows = {
   roles: RoleRow[];
   memberships: Array<{ userId: string; roleId: string; email?: string }>;
   apiKeys?: ApiKeyRow[];
+  apiKeyPolicy?: ApiKeyPolicyRow;
   groupMembers: Array<{ groupId: string; userId: string }>;
   groups: Array<{ id: string; name: string }>;
   grants: GrantRow[];
@@ -61,6 +69,14 @@ export type IndexedApiKey = {
   permissions: ReadonlySet<string>;
   expiresAtMs: number | null;
   revoked: boolean;
+  /** The secret replaced by the last rotation, accepted until previousExpiresAtMs. */
+  previousSecretHash: Buffer | null;
+  previousExpiresAtMs: number | null;
+  /** null: usable from anywhere. */
+  ipRanges: ParsedCidr[] | null;
+  /** Effective limits (the key's own, else the organization's); null: unlimited. */
+  rateLimitPerSecond: number | null;
+  rateLimitPerDay: number | null;
 };
 
 export type OrgIndex = {
@@ -146,6 +162,11 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
       permissions: k.roleId ? (roles.get(k.roleId)?.permissions ?? new Set()) : new Set(k.permissions),
       expiresAtMs: k.expiresAt ? k.expiresAt.getTime() : null,
       revoked: k.revokedAt !== null,
+      previousSecretHash: k.previousSecretHash && k.previousSecretExpiresAt ? Buffer.from(k.previousSecretHash, "hex") : null,
+      previousExpiresAtMs: k.previousSecretHash && k.previousSecretExpiresAt ? k.previousSecretExpiresAt.getTime() : null,
+      ipRanges: k.ipAllowList?.length ? k.ipAllowList.map(parseCidr) : null,
+      rateLimitPerSecond: k.rateLimitPerSecond ?? rows.apiKeyPolicy?.apiKeyRateLimitPerSecond ?? null,
+      rateLimitPerDay: k.rateLimitPerDay ?? rows.apiKeyPolicy?.apiKeyRateLimitPerDay ?? null,
     };
     apiKeysByPublicId.set(k.publicId, key);
     apiKeysById.set(k.id, key);

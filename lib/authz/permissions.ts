@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   "projects:delete": "Delete projects",
   "apikeys:read": "See API keys",
   "apikeys:write": "Create, rotate and revoke API keys",
+  "apikeys:verify": "Verify API keys presented to your own services (verify API)",
   "authz:check": "Ask for authorization decisions (check API)",
   "decisions:read": "Read the access decision log",
   "sso:read": "See single sign-on settings",

@@ -2,7 +2,7 @@
 // authenticate the API key, call one domain function, map its errors.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
-import { authenticateApiKey, authenticateApiKeyCached, bearerToken, type ApiKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
+import { authenticateRequest, bearerToken, type ApiKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
 import { Invalid } from "../errors.ts";
 import type { RequestMeta } from "../context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
@@ -40,10 +40,10 @@ export type ApiCtx = RequestMeta & { key: ApiKeyPrincipal };
 
 export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: ApiCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const token = bearerToken(req.headers.authorization);
-    const key = authenticateApiKeyCached(token) ?? (await authenticateApiKey(token));
+    const meta = requestMetaFrom(req.headers);
+    const key = await authenticateRequest(bearerToken(req.headers.authorization), meta);
     const body = options.body.parse(await readJson(req));
-    const result = await handler({ ...requestMetaFrom(req.headers), key }, body);
+    const result = await handler({ ...meta, key }, body);
     sendJson(res, options.status ?? 200, result);
   };
 }

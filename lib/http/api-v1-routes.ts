@@ -11,6 +11,8 @@ import { changeMemberRole, listMembers, removeMember } from "../members/members.
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";
 import { CreateRoleInput, createRole, deleteRole, getRole, listRoles, UpdateRoleInput, updateRole } from "../roles/roles.ts";
 import { PageQuery, paginate, type ApiRouteDef } from "./api-v1.ts";
+import { ApiKeyPolicyInput, CreateApiKeyInput, createApiKey, getApiKey, getApiKeyPolicy, ListApiKeysQuery, listApiKeys, revokeApiKey, RotateApiKeyInput, rotateApiKey, updateApiKeyPolicy } from "../apikeys/api-keys.ts";
+import { VerifyKeyInput } from "../apikeys/verify-key.ts";
 import {
   deleteOrganizationById,
   FindUsersQuery,
@@ -81,6 +83,16 @@ export const apiV1Routes: ApiRouteDef[] = [
   { scope: "instance", method: "GET", path: "/api/v1/users", summary: "Find users by email or externalId", tag: "Provisioning", permission: "instance-admin", query: FindUsersQuery, handler: async (ctx, { query }) => ({ data: await findUsers(ctx, query) }) },
   { scope: "instance", method: "POST", path: "/api/v1/users", summary: "Create or find a user by email or externalId", tag: "Provisioning", permission: "instance-admin", body: ProvisionUserInput, handler: (ctx, { body }) => provisionUser(ctx, body) },
   { scope: "instance", method: "GET", path: "/api/v1/users/{userId}", summary: "Get a user and their memberships", tag: "Provisioning", permission: "instance-admin", handler: (ctx, { params }) => getUser(ctx, id(params, "userId", "user")) },
+
+  // API keys
+  { method: "POST", path: "/api/v1/keys/verify", summary: "Verify a key presented to your own service", tag: "API keys", permission: "apikeys:verify", body: VerifyKeyInput, docOnly: true, handler: () => null },
+  { method: "GET", path: "/api/v1/api-keys", summary: "List API keys (?status=active|expiring|expired|revoked, ?scope=organization|project|<projectId>)", tag: "API keys", permission: "apikeys:read", query: ListApiKeysQuery.extend(PageQuery.shape), handler: async (ctx, { query }) => list(await listApiKeys(ctx, query), query) },
+  { method: "POST", path: "/api/v1/api-keys", summary: "Create an API key (the secret is in the answer, once)", tag: "API keys", permission: "apikeys:write", body: CreateApiKeyInput, status: 201, handler: (ctx, { body }) => createApiKey(ctx, body) },
+  { method: "GET", path: "/api/v1/api-keys/{apiKeyId}", summary: "Get an API key (never its secret)", tag: "API keys", permission: "apikeys:read", handler: (ctx, { params }) => getApiKey(ctx, id(params, "apiKeyId", "api_key")) },
+  { method: "POST", path: "/api/v1/api-keys/{apiKeyId}/rotate", summary: "New secret; the old one works for overlapHours more (default 24)", tag: "API keys", permission: "apikeys:write", body: RotateApiKeyInput.omit({ apiKeyId: true }), handler: (ctx, { params, body }) => rotateApiKey(ctx, { ...(body as object), apiKeyId: id(params, "apiKeyId", "api_key") }) },
+  { method: "DELETE", path: "/api/v1/api-keys/{apiKeyId}", summary: "Revoke an API key (stops at once, everywhere)", tag: "API keys", permission: "apikeys:write", status: 204, handler: (ctx, { params }) => revokeApiKey(ctx, { apiKeyId: id(params, "apiKeyId", "api_key") }) },
+  { method: "GET", path: "/api/v1/api-key-policy", summary: "The organization's API key policy", tag: "API keys", permission: "apikeys:read", handler: (ctx) => getApiKeyPolicy(ctx) },
+  { method: "PUT", path: "/api/v1/api-key-policy", summary: "Set the API key policy (expiry rules, default rate limits)", tag: "API keys", permission: "organization:update", body: ApiKeyPolicyInput, handler: (ctx, { body }) => updateApiKeyPolicy(ctx, body) },
 
   // Grants
   { method: "GET", path: "/api/v1/grants", summary: "List grants", tag: "Grants", permission: "grants:read", query: ListGrantsQuery.extend(PageQuery.shape), handler: async (ctx, { query }) => list(await listGrants(ctx, query), query) },

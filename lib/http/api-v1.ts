@@ -3,7 +3,7 @@
 // document generated from the same declarations.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { authenticateAnyKey, authenticateApiKeyCached, bearerToken } from "../apikeys/authenticate-api-key.ts";
+import { authenticateAnyKey, bearerToken } from "../apikeys/authenticate-api-key.ts";
 import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx, OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
@@ -17,7 +17,7 @@ import { requestMetaFrom } from "./request-meta.ts";
 export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
 
 type RouteCommon = {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** OpenAPI style: /api/v1/projects/{projectId} */
   path: string;
   summary: string;
@@ -38,22 +38,22 @@ export type ApiRouteDef = OrgRoute | InstanceRoute;
 export const ORG_HEADER = "tollgate-organization";
 
 async function apiContext(req: IncomingMessage, scope: "organization" | "instance"): Promise<OrgCtx | InstanceCtx> {
-  const token = bearerToken(req.headers.authorization);
-  const key = authenticateApiKeyCached(token) ?? (await authenticateAnyKey(token));
+  const meta = requestMetaFrom(req.headers);
+  const key = await authenticateAnyKey(bearerToken(req.headers.authorization), meta);
   if (key.type === "instance_key") {
     const principal = { type: "api_key" as const, keyId: key.keyId, name: key.name, display: key.display, instance: true as const };
-    if (scope === "instance") return { ...requestMetaFrom(req.headers), principal };
+    if (scope === "instance") return { ...meta, principal };
     const named = String(req.headers[ORG_HEADER] ?? "").trim();
     if (!named) throw new Invalid("organization_required", `An instance-admin key names the organization it acts in with the ${ORG_HEADER} header (id or slug).`);
     const org = await db.organization.findFirst({ where: z.uuid().safeParse(named).success ? { id: named } : { slug: named }, select: { id: true } });
     if (!org) throw new NotFound("organization_not_found", "Organization not found.");
     const authz = await getOrgIndex(org.id);
-    return { ...requestMetaFrom(req.headers), principal, orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false };
+    return { ...meta, principal, orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false };
   }
   if (scope === "instance") throw new Forbidden("instance_key_required", "This route needs an instance-admin API key.");
   const entry = key.authz.apiKeysById.get(key.keyId)!;
   return {
-    ...requestMetaFrom(req.headers),
+    ...meta,
     principal: { type: "api_key", keyId: key.keyId, name: entry.name, display: entry.display },
     orgId: key.orgId,
     orgSlug: key.authz.orgSlug,

@@ -1,0 +1,120 @@
+// Last-used time, IP and request count of API keys, and audit events of
+// refused keys: gathered in memory on the request path and written in
+// batches every few seconds (and on shutdown), never one write per request.
+import { db } from "../db.ts";
+import { logger } from "../logger.ts";
+
+const FLUSH_MS = 2_000;
+/** One audit event per (key or address, reason) per this long; repeats are counted into it. */
+const FAILURE_THROTTLE_MS = 60_000;
+const MAX_PENDING_FAILURES = 1_000;
+
+type Usage = { count: number; lastUsedAt: number; lastUsedIp: string | null };
+export type KeyFailure = {
+  code: string;
+  orgId: string | null;
+  keyId: string | null;
+  /** Display form of the key (prefix + public id); never the secret. */
+  display: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  via: "api" | "verify";
+};
+type PendingFailure = KeyFailure & { at: number; attempts: number };
+
+type State = {
+  usage: Map<string, Usage>;
+  failures: Map<string, PendingFailure>;
+  lastAudited: Map<string, number>;
+  timer?: NodeJS.Timeout;
+  flushing?: Promise<void>;
+};
+const state: State = ((globalThis as { __tollgateKeyUsage?: State }).__tollgateKeyUsage ??= { usage: new Map(), failures: new Map(), lastAudited: new Map() });
+
+function schedule() {
+  if (state.timer) return;
+  state.timer = setTimeout(() => {
+    state.timer = undefined;
+    void flushKeyUsage().catch((error) => logger.warn({ err: error }, "API key usage flush failed"));
+  }, FLUSH_MS);
+  state.timer.unref();
+}
+
+export function recordKeyUse(keyId: string, ip: string | null, now: number) {
+  const usage = state.usage.get(keyId);
+  if (usage) {
+    usage.count++;
+    usage.lastUsedAt = now;
+    usage.lastUsedIp = ip;
+  } else {
+    state.usage.set(keyId, { count: 1, lastUsedAt: now, lastUsedIp: ip });
+    schedule();
+  }
+}
+
+export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
+  const throttleKey = `${failure.keyId ?? failure.ip ?? ""}|${failure.code}|${failure.via}`;
+  const pending = state.failures.get(throttleKey);
+  if (pending) {
+    pending.attempts++;
+    return;
+  }
+  const last = state.lastAudited.get(throttleKey);
+  if (last !== undefined && now - last < FAILURE_THROTTLE_MS) return;
+  if (state.failures.size >= MAX_PENDING_FAILURES) return;
+  state.failures.set(throttleKey, { ...failure, at: now, attempts: 1 });
+  state.lastAudited.set(throttleKey, now);
+  if (state.lastAudited.size > 50_000) state.lastAudited.clear();
+  schedule();
+}
+
+/** Writes what has gathered; safe to call at any time (tests, shutdown). */
+export async function flushKeyUsage(): Promise<void> {
+  while (state.flushing) await state.flushing;
+  if (!state.usage.size && !state.failures.size) return;
+  const usage = [...state.usage.entries()];
+  const failures = [...state.failures.values()];
+  state.usage = new Map();
+  state.failures = new Map();
+  state.flushing = (async () => {
+    if (usage.length) {
+      const ids = usage.map(([id]) => id);
+      const counts = usage.map(([, u]) => u.count);
+      const times = usage.map(([, u]) => new Date(u.lastUsedAt).toISOString());
+      const ips = usage.map(([, u]) => u.lastUsedIp);
+      await db.$executeRaw`
+        UPDATE "ApiKey" AS k SET
+          "requestCount" = k."requestCount" + u.count,
+          "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
+          "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
+        FROM unnest(${ids}::uuid[], ${counts}::int[], ${times}::timestamptz[], ${ips}::text[]) AS u(id, count, at, ip)
+        WHERE k.id = u.id`;
+    }
+    if (failures.length) {
+      await db.auditEvent.createMany({
+        data: failures.map((f) => ({
+          createdAt: new Date(f.at),
+          orgId: f.orgId,
+          actorId: null,
+          actorEmail: f.display ? `API key ${f.display}` : null,
+          action: "apikey.refused",
+          targetType: "api_key",
+          targetId: f.keyId,
+          ip: f.ip,
+          userAgent: f.userAgent?.slice(0, 512) ?? null,
+          after: { reason: f.code, via: f.via, attempts: f.attempts, key: f.display },
+        })),
+      });
+    }
+  })();
+  try {
+    await state.flushing;
+  } finally {
+    state.flushing = undefined;
+  }
+}
+
+export function stopKeyUsageTimer() {
+  if (state.timer) clearTimeout(state.timer);
+  state.timer = undefined;
+}

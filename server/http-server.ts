@@ -1,0 +1,47 @@
+// The process's HTTP server: request facts taken from the socket, machine
+// endpoints on the lean router, everything else handed to Next.js (when
+// there is one: API-only processes and tests run without it).
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { trustProxy } from "../lib/env.ts";
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../lib/http/request-meta.ts";
+import { isSameOrigin } from "../lib/http/same-origin.ts";
+import { sendJson, type LeanRouter } from "../lib/http/lean-router.ts";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function clientIp(req: http.IncomingMessage): string {
+  if (trustProxy()) {
+    // The proxy appends the address it saw; anything left of it is the client's own claim.
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+}
+
+type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+export function createTollgateServer(machines: LeanRouter, handleNext?: NextHandler) {
+  return http.createServer((req, res) => {
+    // Facts about the request come from the socket, never from the client.
+    req.headers[CLIENT_IP_HEADER] = clientIp(req);
+    req.headers[REQUEST_ID_HEADER] = randomUUID();
+    delete req.headers["x-middleware-subrequest"];
+    res.setHeader("x-request-id", req.headers[REQUEST_ID_HEADER]);
+    if (machines.handle(req, res)) return;
+    if (!handleNext) return sendJson(res, 404, { error: { code: "not_found", message: "Not found" } });
+    const path = (req.url ?? "/").split("?")[0]!;
+    // Cookie-authenticated writes (server actions, sign-in, sign-out) must
+    // come from this site; the same check runs again inside every action.
+    if (!SAFE_METHODS.has(req.method ?? "GET") && !path.startsWith("/api/v1/")) {
+      const headers = { get: (name: string) => (req.headers[name] as string | undefined) ?? null };
+      if (!isSameOrigin(headers, process.env.NEXTAUTH_URL)) {
+        return sendJson(res, 403, { error: { code: "cross_site_request", message: "This request came from another site and was refused." } });
+      }
+    }
+    handleNext(req, res).catch((error) => {
+      console.error(error);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Something went wrong on our side." } });
+    });
+  });
+}
