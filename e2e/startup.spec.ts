@@ -53,6 +53,16 @@ test("a bad DATABASE_URL stops start-up with one line naming it", async () => {
   expect(server.output().trim().split("\n")).toHaveLength(1);
 });
 
+test("an unreachable or malformed REDIS_URL stops start-up with one line naming it", async () => {
+  const down = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), REDIS_URL: "redis://127.0.0.1:1", PORT: String(await freePort()) });
+  expect(await down.exited).toBe(1);
+  expect(down.output().trim()).toMatch(/^tollgate: REDIS_URL: cannot connect to Redis/);
+  expect(down.output().trim().split("\n")).toHaveLength(1);
+  const malformed = startServer({ REDIS_URL: "http://cache", PORT: String(await freePort()) });
+  expect(await malformed.exited).toBe(1);
+  expect(malformed.output().trim()).toBe("tollgate: REDIS_URL: must be a redis:// or rediss:// URL");
+});
+
 test("a malformed DATABASE_URL or PORT is named", async () => {
   const bad = startServer({ DATABASE_URL: "mysql://x", PORT: "3000" });
   expect(await bad.exited).toBe(1);

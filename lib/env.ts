@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   TOLLGATE_ADMIN_EMAIL: optionalString.pipe(z.string().email("must be an email address").optional()),
   TOLLGATE_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("false"),
   TOLLGATE_PERMISSIONS_FILE: optionalString,
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional()),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Tollgate <no-reply@localhost>"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -14,6 +14,21 @@ export class StartupError extends Error {}
 
 export type Booted = { env: Env; databaseUrl: string; embedded: RunningPostgres | null };
 
+async function checkRedisUrl(url: string, embedded: RunningPostgres | null) {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: () => null });
+  redis.on("error", () => {}); // reported below, once
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    await embedded?.stop();
+    throw new StartupError(`REDIS_URL: cannot connect to Redis (${error instanceof Error ? error.message : String(error)})`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function checkDatabaseUrl(url: string) {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
@@ -64,6 +79,7 @@ export async function boot(): Promise<Booted> {
     process.env.NEXTAUTH_SECRET = config.NEXTAUTH_SECRET ?? (await persistedSecret(dir));
   }
   process.env.DATABASE_URL = databaseUrl;
+  if (config.REDIS_URL) await checkRedisUrl(config.REDIS_URL, embedded);
   if (process.env.NEXTAUTH_URL) process.env.TOLLGATE_PUBLIC_URL_SET = "1";
   process.env.NEXTAUTH_URL ??= `http://localhost:${config.PORT}`;
   try {

@@ -240,7 +240,8 @@ export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
 
   const generated = generateKey(key.publicId);
   const now = new Date();
-  const previousSecretExpiresAt = overlapHours > 0 ? new Date(now.getTime() + overlapHours * 3_600_000) : null;
+  // The old hash is kept even without overlap, so its use is refused as "rotated", not "invalid".
+  const previousSecretExpiresAt = new Date(now.getTime() + overlapHours * 3_600_000);
   const rotated = await authzTransaction(ctx.orgId, async (tx) => {
     const current = await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { secretHash: true } });
     const updated = await tx.apiKey.update({
@@ -249,7 +250,7 @@ export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
       data: {
         secretHash: generated.secretHash,
         lastFour: generated.lastFour,
-        previousSecretHash: previousSecretExpiresAt ? current.secretHash : null,
+        previousSecretHash: current.secretHash,
         previousSecretExpiresAt,
         rotatedAt: now,
       },
@@ -262,7 +263,7 @@ export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
       target: { type: "api_key", id: key.id },
       meta: ctx,
       before: { display: displayKey(key.publicId, key.lastFour) },
-      after: { display: displayKey(updated.publicId, updated.lastFour), previousSecretValidUntil: previousSecretExpiresAt?.toISOString() ?? null, overlapHours },
+      after: { display: displayKey(updated.publicId, updated.lastFour), previousSecretValidUntil: overlapHours > 0 ? previousSecretExpiresAt.toISOString() : null, overlapHours },
     });
     return updated;
   });

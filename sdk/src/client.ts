@@ -2,7 +2,7 @@
 // decision cache, timeouts and retries with backoff.
 import { DecisionCache, cacheKey } from "./cache.js";
 import { NetworkError, RateLimitError, ServerError, TollgateError, errorFromResponse } from "./errors.js";
-import type { BatchResult, CheckInput, CheckResult, TollgateOptions } from "./types.js";
+import type { BatchResult, CheckInput, CheckResult, TollgateOptions, VerifyKeyInput, VerifyKeyResult } from "./types.js";
 
 const BATCH_LIMIT = 100;
 const BACKOFF_BASE_MS = 100;
@@ -95,6 +95,16 @@ export class Tollgate {
       });
     }
     return results;
+  }
+
+  /**
+   * Is this key, presented to your own service, good? Never cached: a revoked
+   * key stops at once. An invalid key is `valid: false` with a reason, not an error.
+   */
+  async verifyKey(input: VerifyKeyInput): Promise<VerifyKeyResult> {
+    const result = await this.post<VerifyKeyResult>("/api/v1/keys/verify", input);
+    if (typeof result?.valid !== "boolean") throw new ServerError(200, "invalid_response", "Tollgate answered a verification without valid.");
+    return result;
   }
 
   /** Forget every cached decision. */

@@ -10,4 +10,4 @@ export {
   NetworkError,
 } from "./errors.js";
 export { isCheckError } from "./types.js";
-export type { BatchResult, CheckContext, CheckError, CheckInput, CheckResult, Resource, Subject, TollgateOptions } from "./types.js";
+export type { BatchResult, CheckContext, CheckError, CheckInput, CheckResult, Resource, Subject, TollgateOptions, VerifyFailure, VerifyKeyInput, VerifyKeyResult } from "./types.js";

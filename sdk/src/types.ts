@@ -24,10 +24,41 @@ export type CheckResult = {
 export type CheckError = { allowed: false; error: { code: string; message: string } };
 export type BatchResult = CheckResult | CheckError;
 
+export type VerifyKeyInput = {
+  /** The key presented to your service. */
+  key: string;
+  /** The address it was presented from; checked against the key's IP allow list. */
+  ip?: string;
+};
+
+/** Why a key is not valid (null when it is). */
+export type VerifyFailure =
+  | "malformed_api_key"
+  | "invalid_api_key"
+  | "rotated_api_key"
+  | "revoked_api_key"
+  | "expired_api_key"
+  | "ip_not_allowed"
+  | "rate_limited";
+
+export type VerifyKeyResult = {
+  valid: boolean;
+  keyId: string | null;
+  orgId: string | null;
+  projectId: string | null;
+  name: string | null;
+  /** What the key carries (empty unless valid). */
+  permissions: string[];
+  expiresAt: string | null;
+  reason: VerifyFailure | null;
+  /** With reason "rate_limited": when the key may try again. */
+  retryAfterSeconds?: number;
+};
+
 export type TollgateOptions = {
   /** e.g. "https://tollgate.example.com" */
   baseUrl: string;
-  /** An API key holding authz:check. */
+  /** An API key holding authz:check (for check) or apikeys:verify (for verifyKey). */
   apiKey: string;
   /** Per attempt. Default 5000. */
   timeoutMs?: number;

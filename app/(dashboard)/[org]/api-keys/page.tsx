@@ -1,30 +1,56 @@
 import type { Metadata } from "next";
-import { KeyRound } from "lucide-react";
+import Link from "next/link";
+import { KeyRound, SearchX } from "lucide-react";
+import { ZodError } from "zod";
 import { ForbiddenState } from "@/components/forbidden-state";
-import { Badge } from "@/components/ui/badge";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { listApiKeys } from "@/lib/apikeys/api-keys";
+import { NativeSelect } from "@/components/ui/select";
+import { getApiKeyPolicy, listApiKeys } from "@/lib/apikeys/api-keys";
 import { authorize } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listProjects } from "@/lib/projects/projects";
 import { listRoles } from "@/lib/roles/roles";
-import { CreateApiKeyDialog, RevokeApiKeyButton } from "./api-key-controls";
+import { CreateApiKeyDialog } from "./api-key-controls";
+import { ApiKeyTable } from "./api-key-table";
+import { KeyPolicyForm } from "./key-policy-form";
 
 export const metadata: Metadata = { title: "API keys" };
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+type Search = { status?: string; scope?: string };
 
-export default async function ApiKeysPage({ params }: { params: Promise<{ org: string }> }) {
+export default async function ApiKeysPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
   const ctx = await requirePageOrg((await params).org);
   const read = authorize(ctx, "apikeys:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const canWrite = authorize(ctx, "apikeys:write").allowed;
-  const [keys, roles, projects] = await Promise.all([
-    listApiKeys(ctx),
+  // The domain function needs both; asking here only decides whether the form is editable.
+  const canEditPolicy = canWrite && authorize(ctx, "organization:update", undefined, "navigation").allowed;
+  const search = await searchParams;
+  const filters = { status: search.status || undefined, scope: search.scope || undefined };
+  const filtered = Boolean(filters.status || filters.scope);
+
+  let keys: Awaited<ReturnType<typeof listApiKeys>> | null = null;
+  let error: string | null = null;
+  try {
+    keys = await listApiKeys(ctx, filters);
+  } catch (e) {
+    if (e instanceof ZodError) error = "One of the filters is not valid.";
+    else throw e;
+  }
+  const [anyKeys, policy, roles, projects] = await Promise.all([
+    // Whether the organization has keys at all only needs asking when the filters left none.
+    keys?.length || !filtered ? Boolean(keys?.length) : listApiKeys(ctx).then((all) => all.length > 0),
+    getApiKeyPolicy(ctx),
     canWrite && authorize(ctx, "roles:read", undefined, "navigation").allowed ? listRoles(ctx) : [],
-    canWrite && authorize(ctx, "projects:read", undefined, "navigation").allowed ? listProjects(ctx) : [],
+    authorize(ctx, "projects:read", undefined, "navigation").allowed ? listProjects(ctx) : [],
   ]);
+  const base = `/${ctx.orgSlug}/api-keys`;
+  const unknownProject = filters.scope && !["organization", "project"].includes(filters.scope) && !projects.some((p) => p.id === filters.scope);
+
   return (
     <div className="grid gap-6">
       <PageHeader
@@ -36,45 +62,81 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ org: s
               orgSlug={ctx.orgSlug}
               roles={roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, label: r.name }))}
               projects={projects.map((p) => ({ id: p.id, label: p.name }))}
+              policy={policy}
             />
           )
         }
       />
-      {keys.length === 0 ? (
-        <EmptyState icon={<KeyRound />} title="No API keys yet" description="Create a key with the authz:check permission to ask Tollgate for decisions from your product." />
-      ) : (
-        <Table aria-label="API keys">
-          <TableHeader>
-            <TableRow>
-              <TableHead>Name</TableHead>
-              <TableHead>Key</TableHead>
-              <TableHead>Carries</TableHead>
-              <TableHead>Status</TableHead>
-              <TableHead>Created</TableHead>
-              <TableHead>
-                <span className="sr-only">Actions</span>
-              </TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {keys.map((k) => (
-              <TableRow key={k.id}>
-                <TableCell className="font-medium">
-                  {k.name}
-                  {k.project && <span className="block text-xs text-muted-foreground">Project {k.project.name}</span>}
-                </TableCell>
-                <TableCell className="font-mono text-xs">{k.display}</TableCell>
-                <TableCell className="max-w-xs text-sm">{k.role ? `Role ${k.role.name}` : k.permissions.join(", ")}</TableCell>
-                <TableCell>
-                  <Badge variant={k.status === "active" ? "success" : "destructive"}>{k.status}</Badge>
-                </TableCell>
-                <TableCell className="text-muted-foreground">{dateFormat.format(k.createdAt)}</TableCell>
-                <TableCell className="text-right">{canWrite && k.status === "active" && <RevokeApiKeyButton orgSlug={ctx.orgSlug} apiKeyId={k.id} name={k.name} />}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+      {(anyKeys || filtered) && (
+        <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-3 sm:items-end" aria-label="Filter API keys">
+          <div className="grid gap-2">
+            <Label htmlFor="status">Status</Label>
+            <NativeSelect id="status" name="status" defaultValue={filters.status ?? ""}>
+              <option value="">All</option>
+              <option value="active">Active</option>
+              <option value="expiring">Expiring soon</option>
+              <option value="expired">Expired</option>
+              <option value="revoked">Revoked</option>
+            </NativeSelect>
+          </div>
+          <div className="grid gap-2">
+            <Label htmlFor="scope">Scope</Label>
+            <NativeSelect id="scope" name="scope" defaultValue={filters.scope ?? ""}>
+              <option value="">All</option>
+              <option value="organization">Organization-wide</option>
+              <option value="project">Any project</option>
+              {projects.map((p) => (
+                <option key={p.id} value={p.id}>
+                  Project {p.name}
+                </option>
+              ))}
+              {unknownProject && <option value={filters.scope}>The chosen project</option>}
+            </NativeSelect>
+          </div>
+          <div className="flex gap-2">
+            <Button type="submit">Filter</Button>
+            {filtered && (
+              <Button variant="ghost" asChild>
+                <Link href={base}>Clear</Link>
+              </Button>
+            )}
+          </div>
+        </form>
       )}
+      {error && (
+        <Alert variant="destructive">
+          <AlertDescription>{error}</AlertDescription>
+        </Alert>
+      )}
+      {keys && keys.length > 0 && <ApiKeyTable keys={keys} orgSlug={ctx.orgSlug} canWrite={canWrite} />}
+      {keys && keys.length === 0 && !anyKeys && (
+        <EmptyState icon={<KeyRound />} title="No API keys yet" description="Create a key with the authz:check permission to ask Tollgate for decisions from your product." />
+      )}
+      {keys && keys.length === 0 && anyKeys && (
+        <EmptyState
+          icon={<SearchX />}
+          title="No keys match these filters"
+          description="Try another status or scope."
+          action={
+            <Button variant="outline" asChild>
+              <Link href={base}>Show all keys</Link>
+            </Button>
+          }
+        />
+      )}
+      <Card>
+        <CardHeader>
+          <CardTitle>Key policy</CardTitle>
+          <CardDescription>
+            {canEditPolicy
+              ? "Rules for this organization's keys. Expiry rules apply to keys created from now on; default rate limits apply at once to keys without their own."
+              : "Rules for this organization's keys. Only members allowed to update the organization and write API keys can change them."}
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <KeyPolicyForm orgSlug={ctx.orgSlug} policy={policy} disabled={!canEditPolicy} />
+        </CardContent>
+      </Card>
     </div>
   );
 }

@@ -1,0 +1,57 @@
+// Shared by the API key tests: the lean router in-process on node:http, with
+// the client IP taken from a test-only `x-test-ip` header (default 127.0.0.1),
+// set where server/main.ts would set it.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { createApiKey } from "../../lib/apikeys/api-keys.ts";
+import { CLIENT_IP_HEADER } from "../../lib/http/request-meta.ts";
+import { machineRouter } from "../../server/machine-routes.ts";
+import { builtInRole, createTestOrg } from "../helpers.ts";
+
+export const TEST_IP_HEADER = "x-test-ip";
+
+export type Reply = { status: number; headers: Headers; body: any };
+export type Caller = (method: string, path: string, options?: { key?: string | null; body?: unknown; ip?: string }) => Promise<Reply>;
+
+/** Starts the machine router for the file; `call` talks to it. */
+export function useMachineServer(): { call: Caller } {
+  let server: http.Server | undefined;
+  let base = "";
+  beforeAll(async () => {
+    const router = await machineRouter();
+    server = http.createServer((req, res) => {
+      const ip = req.headers[TEST_IP_HEADER];
+      req.headers[CLIENT_IP_HEADER] = typeof ip === "string" && ip ? ip : "127.0.0.1";
+      if (!router.handle(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  const call: Caller = async (method, path, options = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.ip) headers[TEST_IP_HEADER] = options.ip;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(base + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  };
+  return { call };
+}
+
+/** An organization whose owner made an admin-role key for the management API. */
+export async function orgWithAdminKey() {
+  const t = await createTestOrg({ slugPrefix: "keys" });
+  const { key, apiKey } = await createApiKey(t.owner, { name: "automation", roleId: (await builtInRole("admin")).id });
+  return { ...t, adminKey: key, adminKeyRow: apiKey };
+}
+
+/** A request that needs only a valid key with apikeys:read: GET /api/v1/api-key-policy. */
+export const policyRequest = (call: Caller, key: string | null, ip?: string) => call("GET", "/api/v1/api-key-policy", { key, ip });
+
+/** A request on the lean check route (authenticateRequest directly); the key needs authz:check. */
+export const checkRequest = (call: Caller, key: string | null, userId: string, ip?: string) =>
+  call("POST", "/api/v1/authz/check", { key, ip, body: { subject: { type: "user", id: userId }, permission: "organization:read" } });

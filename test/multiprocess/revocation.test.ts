@@ -1,0 +1,76 @@
+// Revocation and rotation seen by two separate app processes: each caches
+// the organization's keys; a change made anywhere must reach both within 1 s.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, revokeApiKey, rotateApiKey } from "../../lib/apikeys/api-keys.ts";
+import { createTestOrg } from "../helpers.ts";
+
+type AppProcess = { url: string; child: ChildProcess };
+const processes: AppProcess[] = [];
+
+function startProcess(): Promise<AppProcess> {
+  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "test/fixtures/api-process.ts"], {
+    env: { ...process.env, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`api process exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ url: `http://127.0.0.1:${JSON.parse(line).port}`, child }));
+  });
+}
+
+beforeAll(async () => {
+  processes.push(...(await Promise.all([startProcess(), startProcess()])));
+}, 60_000);
+afterAll(() => {
+  for (const p of processes) p.child.kill("SIGTERM");
+});
+
+const check = (p: AppProcess, key: string, userId: string) =>
+  fetch(`${p.url}/api/v1/authz/check`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ subject: { type: "user", id: userId }, permission: "members:read" }),
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: { code: string } } }));
+
+/** Polls every process until `done` holds for each; returns the slowest time in ms. */
+async function timeUntilAll(done: (p: AppProcess) => Promise<boolean>, limitMs = 5_000) {
+  const started = Date.now();
+  const pending = new Set(processes);
+  while (pending.size && Date.now() - started < limitMs) {
+    for (const p of [...pending]) if (await done(p)) pending.delete(p);
+    if (pending.size) await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(pending.size, "every process saw the change").toBe(0);
+  return Date.now() - started;
+}
+
+describe("API keys across two app processes", () => {
+  it("a revocation made elsewhere stops the key in every process within 1 s", async () => {
+    const { owner } = await createTestOrg();
+    const { key, apiKey } = await createApiKey(owner, { name: "shared", permissions: ["authz:check"] });
+    const userId = owner.principal.type === "user" ? owner.principal.userId : "";
+    // Both processes have the key cached and verified.
+    for (const p of processes) for (let i = 0; i < 3; i++) expect((await check(p, key, userId)).status).toBe(200);
+
+    await revokeApiKey(owner, { apiKeyId: apiKey.id });
+    const elapsed = await timeUntilAll(async (p) => {
+      const res = await check(p, key, userId);
+      return res.status === 401 && res.body.error?.code === "revoked_api_key";
+    });
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it("a rotation without overlap stops the old secret in every process, and the new one works in both", async () => {
+    const { owner } = await createTestOrg();
+    const { key: oldKey, apiKey } = await createApiKey(owner, { name: "rotating", permissions: ["authz:check"] });
+    const userId = owner.principal.type === "user" ? owner.principal.userId : "";
+    for (const p of processes) expect((await check(p, oldKey, userId)).status).toBe(200);
+
+    const { key: newKey } = await rotateApiKey(owner, { apiKeyId: apiKey.id, overlapHours: 0 });
+    const elapsed = await timeUntilAll(async (p) => (await check(p, oldKey, userId)).body.error?.code === "rotated_api_key");
+    expect(elapsed).toBeLessThan(1_000);
+    for (const p of processes) expect((await check(p, newKey, userId)).status).toBe(200);
+  });
+});
