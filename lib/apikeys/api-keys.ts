@@ -275,7 +275,7 @@ export async function revokeApiKey(ctx: OrgCtx, raw: unknown) {
   const { apiKeyId } = ApiKeyIdInput.parse(raw);
   const key = await findKey(ctx, apiKeyId);
   await authzTransaction(ctx.orgId, async (tx) => {
-    await tx.apiKey.update({ where: { id: key.id, orgId: ctx.orgId }, data: { revokedAt: new Date(), previousSecretHash: null, previousSecretExpiresAt: null } });
+    await tx.apiKey.update({ where: { id: key.id, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
     await recordAudit(tx, { action: "apikey.revoked", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "api_key", id: key.id }, meta: ctx, before: { name: key.name, display: displayKey(key.publicId, key.lastFour) } });
   });
 }

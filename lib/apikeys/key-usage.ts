@@ -53,7 +53,7 @@ export function recordKeyUse(keyId: string, ip: string | null, now: number) {
 }
 
 export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
-  const throttleKey = `${failure.keyId ?? failure.ip ?? ""}|${failure.code}|${failure.via}`;
+  const throttleKey = `${failure.orgId ?? ""}|${failure.keyId ?? failure.ip ?? ""}|${failure.code}|${failure.via}`;
   const pending = state.failures.get(throttleKey);
   if (pending) {
     pending.attempts++;

@@ -25,10 +25,11 @@ function windowsOf(limits: Limits, now: number): Window[] {
   return windows;
 }
 
+/** `counts` include the request being decided; when several windows are full, wait for the last to reopen. */
 function verdict(windows: Window[], counts: number[], now: number): LimitVerdict {
-  const over = windows.findIndex((w, i) => counts[i]! > w.limit);
-  if (over === -1) return { allowed: true };
-  const w = windows[over]!;
+  const full = windows.filter((w, i) => counts[i]! > w.limit);
+  if (!full.length) return { allowed: true };
+  const w = full.reduce((a, b) => (b.endsAtMs > a.endsAtMs ? b : a));
   return { allowed: false, window: w.name, limit: w.limit, retryAfterSeconds: Math.max(1, Math.ceil((w.endsAtMs - now) / 1000)) };
 }
 
@@ -49,27 +50,37 @@ export class PostgresCounterStore implements CounterStore {
   async hit(keyId: string, limits: Limits, now: number): Promise<LimitVerdict> {
     const windows = windowsOf(limits, now);
     if (!windows.length) return { allowed: true };
-    const values: unknown[] = [];
-    const rows = windows.map((w, i) => {
-      values.push(bucketOf(keyId, w), w.start, new Date(w.endsAtMs));
-      return `($${i * 3 + 1}, $${i * 3 + 2}::bigint, 1, $${i * 3 + 3}::timestamptz)`;
-    });
-    const { rows: counted } = await this.pool.query<{ bucket: string; count: number }>(
-      `INSERT INTO "RateLimitCounter" (bucket, "windowStart", count, "expiresAt") VALUES ${rows.join(", ")}
-       ON CONFLICT (bucket, "windowStart") DO UPDATE SET count = "RateLimitCounter".count + 1
-       RETURNING bucket, count`,
-      values,
-    );
-    const counts = windows.map((w) => counted.find((r) => r.bucket === bucketOf(keyId, w))!.count);
-    const result = verdict(windows, counts, now);
-    if (!result.allowed) {
-      // Take the refused request back out of every window.
-      await this.pool.query(
-        `UPDATE "RateLimitCounter" SET count = count - 1 WHERE ${windows.map((_, i) => `(bucket = $${i * 2 + 1} AND "windowStart" = $${i * 2 + 2}::bigint)`).join(" OR ")}`,
-        windows.flatMap((w) => [bucketOf(keyId, w), w.start]),
+    const buckets = windows.map((w) => bucketOf(keyId, w));
+    const starts = windows.map((w) => w.start);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // Every caller creates, then locks, the rows in the same order (by
+      // bucket), so concurrent requests queue instead of deadlocking; the
+      // count moves only when every window has room.
+      await client.query(
+        `INSERT INTO "RateLimitCounter" (bucket, "windowStart", count, "expiresAt")
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::timestamptz[]) ORDER BY 1
+         ON CONFLICT (bucket, "windowStart") DO NOTHING`,
+        [buckets, starts, windows.map(() => 0), windows.map((w) => new Date(w.endsAtMs))],
       );
+      const { rows } = await client.query<{ bucket: string; count: number }>(
+        `SELECT bucket, count FROM "RateLimitCounter" WHERE (bucket, "windowStart") IN (SELECT * FROM unnest($1::text[], $2::bigint[])) ORDER BY bucket FOR UPDATE`,
+        [buckets, starts],
+      );
+      const counts = buckets.map((b) => rows.find((r) => r.bucket === b)!.count + 1);
+      const result = verdict(windows, counts, now);
+      if (result.allowed) {
+        await client.query(`UPDATE "RateLimitCounter" SET count = count + 1 WHERE (bucket, "windowStart") IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`, [buckets, starts]);
+      }
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
     }
-    return result;
   }
 
   async purgeExpired() {
