@@ -81,7 +81,7 @@ const keySelect = {
 } as const;
 
 type KeyRow = { publicId: string; lastFour: string; expiresAt: Date | null; revokedAt: Date | null; previousSecretExpiresAt: Date | null; requestCount: bigint };
-function present<T extends KeyRow>(k: T, now = Date.now()) {
+function present<T extends KeyRow>(k: T, now = Date.now()): Omit<T, "requestCount"> & { requestCount: number; display: string; status: z.infer<typeof ApiKeyStatus>; previousSecretValidUntil: Date | null } {
   const expired = k.expiresAt !== null && k.expiresAt.getTime() <= now;
   const status: z.infer<typeof ApiKeyStatus> = k.revokedAt ? "revoked" : expired ? "expired" : k.expiresAt && k.expiresAt.getTime() - now < EXPIRING_SOON_DAYS * DAY_MS ? "expiring" : "active";
   return {
@@ -93,7 +93,7 @@ function present<T extends KeyRow>(k: T, now = Date.now()) {
     previousSecretValidUntil: !k.revokedAt && k.previousSecretExpiresAt && k.previousSecretExpiresAt.getTime() > now ? k.previousSecretExpiresAt : null,
   };
 }
-export type ApiKeyView = ReturnType<typeof present<KeyRow & { id: string }>>;
+export type ApiKeyView = Awaited<ReturnType<typeof listApiKeys>>[number];
 
 export async function listApiKeys(ctx: OrgCtx, raw: unknown = {}) {
   assertAllowed(ctx, "apikeys:read");

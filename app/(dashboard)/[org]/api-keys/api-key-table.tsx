@@ -6,6 +6,7 @@ import { RevokeApiKeyButton, RotateApiKeyButton } from "./api-key-controls";
 type Key = Awaited<ReturnType<typeof listApiKeys>>[number];
 
 const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const STATUS: Record<Key["status"], { label: string; variant: BadgeProps["variant"] }> = {
   active: { label: "active", variant: "success" },
@@ -14,7 +15,7 @@ const STATUS: Record<Key["status"], { label: string; variant: BadgeProps["varian
   revoked: { label: "revoked", variant: "destructive" },
 };
 
-/** "3 minutes ago", "in 2 days"; a date beyond a month either way. */
+/** "3 minutes ago", "in 2 days"; null beyond a month either way, where a date says more. */
 function relativeTime(date: Date, now: number) {
   const seconds = Math.round((date.getTime() - now) / 1000);
   const abs = Math.abs(seconds);
@@ -22,13 +23,14 @@ function relativeTime(date: Date, now: number) {
   if (abs < 3_600) return relativeFormat.format(Math.round(seconds / 60), "minute");
   if (abs < 86_400) return relativeFormat.format(Math.round(seconds / 3_600), "hour");
   if (abs < 30 * 86_400) return relativeFormat.format(Math.round(seconds / 86_400), "day");
-  return timeFormat.format(date);
+  return null;
 }
 
-function Time({ date, now }: { date: Date; now: number }) {
+/** A moment as a date, or as "2 hours ago" when `relative` and near; the exact time (UTC) on hover. */
+function Time({ date, now, relative = false }: { date: Date; now: number; relative?: boolean }) {
   return (
-    <time dateTime={date.toISOString()} title={`${timeFormat.format(date)} UTC`}>
-      {relativeTime(date, now)}
+    <time dateTime={date.toISOString()} title={`${timeFormat.format(date)} UTC`} className="whitespace-nowrap">
+      {(relative && relativeTime(date, now)) || dateFormat.format(date)}
     </time>
   );
 }
@@ -52,7 +54,7 @@ export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug:
           <TableHead>Key</TableHead>
           <TableHead>Carries</TableHead>
           <TableHead>Status</TableHead>
-          <TableHead>Expires (UTC)</TableHead>
+          <TableHead>Expires</TableHead>
           <TableHead>Last used</TableHead>
           <TableHead>
             <span className="sr-only">Actions</span>
@@ -67,13 +69,13 @@ export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug:
           const requests = Number(k.requestCount);
           return (
             <TableRow key={k.id} data-testid={`api-key-${k.name}`}>
-              <TableCell className="max-w-64 font-medium">
+              <TableCell className="min-w-36 max-w-56 font-medium">
                 {k.name}
                 {k.description && <span className="block truncate text-xs font-normal text-muted-foreground" title={k.description}>{k.description}</span>}
                 <span className="block text-xs font-normal text-muted-foreground">{k.project ? `Project ${k.project.name}` : "Whole organization"}</span>
               </TableCell>
-              <TableCell>
-                <span className="font-mono text-xs">{k.display}</span>
+              <TableCell className="min-w-40 max-w-48">
+                <span className="font-mono text-xs break-all">{k.display}</span>
                 {k.previousSecretValidUntil && (
                   <span className="block text-xs text-muted-foreground">Old secret works until {timeFormat.format(k.previousSecretValidUntil)} UTC</span>
                 )}
@@ -85,24 +87,20 @@ export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug:
               <TableCell>
                 <Badge variant={STATUS[k.status].variant}>{STATUS[k.status].label}</Badge>
               </TableCell>
-              <TableCell className="whitespace-nowrap text-sm">
+              <TableCell className="text-sm">
                 {k.expiresAt ? (
                   <>
-                    {timeFormat.format(k.expiresAt)}
-                    {k.status !== "revoked" && (
-                      <span className="block text-xs text-muted-foreground">
-                        <Time date={k.expiresAt} now={now} />
-                      </span>
-                    )}
+                    <Time date={k.expiresAt} now={now} />
+                    {k.status !== "revoked" && relativeTime(k.expiresAt, now) && <span className="block whitespace-nowrap text-xs text-muted-foreground">{relativeTime(k.expiresAt, now)}</span>}
                   </>
                 ) : (
                   <span className="text-muted-foreground">Never</span>
                 )}
               </TableCell>
-              <TableCell className="whitespace-nowrap text-sm" data-testid="last-used">
+              <TableCell className="min-w-28 text-sm" data-testid="last-used">
                 {k.lastUsedAt ? (
                   <>
-                    <Time date={k.lastUsedAt} now={now} />
+                    <Time date={k.lastUsedAt} now={now} relative />
                     <span className="block text-xs text-muted-foreground">
                       {k.lastUsedIp ? `from ${k.lastUsedIp} · ` : ""}
                       {requests.toLocaleString("en")} {requests === 1 ? "request" : "requests"}
@@ -112,12 +110,12 @@ export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug:
                   <span className="text-muted-foreground">Never</span>
                 )}
               </TableCell>
-              <TableCell className="text-right whitespace-nowrap">
+              <TableCell>
                 {canWrite && usable && (
-                  <>
+                  <div className="flex flex-wrap justify-end gap-1">
                     <RotateApiKeyButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
                     <RevokeApiKeyButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
-                  </>
+                  </div>
                 )}
               </TableCell>
             </TableRow>
