@@ -60,8 +60,8 @@ async function main() {
     server.closeAllConnections();
     const { closeDecisionLog } = await import("../lib/authz/decision-log.ts");
     await closeDecisionLog().catch(() => {});
-    const { flushKeyUsage } = await import("../lib/apikeys/key-usage.ts");
-    await flushKeyUsage().catch(() => {});
+    const { closeKeyUsage } = await import("../lib/apikeys/key-usage.ts");
+    await closeKeyUsage().catch(() => {});
     await closeCounterStore().catch(() => {});
     await authz.stopAuthzListener();
     const { disconnectDb } = await import("../lib/db.ts");

@@ -21,8 +21,24 @@ const VERIFIED_CACHE_SIZE = 100_000;
 // the HMAC; a reloaded index has new entries, so any change to the key forces
 // a fresh comparison.
 type Verified = { entry: IndexedApiKey; previous: boolean };
-type State = { orgOf: Map<string, string>; misses: Map<string, number>; verified: Map<string, Verified>; subscribed: boolean };
-const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= { orgOf: new Map(), misses: new Map(), verified: new Map(), subscribed: false });
+type State = {
+  orgOf: Map<string, string>;
+  misses: Map<string, number>;
+  verified: Map<string, Verified>;
+  /** Public ids being looked up: concurrent requests with one new key share one query. */
+  lookups: Map<string, Promise<string | null>>;
+  /** Indexes whose keys are already in orgOf. */
+  learned: WeakSet<OrgIndex>;
+  subscribed: boolean;
+};
+const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= {
+  orgOf: new Map(),
+  misses: new Map(),
+  verified: new Map(),
+  lookups: new Map(),
+  learned: new WeakSet(),
+  subscribed: false,
+});
 if (!state.subscribed) {
   state.subscribed = true;
   onAuthzChange(() => state.misses.clear());
@@ -54,19 +70,38 @@ export function bearerToken(header: string | undefined | null): string | null {
   return match ? match[1]! : null;
 }
 
-async function orgOfPublicId(publicId: string): Promise<string | null> {
+function orgOfPublicId(publicId: string): string | null | Promise<string | null> {
   const known = state.orgOf.get(publicId);
   if (known) return known;
   const missedAt = state.misses.get(publicId);
   if (missedAt && Date.now() - missedAt < MISS_TTL_MS) return null;
-  const row = await db.apiKey.findUnique({ where: { publicId }, select: { orgId: true } });
-  if (!row || !row.orgId) {
-    if (state.misses.size > 100_000) state.misses.clear();
-    state.misses.set(publicId, Date.now());
-    return null;
+  let lookup = state.lookups.get(publicId);
+  if (!lookup) {
+    lookup = db.apiKey
+      .findUnique({ where: { publicId }, select: { orgId: true } })
+      .then((row) => {
+        if (!row || !row.orgId) {
+          if (state.misses.size > 100_000) state.misses.clear();
+          state.misses.set(publicId, Date.now());
+          return null;
+        }
+        state.orgOf.set(publicId, row.orgId); // a key never changes organization
+        return row.orgId;
+      })
+      .finally(() => state.lookups.delete(publicId));
+    state.lookups.set(publicId, lookup);
   }
-  state.orgOf.set(publicId, row.orgId); // a key never changes organization
-  return row.orgId;
+  return lookup;
+}
+
+/** An organization's index lists all its keys: learn them all, so its other keys need no lookup. */
+async function indexOf(orgId: string): Promise<OrgIndex> {
+  const index = await getOrgIndex(orgId);
+  if (!state.learned.has(index)) {
+    state.learned.add(index);
+    for (const publicId of index.apiKeysByPublicId.keys()) state.orgOf.set(publicId, orgId);
+  }
+  return index;
 }
 
 /** Is the key usable now from this address? (Everything but the rate limit.) */
@@ -116,7 +151,7 @@ export async function checkKey(token: string | null, ip: string | null, now = Da
   if (cached) return cached;
   const parsed = parseKey(token!)!;
   const orgId = await orgOfPublicId(parsed.publicId);
-  return match(parsed.publicId, parsed.secret, token!, orgId ? await getOrgIndex(orgId) : null, ip, now);
+  return match(parsed.publicId, parsed.secret, token!, orgId ? await indexOf(orgId) : null, ip, now);
 }
 
 /**

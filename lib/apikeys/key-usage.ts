@@ -1,6 +1,7 @@
 // Last-used time, IP and request count of API keys, and audit events of
 // refused keys: gathered in memory on the request path and written in
 // batches every few seconds (and on shutdown), never one write per request.
+import pg from "pg";
 import { db } from "../db.ts";
 import { logger } from "../logger.ts";
 
@@ -23,6 +24,7 @@ export type KeyFailure = {
 type PendingFailure = KeyFailure & { at: number; attempts: number };
 
 type State = {
+  pool?: pg.Pool;
   usage: Map<string, Usage>;
   failures: Map<string, PendingFailure>;
   lastAudited: Map<string, number>;
@@ -78,17 +80,20 @@ export async function flushKeyUsage(): Promise<void> {
   state.failures = new Map();
   state.flushing = (async () => {
     if (usage.length) {
-      const ids = usage.map(([id]) => id);
-      const counts = usage.map(([, u]) => u.count);
-      const times = usage.map(([, u]) => new Date(u.lastUsedAt).toISOString());
-      const ips = usage.map(([, u]) => u.lastUsedIp);
-      await db.$executeRaw`
-        UPDATE "ApiKey" AS k SET
-          "requestCount" = k."requestCount" + u.count,
-          "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
-          "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
-        FROM unnest(${ids}::uuid[], ${counts}::int[], ${times}::timestamptz[], ${ips}::text[]) AS u(id, count, at, ip)
-        WHERE k.id = u.id`;
+      // One statement on a connection of its own: thousands of keys cost the
+      // request path nothing (a Prisma query of this size would hold the event loop).
+      const rows = JSON.stringify(usage.map(([id, u]) => [id, u.count, u.lastUsedAt, u.lastUsedIp]));
+      state.pool ??= new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+      await state.pool.query(
+        `UPDATE "ApiKey" AS k SET
+           "requestCount" = k."requestCount" + u.count,
+           "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
+           "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
+         FROM (SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip
+               FROM jsonb_array_elements($1::jsonb) AS r) AS u
+         WHERE k.id = u.id`,
+        [rows],
+      );
     }
     if (failures.length) {
       await db.auditEvent.createMany({
@@ -117,4 +122,13 @@ export async function flushKeyUsage(): Promise<void> {
 export function stopKeyUsageTimer() {
   if (state.timer) clearTimeout(state.timer);
   state.timer = undefined;
+}
+
+/** Flushes, then closes the connection (shutdown). */
+export async function closeKeyUsage() {
+  stopKeyUsageTimer();
+  await flushKeyUsage();
+  const pool = state.pool;
+  state.pool = undefined;
+  await pool?.end();
 }

@@ -46,7 +46,11 @@ async function waitFor(url: string, child: ChildProcess) {
 
 export async function startAppServer(databaseUrl: string, secret: string) {
   const port = await freePort();
-  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "server/main.ts"], {
+  // BENCH_PROFILE_DIR=dir writes a CPU profile of the app server there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const entry = process.env.BENCH_API_ONLY ? "test/fixtures/api-process.ts" : "server/main.ts";
+  const args = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, "--import", "tsx", entry] : ["node_modules/tsx/dist/cli.mjs", entry];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -79,11 +83,28 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 type Request = { method: "POST"; path: string; headers: Record<string, string>; body: string };
 
-/** Loads `url` at `connections` for `seconds` after a short warm-up; requests/s and latency percentiles. */
-export async function load(url: string, requests: Request[], options: { connections?: number; seconds?: number } = {}) {
+/**
+ * Loads `url` at `connections` for `seconds` after a short warm-up; requests/s
+ * and latency percentiles. Each connection cycles through `requests`; with
+ * `spread`, each starts at a different place, so they do not move in lockstep.
+ */
+export async function load(url: string, requests: Request[], options: { connections?: number; seconds?: number; spread?: boolean } = {}) {
   const connections = options.connections ?? 50;
+  // With `spread`, one request template picks its body per connection from
+  // its own place in the list (autocannon keeps `context` per connection).
+  let nextOffset = 0;
+  const spread = [
+    {
+      ...requests[0]!,
+      setupRequest: (req: Request, context: { i?: number }) => {
+        context.i ??= Math.floor((nextOffset++ % connections) * (requests.length / connections));
+        const next = requests[context.i++ % requests.length]!;
+        return { ...req, path: next.path, headers: next.headers, body: next.body };
+      },
+    },
+  ];
   const run = (duration: number) =>
-    autocannon({ url, connections, duration, requests, pipelining: 1 }) as unknown as Promise<autocannon.Result>;
+    autocannon({ url, connections, duration, requests: options.spread ? spread : requests, pipelining: 1 } as autocannon.Options) as unknown as Promise<autocannon.Result>;
   await run(2);
   const result = await run(options.seconds ?? 10);
   const failed = result.non2xx + result.errors;
