@@ -5,7 +5,10 @@ import pg from "pg";
 import { db } from "../db.ts";
 import { logger } from "../logger.ts";
 
-const FLUSH_MS = 2_000;
+/** Last-used figures are minutes-grade information; a 10 s batch keeps the database's share small. */
+const USAGE_FLUSH_MS = 10_000;
+/** Refusals are security events: written sooner. */
+const FAILURE_FLUSH_MS = 2_000;
 /** One audit event per (key or address, reason) per this long; repeats are counted into it. */
 const FAILURE_THROTTLE_MS = 60_000;
 const MAX_PENDING_FAILURES = 1_000;
@@ -29,16 +32,21 @@ type State = {
   failures: Map<string, PendingFailure>;
   lastAudited: Map<string, number>;
   timer?: NodeJS.Timeout;
+  timerDueAt?: number;
   flushing?: Promise<void>;
 };
 const state: State = ((globalThis as { __tollgateKeyUsage?: State }).__tollgateKeyUsage ??= { usage: new Map(), failures: new Map(), lastAudited: new Map() });
 
-function schedule() {
-  if (state.timer) return;
+function schedule(delayMs: number) {
+  if (state.timer) {
+    if (state.timerDueAt! <= Date.now() + delayMs) return;
+    clearTimeout(state.timer);
+  }
+  state.timerDueAt = Date.now() + delayMs;
   state.timer = setTimeout(() => {
     state.timer = undefined;
     void flushKeyUsage().catch((error) => logger.warn({ err: error }, "API key usage flush failed"));
-  }, FLUSH_MS);
+  }, delayMs);
   state.timer.unref();
 }
 
@@ -50,7 +58,7 @@ export function recordKeyUse(keyId: string, ip: string | null, now: number) {
     usage.lastUsedIp = ip;
   } else {
     state.usage.set(keyId, { count: 1, lastUsedAt: now, lastUsedIp: ip });
-    schedule();
+    schedule(USAGE_FLUSH_MS);
   }
 }
 
@@ -67,7 +75,7 @@ export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
   state.failures.set(throttleKey, { ...failure, at: now, attempts: 1 });
   state.lastAudited.set(throttleKey, now);
   if (state.lastAudited.size > 50_000) state.lastAudited.clear();
-  schedule();
+  schedule(FAILURE_FLUSH_MS);
 }
 
 /** Writes what has gathered; safe to call at any time (tests, shutdown). */

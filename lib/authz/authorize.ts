@@ -24,9 +24,17 @@ export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), r
   return decision;
 }
 
+/**
+ * Machine routes whose caller's own permission is checked on every request:
+ * denials are logged, allows are not (like the check API's asking key), so
+ * the log holds the decisions people look for, not one row per verification.
+ */
+const DENIALS_ONLY_SOURCES = new Set(["verify-api"]);
+
 function logDecision(ctx: OrgCtx, principalType: string, principalId: string, permission: string, resource: Resource, decision: Decision, started: number, source: string) {
   // Which links to show is a hint, not an access decision; the page decides again.
   if (source === "navigation") return;
+  if (decision.allowed && DENIALS_ONLY_SOURCES.has(source)) return;
   recordDecision({
     orgId: ctx.orgId,
     principalType,
