@@ -7,7 +7,8 @@ const baseURL = `http://localhost:${port}`;
 
 export default defineConfig({
   testDir: "e2e",
-  timeout: 60_000,
+  // Multi-step flows with several axe runs, on a 2-core machine that also runs the app and PostgreSQL.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   workers: 2,
   fullyParallel: false,

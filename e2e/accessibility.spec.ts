@@ -10,7 +10,7 @@ test("signed-out pages pass axe", async ({ page }) => {
 });
 
 test("every signed-in page passes axe, on desktop and on a phone", async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(360_000); // 15 pages x 2 viewports, each analysed by axe
   // TOLLGATE_ADMIN_EMAIL (playwright.config.ts) makes this account the instance admin.
   const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
   const sections = ["members", "projects", "groups", "roles", "access", "api-keys", "decisions", "audit", "settings"];

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { expectAccessible, ownerWithOrg } from "./helpers";
 
 test("an API key's whole life in the UI: create, use, rotate, revoke, filter, and the key policy", async ({ browser, baseURL }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const { context, page, slug, email } = await ownerWithOrg(browser, "key-life");
   // From the test process, not the page: the way a product's back end calls Tollgate.
   const check = async (key: string) => {
