@@ -8,7 +8,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed, authorize } from "../authz/authorize.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
-import { isValidCidr } from "../authz/cidr.ts";
+import { isValidCidr, parseCidr, rangeWithin } from "../authz/cidr.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { displayKey, generateKey } from "./key-format.ts";
@@ -129,16 +129,36 @@ function assertCallerHolds(ctx: OrgCtx, permissions: Iterable<string>, projectId
   if (missing.length) throw new Forbidden("privilege_escalation", `${doing} cannot carry more than you hold: you lack ${missing.sort().join(", ")}.`);
 }
 
+/**
+ * A key that creates keys cannot hand out more time or more networks than it
+ * has itself: the new key expires no later and is usable from no wider a range.
+ */
+function assertWithinCallingKey(ctx: OrgCtx, expiresAt: Date | null, ipAllowList: string[]) {
+  if (ctx.principal.type !== "api_key" || ctx.principal.instance) return;
+  const caller = ctx.authz.apiKeysById.get(ctx.principal.keyId);
+  if (!caller) return;
+  if (caller.expiresAtMs !== null && (!expiresAt || expiresAt.getTime() > caller.expiresAtMs)) {
+    throw new Invalid("expiry_beyond_caller", `expiresAt: a key cannot outlive the key that creates it (${new Date(caller.expiresAtMs).toISOString()}).`);
+  }
+  if (caller.ipRanges && (!ipAllowList.length || !ipAllowList.every((cidr) => rangeWithin(parseCidr(cidr), caller.ipRanges!)))) {
+    throw new Invalid("ip_beyond_caller", "ipAllowList: a key cannot be usable from addresses the key that creates it may not use.");
+  }
+}
+
 export async function getApiKeyPolicy(ctx: OrgCtx) {
   assertAllowed(ctx, "apikeys:read");
+  return policyOf(ctx.orgId);
+}
+
+async function policyOf(orgId: string) {
   const org = await db.organization.findUniqueOrThrow({
-    where: { id: ctx.orgId },
+    where: { id: orgId },
     select: { apiKeyRequireExpiry: true, apiKeyMaxLifetimeDays: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true },
   });
   return { requireExpiry: org.apiKeyRequireExpiry, maxLifetimeDays: org.apiKeyMaxLifetimeDays, rateLimitPerSecond: org.apiKeyRateLimitPerSecond, rateLimitPerDay: org.apiKeyRateLimitPerDay };
 }
 
-function assertPolicyAllows(policy: Awaited<ReturnType<typeof getApiKeyPolicy>>, expiresAt: Date | null) {
+function assertPolicyAllows(policy: Awaited<ReturnType<typeof policyOf>>, expiresAt: Date | null) {
   if (!expiresAt && (policy.requireExpiry || policy.maxLifetimeDays)) {
     throw new Invalid("expiry_required", `expiresAt: this organization requires keys to expire${policy.maxLifetimeDays ? ` within ${policy.maxLifetimeDays} days` : ""}.`);
   }
@@ -156,7 +176,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
   }
   const expiresAt = input.expiresAt ?? null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
-  assertPolicyAllows(await getApiKeyPolicy(ctx), expiresAt);
+  assertPolicyAllows(await policyOf(ctx.orgId), expiresAt);
   let permissions: string[];
   if (input.roleId) {
     const role = await db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { isOwner: true } });
@@ -169,6 +189,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
     await assertKnownPermissions(permissions);
   }
   assertCallerHolds(ctx, permissions, projectId, "A key");
+  assertWithinCallingKey(ctx, expiresAt, input.ipAllowList);
 
   const generated = generateKey();
   const apiKey = await authzTransaction(ctx.orgId, async (tx) => {
@@ -284,7 +305,7 @@ export async function updateApiKeyPolicy(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "organization:update");
   assertAllowed(ctx, "apikeys:write");
   const input = ApiKeyPolicyInput.parse(raw);
-  const before = await getApiKeyPolicy(ctx);
+  const before = await policyOf(ctx.orgId);
   const after = { requireExpiry: input.requireExpiry, maxLifetimeDays: input.maxLifetimeDays ?? null, rateLimitPerSecond: input.rateLimitPerSecond ?? null, rateLimitPerDay: input.rateLimitPerDay ?? null };
   // The default rate limits live in every process's index, so the change goes through authzTransaction.
   await authzTransaction(ctx.orgId, async (tx: Tx) => {

@@ -135,13 +135,13 @@ export function checkKeyCached(token: string | null, ip: string | null, now = Da
   const remembered = state.verified.get(token);
   if (remembered) {
     const orgId = state.orgOf.get(remembered.entry.publicId);
-    const index = orgId ? freshOrgIndex(orgId) : undefined;
+    const index = orgId ? freshOrgIndex(orgId, now) : undefined;
     if (index && index.apiKeysByPublicId.get(remembered.entry.publicId) === remembered.entry) return statusOf(remembered.entry, index, remembered.previous, ip, now);
   }
   const parsed = parseKey(token);
   if (!parsed) return { ok: false, code: "malformed_api_key" };
   const orgId = state.orgOf.get(parsed.publicId);
-  const index = orgId ? freshOrgIndex(orgId) : undefined;
+  const index = orgId ? freshOrgIndex(orgId, now) : undefined;
   return index ? match(parsed.publicId, parsed.secret, token, index, ip, now) : null;
 }
 

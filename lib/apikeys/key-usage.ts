@@ -78,6 +78,45 @@ export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
   schedule(FAILURE_FLUSH_MS);
 }
 
+async function writeUsage(usage: Array<[string, Usage]>) {
+  if (!usage.length) return;
+  // One statement on a connection of its own: thousands of keys cost the
+  // request path nothing (a Prisma query of this size would hold the event loop).
+  const rows = JSON.stringify(usage.map(([id, u]) => [id, u.count, u.lastUsedAt, u.lastUsedIp]));
+  if (!state.pool) {
+    state.pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    state.pool.on("error", (error) => logger.warn({ err: error }, "API key usage connection lost"));
+  }
+  await state.pool.query(
+    `UPDATE "ApiKey" AS k SET
+       "requestCount" = k."requestCount" + u.count,
+       "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
+       "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
+     FROM (SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip
+           FROM jsonb_array_elements($1::jsonb) AS r) AS u
+     WHERE k.id = u.id`,
+    [rows],
+  );
+}
+
+async function writeFailures(failures: PendingFailure[]) {
+  if (!failures.length) return;
+  await db.auditEvent.createMany({
+    data: failures.map((f) => ({
+      createdAt: new Date(f.at),
+      orgId: f.orgId,
+      actorId: null,
+      actorEmail: f.display ? `API key ${f.display}` : null,
+      action: "apikey.refused",
+      targetType: "api_key",
+      targetId: f.keyId,
+      ip: f.ip,
+      userAgent: f.userAgent?.slice(0, 512) ?? null,
+      after: { reason: f.code, via: f.via, attempts: f.attempts, key: f.display },
+    })),
+  });
+}
+
 /** Writes what has gathered; safe to call at any time (tests, shutdown). */
 export async function flushKeyUsage(): Promise<void> {
   while (state.flushing) await state.flushing;
@@ -87,37 +126,19 @@ export async function flushKeyUsage(): Promise<void> {
   state.usage = new Map();
   state.failures = new Map();
   state.flushing = (async () => {
-    if (usage.length) {
-      // One statement on a connection of its own: thousands of keys cost the
-      // request path nothing (a Prisma query of this size would hold the event loop).
-      const rows = JSON.stringify(usage.map(([id, u]) => [id, u.count, u.lastUsedAt, u.lastUsedIp]));
-      state.pool ??= new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
-      await state.pool.query(
-        `UPDATE "ApiKey" AS k SET
-           "requestCount" = k."requestCount" + u.count,
-           "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
-           "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
-         FROM (SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip
-               FROM jsonb_array_elements($1::jsonb) AS r) AS u
-         WHERE k.id = u.id`,
-        [rows],
-      );
+    // Each batch on its own: a failure puts it back for the next flush, so nothing is lost.
+    const results = await Promise.allSettled([writeUsage(usage), writeFailures(failures)]);
+    if (results[0].status === "rejected") {
+      for (const [id, u] of usage) {
+        const now = state.usage.get(id);
+        state.usage.set(id, now ? { count: now.count + u.count, lastUsedAt: Math.max(now.lastUsedAt, u.lastUsedAt), lastUsedIp: now.lastUsedAt >= u.lastUsedAt ? now.lastUsedIp : u.lastUsedIp } : u);
+      }
     }
-    if (failures.length) {
-      await db.auditEvent.createMany({
-        data: failures.map((f) => ({
-          createdAt: new Date(f.at),
-          orgId: f.orgId,
-          actorId: null,
-          actorEmail: f.display ? `API key ${f.display}` : null,
-          action: "apikey.refused",
-          targetType: "api_key",
-          targetId: f.keyId,
-          ip: f.ip,
-          userAgent: f.userAgent?.slice(0, 512) ?? null,
-          after: { reason: f.code, via: f.via, attempts: f.attempts, key: f.display },
-        })),
-      });
+    if (results[1].status === "rejected") for (const f of failures) if (state.failures.size < MAX_PENDING_FAILURES) state.failures.set(`retry|${f.at}|${f.code}|${f.keyId ?? f.ip}`, f);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) {
+      schedule(FAILURE_FLUSH_MS);
+      throw failed.reason;
     }
   })();
   try {

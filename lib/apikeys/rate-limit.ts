@@ -4,6 +4,7 @@
 // neither, so a flood of refused requests never eats the daily allowance.
 import { Redis } from "ioredis";
 import pg from "pg";
+import { logger } from "../logger.ts";
 
 export type Limits = { perSecond: number | null; perDay: number | null };
 export type LimitVerdict = { allowed: true } | { allowed: false; window: "second" | "day"; limit: number; retryAfterSeconds: number };
@@ -45,6 +46,8 @@ export class PostgresCounterStore implements CounterStore {
   private pool: pg.Pool;
   constructor(connectionString: string) {
     this.pool = new pg.Pool({ connectionString, max: 4 });
+    // An idle connection the server drops must not crash the process; the next query reconnects.
+    this.pool.on("error", (error) => logger.warn({ err: error }, "rate-limit counter connection lost"));
   }
 
   async hit(keyId: string, limits: Limits, now: number): Promise<LimitVerdict> {
@@ -84,7 +87,8 @@ export class PostgresCounterStore implements CounterStore {
   }
 
   async purgeExpired() {
-    await this.pool.query(`DELETE FROM "RateLimitCounter" WHERE "expiresAt" < now()`);
+    // A margin, so a clock difference between app and database never resets a live window.
+    await this.pool.query(`DELETE FROM "RateLimitCounter" WHERE "expiresAt" < now() - interval '10 minutes'`);
   }
 
   async close() {
@@ -112,13 +116,15 @@ export class RedisCounterStore implements CounterStore {
   private redis: Redis;
   constructor(url: string) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    this.redis.on("error", (error) => logger.warn({ err: error }, "Redis (rate-limit counters) unavailable"));
     this.redis.defineCommand("tollgateHit", { lua: HIT_SCRIPT });
   }
 
   async hit(keyId: string, limits: Limits, now: number): Promise<LimitVerdict> {
     const windows = windowsOf(limits, now);
     if (!windows.length) return { allowed: true };
-    const keys = windows.map((w) => `tollgate:rl:${bucketOf(keyId, w)}:${w.start}`);
+    // {keyId} is a hash tag: a key's counters share one Redis Cluster slot, as a script needs.
+    const keys = windows.map((w) => `tollgate:rl:{${keyId}}:${w.name === "second" ? "s" : "d"}:${w.start}`);
     const args = windows.flatMap((w) => [w.limit, w.endsAtMs - now + 1000]);
     const counts = (await (this.redis as unknown as { tollgateHit(n: number, ...a: Array<string | number>): Promise<number[]> }).tollgateHit(keys.length, ...keys, ...args)).map(Number);
     return verdict(windows, counts, now);

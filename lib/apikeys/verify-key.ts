@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { authorize } from "../authz/authorize.ts";
 import type { IndexedApiKey } from "../authz/org-index.ts";
+import { isValidIp } from "../authz/cidr.ts";
 import { Forbidden } from "../errors.ts";
 import type { OrgCtx } from "../context.ts";
 import type { ApiCtx } from "../http/api-route.ts";
@@ -13,7 +14,7 @@ import { admitKey, auditKeyFailure, checkKey, checkKeyCached, type KeyCheck, typ
 export const VerifyKeyInput = z.object({
   key: z.string().min(1, "key: send the key to verify").max(200, "key: too long to be an API key"),
   /** The address the key was presented from, checked against the key's IP allow list. */
-  ip: z.string().trim().max(64).optional(),
+  ip: z.string().trim().max(64).refine(isValidIp, "must be an IPv4 or IPv6 address").optional(),
 });
 export type VerifyKeyInput = z.infer<typeof VerifyKeyInput>;
 
@@ -37,7 +38,8 @@ function permissionsOf(entry: IndexedApiKey) {
 }
 
 function answer(check: KeyCheck, callerOrgId: string): VerifyResult {
-  const entry = check.entry && check.index?.orgId === callerOrgId ? check.entry : undefined;
+  // A wrong secret proves nothing about the key: its details stay hidden.
+  const entry = check.entry && check.index?.orgId === callerOrgId && (check.ok || check.code !== "invalid_api_key") ? check.entry : undefined;
   const reason = check.ok ? null : entry || check.code === "malformed_api_key" ? check.code : "invalid_api_key";
   return {
     valid: check.ok,

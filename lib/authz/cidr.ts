@@ -28,3 +28,12 @@ export function ipInRanges(ip: string | null | undefined, ranges: readonly Parse
   }
   return ranges.some(([range, bits]) => address.kind() === range.kind() && address.match(range as never, bits));
 }
+
+export function isValidIp(ip: string): boolean {
+  return ipaddr.isValid(ip);
+}
+
+/** True when the range lies inside one of `outer` (same family, at least as narrow). */
+export function rangeWithin([address, bits]: ParsedCidr, outer: readonly ParsedCidr[]): boolean {
+  return outer.some(([range, rangeBits]) => address.kind() === range.kind() && bits >= rangeBits && address.match(range as never, rangeBits));
+}

@@ -42,7 +42,12 @@ export function recordDecision(entry: DecisionLogEntry) {
 // PostgreSQL to take thousands of rows a second, off the request path.
 let pool: pg.Pool | undefined;
 function writerPool() {
-  pool ??= ((globalThis as { __tollgateDecisionLogPool?: pg.Pool }).__tollgateDecisionLogPool ??= new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 }));
+  pool ??= (globalThis as { __tollgateDecisionLogPool?: pg.Pool }).__tollgateDecisionLogPool ??= (() => {
+    const created = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    // An idle connection the server drops must not crash the process; the next batch reconnects.
+    created.on("error", (error) => logger.warn({ err: error }, "decision log connection lost"));
+    return created;
+  })();
   return pool;
 }
 

@@ -9,17 +9,24 @@ import { buildOrgIndex, type OrgIndex } from "./org-index.ts";
 
 const CHANNEL = "tollgate_authz";
 const RECHECK_MS = 1_000;
+/** Even with the listener up, an index is re-validated by version this often, in case a NOTIFY was lost. */
+const LISTENING_RECHECK_MS = 30_000;
 
 type Entry = { index: OrgIndex; checkedAt: number };
 // `generation` moves on every invalidation; a load that started before one is
 // returned to its caller but never cached, so a stale index cannot stick.
-type State = { entries: Map<string, Entry>; loading: Map<string, Promise<OrgIndex>>; generation: Map<string, number>; listening: boolean; listener?: pg.Client };
+// `epoch` moves whenever the listener (re)connects: changes may have been missed meanwhile.
+type State = { entries: Map<string, Entry>; loading: Map<string, Promise<OrgIndex>>; generation: Map<string, number>; epoch: number; listening: boolean; listener?: pg.Client };
 const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= {
   entries: new Map(),
   loading: new Map(),
   generation: new Map(),
+  epoch: 0,
   listening: false,
 });
+state.epoch ??= 0;
+
+const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS);
 
 export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   // One snapshot: the version and every row come from the same moment.
@@ -77,15 +84,15 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
 }
 
 /** The cached index when it needs no re-validation (the hot path), else undefined. */
-export function freshOrgIndex(orgId: string): OrgIndex | undefined {
+export function freshOrgIndex(orgId: string, now = Date.now()): OrgIndex | undefined {
   const entry = state.entries.get(orgId);
-  return entry && (state.listening || Date.now() - entry.checkedAt < RECHECK_MS) ? entry.index : undefined;
+  return entry && isFresh(entry, now) ? entry.index : undefined;
 }
 
 export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
   const entry = state.entries.get(orgId);
   const now = Date.now();
-  if (entry && (state.listening || now - entry.checkedAt < RECHECK_MS)) return entry.index;
+  if (entry && isFresh(entry, now)) return entry.index;
   if (entry) {
     const org = await db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } });
     if (org && org.authzVersion === entry.index.version) {
@@ -94,6 +101,7 @@ export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
     }
   }
   const generation = state.generation.get(orgId) ?? 0;
+  const epoch = state.epoch;
   let loading = state.loading.get(orgId);
   if (!loading) {
     const promise: Promise<OrgIndex> = loadOrgIndex(orgId).finally(() => {
@@ -103,7 +111,7 @@ export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
     state.loading.set(orgId, loading);
   }
   const index = await loading;
-  if ((state.generation.get(orgId) ?? 0) === generation) state.entries.set(orgId, { index, checkedAt: Date.now() });
+  if ((state.generation.get(orgId) ?? 0) === generation && state.epoch === epoch) state.entries.set(orgId, { index, checkedAt: Date.now() });
   return index;
 }
 
@@ -138,7 +146,8 @@ export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promi
 
 /** Started once per app process (server/main.ts). Reconnects with backoff. */
 export async function startAuthzListener(connectionString: string, attempt = 0): Promise<void> {
-  const client = new pg.Client({ connectionString });
+  // keepAlive: a silently dropped connection must end, or the listener would look alive forever.
+  const client = new pg.Client({ connectionString, keepAlive: true });
   const fail = (error?: Error) => {
     if (state.listener !== client) return;
     state.listening = false;
@@ -162,8 +171,10 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
     fail(error as Error);
     return;
   }
-  // Anything cached before the listener was up may be stale.
+  // Anything cached, or being loaded, before the listener was up may be stale.
+  state.epoch++;
   state.entries.clear();
+  state.loading.clear();
   state.listener = client;
   state.listening = true;
 }

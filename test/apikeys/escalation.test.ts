@@ -128,4 +128,19 @@ describe("keys acting on the management API", () => {
     expect(ok.status).toBe(201);
     expect(ok.body.key).toMatch(/^tg_live_/);
   });
+
+  it("a key creating keys cannot give them a later expiry or a wider IP range than its own", async () => {
+    const { owner } = await createTestOrg();
+    const expiresAt = new Date(Date.now() + 3 * 86_400_000);
+    const { key } = await createApiKey(owner, { name: "limited manager", permissions: ["apikeys:write", "projects:read"], expiresAt, ipAllowList: ["10.0.0.0/8", "2001:db8::/32"] });
+    const ip = "10.1.2.3";
+    const create = (body: object) => call("POST", "/api/v1/api-keys", { key, ip, body: { name: "child", permissions: ["projects:read"], ...body } });
+
+    expect(await create({ ipAllowList: ["10.1.0.0/16"] })).toMatchObject({ status: 400, body: { error: { code: "expiry_beyond_caller" } } });
+    expect(await create({ ipAllowList: ["10.1.0.0/16"], expiresAt: new Date(expiresAt.getTime() + 60_000) })).toMatchObject({ status: 400, body: { error: { code: "expiry_beyond_caller" } } });
+    const soon = new Date(expiresAt.getTime() - 60_000);
+    expect(await create({ expiresAt: soon })).toMatchObject({ status: 400, body: { error: { code: "ip_beyond_caller" } } });
+    expect(await create({ expiresAt: soon, ipAllowList: ["0.0.0.0/0"] })).toMatchObject({ status: 400, body: { error: { code: "ip_beyond_caller" } } });
+    expect(await create({ expiresAt: soon, ipAllowList: ["2001:db8:1::/48", "10.9.9.9"] })).toMatchObject({ status: 201 });
+  });
 });

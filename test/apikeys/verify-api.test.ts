@@ -91,7 +91,7 @@ describe("POST /api/v1/keys/verify", () => {
     expect((await verify(verifier, { key, ip: "2001:db8::7" })).body.valid).toBe(true);
     expect((await verify(verifier, { key, ip: "::ffff:203.0.113.5" })).body.valid).toBe(true);
     expect((await verify(verifier, { key, ip: "198.51.100.1" })).body).toMatchObject({ valid: false, reason: "ip_not_allowed" });
-    expect((await verify(verifier, { key, ip: "not an address" })).body).toMatchObject({ valid: false, reason: "ip_not_allowed" });
+    expect((await verify(verifier, { key, ip: "not an address" })).status).toBe(400);
     // Without an ip in the body, the address the verify request came from.
     expect((await verify(verifier, { key }, "203.0.113.77")).body.valid).toBe(true);
     expect((await verify(verifier, { key }, "198.51.100.2")).body.reason).toBe("ip_not_allowed");
@@ -154,5 +154,15 @@ describe("POST /api/v1/keys/verify", () => {
     await flushKeyUsage();
     const row = await db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
     expect(Number(row.requestCount)).toBe(2);
+  });
+
+  it("tells nothing about a key of its own organization when the secret is wrong, and rejects an ip that is not an address", async () => {
+    const { owner, verifier } = await orgWithVerifier();
+    const { key } = await createApiKey(owner, { name: "secret name", permissions: ["projects:read"] });
+    const guessed = key.slice(0, -43) + randomBytes(32).toString("base64url");
+    const res = await verify(verifier, { key: guessed });
+    expect(res).toMatchObject({ status: 200, body: refused("invalid_api_key") });
+    expect(JSON.stringify(res.body)).not.toContain("secret name");
+    expect(await verify(verifier, { key, ip: "not-an-ip" })).toMatchObject({ status: 400, body: { error: { message: "ip: must be an IPv4 or IPv6 address" } } });
   });
 });
