@@ -3,7 +3,7 @@ import Link from "next/link";
 import { KeyRound, SearchX } from "lucide-react";
 import { ZodError } from "zod";
 import { ForbiddenState } from "@/components/forbidden-state";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { FilterForm } from "@/components/filter-form";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -68,7 +68,7 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
         }
       />
       {(anyKeys || filtered) && (
-        <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-3 sm:items-end" aria-label="Filter API keys">
+        <FilterForm action={base} label="Filter API keys" filtered={filtered} error={error} className="sm:grid-cols-3">
           <div className="grid gap-2">
             <Label htmlFor="status">Status</Label>
             <NativeSelect id="status" name="status" defaultValue={filters.status ?? ""}>
@@ -93,20 +93,7 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
               {unknownProject && <option value={filters.scope}>The chosen project</option>}
             </NativeSelect>
           </div>
-          <div className="flex gap-2">
-            <Button type="submit">Filter</Button>
-            {filtered && (
-              <Button variant="ghost" asChild>
-                <Link href={base}>Clear</Link>
-              </Button>
-            )}
-          </div>
-        </form>
-      )}
-      {error && (
-        <Alert variant="destructive">
-          <AlertDescription>{error}</AlertDescription>
-        </Alert>
+        </FilterForm>
       )}
       {keys && keys.length > 0 && <ApiKeyTable keys={keys} orgSlug={ctx.orgSlug} canWrite={canWrite} />}
       {keys && keys.length === 0 && !anyKeys && (

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ScrollText } from "lucide-react";
 import { ForbiddenState } from "@/components/forbidden-state";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { FilterForm } from "@/components/filter-form";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -50,7 +50,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
   return (
     <div className="grid gap-6">
       <PageHeader title="Audit log" description="Every change in this organization, newest first. Times are UTC." />
-      <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-5 sm:items-end" aria-label="Filter audit events">
+      <FilterForm action={base} label="Filter audit events" filtered={filtered} error={error} className="sm:grid-cols-5">
         <div className="grid gap-2">
           <Label htmlFor="actor">Actor</Label>
           <Input id="actor" name="actor" placeholder="email or user id" defaultValue={search.actor} />
@@ -74,20 +74,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
           <Label htmlFor="to">To</Label>
           <Input id="to" name="to" type="date" defaultValue={search.to} />
         </div>
-        <div className="flex gap-2">
-          <Button type="submit">Filter</Button>
-          {filtered && (
-            <Button variant="ghost" asChild>
-              <Link href={base}>Clear</Link>
-            </Button>
-          )}
-        </div>
-      </form>
-      {error && (
-        <Alert variant="destructive">
-          <AlertDescription>{error}</AlertDescription>
-        </Alert>
-      )}
+      </FilterForm>
       {result && result.events.length === 0 && (
         <EmptyState icon={<ScrollText />} title={filtered ? "No events match these filters" : "No events yet"} description={filtered ? "Try a wider time range or another action." : "Changes to this organization will appear here."} />
       )}

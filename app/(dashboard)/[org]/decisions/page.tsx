@@ -3,7 +3,7 @@ import Link from "next/link";
 import { Scale } from "lucide-react";
 import { ZodError } from "zod";
 import { ForbiddenState } from "@/components/forbidden-state";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { FilterForm } from "@/components/filter-form";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -42,7 +42,7 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
   return (
     <div className="grid gap-6">
       <PageHeader title="Access decisions" description="Every allow and deny, from the app, the API and the check API, with the reason. Times are UTC." />
-      <form method="get" action={base} className="grid gap-4 rounded-lg border border-border p-4 sm:grid-cols-7 sm:items-end" aria-label="Filter decisions">
+      <FilterForm action={base} label="Filter decisions" filtered={filtered} error={error} className="sm:grid-cols-7">
         <div className="grid gap-2 sm:col-span-2">
           <Label htmlFor="principal">Who</Label>
           <Input id="principal" name="principal" placeholder="email or id" defaultValue={search.principal} />
@@ -67,20 +67,7 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
           <Label htmlFor="to">To</Label>
           <Input id="to" name="to" type="date" defaultValue={search.to} />
         </div>
-        <div className="flex gap-2">
-          <Button type="submit">Filter</Button>
-          {filtered && (
-            <Button variant="ghost" asChild>
-              <Link href={base}>Clear</Link>
-            </Button>
-          )}
-        </div>
-      </form>
-      {error && (
-        <Alert variant="destructive">
-          <AlertDescription>{error}</AlertDescription>
-        </Alert>
-      )}
+      </FilterForm>
       {result && result.decisions.length === 0 && (
         <EmptyState icon={<Scale />} title={filtered ? "No decisions match these filters" : "No decisions yet"} description="Decisions appear within a second of being made." />
       )}
