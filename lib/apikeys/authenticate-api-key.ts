@@ -39,6 +39,8 @@ const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgate
   learned: new WeakSet(),
   subscribed: false,
 });
+state.lookups ??= new Map();
+state.learned ??= new WeakSet();
 if (!state.subscribed) {
   state.subscribed = true;
   onAuthzChange(() => state.misses.clear());
@@ -145,13 +147,16 @@ export function checkKeyCached(token: string | null, ip: string | null, now = Da
   return index ? match(parsed.publicId, parsed.secret, token, index, ip, now) : null;
 }
 
-/** The same, loading the key's organization when needed. */
-export async function checkKey(token: string | null, ip: string | null, now = Date.now()): Promise<KeyCheck> {
-  const cached = checkKeyCached(token, ip, now);
-  if (cached) return cached;
-  const parsed = parseKey(token!)!;
+/** For a token checkKeyCached answered null for: loads the key's organization, then checks. */
+export async function checkKeyAfterLoading(token: string, ip: string | null, now = Date.now()): Promise<KeyCheck> {
+  const parsed = parseKey(token)!;
   const orgId = await orgOfPublicId(parsed.publicId);
-  return match(parsed.publicId, parsed.secret, token!, orgId ? await indexOf(orgId) : null, ip, now);
+  return match(parsed.publicId, parsed.secret, token, orgId ? await indexOf(orgId) : null, ip, now);
+}
+
+/** The key's standing, from memory when it can be, else after loading its organization. */
+export async function checkKey(token: string | null, ip: string | null, now = Date.now()): Promise<KeyCheck> {
+  return checkKeyCached(token, ip, now) ?? checkKeyAfterLoading(token!, ip, now);
 }
 
 /**
@@ -215,7 +220,7 @@ export function authenticateRequest(token: string | null, meta: Pick<RequestMeta
     const admitted = admitKey(cached, meta.ip, now);
     return admitted instanceof Promise ? admitted.then((c) => settle(c, meta)) : settle(admitted, meta);
   }
-  return checkKey(token, meta.ip, now).then(async (check) => settle(check.ok ? await admitKey(check, meta.ip, now) : check, meta));
+  return checkKeyAfterLoading(token!, meta.ip, now).then(async (check) => settle(check.ok ? await admitKey(check, meta.ip, now) : check, meta));
 }
 
 /** Verifies a full key string without meta (tests and tools); throws with a reason code. */

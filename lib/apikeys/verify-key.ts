@@ -9,7 +9,7 @@ import { isValidIp } from "../authz/cidr.ts";
 import { Forbidden } from "../errors.ts";
 import type { OrgCtx } from "../context.ts";
 import type { ApiCtx } from "../http/api-route.ts";
-import { admitKey, auditKeyFailure, checkKey, checkKeyCached, type KeyCheck, type KeyFailureCode } from "./authenticate-api-key.ts";
+import { admitKey, auditKeyFailure, checkKeyAfterLoading, checkKeyCached, type KeyCheck, type KeyFailureCode } from "./authenticate-api-key.ts";
 
 export const VerifyKeyInput = z.object({
   key: z.string().min(1, "key: send the key to verify").max(200, "key: too long to be an API key"),
@@ -61,7 +61,7 @@ export async function verifyKey(ctx: ApiCtx, input: VerifyKeyInput): Promise<Ver
   if (!asking.allowed) throw new Forbidden("forbidden", `This key needs the apikeys:verify permission: ${asking.reason}`);
 
   const ip = input.ip ?? ctx.ip;
-  let check = checkKeyCached(input.key, ip) ?? (await checkKey(input.key, ip));
+  let check = checkKeyCached(input.key, ip) ?? (await checkKeyAfterLoading(input.key, ip));
   if (check.ok && check.index.orgId !== caller.orgId) check = { ok: false, code: "invalid_api_key" };
   if (check.ok) {
     const admitted = admitKey(check, ip);

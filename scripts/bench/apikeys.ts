@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, load, print, round, startAppServer, startBaseline } from "./harness.ts";
+import { benchDatabase, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const OTHER_ORGS = 99;
@@ -115,20 +115,14 @@ async function main() {
     } finally {
       await app.stop();
     }
-    const baselineServer = await startBaseline(sample);
-    let baseline: Awaited<ReturnType<typeof load>>;
-    try {
-      // The same requests with the same client, so the ratio measures the server alone.
-      baseline = await load(baselineServer.url, requests.map((r) => ({ ...r, path: "/" })), { seconds: SECONDS, spread: true });
-    } finally {
-      await baselineServer.stop();
-    }
+    // The same requests with the same client, so the ratio measures the server alone.
+    const baseline = await loadBaseline(sample, requests, { seconds: SECONDS, spread: true });
     // In process last, so its heap does not weigh on the load generator above.
     await inProcess(seeded);
     const { disconnectDb } = await import("../../lib/db.ts");
     await disconnectDb();
-    print({ bench: "baseline.node-http", ops_per_s: Math.round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99 });
-    print({ bench: "apikeys.http-verify", ops_per_s: Math.round(http.rps), p50_ms: http.p50, p99_ms: http.p99 });
+    printLoad("baseline.node-http", baseline);
+    printLoad("apikeys.http-verify", http);
 
     const c = new pg.Client({ connectionString: database.url });
     await c.connect();
@@ -142,10 +136,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

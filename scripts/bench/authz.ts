@@ -7,7 +7,7 @@ import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { decide, type AuthzResource } from "../../lib/authz/decide.ts";
 import type { OrgIndex } from "../../lib/authz/org-index.ts";
-import { benchDatabase, load, print, round, startAppServer, startBaseline } from "./harness.ts";
+import { benchDatabase, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const USERS_PER_ORG = 100;
@@ -162,16 +162,10 @@ async function main() {
     } finally {
       await app.stop();
     }
-    const baselineServer = await startBaseline(sample);
-    let baseline: Awaited<ReturnType<typeof load>>;
-    try {
-      baseline = await load(baselineServer.url, singles.map((r) => ({ ...r, path: "/" })), { seconds: SECONDS });
-    } finally {
-      await baselineServer.stop();
-    }
-    print({ bench: "baseline.node-http", ops_per_s: Math.round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99 });
-    print({ bench: "authz.http", ops_per_s: Math.round(http.rps), p50_ms: http.p50, p99_ms: http.p99 });
-    print({ bench: "authz.http-batch", ops_per_s: Math.round(batch.rps * 100), p50_ms: batch.p50, p99_ms: batch.p99 });
+    const baseline = await loadBaseline(sample, singles, { seconds: SECONDS });
+    printLoad("baseline.node-http", baseline);
+    printLoad("authz.http", http);
+    printLoad("authz.http-batch", batch, 100);
 
     const logged = new pg.Client({ connectionString: database.url });
     await logged.connect();
@@ -185,10 +179,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -81,7 +81,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-type Request = { method: "POST"; path: string; headers: Record<string, string>; body: string };
+export type Request = { method: "POST"; path: string; headers: Record<string, string>; body: string };
 
 /**
  * Loads `url` at `connections` for `seconds` after a short warm-up; requests/s
@@ -111,4 +111,30 @@ export async function load(url: string, requests: Request[], options: { connecti
   if (failed) console.error(`bench: load on ${url}${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors (${result.timeouts} timeouts) of ${result.requests.total}`);
   if (failed > result.requests.total / 1000) throw new Error(`load on ${url}${requests[0]!.path}: too many failed requests`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+type LoadResult = Awaited<ReturnType<typeof load>>;
+
+/** The plain node:http baseline answering `body`, loaded with the same requests and options as the server it is compared with. */
+export async function loadBaseline(body: string, requests: Request[], options: Parameters<typeof load>[2] = {}): Promise<LoadResult> {
+  const server = await startBaseline(body);
+  try {
+    return await load(server.url, requests.map((r) => ({ ...r, path: "/" })), options);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** One figure line from a load result; `perRequest` counts operations per request (batches). */
+export const printLoad = (bench: string, result: LoadResult, perRequest = 1) => print({ bench, ops_per_s: Math.round(result.rps * perRequest), p50_ms: result.p50, p99_ms: result.p99 });
+
+/** Runs a bench's main and exits with its outcome (child servers and pools would keep the process alive). */
+export function runBench(main: () => Promise<void>) {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }
