@@ -10,7 +10,7 @@ function createClient() {
   if (!connectionString) throw new Error("DATABASE_URL is not set: start Tollgate with `npm start`");
   return new PrismaClient({
     adapter: new PrismaPg({ connectionString, max: 10 }),
-    omit: { user: { passwordHash: true }, invitation: { tokenHash: true } },
+    omit: { user: { passwordHash: true }, invitation: { tokenHash: true }, emailToken: { tokenHash: true, passwordHash: true } },
   });
 }
 

@@ -12,7 +12,8 @@ import { migrateDatabase } from "../lib/db/migrate.ts";
 
 export class StartupError extends Error {}
 
-export type Booted = { env: Env; databaseUrl: string; embedded: RunningPostgres | null };
+/** setupLink: the one-time link that sets up an instance with no admin yet (else null). */
+export type Booted = { env: Env; databaseUrl: string; embedded: RunningPostgres | null; setupLink: string | null };
 
 async function checkRedisUrl(url: string, embedded: RunningPostgres | null) {
   const { Redis } = await import("ioredis");
@@ -99,5 +100,8 @@ export async function boot(): Promise<Booted> {
       throw new StartupError(error instanceof Error ? error.message : String(error));
     }
   }
-  return { env: config, databaseUrl, embedded };
+  const { promoteConfiguredAdminAtStart } = await import("../lib/auth/configured-admin.ts");
+  await promoteConfiguredAdminAtStart();
+  const { issueSetupLink } = await import("../lib/admin/setup.ts");
+  return { env: config, databaseUrl, embedded, setupLink: await issueSetupLink() };
 }

@@ -9,6 +9,7 @@ import { isSameOrigin } from "../lib/http/same-origin.ts";
 import { sendJson, type LeanRouter } from "../lib/http/lean-router.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const FORWARDED_HEADERS = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded"];
 
 function clientIp(req: http.IncomingMessage): string {
   if (trustProxy()) {
@@ -27,6 +28,8 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
     req.headers[CLIENT_IP_HEADER] = clientIp(req);
     req.headers[REQUEST_ID_HEADER] = randomUUID();
     delete req.headers["x-middleware-subrequest"];
+    // Without a trusted proxy these are the client's own claims: nothing downstream may read them.
+    if (!trustProxy()) for (const name of FORWARDED_HEADERS) delete req.headers[name];
     res.setHeader("x-request-id", req.headers[REQUEST_ID_HEADER]);
     if (machines.handle(req, res)) return;
     if (!handleNext) return sendJson(res, 404, { error: { code: "not_found", message: "Not found" } });
@@ -35,7 +38,7 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
     // come from this site; the same check runs again inside every action.
     if (!SAFE_METHODS.has(req.method ?? "GET") && !path.startsWith("/api/v1/")) {
       const headers = { get: (name: string) => (req.headers[name] as string | undefined) ?? null };
-      if (!isSameOrigin(headers, process.env.NEXTAUTH_URL)) {
+      if (!isSameOrigin(headers, process.env.NEXTAUTH_URL, trustProxy())) {
         return sendJson(res, 403, { error: { code: "cross_site_request", message: "This request came from another site and was refused." } });
       }
     }

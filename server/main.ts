@@ -32,9 +32,11 @@ async function main() {
   await authz.startAuthzListener(booted.databaseUrl);
   const { purgeExpiredDecisions } = await import("../lib/authz/list-decisions.ts");
   const { purgeExpiredCounters, closeCounterStore } = await import("../lib/apikeys/rate-limit.ts");
+  const { purgeThrottles } = await import("../lib/auth/throttle.ts");
   setInterval(() => {
     void purgeExpiredDecisions().catch(() => {});
     void purgeExpiredCounters().catch(() => {});
+    void purgeThrottles().catch(() => {});
   }, 60 * 60_000).unref();
 
   // Loaded now: an import during shutdown goes through the TypeScript loader's
@@ -57,6 +59,8 @@ async function main() {
   }
   server.listen(PORT, HOST, () => {
     console.log(`tollgate: ready on http://localhost:${PORT}${booted.embedded ? " (embedded PostgreSQL)" : ""}`);
+    // Only the person who can read this output can claim the new instance.
+    if (booted.setupLink) console.log(`tollgate: set up this instance at ${booted.setupLink}`);
   });
 
   let stopping = false;

@@ -15,9 +15,15 @@ export function uniqueEmail(prefix = "user") {
   return `${prefix}-${randomUUID().slice(0, 8)}@example.test`;
 }
 
-export async function createUser(options: { email?: string; name?: string; isInstanceAdmin?: boolean } = {}): Promise<UserCtx> {
+/** A user as if they had signed up and used their link (address verified), unless `verified: false`. */
+export async function createUser(options: { email?: string; name?: string; isInstanceAdmin?: boolean; verified?: boolean } = {}): Promise<UserCtx> {
   const user = await db.user.create({
-    data: { email: options.email ?? uniqueEmail(), name: options.name ?? "Test User", isInstanceAdmin: options.isInstanceAdmin ?? false },
+    data: {
+      email: options.email ?? uniqueEmail(),
+      name: options.name ?? "Test User",
+      isInstanceAdmin: options.isInstanceAdmin ?? false,
+      emailVerifiedAt: options.verified === false ? null : new Date(),
+    },
     select: { id: true, email: true, isInstanceAdmin: true },
   });
   const principal: UserPrincipal = { type: "user", userId: user.id, email: user.email, isInstanceAdmin: user.isInstanceAdmin };
@@ -41,6 +47,13 @@ export async function createTestOrg(options: { slugPrefix?: string } = {}) {
     return resolveOrgContext(user.principal, org.slug, meta());
   }
   return { org, owner: ownerCtx, addMember };
+}
+
+/** The newest mail to an address, and the first link in it to a page (e.g. "/verify-email"). */
+export async function latestMail(to: string, page?: string) {
+  const mail = await db.outboxEmail.findFirst({ where: { to }, orderBy: { createdAt: "desc" } });
+  const link = page && mail ? new RegExp(`https?://[^\\s]+${page}/([A-Za-z0-9_-]{43})`).exec(mail.text) : null;
+  return { mail, token: link?.[1] ?? null };
 }
 
 export async function auditActions(orgId: string) {

@@ -1,8 +1,16 @@
 "use server";
-import { signUp } from "@/lib/auth/sign-up";
+import { confirmEmail } from "@/lib/auth/account";
+import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
+import { requestSignUp } from "@/lib/auth/sign-up";
+import { completeSetup } from "@/lib/admin/setup";
 import { publicAction } from "@/lib/http/actions";
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
 
-export const signUpAction = publicAction(async (meta, input: unknown) => {
-  const user = await signUp(meta, input);
-  return { email: user.email };
+export const signUpAction = publicAction(async (meta, input: { callbackUrl?: string } & Record<string, unknown>) => {
+  const { callbackUrl, ...rest } = input ?? {};
+  return requestSignUp(meta, { ...rest, nextPath: safeCallbackPath(typeof callbackUrl === "string" ? callbackUrl : null) });
 });
+export const requestPasswordResetAction = publicAction((meta, input: unknown) => requestPasswordReset(meta, input));
+export const resetPasswordAction = publicAction((meta, input: unknown) => resetPassword(meta, input));
+export const confirmEmailAction = publicAction((meta, token: string) => confirmEmail(meta, token));
+export const completeSetupAction = publicAction((meta, input: unknown) => completeSetup(meta, input));

@@ -1,7 +1,13 @@
 "use server";
+import { z } from "zod";
+import { changePassword, deleteAccount, requestEmailChange, sendEmailConfirmation, updateProfile } from "@/lib/auth/account";
 import { revokeAllSessions, revokeSession } from "@/lib/auth/revoke-sessions";
 import { userAction } from "@/lib/http/actions";
-import { z } from "zod";
 
 export const revokeSessionAction = userAction((ctx, sessionId: string) => revokeSession(ctx, z.uuid("Unknown session").parse(sessionId)));
 export const revokeAllSessionsAction = userAction((ctx) => revokeAllSessions(ctx));
+export const updateProfileAction = userAction((ctx, input: unknown) => updateProfile(ctx, input));
+export const changePasswordAction = userAction((ctx, input: unknown) => changePassword(ctx, input));
+export const requestEmailChangeAction = userAction((ctx, input: unknown) => requestEmailChange(ctx, input));
+export const sendEmailConfirmationAction = userAction((ctx) => sendEmailConfirmation(ctx));
+export const deleteAccountAction = userAction((ctx, input: unknown) => deleteAccount(ctx, input));

@@ -1,23 +1,60 @@
 import type { Metadata } from "next";
+import { LocalTime } from "@/components/local-time";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { getAccount } from "@/lib/auth/account";
 import { currentSession } from "@/lib/auth/current-user";
 import { listSessions } from "@/lib/auth/sessions";
 import { requirePageUser } from "@/lib/http/page-context";
+import { ChangePasswordForm, DeleteAccountButton, EmailSection, ProfileForm } from "./account-forms";
 import { RevokeAllSessionsButton, RevokeSessionButton } from "./session-buttons";
 
 export const metadata: Metadata = { title: "Account" };
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 export default async function AccountPage() {
   const ctx = await requirePageUser();
-  const current = await currentSession();
-  const sessions = await listSessions(ctx.principal.userId);
+  const [account, current, sessions] = await Promise.all([getAccount(ctx), currentSession(), listSessions(ctx.principal.userId)]);
   return (
     <div className="grid gap-6">
-      <PageHeader title="Account" description={`Signed in as ${ctx.principal.email}`} />
+      <PageHeader title="Account" description={`Signed in as ${account.email}`} />
+      <Card>
+        <CardHeader>
+          <CardTitle>Profile</CardTitle>
+          <CardDescription>Your name, as your organizations see it.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <ProfileForm name={account.name} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Email address</CardTitle>
+          <CardDescription>You sign in with it, and invitations are matched to it. A new address counts once you confirm it from its inbox.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <EmailSection
+            email={account.email}
+            verified={Boolean(account.emailVerifiedAt)}
+            pending={account.pendingEmail ? { email: account.pendingEmail.email, expiresAt: account.pendingEmail.expiresAt.toISOString() } : null}
+            hasPassword={account.hasPassword}
+          />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Password</CardTitle>
+          <CardDescription>Changing it signs out every other browser.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {account.hasPassword ? (
+            <ChangePasswordForm />
+          ) : (
+            <p className="text-sm text-muted-foreground">This account has no password yet. Sign out and use “Forgot your password?” to set one.</p>
+          )}
+        </CardContent>
+      </Card>
       <Card>
         <CardHeader>
           <CardTitle>Sessions</CardTitle>
@@ -29,7 +66,8 @@ export default async function AccountPage() {
               <TableRow>
                 <TableHead>Browser</TableHead>
                 <TableHead>IP</TableHead>
-                <TableHead>Signed in (UTC)</TableHead>
+                <TableHead>Last seen</TableHead>
+                <TableHead className="hidden md:table-cell">Signed in</TableHead>
                 <TableHead>
                   <span className="sr-only">Actions</span>
                 </TableHead>
@@ -37,12 +75,20 @@ export default async function AccountPage() {
             </TableHeader>
             <TableBody>
               {sessions.map((s) => (
-                <TableRow key={s.id}>
-                  <TableCell className="max-w-xs truncate text-sm">
-                    {s.userAgent ?? "Unknown browser"} {s.id === current?.sessionId && <Badge variant="secondary">This browser</Badge>}
+                <TableRow key={s.id} data-testid={s.id === current?.sessionId ? "this-session" : "other-session"}>
+                  <TableCell className="text-sm">
+                    <div className="flex flex-wrap items-center gap-2">
+                      <span title={s.userAgent ?? undefined}>{s.device}</span>
+                      {s.id === current?.sessionId && <Badge variant="secondary">This browser</Badge>}
+                    </div>
                   </TableCell>
                   <TableCell className="text-sm text-muted-foreground">{s.ip ?? "—"}</TableCell>
-                  <TableCell className="text-sm text-muted-foreground">{timeFormat.format(s.createdAt)}</TableCell>
+                  <TableCell className="text-sm text-muted-foreground">
+                    <LocalTime date={s.lastSeenAt} />
+                  </TableCell>
+                  <TableCell className="hidden text-sm text-muted-foreground md:table-cell">
+                    <LocalTime date={s.createdAt} relative={false} />
+                  </TableCell>
                   <TableCell className="text-right">{s.id !== current?.sessionId && <RevokeSessionButton sessionId={s.id} />}</TableCell>
                 </TableRow>
               ))}
@@ -51,6 +97,17 @@ export default async function AccountPage() {
           <div>
             <RevokeAllSessionsButton />
           </div>
+        </CardContent>
+      </Card>
+      <Card className="border-destructive/40">
+        <CardHeader>
+          <CardTitle>Delete account</CardTitle>
+          <CardDescription>
+            Deletes your account, your memberships, group memberships and roles in every organization, and signs you out everywhere. Organizations you are the last owner of must get another owner, or be deleted, first.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <DeleteAccountButton hasPassword={account.hasPassword} email={account.email} />
         </CardContent>
       </Card>
     </div>

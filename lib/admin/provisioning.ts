@@ -21,22 +21,39 @@ export const UpdateOrganizationInput = z.object({ name: OrgName.optional(), slug
 const userSelect = { id: true, email: true, name: true, externalId: true, createdAt: true } as const;
 const orgSelect = { id: true, name: true, slug: true, createdAt: true } as const;
 
-/** Finds the user by external id, then by email; creates one (without a password) when neither exists. */
+/**
+ * Finds the user by external id, then by email; creates one (without a
+ * password) when neither exists. An account matches by email only once its
+ * address is verified, and provisioning attaches an externalId or a name
+ * only to accounts it created itself: anyone can sign up with any address,
+ * so an address alone never hands a customer's organization or id to whoever
+ * registered it first.
+ */
 async function upsertUser(tx: Tx, ctx: InstanceCtx, input: z.infer<typeof ProvisionUserInput>) {
-  const byExternal = input.externalId ? await tx.user.findUnique({ where: { externalId: input.externalId }, select: userSelect }) : null;
-  const byEmail = await tx.user.findUnique({ where: { email: input.email }, select: userSelect });
+  const select = { ...userSelect, origin: true, emailVerifiedAt: true } as const;
+  const byExternal = input.externalId ? await tx.user.findUnique({ where: { externalId: input.externalId }, select }) : null;
+  const byEmail = await tx.user.findUnique({ where: { email: input.email }, select });
   if (byExternal && byEmail && byExternal.id !== byEmail.id) throw new Conflict("user_conflict", "externalId and email belong to two different users.");
   const existing = byExternal ?? byEmail;
+  const present = ({ origin: _origin, emailVerifiedAt: _verified, ...user }: NonNullable<typeof existing>) => user;
   if (existing) {
+    const ours = existing.origin === "provisioning";
+    if (!byExternal && !ours && !existing.emailVerifiedAt) {
+      throw new Conflict("email_unverified", `An account with ${input.email} exists but has not confirmed its address, so it cannot be matched by email. Its owner confirms it from their account page; until then, use another address.`);
+    }
     if (input.externalId && existing.externalId && existing.externalId !== input.externalId) {
       throw new Conflict("external_id_mismatch", `${input.email} already has another externalId.`);
     }
-    if ((input.externalId && !existing.externalId) || (input.name && input.name !== existing.name)) {
-      return { user: await tx.user.update({ where: { id: existing.id }, data: { externalId: input.externalId ?? existing.externalId, name: input.name ?? existing.name }, select: userSelect }), created: false };
+    if (input.externalId && !existing.externalId && !ours) {
+      throw new Conflict("external_id_not_attachable", `${input.email} has an account that provisioning did not create, so an externalId cannot be attached to it. Send the request without externalId to use that account as it is.`);
     }
-    return { user: existing, created: false };
+    const changes = { externalId: input.externalId ?? existing.externalId, name: ours ? (input.name ?? existing.name) : existing.name };
+    if (changes.externalId !== existing.externalId || changes.name !== existing.name) {
+      return { user: await tx.user.update({ where: { id: existing.id }, data: changes, select: userSelect }), created: false };
+    }
+    return { user: present(existing), created: false };
   }
-  const user = await tx.user.create({ data: { email: input.email, name: input.name ?? input.email.split("@")[0]!, externalId: input.externalId }, select: userSelect });
+  const user = await tx.user.create({ data: { email: input.email, name: input.name ?? input.email.split("@")[0]!, externalId: input.externalId, origin: "provisioning" }, select: userSelect });
   await recordAudit(tx, { action: "user.provisioned", orgId: null, actor: actorOf(ctx), target: { type: "user", id: user.id }, meta: ctx, after: { email: user.email, externalId: user.externalId } });
   return { user, created: true };
 }

@@ -23,3 +23,19 @@ describe("authOptions", () => {
     expect(token).toEqual({ sub: "u1", sid: "s1" });
   });
 });
+
+describe("reading a session", () => {
+  it("gives an ended server-side session no user and no refreshed cookie", async () => {
+    const { db } = await import("../db.ts");
+    const { createSession } = await import("./sessions.ts");
+    const { revokeSession } = await import("./revoke-sessions.ts");
+    const user = await db.user.create({ data: { email: `jwt-${Date.now()}@example.test`, name: "J" }, select: { id: true, email: true } });
+    const { id: sid } = await createSession(user.id, { ip: null, userAgent: null });
+    const jwt = authOptions().callbacks!.jwt!;
+    await expect(jwt({ token: { sub: user.id, sid } } as never)).resolves.toEqual({ sub: user.id, sid });
+    await revokeSession({ requestId: "t", ip: null, userAgent: null, principal: { type: "user", userId: user.id, email: user.email, isInstanceAdmin: false } }, sid);
+    // next-auth answers {} and clears the cookie when the jwt callback throws.
+    await expect(jwt({ token: { sub: user.id, sid } } as never)).rejects.toThrow("session ended");
+    await expect(jwt({ token: { sub: user.id } } as never)).rejects.toThrow("session ended");
+  });
+});

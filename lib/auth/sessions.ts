@@ -3,9 +3,12 @@
 // another process may still accept it.
 import { db } from "../db.ts";
 import type { UserPrincipal } from "../context.ts";
+import { describeDevice } from "./device.ts";
 
 export const SESSION_MAX_AGE_S = 30 * 24 * 60 * 60;
 const CACHE_MS = 2_000;
+/** "Last seen" is written at most this often per session. */
+const LAST_SEEN_EVERY_MS = 60_000;
 
 type CachedSession = { principal: UserPrincipal | null; at: number };
 const cache: Map<string, CachedSession> = ((globalThis as { __tollgateSessions?: Map<string, CachedSession> }).__tollgateSessions ??= new Map());
@@ -23,12 +26,16 @@ export async function principalForSession(sessionId: string): Promise<UserPrinci
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
   const row = await db.session.findUnique({
     where: { id: sessionId },
-    select: { revokedAt: true, expiresAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
+    select: { revokedAt: true, expiresAt: true, lastSeenAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
   });
+  const now = new Date();
   const principal =
-    row && !row.revokedAt && row.expiresAt > new Date()
+    row && !row.revokedAt && row.expiresAt > now
       ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin }
       : null;
+  if (principal && now.getTime() - row!.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS) {
+    void db.session.updateMany({ where: { id: sessionId }, data: { lastSeenAt: now } }).catch(() => {});
+  }
   cache.set(sessionId, { principal, at: Date.now() });
   if (cache.size > 10_000) cache.clear();
   return principal;
@@ -39,9 +46,10 @@ export function forgetCachedSession(sessionId: string) {
 }
 
 export async function listSessions(userId: string) {
-  return db.session.findMany({
+  const rows = await db.session.findMany({
     where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
-    orderBy: { createdAt: "desc" },
+    orderBy: { lastSeenAt: "desc" },
     select: { id: true, ip: true, userAgent: true, createdAt: true, lastSeenAt: true },
   });
+  return rows.map((s) => ({ ...s, device: describeDevice(s.userAgent) }));
 }

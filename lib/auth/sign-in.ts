@@ -5,7 +5,7 @@ import type { RequestMeta } from "../context.ts";
 import { SignInInput } from "./schemas.ts";
 import { verifyAgainstDummy, verifyPassword } from "./secrets.ts";
 import { createSession } from "./sessions.ts";
-import { reserveSignInAttempt, signInSucceeded } from "./sign-in-throttle.ts";
+import { reserveSignInAttempt, signInSucceeded } from "./throttle.ts";
 
 export async function signIn(meta: RequestMeta, raw: unknown) {
   const input = SignInInput.parse(raw);

@@ -9,6 +9,8 @@ export class ActionError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Messages per invalid field, when the input was refused field by field. */
+    readonly fields: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -27,7 +29,7 @@ export function useServerAction<I, T>(
       } catch {
         throw new ActionError("network", "Could not reach the server. Check your connection and try again.");
       }
-      if (!result.ok) throw new ActionError(result.error.code, result.error.message);
+      if (!result.ok) throw new ActionError(result.error.code, result.error.message, result.error.fields);
       return result.data;
     },
     onSuccess: (data) => {

@@ -11,14 +11,21 @@ import { resolveOrgContext } from "../orgs/org-context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 import { assertSameOrigin } from "./same-origin.ts";
 
-export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+/** `fields`: for invalid input, a message per field (by its path, e.g. "email"), for forms to show under each. */
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; fields?: Record<string, string> } };
+
+function fieldMessages(error: ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) fields[issue.path.join(".")] ??= issue.message;
+  return fields;
+}
 
 async function run<T>(work: () => Promise<T>): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await work() };
   } catch (error) {
     if (isDomainError(error)) return { ok: false, error: { code: error.code, message: error.message } };
-    if (error instanceof ZodError) return { ok: false, error: { code: "invalid", message: zodMessage(error) } };
+    if (error instanceof ZodError) return { ok: false, error: { code: "invalid", message: zodMessage(error), fields: fieldMessages(error) } };
     logger.error({ err: error }, "server action failed");
     return { ok: false, error: { code: "internal", message: "Something went wrong on our side. Try again." } };
   }

@@ -10,6 +10,13 @@ describe("safeCallbackPath", () => {
     ["/\t/evil.com", "/"],
     ["https://evil.com/x", "/"],
     ["javascript:alert(1)", "/"],
+    // Paths that normalise to "//host": a browser would follow them off the site.
+    ["/.//evil.test/x", "/"],
+    ["/a/..//x", "/"],
+    ["/%2e//x", "/"],
+    ["/./\\x", "/"],
+    ["/.//evil.test/x?y=1#z", "/"],
+    ["/a/./b/../c", "/a/c"],
     [undefined, "/"],
   ])("turns %j into %j", (input, expected) => {
     expect(safeCallbackPath(input as string | undefined)).toBe(expected);

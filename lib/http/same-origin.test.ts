@@ -20,6 +20,14 @@ describe("isSameOrigin", () => {
     expect(isSameOrigin(headers(h))).toBe(false);
   });
 
+  it("ignores X-Forwarded-Host unless the proxy is trusted", () => {
+    const forged = headers({ origin: "https://evil.example", host: "localhost:3000", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" });
+    expect(isSameOrigin(forged, "http://localhost:3000")).toBe(false);
+    expect(() => assertSameOrigin(forged)).toThrow(Forbidden);
+    const proxied = headers({ origin: "https://tollgate.example.com", host: "10.0.0.5:3000", "x-forwarded-host": "tollgate.example.com", "x-forwarded-proto": "https" });
+    expect(isSameOrigin(proxied, undefined, true)).toBe(true);
+  });
+
   it("throws Forbidden cross_site_request from assertSameOrigin", () => {
     expect(() => assertSameOrigin(headers({ origin: "null", host: "localhost:3000" }))).toThrow(Forbidden);
   });

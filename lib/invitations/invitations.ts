@@ -166,6 +166,11 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
     if (inv.email !== ctx.principal.email.toLowerCase()) {
       throw new Forbidden("invitation_email_mismatch", `This invitation is for ${inv.email}. Sign in with that email to accept it.`);
     }
+    // The address must be proven: anyone can create an account with any address.
+    const invitee = await tx.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { emailVerifiedAt: true } });
+    if (!invitee.emailVerifiedAt) {
+      throw new Forbidden("email_unverified", `Confirm ${inv.email} first: send yourself a confirmation link from your account page, then open this invitation again.`);
+    }
     // Marking it accepted with a guard makes a second, concurrent accept fail.
     const { count } = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
     if (count === 0) throw new Conflict("invitation_accepted", "This invitation was accepted already.");

@@ -89,6 +89,37 @@ describe("provisioning with an instance-admin key", () => {
     expect((await call(key, "GET", "/api/v1/organizations")).body.error.code).toBe("revoked_api_key");
   });
 
+  it("never hands an organization or an externalId to whoever registered the owner's address first", async () => {
+    const { key } = await instanceKey();
+    const slug = () => `victim-${Math.random().toString(36).slice(2, 10)}`;
+    // An attacker's account with the customer's address, never verified (as sign-ups made before verification).
+    const ceo = uniqueEmail("ceo");
+    const squatter = await createUser({ email: ceo, verified: false });
+    const takeover = await call(key, "POST", "/api/v1/organizations", { name: "Victim Inc", slug: slug(), owner: { email: ceo, externalId: "cust_123" } });
+    expect(takeover).toMatchObject({ status: 409, body: { error: { code: "email_unverified" } } });
+    expect(takeover.body.error.message).toContain("has not confirmed its address");
+    const row = await db.user.findUniqueOrThrow({ where: { id: squatter.principal.userId } });
+    expect(row.externalId).toBeNull();
+    expect(await db.membership.count({ where: { userId: row.id } })).toBe(0);
+    expect(await db.organization.count({ where: { name: "Victim Inc" } })).toBe(0);
+    expect((await call(key, "POST", "/api/v1/users", { email: ceo, externalId: "cust_123" })).status).toBe(409);
+
+    // A verified account someone made themselves: it may own the organization, but gets no externalId.
+    const self = await createUser({ email: uniqueEmail("self") });
+    const withId = await call(key, "POST", "/api/v1/organizations", { name: "Self Inc", slug: slug(), owner: { email: self.principal.email, externalId: "cust_456" } });
+    expect(withId).toMatchObject({ status: 409, body: { error: { code: "external_id_not_attachable" } } });
+    expect((await db.user.findUniqueOrThrow({ where: { id: self.principal.userId } })).externalId).toBeNull();
+    const plain = await call(key, "POST", "/api/v1/organizations", { name: "Self Inc", slug: slug(), owner: { email: self.principal.email, name: "Renamed By Product" } });
+    expect(plain.status).toBe(201);
+    expect(plain.body.owner).toMatchObject({ id: self.principal.userId, name: "Test User", externalId: null });
+
+    // An account another externalId already names is refused too.
+    const made = await call(key, "POST", "/api/v1/users", { email: uniqueEmail("made"), externalId: `ext-${slug()}` });
+    expect(made.body.created).toBe(true);
+    const clash = await call(key, "POST", "/api/v1/users", { email: made.body.user.email, externalId: "another-id" });
+    expect(clash).toMatchObject({ status: 409, body: { error: { code: "external_id_mismatch" } } });
+  });
+
   it("can only be created by instance admins", async () => {
     const user = await createUser();
     await expect(createInstanceKey(user, { name: "nope" })).rejects.toBeInstanceOf(Forbidden);

@@ -51,6 +51,17 @@ describe("previewInvitation", () => {
 });
 
 describe("acceptInvitation", () => {
+  it("needs a confirmed address: an account made with the address, never verified, cannot take the invitation", async () => {
+    const { org, owner } = await createTestOrg();
+    const { token, email } = await invite(owner, "admin");
+    const squatter = await createUser({ email, verified: false });
+    const error = await acceptInvitation(squatter, token).catch((e) => e);
+    expect(error).toBeInstanceOf(Forbidden);
+    expect(error.code).toBe("email_unverified");
+    expect(await membershipOf(org.id, squatter.principal.userId)).toBeNull();
+    expect((await previewInvitation(token)).status).toBe("pending");
+  });
+
   it("makes the invited user a member with the invited role and records member.joined", async () => {
     const { org, owner } = await createTestOrg();
     const { invitation, token, email } = await invite(owner, "admin");

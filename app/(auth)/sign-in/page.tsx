@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Notice } from "@/components/notice";
 import { safeCallbackPath, signInErrorMessage } from "@/lib/http/safe-redirect";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
-  const { callbackUrl, error } = await searchParams;
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string; notice?: string; email?: string }> }) {
+  const { callbackUrl, error, notice, email } = await searchParams;
   const next = safeCallbackPath(callbackUrl);
   return (
     <Card>
@@ -18,13 +19,21 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <CardDescription>Welcome back. Enter your email and password.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-6">
-        <SignInForm callbackUrl={next} initialError={signInErrorMessage(error)} />
-        <p className="text-center text-sm text-muted-foreground">
-          No account yet?{" "}
-          <Link className="font-medium text-primary underline-offset-4 hover:underline" href={`/sign-up?callbackUrl=${encodeURIComponent(next)}`}>
-            Create one
-          </Link>
-        </p>
+        <Notice code={notice} />
+        <SignInForm callbackUrl={next} initialError={signInErrorMessage(error)} initialEmail={email} />
+        <div className="grid gap-2 text-center text-sm text-muted-foreground">
+          <p>
+            <Link className="font-medium text-primary underline-offset-4 hover:underline" href="/forgot-password">
+              Forgot your password?
+            </Link>
+          </p>
+          <p>
+            No account yet?{" "}
+            <Link className="font-medium text-primary underline-offset-4 hover:underline" href={`/sign-up?callbackUrl=${encodeURIComponent(next)}`}>
+              Create one
+            </Link>
+          </p>
+        </div>
       </CardContent>
     </Card>
   );

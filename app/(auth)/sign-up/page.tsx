@@ -18,7 +18,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
         <CardDescription>Start managing access and usage for your product.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-6">
-        <SignUpForm callbackUrl={next} initialEmail={email} />
+        <SignUpForm callbackUrl={next} initialEmail={email} mailIsSent={Boolean(process.env.SMTP_URL)} />
         <p className="text-center text-sm text-muted-foreground">
           Already have an account?{" "}
           <Link className="font-medium text-primary underline-offset-4 hover:underline" href={`/sign-in?callbackUrl=${encodeURIComponent(next)}`}>

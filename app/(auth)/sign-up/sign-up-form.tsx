@@ -1,6 +1,6 @@
 "use client";
-import { signIn } from "next-auth/react";
 import { useState } from "react";
+import { CheckInbox } from "@/components/check-inbox";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
@@ -9,43 +9,60 @@ import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { signUpAction } from "../actions";
 
-export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string; initialEmail?: string }) {
-  const [signInError, setSignInError] = useState<string>();
+type Input = { name: string; email: string; password: string; callbackUrl: string };
+
+export function SignUpForm({ callbackUrl, initialEmail, mailIsSent }: { callbackUrl: string; initialEmail?: string; mailIsSent: boolean }) {
+  const [sent, setSent] = useState<Input | null>(null);
+  const [resent, setResent] = useState(false);
   const signUp = useServerAction(signUpAction, { refresh: false });
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const input = { name: form.get("name"), email: form.get("email"), password: form.get("password") };
-    signUp.mutate(input, {
-      onSuccess: async () => {
-        const result = await signIn("credentials", { email: input.email, password: input.password, redirect: false });
-        if (!result || result.error) return setSignInError("Your account was created, but signing in failed. Sign in to continue.");
-        window.location.assign(callbackUrl);
-      },
-    });
+  function send(input: Input, again = false) {
+    signUp.mutate(input, { onSuccess: () => (setSent(input), setResent(again)) });
   }
 
-  const error = signUp.error?.message ?? signInError;
-  const pending = signUp.isPending || (signUp.isSuccess && !signInError);
+  if (sent) {
+    return (
+      <CheckInbox
+        email={sent.email.trim().toLowerCase()}
+        purpose="to finish creating your account"
+        validFor="24 hours"
+        mailIsSent={mailIsSent}
+        onResend={() => send(sent, true)}
+        resending={signUp.isPending}
+        resent={resent && !signUp.isPending}
+        onChangeEmail={() => (setSent(null), signUp.reset())}
+      />
+    );
+  }
+
+  const fields = signUp.error?.fields ?? {};
+  const formError = signUp.error && Object.keys(fields).length === 0 ? signUp.error.message : undefined;
   return (
-    <form onSubmit={onSubmit} className="grid gap-4" noValidate>
-      {error && (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        send({ name: String(form.get("name") ?? ""), email: String(form.get("email") ?? ""), password: String(form.get("password") ?? ""), callbackUrl });
+      }}
+      className="grid gap-4"
+      noValidate
+    >
+      {formError && (
         <Alert variant="destructive">
-          <AlertDescription>{error}</AlertDescription>
+          <AlertDescription>{formError}</AlertDescription>
         </Alert>
       )}
-      <FormField id="name" label="Name" required>
-        {(p) => <Input {...p} name="name" autoComplete="name" required maxLength={100} />}
+      <FormField id="name" label="Name" required error={fields.name}>
+        {(p) => <Input {...p} name="name" autoComplete="name" required maxLength={100} placeholder="e.g. Ada Lovelace" />}
       </FormField>
-      <FormField id="email" label="Email" required>
-        {(p) => <Input {...p} name="email" type="email" autoComplete="email" defaultValue={initialEmail} required />}
+      <FormField id="email" label="Email" required error={fields.email}>
+        {(p) => <Input {...p} name="email" type="email" autoComplete="email" defaultValue={initialEmail} required placeholder="e.g. ada@example.com" />}
       </FormField>
-      <FormField id="password" label="Password" description="At least 12 characters." required>
+      <FormField id="password" label="Password" description="At least 12 characters." required error={fields.password}>
         {(p) => <Input {...p} name="password" type="password" autoComplete="new-password" minLength={12} required />}
       </FormField>
-      <Button type="submit" disabled={pending}>
-        {pending && <Spinner />}
+      <Button type="submit" disabled={signUp.isPending}>
+        {signUp.isPending && <Spinner />}
         Create account
       </Button>
     </form>

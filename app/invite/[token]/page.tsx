@@ -4,6 +4,7 @@ import { Logo } from "@/components/logo";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { getAccount } from "@/lib/auth/account";
 import { currentSession } from "@/lib/auth/current-user";
 import { isDomainError } from "@/lib/errors";
 import { previewInvitation } from "@/lib/invitations/invitations";
@@ -22,6 +23,8 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   }
   const session = await currentSession();
   const here = `/invite/${token}`;
+  const account = session ? await getAccount({ requestId: "", ip: null, userAgent: null, principal: session.principal }) : null;
+  const canAccept = invitation?.status === "pending" && session?.principal.email === invitation.email;
 
   return (
     <main className="flex min-h-screen flex-col items-center justify-center bg-muted/40 px-4 py-12">
@@ -70,9 +73,19 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
               </AlertDescription>
             </Alert>
           )}
-          {invitation && invitation.status === "pending" && session && session.principal.email === invitation.email && (
-            <AcceptInvitationButton token={token} orgName={invitation.orgName} />
+          {canAccept && !account?.emailVerifiedAt && (
+            <Alert>
+              <AlertTitle>Confirm your email first</AlertTitle>
+              <AlertDescription>
+                Invitations are accepted by confirmed addresses only. Send yourself a confirmation link from{" "}
+                <Link className="font-medium underline underline-offset-4" href="/account">
+                  your account page
+                </Link>
+                , use it, then open this invitation again.
+              </AlertDescription>
+            </Alert>
           )}
+          {canAccept && account?.emailVerifiedAt && <AcceptInvitationButton token={token} orgName={invitation!.orgName} />}
         </CardContent>
       </Card>
     </main>

@@ -1,0 +1,71 @@
+"use client";
+import { signIn } from "next-auth/react";
+import Link from "next/link";
+import { useState } from "react";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Spinner } from "@/components/ui/spinner";
+import { useServerAction } from "@/lib/client/use-server-action";
+import { confirmEmailAction } from "../../actions";
+
+/** Uses a sign-up link: the account is created and this browser signed in. */
+export function FinishSignUpButton({ token, next }: { token: string; next: string }) {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string>();
+  return (
+    <div className="grid gap-4">
+      {error && (
+        <Alert variant="destructive">
+          <AlertDescription>{error}</AlertDescription>
+        </Alert>
+      )}
+      <Button
+        disabled={pending}
+        onClick={async () => {
+          setPending(true);
+          setError(undefined);
+          const result = await signIn("sign-up-link", { token, redirect: false });
+          if (!result || result.error) {
+            setPending(false);
+            return setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "This link could not be used. Ask for a new one.");
+          }
+          window.location.assign(next);
+        }}
+      >
+        {pending && <Spinner />}
+        Confirm and continue
+      </Button>
+    </div>
+  );
+}
+
+/** Uses a confirmation link of an existing account (its address, or a new one). */
+export function ConfirmEmailButton({ token }: { token: string }) {
+  const confirm = useServerAction(confirmEmailAction, { refresh: false });
+  if (confirm.isSuccess) {
+    return (
+      <div className="grid gap-4">
+        <Alert variant="success">
+          <AlertTitle>Email confirmed</AlertTitle>
+          <AlertDescription>{confirm.data.changed ? `${confirm.data.email} is now the email address of your account.` : `${confirm.data.email} is confirmed.`}</AlertDescription>
+        </Alert>
+        <Button asChild>
+          <Link href="/account">Go to your account</Link>
+        </Button>
+      </div>
+    );
+  }
+  return (
+    <div className="grid gap-4">
+      {confirm.error && (
+        <Alert variant="destructive">
+          <AlertDescription>{confirm.error.message}</AlertDescription>
+        </Alert>
+      )}
+      <Button disabled={confirm.isPending} onClick={() => confirm.mutate(token)}>
+        {confirm.isPending && <Spinner />}
+        Confirm email address
+      </Button>
+    </div>
+  );
+}

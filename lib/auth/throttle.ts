@@ -1,0 +1,109 @@
+// Throttling of password guesses and of requests that send mail, in
+// PostgreSQL so that it holds across app processes.
+//
+// Sign-in is throttled per (account, source) with growing delays, and per
+// source with a cap. Nothing counts per account alone: a stranger failing on
+// purpose can slow down their own source, never the owner signing in from
+// theirs. Attempts are counted before the password is checked (and given
+// back on success), so a burst of parallel guesses cannot slip in together.
+import { db, type Tx } from "../db.ts";
+import { RateLimited } from "../errors.ts";
+
+/** Failed attempts of one source on one account before delays start. */
+export const FREE_ATTEMPTS = 5;
+/** After the last free attempt, the n-th wait is 2^n seconds, at most this. */
+const MAX_DELAY_S = 15 * 60;
+/** A pair's count starts afresh after this long without attempts. */
+const PAIR_MEMORY_MS = 24 * 60 * 60_000;
+/** Failed sign-ins one source may make (across accounts) in a window, then it waits LOCK. */
+export const SOURCE_LIMIT = 50;
+const SOURCE_WINDOW_MS = 15 * 60_000;
+const SOURCE_LOCK_MS = 15 * 60_000;
+
+const sourceOf = (ip: string | null) => ip ?? "unknown";
+const pairKey = (email: string, ip: string | null) => `pair:${email.toLowerCase()}|${sourceOf(ip)}`;
+const sourceKey = (ip: string | null) => `ip:${sourceOf(ip)}`;
+
+function wait(until: Date, now: Date, what: string): RateLimited {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  const when = seconds < 90 ? `${seconds} second${seconds === 1 ? "" : "s"}` : `${Math.ceil(seconds / 60)} minutes`;
+  return new RateLimited("too_many_attempts", `${what} Try again in ${when}.`, seconds);
+}
+
+type Row = { failures: number; windowStart: Date; lockedUntil: Date | null };
+
+async function lockRow(tx: Tx, key: string, now: Date): Promise<Row> {
+  await tx.$executeRaw`INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${key}, 0, ${now}) ON CONFLICT ("key") DO NOTHING`;
+  const [row] = await tx.$queryRaw<Row[]>`SELECT "failures", "windowStart", "lockedUntil" FROM "SignInThrottle" WHERE "key" = ${key} FOR UPDATE`;
+  return row!;
+}
+
+/**
+ * Counts one sign-in attempt of `email` from `ip`. Throws RateLimited while
+ * this source must wait; a source with no failures is never refused.
+ */
+export async function reserveSignInAttempt(email: string, ip: string | null, now = new Date()) {
+  await db.$transaction(async (tx) => {
+    const source = await lockRow(tx, sourceKey(ip), now);
+    if (source.lockedUntil && source.lockedUntil > now) throw wait(source.lockedUntil, now, "Too many failed sign-in attempts from your network.");
+    const sourceFresh = source.windowStart.getTime() < now.getTime() - SOURCE_WINDOW_MS;
+    const sourceCount = (sourceFresh ? 0 : source.failures) + 1;
+    if (sourceCount > SOURCE_LIMIT) {
+      const until = new Date(now.getTime() + SOURCE_LOCK_MS);
+      await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = 0, "windowStart" = ${now}, "lockedUntil" = ${until} WHERE "key" = ${sourceKey(ip)}`;
+      return until;
+    }
+    await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${sourceCount}, "windowStart" = ${sourceFresh ? now : source.windowStart}, "lockedUntil" = NULL WHERE "key" = ${sourceKey(ip)}`;
+
+    const pair = await lockRow(tx, pairKey(email, ip), now);
+    // While this source waits, its attempts are refused and not counted.
+    if (pair.lockedUntil && pair.lockedUntil > now) throw wait(pair.lockedUntil, now, "Too many failed sign-in attempts.");
+    const forgotten = pair.windowStart.getTime() < now.getTime() - PAIR_MEMORY_MS;
+    const attempts = (forgotten ? 0 : pair.failures) + 1;
+    // The last free attempt and every later one go ahead, and set the wait before the next.
+    const beyond = attempts - FREE_ATTEMPTS + 1;
+    const lockedUntil = beyond > 0 ? new Date(now.getTime() + Math.min(2 ** beyond, MAX_DELAY_S) * 1000) : null;
+    await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${attempts}, "windowStart" = ${now}, "lockedUntil" = ${lockedUntil} WHERE "key" = ${pairKey(email, ip)}`;
+    return null;
+  }).then((sourceLockedUntil) => {
+    if (sourceLockedUntil) throw wait(sourceLockedUntil, now, "Too many failed sign-in attempts from your network.");
+  });
+}
+
+/** The right password: this source's count on the account is cleared and its attempt given back. */
+export async function signInSucceeded(email: string, ip: string | null) {
+  await db.signInThrottle.deleteMany({ where: { key: pairKey(email, ip) } });
+  await db.$executeRaw`UPDATE "SignInThrottle" SET "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ${sourceKey(ip)}`;
+}
+
+/** A new password (reset or change): every source starts afresh on this account. */
+export async function forgetSignInFailures(tx: Tx, email: string) {
+  await tx.signInThrottle.deleteMany({ where: { key: { startsWith: `pair:${email.toLowerCase()}|` } } });
+}
+
+/**
+ * A fixed-window limit for requests that are not password checks (sign-ups,
+ * mails sent on request). Returns false once `limit` is used up in the window.
+ */
+export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
+  const windowStart = new Date(now.getTime() - windowMs);
+  const [row] = await db.$queryRaw<Array<{ failures: number }>>`
+    INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${key}, 1, ${now})
+    ON CONFLICT ("key") DO UPDATE SET
+      "failures" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN 1 ELSE "SignInThrottle"."failures" + 1 END,
+      "windowStart" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN ${now} ELSE "SignInThrottle"."windowStart" END
+    RETURNING "failures"`;
+  return row!.failures <= limit;
+}
+
+/** Like takeRequestSlot, but refuses with 429 (for limits per source, which reveal nothing). */
+export async function requireRequestSlot(key: string, limit: number, windowMs: number, message: string) {
+  if (!(await takeRequestSlot(key, limit, windowMs))) {
+    throw new RateLimited("too_many_requests", message, Math.ceil(windowMs / 1000));
+  }
+}
+
+/** Rows nobody has touched for a day and that hold no lock. Run periodically by the server. */
+export async function purgeThrottles() {
+  return db.$executeRaw`DELETE FROM "SignInThrottle" WHERE "windowStart" < now() - interval '1 day' AND ("lockedUntil" IS NULL OR "lockedUntil" < now())`;
+}

@@ -1,0 +1,28 @@
+// Mail holds one-time links (invitations, sign-up, password reset): the
+// server log must never carry its text.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createInvitation } from "../../lib/invitations/invitations.ts";
+import { requestPasswordReset } from "../../lib/auth/password-reset.ts";
+import { logger } from "../../lib/logger.ts";
+import { builtInRole, createTestOrg, createUser, meta, uniqueEmail } from "../helpers.ts";
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("mail kept in the outbox", () => {
+  it("is logged without its text or links", async () => {
+    const lines: string[] = [];
+    for (const level of ["info", "warn", "debug", "error"] as const) {
+      vi.spyOn(logger, level).mockImplementation(((...args: unknown[]) => void lines.push(JSON.stringify(args))) as never);
+    }
+    const { owner } = await createTestOrg();
+    const invitation = await createInvitation(owner, { email: uniqueEmail("invitee"), roleId: (await builtInRole("viewer")).id });
+    const token = invitation.url.split("/invite/")[1]!;
+    const user = await createUser();
+    await requestPasswordReset(meta(), { email: user.principal.email });
+    await new Promise((r) => setTimeout(r, 200)); // the reset mail is delivered after the answer
+    expect(lines.some((l) => l.includes("outbox"))).toBe(true);
+    expect(lines.join("\n")).not.toContain(token);
+    expect(lines.join("\n")).not.toContain("/invite/");
+    expect(lines.join("\n")).not.toContain("/reset-password/");
+  });
+});
