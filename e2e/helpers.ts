@@ -2,6 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import pg from "pg";
 
 export const PASSWORD = "e2e password that is long";
 
@@ -16,12 +17,40 @@ export async function expectAccessible(page: Page) {
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
 }
 
+/** The newest link to `page` (e.g. "/verify-email") in mail to `email`, read from the outbox (no SMTP in tests). */
+export async function mailedLink(email: string, page: string): Promise<string> {
+  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await client.connect();
+  try {
+    const pattern = new RegExp(`https?://\\S+${page}/[A-Za-z0-9_-]{43}`);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { rows } = await client.query(`SELECT text FROM "OutboxEmail" WHERE "to" = $1 ORDER BY "createdAt" DESC LIMIT 1`, [email.toLowerCase()]);
+      const link = rows[0] ? pattern.exec(rows[0].text)?.[0] : undefined;
+      if (link) return new URL(link).pathname;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no mail to ${email} with a ${page} link`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** After "Create account": opens the mailed link and confirms; the browser is then signed in where the sign-up led. */
+export async function confirmSignUp(page: Page, email: string) {
+  await expect(page.getByTestId("check-inbox")).toContainText(email.toLowerCase());
+  await page.goto(await mailedLink(email, "/verify-email"));
+  await page.getByRole("button", { name: "Confirm and continue" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/verify-email"));
+}
+
+/** Signs up through the form and the mailed link; ends signed in on /orgs/new (or where callbackUrl led). */
 export async function signUp(page: Page, { name, email }: { name: string; email: string }) {
   await page.goto("/sign-up");
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
+  await confirmSignUp(page, email);
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD) {
@@ -100,6 +129,7 @@ export async function inviteAndAccept(owner: Page, browser: Browser, slug: strin
   await page.getByLabel("Name").fill(email.split("@")[0]!);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
+  await confirmSignUp(page, email);
   await page.getByRole("button", { name: /^Accept and join/ }).click();
   await page.waitForURL(`**/${slug}/members`);
   return { context, page };

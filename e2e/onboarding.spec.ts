@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createOrg, expectAccessible, PASSWORD, signUp, uniqueEmail } from "./helpers";
+import { confirmSignUp, createOrg, expectAccessible, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
 test("an owner signs up, creates an organization, invites a teammate who accepts, changes their role and reads the audit log", async ({ browser }) => {
   const ownerContext = await browser.newContext();
@@ -37,6 +37,9 @@ test("an owner signs up, creates an organization, invites a teammate who accepts
   await teammate.getByLabel("Name").fill("Theo Teammate");
   await teammate.getByLabel("Password").fill(PASSWORD);
   await teammate.getByRole("button", { name: "Create account" }).click();
+  // The sign-up link leads back to the invitation.
+  await confirmSignUp(teammate, teammateEmail);
+  await expect(teammate).toHaveURL(new RegExp(`/invite/`));
   await teammate.getByRole("button", { name: "Accept and join Acme Rockets" }).click();
   await teammate.waitForURL(`**/${slug}/members`);
   await expect(teammate.getByTestId(`member-${teammateEmail}`)).toContainText("Viewer");

@@ -1,6 +1,7 @@
 // `npm start` as a self-hoster runs it: the server process itself, started
 // with different environments, on the production build the suite made.
 import { expect, test } from "@playwright/test";
+import { expectAccessible } from "./helpers";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
@@ -101,6 +102,10 @@ test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data acr
     const first = startServer(env);
     await waitReady(Number(env.PORT), first.exited);
     expect(first.output()).toContain("(embedded PostgreSQL)");
+    // A new instance is set up through a link only its operator sees.
+    expect(first.output()).toMatch(new RegExp(`tollgate: set up this instance at http://localhost:${env.PORT}/setup\\?token=[A-Za-z0-9_-]{43}`));
+    const home = await fetch(`http://127.0.0.1:${env.PORT}/`, { redirect: "manual" });
+    expect(home.headers.get("location")).toMatch(/\/setup$/);
     const signUpPage = await fetch(`http://127.0.0.1:${env.PORT}/sign-up`);
     expect(signUpPage.status).toBe(200);
     expect(await signUpPage.text()).toContain("Create your account");
@@ -129,5 +134,59 @@ test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data acr
     expect(await second.exited).toBe(0);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a fresh instance's home page is the setup page, which refuses a wrong token and sets up the admin and first organization with the printed one", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const admin = new URL(process.env.E2E_ADMIN_DATABASE_URL!);
+  admin.pathname = "/postgres";
+  const name = `tollgate_fresh_${process.pid}_${Date.now()}`;
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const port = await freePort();
+  const server = startServer({ DATABASE_URL: url.toString(), NEXTAUTH_SECRET: "x".repeat(40), PORT: String(port), HOST: "127.0.0.1" });
+  try {
+    await waitReady(port, server.exited);
+    const link = /tollgate: set up this instance at (\S+)/.exec(server.output())![1]!;
+    const page = await (await browser.newContext()).newPage();
+    const base = `http://localhost:${port}`;
+
+    await page.goto(`${base}/`);
+    await page.waitForURL("**/setup");
+    await expect(page.getByText("Open the setup link")).toBeVisible();
+    await page.goto(`${base}/sign-in`);
+    await expect(page.getByRole("heading", { name: "Sign in to Tollgate" })).toBeVisible();
+
+    await page.goto(`${base}/setup?token=${"w".repeat(43)}`);
+    await expect(page.getByText("This setup link is not valid")).toBeVisible();
+    await expect(page.getByLabel("Email")).toHaveCount(0);
+
+    await page.goto(link.replace(/^http:\/\/localhost:\d+/, base));
+    await expect(page.getByRole("heading", { name: "Set up Tollgate" })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel("Your name").fill("Ada Admin");
+    await page.getByLabel("Email").fill("ada@fresh.test");
+    await page.getByLabel("Password").fill("a long admin password");
+    await page.getByLabel("Organization name").fill("Fresh Co");
+    await page.getByRole("button", { name: "Create admin and organization" }).click();
+    await page.waitForURL("**/fresh-co/members");
+    await page.goto(`${base}/admin`);
+    await expect(page.getByRole("table", { name: "All organizations" })).toContainText("fresh-co");
+    // The link is spent, and the home page is no longer the setup page.
+    await page.goto(link.replace(/^http:\/\/localhost:\d+/, base));
+    await page.waitForURL("**/sign-in**");
+    await page.context().close();
+  } finally {
+    server.child.kill("SIGTERM");
+    await server.exited;
+    const drop = new pg.Client({ connectionString: admin.toString() });
+    await drop.connect();
+    await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await drop.end();
   }
 });

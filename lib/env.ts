@@ -56,7 +56,7 @@ export function defaultDataDir(): string {
 }
 
 export function dataDir(): string {
-  return path.resolve(env().TOLLGATE_DATA_DIR ?? defaultDataDir());
+  return path.resolve(/*turbopackIgnore: true*/ env().TOLLGATE_DATA_DIR ?? defaultDataDir());
 }
 
 export function trustProxy(): boolean {
