@@ -35,10 +35,16 @@ describe("securityHeaders", () => {
     }
   });
 
-  it("allows eval in development only", () => {
+  it("allows eval and nonce-less <style> elements in development only", () => {
     const nonce = newNonce();
-    expect(securityHeaders({ publicUrl: "http://localhost:3000", dev: false }).pagePolicy(nonce)).not.toContain("unsafe-eval");
-    expect(securityHeaders({ publicUrl: "http://localhost:3000", dev: true }).pagePolicy(nonce)).toContain(`'nonce-${nonce}' 'strict-dynamic' 'unsafe-eval'`);
+    const production = securityHeaders({ publicUrl: "http://localhost:3000", dev: false }).pagePolicy(nonce);
+    const development = securityHeaders({ publicUrl: "http://localhost:3000", dev: true }).pagePolicy(nonce);
+    expect(production).not.toContain("unsafe-eval");
+    expect(production).not.toMatch(/style-src [^;]*'unsafe-inline'/);
+    expect(production).toContain("style-src-attr 'unsafe-inline'");
+    expect(development).toContain(`'nonce-${nonce}' 'strict-dynamic' 'unsafe-eval'`);
+    expect(development).toContain("style-src 'self' 'unsafe-inline'");
+    expect(getScriptNonceFromHeader(development)).toBe(nonce);
   });
 });
 

@@ -40,8 +40,8 @@ export function securityHeaders({ publicUrl, dev }: SecurityHeaderOptions) {
       // <style> elements need the nonce (app/providers.tsx hands it to Radix's
       // scroll lock); style attributes stay allowed: React renders them
       // server-side, and they cannot carry selectors to read the page with.
-      `style-src 'self' 'nonce-${nonce}'`,
-      "style-src-attr 'unsafe-inline'",
+      // The dev server injects the app's CSS as <style> elements without one.
+      ...(dev ? ["style-src 'self' 'unsafe-inline'"] : [`style-src 'self' 'nonce-${nonce}'`, "style-src-attr 'unsafe-inline'"]),
       "img-src 'self' data: blob:",
       "font-src 'self'",
       "connect-src 'self'",
