@@ -22,8 +22,10 @@ function clientIp(req: http.IncomingMessage): string {
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
-export function createTollgateServer(machines: LeanRouter, handleNext?: NextHandler, { dev = false }: { dev?: boolean } = {}) {
-  const security = securityHeaders({ publicUrl: publicUrl(), dev });
+type ServerOptions = { dev?: boolean; publicUrl?: string };
+
+export function createTollgateServer(machines: LeanRouter, handleNext?: NextHandler, options: ServerOptions = {}) {
+  const security = securityHeaders({ publicUrl: options.publicUrl ?? publicUrl(), dev: options.dev ?? false });
   return http.createServer((req, res) => {
     // Facts about the request come from the socket, never from the client.
     req.headers[CLIENT_IP_HEADER] = clientIp(req);
