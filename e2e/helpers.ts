@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
@@ -68,9 +68,9 @@ export async function createOrg(page: Page, name: string) {
   return new URL(page.url()).pathname.split("/")[1]!;
 }
 
-/** A new signed-up user with an organization of their own, in a fresh browser context. */
-export async function ownerWithOrg(browser: Browser, prefix: string, email = uniqueEmail(prefix)) {
-  const context = await browser.newContext();
+/** A new signed-up user with an organization of their own, in a fresh browser context (or the one given). */
+export async function ownerWithOrg(browser: Browser, prefix: string, email = uniqueEmail(prefix), context?: BrowserContext) {
+  context ??= await browser.newContext();
   const page = await context.newPage();
   await signUp(page, { name: `${prefix} owner`, email });
   await page.waitForURL("**/orgs/new");

@@ -3,9 +3,10 @@
 // there is one: API-only processes and tests run without it).
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { trustProxy } from "../lib/env.ts";
+import { publicUrl, trustProxy } from "../lib/env.ts";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../lib/http/request-meta.ts";
 import { isSameOrigin } from "../lib/http/same-origin.ts";
+import { newNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { sendJson, type LeanRouter } from "../lib/http/lean-router.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -22,7 +23,10 @@ function clientIp(req: http.IncomingMessage): string {
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
-export function createTollgateServer(machines: LeanRouter, handleNext?: NextHandler) {
+type ServerOptions = { dev?: boolean; publicUrl?: string };
+
+export function createTollgateServer(machines: LeanRouter, handleNext?: NextHandler, options: ServerOptions = {}) {
+  const security = securityHeaders({ publicUrl: options.publicUrl ?? publicUrl(), dev: options.dev ?? false });
   return http.createServer((req, res) => {
     // Facts about the request come from the socket, never from the client.
     req.headers[CLIENT_IP_HEADER] = clientIp(req);
@@ -31,6 +35,7 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
     // Without a trusted proxy these are the client's own claims: nothing downstream may read them.
     if (!trustProxy()) for (const name of FORWARDED_HEADERS) delete req.headers[name];
     res.setHeader("x-request-id", req.headers[REQUEST_ID_HEADER]);
+    for (const [name, value] of security.common) res.setHeader(name, value);
     if (machines.handle(req, res)) return;
     if (!handleNext) return sendJson(res, 404, { error: { code: "not_found", message: "Not found" } });
     const path = (req.url ?? "/").split("?")[0]!;
@@ -42,6 +47,12 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
         return sendJson(res, 403, { error: { code: "cross_site_request", message: "This request came from another site and was refused." } });
       }
     }
+    // Next.js takes the nonce for its script tags from the request's policy;
+    // a policy the client sent itself is replaced, never used.
+    const policy = security.pagePolicy(newNonce());
+    req.headers["content-security-policy"] = policy;
+    delete req.headers["content-security-policy-report-only"];
+    res.setHeader("content-security-policy", policy);
     handleNext(req, res).catch((error) => {
       console.error(error);
       if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Something went wrong on our side." } });

@@ -46,7 +46,7 @@ async function main() {
   const { closeKeyUsage } = await import("../lib/apikeys/key-usage.ts");
   const { disconnectDb } = await import("../lib/db.ts");
 
-  const server = createTollgateServer(machines, handleNext);
+  const server = createTollgateServer(machines, handleNext, { dev });
 
   server.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE") fail(`PORT: port ${PORT} is already in use; stop the other process or set PORT`);
