@@ -1,16 +1,18 @@
 // API keys of an organization: create (secret shown once), list, rotate
 // with an overlap window, revoke, and the organization's key policy. A key
 // acts as a principal for authorize() with the permissions it carries, which
-// are never more than its creator (or whoever rotates it) holds where it applies.
+// are never more than its creator (or whoever rotates it) holds where it
+// applies, within the limits they hold them under (key-caps.ts).
 import { z } from "zod";
 import { db, type Tx } from "../db.ts";
-import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
+import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
-import { assertAllowed, authorize } from "../authz/authorize.ts";
+import { assertAllowed } from "../authz/authorize.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
-import { isValidCidr, parseCidr, rangeWithin } from "../authz/cidr.ts";
+import { isValidCidr } from "../authz/cidr.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
+import { assertMayHandOut, policyOf } from "./key-caps.ts";
 import { displayKey, generateKey } from "./key-format.ts";
 
 const DAY_MS = 86_400_000;
@@ -122,49 +124,9 @@ export async function getApiKey(ctx: OrgCtx, apiKeyId: string) {
   return present(key);
 }
 
-/** Refuses to hand out (by creating or rotating) a key carrying what the caller lacks where it applies. */
-function assertCallerHolds(ctx: OrgCtx, permissions: Iterable<string>, projectId: string | null, doing: string) {
-  const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
-  const missing = [...permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
-  if (missing.length) throw new Forbidden("privilege_escalation", `${doing} cannot carry more than you hold: you lack ${missing.sort().join(", ")}.`);
-}
-
-/**
- * A key that creates keys cannot hand out more time or more networks than it
- * has itself: the new key expires no later and is usable from no wider a range.
- */
-function assertWithinCallingKey(ctx: OrgCtx, expiresAt: Date | null, ipAllowList: string[]) {
-  if (ctx.principal.type !== "api_key" || ctx.principal.instance) return;
-  const caller = ctx.authz.apiKeysById.get(ctx.principal.keyId);
-  if (!caller) return;
-  if (caller.expiresAtMs !== null && (!expiresAt || expiresAt.getTime() > caller.expiresAtMs)) {
-    throw new Invalid("expiry_beyond_caller", `expiresAt: a key cannot outlive the key that creates it (${new Date(caller.expiresAtMs).toISOString()}).`);
-  }
-  if (caller.ipRanges && (!ipAllowList.length || !ipAllowList.every((cidr) => rangeWithin(parseCidr(cidr), caller.ipRanges!)))) {
-    throw new Invalid("ip_beyond_caller", "ipAllowList: a key cannot be usable from addresses the key that creates it may not use.");
-  }
-}
-
 export async function getApiKeyPolicy(ctx: OrgCtx) {
   assertAllowed(ctx, "apikeys:read");
   return policyOf(ctx.orgId);
-}
-
-async function policyOf(orgId: string) {
-  const org = await db.organization.findUniqueOrThrow({
-    where: { id: orgId },
-    select: { apiKeyRequireExpiry: true, apiKeyMaxLifetimeDays: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true },
-  });
-  return { requireExpiry: org.apiKeyRequireExpiry, maxLifetimeDays: org.apiKeyMaxLifetimeDays, rateLimitPerSecond: org.apiKeyRateLimitPerSecond, rateLimitPerDay: org.apiKeyRateLimitPerDay };
-}
-
-function assertPolicyAllows(policy: Awaited<ReturnType<typeof policyOf>>, expiresAt: Date | null) {
-  if (!expiresAt && (policy.requireExpiry || policy.maxLifetimeDays)) {
-    throw new Invalid("expiry_required", `expiresAt: this organization requires keys to expire${policy.maxLifetimeDays ? ` within ${policy.maxLifetimeDays} days` : ""}.`);
-  }
-  if (expiresAt && policy.maxLifetimeDays && expiresAt.getTime() > Date.now() + policy.maxLifetimeDays * DAY_MS) {
-    throw new Invalid("expiry_too_far", `expiresAt: this organization allows keys to live at most ${policy.maxLifetimeDays} days.`);
-  }
 }
 
 export async function createApiKey(ctx: OrgCtx, raw: unknown) {
@@ -176,7 +138,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
   }
   const expiresAt = input.expiresAt ?? null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
-  assertPolicyAllows(await policyOf(ctx.orgId), expiresAt);
+  const policy = await policyOf(ctx.orgId);
   let permissions: string[];
   if (input.roleId) {
     const role = await db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { isOwner: true } });
@@ -188,8 +150,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
     permissions = [...new Set(input.permissions!)].sort();
     await assertKnownPermissions(permissions);
   }
-  assertCallerHolds(ctx, permissions, projectId, "A key");
-  assertWithinCallingKey(ctx, expiresAt, input.ipAllowList);
+  assertMayHandOut(ctx, { permissions, projectId, expiresAt, ipAllowList: input.ipAllowList }, policy, "create");
 
   const generated = generateKey();
   const apiKey = await authzTransaction(ctx.orgId, async (tx) => {
@@ -235,10 +196,16 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
   return { apiKey: present(apiKey), key: generated.key };
 }
 
-async function findKey(ctx: OrgCtx, apiKeyId: string) {
-  const key = await db.apiKey.findFirst({
+/**
+ * The key's row under a lock held to the end of the transaction: a concurrent
+ * revoke or rotate waits for this one, then sees its result (a revoked key,
+ * the new secret as the current one), so none acts on a stale read.
+ */
+async function lockKey(tx: Tx, ctx: OrgCtx, apiKeyId: string) {
+  await tx.$queryRaw`SELECT 1 FROM "ApiKey" WHERE "id" = ${apiKeyId}::uuid AND "orgId" = ${ctx.orgId}::uuid FOR UPDATE`;
+  const key = await tx.apiKey.findFirst({
     where: { id: apiKeyId, orgId: ctx.orgId },
-    select: { id: true, name: true, revokedAt: true, expiresAt: true, publicId: true, lastFour: true, projectId: true, roleId: true, permissions: true },
+    select: { id: true, name: true, revokedAt: true, expiresAt: true, publicId: true, lastFour: true, projectId: true, roleId: true, permissions: true, ipAllowList: true, secretHash: true },
   });
   if (!key) throw new NotFound("api_key_not_found", "API key not found.");
   if (key.revokedAt) throw new Conflict("api_key_revoked", "This key was revoked already.");
@@ -248,33 +215,28 @@ async function findKey(ctx: OrgCtx, apiKeyId: string) {
 /**
  * A new secret for the same key (same id, grants and history). The old
  * secret keeps working for the overlap window, so services can switch over.
+ * Whoever rotates a key receives its secret, so the key must be one they
+ * could create: the same caps apply (lib/apikeys/key-caps.ts).
  */
 export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "apikeys:write");
   const { apiKeyId, overlapHours } = RotateApiKeyInput.parse(raw);
-  const key = await findKey(ctx, apiKeyId);
-  if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new Conflict("api_key_expired", "This key has expired; create a new one instead.");
-  // Whoever rotates a key receives its secret, so they must hold what it carries.
-  const carried = key.roleId ? ctx.authz.roles.get(key.roleId)?.permissions : key.permissions;
-  if (!carried) throw new NotFound("role_not_found", "The key's role no longer exists.");
-  assertCallerHolds(ctx, carried, key.projectId, "A key you rotate");
+  const policy = await policyOf(ctx.orgId);
+  return authzTransaction(ctx.orgId, async (tx) => {
+    const key = await lockKey(tx, ctx, apiKeyId);
+    const now = new Date();
+    if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) throw new Conflict("api_key_expired", "This key has expired; create a new one instead.");
+    const carried = key.roleId ? ctx.authz.roles.get(key.roleId)?.permissions : key.permissions;
+    if (!carried) throw new NotFound("role_not_found", "The key's role no longer exists.");
+    assertMayHandOut(ctx, { permissions: carried, projectId: key.projectId, expiresAt: key.expiresAt, ipAllowList: key.ipAllowList }, policy, "rotate");
 
-  const generated = generateKey(key.publicId);
-  const now = new Date();
-  // The old hash is kept even without overlap, so its use is refused as "rotated", not "invalid".
-  const previousSecretExpiresAt = new Date(now.getTime() + overlapHours * 3_600_000);
-  const rotated = await authzTransaction(ctx.orgId, async (tx) => {
-    const current = await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { secretHash: true } });
+    const generated = generateKey(key.publicId);
+    // The old hash is kept even without overlap, so its use is refused as "rotated", not "invalid".
+    const previousSecretExpiresAt = new Date(now.getTime() + overlapHours * 3_600_000);
     const updated = await tx.apiKey.update({
       where: { id: key.id, orgId: ctx.orgId },
       // The public id stays: the key is the same key with a new secret.
-      data: {
-        secretHash: generated.secretHash,
-        lastFour: generated.lastFour,
-        previousSecretHash: current.secretHash,
-        previousSecretExpiresAt,
-        rotatedAt: now,
-      },
+      data: { secretHash: generated.secretHash, lastFour: generated.lastFour, previousSecretHash: key.secretHash, previousSecretExpiresAt, rotatedAt: now },
       select: keySelect,
     });
     await recordAudit(tx, {
@@ -286,16 +248,15 @@ export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
       before: { display: displayKey(key.publicId, key.lastFour) },
       after: { display: displayKey(updated.publicId, updated.lastFour), previousSecretValidUntil: overlapHours > 0 ? previousSecretExpiresAt.toISOString() : null, overlapHours },
     });
-    return updated;
+    return { apiKey: present(updated), key: generated.key };
   });
-  return { apiKey: present(rotated), key: generated.key };
 }
 
 export async function revokeApiKey(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "apikeys:write");
   const { apiKeyId } = ApiKeyIdInput.parse(raw);
-  const key = await findKey(ctx, apiKeyId);
   await authzTransaction(ctx.orgId, async (tx) => {
+    const key = await lockKey(tx, ctx, apiKeyId);
     await tx.apiKey.update({ where: { id: key.id, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
     await recordAudit(tx, { action: "apikey.revoked", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "api_key", id: key.id }, meta: ctx, before: { name: key.name, display: displayKey(key.publicId, key.lastFour) } });
   });

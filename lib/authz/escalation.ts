@@ -9,3 +9,9 @@ export function assertHoldsAll(ctx: OrgCtx, permissions: readonly string[], what
     throw new Forbidden("privilege_escalation", `You cannot ${what}: it needs ${missing.join(", ")}, which you do not hold.`);
   }
 }
+
+/** What the caller lacks of `permissions` where a grant on `projectId` (null: the organization) applies. */
+export function missingWhereGranted(ctx: OrgCtx, permissions: Iterable<string>, projectId: string | null): string[] {
+  const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
+  return [...permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+}

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { db } from "../db.ts";
 import { Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
-import { assertAllowed, authorize } from "../authz/authorize.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { missingWhereGranted } from "../authz/escalation.ts";
 import { isValidCidr } from "../authz/cidr.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
@@ -58,8 +59,7 @@ const grantSelect = {
 
 /** The granter must hold every permission of the role where the grant applies. */
 function assertCanGive(ctx: OrgCtx, roleName: string, permissions: Iterable<string>, projectId: string | null) {
-  const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
-  const missing = [...permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+  const missing = missingWhereGranted(ctx, permissions, projectId);
   if (missing.length) throw new Forbidden("privilege_escalation", `You cannot give the ${roleName} role here: it needs ${missing.join(", ")}, which you do not hold.`);
 }
 

@@ -9,6 +9,7 @@ import { assertHoldsAll } from "../authz/escalation.ts";
 import { userIdOf, type OrgCtx, type UserCtx } from "../context.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
 import { findAssignableRole, rolePermissions } from "../members/members.ts";
+import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
@@ -48,7 +49,7 @@ export async function listInvitations(ctx: OrgCtx) {
   const rows = await db.invitation.findMany({
     where: { orgId: ctx.orgId, acceptedAt: null, revokedAt: null },
     orderBy: { createdAt: "desc" },
-    select: { id: true, email: true, expiresAt: true, createdAt: true, lastSentAt: true, acceptedAt: true, revokedAt: true, role: { select: { id: true, name: true } } },
+    select: { id: true, email: true, expiresAt: true, createdAt: true, lastSentAt: true, acceptedAt: true, revokedAt: true, role: { select: { id: true, name: true, isOwner: true } } },
   });
   return rows.map((r) => ({ ...r, status: invitationStatus(r) }));
 }
@@ -61,6 +62,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     await lockOrganization(tx, ctx.orgId);
+    if (role.isOwner) await assertCallerIsOwner(tx, ctx, "invite someone as an owner");
     const alreadyMember = await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: input.email } }, select: { id: true } });
     if (alreadyMember) throw new Conflict("already_member", `${input.email} is already a member.`);
     const pending = await tx.invitation.findFirst({
@@ -94,7 +96,7 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
   const outboxId = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findFirst({
       where: { id: invitationId, orgId: ctx.orgId },
-      select: { id: true, email: true, acceptedAt: true, revokedAt: true, expiresAt: true, role: { select: { id: true, name: true, permissions: true } } },
+      select: { id: true, email: true, acceptedAt: true, revokedAt: true, expiresAt: true, role: { select: { id: true, name: true, permissions: true, isOwner: true } } },
     });
     if (!inv) throw new NotFound("invitation_not_found", "Invitation not found.");
     if (inv.acceptedAt || inv.revokedAt) throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
@@ -108,6 +110,7 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
       throw new Conflict("already_member", `${inv.email} is already a member.`);
     }
     assertHoldsAll(ctx, await rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
+    if (inv.role.isOwner) await assertCallerIsOwner(tx, ctx, "invite someone as an owner");
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
       data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date() },

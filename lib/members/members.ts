@@ -7,6 +7,7 @@ import { assertHoldsAll } from "../authz/escalation.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
+import { assertCallerIsOwner } from "./owner-only.ts";
 import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
 
 /** A role's permissions including those of the roles it includes (from a fresh index if the caller's predates the role). */
@@ -66,6 +67,8 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
     if (member.role.isOwner && !role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
       throw new Conflict("last_owner", "The last owner cannot lose ownership. Make someone else an owner first.");
     }
+    if (member.role.isOwner) await assertCallerIsOwner(tx, ctx, "change the role of an owner");
+    if (role.isOwner) await assertCallerIsOwner(tx, ctx, "make someone an owner");
     await tx.membership.update({ where: { id: member.id, orgId: ctx.orgId }, data: { roleId: role.id } });
     await recordAudit(tx, {
       action: "member.role_changed",
@@ -98,6 +101,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
         isSelf ? "You are the last owner: make someone else an owner before leaving." : "The last owner cannot be removed.",
       );
     }
+    if (member.role.isOwner && !isSelf) await assertCallerIsOwner(tx, ctx, "remove an owner");
     await tx.membership.delete({ where: { id: member.id, orgId: ctx.orgId } });
     // Access through groups and direct grants ends with the membership.
     await tx.groupMember.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });

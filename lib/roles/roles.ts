@@ -11,9 +11,17 @@ import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { lockOrganization } from "../orgs/lock-organization.ts";
 import { slugify } from "../orgs/slugify.ts";
+import { assertRoleNameFree, hasControlCharacters, readableRoleName } from "./role-names.ts";
 
-const RoleName = z.string().trim().min(1, "Enter a name").max(60, "Name must be at most 60 characters");
+const RoleName = z
+  .string()
+  .trim()
+  .min(1, "Enter a name")
+  .max(60, "Name must be at most 60 characters")
+  .refine((name) => !hasControlCharacters(name), "Name must not contain control characters (line breaks, tabs, text direction overrides)")
+  .refine((name) => readableRoleName(name).length > 0, "Enter a name with visible characters");
 const Permissions = z.array(PermissionKey).max(500).transform((list) => [...new Set(list)].sort());
 const Includes = z.array(z.uuid("Unknown role")).max(20).default([]);
 
@@ -102,6 +110,8 @@ export async function createRole(ctx: OrgCtx, raw: unknown) {
   assertHoldsAll(ctx, await effectivePermissions(ctx, input.permissions, input.includes), `create the role "${input.name}"`);
   try {
     return await authzTransaction(ctx.orgId, async (tx) => {
+      await lockOrganization(tx, ctx.orgId);
+      await assertRoleNameFree(tx, ctx.orgId, input.name);
       await assertIncludable(tx, ctx, null, input.includes);
       const role = await tx.role.create({
         data: {
@@ -143,6 +153,10 @@ export async function updateRole(ctx: OrgCtx, raw: unknown) {
   assertHoldsAll(ctx, touched, `change the role "${before.name}"`);
   try {
     return await authzTransaction(ctx.orgId, async (tx) => {
+      if (changes.name) {
+        await lockOrganization(tx, ctx.orgId);
+        await assertRoleNameFree(tx, ctx.orgId, changes.name, roleId);
+      }
       await assertIncludable(tx, ctx, roleId, includes);
       if (changes.includes) {
         await tx.roleInclude.deleteMany({ where: { roleId } });

@@ -3,7 +3,7 @@ import { Button } from "@/components/ui/button";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { resendInvitationAction, revokeInvitationAction } from "./actions";
 
-export function InvitationActions({ orgSlug, invitationId, email }: { orgSlug: string; invitationId: string; email: string }) {
+export function InvitationActions({ orgSlug, invitationId, email, canResend }: { orgSlug: string; invitationId: string; email: string; canResend: boolean }) {
   const resend = useServerAction((input: unknown) => resendInvitationAction(orgSlug, input));
   const revoke = useServerAction((input: unknown) => revokeInvitationAction(orgSlug, input));
   const error = resend.error ?? revoke.error;
@@ -11,9 +11,11 @@ export function InvitationActions({ orgSlug, invitationId, email }: { orgSlug: s
     <div className="flex items-center justify-end gap-1">
       {resend.isSuccess && <span role="status" className="text-sm text-muted-foreground">Sent again</span>}
       {error && <span role="alert" className="text-sm text-destructive">{error.message}</span>}
-      <Button variant="ghost" size="sm" disabled={resend.isPending} onClick={() => resend.mutate({ invitationId })} aria-label={`Resend invitation to ${email}`}>
-        Resend
-      </Button>
+      {canResend && (
+        <Button variant="ghost" size="sm" disabled={resend.isPending} onClick={() => resend.mutate({ invitationId })} aria-label={`Resend invitation to ${email}`}>
+          Resend
+        </Button>
+      )}
       <Button variant="ghost" size="sm" disabled={revoke.isPending} onClick={() => revoke.mutate({ invitationId })} aria-label={`Revoke invitation to ${email}`}>
         Revoke
       </Button>

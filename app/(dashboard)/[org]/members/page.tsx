@@ -21,7 +21,10 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
   const ctx = await requirePageOrg((await params).org);
   const can = (p: Parameters<typeof authorize>[1]) => authorize(ctx, p).allowed;
   const [members, invitations, roles] = await Promise.all([listMembers(ctx), listInvitations(ctx), listAssignableRoles(ctx)]);
-  const roleOptions = roles.map((r) => ({ id: r.id, name: r.name, description: r.description }));
+  // Only an owner makes, demotes or removes an owner (lib/members/owner-only.ts): others are not offered it.
+  const callerIsOwner = ctx.membership.isOwner;
+  const mayManage = (role: { isOwner: boolean }) => callerIsOwner || !role.isOwner;
+  const roleOptions = roles.filter(mayManage).map((r) => ({ id: r.id, name: r.name, description: r.description }));
 
   return (
     <div className="grid gap-10">
@@ -70,7 +73,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                       </div>
                     </TableCell>
                     <TableCell>
-                      {can("members:update") && !isSelf ? (
+                      {can("members:update") && !isSelf && mayManage(m.role) ? (
                         <MemberRoleSelect orgSlug={ctx.orgSlug} membershipId={m.id} roleId={m.role.id} roles={roleOptions} memberEmail={m.user.email} />
                       ) : (
                         <Badge variant={m.role.isOwner ? "default" : "outline"}>{m.role.name}</Badge>
@@ -78,7 +81,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                     </TableCell>
                     <TableCell className="text-muted-foreground">{dateFormat.format(m.createdAt)}</TableCell>
                     <TableCell className="text-right">
-                      {can("members:remove") && !isSelf && <RemoveMemberButton orgSlug={ctx.orgSlug} membershipId={m.id} memberEmail={m.user.email} />}
+                      {can("members:remove") && !isSelf && mayManage(m.role) && <RemoveMemberButton orgSlug={ctx.orgSlug} membershipId={m.id} memberEmail={m.user.email} />}
                     </TableCell>
                   </TableRow>
                 );
@@ -116,7 +119,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                   </TableCell>
                   <TableCell className="text-muted-foreground">{dateFormat.format(inv.expiresAt)}</TableCell>
                   <TableCell className="text-right">
-                    {can("members:invite") && <InvitationActions orgSlug={ctx.orgSlug} invitationId={inv.id} email={inv.email} />}
+                    {can("members:invite") && <InvitationActions orgSlug={ctx.orgSlug} invitationId={inv.id} email={inv.email} canResend={mayManage(inv.role)} />}
                   </TableCell>
                 </TableRow>
               ))}

@@ -1,0 +1,38 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, inviteAndAccept, ownerWithOrg, uniqueEmail } from "./helpers";
+
+// Only an owner makes, demotes or removes an owner: the members page offers
+// none of it to anyone else (lib/members/owner-only.ts refuses it anyway).
+test("the members page offers Owner, and an owner's role and removal, only to owners", async ({ browser }) => {
+  const { context, page: owner, slug, email: ownerEmail } = await ownerWithOrg(browser, "owners");
+  const adminEmail = uniqueEmail("admin");
+  const memberEmail = uniqueEmail("member");
+  const admin = await inviteAndAccept(owner, browser, slug, adminEmail, "Admin: Manages members, roles, keys and settings");
+  const member = await inviteAndAccept(owner, browser, slug, memberEmail, "Member: Works in the organization's projects");
+
+  // The owner may make the admin an owner.
+  await owner.goto(`/${slug}/members`);
+  await expect(owner.getByLabel(`Role of ${adminEmail}`).locator("option", { hasText: /^Owner$/ })).toHaveCount(1);
+
+  // The admin manages members, but is offered no ownership and cannot touch the owner.
+  const page = admin.page;
+  await page.goto(`/${slug}/members`);
+  const memberRole = page.getByLabel(`Role of ${memberEmail}`);
+  await expect(memberRole).toBeVisible();
+  await expect(memberRole.locator("option", { hasText: /^Admin$/ })).toHaveCount(1);
+  await expect(memberRole.locator("option", { hasText: /^Owner$/ })).toHaveCount(0);
+  const ownerRow = page.getByTestId(`member-${ownerEmail}`);
+  await expect(ownerRow).toContainText("Owner");
+  await expect(page.getByLabel(`Role of ${ownerEmail}`)).toHaveCount(0);
+  await expect(page.getByRole("button", { name: `Remove ${ownerEmail}` })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: `Remove ${memberEmail}` })).toBeVisible();
+
+  await page.getByRole("button", { name: "Invite member" }).click();
+  const invite = page.getByRole("dialog").getByLabel("Role");
+  await expect(invite.locator("option", { hasText: /^Admin:/ })).toHaveCount(1);
+  await expect(invite.locator("option", { hasText: /^Owner:/ })).toHaveCount(0);
+  await page.keyboard.press("Escape");
+  await expectAccessible(page);
+
+  await Promise.all([context.close(), admin.context.close(), member.context.close()]);
+});

@@ -1,0 +1,115 @@
+// What a key may be when someone hands it out, by creating it or by rotating
+// it (and so receiving its secret): never more permissions than the caller
+// holds where it applies, no more time or networks than the calling key has,
+// inside one way the caller holds each permission (lib/authz/holdings.ts), and
+// within the organization's key policy. The same caps on both paths.
+import { db } from "../db.ts";
+import { Forbidden, Invalid } from "../errors.ts";
+import { authorize } from "../authz/authorize.ts";
+import { parseCidr, rangeWithin, type ParsedCidr } from "../authz/cidr.ts";
+import { holdingInForce, holdingsOf, keyOutsideHolding, type Holding, type OutsideHolding } from "../authz/holdings.ts";
+import type { OrgCtx } from "../context.ts";
+
+const DAY_MS = 86_400_000;
+
+export type HandedOutKey = { permissions: Iterable<string>; projectId: string | null; expiresAt: Date | null; ipAllowList: string[] };
+export type KeyPolicy = Awaited<ReturnType<typeof policyOf>>;
+type Doing = "create" | "rotate";
+
+export async function policyOf(orgId: string) {
+  const org = await db.organization.findUniqueOrThrow({
+    where: { id: orgId },
+    select: { apiKeyRequireExpiry: true, apiKeyMaxLifetimeDays: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true },
+  });
+  return { requireExpiry: org.apiKeyRequireExpiry, maxLifetimeDays: org.apiKeyMaxLifetimeDays, rateLimitPerSecond: org.apiKeyRateLimitPerSecond, rateLimitPerDay: org.apiKeyRateLimitPerDay };
+}
+
+const ROTATE_PREFIX = "You cannot rotate this key: ";
+const lead = (doing: Doing, field: string) => (doing === "rotate" ? ROTATE_PREFIX : `${field}: `);
+
+export function assertPolicyAllows(policy: KeyPolicy, expiresAt: Date | null, doing: Doing = "create") {
+  if (!expiresAt && (policy.requireExpiry || policy.maxLifetimeDays)) {
+    throw new Invalid("expiry_required", `${lead(doing, "expiresAt")}this organization requires keys to expire${policy.maxLifetimeDays ? ` within ${policy.maxLifetimeDays} days` : ""}.`);
+  }
+  if (expiresAt && policy.maxLifetimeDays && expiresAt.getTime() > Date.now() + policy.maxLifetimeDays * DAY_MS) {
+    throw new Invalid("expiry_too_far", `${lead(doing, "expiresAt")}this organization allows keys to live at most ${policy.maxLifetimeDays} days.`);
+  }
+}
+
+/** Refuses a key carrying what the caller lacks where it applies. */
+function assertCallerHolds(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
+  const resource = key.projectId ? ({ type: "project", id: key.projectId } as const) : undefined;
+  const missing = [...key.permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+  const what = doing === "rotate" ? "A key you rotate" : "A key";
+  if (missing.length) throw new Forbidden("privilege_escalation", `${what} cannot carry more than you hold: you lack ${missing.sort().join(", ")}.`);
+}
+
+/** A key that hands out keys gives them no later expiry and no wider networks than its own. */
+function assertWithinCallingKey(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
+  if (ctx.principal.type !== "api_key" || ctx.principal.instance) return;
+  const caller = ctx.authz.apiKeysById.get(ctx.principal.keyId);
+  if (!caller) return;
+  const { expiresAt, ipAllowList } = key;
+  if (caller.expiresAtMs !== null && (!expiresAt || expiresAt.getTime() > caller.expiresAtMs)) {
+    const until = new Date(caller.expiresAtMs).toISOString();
+    throw new Invalid("expiry_beyond_caller", doing === "rotate" ? `${ROTATE_PREFIX}it would outlive the key that rotates it (${until}).` : `expiresAt: a key cannot outlive the key that creates it (${until}).`);
+  }
+  if (caller.ipRanges && (!ipAllowList.length || !ipAllowList.every((cidr) => rangeWithin(parseCidr(cidr), caller.ipRanges!)))) {
+    throw new Invalid(
+      "ip_beyond_caller",
+      doing === "rotate" ? `${ROTATE_PREFIX}it is usable from addresses the key that rotates it may not use.` : "ipAllowList: a key cannot be usable from addresses the key that creates it may not use.",
+    );
+  }
+}
+
+const cidrText = (ranges: readonly ParsedCidr[]) => ranges.map(([address, bits]) => `${address.toString()}/${bits}`).join(", ");
+
+function conditionText(o: OutsideHolding) {
+  if (o.limit === "expiry") return `valid until ${new Date(o.untilMs).toISOString()}`;
+  if (o.limit === "ip") return `usable only from ${cidrText(o.ranges)}`;
+  return "that requires MFA";
+}
+
+function needText(o: OutsideHolding) {
+  if (o.limit === "expiry") return "the key must expire by then";
+  if (o.limit === "ip") return `its IP allow list must lie within ${cidrText(o.ranges)}`;
+  return "a key cannot present MFA";
+}
+
+/** "a grant valid until … (role "Trace reader" via group "ML team"): the key must expire by then" */
+function misfitText(holding: Holding, outside: OutsideHolding[]) {
+  const what = holding.source === "grant" ? "a grant" : "this API key, which is";
+  const role = holding.source === "grant" ? ` (role "${holding.roleName}"${holding.viaGroup ? ` via group "${holding.viaGroup}"` : ""})` : "";
+  return `${what} ${outside.map(conditionText).join(" and ")}${role}: ${outside.map(needText).join(", and ")}`;
+}
+
+/**
+ * A key must fit inside at least one way the caller holds each of its
+ * permissions, among those in force for this request: expire no later,
+ * reach no wider networks, and never carry what is held only with MFA.
+ * Permissions the caller does not hold at all are assertCallerHolds' to refuse.
+ */
+function assertWithinHoldings(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
+  if (ctx.principal.type === "api_key" && ctx.principal.instance) return;
+  const subject = ctx.principal.type === "user" ? ({ type: "user", id: ctx.principal.userId } as const) : ({ type: "api_key", id: ctx.principal.keyId } as const);
+  const resource = key.projectId ? ({ type: "project", id: key.projectId } as const) : ({ type: "organization", id: ctx.orgId } as const);
+  const limits = { expiresAtMs: key.expiresAt?.getTime() ?? null, ipAllowList: key.ipAllowList.map(parseCidr) };
+  for (const permission of [...new Set(key.permissions)].sort()) {
+    const holdings = holdingsOf(ctx.authz, subject, permission, resource).filter((h) => holdingInForce(h, { ip: ctx.ip, mfa: ctx.mfa }));
+    const misfits = holdings.map((holding) => ({ holding, outside: keyOutsideHolding(holding, limits) }));
+    if (misfits.length === 0 || misfits.some((m) => m.outside.length === 0)) continue;
+    const message = `${doing === "rotate" ? ROTATE_PREFIX : ""}${permission} comes to you from ${misfits.map((m) => misfitText(m.holding, m.outside)).join("; or from ")}.`;
+    // What a different expiry or allow list could fix is a 400; what nothing can (MFA) is a 403.
+    const fixable = misfits.filter((m) => !m.outside.some((o) => o.limit === "mfa")).flatMap((m) => m.outside);
+    if (fixable.length === 0) throw new Forbidden("mfa_only_permission", message);
+    throw new Invalid(fixable.some((o) => o.limit === "expiry") ? "expiry_beyond_holding" : "ip_beyond_holding", message);
+  }
+}
+
+/** Every cap on a key being created or rotated; the policy's too. */
+export function assertMayHandOut(ctx: OrgCtx, key: HandedOutKey, policy: KeyPolicy, doing: Doing) {
+  assertCallerHolds(ctx, key, doing);
+  assertWithinCallingKey(ctx, key, doing);
+  assertWithinHoldings(ctx, key, doing);
+  assertPolicyAllows(policy, key.expiresAt, doing);
+}

@@ -1,0 +1,92 @@
+// How a subject holds a permission at a resource, and under which conditions:
+// every way decide() could allow it, with its limits. Pure, over an OrgIndex.
+// What may be handed on (an API key's expiry and IP allow list) is bounded by
+// these ways: it must fit inside at least one.
+import { ipInRanges, rangeWithin, type ParsedCidr } from "./cidr.ts";
+import type { AuthzResource, AuthzSubject } from "./decide.ts";
+import { subjectKey, type IndexedGrant, type OrgIndex } from "./org-index.ts";
+
+export type Holding = {
+  /** "membership": the member's own role; "api_key": what a key carries itself; "grant": a grant to the subject or one of its groups. */
+  source: "membership" | "api_key" | "grant";
+  roleName: string | null;
+  grantId: string | null;
+  /** The group a grant reaches the subject through. */
+  viaGroup: string | null;
+  /** Where a grant applies; null: the organization. */
+  projectId: string | null;
+  /** When this way of holding ends (the earlier of a grant's validUntil and a key's own expiry); null: never. */
+  validUntilMs: number | null;
+  /** Networks the request must come from: every one of these lists (a grant's and a key's own); none: anywhere. */
+  ipRanges: ParsedCidr[][];
+  requireMfa: boolean;
+};
+
+
+const earlier = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+function appliesTo(grant: IndexedGrant, resource: AuthzResource) {
+  return grant.projectId === null || (resource.type === "project" && grant.projectId === resource.id);
+}
+
+/** Every way `subject` holds `permission` at `resource` that has not ended by `now`, whatever the request's IP or MFA. */
+export function holdingsOf(index: OrgIndex, subject: AuthzSubject, permission: string, resource: AuthzResource, now = Date.now()): Holding[] {
+  if (resource.type === "organization" ? resource.id !== index.orgId : !index.projects.has(resource.id)) return [];
+  const holdings: Holding[] = [];
+  // A key's own expiry and networks bound everything it holds, its grants too.
+  let keyLimits: Pick<Holding, "validUntilMs" | "ipRanges"> = { validUntilMs: null, ipRanges: [] };
+
+  if (subject.type === "api_key") {
+    const key = index.apiKeysById.get(subject.id);
+    if (!key || key.revoked || (key.expiresAtMs !== null && now >= key.expiresAtMs)) return [];
+    keyLimits = { validUntilMs: key.expiresAtMs, ipRanges: key.ipRanges ? [key.ipRanges] : [] };
+    const inScope = key.projectId === null || (resource.type === "project" && resource.id === key.projectId);
+    if (key.permissions.has(permission) && inScope) {
+      holdings.push({ source: "api_key", roleName: null, grantId: null, viaGroup: null, projectId: key.projectId, ...keyLimits, requireMfa: false });
+    }
+  } else {
+    const role = index.memberRole.get(subject.id);
+    if (!role) return [];
+    if (role.permissions.has(permission) || role.isOwner) {
+      holdings.push({ source: "membership", roleName: role.name, grantId: null, viaGroup: null, projectId: null, validUntilMs: null, ipRanges: [], requireMfa: false });
+    }
+  }
+
+  const lists = [index.grantsBySubject.get(subjectKey(subject.type, subject.id))];
+  if (subject.type === "user") for (const groupId of index.userGroups.get(subject.id) ?? []) lists.push(index.grantsBySubject.get(subjectKey("group", groupId)));
+  for (const grant of lists.flatMap((list) => list ?? [])) {
+    if (!grant.role.permissions.has(permission) || !appliesTo(grant, resource)) continue;
+    if (grant.validUntilMs !== null && now >= grant.validUntilMs) continue;
+    holdings.push({
+      source: "grant",
+      roleName: grant.role.name,
+      grantId: grant.id,
+      viaGroup: grant.via.type === "group" ? (grant.via.name ?? grant.via.id) : null,
+      projectId: grant.projectId,
+      validUntilMs: earlier(grant.validUntilMs, keyLimits.validUntilMs),
+      ipRanges: [...(grant.ipRanges ? [grant.ipRanges] : []), ...keyLimits.ipRanges],
+      requireMfa: grant.requireMfa,
+    });
+  }
+  return holdings;
+}
+
+/** Whether a holding allows a request from `ip`, with or without MFA, as decide() would judge it. */
+export function holdingInForce(holding: Holding, context: { ip?: string | null; mfa?: boolean }): boolean {
+  return holding.ipRanges.every((ranges) => ipInRanges(context.ip, ranges)) && (!holding.requireMfa || context.mfa === true);
+}
+
+export type KeyLimits = { expiresAtMs: number | null; ipAllowList: readonly ParsedCidr[] };
+export type OutsideHolding = { limit: "expiry"; untilMs: number } | { limit: "ip"; ranges: ParsedCidr[] } | { limit: "mfa" };
+
+/** How a key with these limits would reach beyond the holding; empty when it fits inside. */
+export function keyOutsideHolding(holding: Holding, key: KeyLimits): OutsideHolding[] {
+  const outside: OutsideHolding[] = [];
+  if (holding.validUntilMs !== null && (key.expiresAtMs === null || key.expiresAtMs > holding.validUntilMs)) outside.push({ limit: "expiry", untilMs: holding.validUntilMs });
+  for (const ranges of holding.ipRanges) {
+    if (key.ipAllowList.length === 0 || !key.ipAllowList.every((range) => rangeWithin(range, ranges))) outside.push({ limit: "ip", ranges });
+  }
+  // A key cannot present MFA, so what is held only with MFA cannot be passed to one.
+  if (holding.requireMfa) outside.push({ limit: "mfa" });
+  return outside;
+}

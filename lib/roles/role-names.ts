@@ -1,0 +1,38 @@
+// Role names as people read them. Two names that look alike in a list or an
+// invitation email ("Owner " and "Owner", full-width "Ａｄｍｉｎ" and "Admin",
+// "Ad\u200Bmin" with a hidden character) compare equal here.
+import { Conflict } from "../errors.ts";
+import type { Tx } from "../db.ts";
+
+/** C0/C1 controls and the bidirectional controls that reorder how a name is shown. */
+const CONTROL = /[\p{Cc}\p{Bidi_Control}]/u;
+/** Format characters and other default-ignorable code points: zero-width spaces and joiners, soft hyphens, BOMs, fillers. */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+export const hasControlCharacters = (name: string) => CONTROL.test(name);
+
+/** NFKC, invisible characters removed, case-folded, whitespace collapsed and trimmed. */
+export function readableRoleName(name: string): string {
+  const visible = name.normalize("NFKC").replace(INVISIBLE, "");
+  // Upper then lower case folds what lower case alone keeps apart (ß/ss, ς/σ).
+  return visible.toUpperCase().toLowerCase().normalize("NFKC").replace(/\s+/gu, " ").trim();
+}
+
+/**
+ * Refuses a name that reads like a built-in role or another role of the
+ * organization. Call under lockOrganization, so two look-alikes cannot both pass.
+ */
+export async function assertRoleNameFree(tx: Tx, orgId: string, name: string, exceptRoleId?: string) {
+  const wanted = readableRoleName(name);
+  const roles = await tx.role.findMany({
+    where: { OR: [{ orgId: null, isBuiltIn: true }, { orgId }], ...(exceptRoleId ? { id: { not: exceptRoleId } } : {}) },
+    orderBy: [{ isBuiltIn: "desc" }, { name: "asc" }],
+    select: { name: true, isBuiltIn: true },
+  });
+  const clash = roles.find((r) => readableRoleName(r.name) === wanted);
+  if (!clash) return;
+  if (clash.isBuiltIn) {
+    throw new Conflict("role_name_reserved", `"${name}" reads as the built-in role "${clash.name}". Choose another name, so that nobody takes this role for the built-in one.`);
+  }
+  throw new Conflict("role_name_taken", `A role named "${clash.name}" exists already${clash.name === name ? "" : `, and "${name}" reads the same`}. Choose another name.`);
+}
