@@ -12,7 +12,7 @@ import { builtInRole, createTestOrg } from "../helpers.ts";
 export const TEST_IP_HEADER = "x-test-ip";
 
 export type Reply = { status: number; headers: Headers; body: any };
-export type Caller = (method: string, path: string, options?: { key?: string | null; body?: unknown; ip?: string }) => Promise<Reply>;
+export type Caller = (method: string, path: string, options?: { key?: string | null; body?: unknown; ip?: string; headers?: Record<string, string> }) => Promise<Reply>;
 
 /** Starts the machine router for the file; `call` talks to it. */
 export function useMachineServer(): { call: Caller } {
@@ -31,7 +31,7 @@ export function useMachineServer(): { call: Caller } {
   afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
   const call: Caller = async (method, path, options = {}) => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     if (options.ip) headers[TEST_IP_HEADER] = options.ip;
     if (options.body !== undefined) headers["content-type"] = "application/json";
