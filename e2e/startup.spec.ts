@@ -1,7 +1,7 @@
 // `npm start` as a self-hoster runs it: the server process itself, started
 // with different environments, on the production build the suite made.
 import { expect, test } from "@playwright/test";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
@@ -21,10 +21,18 @@ function freePort(): Promise<number> {
   });
 }
 
+const started = new Set<ChildProcess>();
+// A server that should have stopped but did not (a failing test) must not outlive its test.
+test.afterEach(() => {
+  for (const child of started) if (child.exitCode === null) child.kill("SIGTERM");
+  started.clear();
+});
+
 function startServer(env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "server/main.ts"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", ...env } as unknown as NodeJS.ProcessEnv,
   });
+  started.add(child);
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
