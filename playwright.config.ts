@@ -35,6 +35,7 @@ export default defineConfig({
       HOST: "127.0.0.1",
       NEXTAUTH_URL: baseURL,
       NEXTAUTH_SECRET: "e2e-secret-that-is-at-least-32-characters-long",
+      TOLLGATE_API_KEY_SECRET: "e2e-api-key-hashing-secret-of-32-characters",
       NODE_ENV: "production",
       LOG_LEVEL: "warn",
       TOLLGATE_ADMIN_EMAIL: "admin@e2e.test",

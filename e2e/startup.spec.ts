@@ -2,12 +2,14 @@
 // with different environments, on the production build the suite made.
 import { expect, test } from "@playwright/test";
 import { expectAccessible } from "./helpers";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { buildKeyring, hashSecret } from "../lib/apikeys/key-hashing.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -20,10 +22,18 @@ function freePort(): Promise<number> {
   });
 }
 
+const started = new Set<ChildProcess>();
+// A server that should have stopped but did not (a failing test) must not outlive its test.
+test.afterEach(() => {
+  for (const child of started) if (child.exitCode === null) child.kill("SIGTERM");
+  started.clear();
+});
+
 function startServer(env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "server/main.ts"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", ...env } as unknown as NodeJS.ProcessEnv,
   });
+  started.add(child);
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -48,14 +58,14 @@ async function waitReady(port: number, exited: Promise<number>) {
 }
 
 test("a bad DATABASE_URL stops start-up with one line naming it", async () => {
-  const server = startServer({ DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", NEXTAUTH_SECRET: "x".repeat(40), PORT: String(await freePort()) });
+  const server = startServer({ DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), PORT: String(await freePort()) });
   expect(await server.exited).toBe(1);
   expect(server.output().trim()).toMatch(/^tollgate: DATABASE_URL: cannot connect to the database/);
   expect(server.output().trim().split("\n")).toHaveLength(1);
 });
 
 test("an unreachable or malformed REDIS_URL stops start-up with one line naming it", async () => {
-  const down = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), REDIS_URL: "redis://127.0.0.1:1", PORT: String(await freePort()) });
+  const down = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), REDIS_URL: "redis://127.0.0.1:1", PORT: String(await freePort()) });
   expect(await down.exited).toBe(1);
   expect(down.output().trim()).toMatch(/^tollgate: REDIS_URL: cannot connect to Redis/);
   expect(down.output().trim().split("\n")).toHaveLength(1);
@@ -75,10 +85,22 @@ test("a malformed DATABASE_URL or PORT is named", async () => {
 
 test("a missing or short NEXTAUTH_SECRET in production stops start-up", async () => {
   for (const secret of [undefined, "too-short"]) {
-    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: secret, NODE_ENV: "production", PORT: String(await freePort()) });
+    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: secret, TOLLGATE_API_KEY_SECRET: "k".repeat(40), NODE_ENV: "production", PORT: String(await freePort()) });
     expect(await server.exited).toBe(1);
     expect(server.output().trim()).toMatch(/^tollgate: NEXTAUTH_SECRET: set it to a random string of at least 32 characters/);
   }
+});
+
+test("a missing or short TOLLGATE_API_KEY_SECRET in production stops start-up with one line naming it", async () => {
+  for (const secret of [undefined, "too-short"]) {
+    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: secret, NODE_ENV: "production", PORT: String(await freePort()) });
+    expect(await server.exited).toBe(1);
+    expect(server.output().trim()).toMatch(/^tollgate: TOLLGATE_API_KEY_SECRET: set it to a random string of at least 32 characters/);
+    expect(server.output().trim().split("\n")).toHaveLength(1);
+  }
+  const previous = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), TOLLGATE_API_KEY_SECRET_PREVIOUS: `${"p".repeat(40)},short`, PORT: String(await freePort()) });
+  expect(await previous.exited).toBe(1);
+  expect(previous.output().trim()).toBe("tollgate: TOLLGATE_API_KEY_SECRET_PREVIOUS: each secret (comma-separated) must be at least 32 characters");
 });
 
 test("a port already in use stops start-up with one line naming it", async () => {
@@ -86,7 +108,7 @@ test("a port already in use stops start-up with one line naming it", async () =>
   const port = await freePort();
   await new Promise<void>((r) => blocker.listen(port, "0.0.0.0", () => r()));
   try {
-    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), PORT: String(port) });
+    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), PORT: String(port) });
     expect(await server.exited).toBe(1);
     expect(server.output().trim()).toBe(`tollgate: PORT: port ${port} is already in use; stop the other process or set PORT`);
   } finally {
@@ -94,7 +116,7 @@ test("a port already in use stops start-up with one line naming it", async () =>
   }
 });
 
-test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data across restarts", async () => {
+test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data, secrets and API keys across restarts", async () => {
   test.setTimeout(240_000);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-start-"));
   const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PG_PORT: String(await freePort()), PORT: String(await freePort()) };
@@ -115,9 +137,25 @@ test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data acr
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`INSERT INTO "User" (id, email, name, "updatedAt") VALUES (gen_random_uuid(), 'kept@example.test', 'Kept', now())`);
-    await client.query(`INSERT INTO "Organization" (id, name, slug, "updatedAt") VALUES (gen_random_uuid(), 'Kept Org', 'kept-org', now())`);
-    await client.end();
+    const { rows: orgs } = await client.query(`INSERT INTO "Organization" (id, name, slug, "updatedAt") VALUES (gen_random_uuid(), 'Kept Org', 'kept-org', now()) RETURNING id`);
     const secret = await readFile(path.join(dataDir, "nextauth-secret"), "utf8");
+    // The API key hashing secret was generated too, readable by its owner only;
+    // a key hashed with it works now and after the restart.
+    const apiKeySecret = await readFile(path.join(dataDir, "api-key-secret"), "utf8");
+    expect(apiKeySecret.trim().length).toBeGreaterThanOrEqual(32);
+    expect(apiKeySecret.trim()).not.toBe(secret.trim());
+    expect((await stat(path.join(dataDir, "api-key-secret"))).mode & 0o777).toBe(0o600);
+    const publicId = [...randomBytes(16)].map((b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("");
+    const keySecret = randomBytes(32).toString("base64url");
+    await client.query(`INSERT INTO "ApiKey" (id, "orgId", name, "publicId", "secretHash", "lastFour", permissions) VALUES (gen_random_uuid(), $1, 'kept key', $2, $3, $4, ARRAY['apikeys:read'])`, [
+      orgs[0].id,
+      publicId,
+      hashSecret(keySecret, buildKeyring({ current: apiKeySecret.trim() })),
+      keySecret.slice(-4),
+    ]);
+    await client.end();
+    const useKey = async () => (await fetch(`http://127.0.0.1:${env.PORT}/api/v1/api-key-policy`, { headers: { authorization: `Bearer tg_live_${publicId}_${keySecret}` } })).status;
+    expect(await useKey()).toBe(200);
 
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
@@ -130,6 +168,8 @@ test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data acr
     await again.end();
     expect(rows[0]).toEqual({ users: "1", orgs: "1" });
     expect(await readFile(path.join(dataDir, "nextauth-secret"), "utf8")).toBe(secret);
+    expect(await readFile(path.join(dataDir, "api-key-secret"), "utf8")).toBe(apiKeySecret);
+    expect(await useKey()).toBe(200);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   } finally {

@@ -13,9 +13,16 @@ describe("parseEnv", () => {
     [{ DATABASE_URL: "mysql://localhost/x" }, /^DATABASE_URL: must be a postgresql:\/\/ URL$/],
     [{ NEXTAUTH_URL: "tollgate" }, /^NEXTAUTH_URL: must be a URL/],
     [{ TOLLGATE_ADMIN_EMAIL: "nobody" }, /^TOLLGATE_ADMIN_EMAIL: must be an email address$/],
+    [{ TOLLGATE_API_KEY_SECRET_PREVIOUS: `${"x".repeat(32)},short` }, /^TOLLGATE_API_KEY_SECRET_PREVIOUS: each secret \(comma-separated\) must be at least 32 characters$/],
   ])("names the variable of a bad value %j", (source, message) => {
     expect(() => parseEnv(source as unknown as NodeJS.ProcessEnv)).toThrow(EnvError);
     expect(() => parseEnv(source as unknown as NodeJS.ProcessEnv)).toThrow(message);
+  });
+
+  it("takes a comma-separated list of previous API key hashing secrets", () => {
+    const previous = ` ${"a".repeat(32)}, ${"b".repeat(40)} ,`;
+    expect(parseEnv({ TOLLGATE_API_KEY_SECRET_PREVIOUS: previous } as unknown as NodeJS.ProcessEnv).TOLLGATE_API_KEY_SECRET_PREVIOUS).toBe(previous.trim());
+    expect(parseEnv({ TOLLGATE_API_KEY_SECRET_PREVIOUS: "" } as unknown as NodeJS.ProcessEnv).TOLLGATE_API_KEY_SECRET_PREVIOUS).toBeUndefined();
   });
 
   it("treats an empty DATABASE_URL as unset", () => {

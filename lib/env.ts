@@ -18,6 +18,23 @@ const EnvSchema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional(),
   ),
   NEXTAUTH_SECRET: optionalString,
+  /** Keys the hashes of API keys; its length is checked at start-up (server/boot.ts), as NEXTAUTH_SECRET's. */
+  TOLLGATE_API_KEY_SECRET: optionalString,
+  /** Old hashing secrets, comma-separated: keys they hashed keep working and are re-hashed on use. */
+  TOLLGATE_API_KEY_SECRET_PREVIOUS: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (v) =>
+          v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+            .every((s) => s.length >= 32),
+        "each secret (comma-separated) must be at least 32 characters",
+      )
+      .optional(),
+  ),
   NEXTAUTH_URL: optionalString.pipe(z.string().url("must be a URL such as https://tollgate.example.com").optional()),
   TOLLGATE_DATA_DIR: optionalString,
   TOLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),

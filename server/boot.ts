@@ -1,11 +1,12 @@
 // Start-up checks and set-up that run before the app serves: environment,
-// database (embedded or DATABASE_URL), secret, migrations, built-in roles.
+// database (embedded or DATABASE_URL), secrets, migrations, built-in roles.
 // Every failure becomes one line that names the problem.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
+import { API_KEY_SECRET_VAR, MIN_API_KEY_SECRET_LENGTH } from "../lib/apikeys/key-hashing.ts";
 import { dataDir, env, type Env } from "../lib/env.ts";
 import { isPortFree, startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
@@ -43,8 +44,9 @@ async function checkDatabaseUrl(url: string) {
   }
 }
 
-async function persistedSecret(dir: string): Promise<string> {
-  const file = path.join(dir, "nextauth-secret");
+/** A secret generated on the first start and kept in the data directory (embedded mode). */
+async function persistedSecret(dir: string, name: string): Promise<string> {
+  const file = path.join(dir, name);
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   const secret = randomBytes(32).toString("base64url");
   await writeFile(file, secret + "\n", { mode: 0o600 });
@@ -58,12 +60,17 @@ export async function boot(): Promise<Booted> {
   }
   let databaseUrl = config.DATABASE_URL;
   let embedded: RunningPostgres | null = null;
+  const apiKeySecret = config.TOLLGATE_API_KEY_SECRET;
   if (databaseUrl) {
     if (!config.NEXTAUTH_SECRET || config.NEXTAUTH_SECRET.length < 32) {
       if (config.NODE_ENV === "production") {
         throw new StartupError("NEXTAUTH_SECRET: set it to a random string of at least 32 characters (e.g. `openssl rand -base64 32`)");
       }
     }
+    if (config.NODE_ENV === "production" && (!apiKeySecret || apiKeySecret.length < MIN_API_KEY_SECRET_LENGTH)) {
+      throw new StartupError(`${API_KEY_SECRET_VAR}: set it to a random string of at least ${MIN_API_KEY_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`); API keys are hashed with it`);
+    }
+    if (apiKeySecret && apiKeySecret.length < MIN_API_KEY_SECRET_LENGTH) throw new StartupError(`${API_KEY_SECRET_VAR}: must be at least ${MIN_API_KEY_SECRET_LENGTH} characters`);
     await checkDatabaseUrl(databaseUrl);
   } else {
     const dir = dataDir();
@@ -77,7 +84,11 @@ export async function boot(): Promise<Booted> {
     if (config.NEXTAUTH_SECRET !== undefined && config.NEXTAUTH_SECRET.length < 32) {
       throw new StartupError("NEXTAUTH_SECRET: must be at least 32 characters (or unset it to use a generated one)");
     }
-    process.env.NEXTAUTH_SECRET = config.NEXTAUTH_SECRET ?? (await persistedSecret(dir));
+    if (apiKeySecret !== undefined && apiKeySecret.length < MIN_API_KEY_SECRET_LENGTH) {
+      throw new StartupError(`${API_KEY_SECRET_VAR}: must be at least ${MIN_API_KEY_SECRET_LENGTH} characters (or unset it to use a generated one)`);
+    }
+    process.env.NEXTAUTH_SECRET = config.NEXTAUTH_SECRET ?? (await persistedSecret(dir, "nextauth-secret"));
+    process.env[API_KEY_SECRET_VAR] = apiKeySecret ?? (await persistedSecret(dir, "api-key-secret"));
   }
   process.env.DATABASE_URL = databaseUrl;
   if (config.REDIS_URL) await checkRedisUrl(config.REDIS_URL, embedded);

@@ -4,6 +4,7 @@ process.env.DATABASE_URL = inject("databaseUrl");
 process.env.TEST_ADMIN_DATABASE_URL = inject("adminDatabaseUrl");
 process.env.NEXTAUTH_URL ??= "http://localhost:3000";
 process.env.NEXTAUTH_SECRET ??= "vitest-secret-that-is-at-least-32-characters";
+process.env.TOLLGATE_API_KEY_SECRET ??= "vitest-api-key-hashing-secret-of-32-characters";
 
 const { syncBuiltInRoles } = await import("../lib/authz/sync-built-in-roles.ts");
 await syncBuiltInRoles();

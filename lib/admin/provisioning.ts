@@ -1,14 +1,13 @@
 // Tenant provisioning for the product that runs beside Tollgate: its sign-up
 // creates the customer's organization and users through instance-admin API
-// keys. Also the creation of those keys by instance admins in the UI.
+// keys (made in ./instance-keys.ts).
 import { z } from "zod";
 import { db, type Tx } from "../db.ts";
-import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
+import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { Email } from "../auth/schemas.ts";
-import { generateKey, displayKey } from "../apikeys/key-format.ts";
 import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
-import type { InstanceCtx, UserCtx } from "../context.ts";
+import type { InstanceCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
@@ -131,45 +130,4 @@ export async function deleteOrganizationById(ctx: InstanceCtx, orgId: string) {
     await tx.organization.delete({ where: { id: orgId } });
   });
   invalidateOrgIndex(orgId);
-}
-
-// Instance-admin keys, made by instance admins in the UI.
-export const CreateInstanceKeyInput = z.object({
-  name: z.string().trim().min(1, "Enter a name").max(80),
-  expiresAt: z.coerce.date({ error: "expiresAt must be a date" }).nullish(),
-});
-
-function assertInstanceAdmin(ctx: UserCtx) {
-  if (!ctx.principal.isInstanceAdmin) throw new Forbidden("instance_admin_only", "Only instance admins can manage provisioning keys.");
-}
-
-export async function listInstanceKeys(ctx: UserCtx) {
-  assertInstanceAdmin(ctx);
-  const keys = await db.apiKey.findMany({ where: { orgId: null, isInstanceAdmin: true }, orderBy: { createdAt: "desc" }, select: { id: true, name: true, publicId: true, lastFour: true, createdAt: true, expiresAt: true, revokedAt: true } });
-  return keys.map((k) => ({ ...k, display: displayKey(k.publicId, k.lastFour) }));
-}
-
-export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
-  assertInstanceAdmin(ctx);
-  const input = CreateInstanceKeyInput.parse(raw);
-  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
-  const generated = generateKey();
-  const key = await db.$transaction(async (tx) => {
-    const created = await tx.apiKey.create({
-      data: { orgId: null, isInstanceAdmin: true, name: input.name, publicId: generated.publicId, secretHash: generated.secretHash, lastFour: generated.lastFour, permissions: [], expiresAt: input.expiresAt ?? null, createdById: ctx.principal.userId },
-      select: { id: true, name: true },
-    });
-    await recordAudit(tx, { action: "apikey.created", orgId: null, actor: { userId: ctx.principal.userId, email: ctx.principal.email }, target: { type: "api_key", id: created.id }, meta: ctx, after: { name: created.name, instanceAdmin: true, display: displayKey(generated.publicId, generated.lastFour) } });
-    return created;
-  });
-  return { ...key, key: generated.key };
-}
-
-export async function revokeInstanceKey(ctx: UserCtx, apiKeyId: string) {
-  assertInstanceAdmin(ctx);
-  await db.$transaction(async (tx) => {
-    const { count } = await tx.apiKey.updateMany({ where: { id: apiKeyId, orgId: null, isInstanceAdmin: true, revokedAt: null }, data: { revokedAt: new Date() } });
-    if (count === 0) throw new NotFound("api_key_not_found", "API key not found.");
-    await recordAudit(tx, { action: "apikey.revoked", orgId: null, actor: { userId: ctx.principal.userId, email: ctx.principal.email }, target: { type: "api_key", id: apiKeyId }, meta: ctx });
-  });
 }

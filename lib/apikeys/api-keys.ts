@@ -19,10 +19,10 @@ const DAY_MS = 86_400_000;
 /** Keys shown as "expiring soon" expire within this many days. */
 export const EXPIRING_SOON_DAYS = 7;
 
-const RateLimit = (what: string, max: number) =>
+export const RateLimit = (what: string, max: number) =>
   z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(max, `${what} must be at most ${max}`).nullish();
 
-const IpAllowList = z
+export const IpAllowList = z
   .array(z.string().trim().min(1).max(64).refine(isValidCidr, { error: (issue) => `${String(issue.input)} is not an IP address or CIDR range` }))
   .max(50, "at most 50 IP ranges")
   .default([]);
@@ -83,7 +83,7 @@ const keySelect = {
 } as const;
 
 type KeyRow = { publicId: string; lastFour: string; expiresAt: Date | null; revokedAt: Date | null; previousSecretExpiresAt: Date | null; requestCount: bigint };
-function present<T extends KeyRow>(k: T, now = Date.now()): Omit<T, "requestCount"> & { requestCount: number; display: string; status: z.infer<typeof ApiKeyStatus>; previousSecretValidUntil: Date | null } {
+export function present<T extends KeyRow>(k: T, now = Date.now()): Omit<T, "requestCount"> & { requestCount: number; display: string; status: z.infer<typeof ApiKeyStatus>; previousSecretValidUntil: Date | null } {
   const expired = k.expiresAt !== null && k.expiresAt.getTime() <= now;
   const status: z.infer<typeof ApiKeyStatus> = k.revokedAt ? "revoked" : expired ? "expired" : k.expiresAt && k.expiresAt.getTime() - now < EXPIRING_SOON_DAYS * DAY_MS ? "expiring" : "active";
   return {

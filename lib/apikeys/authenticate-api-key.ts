@@ -7,10 +7,11 @@ import { db } from "../db.ts";
 import { RateLimited, Unauthenticated } from "../errors.ts";
 import { freshOrgIndex, getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
 import { ipInRanges } from "../authz/cidr.ts";
-import type { IndexedApiKey, OrgIndex } from "../authz/org-index.ts";
+import { indexApiKey, type IndexedApiKey, type OrgIndex } from "../authz/org-index.ts";
 import type { RequestMeta } from "../context.ts";
-import { displayKey, KEY_PREFIX, parseKey, secretMatches } from "./key-format.ts";
-import { recordKeyFailure, recordKeyUse } from "./key-usage.ts";
+import { KEY_PREFIX, parseKey } from "./key-format.ts";
+import { rehashOf, storedHashMatches } from "./key-hashing.ts";
+import { recordKeyFailure, recordKeyRehash, recordKeyUse, type Rehash } from "./key-usage.ts";
 import { counterStore } from "./rate-limit.ts";
 
 const MISS_TTL_MS = 1_000;
@@ -106,23 +107,44 @@ async function indexOf(orgId: string): Promise<OrgIndex> {
   return index;
 }
 
-/** Is the key usable now from this address? (Everything but the rate limit.) */
+/** Why a key whose secret matched may not be used now from this address (the rate limit aside); null when it may. */
+function refusalOf(entry: IndexedApiKey, previous: boolean, ip: string | null, now: number): KeyFailureCode | null {
+  if (entry.revoked) return "revoked_api_key";
+  if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) return "expired_api_key";
+  if (previous && (entry.previousExpiresAtMs === null || now >= entry.previousExpiresAtMs)) return "rotated_api_key";
+  if (entry.ipRanges && !ipInRanges(ip, entry.ipRanges)) return "ip_not_allowed";
+  return null;
+}
+
 function statusOf(entry: IndexedApiKey, index: OrgIndex, previous: boolean, ip: string | null, now: number): KeyCheck {
-  if (entry.revoked) return { ok: false, code: "revoked_api_key", entry, index };
-  if (entry.expiresAtMs !== null && now >= entry.expiresAtMs) return { ok: false, code: "expired_api_key", entry, index };
-  if (previous && (entry.previousExpiresAtMs === null || now >= entry.previousExpiresAtMs)) return { ok: false, code: "rotated_api_key", entry, index };
-  if (entry.ipRanges && !ipInRanges(ip, entry.ipRanges)) return { ok: false, code: "ip_not_allowed", entry, index };
-  return { ok: true, entry, index };
+  const code = refusalOf(entry, previous, ip, now);
+  return code ? { ok: false, code, entry, index } : { ok: true, entry, index };
+}
+
+/**
+ * Which of the key's secrets this is: its current one, the one its last
+ * rotation replaced, or neither (null). A match on a hash made with an older
+ * hashing secret queues its re-hashing with the current one.
+ */
+function matchSecret(entry: IndexedApiKey, secret: string): keyof Rehash | null {
+  let which: keyof Rehash = "secret";
+  let stored = entry.secretHash;
+  if (!storedHashMatches(secret, stored)) {
+    if (!entry.previousSecretHash || !storedHashMatches(secret, entry.previousSecretHash)) return null;
+    which = "previous";
+    stored = entry.previousSecretHash;
+  }
+  const rehashed = rehashOf(stored, secret);
+  if (rehashed) recordKeyRehash(entry.id, which, stored.text, rehashed);
+  return which;
 }
 
 function match(publicId: string, secret: string, token: string, index: OrgIndex | null | undefined, ip: string | null, now: number): KeyCheck {
   const entry = index?.apiKeysByPublicId.get(publicId);
   if (!index || !entry) return { ok: false, code: "invalid_api_key", publicId };
-  let previous = false;
-  if (!secretMatches(secret, entry.secretHash)) {
-    if (!entry.previousSecretHash || !secretMatches(secret, entry.previousSecretHash)) return { ok: false, code: "invalid_api_key", entry, index };
-    previous = true;
-  }
+  const which = matchSecret(entry, secret);
+  if (!which) return { ok: false, code: "invalid_api_key", entry, index };
+  const previous = which === "previous";
   if (state.verified.size >= VERIFIED_CACHE_SIZE) state.verified.clear();
   state.verified.set(token, { entry, previous });
   return statusOf(entry, index, previous, ip, now);
@@ -230,25 +252,53 @@ export async function authenticateApiKey(key: string | null, now = Date.now(), i
   return principalOf(check);
 }
 
+const INSTANCE_KEY_PERMISSIONS: ReadonlySet<string> = new Set();
+
 /**
  * Any key: an organization's key, or an instance-admin key. Instance keys are
  * rare and used for provisioning, so they are read from the database on each
- * request (revocation is immediate).
+ * request (revocation and rotation are immediate), and checked like
+ * organization keys: secret (or the rotated one in its overlap window),
+ * expiry, IP allow list, then rate limits. Their refusals are audited at
+ * instance level (no organization).
  */
 export async function authenticateAnyKey(token: string | null, meta: Pick<RequestMeta, "ip" | "userAgent">, now = Date.now()): Promise<ApiKeyPrincipal | InstanceKeyPrincipal> {
   const parsed = token ? parseKey(token) : null;
   if (!parsed || (await orgOfPublicId(parsed.publicId))) return authenticateRequest(token, meta, now);
   const row = await db.apiKey.findUnique({
     where: { publicId: parsed.publicId },
-    select: { id: true, name: true, lastFour: true, secretHash: true, isInstanceAdmin: true, orgId: true, revokedAt: true, expiresAt: true },
+    select: {
+      id: true,
+      name: true,
+      lastFour: true,
+      publicId: true,
+      secretHash: true,
+      isInstanceAdmin: true,
+      orgId: true,
+      revokedAt: true,
+      expiresAt: true,
+      ipAllowList: true,
+      rateLimitPerSecond: true,
+      rateLimitPerDay: true,
+      previousSecretHash: true,
+      previousSecretExpiresAt: true,
+    },
   });
-  const fail = (code: KeyFailureCode) => {
-    auditKeyFailure({ ok: false, code, publicId: parsed.publicId }, meta, "api");
-    return new Unauthenticated(code, KEY_FAILURES[code]);
+  const entry = row && !row.orgId && row.isInstanceAdmin ? indexApiKey({ ...row, projectId: null, roleId: null, permissions: [] }, INSTANCE_KEY_PERMISSIONS) : undefined;
+  const fail = (code: KeyFailureCode, retryAfterSeconds?: number) => {
+    const check = { ok: false as const, code, entry, publicId: parsed.publicId, retryAfterSeconds };
+    auditKeyFailure(check, meta, "api", null);
+    return failureError(check);
   };
-  if (!row || row.orgId || !row.isInstanceAdmin || !secretMatches(parsed.secret, Buffer.from(row.secretHash, "hex"))) throw fail("invalid_api_key");
-  if (row.revokedAt) throw fail("revoked_api_key");
-  if (row.expiresAt && now >= row.expiresAt.getTime()) throw fail("expired_api_key");
-  recordKeyUse(row.id, meta.ip, now);
-  return { type: "instance_key", keyId: row.id, name: row.name, display: displayKey(parsed.publicId, row.lastFour) };
+  if (!entry) throw fail("invalid_api_key");
+  const which = matchSecret(entry, parsed.secret);
+  if (!which) throw fail("invalid_api_key");
+  const refusal = refusalOf(entry, which === "previous", meta.ip, now);
+  if (refusal) throw fail(refusal);
+  if (entry.rateLimitPerSecond !== null || entry.rateLimitPerDay !== null) {
+    const verdict = await counterStore().hit(entry.id, { perSecond: entry.rateLimitPerSecond, perDay: entry.rateLimitPerDay }, now);
+    if (!verdict.allowed) throw fail("rate_limited", verdict.retryAfterSeconds);
+  }
+  recordKeyUse(entry.id, meta.ip, now);
+  return { type: "instance_key", keyId: entry.id, name: entry.name, display: entry.display };
 }

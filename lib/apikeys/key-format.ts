@@ -1,24 +1,15 @@
-// API key format and hashing. A key reads `tg_live_<publicId>_<secret>`: a
-// prefix secret scanners recognise, a public id to find the key, and 256 bits
-// of secret. Only HMAC-SHA-256(server secret, secret) is stored; the secret's
+// API key format. A key reads `tg_live_<publicId>_<secret>`: a prefix secret
+// scanners recognise, a public id to find the key, and 256 bits of secret.
+// Only a keyed hash of the secret is stored (./key-hashing.ts); the secret's
 // entropy makes a slow hash unnecessary, so verification stays fast.
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { hashSecret } from "./key-hashing.ts";
 
 export const KEY_PREFIX = "tg_live_";
 const PUBLIC_ID = /^[a-z0-9]{16}$/;
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
 export type ParsedKey = { publicId: string; secret: string };
-
-let hmacKey: Buffer | undefined;
-function serverKey(): Buffer {
-  if (!hmacKey) {
-    const secret = process.env.NEXTAUTH_SECRET;
-    if (!secret) throw new Error("NEXTAUTH_SECRET is not set");
-    hmacKey = Buffer.from(hkdfSync("sha256", secret, "tollgate", "api-key-hmac-v1", 32));
-  }
-  return hmacKey;
-}
 
 type Generated = { key: string; publicId: string; secretHash: string; lastFour: string };
 
@@ -28,10 +19,6 @@ export function generateKey(publicId = [...randomBytes(16)].map((b) => "abcdefgh
   return { key: `${KEY_PREFIX}${publicId}_${secret}`, publicId, secretHash: hashSecret(secret), lastFour: secret.slice(-4) };
 }
 
-export function hashSecret(secret: string): string {
-  return createHmac("sha256", serverKey()).update(secret).digest("hex");
-}
-
 export function parseKey(key: string): ParsedKey | null {
   if (!key.startsWith(KEY_PREFIX)) return null;
   const rest = key.slice(KEY_PREFIX.length);
@@ -39,11 +26,6 @@ export function parseKey(key: string): ParsedKey | null {
   const secret = rest.slice(17);
   if (rest[16] !== "_" || !PUBLIC_ID.test(publicId) || !SECRET.test(secret)) return null;
   return { publicId, secret };
-}
-
-export function secretMatches(secret: string, storedHash: Buffer): boolean {
-  const candidate = createHmac("sha256", serverKey()).update(secret).digest();
-  return candidate.length === storedHash.length && timingSafeEqual(candidate, storedHash);
 }
 
 export const displayKey = (publicId: string, lastFour: string) => `${KEY_PREFIX}${publicId}_…${lastFour}`;

@@ -1,6 +1,7 @@
-// Last-used time, IP and request count of API keys, and audit events of
-// refused keys: gathered in memory on the request path and written in
-// batches every few seconds (and on shutdown), never one write per request.
+// Last-used time, IP and request count of API keys, hashes to bring up to
+// the current hashing secret, and audit events of refused keys: gathered in
+// memory on the request path and written in batches every few seconds (and
+// on shutdown), never one write per request.
 import pg from "pg";
 import { db } from "../db.ts";
 import { logger } from "../logger.ts";
@@ -25,17 +26,21 @@ export type KeyFailure = {
   via: "api" | "verify";
 };
 type PendingFailure = KeyFailure & { at: number; attempts: number };
+/** Which stored hash to replace: [the hash the secret matched, the same secret hashed with the current secret]. */
+export type Rehash = { secret?: [from: string, to: string]; previous?: [from: string, to: string] };
 
 type State = {
   pool?: pg.Pool;
   usage: Map<string, Usage>;
+  rehash: Map<string, Rehash>;
   failures: Map<string, PendingFailure>;
   lastAudited: Map<string, number>;
   timer?: NodeJS.Timeout;
   timerDueAt?: number;
   flushing?: Promise<void>;
 };
-const state: State = ((globalThis as { __tollgateKeyUsage?: State }).__tollgateKeyUsage ??= { usage: new Map(), failures: new Map(), lastAudited: new Map() });
+const state: State = ((globalThis as { __tollgateKeyUsage?: State }).__tollgateKeyUsage ??= { usage: new Map(), rehash: new Map(), failures: new Map(), lastAudited: new Map() });
+state.rehash ??= new Map();
 
 function schedule(delayMs: number) {
   if (state.timer) {
@@ -62,6 +67,21 @@ export function recordKeyUse(keyId: string, ip: string | null, now: number) {
   }
 }
 
+/**
+ * Queues replacing a key's stored hash (its current secret's, or the one a
+ * rotation replaced) by one made with the current hashing secret. Written
+ * only if the stored hash is still the one that matched, so a rotation in
+ * between is never undone.
+ */
+export function recordKeyRehash(keyId: string, which: keyof Rehash, from: string, to: string) {
+  const pending = state.rehash.get(keyId);
+  if (pending) pending[which] = [from, to];
+  else {
+    state.rehash.set(keyId, { [which]: [from, to] });
+    schedule(USAGE_FLUSH_MS);
+  }
+}
+
 export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
   const throttleKey = `${failure.orgId ?? ""}|${failure.keyId ?? failure.ip ?? ""}|${failure.code}|${failure.via}`;
   const pending = state.failures.get(throttleKey);
@@ -78,16 +98,20 @@ export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
   schedule(FAILURE_FLUSH_MS);
 }
 
+function usagePool(): pg.Pool {
+  if (!state.pool) {
+    state.pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    state.pool.on("error", (error) => logger.warn({ err: error }, "API key usage connection lost"));
+  }
+  return state.pool;
+}
+
 async function writeUsage(usage: Array<[string, Usage]>) {
   if (!usage.length) return;
   // One statement on a connection of its own: thousands of keys cost the
   // request path nothing (a Prisma query of this size would hold the event loop).
   const rows = JSON.stringify(usage.map(([id, u]) => [id, u.count, u.lastUsedAt, u.lastUsedIp]));
-  if (!state.pool) {
-    state.pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
-    state.pool.on("error", (error) => logger.warn({ err: error }, "API key usage connection lost"));
-  }
-  await state.pool.query(
+  await usagePool().query(
     `UPDATE "ApiKey" AS k SET
        "requestCount" = k."requestCount" + u.count,
        "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
@@ -95,6 +119,22 @@ async function writeUsage(usage: Array<[string, Usage]>) {
      FROM (SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip
            FROM jsonb_array_elements($1::jsonb) AS r) AS u
      WHERE k.id = u.id`,
+    [rows],
+  );
+}
+
+async function writeRehash(rehash: Array<[string, Rehash]>) {
+  if (!rehash.length) return;
+  const rows = JSON.stringify(rehash.map(([id, r]) => [id, r.secret?.[0] ?? null, r.secret?.[1] ?? null, r.previous?.[0] ?? null, r.previous?.[1] ?? null]));
+  // No authzVersion bump: the old hash keeps verifying in every process's
+  // index until it reloads, and the new one is what the next load reads.
+  await usagePool().query(
+    `UPDATE "ApiKey" AS k SET
+       "secretHash" = CASE WHEN k."secretHash" = u.secret_from THEN u.secret_to ELSE k."secretHash" END,
+       "previousSecretHash" = CASE WHEN k."previousSecretHash" = u.previous_from THEN u.previous_to ELSE k."previousSecretHash" END
+     FROM (SELECT (r->>0)::uuid AS id, r->>1 AS secret_from, r->>2 AS secret_to, r->>3 AS previous_from, r->>4 AS previous_to
+           FROM jsonb_array_elements($1::jsonb) AS r) AS u
+     WHERE k.id = u.id AND (k."secretHash" = u.secret_from OR k."previousSecretHash" = u.previous_from)`,
     [rows],
   );
 }
@@ -120,21 +160,24 @@ async function writeFailures(failures: PendingFailure[]) {
 /** Writes what has gathered; safe to call at any time (tests, shutdown). */
 export async function flushKeyUsage(): Promise<void> {
   while (state.flushing) await state.flushing;
-  if (!state.usage.size && !state.failures.size) return;
+  if (!state.usage.size && !state.rehash.size && !state.failures.size) return;
   const usage = [...state.usage.entries()];
+  const rehash = [...state.rehash.entries()];
   const failures = [...state.failures.values()];
   state.usage = new Map();
+  state.rehash = new Map();
   state.failures = new Map();
   state.flushing = (async () => {
     // Each batch on its own: a failure puts it back for the next flush, so nothing is lost.
-    const results = await Promise.allSettled([writeUsage(usage), writeFailures(failures)]);
+    const results = await Promise.allSettled([writeUsage(usage), writeRehash(rehash), writeFailures(failures)]);
     if (results[0].status === "rejected") {
       for (const [id, u] of usage) {
         const now = state.usage.get(id);
         state.usage.set(id, now ? { count: now.count + u.count, lastUsedAt: Math.max(now.lastUsedAt, u.lastUsedAt), lastUsedIp: now.lastUsedAt >= u.lastUsedAt ? now.lastUsedIp : u.lastUsedIp } : u);
       }
     }
-    if (results[1].status === "rejected") for (const f of failures) if (state.failures.size < MAX_PENDING_FAILURES) state.failures.set(`retry|${f.at}|${f.code}|${f.keyId ?? f.ip}`, f);
+    if (results[1].status === "rejected") for (const [id, r] of rehash) if (!state.rehash.has(id)) state.rehash.set(id, r);
+    if (results[2].status === "rejected") for (const f of failures) if (state.failures.size < MAX_PENDING_FAILURES) state.failures.set(`retry|${f.at}|${f.code}|${f.keyId ?? f.ip}`, f);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) {
       schedule(FAILURE_FLUSH_MS);

@@ -1,5 +1,6 @@
 // The in-memory picture of one organization's authorization data, built from
 // its rows. decide() reads only this, so a decision costs a few map lookups.
+import { decodeStoredHash, type StoredHash } from "../apikeys/key-hashing.ts";
 import { parseCidr, type ParsedCidr } from "./cidr.ts";
 
 export type RoleRow = { id: string; name: string; permissions: string[]; includes: string[]; isOwner: boolean };
@@ -63,14 +64,15 @@ export type IndexedApiKey = {
   name: string;
   display: string;
   publicId: string;
-  secretHash: Buffer;
+  /** Decoded here, once: which hashing secret made it is resolved before any request. */
+  secretHash: StoredHash;
   projectId: string | null;
   /** What the key itself carries: its role's permissions or its own list. */
   permissions: ReadonlySet<string>;
   expiresAtMs: number | null;
   revoked: boolean;
   /** The secret replaced by the last rotation, accepted until previousExpiresAtMs. */
-  previousSecretHash: Buffer | null;
+  previousSecretHash: StoredHash | null;
   previousExpiresAtMs: number | null;
   /** null: usable from anywhere. */
   ipRanges: ParsedCidr[] | null;
@@ -152,24 +154,30 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
   const apiKeysByPublicId = new Map<string, IndexedApiKey>();
   const apiKeysById = new Map<string, IndexedApiKey>();
   for (const k of rows.apiKeys ?? []) {
-    const key: IndexedApiKey = {
-      id: k.id,
-      name: k.name ?? "",
-      display: `tg_live_${k.publicId}_…${k.lastFour ?? ""}`,
-      publicId: k.publicId,
-      secretHash: Buffer.from(k.secretHash, "hex"),
-      projectId: k.projectId,
-      permissions: k.roleId ? (roles.get(k.roleId)?.permissions ?? new Set()) : new Set(k.permissions),
-      expiresAtMs: k.expiresAt ? k.expiresAt.getTime() : null,
-      revoked: k.revokedAt !== null,
-      previousSecretHash: k.previousSecretHash && k.previousSecretExpiresAt ? Buffer.from(k.previousSecretHash, "hex") : null,
-      previousExpiresAtMs: k.previousSecretHash && k.previousSecretExpiresAt ? k.previousSecretExpiresAt.getTime() : null,
-      ipRanges: k.ipAllowList?.length ? k.ipAllowList.map(parseCidr) : null,
-      rateLimitPerSecond: k.rateLimitPerSecond ?? rows.apiKeyPolicy?.apiKeyRateLimitPerSecond ?? null,
-      rateLimitPerDay: k.rateLimitPerDay ?? rows.apiKeyPolicy?.apiKeyRateLimitPerDay ?? null,
-    };
+    const key = indexApiKey(k, k.roleId ? (roles.get(k.roleId)?.permissions ?? new Set()) : new Set(k.permissions), rows.apiKeyPolicy);
     apiKeysByPublicId.set(k.publicId, key);
     apiKeysById.set(k.id, key);
   }
   return { orgId: rows.orgId, orgSlug: rows.orgSlug ?? "", version: rows.version, roles, memberRole, userByEmail, apiKeysByPublicId, apiKeysById, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
+}
+
+/** One key as the hot path reads it; an organization's policy supplies the limits the key does not set. */
+export function indexApiKey(k: ApiKeyRow, permissions: ReadonlySet<string>, policy?: ApiKeyPolicyRow): IndexedApiKey {
+  const previous = k.previousSecretHash && k.previousSecretExpiresAt ? { hash: k.previousSecretHash, expiresAt: k.previousSecretExpiresAt } : null;
+  return {
+    id: k.id,
+    name: k.name ?? "",
+    display: `tg_live_${k.publicId}_…${k.lastFour ?? ""}`,
+    publicId: k.publicId,
+    secretHash: decodeStoredHash(k.secretHash),
+    projectId: k.projectId,
+    permissions,
+    expiresAtMs: k.expiresAt ? k.expiresAt.getTime() : null,
+    revoked: k.revokedAt !== null,
+    previousSecretHash: previous ? decodeStoredHash(previous.hash) : null,
+    previousExpiresAtMs: previous ? previous.expiresAt.getTime() : null,
+    ipRanges: k.ipAllowList?.length ? k.ipAllowList.map(parseCidr) : null,
+    rateLimitPerSecond: k.rateLimitPerSecond ?? policy?.apiKeyRateLimitPerSecond ?? null,
+    rateLimitPerDay: k.rateLimitPerDay ?? policy?.apiKeyRateLimitPerDay ?? null,
+  };
 }

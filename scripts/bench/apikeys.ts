@@ -93,7 +93,9 @@ async function inProcess(seeded: Seeded) {
 
 async function main() {
   const secret = randomBytes(32).toString("base64url");
+  const apiKeySecret = randomBytes(32).toString("base64url");
   process.env.NEXTAUTH_SECRET = secret;
+  process.env.TOLLGATE_API_KEY_SECRET = apiKeySecret;
   const database = await benchDatabase("tollgate_bench_apikeys");
   process.env.DATABASE_URL = database.url;
   try {
@@ -106,7 +108,7 @@ async function main() {
 
     const headers = { "content-type": "application/json", authorization: `Bearer ${seeded.verifierKey}` };
     const requests = seeded.keys.map((key) => ({ method: "POST" as const, path: "/api/v1/keys/verify", headers, body: JSON.stringify({ key, ip: CLIENT_IP }) }));
-    const app = await startAppServer(database.url, secret);
+    const app = await startAppServer(database.url, secret, apiKeySecret);
     const sample = await (await fetch(app.url + "/api/v1/keys/verify", { method: "POST", headers, body: requests[0]!.body })).text();
     if (!JSON.parse(sample).valid) throw new Error(`verify answered ${sample}`);
     let http: Awaited<ReturnType<typeof load>>;

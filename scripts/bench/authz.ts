@@ -123,7 +123,9 @@ async function inProcess(): Promise<void> {
 
 async function main() {
   const secret = randomBytes(32).toString("base64url");
+  const apiKeySecret = randomBytes(32).toString("base64url");
   process.env.NEXTAUTH_SECRET = secret;
+  process.env.TOLLGATE_API_KEY_SECRET = apiKeySecret;
   const database = await benchDatabase("tollgate_bench_authz");
   process.env.DATABASE_URL = database.url;
   try {
@@ -152,7 +154,7 @@ async function main() {
 
     const { ensureBuild } = await import("../../server/ensure-build.ts");
     await ensureBuild();
-    const app = await startAppServer(database.url, secret);
+    const app = await startAppServer(database.url, secret, apiKeySecret);
     const sample = await (await fetch(app.url + "/api/v1/authz/check", { method: "POST", headers, body: singles[0]!.body })).text();
     let http: Awaited<ReturnType<typeof load>>;
     let batch: Awaited<ReturnType<typeof load>>;

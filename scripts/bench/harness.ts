@@ -44,14 +44,14 @@ async function waitFor(url: string, child: ChildProcess) {
   throw new Error(`${url} did not come up`);
 }
 
-export async function startAppServer(databaseUrl: string, secret: string) {
+export async function startAppServer(databaseUrl: string, secret: string, apiKeySecret: string) {
   const port = await freePort();
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the app server there when it stops.
   const profile = process.env.BENCH_PROFILE_DIR;
   const entry = process.env.BENCH_API_ONLY ? "test/fixtures/api-process.ts" : "server/main.ts";
   const args = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, "--import", "tsx", entry] : ["node_modules/tsx/dist/cli.mjs", entry];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, TOLLGATE_API_KEY_SECRET: apiKeySecret, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   await waitFor(`http://127.0.0.1:${port}/api/ready`, child);

@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInstanceKey, revokeInstanceKey } from "../../lib/admin/provisioning.ts";
+import { createInstanceKey, revokeInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
@@ -37,7 +37,7 @@ async function call(key: string, method: string, path: string, body?: unknown, h
 async function instanceKey() {
   const admin = await createUser({ isInstanceAdmin: true });
   const created = await createInstanceKey(admin, { name: "product sign-up" });
-  return { admin, key: created.key, id: created.id };
+  return { admin, key: created.key, id: created.apiKey.id };
 }
 
 describe("provisioning with an instance-admin key", () => {

@@ -144,7 +144,7 @@ describe("createApiKey", () => {
     expect(key).toMatch(/^tg_live_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
     const row = await db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
     expect(JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(key.slice(25));
-    expect(row.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.secretHash).toMatch(/^v2:[0-9a-f]{8}:[0-9a-f]{64}$/);
     expect(apiKey.display).toBe(`tg_live_${row.publicId}_…${key.slice(-4)}`);
   });
 });

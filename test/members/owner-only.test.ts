@@ -3,7 +3,7 @@
 // product permission). Organization API keys never do it; the instance
 // admin's provisioning keys may.
 import { describe, expect, it } from "vitest";
-import { createInstanceKey } from "../../lib/admin/provisioning.ts";
+import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { authorize } from "../../lib/authz/authorize.ts";
 import { authzTransaction } from "../../lib/authz/org-index-cache.ts";

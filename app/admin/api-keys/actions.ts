@@ -1,7 +1,7 @@
 "use server";
-import { createInstanceKey, revokeInstanceKey } from "@/lib/admin/provisioning";
+import { createInstanceKey, revokeInstanceKey, rotateInstanceKey } from "@/lib/admin/instance-keys";
 import { userAction } from "@/lib/http/actions";
-import { z } from "zod";
 
 export const createInstanceKeyAction = userAction((ctx, input: unknown) => createInstanceKey(ctx, input));
-export const revokeInstanceKeyAction = userAction((ctx, apiKeyId: string) => revokeInstanceKey(ctx, z.uuid("Unknown API key").parse(apiKeyId)));
+export const rotateInstanceKeyAction = userAction((ctx, input: unknown) => rotateInstanceKey(ctx, input));
+export const revokeInstanceKeyAction = userAction((ctx, apiKeyId: string) => revokeInstanceKey(ctx, apiKeyId));
