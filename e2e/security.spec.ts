@@ -126,3 +126,26 @@ test("session cookies are HttpOnly and SameSite=Lax", async ({ browser }) => {
   expect(session!.sameSite).toBe("Lax");
   await context.close();
 });
+
+test("server actions refuse NUL characters and unpaired surrogates with a clear error, changing nothing", async ({ browser, playwright }) => {
+  const { context, slug } = await ownerWithOrg(browser, "text");
+  const cookies = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const origin = new URL(test.info().project.use.baseURL!).origin;
+  const request = await playwright.request.newContext({ baseURL: origin });
+  const create = serverActions().find((a) => a.name === "createOrganizationAction")!;
+  const rename = serverActions().find((a) => a.name === "renameOrganizationAction")!;
+  for (const name of ["Evil\u0000Org", "Evil\ud800Org"]) {
+    const created = await callServerAction(request, create, slug, [{ name, slug: "nul-org" }], { Origin: origin, Cookie: cookies });
+    expect(await created.text()).toContain('"code":"invalid_text"');
+    const renamed = await callServerAction(request, rename, slug, [slug, { name, slug }], { Origin: origin, Cookie: cookies });
+    expect(await renamed.text()).toContain('"code":"invalid_text"');
+  }
+  const state = await orgState(slug);
+  expect(state.org.name).not.toContain("Evil");
+  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await client.connect();
+  expect((await client.query(`SELECT count(*)::int AS n FROM "Organization" WHERE slug = 'nul-org'`)).rows[0].n).toBe(0);
+  await client.end();
+  await request.dispose();
+  await context.close();
+});

@@ -4,6 +4,7 @@
 // keys (lib/apikeys/api-keys.ts) but belong to no organization: they act in
 // any, so only instance admins handle them, and every change is audited.
 import { z } from "zod";
+import { boundedDate } from "../input.ts";
 import { db } from "../db.ts";
 import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
@@ -13,7 +14,7 @@ import type { UserCtx } from "../context.ts";
 
 export const CreateInstanceKeyInput = z.object({
   name: z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters"),
-  expiresAt: z.coerce.date({ error: "expiresAt must be a date" }).nullish(),
+  expiresAt: boundedDate("expiresAt").nullish(),
   ipAllowList: IpAllowList,
   rateLimitPerSecond: RateLimit("rateLimitPerSecond", 100_000),
   rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),

@@ -4,6 +4,7 @@
 // are never more than its creator (or whoever rotates it) holds where it
 // applies, within the limits they hold them under (key-caps.ts).
 import { z } from "zod";
+import { boundedDate } from "../input.ts";
 import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
@@ -34,7 +35,7 @@ export const CreateApiKeyInput = z
     projectId: z.uuid("Unknown project").nullish(),
     roleId: z.uuid("Unknown role").nullish(),
     permissions: z.array(PermissionKey).max(200).nullish(),
-    expiresAt: z.coerce.date({ error: "expiresAt must be a date" }).nullish(),
+    expiresAt: boundedDate("expiresAt").nullish(),
     ipAllowList: IpAllowList,
     rateLimitPerSecond: RateLimit("rateLimitPerSecond", 100_000),
     rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),

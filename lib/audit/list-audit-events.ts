@@ -1,6 +1,7 @@
 // The organization's audit trail, newest first, filtered and paged by a
 // keyset cursor (stable while new events arrive).
 import { z } from "zod";
+import { assertCleanInput, boundedDate } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
 import { Invalid } from "../errors.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -11,8 +12,8 @@ const optional = (schema: z.ZodType) => z.preprocess((v) => (v === "" || v === n
 export const AuditQuery = z.object({
   actor: optional(z.string().trim().max(254)),
   action: optional(z.string().trim().max(100)),
-  from: optional(z.coerce.date({ error: "from must be a date" })),
-  to: optional(z.coerce.date({ error: "to must be a date" })),
+  from: optional(boundedDate("from")),
+  to: optional(boundedDate("to")),
   cursor: optional(z.string().max(200)),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -29,6 +30,7 @@ const encodeCursor = (e: { createdAt: Date; id: string }) => Buffer.from(`${e.cr
 
 export async function listAuditEvents(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "audit:read");
+  assertCleanInput(raw);
   const q = AuditQuery.parse(raw) as { actor?: string; action?: string; from?: Date; to?: Date; cursor?: string; limit: number };
   const where: Prisma.AuditEventWhereInput = { orgId: ctx.orgId };
   const and: Prisma.AuditEventWhereInput[] = [];

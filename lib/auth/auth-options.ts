@@ -5,6 +5,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { ZodError } from "zod";
 import { isDomainError } from "../errors.ts";
+import { assertCleanInput } from "../input.ts";
 import { logger } from "../logger.ts";
 import { requestMetaFrom } from "../http/request-meta.ts";
 import { endSession } from "./revoke-sessions.ts";
@@ -50,6 +51,7 @@ export function authOptions(): NextAuthOptions {
         async authorize(credentials, req) {
           const meta = requestMetaFrom((req?.headers ?? {}) as Record<string, string>);
           try {
+            assertCleanInput(credentials);
             const { user, sessionId } = await signIn(meta, credentials);
             return { id: user.id, email: user.email, name: user.name, sessionId };
           } catch (error) {
@@ -64,6 +66,7 @@ export function authOptions(): NextAuthOptions {
         async authorize(credentials, req) {
           const meta = requestMetaFrom((req?.headers ?? {}) as Record<string, string>);
           try {
+            assertCleanInput(credentials);
             const { user, sessionId } = await completeSignUp(meta, credentials?.token);
             return { id: user.id, email: user.email, name: user.name, sessionId };
           } catch (error) {

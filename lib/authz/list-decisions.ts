@@ -1,6 +1,7 @@
 // The access decision log of an organization: newest first, filtered by
 // principal, permission, result and time, paged by id.
 import { z } from "zod";
+import { assertCleanInput, boundedDate } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed } from "./authorize.ts";
@@ -11,14 +12,15 @@ export const DecisionQuery = z.object({
   principal: blank(z.string().trim().max(254)),
   permission: blank(z.string().trim().max(200)),
   result: blank(z.enum(["allowed", "denied"])),
-  from: blank(z.coerce.date({ error: "from must be a date" })),
-  to: blank(z.coerce.date({ error: "to must be a date" })),
+  from: blank(boundedDate("from")),
+  to: blank(boundedDate("to")),
   before: blank(z.coerce.bigint({ error: "before must be a decision id" })),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "decisions:read");
+  assertCleanInput(raw);
   const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; from?: Date; to?: Date; before?: bigint; limit: number };
   const where: Prisma.DecisionLogWhereInput = { orgId: ctx.orgId };
   if (q.principal) {

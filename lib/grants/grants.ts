@@ -3,6 +3,7 @@
 // some networks, or only with MFA. A project grant adds to the organization
 // role; it never takes anything away.
 import { z } from "zod";
+import { boundedDate } from "../input.ts";
 import { db } from "../db.ts";
 import { Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
@@ -25,7 +26,7 @@ export const CreateGrantInput = z.object({
   projectId: z.uuid("Unknown project").nullish(),
   conditions: z
     .object({
-      validUntil: z.coerce.date({ error: "validUntil must be a date" }).nullish(),
+      validUntil: boundedDate("validUntil").nullish(),
       ipCidrs: z.array(z.string().trim().refine(isValidCidr, "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32")).max(50).default([]),
       requireMfa: z.boolean().default(false),
     })

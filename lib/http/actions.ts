@@ -6,6 +6,7 @@ import { ZodError } from "zod";
 import { requireUserCtx } from "../auth/current-user.ts";
 import type { OrgCtx, RequestMeta, UserCtx } from "../context.ts";
 import { isDomainError, zodMessage } from "../errors.ts";
+import { assertCleanInput } from "../input.ts";
 import { logger } from "../logger.ts";
 import { resolveOrgContext } from "../orgs/org-context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
@@ -37,6 +38,7 @@ export function publicAction<I, T>(fn: (meta: RequestMeta, input: I) => Promise<
     run(async () => {
       const h = await headers();
       assertSameOrigin(h);
+      assertCleanInput(input);
       return fn(requestMetaFrom(h), input);
     });
 }
@@ -46,6 +48,7 @@ export function userAction<I, T>(fn: (ctx: UserCtx & { sessionId: string }, inpu
   return async (input: I): Promise<ActionResult<T>> =>
     run(async () => {
       assertSameOrigin(await headers());
+      assertCleanInput(input);
       return fn(await requireUserCtx(), input);
     });
 }
@@ -55,6 +58,7 @@ export function orgAction<I, T>(fn: (ctx: OrgCtx, input: I) => Promise<T>) {
   return async (orgSlug: string, input: I): Promise<ActionResult<T>> =>
     run(async () => {
       assertSameOrigin(await headers());
+      assertCleanInput([orgSlug, input]);
       const user = await requireUserCtx();
       const ctx = await resolveOrgContext(user.principal, String(orgSlug), user);
       return fn(ctx, input);

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { authenticateRequest, bearerToken, type ApiKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
 import { Invalid } from "../errors.ts";
+import { assertCleanInput } from "../input.ts";
 import type { RequestMeta } from "../context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 import { sendJson, type LeanHandler } from "./lean-router.ts";
@@ -27,10 +28,17 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
     req.on("end", () => {
       if (size > MAX_BODY) return;
       if (size === 0) return reject(new Invalid("invalid_json", "Send a JSON body."));
+      let body: unknown;
       try {
-        resolve(JSON.parse(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+        body = JSON.parse(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
       } catch {
-        reject(new Invalid("invalid_json", "The request body is not valid JSON."));
+        return reject(new Invalid("invalid_json", "The request body is not valid JSON."));
+      }
+      try {
+        assertCleanInput(body);
+        resolve(body);
+      } catch (error) {
+        reject(error);
       }
     });
   });

@@ -8,6 +8,7 @@ import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx, OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { Forbidden, Invalid, NotFound } from "../errors.ts";
+import { assertCleanInput } from "../input.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import type { Permission } from "../authz/permissions.ts";
 import { readJson } from "./api-route.ts";
@@ -66,7 +67,9 @@ async function apiContext(req: IncomingMessage, scope: "organization" | "instanc
 function queryOf(req: IncomingMessage): Record<string, unknown> {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
-  return q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+  const query = q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+  assertCleanInput(query);
+  return query;
 }
 
 export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {

@@ -42,3 +42,8 @@ ALTER TABLE "EmailToken" ADD CONSTRAINT "EmailToken_userId_fkey" FOREIGN KEY ("u
 -- Accounts made before this change: those without a password were made by provisioning.
 -- No existing address counts as verified: owners confirm theirs from the account page.
 UPDATE "User" SET "origin" = 'provisioning' WHERE "passwordHash" IS NULL;
+
+-- Dates are now bounded to the years 1970-9999. Later ones stored before the
+-- bound meant "as good as never": they become the last moment of 9999.
+UPDATE "Grant" SET "validUntil" = '9999-12-31 23:59:59.999+00' WHERE "validUntil" > '9999-12-31 23:59:59.999+00';
+UPDATE "ApiKey" SET "expiresAt" = '9999-12-31 23:59:59.999+00' WHERE "expiresAt" > '9999-12-31 23:59:59.999+00';

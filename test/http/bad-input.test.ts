@@ -1,0 +1,60 @@
+// Bad dates and strings are refused at the edge with 400 and change nothing:
+// far dates (year 275760, 8.64e15 ms), NUL characters, unpaired surrogates.
+import { describe, expect, it } from "vitest";
+import { createGrant, listGrants } from "../../lib/grants/grants.ts";
+import { listAuditEvents } from "../../lib/audit/list-audit-events.ts";
+import { listDecisions } from "../../lib/authz/list-decisions.ts";
+import { db } from "../../lib/db.ts";
+import { builtInRole } from "../helpers.ts";
+import { orgWithAdminKey, useMachineServer } from "../apikeys/http.ts";
+
+const { call } = useMachineServer();
+const FAR = "+275760-09-13T00:00:00.000Z";
+
+describe("dates beyond the years 1970–9999", () => {
+  it("are refused for grants and keys, over the API and in the domain, and nothing is written", async () => {
+    const { org, owner, adminKey, addMember } = await orgWithAdminKey();
+    const member = await addMember("member");
+    const viewer = (await builtInRole("viewer")).id;
+    const grant = await call("POST", "/api/v1/grants", { key: adminKey, body: { roleId: viewer, subject: { type: "user", id: member.principal.userId }, conditions: { validUntil: FAR } } });
+    expect(grant.status).toBe(400);
+    expect(grant.body.error.message).toBe("conditions.validUntil: validUntil must be a date between the years 1970 and 9999");
+    await expect(createGrant(owner, { roleId: viewer, subject: { type: "user", id: member.principal.userId }, conditions: { validUntil: new Date(8.64e15) } })).rejects.toThrow(/between the years 1970 and 9999/);
+    for (const expiresAt of [8.64e15, FAR, "10000-01-01"]) {
+      const key = await call("POST", "/api/v1/api-keys", { key: adminKey, body: { name: "far", permissions: ["projects:read"], expiresAt } });
+      expect(key.status, String(expiresAt)).toBe(400);
+    }
+    expect(await db.grant.count({ where: { orgId: org.id } })).toBe(0);
+    expect(await db.apiKey.count({ where: { orgId: org.id } })).toBe(1);
+    // The Access page's list still reads.
+    expect(await listGrants(owner)).toEqual([]);
+  });
+
+  it("are refused in audit and decision filters", async () => {
+    const { owner } = await orgWithAdminKey();
+    for (const list of [listAuditEvents, listDecisions]) {
+      await expect(list(owner, { from: FAR })).rejects.toThrow(/between the years 1970 and 9999/);
+      await expect(list(owner, { to: "8640000000000000" })).rejects.toThrow();
+    }
+  });
+});
+
+describe("NUL characters and unpaired surrogates", () => {
+  it("get 400 invalid_text in bodies, queries and filters, and change nothing", async () => {
+    const { org, owner, adminKey } = await orgWithAdminKey();
+    for (const name of ["Web\u0000", "Web\ud800", "\udc00Web"]) {
+      const res = await call("POST", "/api/v1/projects", { key: adminKey, body: { name, slug: "web" } });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(res.body.error).toEqual({ code: "invalid_text", message: "name: text may not contain NUL characters or unpaired UTF-16 surrogates" });
+    }
+    expect(await db.project.count({ where: { orgId: org.id } })).toBe(0);
+    const key = await call("POST", "/api/v1/api-keys", { key: adminKey, body: { name: "k", permissions: ["projects:read"], description: "x\u0000" } });
+    expect(key.body.error.code).toBe("invalid_text");
+    const query = await call("GET", "/api/v1/grants?roleId=%00", { key: adminKey });
+    expect(query).toMatchObject({ status: 400, body: { error: { code: "invalid_text" } } });
+    const check = await call("POST", "/api/v1/authz/check", { key: adminKey, body: { subject: { type: "user", id: "a\u0000" }, permission: "projects:read" } });
+    expect(check.status).toBe(400);
+    await expect(listAuditEvents(owner, { actor: "a\u0000b" })).rejects.toMatchObject({ code: "invalid_text" });
+    await expect(listDecisions(owner, { principal: "\ud800" })).rejects.toMatchObject({ code: "invalid_text" });
+  });
+});
