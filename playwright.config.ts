@@ -39,6 +39,8 @@ export default defineConfig({
       NODE_ENV: "production",
       LOG_LEVEL: "warn",
       TOLLGATE_ADMIN_EMAIL: "admin@e2e.test",
+      // Every browser here signs up from 127.0.0.1.
+      TOLLGATE_SIGN_UPS_PER_HOUR: "10000",
       NEXT_TELEMETRY_DISABLED: "1",
     },
   },

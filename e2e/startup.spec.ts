@@ -189,7 +189,7 @@ test("a fresh instance's home page is the setup page, which refuses a wrong toke
   const url = new URL(admin);
   url.pathname = `/${name}`;
   const port = await freePort();
-  const server = startServer({ DATABASE_URL: url.toString(), NEXTAUTH_SECRET: "x".repeat(40), PORT: String(port), HOST: "127.0.0.1" });
+  const server = startServer({ DATABASE_URL: url.toString(), NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), PORT: String(port), HOST: "127.0.0.1" });
   try {
     await waitReady(port, server.exited);
     const link = /tollgate: set up this instance at (\S+)/.exec(server.output())![1]!;

@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   TOLLGATE_DATA_DIR: optionalString,
   TOLLGATE_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   TOLLGATE_ADMIN_EMAIL: optionalString.pipe(z.string().email("must be an email address").optional()),
+  TOLLGATE_SIGN_UPS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
   TOLLGATE_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("false"),
   TOLLGATE_PERMISSIONS_FILE: optionalString,
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional()),

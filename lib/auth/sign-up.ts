@@ -5,6 +5,7 @@
 // nothing about who has an account here.
 import { z } from "zod";
 import { db } from "../db.ts";
+import { env } from "../env.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { RequestMeta } from "../context.ts";
 import { logger } from "../logger.ts";
@@ -18,7 +19,6 @@ import { createSession, forgetCachedSession } from "./sessions.ts";
 import { requireRequestSlot, takeRequestSlot } from "./throttle.ts";
 
 const HOUR_MS = 3_600_000;
-export const SIGN_UPS_PER_SOURCE_PER_HOUR = 20;
 /** Mails one address receives on request per hour; past it, requests still answer the same but send nothing. */
 export const MAILS_PER_ADDRESS_PER_HOUR = 5;
 
@@ -28,7 +28,7 @@ export const RequestSignUpInput = SignUpInput.extend({ nextPath: z.string().max(
 /** Sends the link that finishes the sign-up (or, for a taken address, a note to its owner). */
 export async function requestSignUp(meta: RequestMeta, raw: unknown) {
   const input = RequestSignUpInput.parse(raw);
-  await requireRequestSlot(`signup:${meta.ip ?? "unknown"}`, SIGN_UPS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many sign-ups from your network. Try again in an hour.");
+  await requireRequestSlot(`signup:${meta.ip ?? "unknown"}`, env().TOLLGATE_SIGN_UPS_PER_HOUR, HOUR_MS, "Too many sign-ups from your network. Try again in an hour.");
   // Hashed either way, so that the answer takes as long for a taken address.
   const passwordHash = await hashPassword(input.password);
   if (!(await takeRequestSlot(`mail-to:${input.email}`, MAILS_PER_ADDRESS_PER_HOUR, HOUR_MS))) return { email: input.email };

@@ -4,7 +4,8 @@ import { promoteConfiguredAdminAtStart } from "../../lib/auth/configured-admin.t
 import { hashPassword } from "../../lib/auth/secrets.ts";
 import { createSession, principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
-import { completeSignUp, requestSignUp, SIGN_UPS_PER_SOURCE_PER_HOUR } from "../../lib/auth/sign-up.ts";
+import { completeSignUp, requestSignUp } from "../../lib/auth/sign-up.ts";
+import { env } from "../../lib/env.ts";
 import { db } from "../../lib/db.ts";
 import { Conflict, NotFound, RateLimited } from "../../lib/errors.ts";
 import { latestMail, meta, uniqueEmail } from "../helpers.ts";
@@ -109,7 +110,7 @@ describe("sign-up in two steps", () => {
 
   it("limits sign-ups from one source, and mail to one address, without telling which", async () => {
     const ip = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
-    for (let i = 0; i < SIGN_UPS_PER_SOURCE_PER_HOUR; i++) await requestSignUp({ ...meta(), ip }, { name: "Bulk", email: uniqueEmail("bulk"), password: PASSWORD });
+    for (let i = 0; i < env().TOLLGATE_SIGN_UPS_PER_HOUR; i++) await requestSignUp({ ...meta(), ip }, { name: "Bulk", email: uniqueEmail("bulk"), password: PASSWORD });
     const refused = await requestSignUp({ ...meta(), ip }, { name: "Bulk", email: uniqueEmail("bulk"), password: PASSWORD }).catch((e) => e);
     expect(refused).toBeInstanceOf(RateLimited);
     expect(refused.message).toMatch(/Too many sign-ups from your network/);
