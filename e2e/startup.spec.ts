@@ -116,6 +116,31 @@ test("a port already in use stops start-up with one line naming it", async () =>
   }
 });
 
+test("an embedded PostgreSQL that cannot start stops start-up with one line saying what to do", async () => {
+  const blocker = net.createServer();
+  const pgPort = await freePort();
+  await new Promise<void>((r) => blocker.listen(pgPort, "127.0.0.1", () => r()));
+  const home = await mkdtemp(path.join(os.tmpdir(), "tollgate-private-"));
+  try {
+    const taken = startServer({ TOLLGATE_DATA_DIR: path.join(home, "data"), TOLLGATE_PG_PORT: String(pgPort), PORT: String(await freePort()) });
+    expect(await taken.exited).toBe(1);
+    expect(taken.output().trim()).toBe(
+      `tollgate: embedded PostgreSQL: port ${pgPort} is already in use; stop the other process, set TOLLGATE_PG_PORT, or set DATABASE_URL to use your own PostgreSQL`,
+    );
+    if (process.getuid?.() === 0) {
+      // As root, PostgreSQL runs as "postgres", who cannot enter a 0700 folder such as root's home.
+      const unreachable = startServer({ TOLLGATE_DATA_DIR: path.join(home, "data"), TOLLGATE_PG_PORT: String(await freePort()), PORT: String(await freePort()) });
+      expect(await unreachable.exited).toBe(1);
+      expect(unreachable.output().trim()).toBe(
+        `tollgate: embedded PostgreSQL: as root it runs as the postgres user, who cannot enter ${home} on the way to ${path.join(home, "data")}; set TOLLGATE_DATA_DIR to a folder outside it, or set DATABASE_URL to use your own PostgreSQL`,
+      );
+    }
+  } finally {
+    blocker.close();
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
 test("with no DATABASE_URL it runs on an embedded PostgreSQL that keeps data, secrets and API keys across restarts", async () => {
   test.setTimeout(240_000);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-start-"));

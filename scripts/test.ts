@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { createDatabaseIfMissing, freePort, startTemporaryPostgres } from "../lib/db/embedded-postgres.ts";
+import { createDatabaseIfMissing, EmbeddedPostgresError, freePort, startTemporaryPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
 
 type Counts = { passed: number; failed: number; skipped: number };
@@ -114,7 +114,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof EmbeddedPostgresError ? `test: ${error.message}` : error);
   console.log(`${totals.passed} passed, ${totals.failed + 1} failed`);
   process.exit(1);
 });

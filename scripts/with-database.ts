@@ -10,7 +10,6 @@ export async function withDatabase<T>(work: (url: string) => Promise<T>): Promis
     dir: path.join(dataDir(), "postgres"),
     port: env().TOLLGATE_PG_PORT,
     database: "tollgate",
-    persistent: true,
   });
   try {
     return await work(pg.url);

