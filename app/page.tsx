@@ -5,12 +5,11 @@ import { listMyOrganizations } from "@/lib/orgs/org-context";
 
 export const dynamic = "force-dynamic";
 
-// "/": on a new instance the setup page; then the first organization of a
-// signed-in user, else onboarding or sign-in.
+// "/": the first organization of a signed-in user, else onboarding; signed
+// out, sign-in (on a new instance with no admin yet, the setup page).
 export default async function Home() {
-  if (await instanceNeedsSetup()) redirect("/setup");
   const session = await currentSession();
-  if (!session) redirect("/sign-in");
+  if (!session) redirect((await instanceNeedsSetup()) ? "/setup" : "/sign-in");
   const orgs = await listMyOrganizations(session.principal.userId);
   redirect(orgs[0] ? `/${orgs[0].slug}/members` : "/orgs/new");
 }

@@ -10,6 +10,7 @@ import { newNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { sendJson, type LeanRouter } from "../lib/http/lean-router.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const NUL_IN_PATH = /%00|\u0000/i;
 const FORWARDED_HEADERS = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded"];
 
 function clientIp(req: http.IncomingMessage): string {
@@ -36,6 +37,10 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
     if (!trustProxy()) for (const name of FORWARDED_HEADERS) delete req.headers[name];
     res.setHeader("x-request-id", req.headers[REQUEST_ID_HEADER]);
     for (const [name, value] of security.common) res.setHeader(name, value);
+    // A NUL character in the address is never real input (and PostgreSQL cannot store one).
+    if (NUL_IN_PATH.test(req.url ?? "")) {
+      return sendJson(res, 400, { error: { code: "invalid_text", message: "The address may not contain NUL characters." } });
+    }
     if (machines.handle(req, res)) return;
     if (!handleNext) return sendJson(res, 404, { error: { code: "not_found", message: "Not found" } });
     const path = (req.url ?? "/").split("?")[0]!;

@@ -3,7 +3,7 @@ import { confirmEmail } from "@/lib/auth/account";
 import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
 import { requestSignUp } from "@/lib/auth/sign-up";
 import { completeSetup } from "@/lib/admin/setup";
-import { publicAction } from "@/lib/http/actions";
+import { publicAction, userAction } from "@/lib/http/actions";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
 
 export const signUpAction = publicAction(async (meta, input: { callbackUrl?: string } & Record<string, unknown>) => {
@@ -12,5 +12,5 @@ export const signUpAction = publicAction(async (meta, input: { callbackUrl?: str
 });
 export const requestPasswordResetAction = publicAction((meta, input: unknown) => requestPasswordReset(meta, input));
 export const resetPasswordAction = publicAction((meta, input: unknown) => resetPassword(meta, input));
-export const confirmEmailAction = publicAction((meta, token: string) => confirmEmail(meta, token));
+export const confirmEmailAction = userAction((ctx, token: string) => confirmEmail(ctx, token));
 export const completeSetupAction = publicAction((meta, input: unknown) => completeSetup(meta, input));

@@ -1,6 +1,8 @@
 // Instance-wide views for instance admins only: every organization, the outbox.
 import { db } from "../db.ts";
-import { Forbidden } from "../errors.ts";
+import { Forbidden, NotFound } from "../errors.ts";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { redactLinks } from "../mail/send-mail.ts";
 import type { UserCtx } from "../context.ts";
 
 function assertInstanceAdmin(ctx: UserCtx) {
@@ -16,7 +18,26 @@ export async function listAllOrganizations(ctx: UserCtx) {
   return orgs.map((o) => ({ id: o.id, name: o.name, slug: o.slug, createdAt: o.createdAt, members: o._count.memberships }));
 }
 
+/**
+ * The outbox, with one-time links (sign-up, password reset, invitations)
+ * hidden: a live link lets whoever holds it into an account. An admin reveals
+ * one mail's links on purpose, which is audited (revealOutboxMail).
+ */
 export async function listOutbox(ctx: UserCtx, limit = 100) {
   assertInstanceAdmin(ctx);
-  return db.outboxEmail.findMany({ orderBy: { createdAt: "desc" }, take: limit });
+  const mails = await db.outboxEmail.findMany({ orderBy: { createdAt: "desc" }, take: limit });
+  return mails.map((m) => {
+    const masked = redactLinks(m.text, "hidden");
+    return { ...m, text: masked, hasLiveLinks: masked !== m.text };
+  });
+}
+
+export async function revealOutboxMail(ctx: UserCtx, outboxId: string) {
+  assertInstanceAdmin(ctx);
+  return db.$transaction(async (tx) => {
+    const mail = await tx.outboxEmail.findUnique({ where: { id: outboxId }, select: { id: true, to: true, subject: true, text: true } });
+    if (!mail) throw new NotFound("mail_not_found", "That mail is no longer in the outbox.");
+    await recordAudit(tx, { action: "outbox.links_revealed", orgId: null, actor: actorOf(ctx), target: { type: "outbox_email", id: mail.id }, meta: ctx, after: { to: mail.to, subject: mail.subject } });
+    return { text: mail.text };
+  });
 }

@@ -5,14 +5,15 @@ import { z } from "zod";
 import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
-import { Email } from "../auth/schemas.ts";
+import { voidPendingSignUps } from "../auth/email-tokens.ts";
+import { Email, PersonName } from "../auth/schemas.ts";
 import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
 const ExternalId = z.string().trim().min(1).max(200);
-export const ProvisionUserInput = z.object({ email: Email, name: z.string().trim().min(1).max(100).optional(), externalId: ExternalId.optional() });
+export const ProvisionUserInput = z.object({ email: Email, name: PersonName.optional(), externalId: ExternalId.optional() });
 export const FindUsersQuery = z.object({ email: Email.optional(), externalId: ExternalId.optional() });
 export const ProvisionOrganizationInput = z.object({ name: OrgName, slug: OrgSlug, owner: ProvisionUserInput });
 export const UpdateOrganizationInput = z.object({ name: OrgName.optional(), slug: OrgSlug.optional() });
@@ -53,13 +54,21 @@ async function upsertUser(tx: Tx, ctx: InstanceCtx, input: z.infer<typeof Provis
     return { user: present(existing), created: false };
   }
   const user = await tx.user.create({ data: { email: input.email, name: input.name ?? input.email.split("@")[0]!, externalId: input.externalId, origin: "provisioning" }, select: userSelect });
+  await voidPendingSignUps(tx, user.email);
   await recordAudit(tx, { action: "user.provisioned", orgId: null, actor: actorOf(ctx), target: { type: "user", id: user.id }, meta: ctx, after: { email: user.email, externalId: user.externalId } });
   return { user, created: true };
 }
 
+const concurrentUser = () => new Conflict("concurrent_change", "Another request created this user at the same moment. Send the request again: it will find that user.");
+
 export async function provisionUser(ctx: InstanceCtx, raw: unknown) {
   const input = ProvisionUserInput.parse(raw);
-  return db.$transaction((tx) => upsertUser(tx, ctx, input));
+  try {
+    return await db.$transaction((tx) => upsertUser(tx, ctx, input));
+  } catch (error) {
+    if (isUniqueViolation(error)) throw concurrentUser();
+    throw error;
+  }
 }
 
 export async function findUsers(_ctx: InstanceCtx, raw: unknown) {
@@ -86,8 +95,10 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
       return { ...org, owner: user };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
-    throw error;
+    if (!isUniqueViolation(error)) throw error;
+    // The slug, or a user created by a concurrent request with the same email or externalId.
+    if (await db.organization.findUnique({ where: { slug: input.slug }, select: { id: true } })) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
+    throw concurrentUser();
   }
 }
 

@@ -1,27 +1,28 @@
 // First run: an instance without an instance admin is not claimable by
 // whoever reaches it first. `npm start` prints a one-time setup link; the
 // setup page, with its token, creates the instance admin and the first
-// organization. With TOLLGATE_ADMIN_EMAIL set, that account becomes the
-// admin instead (once its address is verified), and no link is needed.
+// organization. With TOLLGATE_ADMIN_EMAIL set, that account also becomes an
+// admin once its address is verified.
 import { z } from "zod";
 import { db } from "../db.ts";
 import { Conflict, Forbidden } from "../errors.ts";
 import { recordAudit } from "../audit/record-audit.ts";
-import { configuredAdminEmail } from "../auth/configured-admin.ts";
-import { Email, Password } from "../auth/schemas.ts";
+import { voidPendingSignUps } from "../auth/email-tokens.ts";
+import { Email, Password, PersonName } from "../auth/schemas.ts";
 import { hashPassword, hashToken, randomToken } from "../auth/secrets.ts";
+import { requireRequestSlot, sourceOf } from "../auth/throttle.ts";
 import type { RequestMeta } from "../context.ts";
 import { publicUrl } from "../env.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 
 /** How long a printed link works; `npm start` prints a new one on every start. */
-export const SETUP_TOKEN_TTL_MS = 7 * 24 * 3_600_000;
+export const SETUP_TOKEN_TTL_MS = 24 * 3_600_000;
 const SETUP_LOCK = 7246003;
 
 export const CompleteSetupInput = z.object({
   token: z.string().max(100),
-  name: z.string().trim().min(1, "Enter your name").max(100, "Name must be at most 100 characters"),
+  name: PersonName,
   email: Email,
   password: Password,
   organization: z.object({ name: OrgName, slug: OrgSlug }),
@@ -29,9 +30,12 @@ export const CompleteSetupInput = z.object({
 
 let setUp = false;
 
-/** True until an instance admin exists (and TOLLGATE_ADMIN_EMAIL does not name one to come). */
+/**
+ * True until an instance admin exists. Also with TOLLGATE_ADMIN_EMAIL set:
+ * without mail configured, nobody could read that account's sign-up link.
+ */
 export async function instanceNeedsSetup(): Promise<boolean> {
-  if (setUp || configuredAdminEmail()) return false;
+  if (setUp) return false;
   setUp = (await db.user.count({ where: { isInstanceAdmin: true } })) > 0;
   return !setUp;
 }
@@ -64,6 +68,9 @@ const WRONG_TOKEN = "This setup link is not valid. Use the newest link that `npm
 /** Creates the instance admin (address taken as verified: the operator vouches) and the first organization. */
 export async function completeSetup(meta: RequestMeta, raw: unknown) {
   const input = CompleteSetupInput.parse(raw);
+  // Checked before the (deliberately slow) password hash, so wrong tokens cost little.
+  if (!(await tokenIsValid(input.token))) throw new Forbidden("invalid_setup_token", WRONG_TOKEN);
+  await requireRequestSlot(`setup:${sourceOf(meta.ip)}`, 30, 3_600_000, "Too many attempts from your network. Try again in an hour.");
   const passwordHash = await hashPassword(input.password);
   try {
     const result = await db.$transaction(async (tx) => {
@@ -77,6 +84,7 @@ export async function completeSetup(meta: RequestMeta, raw: unknown) {
         data: { email: input.email, name: input.name, passwordHash, emailVerifiedAt: new Date(), origin: "setup", isInstanceAdmin: true },
         select: { id: true, email: true },
       });
+      await voidPendingSignUps(tx, user.email);
       const ownerRole = await tx.role.findFirstOrThrow({ where: { orgId: null, isBuiltIn: true, isOwner: true }, select: { id: true } });
       const org = await tx.organization.create({ data: { name: input.organization.name, slug: input.organization.slug }, select: { id: true, name: true, slug: true } });
       await tx.membership.create({ data: { orgId: org.id, userId: user.id, roleId: ownerRole.id } });

@@ -1,7 +1,7 @@
 // The organization's audit trail, newest first, filtered and paged by a
 // keyset cursor (stable while new events arrive).
 import { z } from "zod";
-import { assertCleanInput, boundedDate } from "../input.ts";
+import { assertCleanInput, boundedDate, EARLIEST_DATE_MS, LATEST_DATE_MS } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
 import { Invalid } from "../errors.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -21,8 +21,9 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [ms, id] = Buffer.from(cursor, "base64url").toString().split(":");
-  const createdAt = new Date(Number(ms));
-  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) throw new Invalid("invalid_cursor", "cursor: this page link is not valid");
+  const at = Number(ms);
+  const createdAt = new Date(at);
+  if (!id || !z.uuid().safeParse(id).success || !(at >= EARLIEST_DATE_MS && at <= LATEST_DATE_MS)) throw new Invalid("invalid_cursor", "cursor: this page link is not valid");
   return { createdAt, id };
 }
 

@@ -4,11 +4,12 @@ import type { Mail } from "../mail/send-mail.ts";
 
 const site = () => publicUrl().replace(/\/$/, "");
 
-export const signUpMail = (to: string, name: string, link: string, relatedId: string): Mail => ({
+// The sign-up mail goes to an address the requester typed, so it carries none of their text (their name).
+export const signUpMail = (to: string, link: string, relatedId: string): Mail => ({
   to,
   relatedId,
   subject: "Confirm your email to finish signing up to Tollgate",
-  text: [`Hello ${name},`, "", "Confirm that this is your address to finish creating your Tollgate account:", "", link, "", "The link works once and expires in 24 hours. If you did not sign up, ignore this mail: no account is created without it."].join("\n"),
+  text: ["Hello,", "", "Confirm that this is your address to finish creating your Tollgate account:", "", link, "", "The link works once, with the password chosen when signing up, and expires in 24 hours. If you did not sign up, ignore this mail: no account is created without it."].join("\n"),
 });
 
 export const accountExistsMail = (to: string): Mail => ({

@@ -1,26 +1,31 @@
 // A signed-in person's own account: name, password, email address (changed
 // only once the new address is confirmed) and deleting the account.
 import { z } from "zod";
-import { db } from "../db.ts";
-import { Conflict, Invalid, NotFound, Unauthenticated } from "../errors.ts";
+import { db, type Tx } from "../db.ts";
+import { Conflict, Forbidden, Invalid, NotFound, Unauthenticated } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { bumpAuthzVersion, invalidateOrgIndex } from "../authz/org-index-cache.ts";
-import type { RequestMeta, UserCtx } from "../context.ts";
+import type { UserCtx } from "../context.ts";
 import { logger } from "../logger.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { accountDeletedMail, confirmEmailMail, emailChangeRequestedMail, passwordChangedMail } from "./account-mail.ts";
 import { promoteIfConfiguredAdmin } from "./configured-admin.ts";
-import { consumeEmailToken, issueEmailToken } from "./email-tokens.ts";
-import { Email, Password } from "./schemas.ts";
+import { issueEmailToken, lockEmailToken, spendEmailToken, voidPendingSignUps } from "./email-tokens.ts";
+import { Email, Password, PersonName } from "./schemas.ts";
 import { hashPassword, verifyPassword } from "./secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
-import { forgetSignInFailures, reserveSignInAttempt, signInSucceeded } from "./throttle.ts";
+import { forgetSignInFailures, requireRequestSlot, reserveSignInAttempt, signInSucceeded, takeMailSlot } from "./throttle.ts";
 
-export const UpdateProfileInput = z.object({ name: z.string().trim().min(1, "Enter your name").max(100, "Name must be at most 100 characters") });
+export const UpdateProfileInput = z.object({ name: PersonName });
 export const ChangePasswordInput = z.object({ currentPassword: z.string().min(1, "Enter your current password").max(200), newPassword: Password });
 export const ChangeEmailInput = z.object({ email: Email, password: z.string().min(1, "Enter your password").max(200) });
 export const DeleteAccountInput = z.object({ confirm: z.string().max(254) });
+
+const HOUR_MS = 3_600_000;
+/** Confirmation links one account may ask for per hour. */
+const LINKS_PER_ACCOUNT_PER_HOUR = 5;
 
 const deliverLater = (outboxId: string) => void deliverMail(outboxId).catch((error) => logger.error({ err: error, outboxId }, "sending account mail failed"));
 
@@ -82,6 +87,8 @@ export async function requestEmailChange(ctx: UserCtx, raw: unknown) {
   const input = ChangeEmailInput.parse(raw);
   if (input.email === ctx.principal.email) throw new Invalid("same_email", "This is your email address already.");
   await assertPassword(ctx, input.password);
+  await requireRequestSlot(`email-change:${ctx.principal.userId}`, LINKS_PER_ACCOUNT_PER_HOUR, HOUR_MS, "You asked for too many links this hour. Try again later.");
+  if (!(await takeMailSlot(input.email, ctx.ip))) return { email: input.email };
   const outboxIds = await db.$transaction(async (tx) => {
     const link = await issueEmailToken(tx, { purpose: "confirm_email", email: input.email, userId: ctx.principal.userId });
     await recordAudit(tx, { action: "user.email_change_requested", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, after: { email: input.email } });
@@ -97,6 +104,7 @@ export async function requestEmailChange(ctx: UserCtx, raw: unknown) {
 export async function sendEmailConfirmation(ctx: UserCtx) {
   const user = await db.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { email: true, emailVerifiedAt: true } });
   if (user.emailVerifiedAt) throw new Conflict("email_verified", "Your email address is confirmed already.");
+  await requireRequestSlot(`email-change:${ctx.principal.userId}`, LINKS_PER_ACCOUNT_PER_HOUR, HOUR_MS, "You asked for too many links this hour. Try again later.");
   const outboxId = await db.$transaction(async (tx) => {
     const link = await issueEmailToken(tx, { purpose: "confirm_email", email: user.email, userId: ctx.principal.userId });
     return (await queueMail(tx, confirmEmailMail(user.email, link.url, link.id, false))).id;
@@ -105,33 +113,49 @@ export async function sendEmailConfirmation(ctx: UserCtx) {
   return { email: user.email };
 }
 
-/** Uses a confirmation link: verifies the address, or makes the new one the account's email. */
-export async function confirmEmail(meta: RequestMeta, rawToken: unknown) {
+async function applyConfirmation(tx: Tx, ctx: UserCtx, token: string, now: Date) {
+  const link = await lockEmailToken(tx, ["confirm_email"], token, now);
+  if (link.userId !== ctx.principal.userId) throw new Forbidden("other_account", "This link was sent for another account. Sign in as the account that asked for it, then open the link again.");
+  await spendEmailToken(tx, link.id, now);
+  const user = await tx.user.findUnique({ where: { id: link.userId }, select: { id: true, email: true, emailVerifiedAt: true, isInstanceAdmin: true } });
+  if (!user) throw new NotFound("link_not_found", "This link is not valid. Ask for a new one.");
+  await redactMailLinks(tx, link.id, "used");
+  const changed = link.email !== user.email;
+  if (changed && (await tx.user.findUnique({ where: { email: link.email }, select: { id: true } }))) {
+    throw new Conflict("email_taken", `${link.email} belongs to another account now, so it cannot become yours.`);
+  }
+  const updated = await tx.user.update({ where: { id: user.id }, data: { email: link.email, emailVerifiedAt: now }, select: { id: true, email: true, emailVerifiedAt: true, isInstanceAdmin: true } });
+  await tx.emailToken.updateMany({ where: { userId: user.id, purpose: { in: ["confirm_email", "reset_password"] }, usedAt: null }, data: { usedAt: now } });
+  await voidPendingSignUps(tx, link.email, now);
+  await recordAudit(tx, {
+    action: changed ? "user.email_changed" : "user.email_verified",
+    orgId: null,
+    actor: { userId: user.id, email: link.email },
+    target: { type: "user", id: user.id },
+    meta: ctx,
+    ...(changed ? { before: { email: user.email }, after: { email: link.email } } : { after: { email: link.email } }),
+  });
+  await promoteIfConfiguredAdmin(tx, updated, ctx);
+  const sessions = await tx.session.findMany({ where: { userId: user.id }, select: { id: true } });
+  return { email: link.email, changed, sessions: sessions.map((s) => s.id) };
+}
+
+/**
+ * Uses a confirmation link: verifies the address, or makes the new one the
+ * account's email. Only the account that asked for the link may use it, so a
+ * link someone requested for your address cannot attach it to their account.
+ */
+export async function confirmEmail(ctx: UserCtx, rawToken: unknown) {
   const token = z.string().max(100).parse(rawToken);
   const now = new Date();
-  const result = await db.$transaction(async (tx) => {
-    const link = await consumeEmailToken(tx, ["confirm_email"], token, now);
-    const user = link.userId ? await tx.user.findUnique({ where: { id: link.userId }, select: { id: true, email: true, emailVerifiedAt: true, isInstanceAdmin: true } }) : null;
-    if (!user) throw new NotFound("link_not_found", "This link is not valid. Ask for a new one.");
-    await redactMailLinks(tx, link.id, "used");
-    const changed = link.email !== user.email;
-    if (changed && (await tx.user.findUnique({ where: { email: link.email }, select: { id: true } }))) {
-      throw new Conflict("email_taken", `${link.email} belongs to another account now, so it cannot become yours.`);
-    }
-    const updated = await tx.user.update({ where: { id: user.id }, data: { email: link.email, emailVerifiedAt: now }, select: { id: true, email: true, emailVerifiedAt: true, isInstanceAdmin: true } });
-    await tx.emailToken.updateMany({ where: { userId: user.id, purpose: { in: ["confirm_email", "reset_password"] }, usedAt: null }, data: { usedAt: now } });
-    await recordAudit(tx, {
-      action: changed ? "user.email_changed" : "user.email_verified",
-      orgId: null,
-      actor: { userId: user.id, email: link.email },
-      target: { type: "user", id: user.id },
-      meta,
-      ...(changed ? { before: { email: user.email }, after: { email: link.email } } : { after: { email: link.email } }),
-    });
-    await promoteIfConfiguredAdmin(tx, updated, meta);
-    const sessions = await tx.session.findMany({ where: { userId: user.id }, select: { id: true } });
-    return { email: link.email, changed, sessions: sessions.map((s) => s.id) };
-  });
+  let result: Awaited<ReturnType<typeof applyConfirmation>>;
+  try {
+    result = await db.$transaction((tx) => applyConfirmation(tx, ctx, token, now));
+  } catch (error) {
+    // Another account took the address between the check and the write.
+    if (isUniqueViolation(error)) throw new Conflict("email_taken", "This address belongs to another account now, so it cannot become yours.");
+    throw error;
+  }
   // Sessions carry the email in their cached principal.
   result.sessions.forEach(forgetCachedSession);
   return { email: result.email, changed: result.changed };

@@ -62,12 +62,12 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         id: "sign-up-link",
         name: "Sign-up link",
-        credentials: { token: { label: "Token", type: "text" } },
+        credentials: { token: { label: "Token", type: "text" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, req) {
           const meta = requestMetaFrom((req?.headers ?? {}) as Record<string, string>);
           try {
             assertCleanInput(credentials);
-            const { user, sessionId } = await completeSignUp(meta, credentials?.token);
+            const { user, sessionId } = await completeSignUp(meta, { token: credentials?.token, password: credentials?.password });
             return { id: user.id, email: user.email, name: user.name, sessionId };
           } catch (error) {
             throw formError(error, meta.requestId, "finishing a sign-up", "This link is not valid. Ask for a new one.");

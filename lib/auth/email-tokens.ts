@@ -1,6 +1,7 @@
 // One-time links sent by email. The token is 256 random bits, shown only in
-// the mail; the database keeps its hash. A newer link of the same purpose for
-// the same address replaces older ones, and a link works once.
+// the mail; the database keeps its hash. A newer link of the same purpose
+// (for the same account, or for the same address when there is no account
+// yet) replaces older ones, and a link works once.
 import { db, type Tx } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { publicUrl } from "../env.ts";
@@ -19,7 +20,9 @@ export function emailLink(purpose: EmailTokenPurpose, token: string) {
 type IssueInput = { purpose: EmailTokenPurpose; email: string; userId?: string | null; name?: string; passwordHash?: string; nextPath?: string | null };
 
 export async function issueEmailToken(tx: Tx, input: IssueInput, now = new Date()) {
-  await tx.emailToken.updateMany({ where: { email: input.email, purpose: input.purpose, usedAt: null }, data: { usedAt: now } });
+  // A newer link replaces the older ones of the same purpose: for an account, that account's; for a sign-up, the address's.
+  const same = input.userId ? { userId: input.userId } : { email: input.email, userId: null };
+  await tx.emailToken.updateMany({ where: { ...same, purpose: input.purpose, usedAt: null }, data: { usedAt: now } });
   const token = randomToken();
   const row = await tx.emailToken.create({
     data: {
@@ -53,18 +56,40 @@ export async function previewEmailToken(purposes: EmailTokenPurpose[], token: st
   return { purpose: row.purpose as EmailTokenPurpose, email: row.email, nextPath: row.nextPath, userId: row.userId, status: statusOf(row, now) };
 }
 
-/** Marks the link used inside the caller's transaction; a second, concurrent use fails. */
-export async function consumeEmailToken(tx: Tx, purposes: EmailTokenPurpose[], token: string, now = new Date()) {
-  const row = /^[A-Za-z0-9_-]{43}$/.test(token)
-    ? await tx.emailToken.findUnique({ where: { tokenHash: hashToken(token) }, omit: { passwordHash: false, tokenHash: true } })
-    : null;
+/** Throws as using the link would, without locking it: a cheap check before expensive work (password hashing). */
+export async function assertLinkUsable(purposes: EmailTokenPurpose[], token: string, now = new Date()) {
+  const link = await previewEmailToken(purposes, token, now);
+  if (link.status === "used") throw new Conflict("link_used", "This link was used already, or a newer one replaced it. Ask for a new one.");
+  if (link.status === "expired") throw new Conflict("link_expired", "This link has expired. Ask for a new one.");
+}
+
+/** Locks a usable link in the caller's transaction (a concurrent use waits), without spending it. */
+export async function lockEmailToken(tx: Tx, purposes: EmailTokenPurpose[], token: string, now = new Date()) {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw new NotFound("link_not_found", LINK_NOT_VALID);
+  const tokenHash = hashToken(token);
+  await tx.$queryRaw`SELECT 1 FROM "EmailToken" WHERE "tokenHash" = ${tokenHash} FOR UPDATE`;
+  const row = await tx.emailToken.findUnique({ where: { tokenHash }, omit: { passwordHash: false } });
   if (!row || !purposes.includes(row.purpose as EmailTokenPurpose)) throw new NotFound("link_not_found", LINK_NOT_VALID);
   const status = statusOf(row, now);
   if (status === "used") throw new Conflict("link_used", "This link was used already, or a newer one replaced it. Ask for a new one.");
   if (status === "expired") throw new Conflict("link_expired", "This link has expired. Ask for a new one.");
-  const { count } = await tx.emailToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now } });
-  if (count === 0) throw new Conflict("link_used", "This link was used already. Ask for a new one.");
   return { ...row, purpose: row.purpose as EmailTokenPurpose };
+}
+
+export async function spendEmailToken(tx: Tx, id: string, now = new Date()) {
+  await tx.emailToken.update({ where: { id }, data: { usedAt: now } });
+}
+
+/** Locks and spends the link inside the caller's transaction; a second, concurrent use fails. */
+export async function consumeEmailToken(tx: Tx, purposes: EmailTokenPurpose[], token: string, now = new Date()) {
+  const row = await lockEmailToken(tx, purposes, token, now);
+  await spendEmailToken(tx, row.id, now);
+  return row;
+}
+
+/** An account now has this address: sign-up links for it are void (any path that gives an address calls this). */
+export async function voidPendingSignUps(tx: Tx, email: string, now = new Date()) {
+  await tx.emailToken.updateMany({ where: { email, purpose: "sign_up", usedAt: null }, data: { usedAt: now } });
 }
 
 const SPENT: Record<"used" | "expired", string> = {

@@ -9,12 +9,11 @@ import { logger } from "../logger.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
 import { passwordChangedMail, resetPasswordMail } from "./account-mail.ts";
 import { promoteIfConfiguredAdmin } from "./configured-admin.ts";
-import { consumeEmailToken, issueEmailToken } from "./email-tokens.ts";
+import { assertLinkUsable, consumeEmailToken, issueEmailToken } from "./email-tokens.ts";
 import { Email, Password } from "./schemas.ts";
 import { hashPassword } from "./secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
-import { MAILS_PER_ADDRESS_PER_HOUR } from "./sign-up.ts";
-import { forgetSignInFailures, requireRequestSlot, takeRequestSlot } from "./throttle.ts";
+import { forgetSignInFailures, requireRequestSlot, sourceOf, takeMailSlot } from "./throttle.ts";
 import { Conflict } from "../errors.ts";
 
 const HOUR_MS = 3_600_000;
@@ -27,8 +26,8 @@ const deliverLater = (outboxId: string) => void deliverMail(outboxId).catch((err
 
 export async function requestPasswordReset(meta: RequestMeta, raw: unknown) {
   const { email } = RequestPasswordResetInput.parse(raw);
-  await requireRequestSlot(`reset:${meta.ip ?? "unknown"}`, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many requests from your network. Try again in an hour.");
-  if (!(await takeRequestSlot(`mail-to:${email}`, MAILS_PER_ADDRESS_PER_HOUR, HOUR_MS))) return { email };
+  await requireRequestSlot(`reset:${sourceOf(meta.ip)}`, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many requests from your network. Try again in an hour.");
+  if (!(await takeMailSlot(email, meta.ip))) return { email };
   const outboxId = await db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { email }, select: { id: true } });
     if (!user) return null;
@@ -42,6 +41,8 @@ export async function requestPasswordReset(meta: RequestMeta, raw: unknown) {
 
 export async function resetPassword(meta: RequestMeta, raw: unknown) {
   const input = ResetPasswordInput.parse(raw);
+  await assertLinkUsable(["reset_password"], input.token);
+  await requireRequestSlot(`reset-use:${sourceOf(meta.ip)}`, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many attempts from your network. Try again in an hour.");
   const passwordHash = await hashPassword(input.password);
   const now = new Date();
   const { email, ended, outboxId } = await db.$transaction(async (tx) => {

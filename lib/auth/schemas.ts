@@ -12,8 +12,16 @@ export const Password = z
   .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(200, "Password must be at most 200 characters");
 
+/** A person's name: one line of text (it is shown in lists and mail, so no line breaks or control characters). */
+export const PersonName = z
+  .string()
+  .trim()
+  .min(1, "Enter your name")
+  .max(100, "Name must be at most 100 characters")
+  .regex(/^[^\p{Cc}\u2028\u2029]*$/u, "A name is one line, without control characters");
+
 export const SignUpInput = z.object({
-  name: z.string().trim().min(1, "Enter your name").max(100, "Name must be at most 100 characters"),
+  name: PersonName,
   email: Email,
   password: Password,
 });

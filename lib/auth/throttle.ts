@@ -6,6 +6,7 @@
 // purpose can slow down their own source, never the owner signing in from
 // theirs. Attempts are counted before the password is checked (and given
 // back on success), so a burst of parallel guesses cannot slip in together.
+import ipaddr from "ipaddr.js";
 import { db, type Tx } from "../db.ts";
 import { RateLimited } from "../errors.ts";
 
@@ -20,9 +21,22 @@ export const SOURCE_LIMIT = 50;
 const SOURCE_WINDOW_MS = 15 * 60_000;
 const SOURCE_LOCK_MS = 15 * 60_000;
 
-const sourceOf = (ip: string | null) => ip ?? "unknown";
+/**
+ * The source of a request, for counting: an IPv4 address, or an IPv6
+ * network (a /64 by default: one host usually holds a whole /64, so counting
+ * single IPv6 addresses would count nothing).
+ */
+export function sourceOf(ip: string | null, ipv6PrefixBits = 64): string {
+  if (!ip || !ipaddr.isValid(ip)) return ip ?? "unknown";
+  let address = ipaddr.parse(ip);
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) address = (address as ipaddr.IPv6).toIPv4Address();
+  if (address.kind() === "ipv4") return address.toString();
+  const bytes = address.toByteArray().map((b, i) => (i * 8 >= ipv6PrefixBits ? 0 : i * 8 + 8 <= ipv6PrefixBits ? b : b & (0xff << (8 - (ipv6PrefixBits - i * 8)))));
+  return `${ipaddr.fromByteArray(bytes).toString()}/${ipv6PrefixBits}`;
+}
 const pairKey = (email: string, ip: string | null) => `pair:${email.toLowerCase()}|${sourceOf(ip)}`;
-const sourceKey = (ip: string | null) => `ip:${sourceOf(ip)}`;
+// The cap counts wider IPv6 networks: a /48 is what one site is usually given.
+const sourceKey = (ip: string | null) => `ip:${sourceOf(ip, 48)}`;
 
 function wait(until: Date, now: Date, what: string): RateLimited {
   const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
@@ -101,6 +115,22 @@ export async function requireRequestSlot(key: string, limit: number, windowMs: n
   if (!(await takeRequestSlot(key, limit, windowMs))) {
     throw new RateLimited("too_many_requests", message, Math.ceil(windowMs / 1000));
   }
+}
+
+const HOUR_MS = 3_600_000;
+/** Mails one address gets on request per hour from one source, and in all. */
+export const MAILS_PER_ADDRESS_PER_SOURCE = 5;
+export const MAILS_PER_ADDRESS = 20;
+
+/**
+ * Whether a mail requested for `email` (sign-up, reset, confirmation) may be
+ * sent. Counted per source too, so that a stranger cannot silence an owner's
+ * own requests by using up the address's quota, yet cannot flood its inbox.
+ * Requests past it answer the same; only the mail is not sent.
+ */
+export async function takeMailSlot(email: string, ip: string | null) {
+  const fromHere = await takeRequestSlot(`mail-to:${email}|${sourceOf(ip)}`, MAILS_PER_ADDRESS_PER_SOURCE, HOUR_MS);
+  return fromHere && (await takeRequestSlot(`mail-to:${email}`, MAILS_PER_ADDRESS, HOUR_MS));
 }
 
 /** Rows nobody has touched for a day and that hold no lock. Run periodically by the server. */

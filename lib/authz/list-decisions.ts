@@ -14,7 +14,7 @@ export const DecisionQuery = z.object({
   result: blank(z.enum(["allowed", "denied"])),
   from: blank(boundedDate("from")),
   to: blank(boundedDate("to")),
-  before: blank(z.coerce.bigint({ error: "before must be a decision id" })),
+  before: blank(z.coerce.bigint({ error: "before must be a decision id" }).min(1n, "before must be a decision id").max(9_223_372_036_854_775_807n, "before must be a decision id")),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 

@@ -31,7 +31,8 @@ export function securityHeaders({ publicUrl, dev }: SecurityHeaderOptions) {
     ["x-frame-options", "DENY"],
     ["content-security-policy", API_CONTENT_SECURITY_POLICY],
   ];
-  if (new URL(publicUrl).protocol === "https:") common.push(["strict-transport-security", "max-age=63072000; includeSubDomains"]);
+  // Not includeSubDomains: Tollgate often runs on a subdomain of a site whose other hosts are not its to pin.
+  if (new URL(publicUrl).protocol === "https:") common.push(["strict-transport-security", "max-age=63072000"]);
 
   const pagePolicy = (nonce: string) =>
     [

@@ -3,10 +3,13 @@
 // so outsiders cannot learn which organizations exist.
 import { db } from "../db.ts";
 import { NotFound } from "../errors.ts";
+import { isCleanText } from "../input.ts";
 import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { MemberCtx, RequestMeta, UserPrincipal } from "../context.ts";
 
 export async function resolveOrgContext(principal: UserPrincipal, orgSlug: string, meta: RequestMeta): Promise<MemberCtx> {
+  // No organization has such a slug; the database must not even be asked (it refuses NUL characters).
+  if (orgSlug.length > 100 || !isCleanText(orgSlug)) throw new NotFound("organization_not_found", "Organization not found.");
   const membership = await db.membership.findFirst({
     where: { userId: principal.userId, org: { slug: orgSlug } },
     select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true } } },

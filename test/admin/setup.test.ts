@@ -7,7 +7,7 @@ import { checkSetupToken, completeSetup, instanceNeedsSetup, issueSetupLink } fr
 import { signIn } from "../../lib/auth/sign-in.ts";
 import { createDatabaseIfMissing } from "../../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
-import { Conflict, Forbidden } from "../../lib/errors.ts";
+import { Forbidden } from "../../lib/errors.ts";
 import { meta } from "../helpers.ts";
 
 const name = `tollgate_setup_${randomUUID().slice(0, 8)}`;
@@ -68,8 +68,9 @@ describe("first run", () => {
     expect(await issueSetupLink()).toBeNull();
 
     const again = await completeSetup(meta(), { ...input(token), email: "eve@setup.test", organization: { name: "Eve", slug: "eve" } }).catch((e) => e);
-    expect(again).toBeInstanceOf(Conflict);
-    expect(again.code).toBe("already_set_up");
+    // The link is spent: it is refused before anything else is looked at.
+    expect(again).toBeInstanceOf(Forbidden);
+    expect(again.code).toBe("invalid_setup_token");
     expect(await db.user.count({ where: { email: "eve@setup.test" } })).toBe(0);
   });
 });

@@ -49,13 +49,29 @@ describe("account", () => {
     expect((await getAccount(ctx)).pendingEmail?.email).toBe(newEmail);
     expect((await latestMail(ctx.principal.email)).mail!.text).toContain(newEmail);
     const { token } = await latestMail(newEmail, "/verify-email");
-    expect(await confirmEmail(meta(), token)).toEqual({ email: newEmail, changed: true });
+    // Only the account that asked may use the link: someone else's session cannot.
+    const stranger = await signedIn();
+    expect((await confirmEmail(stranger, token).catch((e) => e)).code).toBe("other_account");
+    expect(await confirmEmail(ctx, token)).toEqual({ email: newEmail, changed: true });
     const account = await getAccount(ctx);
     expect(account.email).toBe(newEmail);
     expect(account.emailVerifiedAt).not.toBeNull();
     // The session now reads the new address.
     expect((await principalForSession(ctx.sessionId))?.email).toBe(newEmail);
-    expect((await confirmEmail(meta(), token).catch((e) => e)).code).toBe("link_used");
+    expect((await confirmEmail(ctx, token).catch((e) => e)).code).toBe("link_used");
+  });
+
+  it("cannot attach an address to an account through a link its owner clicks, nor wipe another account's pending link", async () => {
+    const victim = await signedIn({ verified: false });
+    await sendEmailConfirmation(victim);
+    const victimLink = (await latestMail(victim.principal.email, "/verify-email")).token;
+    // Mallory asks to move her account to Victor's address: Victor's own pending link survives, and hers is useless to him.
+    const mallory = await signedIn();
+    await requestEmailChange(mallory, { email: victim.principal.email, password: PASSWORD });
+    const malloryLink = (await latestMail(victim.principal.email, "/verify-email")).token;
+    expect((await confirmEmail(victim, malloryLink).catch((e) => e)).code).toBe("other_account");
+    expect(await confirmEmail(victim, victimLink)).toEqual({ email: victim.principal.email, changed: false });
+    expect((await getAccount(mallory)).email).toBe(mallory.principal.email);
   });
 
   it("refuses a new address another account took meanwhile", async () => {
@@ -64,7 +80,7 @@ describe("account", () => {
     await requestEmailChange(ctx, { email: contested, password: PASSWORD });
     const { token } = await latestMail(contested, "/verify-email");
     await db.user.create({ data: { email: contested, name: "Other" } });
-    const error = await confirmEmail(meta(), token).catch((e) => e);
+    const error = await confirmEmail(ctx, token).catch((e) => e);
     expect(error).toBeInstanceOf(Conflict);
     expect(error.code).toBe("email_taken");
     expect((await getAccount(ctx)).email).toBe(ctx.principal.email);
@@ -75,7 +91,7 @@ describe("account", () => {
     expect((await getAccount(ctx)).emailVerifiedAt).toBeNull();
     await sendEmailConfirmation(ctx);
     const { token } = await latestMail(ctx.principal.email, "/verify-email");
-    expect(await confirmEmail(meta(), token)).toEqual({ email: ctx.principal.email, changed: false });
+    expect(await confirmEmail(ctx, token)).toEqual({ email: ctx.principal.email, changed: false });
     expect((await getAccount(ctx)).emailVerifiedAt).not.toBeNull();
     await expect(sendEmailConfirmation(ctx)).rejects.toBeInstanceOf(Conflict);
   });

@@ -3,7 +3,7 @@ import { revokeAllSessions, revokeSession } from "../../lib/auth/revoke-sessions
 import { forgetCachedSession, principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
 import { hashPassword } from "../../lib/auth/secrets.ts";
-import { FREE_ATTEMPTS, reserveSignInAttempt, SOURCE_LIMIT } from "../../lib/auth/throttle.ts";
+import { FREE_ATTEMPTS, reserveSignInAttempt, SOURCE_LIMIT, sourceOf } from "../../lib/auth/throttle.ts";
 import { db } from "../../lib/db.ts";
 import { NotFound, RateLimited, Unauthenticated } from "../../lib/errors.ts";
 import { meta, uniqueEmail } from "../helpers.ts";
@@ -74,6 +74,18 @@ describe("signIn", () => {
     expect(refused).toBeInstanceOf(RateLimited);
     expect(refused.message).toMatch(/^Too many failed sign-in attempts from your network\. Try again in 15 minutes\.$/);
     await expect(signIn({ ...meta(), ip: randomIp() }, { email, password: PASSWORD })).resolves.toBeTruthy();
+  });
+
+  it("counts an IPv6 network as one source, so rotating addresses inside it gains nothing", async () => {
+    expect(sourceOf("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(sourceOf("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 48)).toBe("2001:db8:1::/48");
+    expect(sourceOf("::ffff:192.0.2.7")).toBe("192.0.2.7");
+    expect(sourceOf("192.0.2.7")).toBe("192.0.2.7");
+    const email = await account();
+    const net = `2001:db8:${Math.floor(Math.random() * 65_000).toString(16)}:7`;
+    for (let i = 0; i < FREE_ATTEMPTS; i++) await signIn({ ...meta(), ip: `${net}::${i + 1}` }, { email, password: "wrong password!" }).catch(() => {});
+    expect(await signIn({ ...meta(), ip: `${net}::99` }, { email, password: "wrong password!" }).catch((e) => e)).toBeInstanceOf(RateLimited);
+    await expect(signIn({ ...meta(), ip: "2001:db8:ffff:1::1" }, { email, password: PASSWORD })).resolves.toBeTruthy();
   });
 
   it("gives a source its count back when it signs in", async () => {

@@ -7,17 +7,18 @@ import { signIn } from "../../lib/auth/sign-in.ts";
 import { completeSignUp, requestSignUp } from "../../lib/auth/sign-up.ts";
 import { env } from "../../lib/env.ts";
 import { db } from "../../lib/db.ts";
-import { Conflict, NotFound, RateLimited } from "../../lib/errors.ts";
+import { Conflict, Invalid, NotFound, RateLimited } from "../../lib/errors.ts";
 import { latestMail, meta, uniqueEmail } from "../helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 const randomIp = () => `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
-const source = () => ({ ...meta(), ip: `2001:db8::${Math.floor(Math.random() * 65_000).toString(16)}` });
+const hex = () => Math.floor(Math.random() * 65_000).toString(16);
+const source = () => ({ ...meta(), ip: `2001:db8:${hex()}:${hex()}::1` });
 
 async function signUpAndConfirm(email = uniqueEmail("signup"), name = "Ada") {
   await requestSignUp(source(), { name, email, password: PASSWORD });
   const { token } = await latestMail(email, "/verify-email");
-  return completeSignUp(meta(), token);
+  return completeSignUp(meta(), { token, password: PASSWORD });
 }
 
 describe("sign-up in two steps", () => {
@@ -30,7 +31,7 @@ describe("sign-up in two steps", () => {
     expect(mail!.subject).toMatch(/Confirm your email/);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const done = await completeSignUp(meta(), token);
+    const done = await completeSignUp(meta(), { token, password: PASSWORD });
     expect(done.nextPath).toBe("/invite/abc");
     const row = await db.user.findUniqueOrThrow({ where: { id: done.user.id }, select: { passwordHash: true, emailVerifiedAt: true, origin: true } });
     expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -55,23 +56,39 @@ describe("sign-up in two steps", () => {
     expect(await db.user.findUniqueOrThrow({ where: { id: first.user.id }, select: { passwordHash: true, name: true } })).toEqual(before);
   });
 
-  it("lets the owner of an address take over an account that never proved it, ending its sessions", async () => {
-    // As a squatter's account made before verification existed: a password, no verified address.
+  it("finishes only with the password chosen at sign-up: a link someone else asked for cannot give you their password", async () => {
+    // Mallory asks to sign up with Victor's address and her own password; Victor gets the link and clicks it.
+    const email = uniqueEmail("victor");
+    await requestSignUp(source(), { name: "Mallory", email, password: "mallory's own password" });
+    const { token } = await latestMail(email, "/verify-email");
+    const refused = await completeSignUp(meta(), { token, password: "victor tries his password" }).catch((e) => e);
+    expect(refused).toBeInstanceOf(Invalid);
+    expect(refused.code).toBe("wrong_password");
+    expect(await db.user.count({ where: { email } })).toBe(0);
+    // The link is not spent by a wrong password, and still works only with Mallory's, which only she knows (no mailbox, no link).
+    await expect(completeSignUp(meta(), { token, password: "mallory's own password" })).resolves.toBeTruthy();
+  });
+
+  it("never touches an account that exists by the time the link is used", async () => {
     const email = uniqueEmail("ceo");
-    const squatter = await db.user.create({ data: { email, name: "Squatter", passwordHash: await hashPassword("squatter password 1") }, select: { id: true } });
-    const squatterSession = await createSession(squatter.id, meta());
-    await requestSignUp(source(), { name: "Real CEO", email, password: PASSWORD });
-    // The taken address is told, as any other: the squatter's account is not confirmed by the mail.
-    expect((await latestMail(email)).mail!.subject).toBe("You already have a Tollgate account");
-    // A sign-up link its owner holds (from before the squatter's account existed) proves the address:
-    const { issueEmailToken } = await import("../../lib/auth/email-tokens.ts");
-    const passwordHash = await hashPassword(PASSWORD);
-    const link = await db.$transaction((tx) => issueEmailToken(tx, { purpose: "sign_up", email, name: "Real CEO", passwordHash }));
-    const done = await completeSignUp(meta(), link.token);
-    expect(done.user.id).toBe(squatter.id);
-    expect(await principalForSession(squatterSession.id)).toBeNull();
-    await expect(signIn({ ...meta(), ip: randomIp() }, { email, password: "squatter password 1" })).rejects.toThrow("Email or password is incorrect.");
-    await expect(signIn({ ...meta(), ip: randomIp() }, { email, password: PASSWORD })).resolves.toBeTruthy();
+    await requestSignUp(source(), { name: "Early", email, password: PASSWORD });
+    const { token } = await latestMail(email, "/verify-email");
+    // Meanwhile the account comes to exist another way (as a squatter's from before verification, or provisioning).
+    const existing = await db.user.create({ data: { email, name: "Existing", passwordHash: await hashPassword("existing password 1") }, select: { id: true } });
+    const session = await createSession(existing.id, meta());
+    const refused = await completeSignUp(meta(), { token, password: PASSWORD }).catch((e) => e);
+    expect(refused).toBeInstanceOf(Conflict);
+    expect(refused.code).toBe("account_exists");
+    expect(await principalForSession(session.id)).not.toBeNull();
+    await expect(signIn({ ...meta(), ip: randomIp() }, { email, password: "existing password 1" })).resolves.toBeTruthy();
+    await expect(signIn({ ...meta(), ip: randomIp() }, { email, password: PASSWORD })).rejects.toThrow("Email or password is incorrect.");
+    // Provisioning an address voids the sign-up links pending for it.
+    const other = uniqueEmail("provisioned");
+    await requestSignUp(source(), { name: "Early", email: other, password: PASSWORD });
+    const pending = (await latestMail(other, "/verify-email")).token;
+    const { provisionUser } = await import("../../lib/admin/provisioning.ts");
+    await provisionUser({ ...meta(), principal: { type: "api_key", keyId: "k", name: "p", display: "p", instance: true } }, { email: other });
+    expect((await completeSignUp(meta(), { token: pending, password: PASSWORD }).catch((e) => e)).code).toBe("link_used");
   });
 
   it("uses a link once; a newer link replaces an older one; unknown links are NotFound", async () => {
@@ -80,12 +97,12 @@ describe("sign-up in two steps", () => {
     const older = (await latestMail(email, "/verify-email")).token;
     await requestSignUp(source(), { name: "Bo", email, password: PASSWORD });
     const newer = (await latestMail(email, "/verify-email")).token;
-    expect((await completeSignUp(meta(), older).catch((e) => e)).code).toBe("link_used");
-    await completeSignUp(meta(), newer);
-    const again = await completeSignUp(meta(), newer).catch((e) => e);
+    expect((await completeSignUp(meta(), { token: older, password: PASSWORD }).catch((e) => e)).code).toBe("link_used");
+    await completeSignUp(meta(), { token: newer, password: PASSWORD });
+    const again = await completeSignUp(meta(), { token: newer, password: PASSWORD }).catch((e) => e);
     expect(again).toBeInstanceOf(Conflict);
     expect(again.code).toBe("link_used");
-    expect(await completeSignUp(meta(), "x".repeat(43)).catch((e) => e)).toBeInstanceOf(NotFound);
+    expect(await completeSignUp(meta(), { token: "x".repeat(43), password: PASSWORD }).catch((e) => e)).toBeInstanceOf(NotFound);
     expect(await db.user.count({ where: { email } })).toBe(1);
   });
 
@@ -94,7 +111,7 @@ describe("sign-up in two steps", () => {
     await requestSignUp(source(), { name: "Bo", email, password: PASSWORD });
     const { token } = await latestMail(email, "/verify-email");
     await db.emailToken.updateMany({ where: { email }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await completeSignUp(meta(), token).catch((e) => e)).code).toBe("link_expired");
+    expect((await completeSignUp(meta(), { token, password: PASSWORD }).catch((e) => e)).code).toBe("link_expired");
     expect(await db.user.count({ where: { email } })).toBe(0);
   });
 
@@ -105,6 +122,8 @@ describe("sign-up in two steps", () => {
     expect((short as ZodError).issues[0]!.message).toBe("Password must be at least 12 characters");
     const bad = await requestSignUp(source(), { name: "Bo", email: "not-an-email", password: PASSWORD }).catch((e) => e);
     expect((bad as ZodError).issues[0]!.path).toEqual(["email"]);
+    const multiline = await requestSignUp(source(), { name: "Bo\n\nPlease sign in at https://evil.test/login", email, password: PASSWORD }).catch((e) => e);
+    expect((multiline as ZodError).issues[0]!.message).toBe("A name is one line, without control characters");
     expect((await latestMail(email)).mail).toBeNull();
   });
 
@@ -115,9 +134,13 @@ describe("sign-up in two steps", () => {
     expect(refused).toBeInstanceOf(RateLimited);
     expect(refused.message).toMatch(/Too many sign-ups from your network/);
 
+    // One source can send an address 5 mails an hour; the owner's own request from elsewhere still gets through.
     const email = uniqueEmail("flood");
-    for (let i = 0; i < 7; i++) expect(await requestSignUp(source(), { name: "Flood", email, password: PASSWORD })).toEqual({ email });
+    const flooder = source();
+    for (let i = 0; i < 7; i++) expect(await requestSignUp(flooder, { name: "Flood", email, password: PASSWORD })).toEqual({ email });
     expect(await db.outboxEmail.count({ where: { to: email } })).toBe(5);
+    await requestSignUp(source(), { name: "Owner", email, password: PASSWORD });
+    expect(await db.outboxEmail.count({ where: { to: email } })).toBe(6);
   });
 
   it("makes the TOLLGATE_ADMIN_EMAIL account an instance admin only once its address is verified", async () => {
@@ -130,7 +153,7 @@ describe("sign-up in two steps", () => {
       await requestSignUp(source(), { name: "Admin", email: adminEmail, password: PASSWORD });
       expect(await db.user.count({ where: { email: adminEmail } })).toBe(0);
       const { token } = await latestMail(adminEmail, "/verify-email");
-      expect((await completeSignUp(meta(), token)).user.isInstanceAdmin).toBe(true);
+      expect((await completeSignUp(meta(), { token, password: PASSWORD })).user.isInstanceAdmin).toBe(true);
 
       // An account that exists unverified with that address is not promoted at start-up; a verified one is.
       const later = uniqueEmail("later-admin");

@@ -58,3 +58,31 @@ describe("NUL characters and unpaired surrogates", () => {
     await expect(listDecisions(owner, { principal: "\ud800" })).rejects.toMatchObject({ code: "invalid_text" });
   });
 });
+
+describe("edges of pages and paging", () => {
+  it("refuses a NUL character anywhere in the address with 400 before any route, and a NUL slug finds no organization", async () => {
+    const { LeanRouter } = await import("../../lib/http/lean-router.ts");
+    const { createTollgateServer } = await import("../../server/http-server.ts");
+    let reachedNext = 0;
+    const server = createTollgateServer(new LeanRouter(), async (_req, res) => void (reachedNext++, res.end("page")), { publicUrl: "http://localhost:3000" });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+    for (const path of ["/acme%00/members", "/acme/audit?actor=%00", "/api/v1/projects/%00"]) {
+      const res = await fetch(base + path);
+      expect(res.status, path).toBe(400);
+      expect((await res.json()).error.code).toBe("invalid_text");
+    }
+    expect(reachedNext).toBe(0);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const { resolveOrgContext } = await import("../../lib/orgs/org-context.ts");
+    const { owner } = await orgWithAdminKey();
+    await expect(resolveOrgContext(owner.principal, "acme\u0000", owner)).rejects.toMatchObject({ code: "organization_not_found" });
+  });
+
+  it("refuses audit cursors and decision ids out of range with a clear error, not a 500", async () => {
+    const { owner } = await orgWithAdminKey();
+    const cursor = Buffer.from(`-8640000000000000:${crypto.randomUUID()}`).toString("base64url");
+    await expect(listAuditEvents(owner, { cursor })).rejects.toMatchObject({ code: "invalid_cursor" });
+    await expect(listDecisions(owner, { before: "99999999999999999999999" })).rejects.toThrow("before must be a decision id");
+  });
+});

@@ -26,3 +26,21 @@ describe("mail kept in the outbox", () => {
     expect(lines.join("\n")).not.toContain("/reset-password/");
   });
 });
+
+describe("the outbox page", () => {
+  it("hides one-time links until an instance admin reveals a mail's links, which is audited", async () => {
+    const { listOutbox, revealOutboxMail } = await import("../../lib/admin/instance-admin.ts");
+    const { db } = await import("../../lib/db.ts");
+    const { owner } = await createTestOrg();
+    const invitation = await createInvitation(owner, { email: uniqueEmail("masked"), roleId: (await builtInRole("viewer")).id });
+    const token = invitation.url.split("/invite/")[1]!;
+    const admin = await createUser({ isInstanceAdmin: true });
+    const listed = (await listOutbox(admin, 500)).find((m) => m.relatedId === invitation.id)!;
+    expect(listed.text).toContain("/invite/[link hidden]");
+    expect(listed.text).not.toContain(token);
+    expect(listed.hasLiveLinks).toBe(true);
+    expect((await revealOutboxMail(admin, listed.id)).text).toContain(`/invite/${token}`);
+    expect(await db.auditEvent.count({ where: { action: "outbox.links_revealed", targetId: listed.id, actorId: admin.principal.userId } })).toBe(1);
+    await expect(revealOutboxMail(await createUser(), listed.id)).rejects.toMatchObject({ code: "instance_admin_only" });
+  });
+});

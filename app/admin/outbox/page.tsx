@@ -5,6 +5,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { listOutbox } from "@/lib/admin/instance-admin";
 import { requirePageUser } from "@/lib/http/page-context";
+import { MailText } from "./mail-text";
 
 export const metadata: Metadata = { title: "Outbox" };
 const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -29,7 +30,7 @@ export default async function OutboxPage() {
               <p className="text-sm text-muted-foreground">
                 To {m.to} · {timeFormat.format(m.createdAt)}
               </p>
-              <pre className="mt-3 whitespace-pre-wrap break-all rounded bg-muted p-3 text-sm">{m.text}</pre>
+              <MailText id={m.id} text={m.text} hasLiveLinks={m.hasLiveLinks} />
               {m.error && <p className="mt-2 text-sm text-destructive">{m.error}</p>}
             </li>
           ))}

@@ -4,38 +4,42 @@ import Link from "next/link";
 import { useState } from "react";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { FormField } from "@/components/ui/form-field";
+import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { confirmEmailAction } from "../../actions";
 
-/** Uses a sign-up link: the account is created and this browser signed in. */
-export function FinishSignUpButton({ token, next }: { token: string; next: string }) {
+/** Uses a sign-up link, with the password chosen when signing up: the account is created and this browser signed in. */
+export function FinishSignUpButton({ token, email, next }: { token: string; email: string; next: string }) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
   return (
-    <div className="grid gap-4">
-      {error && (
-        <Alert variant="destructive">
-          <AlertDescription>{error}</AlertDescription>
-        </Alert>
-      )}
-      <Button
-        disabled={pending}
-        onClick={async () => {
-          setPending(true);
-          setError(undefined);
-          const result = await signIn("sign-up-link", { token, redirect: false });
-          if (!result || result.error) {
-            setPending(false);
-            return setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "This link could not be used. Ask for a new one.");
-          }
-          window.location.assign(next);
-        }}
-      >
+    <form
+      className="grid gap-4"
+      noValidate
+      onSubmit={async (event) => {
+        event.preventDefault();
+        setPending(true);
+        setError(undefined);
+        const password = String(new FormData(event.currentTarget).get("password") ?? "");
+        const result = await signIn("sign-up-link", { token, password, redirect: false });
+        if (!result || result.error) {
+          setPending(false);
+          return setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "This link could not be used. Ask for a new one.");
+        }
+        window.location.assign(next);
+      }}
+    >
+      <input type="hidden" name="email" autoComplete="username" value={email} readOnly />
+      <FormField id="password" label="Your password" description="The one you chose when signing up." required error={error}>
+        {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" />}
+      </FormField>
+      <Button type="submit" disabled={pending}>
         {pending && <Spinner />}
         Confirm and continue
       </Button>
-    </div>
+    </form>
   );
 }
 
