@@ -22,6 +22,12 @@ test("sign up, confirm from the outbox, sign out, reset the password through “
   await page.goto(await mailedLink(email, "/verify-email"));
   await expect(page.getByRole("heading", { name: "Confirm your email" })).toBeVisible();
   await expectAccessible(page);
+  // Only the password chosen at sign-up finishes it.
+  await page.getByLabel("Your password").fill("not the password I chose");
+  await page.getByRole("button", { name: "Confirm and continue" }).click();
+  await expect(page.getByText("This is not the password chosen when signing up")).toBeVisible();
+  await expect(page.getByLabel("Your password")).toHaveAttribute("aria-invalid", "true");
+  await page.getByLabel("Your password").fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm and continue" }).click();
   await page.waitForURL("**/orgs/new");
 

@@ -36,9 +36,10 @@ export async function mailedLink(email: string, page: string): Promise<string> {
 }
 
 /** After "Create account": opens the mailed link and confirms; the browser is then signed in where the sign-up led. */
-export async function confirmSignUp(page: Page, email: string) {
+export async function confirmSignUp(page: Page, email: string, password = PASSWORD) {
   await expect(page.getByTestId("check-inbox")).toContainText(email.toLowerCase());
   await page.goto(await mailedLink(email, "/verify-email"));
+  await page.getByLabel("Your password").fill(password);
   await page.getByRole("button", { name: "Confirm and continue" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/verify-email"));
 }
