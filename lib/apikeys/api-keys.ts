@@ -13,7 +13,7 @@ import { authzTransaction } from "../authz/org-index-cache.ts";
 import { isValidCidr } from "../authz/cidr.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
-import { assertMayHandOut, policyOf } from "./key-caps.ts";
+import { assertMayHandOut, assertMayPassOnGrants, policyOf } from "./key-caps.ts";
 import { displayKey, generateKey } from "./key-format.ts";
 
 const DAY_MS = 86_400_000;
@@ -217,7 +217,8 @@ async function lockKey(tx: Tx, ctx: OrgCtx, apiKeyId: string) {
  * A new secret for the same key (same id, grants and history). The old
  * secret keeps working for the overlap window, so services can switch over.
  * Whoever rotates a key receives its secret, so the key must be one they
- * could create: the same caps apply (lib/apikeys/key-caps.ts).
+ * could create: the same caps apply (lib/apikeys/key-caps.ts), and they must
+ * be able to give every grant made to it.
  */
 export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "apikeys:write");
@@ -230,6 +231,7 @@ export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
     const carried = key.roleId ? ctx.authz.roles.get(key.roleId)?.permissions : key.permissions;
     if (!carried) throw new NotFound("role_not_found", "The key's role no longer exists.");
     assertMayHandOut(ctx, { permissions: carried, projectId: key.projectId, expiresAt: key.expiresAt, ipAllowList: key.ipAllowList }, policy, "rotate");
+    await assertMayPassOnGrants(tx, ctx, key);
 
     const generated = generateKey(key.publicId);
     // The old hash is kept even without overlap, so its use is refused as "rotated", not "invalid".

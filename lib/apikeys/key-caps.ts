@@ -2,12 +2,16 @@
 // it (and so receiving its secret): never more permissions than the caller
 // holds where it applies, no more time or networks than the calling key has,
 // inside one way the caller holds each permission (lib/authz/holdings.ts), and
-// within the organization's key policy. The same caps on both paths.
-import { db } from "../db.ts";
+// within the organization's key policy. The same caps on both paths; rotation
+// also hands out what the key holds by grants.
+import { db, type Tx } from "../db.ts";
 import { Forbidden, Invalid } from "../errors.ts";
 import { authorize } from "../authz/authorize.ts";
-import { parseCidr, rangeWithin, type ParsedCidr } from "../authz/cidr.ts";
-import { holdingInForce, holdingsOf, keyOutsideHolding, type Holding, type OutsideHolding } from "../authz/holdings.ts";
+import { parseCidr, rangeWithin } from "../authz/cidr.ts";
+import { assertMayGive } from "../authz/escalation.ts";
+import { cidrText, holdingText } from "../authz/holding-text.ts";
+import { grantLimits, holdingInForce, holdingsOf, keyOutsideHolding, narrowLimits, type Holding, type OutsideHolding } from "../authz/holdings.ts";
+import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 
 const DAY_MS = 86_400_000;
@@ -62,14 +66,6 @@ function assertWithinCallingKey(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
   }
 }
 
-const cidrText = (ranges: readonly ParsedCidr[]) => ranges.map(([address, bits]) => `${address.toString()}/${bits}`).join(", ");
-
-function conditionText(o: OutsideHolding) {
-  if (o.limit === "expiry") return `valid until ${new Date(o.untilMs).toISOString()}`;
-  if (o.limit === "ip") return `usable only from ${cidrText(o.ranges)}`;
-  return "that requires MFA";
-}
-
 function needText(o: OutsideHolding) {
   if (o.limit === "expiry") return "the key must expire by then";
   if (o.limit === "ip") return `its IP allow list must lie within ${cidrText(o.ranges)}`;
@@ -77,11 +73,7 @@ function needText(o: OutsideHolding) {
 }
 
 /** "a grant valid until … (role "Trace reader" via group "ML team"): the key must expire by then" */
-function misfitText(holding: Holding, outside: OutsideHolding[]) {
-  const what = holding.source === "grant" ? "a grant" : "this API key, which is";
-  const role = holding.source === "grant" ? ` (role "${holding.roleName}"${holding.viaGroup ? ` via group "${holding.viaGroup}"` : ""})` : "";
-  return `${what} ${outside.map(conditionText).join(" and ")}${role}: ${outside.map(needText).join(", and ")}`;
-}
+const misfitText = (holding: Holding, outside: OutsideHolding[]) => `${holdingText(holding, outside)}: ${outside.map(needText).join(", and ")}`;
 
 /**
  * A key must fit inside at least one way the caller holds each of its
@@ -112,4 +104,28 @@ export function assertMayHandOut(ctx: OrgCtx, key: HandedOutKey, policy: KeyPoli
   assertWithinCallingKey(ctx, key, doing);
   assertWithinHoldings(ctx, key, doing);
   assertPolicyAllows(policy, key.expiresAt, doing);
+}
+
+/**
+ * Whoever rotates a key receives what it holds by grants too: each grant must
+ * be one the caller could give, at its own project, with its conditions
+ * narrowed by the key's own expiry and networks. Grants that require MFA give
+ * a key nothing (it cannot present MFA). Read in the rotation's transaction,
+ * after the key's row is locked.
+ */
+export async function assertMayPassOnGrants(tx: Tx, ctx: OrgCtx, key: { id: string; expiresAt: Date | null; ipAllowList: string[] }) {
+  const grants = await tx.grant.findMany({
+    where: { orgId: ctx.orgId, apiKeyId: key.id, requireMfa: false },
+    orderBy: { id: "asc" },
+    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, role: { select: { name: true } }, project: { select: { name: true } } },
+  });
+  if (grants.length === 0) return;
+  // A role made since the caller's index was built is resolved from a fresh one.
+  const roles = grants.every((g) => ctx.authz.roles.has(g.roleId)) ? ctx.authz.roles : (await getOrgIndex(ctx.orgId)).roles;
+  const keyLimits = grantLimits({ validUntil: key.expiresAt, ipCidrs: key.ipAllowList });
+  for (const grant of grants) {
+    const where = grant.project ? `on project "${grant.project.name}"` : "on the organization";
+    const gift = { permissions: roles.get(grant.roleId)?.permissions ?? [], projectId: grant.projectId, limits: narrowLimits(grantLimits(grant), keyLimits) };
+    assertMayGive(ctx, gift, `rotate this key, which holds the ${grant.role.name} role by a grant ${where}`);
+  }
 }

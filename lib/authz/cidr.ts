@@ -37,3 +37,15 @@ export function isValidIp(ip: string): boolean {
 export function rangeWithin([address, bits]: ParsedCidr, outer: readonly ParsedCidr[]): boolean {
   return outer.some(([range, rangeBits]) => address.kind() === range.kind() && bits >= rangeBits && address.match(range as never, rangeBits));
 }
+
+/** The addresses in both lists, as ranges: of two nested ranges the narrower, of disjoint ones none (CIDR ranges never partly overlap). */
+export function intersectRanges(a: readonly ParsedCidr[], b: readonly ParsedCidr[]): ParsedCidr[] {
+  const both: ParsedCidr[] = [];
+  for (const x of a) {
+    for (const y of b) {
+      if (rangeWithin(x, [y])) both.push(x);
+      else if (rangeWithin(y, [x])) both.push(y);
+    }
+  }
+  return both;
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { orgArb, queryArb } from "../../test/authz/org-arbitraries.ts";
 import { parseCidr } from "./cidr.ts";
 import { decide } from "./decide.ts";
-import { holdingInForce, holdingsOf, keyOutsideHolding, type Holding } from "./holdings.ts";
+import { holdingInForce, holdingsOf, keyOutsideHolding, narrowLimits, outsideHolding, UNCONDITIONED, type GivenLimits, type Holding } from "./holdings.ts";
 import { buildOrgIndex, type GrantRow, type OrgRows } from "./org-index.ts";
 
 const NOW = Date.UTC(2026, 10, 23);
@@ -118,5 +118,82 @@ describe("keyOutsideHolding", () => {
 
   it("never fits a holding that requires MFA: a key cannot present it", () => {
     expect(keyOutsideHolding(mfa, key(NOW + HOUR, ["10.0.0.1"]))).toEqual([{ limit: "mfa" }]);
+  });
+});
+
+describe("outsideHolding: whether what is given (a grant, a membership role) fits inside a holding", () => {
+  const [dated, net] = holdingsOf(index, ann, "traces:read", org("org"), NOW) as [Holding, Holding];
+  const mfa = holdingsOf(index, ann, "traces:read", project("p1"), NOW).find((h) => h.requireMfa)!;
+  const membership = holdingsOf(index, ann, "projects:read", org("org"), NOW)[0]!;
+  const given = (more: Partial<Omit<GivenLimits, "ipRanges">> & { cidrs?: string[] } = {}): GivenLimits => ({
+    ...UNCONDITIONED,
+    ...more,
+    ipRanges: more.cidrs ? more.cidrs.map(parseCidr) : null,
+  });
+  const limits = (holding: Holding, g: GivenLimits) => outsideHolding(holding, g).map((o) => o.limit);
+
+  it("a holding without conditions gives anything, an unconditioned gift included", () => {
+    expect(outsideHolding(membership, UNCONDITIONED)).toEqual([]);
+    expect(outsideHolding(membership, given({ validUntilMs: NOW + HOUR, cidrs: ["10.0.0.0/8"], requireMfa: true }))).toEqual([]);
+  });
+
+  it("a holding with an end date gives only what ends by then", () => {
+    expect(outsideHolding(dated, UNCONDITIONED)).toEqual([{ limit: "expiry", untilMs: NOW + 10 * HOUR }]);
+    expect(limits(dated, given({ validUntilMs: NOW + 10 * HOUR + 1 }))).toEqual(["expiry"]);
+    expect(limits(dated, given({ validUntilMs: NOW + 10 * HOUR }))).toEqual([]);
+  });
+
+  it("a holding limited to networks gives only what is limited to networks inside them", () => {
+    expect(limits(net, UNCONDITIONED)).toEqual(["ip"]);
+    expect(limits(net, given({ cidrs: ["10.0.0.0/7"] }))).toEqual(["ip"]);
+    expect(limits(net, given({ cidrs: ["10.2.0.0/16", "2001:db8::/32"] }))).toEqual(["ip"]);
+    expect(limits(net, given({ cidrs: ["10.2.0.0/16", "10.9.9.9"] }))).toEqual([]);
+    // Usable from nowhere (an empty intersection) reaches no network at all.
+    expect(limits(net, given({ cidrs: [] }))).toEqual([]);
+  });
+
+  it("a holding that requires MFA gives only what requires MFA too", () => {
+    expect(limits(mfa, UNCONDITIONED)).toEqual(["mfa"]);
+    expect(limits(mfa, given({ requireMfa: true }))).toEqual([]);
+  });
+
+  it("names every limit a gift reaches past", () => {
+    const keyGrant = holdingsOf(index, { type: "api_key", id: "k1" }, "traces:read", org("org"), NOW)[0]!;
+    expect(limits(keyGrant, UNCONDITIONED)).toEqual(["expiry", "ip", "ip"]);
+    expect(limits(keyGrant, given({ validUntilMs: NOW + HOUR, cidrs: ["10.1.2.0/24"] }))).toEqual([]);
+  });
+
+  it("agrees with keyOutsideHolding for what a key can carry (never MFA)", () => {
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: NOW, max: NOW + 20 * HOUR }), { nil: null }), fc.subarray(["10.0.0.0/8", "10.1.0.0/16", "10.2.3.4", "192.168.0.0/16", "2001:db8::/32"]), (expiresAtMs, cidrs) => {
+        for (const holding of [dated, net, mfa, membership]) {
+          const key = { expiresAtMs, ipAllowList: cidrs.map(parseCidr) };
+          expect(keyOutsideHolding(holding, key)).toEqual(outsideHolding(holding, { validUntilMs: expiresAtMs, ipRanges: cidrs.length ? key.ipAllowList : null, requireMfa: false }));
+        }
+      }),
+    );
+  });
+});
+
+describe("narrowLimits: a grant to an API key is bounded by the key's own expiry and networks", () => {
+  const cidrs = (g: GivenLimits) => g.ipRanges?.map(([a, b]) => `${a.toString()}/${b}`) ?? null;
+
+  it("takes the earlier end", () => {
+    expect(narrowLimits(UNCONDITIONED, { validUntilMs: NOW, ipRanges: null }).validUntilMs).toBe(NOW);
+    expect(narrowLimits({ ...UNCONDITIONED, validUntilMs: NOW }, { validUntilMs: NOW + HOUR, ipRanges: null }).validUntilMs).toBe(NOW);
+    expect(narrowLimits({ ...UNCONDITIONED, validUntilMs: NOW + HOUR }, { validUntilMs: NOW, ipRanges: null }).validUntilMs).toBe(NOW);
+  });
+
+  it("intersects the network lists exactly: nested ranges keep the narrower, disjoint ones nothing", () => {
+    const both = (a: string[] | null, b: string[] | null) => cidrs(narrowLimits({ ...UNCONDITIONED, ipRanges: a?.map(parseCidr) ?? null }, { validUntilMs: null, ipRanges: b?.map(parseCidr) ?? null }));
+    expect(both(null, null)).toBeNull();
+    expect(both(["10.0.0.0/8"], null)).toEqual(["10.0.0.0/8"]);
+    expect(both(null, ["10.0.0.0/8"])).toEqual(["10.0.0.0/8"]);
+    expect(both(["10.0.0.0/8", "192.168.1.0/24"], ["10.1.0.0/16", "192.168.0.0/16", "2001:db8::/32"])).toEqual(["10.1.0.0/16", "192.168.1.0/24"]);
+    expect(both(["10.0.0.0/8"], ["192.168.0.0/16"])).toEqual([]);
+  });
+
+  it("keeps MFA as given", () => {
+    expect(narrowLimits({ ...UNCONDITIONED, requireMfa: true }, { validUntilMs: null, ipRanges: null }).requireMfa).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 // How a subject holds a permission at a resource, and under which conditions:
 // every way decide() could allow it, with its limits. Pure, over an OrgIndex.
-// What may be handed on (an API key's expiry and IP allow list) is bounded by
+// What may be handed on (an API key, a grant, a membership role) is bounded by
 // these ways: it must fit inside at least one.
-import { ipInRanges, rangeWithin, type ParsedCidr } from "./cidr.ts";
+import { intersectRanges, ipInRanges, parseCidr, rangeWithin, type ParsedCidr } from "./cidr.ts";
 import type { AuthzResource, AuthzSubject } from "./decide.ts";
 import { subjectKey, type IndexedGrant, type OrgIndex } from "./org-index.ts";
 
@@ -76,17 +76,42 @@ export function holdingInForce(holding: Holding, context: { ip?: string | null; 
   return holding.ipRanges.every((ranges) => ipInRanges(context.ip, ranges)) && (!holding.requireMfa || context.mfa === true);
 }
 
-export type KeyLimits = { expiresAtMs: number | null; ipAllowList: readonly ParsedCidr[] };
+/** The conditions of what is given: when it ends (null: never), the networks it is usable from (null: anywhere; empty: nowhere), whether it needs MFA. */
+export type GivenLimits = { validUntilMs: number | null; ipRanges: readonly ParsedCidr[] | null; requireMfa: boolean };
+/** A membership role, or a grant without conditions. */
+export const UNCONDITIONED: GivenLimits = Object.freeze({ validUntilMs: null, ipRanges: null, requireMfa: false });
+
+/** A grant's conditions as stored, as what it gives. */
+export function grantLimits(grant: { validUntil?: Date | null; ipCidrs?: readonly string[]; requireMfa?: boolean }): GivenLimits {
+  return { validUntilMs: grant.validUntil?.getTime() ?? null, ipRanges: grant.ipCidrs?.length ? grant.ipCidrs.map(parseCidr) : null, requireMfa: grant.requireMfa ?? false };
+}
+
 export type OutsideHolding = { limit: "expiry"; untilMs: number } | { limit: "ip"; ranges: ParsedCidr[] } | { limit: "mfa" };
 
-/** How a key with these limits would reach beyond the holding; empty when it fits inside. */
-export function keyOutsideHolding(holding: Holding, key: KeyLimits): OutsideHolding[] {
+/**
+ * How what is given would reach beyond the holding; empty when it fits inside:
+ * it ends no later, is usable only from networks within each of the
+ * holding's lists, and requires MFA when the holding does.
+ */
+export function outsideHolding(holding: Holding, given: GivenLimits): OutsideHolding[] {
   const outside: OutsideHolding[] = [];
-  if (holding.validUntilMs !== null && (key.expiresAtMs === null || key.expiresAtMs > holding.validUntilMs)) outside.push({ limit: "expiry", untilMs: holding.validUntilMs });
+  if (holding.validUntilMs !== null && (given.validUntilMs === null || given.validUntilMs > holding.validUntilMs)) outside.push({ limit: "expiry", untilMs: holding.validUntilMs });
   for (const ranges of holding.ipRanges) {
-    if (key.ipAllowList.length === 0 || !key.ipAllowList.every((range) => rangeWithin(range, ranges))) outside.push({ limit: "ip", ranges });
+    if (given.ipRanges === null || !given.ipRanges.every((range) => rangeWithin(range, ranges))) outside.push({ limit: "ip", ranges });
   }
-  // A key cannot present MFA, so what is held only with MFA cannot be passed to one.
-  if (holding.requireMfa) outside.push({ limit: "mfa" });
+  if (holding.requireMfa && !given.requireMfa) outside.push({ limit: "mfa" });
   return outside;
+}
+
+/** What is given to an API key reaches no further than the key itself: its own expiry and IP allow list bound it. */
+export function narrowLimits(given: GivenLimits, key: Pick<GivenLimits, "validUntilMs" | "ipRanges">): GivenLimits {
+  const ipRanges = given.ipRanges === null ? key.ipRanges : key.ipRanges === null ? given.ipRanges : intersectRanges(given.ipRanges, key.ipRanges);
+  return { validUntilMs: earlier(given.validUntilMs, key.validUntilMs), ipRanges, requireMfa: given.requireMfa };
+}
+
+export type KeyLimits = { expiresAtMs: number | null; ipAllowList: readonly ParsedCidr[] };
+
+/** How a key with these limits would reach beyond the holding; empty when it fits inside. A key cannot present MFA. */
+export function keyOutsideHolding(holding: Holding, key: KeyLimits): OutsideHolding[] {
+  return outsideHolding(holding, { validUntilMs: key.expiresAtMs, ipRanges: key.ipAllowList.length ? key.ipAllowList : null, requireMfa: false });
 }

@@ -8,8 +8,9 @@ import { db } from "../db.ts";
 import { Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { missingWhereGranted } from "../authz/escalation.ts";
+import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { isValidCidr } from "../authz/cidr.ts";
+import { grantLimits, narrowLimits, type GivenLimits } from "../authz/holdings.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
@@ -58,10 +59,10 @@ const grantSelect = {
   project: { select: { name: true, slug: true } },
 } as const;
 
-/** The granter must hold every permission of the role where the grant applies. */
-function assertCanGive(ctx: OrgCtx, roleName: string, permissions: Iterable<string>, projectId: string | null) {
+/** Whoever takes a grant away must hold every permission of its role where it applies. */
+function assertCanTakeAway(ctx: OrgCtx, roleName: string, permissions: Iterable<string>, projectId: string | null) {
   const missing = missingWhereGranted(ctx, permissions, projectId);
-  if (missing.length) throw new Forbidden("privilege_escalation", `You cannot give the ${roleName} role here: it needs ${missing.join(", ")}, which you do not hold.`);
+  if (missing.length) throw new Forbidden("privilege_escalation", `You cannot take away the ${roleName} role here: it needs ${missing.join(", ")}, which you do not hold.`);
 }
 
 export async function listGrants(ctx: OrgCtx, raw: unknown = {}) {
@@ -89,6 +90,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
     throw new NotFound("project_not_found", "projectId: project not found.");
   }
   const { subject } = input;
+  let subjectKeyLimits: GivenLimits | null = null;
   const subjectName = await (async () => {
     if (subject.type === "user") {
       const m = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId: subject.id }, select: { user: { select: { email: true } } } });
@@ -100,11 +102,15 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
       if (!g) throw new NotFound("group_not_found", "subject: group not found.");
       return g.name;
     }
-    const k = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true } });
+    const k = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
     if (!k) throw new NotFound("api_key_not_found", "subject: API key not found.");
+    subjectKeyLimits = grantLimits({ validUntil: k.expiresAt, ipCidrs: k.ipAllowList });
     return k.name;
   })();
-  assertCanGive(ctx, role.name, role.permissions, projectId);
+  // The granter must be able to give the role's permissions where the grant applies, under its conditions
+  // (for a key, as bounded by the key's own expiry and networks).
+  const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });
+  assertMayGive(ctx, { permissions: role.permissions, projectId, limits: subjectKeyLimits ? narrowLimits(given, subjectKeyLimits) : given }, `give the ${role.name} role here`, { adjustable: true });
   return authzTransaction(ctx.orgId, async (tx) => {
     const grant = await tx.grant.create({
       data: {
@@ -139,7 +145,7 @@ export async function deleteGrant(ctx: OrgCtx, raw: unknown) {
   const grant = await db.grant.findFirst({ where: { id: grantId, orgId: ctx.orgId }, select: grantSelect });
   if (!grant) throw new NotFound("grant_not_found", "Grant not found.");
   const role = ctx.authz.roles.get(grant.roleId);
-  assertCanGive(ctx, grant.role.name, role?.permissions ?? [], grant.projectId);
+  assertCanTakeAway(ctx, grant.role.name, role?.permissions ?? [], grant.projectId);
   await authzTransaction(ctx.orgId, async (tx) => {
     const { count } = await tx.grant.deleteMany({ where: { id: grantId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("grant_not_found", "Grant not found.");

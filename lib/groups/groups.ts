@@ -5,7 +5,8 @@ import { db, type Tx } from "../db.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { missingWhereGranted } from "../authz/escalation.ts";
+import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
+import { grantLimits } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -27,21 +28,27 @@ async function findGroup(ctx: OrgCtx, groupId: string) {
 /**
  * Joining or leaving a group (or its deletion) gives or takes away every grant
  * the group holds, so the caller must hold each grant's permissions (its
- * role's includes too) where that grant applies, as when granting directly.
+ * role's includes too) where that grant applies, as when granting directly;
+ * and to give, in a way each grant fits inside, with its conditions.
  */
-async function assertCanChangeWhatGroupGives(tx: Tx, ctx: OrgCtx, group: { id: string; name: string }, doing: string) {
+async function assertCanChangeWhatGroupGives(tx: Tx, ctx: OrgCtx, group: { id: string; name: string }, doing: string, giving: boolean) {
   const grants = await tx.grant.findMany({
     where: { orgId: ctx.orgId, groupId: group.id },
     orderBy: { id: "asc" },
-    select: { roleId: true, projectId: true, role: { select: { name: true } }, project: { select: { name: true } } },
+    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true, role: { select: { name: true } }, project: { select: { name: true } } },
   });
   if (grants.length === 0) return;
   // A role made since the caller's index was built is resolved from a fresh one.
   const roles = grants.every((g) => ctx.authz.roles.has(g.roleId)) ? ctx.authz.roles : (await getOrgIndex(ctx.orgId)).roles;
   for (const grant of grants) {
-    const missing = missingWhereGranted(ctx, roles.get(grant.roleId)?.permissions ?? [], grant.projectId);
-    if (missing.length === 0) continue;
+    const permissions = roles.get(grant.roleId)?.permissions ?? [];
     const where = grant.project ? `on project "${grant.project.name}"` : "on the organization";
+    if (giving) {
+      assertMayGive(ctx, { permissions, projectId: grant.projectId, limits: grantLimits(grant) }, `${doing} "${group.name}", which holds the ${grant.role.name} role ${where}`);
+      continue;
+    }
+    const missing = missingWhereGranted(ctx, permissions, grant.projectId);
+    if (missing.length === 0) continue;
     throw new Forbidden("privilege_escalation", `You cannot ${doing} "${group.name}": the group holds the ${grant.role.name} role ${where}, and that needs ${missing.join(", ")}, which you do not hold.`);
   }
 }
@@ -103,7 +110,7 @@ export async function deleteGroup(ctx: OrgCtx, raw: unknown) {
   const { groupId } = GroupIdInput.parse(raw);
   const before = await findGroup(ctx, groupId);
   await authzTransaction(ctx.orgId, async (tx) => {
-    await assertCanChangeWhatGroupGives(tx, ctx, before, "delete the group");
+    await assertCanChangeWhatGroupGives(tx, ctx, before, "delete the group", false);
     await tx.group.delete({ where: { id: groupId, orgId: ctx.orgId } });
     await recordAudit(tx, { action: "group.deleted", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { name: before.name } });
   });
@@ -118,7 +125,7 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   await authzTransaction(ctx.orgId, async (tx) => {
     const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { groupId: true } });
     if (exists) throw new Conflict("already_in_group", `${member.user.email} is already in ${group.name}.`);
-    await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group");
+    await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
     await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
     await recordAudit(tx, { action: "group.member_added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, after: { group: group.name, email: member.user.email } });
   });
@@ -131,7 +138,7 @@ export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {
   await authzTransaction(ctx.orgId, async (tx) => {
     const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("group_member_not_found", "That user is not in this group.");
-    await assertCanChangeWhatGroupGives(tx, ctx, group, "take members out of the group");
+    await assertCanChangeWhatGroupGives(tx, ctx, group, "take members out of the group", false);
     await recordAudit(tx, { action: "group.member_removed", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { group: group.name, userId } });
   });
 }

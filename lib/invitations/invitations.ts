@@ -1,17 +1,18 @@
 // Invitations: a random token, stored hashed, for one email, valid 7 days,
 // usable once. Resending issues a new token and invalidates the old one.
+// Accepting checks again that whoever sent it may still give its role.
 import { db, type Tx } from "../db.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { hashToken, randomToken } from "../auth/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { assertHoldsAll } from "../authz/escalation.ts";
 import { userIdOf, type OrgCtx, type UserCtx } from "../context.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
-import { findAssignableRole, rolePermissions } from "../members/members.ts";
+import { assertMayGiveMembershipRole, findAssignableRole, rolePermissions } from "../members/members.ts";
 import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { holdingsOf, outsideHolding, UNCONDITIONED } from "../authz/holdings.ts";
 import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
 
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
@@ -58,7 +59,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:invite");
   const input = CreateInvitationInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
-  assertHoldsAll(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
+  assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     await lockOrganization(tx, ctx.orgId);
@@ -109,11 +110,12 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     if (await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: inv.email } }, select: { id: true } })) {
       throw new Conflict("already_member", `${inv.email} is already a member.`);
     }
-    assertHoldsAll(ctx, await rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
+    assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
     if (inv.role.isOwner) await assertCallerIsOwner(tx, ctx, "invite someone as an owner");
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
-      data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date() },
+      // Whoever sends it again vouches for it from now on (acceptInvitation checks them).
+      data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date(), invitedById: userIdOf(ctx) },
     });
     await redactMailLinks(tx, inv.id, "replaced by a newer one");
     const outbox = await queueInvitationMail(tx, ctx, inv.id, inv.email, inv.role.name, token);
@@ -154,6 +156,33 @@ export async function previewInvitation(rawToken: unknown) {
   return { email: inv.email, orgName: inv.org.name, orgSlug: inv.org.slug, roleName: inv.role.name, status: invitationStatus(inv) };
 }
 
+/**
+ * An invitation gives what its sender could give when they sent it; by the
+ * time it is accepted they may have been demoted or have left. A member who
+ * sent it must still be able to give its role (an owner invitation: still be
+ * an owner; any other: hold its permissions without conditions, as a
+ * membership role needs). Invitations sent by API keys, or by an account
+ * deleted since, name nobody to check.
+ */
+async function assertInviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; role: { name: string; isOwner: boolean } }) {
+  if (!inv.invitedById) return;
+  // Read under the lock that role changes take, so a demotion a moment ago counts.
+  await lockOrganization(tx, inv.orgId);
+  if (await inviterMayStillGive(tx, { ...inv, invitedById: inv.invitedById })) return;
+  throw new Forbidden("inviter_cannot_give", `Whoever sent this invitation can no longer give the ${inv.role.name} role. Ask someone in the organization to send it again.`);
+}
+
+async function inviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string; role: { isOwner: boolean } }) {
+  const inviter = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: inv.invitedById }, select: { role: { select: { isOwner: true } } } });
+  if (!inviter) return false;
+  if (inviter.role.isOwner || inv.role.isOwner) return inviter.role.isOwner;
+  const index = await getOrgIndex(inv.orgId);
+  const subject = { type: "user", id: inv.invitedById } as const;
+  const organization = { type: "organization", id: inv.orgId } as const;
+  const permissions = index.roles.get(inv.roleId)?.permissions ?? [];
+  return [...permissions].every((p) => holdingsOf(index, subject, p, organization).some((h) => outsideHolding(h, UNCONDITIONED).length === 0));
+}
+
 export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
   const token = InvitationToken.parse(rawToken);
   const inv0 = await db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, select: { orgId: true } });
@@ -161,7 +190,18 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
   return authzTransaction(inv0.orgId, async (tx) => {
     const inv = await tx.invitation.findUnique({
       where: { tokenHash: hashToken(token) },
-      select: { id: true, orgId: true, email: true, roleId: true, expiresAt: true, acceptedAt: true, revokedAt: true, org: { select: { slug: true } }, role: { select: { name: true } } },
+      select: {
+        id: true,
+        orgId: true,
+        email: true,
+        roleId: true,
+        invitedById: true,
+        expiresAt: true,
+        acceptedAt: true,
+        revokedAt: true,
+        org: { select: { slug: true } },
+        role: { select: { name: true, isOwner: true } },
+      },
     });
     if (!inv) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
     const status = invitationStatus(inv);
@@ -174,6 +214,7 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
     if (!invitee.emailVerifiedAt) {
       throw new Forbidden("email_unverified", `Confirm ${inv.email} first: send yourself a confirmation link from your account page, then open this invitation again.`);
     }
+    await assertInviterMayStillGive(tx, inv);
     // Marking it accepted with a guard makes a second, concurrent accept fail.
     const { count } = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
     if (count === 0) throw new Conflict("invitation_accepted", "This invitation was accepted already.");

@@ -3,7 +3,8 @@ import { db } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { assertHoldsAll } from "../authz/escalation.ts";
+import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
+import { UNCONDITIONED } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
@@ -15,6 +16,16 @@ export async function rolePermissions(ctx: OrgCtx, role: { id: string; name: str
   const indexed = ctx.authz.roles.get(role.id) ?? (await getOrgIndex(ctx.orgId)).roles.get(role.id);
   if (!indexed) throw new NotFound("role_not_found", "Role not found.");
   return [...indexed.permissions];
+}
+
+/**
+ * A membership role has no end date, networks or MFA condition: whoever gives
+ * one (changing a member's role, inviting) must hold its permissions in the same way.
+ */
+export function assertMayGiveMembershipRole(ctx: OrgCtx, permissions: Iterable<string>, what: string) {
+  assertMayGive(ctx, { permissions, projectId: null, limits: UNCONDITIONED }, what, {
+    note: "A member's role has no end date, network limit or MFA condition: ask someone who holds these permissions without one.",
+  });
 }
 
 export async function listMembers(ctx: OrgCtx) {
@@ -63,7 +74,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
     if (!member) throw new NotFound("member_not_found", "Member not found.");
     if (member.role.id === role.id) return { id: member.id, roleId: role.id };
     assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `change the role of a member who is ${member.role.name}`);
-    assertHoldsAll(ctx, await rolePermissions(ctx, role), `give the ${role.name} role`);
+    assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `give the ${role.name} role`);
     if (member.role.isOwner && !role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
       throw new Conflict("last_owner", "The last owner cannot lose ownership. Make someone else an owner first.");
     }

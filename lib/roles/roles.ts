@@ -6,7 +6,8 @@ import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { assertHoldsAll } from "../authz/escalation.ts";
+import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
+import { UNCONDITIONED } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
 import type { OrgCtx } from "../context.ts";
@@ -83,6 +84,17 @@ async function effectivePermissions(ctx: OrgCtx, permissions: string[], includes
   return [...all];
 }
 
+/**
+ * What a role gains, everyone holding it gains, for as long as they hold it:
+ * the editor must hold it without an end date, networks or MFA condition.
+ */
+function assertMayGiveToHolders(ctx: OrgCtx, permissions: string[], what: string) {
+  if (permissions.length === 0) return;
+  assertMayGive(ctx, { permissions, projectId: null, limits: UNCONDITIONED }, what, {
+    note: "A role's holders keep what it gives for as long as they hold it: ask someone who holds these permissions without conditions.",
+  });
+}
+
 async function assertIncludable(tx: Tx, ctx: OrgCtx, roleId: string | null, includes: string[]) {
   if (includes.length === 0) return;
   const found = await tx.role.findMany({ where: { id: { in: includes }, ...visible(ctx.orgId) }, select: { id: true, isOwner: true } });
@@ -151,6 +163,9 @@ export async function updateRole(ctx: OrgCtx, raw: unknown) {
   // Both what the role had and what it gets must be within the editor's reach.
   const touched = await effectivePermissions(ctx, [...before.permissions, ...permissions], [...new Set([...beforeIncludes, ...includes])]);
   assertHoldsAll(ctx, touched, `change the role "${before.name}"`);
+  const had = new Set(await effectivePermissions(ctx, before.permissions, beforeIncludes));
+  const added = (await effectivePermissions(ctx, permissions, includes)).filter((p) => !had.has(p));
+  assertMayGiveToHolders(ctx, added, `change the role "${before.name}"`);
   try {
     return await authzTransaction(ctx.orgId, async (tx) => {
       if (changes.name) {
@@ -193,7 +208,12 @@ export async function deleteRole(ctx: OrgCtx, raw: unknown) {
   const target = reassignTo ? await db.role.findFirst({ where: { id: reassignTo, ...visible(ctx.orgId) }, select: { id: true, name: true, permissions: true, isOwner: true } }) : null;
   if (reassignTo && !target) throw new NotFound("role_not_found", "reassignTo: role not found.");
   if (target?.id === roleId) throw new Invalid("reassign_to_self", "reassignTo: choose another role.");
-  if (target) assertHoldsAll(ctx, [...(ctx.authz.roles.get(target.id)?.permissions ?? target.permissions)], `give the ${target.name} role`);
+  if (target) {
+    const targetPermissions = [...(ctx.authz.roles.get(target.id)?.permissions ?? target.permissions)];
+    assertHoldsAll(ctx, targetPermissions, `give the ${target.name} role`);
+    const had = new Set(await effectivePermissions(ctx, role.permissions, role.includes.map((i) => i.includedRoleId)));
+    assertMayGiveToHolders(ctx, targetPermissions.filter((p) => !had.has(p)), `move the holders of "${role.name}" to the ${target.name} role`);
+  }
   await authzTransaction(ctx.orgId, async (tx) => {
     const where = { roleId, orgId: ctx.orgId };
     // Closed invitations only point at the role; the audit trail keeps their story.

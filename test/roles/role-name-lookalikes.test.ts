@@ -23,6 +23,18 @@ const LOOK_ALIKES_OF_BUILT_INS = [
   ["Bill\u200Ding", "Billing"],
   ["Vie\u2060wer", "Viewer"],
   ["\u3000Owner\u00A0", "Owner"],
+  // Letters of other scripts that look like Latin ones (Unicode TR39 confusables).
+  ["\u0410dmin", "Admin"],
+  ["\u041Ewner", "Owner"],
+  ["\u039Cember", "Member"],
+  ["Vi\u0435wer", "Viewer"],
+  // Blanks that are neither spaces nor default-ignorable, and Hangul fillers.
+  ["Owner\u2800", "Owner"],
+  ["\u2800\u2800Admin", "Admin"],
+  ["Owner\u3164", "Owner"],
+  ["Ad\u3164min", "Admin"],
+  ["\uFFA0Admin", "Admin"],
+  ["Owner\u{1D159}", "Owner"],
 ] as const;
 
 const CONTROL = ["Ops\u0000", "Ops\nTeam", "Ops\tTeam", "Ops\u0007", "Ops\u009B", "\u202EnwO", "Ad\u2066min"];
@@ -45,7 +57,7 @@ describe("custom role names", () => {
     const { org, owner } = await createTestOrg({ slugPrefix: "names" });
     await createRole(owner, { name: "Support agents", permissions: ["audit:read"] });
     const other = await createRole(owner, { name: "Auditors", permissions: ["audit:read"] });
-    for (const name of ["Ｓｕｐｐｏｒｔ ａｇｅｎｔｓ", "Support  agents", "Sup\u200Cport agents", "support\u2003agents"]) {
+    for (const name of ["Ｓｕｐｐｏｒｔ ａｇｅｎｔｓ", "Support  agents", "Sup\u200Cport agents", "support\u2003agents", "Supp\u043Ert agents", "\u0405upport agents", "Support\u2800agents"]) {
       const error = await thrown(() => createRole(owner, { name, permissions: ["audit:read"] }));
       expect(error, JSON.stringify(name)).toBeInstanceOf(Conflict);
       expect(error).toMatchObject({ code: "role_name_taken" });
@@ -70,11 +82,23 @@ describe("custom role names", () => {
     expect(await customRoles(org.id)).toBe(1);
   });
 
+  it("refuses names made only of blanks with a ZodError asking for visible characters", async () => {
+    const { org, owner } = await createTestOrg({ slugPrefix: "names" });
+    for (const name of ["\u2800", "\u3164\u3164", "\uFFA0", "\u2800 \u{1D159}"]) {
+      const error = await thrown(() => createRole(owner, { name, permissions: ["audit:read"] }));
+      expect(error, JSON.stringify(name)).toBeInstanceOf(ZodError);
+      expect(error.issues[0].message).toMatch(/visible characters/);
+    }
+    expect(await customRoles(org.id)).toBe(0);
+  });
+
   it("still allows distinct names, a role keeping its own name in another case, and the same name in another organization", async () => {
     const { owner } = await createTestOrg({ slugPrefix: "names" });
     const admins = await createRole(owner, { name: "Admins of billing", permissions: ["audit:read"] });
     await createRole(owner, { name: "監査役", permissions: ["audit:read"] });
     await createRole(owner, { name: "監査", permissions: ["audit:read"] });
+    await createRole(owner, { name: "Администраторы", permissions: ["audit:read"] });
+    await createRole(owner, { name: "Owners' deputies", permissions: ["audit:read"] });
     await expect(updateRole(owner, { roleId: admins.id, name: "ADMINS OF BILLING" })).resolves.toMatchObject({ name: "ADMINS OF BILLING" });
     const other = await createTestOrg({ slugPrefix: "names" });
     await expect(createRole(other.owner, { name: "Admins of billing", permissions: ["audit:read"] })).resolves.toMatchObject({ name: "Admins of billing" });
