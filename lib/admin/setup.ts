@@ -10,7 +10,7 @@ import { recordAudit } from "../audit/record-audit.ts";
 import { voidPendingSignUps } from "../auth/email-tokens.ts";
 import { Email, Password, PersonName } from "../auth/schemas.ts";
 import { hashPassword, hashToken, randomToken } from "../auth/secrets.ts";
-import { requireRequestSlot, sourceOf } from "../auth/throttle.ts";
+import { requireSourceSlot } from "../auth/throttle.ts";
 import type { RequestMeta } from "../context.ts";
 import { publicUrl } from "../env.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
@@ -70,7 +70,7 @@ export async function completeSetup(meta: RequestMeta, raw: unknown) {
   const input = CompleteSetupInput.parse(raw);
   // Checked before the (deliberately slow) password hash, so wrong tokens cost little.
   if (!(await tokenIsValid(input.token))) throw new Forbidden("invalid_setup_token", WRONG_TOKEN);
-  await requireRequestSlot(`setup:${sourceOf(meta.ip)}`, 30, 3_600_000, "Too many attempts from your network. Try again in an hour.");
+  await requireSourceSlot("setup", meta.ip, 30, 3_600_000, "Too many attempts from your network. Try again in an hour.");
   const passwordHash = await hashPassword(input.password);
   try {
     const result = await db.$transaction(async (tx) => {
@@ -97,7 +97,8 @@ export async function completeSetup(meta: RequestMeta, raw: unknown) {
     setUp = true;
     return result;
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.organization.slug}" is taken. Choose another.`);
-    throw error;
+    if (!isUniqueViolation(error)) throw error;
+    if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } })) throw new Conflict("email_taken", `An account with ${input.email} exists already. Use another address for the instance admin.`);
+    throw new Conflict("slug_taken", `The slug "${input.organization.slug}" is taken. Choose another.`);
   }
 }

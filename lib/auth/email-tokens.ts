@@ -20,9 +20,10 @@ export function emailLink(purpose: EmailTokenPurpose, token: string) {
 type IssueInput = { purpose: EmailTokenPurpose; email: string; userId?: string | null; name?: string; passwordHash?: string; nextPath?: string | null };
 
 export async function issueEmailToken(tx: Tx, input: IssueInput, now = new Date()) {
-  // A newer link replaces the older ones of the same purpose: for an account, that account's; for a sign-up, the address's.
-  const same = input.userId ? { userId: input.userId } : { email: input.email, userId: null };
-  await tx.emailToken.updateMany({ where: { ...same, purpose: input.purpose, usedAt: null }, data: { usedAt: now } });
+  // A newer link replaces that account's older ones of the same purpose. Sign-up
+  // links (no account yet) coexist: each works only with its own password, so a
+  // stranger's request must not void the owner's; using one voids the rest.
+  if (input.userId) await tx.emailToken.updateMany({ where: { userId: input.userId, purpose: input.purpose, usedAt: null }, data: { usedAt: now } });
   const token = randomToken();
   const row = await tx.emailToken.create({
     data: {
@@ -56,24 +57,31 @@ export async function previewEmailToken(purposes: EmailTokenPurpose[], token: st
   return { purpose: row.purpose as EmailTokenPurpose, email: row.email, nextPath: row.nextPath, userId: row.userId, status: statusOf(row, now) };
 }
 
-/** Throws as using the link would, without locking it: a cheap check before expensive work (password hashing). */
-export async function assertLinkUsable(purposes: EmailTokenPurpose[], token: string, now = new Date()) {
-  const link = await previewEmailToken(purposes, token, now);
-  if (link.status === "used") throw new Conflict("link_used", "This link was used already, or a newer one replaced it. Ask for a new one.");
-  if (link.status === "expired") throw new Conflict("link_expired", "This link has expired. Ask for a new one.");
+/** The link as using it would find it (throwing the same way), without locking it: for checks before expensive work. */
+export async function usableEmailToken(purposes: EmailTokenPurpose[], token: string, now = new Date()) {
+  const row = TOKEN_SHAPE.test(token) ? await db.emailToken.findUnique({ where: { tokenHash: hashToken(token) }, omit: { passwordHash: false } }) : null;
+  return usableOrThrow(row, purposes, now);
 }
 
-/** Locks a usable link in the caller's transaction (a concurrent use waits), without spending it. */
-export async function lockEmailToken(tx: Tx, purposes: EmailTokenPurpose[], token: string, now = new Date()) {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw new NotFound("link_not_found", LINK_NOT_VALID);
-  const tokenHash = hashToken(token);
-  await tx.$queryRaw`SELECT 1 FROM "EmailToken" WHERE "tokenHash" = ${tokenHash} FOR UPDATE`;
-  const row = await tx.emailToken.findUnique({ where: { tokenHash }, omit: { passwordHash: false } });
+export async function assertLinkUsable(purposes: EmailTokenPurpose[], token: string, now = new Date()) {
+  await usableEmailToken(purposes, token, now);
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+function usableOrThrow<T extends { purpose: string; usedAt: Date | null; expiresAt: Date }>(row: T | null, purposes: EmailTokenPurpose[], now: Date) {
   if (!row || !purposes.includes(row.purpose as EmailTokenPurpose)) throw new NotFound("link_not_found", LINK_NOT_VALID);
   const status = statusOf(row, now);
   if (status === "used") throw new Conflict("link_used", "This link was used already, or a newer one replaced it. Ask for a new one.");
   if (status === "expired") throw new Conflict("link_expired", "This link has expired. Ask for a new one.");
   return { ...row, purpose: row.purpose as EmailTokenPurpose };
+}
+
+/** Locks a usable link in the caller's transaction (a concurrent use waits), without spending it. */
+export async function lockEmailToken(tx: Tx, purposes: EmailTokenPurpose[], token: string, now = new Date()) {
+  if (!TOKEN_SHAPE.test(token)) throw new NotFound("link_not_found", LINK_NOT_VALID);
+  await tx.$queryRaw`SELECT 1 FROM "EmailToken" WHERE "tokenHash" = ${hashToken(token)} FOR UPDATE`;
+  return usableOrThrow(await tx.emailToken.findUnique({ where: { tokenHash: hashToken(token) }, omit: { passwordHash: false } }), purposes, now);
 }
 
 export async function spendEmailToken(tx: Tx, id: string, now = new Date()) {

@@ -14,13 +14,16 @@ import { logger } from "../logger.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
 import { accountExistsMail, signUpMail } from "./account-mail.ts";
 import { promoteIfConfiguredAdmin } from "./configured-admin.ts";
-import { issueEmailToken, lockEmailToken, spendEmailToken, voidPendingSignUps } from "./email-tokens.ts";
+import { issueEmailToken, lockEmailToken, spendEmailToken, TOKEN_TTL_MS, usableEmailToken, voidPendingSignUps } from "./email-tokens.ts";
 import { SignUpInput } from "./schemas.ts";
 import { hashPassword, verifyPassword } from "./secrets.ts";
 import { createSession } from "./sessions.ts";
-import { requireRequestSlot, sourceOf, takeMailSlot } from "./throttle.ts";
+import { requireSourceSlot, takeMailSlot, takeRequestSlot } from "./throttle.ts";
 
 const HOUR_MS = 3_600_000;
+const LINK_ATTEMPTS_PER_SOURCE_PER_HOUR = 30;
+/** Wrong passwords a sign-up link takes before it is void. */
+export const WRONG_PASSWORDS_PER_LINK = 5;
 
 /** nextPath: where the link leads after the account exists (a path on this site; checked again when followed). */
 export const RequestSignUpInput = SignUpInput.extend({ nextPath: z.string().max(2000).startsWith("/").nullish() });
@@ -28,7 +31,7 @@ export const RequestSignUpInput = SignUpInput.extend({ nextPath: z.string().max(
 /** Sends the link that finishes the sign-up (or, for a taken address, a note to its owner). */
 export async function requestSignUp(meta: RequestMeta, raw: unknown) {
   const input = RequestSignUpInput.parse(raw);
-  await requireRequestSlot(`signup:${sourceOf(meta.ip)}`, env().TOLLGATE_SIGN_UPS_PER_HOUR, HOUR_MS, "Too many sign-ups from your network. Try again in an hour.");
+  await requireSourceSlot("signup", meta.ip, env().TOLLGATE_SIGN_UPS_PER_HOUR, HOUR_MS, "Too many sign-ups from your network. Try again in an hour.");
   // Hashed either way, so that the answer takes as long for a taken address.
   const passwordHash = await hashPassword(input.password);
   if (!(await takeMailSlot(input.email, meta.ip))) return { email: input.email };
@@ -55,15 +58,23 @@ export const CompleteSignUpInput = z.object({ token: z.string().max(100), passwo
  */
 export async function completeSignUp(meta: RequestMeta, raw: unknown) {
   const input = CompleteSignUpInput.parse(raw);
+  await requireSourceSlot("signup-link", meta.ip, LINK_ATTEMPTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many attempts from your network. Try again in an hour.");
   const now = new Date();
+  // The password is checked before any lock is taken (it is slow on purpose).
+  const pending = await usableEmailToken(["sign_up"], input.token, now);
+  if (!pending.passwordHash || !(await verifyPassword(pending.passwordHash, input.password))) {
+    // Whoever keeps guessing is not who signed up: after a few wrong passwords the link is void.
+    if (!(await takeRequestSlot(`signup-link-fail:${pending.id}`, WRONG_PASSWORDS_PER_LINK, TOKEN_TTL_MS.sign_up))) {
+      await db.emailToken.updateMany({ where: { id: pending.id, usedAt: null }, data: { usedAt: now } });
+      throw new Conflict("link_used", "Too many wrong passwords: this link no longer works. Sign up again.");
+    }
+    throw new Invalid("wrong_password", "This is not the password chosen when signing up. Type the one you chose then; if you did not ask to sign up, ignore this link.");
+  }
   let user;
   let nextPath: string | null = null;
   try {
     ({ user, nextPath } = await db.$transaction(async (tx) => {
       const link = await lockEmailToken(tx, ["sign_up"], input.token, now);
-      if (!link.passwordHash || !(await verifyPassword(link.passwordHash, input.password))) {
-        throw new Invalid("wrong_password", "This is not the password chosen when signing up. Type the one you chose then; if you did not ask to sign up, ignore this link.");
-      }
       await spendEmailToken(tx, link.id, now);
       await redactMailLinks(tx, link.id, "used");
       if (await tx.user.findUnique({ where: { email: link.email }, select: { id: true } })) {

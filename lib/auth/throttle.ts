@@ -18,6 +18,8 @@ const MAX_DELAY_S = 15 * 60;
 const PAIR_MEMORY_MS = 24 * 60 * 60_000;
 /** Failed sign-ins one source may make (across accounts) in a window, then it waits LOCK. */
 export const SOURCE_LIMIT = 50;
+/** The same for a whole IPv6 /48, which often holds many customers of one provider. */
+export const NETWORK_LIMIT = 500;
 const SOURCE_WINDOW_MS = 15 * 60_000;
 const SOURCE_LOCK_MS = 15 * 60_000;
 
@@ -34,9 +36,20 @@ export function sourceOf(ip: string | null, ipv6PrefixBits = 64): string {
   const bytes = address.toByteArray().map((b, i) => (i * 8 >= ipv6PrefixBits ? 0 : i * 8 + 8 <= ipv6PrefixBits ? b : b & (0xff << (8 - (ipv6PrefixBits - i * 8)))));
   return `${ipaddr.fromByteArray(bytes).toString()}/${ipv6PrefixBits}`;
 }
+function isIpv6(ip: string | null): boolean {
+  if (!ip || !ipaddr.isValid(ip)) return false;
+  const address = ipaddr.parse(ip);
+  return address.kind() === "ipv6" && !(address as ipaddr.IPv6).isIPv4MappedAddress();
+}
 const pairKey = (email: string, ip: string | null) => `pair:${email.toLowerCase()}|${sourceOf(ip)}`;
-// The cap counts wider IPv6 networks: a /48 is what one site is usually given.
-const sourceKey = (ip: string | null) => `ip:${sourceOf(ip, 48)}`;
+/**
+ * The caps on a source's failures: its own (an IPv4 address or IPv6 /64), and
+ * a looser one on its IPv6 /48, where one holder can take many /64s.
+ */
+const sourceCaps = (ip: string | null): Array<{ key: string; limit: number }> => [
+  { key: `ip:${sourceOf(ip)}`, limit: SOURCE_LIMIT },
+  ...(isIpv6(ip) ? [{ key: `net:${sourceOf(ip, 48)}`, limit: NETWORK_LIMIT }] : []),
+];
 
 function wait(until: Date, now: Date, what: string): RateLimited {
   const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
@@ -58,16 +71,18 @@ async function lockRow(tx: Tx, key: string, now: Date): Promise<Row> {
  */
 export async function reserveSignInAttempt(email: string, ip: string | null, now = new Date()) {
   await db.$transaction(async (tx) => {
-    const source = await lockRow(tx, sourceKey(ip), now);
-    if (source.lockedUntil && source.lockedUntil > now) throw wait(source.lockedUntil, now, "Too many failed sign-in attempts from your network.");
-    const sourceFresh = source.windowStart.getTime() < now.getTime() - SOURCE_WINDOW_MS;
-    const sourceCount = (sourceFresh ? 0 : source.failures) + 1;
-    if (sourceCount > SOURCE_LIMIT) {
-      const until = new Date(now.getTime() + SOURCE_LOCK_MS);
-      await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = 0, "windowStart" = ${now}, "lockedUntil" = ${until} WHERE "key" = ${sourceKey(ip)}`;
-      return until;
+    for (const cap of sourceCaps(ip)) {
+      const source = await lockRow(tx, cap.key, now);
+      if (source.lockedUntil && source.lockedUntil > now) throw wait(source.lockedUntil, now, "Too many failed sign-in attempts from your network.");
+      const sourceFresh = source.windowStart.getTime() < now.getTime() - SOURCE_WINDOW_MS;
+      const sourceCount = (sourceFresh ? 0 : source.failures) + 1;
+      if (sourceCount > cap.limit) {
+        const until = new Date(now.getTime() + SOURCE_LOCK_MS);
+        await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = 0, "windowStart" = ${now}, "lockedUntil" = ${until} WHERE "key" = ${cap.key}`;
+        return until;
+      }
+      await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${sourceCount}, "windowStart" = ${sourceFresh ? now : source.windowStart}, "lockedUntil" = NULL WHERE "key" = ${cap.key}`;
     }
-    await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${sourceCount}, "windowStart" = ${sourceFresh ? now : source.windowStart}, "lockedUntil" = NULL WHERE "key" = ${sourceKey(ip)}`;
 
     const pair = await lockRow(tx, pairKey(email, ip), now);
     // While this source waits, its attempts are refused and not counted.
@@ -87,7 +102,7 @@ export async function reserveSignInAttempt(email: string, ip: string | null, now
 /** The right password: this source's count on the account is cleared and its attempt given back. */
 export async function signInSucceeded(email: string, ip: string | null) {
   await db.signInThrottle.deleteMany({ where: { key: pairKey(email, ip) } });
-  await db.$executeRaw`UPDATE "SignInThrottle" SET "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ${sourceKey(ip)}`;
+  for (const cap of sourceCaps(ip)) await db.$executeRaw`UPDATE "SignInThrottle" SET "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ${cap.key}`;
 }
 
 /** A new password (reset or change): every source starts afresh on this account. */
@@ -95,11 +110,8 @@ export async function forgetSignInFailures(tx: Tx, email: string) {
   await tx.signInThrottle.deleteMany({ where: { key: { startsWith: `pair:${email.toLowerCase()}|` } } });
 }
 
-/**
- * A fixed-window limit for requests that are not password checks (sign-ups,
- * mails sent on request). Returns false once `limit` is used up in the window.
- */
-export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
+/** Counts one request against `key` in a fixed window and returns the count so far. */
+async function countRequest(key: string, windowMs: number, now = new Date()): Promise<number> {
   const windowStart = new Date(now.getTime() - windowMs);
   const [row] = await db.$queryRaw<Array<{ failures: number }>>`
     INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${key}, 1, ${now})
@@ -107,30 +119,49 @@ export async function takeRequestSlot(key: string, limit: number, windowMs: numb
       "failures" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN 1 ELSE "SignInThrottle"."failures" + 1 END,
       "windowStart" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN ${now} ELSE "SignInThrottle"."windowStart" END
     RETURNING "failures"`;
-  return row!.failures <= limit;
+  return row!.failures;
 }
 
-/** Like takeRequestSlot, but refuses with 429 (for limits per source, which reveal nothing). */
+/** A fixed-window limit for requests that are not password checks: false once `limit` is used up. */
+export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
+  return (await countRequest(key, windowMs, now)) <= limit;
+}
+
+/** Like takeRequestSlot, but refuses with 429 (for limits that reveal nothing, e.g. per account). */
 export async function requireRequestSlot(key: string, limit: number, windowMs: number, message: string) {
   if (!(await takeRequestSlot(key, limit, windowMs))) {
     throw new RateLimited("too_many_requests", message, Math.ceil(windowMs / 1000));
   }
 }
 
+/**
+ * A limit per source (sign-ups, reset requests, link attempts): `limit` per
+ * IPv4 address or IPv6 /64, and ten times that per IPv6 /48 (one holder can
+ * take many /64s). Refuses with 429, which reveals nothing about accounts.
+ */
+export async function requireSourceSlot(action: string, ip: string | null, limit: number, windowMs: number, message: string) {
+  const within = (await takeRequestSlot(`${action}:${sourceOf(ip)}`, limit, windowMs)) && (!isIpv6(ip) || (await takeRequestSlot(`${action}/48:${sourceOf(ip, 48)}`, limit * 10, windowMs)));
+  if (!within) throw new RateLimited("too_many_requests", message, Math.ceil(windowMs / 1000));
+}
+
 const HOUR_MS = 3_600_000;
 /** Mails one address gets on request per hour from one source, and in all. */
 export const MAILS_PER_ADDRESS_PER_SOURCE = 5;
 export const MAILS_PER_ADDRESS = 20;
+const MAILS_EVERY_SOURCE_GETS = 2;
 
 /**
  * Whether a mail requested for `email` (sign-up, reset, confirmation) may be
- * sent. Counted per source too, so that a stranger cannot silence an owner's
- * own requests by using up the address's quota, yet cannot flood its inbox.
+ * sent: at most 5 an hour from one source (an IPv6 /48 counts as one), and 20
+ * in all; past the total, each source still gets its first 2, so that
+ * strangers can neither flood an inbox nor silence its owner's own requests.
  * Requests past it answer the same; only the mail is not sent.
  */
 export async function takeMailSlot(email: string, ip: string | null) {
-  const fromHere = await takeRequestSlot(`mail-to:${email}|${sourceOf(ip)}`, MAILS_PER_ADDRESS_PER_SOURCE, HOUR_MS);
-  return fromHere && (await takeRequestSlot(`mail-to:${email}`, MAILS_PER_ADDRESS, HOUR_MS));
+  const fromHere = await countRequest(`mail-to:${email}|${sourceOf(ip, 48)}`, HOUR_MS);
+  if (fromHere > MAILS_PER_ADDRESS_PER_SOURCE) return false;
+  const all = await countRequest(`mail-to:${email}`, HOUR_MS);
+  return all <= MAILS_PER_ADDRESS || fromHere <= MAILS_EVERY_SOURCE_GETS;
 }
 
 /** Rows nobody has touched for a day and that hold no lock. Run periodically by the server. */

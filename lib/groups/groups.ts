@@ -122,13 +122,20 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   const group = await findGroup(ctx, groupId);
   const member = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId }, select: { user: { select: { email: true } } } });
   if (!member) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
-  await authzTransaction(ctx.orgId, async (tx) => {
-    const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { groupId: true } });
-    if (exists) throw new Conflict("already_in_group", `${member.user.email} is already in ${group.name}.`);
-    await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
-    await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
-    await recordAudit(tx, { action: "group.member_added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, after: { group: group.name, email: member.user.email } });
-  });
+  const alreadyIn = () => new Conflict("already_in_group", `${member.user.email} is already in ${group.name}.`);
+  try {
+    await authzTransaction(ctx.orgId, async (tx) => {
+      const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { groupId: true } });
+      if (exists) throw alreadyIn();
+      await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
+      await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
+      await recordAudit(tx, { action: "group.member_added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, after: { group: group.name, email: member.user.email } });
+    });
+  } catch (error) {
+    // A concurrent request added them between the check and the insert.
+    if (isUniqueViolation(error)) throw alreadyIn();
+    throw error;
+  }
 }
 
 export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {

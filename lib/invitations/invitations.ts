@@ -72,7 +72,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
     });
     if (pending) throw new Conflict("already_invited", `${input.email} already has a pending invitation. Resend it instead.`);
     const invitation = await tx.invitation.create({
-      data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), invitedById: userIdOf(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
+      data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), ...sentBy(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
     });
     const outbox = await queueInvitationMail(tx, ctx, invitation.id, input.email, role.name, token);
@@ -115,7 +115,7 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
       // Whoever sends it again vouches for it from now on (acceptInvitation checks them).
-      data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date(), invitedById: userIdOf(ctx) },
+      data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date(), ...sentBy(ctx) },
     });
     await redactMailLinks(tx, inv.id, "replaced by a newer one");
     const outbox = await queueInvitationMail(tx, ctx, inv.id, inv.email, inv.role.name, token);
@@ -156,31 +156,47 @@ export async function previewInvitation(rawToken: unknown) {
   return { email: inv.email, orgName: inv.org.name, orgSlug: inv.org.slug, roleName: inv.role.name, status: invitationStatus(inv) };
 }
 
+/** Who sends an invitation: a member, or an API key (an organization's or a provisioning key). */
+function sentBy(ctx: OrgCtx) {
+  return { invitedById: userIdOf(ctx), invitedByApiKeyId: ctx.principal.type === "api_key" ? ctx.principal.keyId : null };
+}
+
 /**
  * An invitation gives what its sender could give when they sent it; by the
- * time it is accepted they may have been demoted or have left. A member who
- * sent it must still be able to give its role (an owner invitation: still be
- * an owner; any other: hold its permissions without conditions, as a
- * membership role needs). Invitations sent by API keys, or by an account
- * deleted since, name nobody to check.
+ * time it is accepted they may have been demoted, removed or revoked. The
+ * sender must still be able to give its role: a member an owner invitation
+ * only while an owner, any other role only holding its permissions without
+ * conditions (as a membership role needs); a key only while active and
+ * holding them so (provisioning keys while active). An invitation naming no
+ * sender (whose account was deleted since) gives nothing.
  */
-async function assertInviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; role: { name: string; isOwner: boolean } }) {
-  if (!inv.invitedById) return;
+async function assertInviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; invitedByApiKeyId: string | null; role: { name: string; isOwner: boolean } }) {
   // Read under the lock that role changes take, so a demotion a moment ago counts.
   await lockOrganization(tx, inv.orgId);
-  if (await inviterMayStillGive(tx, { ...inv, invitedById: inv.invitedById })) return;
+  if (await senderMayStillGive(tx, inv)) return;
   throw new Forbidden("inviter_cannot_give", `Whoever sent this invitation can no longer give the ${inv.role.name} role. Ask someone in the organization to send it again.`);
 }
 
-async function inviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string; role: { isOwner: boolean } }) {
-  const inviter = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: inv.invitedById }, select: { role: { select: { isOwner: true } } } });
-  if (!inviter) return false;
-  if (inviter.role.isOwner || inv.role.isOwner) return inviter.role.isOwner;
+async function senderMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; invitedByApiKeyId: string | null; role: { isOwner: boolean } }) {
   const index = await getOrgIndex(inv.orgId);
-  const subject = { type: "user", id: inv.invitedById } as const;
-  const organization = { type: "organization", id: inv.orgId } as const;
-  const permissions = index.roles.get(inv.roleId)?.permissions ?? [];
-  return [...permissions].every((p) => holdingsOf(index, subject, p, organization).some((h) => outsideHolding(h, UNCONDITIONED).length === 0));
+  const givesUnconditioned = (subject: { type: "user" | "api_key"; id: string }) =>
+    [...(index.roles.get(inv.roleId)?.permissions ?? [])].every((p) => holdingsOf(index, subject, p, { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0));
+  if (inv.invitedById) {
+    const inviter = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: inv.invitedById }, select: { role: { select: { isOwner: true } } } });
+    if (!inviter) return false;
+    if (inviter.role.isOwner || inv.role.isOwner) return inviter.role.isOwner;
+    return givesUnconditioned({ type: "user", id: inv.invitedById });
+  }
+  if (inv.invitedByApiKeyId) {
+    if (index.apiKeysById.has(inv.invitedByApiKeyId)) return !inv.role.isOwner && givesUnconditioned({ type: "api_key", id: inv.invitedByApiKeyId });
+    const now = new Date();
+    const instanceKey = await tx.apiKey.findFirst({
+      where: { id: inv.invitedByApiKeyId, orgId: null, isInstanceAdmin: true, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+      select: { id: true },
+    });
+    return instanceKey !== null;
+  }
+  return false;
 }
 
 export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
@@ -196,6 +212,7 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
         email: true,
         roleId: true,
         invitedById: true,
+        invitedByApiKeyId: true,
         expiresAt: true,
         acceptedAt: true,
         revokedAt: true,

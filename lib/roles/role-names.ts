@@ -31,26 +31,33 @@ const skeleton = (text: string) => unhomoglyph(text.normalize("NFD")).normalize(
 
 /**
  * What a name looks like, for comparing names: letters of other scripts that
- * look like Latin ones ("А", "Ο", "і") read as those. The skeleton is taken
- * before case folding too: a capital can look like a Latin one while its
- * small letter does not (Greek "Μ" and "M", but "μ" and "m").
+ * look like Latin ones ("А", "Ο", "і") read as those. Two readings, and names
+ * clash when either matches: the skeleton of the case-folded name ("ADMIN"
+ * and "Admin" fold alike), and the case-folded skeleton (a capital can look
+ * like a Latin one while its small letter does not: Greek "Μ" and "M", but
+ * "μ" and "m"; yet the skeleton maps a capital "I" to "l").
  */
-export function roleNameSkeleton(name: string): string {
-  return skeleton(readableRoleName(skeleton(name)));
+export function roleNameSkeletons(name: string): [string, string] {
+  return [skeleton(readableRoleName(name)), skeleton(readableRoleName(skeleton(name)))];
 }
+
+const clashes = (a: string, b: string) => {
+  const [x1, x2] = roleNameSkeletons(a);
+  const [y1, y2] = roleNameSkeletons(b);
+  return x1 === y1 || x2 === y2;
+};
 
 /**
  * Refuses a name that reads like a built-in role or another role of the
  * organization. Call under lockOrganization, so two look-alikes cannot both pass.
  */
 export async function assertRoleNameFree(tx: Tx, orgId: string, name: string, exceptRoleId?: string) {
-  const wanted = roleNameSkeleton(name);
   const roles = await tx.role.findMany({
     where: { OR: [{ orgId: null, isBuiltIn: true }, { orgId }], ...(exceptRoleId ? { id: { not: exceptRoleId } } : {}) },
     orderBy: [{ isBuiltIn: "desc" }, { name: "asc" }],
     select: { name: true, isBuiltIn: true },
   });
-  const clash = roles.find((r) => roleNameSkeleton(r.name) === wanted);
+  const clash = roles.find((r) => clashes(r.name, name));
   if (!clash) return;
   if (clash.isBuiltIn) {
     throw new Conflict("role_name_reserved", `"${name}" reads as the built-in role "${clash.name}". Choose another name, so that nobody takes this role for the built-in one.`);

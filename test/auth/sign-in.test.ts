@@ -88,6 +88,14 @@ describe("signIn", () => {
     await expect(signIn({ ...meta(), ip: "2001:db8:ffff:1::1" }, { email, password: PASSWORD })).resolves.toBeTruthy();
   });
 
+  it(`caps one IPv6 /64 at ${SOURCE_LIMIT} failures without stopping its neighbours in the same /48`, async () => {
+    const site = `2001:db8:${Math.floor(Math.random() * 65_000).toString(16)}`;
+    for (let i = 0; i < SOURCE_LIMIT; i++) await signIn({ ...meta(), ip: `${site}:1::${i + 1}` }, { email: uniqueEmail(), password: "wrong password!" }).catch(() => {});
+    const email = await account();
+    expect(await signIn({ ...meta(), ip: `${site}:1::77` }, { email, password: PASSWORD }).catch((e) => e)).toBeInstanceOf(RateLimited);
+    await expect(signIn({ ...meta(), ip: `${site}:2::5` }, { email, password: PASSWORD })).resolves.toBeTruthy();
+  });
+
   it("gives a source its count back when it signs in", async () => {
     const email = await account();
     const ip = randomIp();

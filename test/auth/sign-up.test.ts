@@ -4,7 +4,7 @@ import { promoteConfiguredAdminAtStart } from "../../lib/auth/configured-admin.t
 import { hashPassword } from "../../lib/auth/secrets.ts";
 import { createSession, principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
-import { completeSignUp, requestSignUp } from "../../lib/auth/sign-up.ts";
+import { completeSignUp, requestSignUp, WRONG_PASSWORDS_PER_LINK } from "../../lib/auth/sign-up.ts";
 import { env } from "../../lib/env.ts";
 import { db } from "../../lib/db.ts";
 import { Conflict, Invalid, NotFound, RateLimited } from "../../lib/errors.ts";
@@ -91,19 +91,31 @@ describe("sign-up in two steps", () => {
     expect((await completeSignUp(meta(), { token: pending, password: PASSWORD }).catch((e) => e)).code).toBe("link_used");
   });
 
-  it("uses a link once; a newer link replaces an older one; unknown links are NotFound", async () => {
+  it("keeps every pending sign-up link of an address until one is used, so a stranger's request cannot void the owner's", async () => {
     const email = uniqueEmail("once");
-    await requestSignUp(source(), { name: "Bo", email, password: PASSWORD });
-    const older = (await latestMail(email, "/verify-email")).token;
-    await requestSignUp(source(), { name: "Bo", email, password: PASSWORD });
-    const newer = (await latestMail(email, "/verify-email")).token;
-    expect((await completeSignUp(meta(), { token: older, password: PASSWORD }).catch((e) => e)).code).toBe("link_used");
-    await completeSignUp(meta(), { token: newer, password: PASSWORD });
-    const again = await completeSignUp(meta(), { token: newer, password: PASSWORD }).catch((e) => e);
+    await requestSignUp(source(), { name: "Victor", email, password: PASSWORD });
+    const victors = (await latestMail(email, "/verify-email")).token;
+    await requestSignUp(source(), { name: "Mallory", email, password: "mallory's own password" });
+    const mallorys = (await latestMail(email, "/verify-email")).token;
+    expect(mallorys).not.toBe(victors);
+    await completeSignUp(meta(), { token: victors, password: PASSWORD });
+    // Using one voids the others, and a link works once.
+    expect((await completeSignUp(meta(), { token: mallorys, password: "mallory's own password" }).catch((e) => e)).code).toBe("link_used");
+    const again = await completeSignUp(meta(), { token: victors, password: PASSWORD }).catch((e) => e);
     expect(again).toBeInstanceOf(Conflict);
     expect(again.code).toBe("link_used");
     expect(await completeSignUp(meta(), { token: "x".repeat(43), password: PASSWORD }).catch((e) => e)).toBeInstanceOf(NotFound);
     expect(await db.user.count({ where: { email } })).toBe(1);
+  });
+
+  it("voids a link after 5 wrong passwords", async () => {
+    const email = uniqueEmail("guess");
+    await requestSignUp(source(), { name: "Mallory", email, password: "mallory's own password" });
+    const { token } = await latestMail(email, "/verify-email");
+    for (let i = 0; i < WRONG_PASSWORDS_PER_LINK; i++) expect((await completeSignUp(source(), { token, password: `guess number ${i}` }).catch((e) => e)).code).toBe("wrong_password");
+    const void_ = await completeSignUp(source(), { token, password: "guess number 6" }).catch((e) => e);
+    expect(void_.message).toBe("Too many wrong passwords: this link no longer works. Sign up again.");
+    expect((await completeSignUp(source(), { token, password: "mallory's own password" }).catch((e) => e)).code).toBe("link_used");
   });
 
   it("refuses an expired link", async () => {
@@ -134,13 +146,16 @@ describe("sign-up in two steps", () => {
     expect(refused).toBeInstanceOf(RateLimited);
     expect(refused.message).toMatch(/Too many sign-ups from your network/);
 
-    // One source can send an address 5 mails an hour; the owner's own request from elsewhere still gets through.
+    // One source can send an address 5 mails an hour, and all sources 20; past that, each source
+    // still gets its first 2, so strangers cannot silence the owner's own request.
     const email = uniqueEmail("flood");
-    const flooder = source();
-    for (let i = 0; i < 7; i++) expect(await requestSignUp(flooder, { name: "Flood", email, password: PASSWORD })).toEqual({ email });
-    expect(await db.outboxEmail.count({ where: { to: email } })).toBe(5);
+    const flooders = [source(), source(), source(), source()];
+    for (const flooder of flooders) for (let i = 0; i < 6; i++) expect(await requestSignUp(flooder, { name: "Flood", email, password: PASSWORD })).toEqual({ email });
+    expect(await db.outboxEmail.count({ where: { to: email } })).toBe(20);
+    await requestSignUp(flooders[0]!, { name: "Flood", email, password: PASSWORD });
+    expect(await db.outboxEmail.count({ where: { to: email } })).toBe(20);
     await requestSignUp(source(), { name: "Owner", email, password: PASSWORD });
-    expect(await db.outboxEmail.count({ where: { to: email } })).toBe(6);
+    expect(await db.outboxEmail.count({ where: { to: email } })).toBe(21);
   });
 
   it("makes the TOLLGATE_ADMIN_EMAIL account an instance admin only once its address is verified", async () => {

@@ -180,3 +180,16 @@ describe("removing a member from the organization", () => {
     expect(authorize(await fresh(bob), "audit:read").allowed).toBe(true);
   });
 });
+
+describe("adding the same member twice at once", () => {
+  it("adds them once and answers the others 409, never 500", async () => {
+    const { addGroupMember, createGroup } = await import("../../lib/groups/groups.ts");
+    const { createTestOrg: make } = await import("../helpers.ts");
+    const { owner, addMember } = await make();
+    const member = await addMember("member");
+    const group = await createGroup(owner, { name: "Racers" });
+    const results = await Promise.allSettled([1, 2, 3].map(() => addGroupMember(owner, { groupId: group.id, userId: member.principal.userId })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === "rejected")) expect(r.reason.code).toBe("already_in_group");
+  });
+});

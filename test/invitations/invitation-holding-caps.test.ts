@@ -71,3 +71,33 @@ describe("acceptInvitation checks that the inviter may still give the role", () 
     expect(await membershipOf(org.id, viewer.principal.userId)).not.toBeNull();
   });
 });
+
+describe("invitations whose sender is gone", () => {
+  it("give nothing once the sender's account is deleted, or the sending key revoked", async () => {
+    const { deleteAccount } = await import("../../lib/auth/account.ts");
+    const { hashPassword } = await import("../../lib/auth/secrets.ts");
+    const { createApiKey, revokeApiKey } = await import("../../lib/apikeys/api-keys.ts");
+    const { authenticateApiKey } = await import("../../lib/apikeys/authenticate-api-key.ts");
+    const { getOrgIndex } = await import("../../lib/authz/org-index-cache.ts");
+    const { org, owner, addMember } = await createTestOrg();
+    const admin = await addMember("admin");
+    await db.user.update({ where: { id: admin.principal.userId }, data: { passwordHash: await hashPassword("admin's long password") } });
+    const viewer = (await builtInRole("viewer")).id;
+    const byAdmin = await createInvitation(admin, { email: uniqueEmail("from-admin"), roleId: viewer });
+    await deleteAccount(admin, { confirm: "admin's long password" });
+    const invitee = await createUser({ email: byAdmin.email });
+    const refused = await acceptInvitation(invitee, byAdmin.url.split("/invite/")[1]!).catch((e) => e);
+    expect(refused).toBeInstanceOf(Forbidden);
+    expect(refused.code).toBe("inviter_cannot_give");
+
+    // Sent by an organization key: fine while the key lives, refused once it is revoked.
+    const { key, apiKey } = await createApiKey(owner, { name: "inviter", roleId: (await builtInRole("admin")).id });
+    const principal = await authenticateApiKey(key);
+    const keyCtx = { ...owner, principal: { type: "api_key" as const, keyId: apiKey.id, name: "inviter", display: apiKey.display }, membership: null, authz: principal.authz };
+    const first = await createInvitation(keyCtx, { email: uniqueEmail("from-key"), roleId: viewer });
+    const second = await createInvitation({ ...keyCtx, authz: await getOrgIndex(org.id) }, { email: uniqueEmail("from-key"), roleId: viewer });
+    await expect(acceptInvitation(await createUser({ email: first.email }), first.url.split("/invite/")[1]!)).resolves.toEqual({ orgSlug: org.slug });
+    await revokeApiKey(owner, { apiKeyId: apiKey.id });
+    expect((await acceptInvitation(await createUser({ email: second.email }), second.url.split("/invite/")[1]!).catch((e) => e)).code).toBe("inviter_cannot_give");
+  });
+});

@@ -2,6 +2,9 @@
 ALTER TABLE "User" ADD COLUMN     "emailVerifiedAt" TIMESTAMPTZ(3),
 ADD COLUMN     "origin" TEXT NOT NULL DEFAULT 'sign_up';
 
+-- AlterTable
+ALTER TABLE "Invitation" ADD COLUMN     "invitedByApiKeyId" UUID;
+
 -- CreateTable
 CREATE TABLE "EmailToken" (
     "id" UUID NOT NULL,
@@ -38,6 +41,7 @@ CREATE INDEX "EmailToken_userId_idx" ON "EmailToken"("userId");
 
 -- AddForeignKey
 ALTER TABLE "EmailToken" ADD CONSTRAINT "EmailToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
 
 -- Accounts made before this change: those without a password were made by provisioning.
 -- No existing address counts as verified: owners confirm theirs from the account page.
