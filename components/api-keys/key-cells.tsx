@@ -1,20 +1,13 @@
-// Cells of API key tables: moments (a date, or "2 hours ago" when near; the exact time in UTC on hover) and status.
+// Cells of API key tables (the organization's keys and the provisioning keys):
+// moments (a date, or "2 hours ago" when near; the exact time in UTC on hover),
+// status, restrictions, expiry and last use.
 import { Badge, type BadgeProps } from "@/components/ui/badge";
+import { TableCell } from "@/components/ui/table";
+import { relativeTime } from "@/components/relative-time";
+
 
 export const keyTimeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
-const relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
-
-/** "3 minutes ago", "in 2 days"; null beyond a month either way, where a date says more. */
-export function relativeTime(date: Date, now: number) {
-  const seconds = Math.round((date.getTime() - now) / 1000);
-  const abs = Math.abs(seconds);
-  if (abs < 45) return seconds <= 0 ? "just now" : "in a moment";
-  if (abs < 3_600) return relativeFormat.format(Math.round(seconds / 60), "minute");
-  if (abs < 86_400) return relativeFormat.format(Math.round(seconds / 3_600), "hour");
-  if (abs < 30 * 86_400) return relativeFormat.format(Math.round(seconds / 86_400), "day");
-  return null;
-}
 
 export function KeyTime({ date, now, relative = false }: { date: Date; now: number; relative?: boolean }) {
   return (
@@ -34,4 +27,60 @@ const STATUS: Record<KeyStatus, { label: string; variant: BadgeProps["variant"] 
 
 export function KeyStatusBadge({ status }: { status: KeyStatus }) {
   return <Badge variant={STATUS[status].variant}>{STATUS[status].label}</Badge>;
+}
+
+type Restricted = { ipAllowList: string[]; rateLimitPerSecond: number | null; rateLimitPerDay: number | null };
+
+/** "only from 10.0.0.0/8 · 50/s · 10,000/day", or null for a key usable anywhere, without limits. */
+export function keyRestrictions(k: Restricted): string | null {
+  const parts = [
+    k.ipAllowList.length ? `only from ${k.ipAllowList.join(", ")}` : null,
+    k.rateLimitPerSecond !== null ? `${k.rateLimitPerSecond.toLocaleString("en")}/s` : null,
+    k.rateLimitPerDay !== null ? `${k.rateLimitPerDay.toLocaleString("en")}/day` : null,
+  ].filter(Boolean);
+  return parts.length ? parts.join(" · ") : null;
+}
+
+export function KeySecretCell({ display, previousSecretValidUntil }: { display: string; previousSecretValidUntil: Date | null }) {
+  return (
+    <TableCell className="min-w-40 max-w-48">
+      <span className="font-mono text-xs break-all">{display}</span>
+      {previousSecretValidUntil && <span className="block text-xs text-muted-foreground">Old secret works until {keyTimeFormat.format(previousSecretValidUntil)} UTC</span>}
+    </TableCell>
+  );
+}
+
+export function KeyExpiresCell({ expiresAt, status, now }: { expiresAt: Date | null; status: KeyStatus; now: number }) {
+  const near = expiresAt && status !== "revoked" ? relativeTime(expiresAt, now) : null;
+  return (
+    <TableCell className="text-sm" data-testid="expires">
+      {expiresAt ? (
+        <>
+          <KeyTime date={expiresAt} now={now} />
+          {near && <span className="block whitespace-nowrap text-xs text-muted-foreground">{near}</span>}
+        </>
+      ) : (
+        <span className="text-muted-foreground">Never</span>
+      )}
+    </TableCell>
+  );
+}
+
+export function KeyLastUsedCell({ lastUsedAt, lastUsedIp, requestCount, now }: { lastUsedAt: Date | null; lastUsedIp: string | null; requestCount: number | bigint; now: number }) {
+  const requests = Number(requestCount);
+  return (
+    <TableCell className="min-w-28 text-sm" data-testid="last-used">
+      {lastUsedAt ? (
+        <>
+          <KeyTime date={lastUsedAt} now={now} relative />
+          <span className="block text-xs text-muted-foreground">
+            {lastUsedIp ? `from ${lastUsedIp} · ` : ""}
+            {requests.toLocaleString("en")} {requests === 1 ? "request" : "requests"}
+          </span>
+        </>
+      ) : (
+        <span className="text-muted-foreground">Never</span>
+      )}
+    </TableCell>
+  );
 }

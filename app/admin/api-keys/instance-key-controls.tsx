@@ -1,6 +1,7 @@
 "use client";
 import { Plus } from "lucide-react";
-import { ExpiryField, expiresAtOf } from "@/components/api-keys/expiry-field";
+import { ExpiryField } from "@/components/api-keys/expiry-field";
+import { keyLimitsOf, NetworkAndRateFields, RotatedSecret } from "@/components/api-keys/key-fields";
 import { OverlapFieldset } from "@/components/api-keys/overlap-fieldset";
 import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
@@ -8,13 +9,9 @@ import { ShownOnce } from "@/components/shown-once";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { Textarea } from "@/components/ui/textarea";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createInstanceKeyAction, revokeInstanceKeyAction, rotateInstanceKeyAction } from "./actions";
 
-const untilFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const lines = (value: FormDataEntryValue | null) => String(value ?? "").split(/[\s,]+/).filter(Boolean);
-const optionalNumber = (value: FormDataEntryValue | null) => (String(value ?? "").trim() === "" ? null : String(value).trim());
 
 export function CreateInstanceKeyDialog() {
   return (
@@ -30,30 +27,14 @@ export function CreateInstanceKeyDialog() {
       description="It may act in every organization. Keep it in your product's back end only, and limit where it can be used from."
       submitLabel="Create key"
       action={createInstanceKeyAction}
-      toInput={(f) => ({
-        name: f.get("name"),
-        expiresAt: expiresAtOf(f),
-        ipAllowList: lines(f.get("ipAllowList")),
-        rateLimitPerSecond: optionalNumber(f.get("rateLimitPerSecond")),
-        rateLimitPerDay: optionalNumber(f.get("rateLimitPerDay")),
-      })}
+      toInput={(f) => ({ name: f.get("name"), ...keyLimitsOf(f) })}
       success={(data, close) => <ShownOnce secret={data.key} close={close} />}
     >
       <FormField id="instance-key-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={80} placeholder="product sign-up" />}
+        {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. product sign-up" />}
       </FormField>
       <ExpiryField />
-      <FormField id="instance-key-ips" label="Allowed IP addresses" description="One address or CIDR range per line, IPv4 or IPv6. Empty: any address.">
-        {(p) => <Textarea {...p} name="ipAllowList" rows={3} className="font-mono text-xs" placeholder={"203.0.113.0/24\n2001:db8::/32"} spellCheck={false} />}
-      </FormField>
-      <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id="instance-key-rate-second" label="Requests per second" description="Empty: no limit.">
-          {(p) => <Input {...p} name="rateLimitPerSecond" type="number" inputMode="numeric" min={1} step={1} />}
-        </FormField>
-        <FormField id="instance-key-rate-day" label="Requests per day" description="Empty: no limit.">
-          {(p) => <Input {...p} name="rateLimitPerDay" type="number" inputMode="numeric" min={1} step={1} />}
-        </FormField>
-      </div>
+      <NetworkAndRateFields perSecondDefault="no limit" perDayDefault="no limit" />
     </FormDialog>
   );
 }
@@ -71,14 +52,7 @@ export function RotateInstanceKeyButton({ apiKeyId, name }: { apiKeyId: string; 
       submitLabel="Rotate key"
       action={rotateInstanceKeyAction}
       toInput={(f) => ({ apiKeyId, overlapHours: Number(f.get("overlapHours") ?? 24) })}
-      success={(data, close) => (
-        <div className="grid gap-2">
-          <p className="text-sm text-muted-foreground">
-            {data.apiKey.previousSecretValidUntil ? `The old secret works until ${untilFormat.format(new Date(data.apiKey.previousSecretValidUntil))} UTC.` : "The old secret no longer works."}
-          </p>
-          <ShownOnce secret={data.key} close={close} />
-        </div>
-      )}
+      success={(data, close) => <RotatedSecret secret={data.key} previousSecretValidUntil={data.apiKey.previousSecretValidUntil} close={close} />}
     >
       <OverlapFieldset />
     </FormDialog>

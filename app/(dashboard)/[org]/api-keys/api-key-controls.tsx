@@ -1,6 +1,8 @@
 "use client";
 import { Plus } from "lucide-react";
-import { useState } from "react";
+import { ExpiryField } from "@/components/api-keys/expiry-field";
+import { keyLimitsOf, NetworkAndRateFields, RotatedSecret } from "@/components/api-keys/key-fields";
+import { OverlapFieldset } from "@/components/api-keys/overlap-fieldset";
 import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
 import { ShownOnce } from "@/components/shown-once";
@@ -8,70 +10,17 @@ import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
-import { Textarea } from "@/components/ui/textarea";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createApiKeyAction, revokeApiKeyAction, rotateApiKeyAction } from "./actions";
 
 type Option = { id: string; label: string };
 export type KeyPolicy = { requireExpiry: boolean; maxLifetimeDays: number | null; rateLimitPerSecond: number | null; rateLimitPerDay: number | null };
 
-const DAY_MS = 86_400_000;
-const PRESET_DAYS = [7, 30, 90, 365];
-const untilFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const lines = (value: FormDataEntryValue | null) => String(value ?? "").split(/[\s,]+/).filter(Boolean);
-const optionalNumber = (value: FormDataEntryValue | null) => (String(value ?? "").trim() === "" ? null : String(value).trim());
 
-/** The expiry choices the organization's policy leaves open: "never" only without a required expiry or a maximum lifetime. */
-function expiryChoices(policy: KeyPolicy) {
-  const max = policy.maxLifetimeDays;
-  const days = PRESET_DAYS.filter((d) => !max || d <= max);
-  if (max && !days.includes(max)) days.push(max);
-  return { never: !policy.requireExpiry && !max, days };
-}
-
-function ExpiryField({ policy }: { policy: KeyPolicy }) {
-  const { never, days } = expiryChoices(policy);
-  const [choice, setChoice] = useState(never ? "never" : days.includes(90) ? "90" : days.length ? String(days.at(-1)) : "custom");
-  const max = policy.maxLifetimeDays;
-  const now = Date.now();
-  // A date's key lasts to the end of that day (UTC), so the last date allowed is one day short of the maximum.
-  const lastDate = max ? isoDate(now + (max - 1) * DAY_MS) : undefined;
-  const suggested = isoDate(now + Math.min(30, max ? max - 1 : 30) * DAY_MS);
-  const rule = max ? `This organization allows keys to live at most ${max} days.` : policy.requireExpiry ? "This organization requires keys to expire." : "A key that expires limits the harm a leaked one can do.";
-  return (
-    <div className="grid gap-4 sm:grid-cols-2">
-      <FormField id="key-expiry" label="Expires" description={rule}>
-        {(p) => (
-          <NativeSelect {...p} name="expiry" value={choice} onChange={(e) => setChoice(e.target.value)}>
-            {never && <option value="never">Never</option>}
-            {days.map((d) => (
-              <option key={d} value={d}>
-                {`${d === 365 ? "In 1 year" : `In ${d} days`}${d === max ? " (the maximum)" : ""}`}
-              </option>
-            ))}
-            <option value="custom">On a date…</option>
-          </NativeSelect>
-        )}
-      </FormField>
-      {choice === "custom" && (
-        <FormField id="key-expires-on" label="Expires on (UTC)" description="At the end of that day.">
-          {(p) => <Input {...p} name="expiresOn" type="date" min={isoDate(now)} max={lastDate} defaultValue={suggested} />}
-        </FormField>
-      )}
-    </div>
-  );
-}
-
-function expiresAtOf(form: FormData): string | null {
-  const expiry = String(form.get("expiry") ?? "never");
-  if (expiry === "never") return null;
-  if (expiry === "custom") {
-    const date = String(form.get("expiresOn") ?? "");
-    // An empty date goes to the server as it is, which explains that it needs one.
-    return date ? new Date(`${date}T23:59:59Z`).toISOString() : "";
-  }
-  return new Date(Date.now() + Number(expiry) * DAY_MS).toISOString();
+function expiryRuleText(policy: KeyPolicy) {
+  if (policy.maxLifetimeDays) return `This organization allows keys to live at most ${policy.maxLifetimeDays} days.`;
+  return policy.requireExpiry ? "This organization requires keys to expire." : undefined;
 }
 
 const limitHint = (limit: number | null) => (limit === null ? "no limit" : limit.toLocaleString("en"));
@@ -98,16 +47,13 @@ export function CreateApiKeyDialog({ orgSlug, roles, projects, policy }: { orgSl
           roleId: f.get("roleId") || null,
           permissions: permissions.length ? permissions : null,
           projectId: f.get("projectId") || null,
-          expiresAt: expiresAtOf(f),
-          ipAllowList: lines(f.get("ipAllowList")),
-          rateLimitPerSecond: optionalNumber(f.get("rateLimitPerSecond")),
-          rateLimitPerDay: optionalNumber(f.get("rateLimitPerDay")),
+          ...keyLimitsOf(f),
         };
       }}
       success={(data, close) => <ShownOnce secret={data.key} close={close} />}
     >
       <FormField id="key-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={80} placeholder="product backend" />}
+        {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. product backend" />}
       </FormField>
       <FormField id="key-description" label="Description" description="Optional: what uses the key, who to ask about it.">
         {(p) => <Input {...p} name="description" maxLength={300} />}
@@ -139,30 +85,16 @@ export function CreateApiKeyDialog({ orgSlug, roles, projects, policy }: { orgSl
         </FormField>
       </div>
       <FormField id="key-permissions" label="Permissions" description="Separated by commas, e.g. authz:check">
-        {(p) => <Input {...p} name="permissions" placeholder="authz:check" />}
+        {(p) => <Input {...p} name="permissions" placeholder="e.g. authz:check" />}
       </FormField>
-      <ExpiryField policy={policy} />
-      <FormField id="key-ips" label="Allowed IP addresses" description="One address or CIDR range per line, IPv4 or IPv6. Empty: any address.">
-        {(p) => <Textarea {...p} name="ipAllowList" rows={3} className="font-mono text-xs" placeholder={"203.0.113.0/24\n2001:db8::/32"} spellCheck={false} />}
-      </FormField>
-      <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id="key-rate-second" label="Requests per second" description={`Empty: the organization's default (${limitHint(policy.rateLimitPerSecond)}).`}>
-          {(p) => <Input {...p} name="rateLimitPerSecond" type="number" inputMode="numeric" min={1} step={1} />}
-        </FormField>
-        <FormField id="key-rate-day" label="Requests per day" description={`Empty: the organization's default (${limitHint(policy.rateLimitPerDay)}).`}>
-          {(p) => <Input {...p} name="rateLimitPerDay" type="number" inputMode="numeric" min={1} step={1} />}
-        </FormField>
-      </div>
+      <ExpiryField rules={policy} ruleText={expiryRuleText(policy)} />
+      <NetworkAndRateFields
+        perSecondDefault={`the organization's default (${limitHint(policy.rateLimitPerSecond)})`}
+        perDayDefault={`the organization's default (${limitHint(policy.rateLimitPerDay)})`}
+      />
     </FormDialog>
   );
 }
-
-const OVERLAPS = [
-  { hours: 0, label: "Stop the old secret now", hint: "Requests with it are refused at once." },
-  { hours: 1, label: "Keep it working for 1 hour", hint: "Enough to redeploy one service." },
-  { hours: 24, label: "Keep it working for 24 hours", hint: "Recommended: time to update every service." },
-  { hours: 168, label: "Keep it working for 7 days", hint: "For services that are slow to change." },
-];
 
 export function RotateApiKeyButton({ orgSlug, apiKeyId, name }: { orgSlug: string; apiKeyId: string; name: string }) {
   return (
@@ -177,27 +109,9 @@ export function RotateApiKeyButton({ orgSlug, apiKeyId, name }: { orgSlug: strin
       submitLabel="Rotate key"
       action={(input) => rotateApiKeyAction(orgSlug, input)}
       toInput={(f) => ({ apiKeyId, overlapHours: Number(f.get("overlapHours") ?? 24) })}
-      success={(data, close) => (
-        <div className="grid gap-2">
-          <p className="text-sm text-muted-foreground">
-            {data.apiKey.previousSecretValidUntil ? `The old secret works until ${untilFormat.format(new Date(data.apiKey.previousSecretValidUntil))} UTC.` : "The old secret no longer works."}
-          </p>
-          <ShownOnce secret={data.key} close={close} />
-        </div>
-      )}
+      success={(data, close) => <RotatedSecret secret={data.key} previousSecretValidUntil={data.apiKey.previousSecretValidUntil} close={close} />}
     >
-      <fieldset className="grid gap-3">
-        <legend className="mb-3 text-sm font-medium">The old secret</legend>
-        {OVERLAPS.map((o) => (
-          <label key={o.hours} className="flex items-start gap-2 text-sm">
-            <input type="radio" name="overlapHours" value={o.hours} defaultChecked={o.hours === 24} className="mt-0.5 size-4 shrink-0 accent-primary" />
-            <span>
-              {o.label}
-              <span className="block text-xs text-muted-foreground">{o.hint}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+      <OverlapFieldset />
     </FormDialog>
   );
 }
