@@ -5,8 +5,9 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { redactLinks } from "../mail/send-mail.ts";
 import type { UserCtx } from "../context.ts";
 
-function assertInstanceAdmin(ctx: UserCtx) {
-  if (!ctx.principal.isInstanceAdmin) throw new Forbidden("instance_admin_only", "Only instance admins can see this.");
+/** The one check for what only instance admins may see or do. */
+export function assertInstanceAdmin(ctx: UserCtx, what = "see this") {
+  if (!ctx.principal.isInstanceAdmin) throw new Forbidden("instance_admin_only", `Only instance admins can ${what}.`);
 }
 
 export async function listAllOrganizations(ctx: UserCtx) {

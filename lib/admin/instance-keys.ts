@@ -6,10 +6,11 @@
 import { z } from "zod";
 import { boundedDate } from "../input.ts";
 import { db } from "../db.ts";
-import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
+import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
-import { ApiKeyIdInput, IpAllowList, present, RateLimit, RotateApiKeyInput } from "../apikeys/api-keys.ts";
+import { ApiKeyIdInput, IpAllowList, keyLifecycleSelect, present, RateLimit, RotateApiKeyInput } from "../apikeys/api-keys.ts";
 import { displayKey, generateKey } from "../apikeys/key-format.ts";
+import { assertInstanceAdmin } from "./instance-admin.ts";
 import type { UserCtx } from "../context.ts";
 
 export const CreateInstanceKeyInput = z.object({
@@ -21,38 +22,20 @@ export const CreateInstanceKeyInput = z.object({
 });
 
 const instanceKeys = { orgId: null, isInstanceAdmin: true } as const;
-const keySelect = {
-  id: true,
-  name: true,
-  publicId: true,
-  lastFour: true,
-  expiresAt: true,
-  revokedAt: true,
-  ipAllowList: true,
-  rateLimitPerSecond: true,
-  rateLimitPerDay: true,
-  previousSecretExpiresAt: true,
-  rotatedAt: true,
-  lastUsedAt: true,
-  lastUsedIp: true,
-  requestCount: true,
-  createdAt: true,
-} as const;
+const keySelect = keyLifecycleSelect;
 export type InstanceKeyView = Awaited<ReturnType<typeof listInstanceKeys>>[number];
 
-function assertInstanceAdmin(ctx: UserCtx) {
-  if (!ctx.principal.isInstanceAdmin) throw new Forbidden("instance_admin_only", "Only instance admins can manage provisioning keys.");
-}
+const assertKeyAdmin = (ctx: UserCtx) => assertInstanceAdmin(ctx, "manage provisioning keys");
 
 export async function listInstanceKeys(ctx: UserCtx) {
-  assertInstanceAdmin(ctx);
+  assertKeyAdmin(ctx);
   const keys = await db.apiKey.findMany({ where: instanceKeys, orderBy: { createdAt: "desc" }, select: keySelect });
   const now = Date.now();
   return keys.map((k) => present(k, now));
 }
 
 export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
-  assertInstanceAdmin(ctx);
+  assertKeyAdmin(ctx);
   const input = CreateInstanceKeyInput.parse(raw);
   const expiresAt = input.expiresAt ?? null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) throw new Invalid("expires_in_past", "expiresAt: must be in the future");
@@ -100,7 +83,7 @@ export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
  * window (and is refused as rotated_api_key after it), as for organization keys.
  */
 export async function rotateInstanceKey(ctx: UserCtx, raw: unknown) {
-  assertInstanceAdmin(ctx);
+  assertKeyAdmin(ctx);
   const { apiKeyId, overlapHours } = RotateApiKeyInput.parse(raw);
   const now = new Date();
   const previousSecretExpiresAt = new Date(now.getTime() + overlapHours * 3_600_000);
@@ -133,7 +116,7 @@ export async function rotateInstanceKey(ctx: UserCtx, raw: unknown) {
 }
 
 export async function revokeInstanceKey(ctx: UserCtx, apiKeyId: string) {
-  assertInstanceAdmin(ctx);
+  assertKeyAdmin(ctx);
   const { apiKeyId: id } = ApiKeyIdInput.parse({ apiKeyId });
   await db.$transaction(async (tx) => {
     const key = await tx.apiKey.findFirst({ where: { id, ...instanceKeys }, select: { name: true, publicId: true, lastFour: true, revokedAt: true } });

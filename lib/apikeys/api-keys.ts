@@ -59,15 +59,12 @@ export const ApiKeyPolicyInput = z.object({
   rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),
 });
 
-const keySelect = {
+/** The columns every key view shows, an organization's or a provisioning key. */
+export const keyLifecycleSelect = {
   id: true,
   name: true,
-  description: true,
   publicId: true,
   lastFour: true,
-  projectId: true,
-  roleId: true,
-  permissions: true,
   expiresAt: true,
   revokedAt: true,
   ipAllowList: true,
@@ -79,6 +76,14 @@ const keySelect = {
   lastUsedIp: true,
   requestCount: true,
   createdAt: true,
+} as const;
+
+const keySelect = {
+  ...keyLifecycleSelect,
+  description: true,
+  projectId: true,
+  roleId: true,
+  permissions: true,
   role: { select: { name: true } },
   project: { select: { name: true } },
 } as const;

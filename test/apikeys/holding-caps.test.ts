@@ -15,7 +15,7 @@ import { addGroupMember, createGroup } from "../../lib/groups/groups.ts";
 import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { createRole } from "../../lib/roles/roles.ts";
-import { declarePermission, fresh, thrown } from "../grants/fixtures.ts";
+import { declarePermission, fresh } from "../grants/fixtures.ts";
 import { createTestOrg, createUser, meta } from "../helpers.ts";
 import { useMachineServer } from "./http.ts";
 
