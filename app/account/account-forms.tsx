@@ -1,8 +1,8 @@
 "use client";
+import { FormAlert } from "@/components/form-alert";
 import { signOut } from "next-auth/react";
 import { useState } from "react";
 import { LocalTime } from "@/components/local-time";
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
@@ -14,15 +14,6 @@ import { changePasswordAction, deleteAccountAction, requestEmailChangeAction, se
 
 /** The message for the form as a whole: set only when no field carries it. */
 const formError = (error: ActionError | null) => (error && Object.keys(error.fields).length === 0 ? error.message : undefined);
-
-function FormAlert({ message }: { message?: string }) {
-  if (!message) return null;
-  return (
-    <Alert variant="destructive">
-      <AlertDescription>{message}</AlertDescription>
-    </Alert>
-  );
-}
 
 function Done({ children }: { children: React.ReactNode }) {
   return (

@@ -1,7 +1,7 @@
 "use client";
+import { FormAlert } from "@/components/form-alert";
 import { useState } from "react";
 import { CheckInbox } from "@/components/check-inbox";
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -39,11 +39,7 @@ export function ForgotPasswordForm({ mailIsSent }: { mailIsSent: boolean }) {
         send(String(new FormData(event.currentTarget).get("email") ?? ""));
       }}
     >
-      {request.error && !fieldError && (
-        <Alert variant="destructive">
-          <AlertDescription>{request.error.message}</AlertDescription>
-        </Alert>
-      )}
+      <FormAlert message={request.error && !fieldError ? request.error.message : undefined} />
       <FormField id="email" label="Email" required error={fieldError}>
         {(p) => <Input {...p} name="email" type="email" autoComplete="email" required placeholder="e.g. ada@example.com" />}
       </FormField>

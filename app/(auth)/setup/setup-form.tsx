@@ -1,7 +1,7 @@
 "use client";
+import { FormAlert } from "@/components/form-alert";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -39,11 +39,7 @@ export function SetupForm({ token }: { token: string }) {
         setup.mutate({ token, name: form.get("name"), ...input, organization: { name: orgName, slug } });
       }}
     >
-      {formError && (
-        <Alert variant="destructive">
-          <AlertDescription>{formError}</AlertDescription>
-        </Alert>
-      )}
+      <FormAlert message={formError} />
       <FormField id="name" label="Your name" required error={fields.name}>
         {(p) => <Input {...p} name="name" autoComplete="name" maxLength={100} placeholder="e.g. Ada Lovelace" />}
       </FormField>

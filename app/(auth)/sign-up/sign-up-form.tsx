@@ -1,7 +1,7 @@
 "use client";
+import { FormAlert } from "@/components/form-alert";
 import { useState } from "react";
 import { CheckInbox } from "@/components/check-inbox";
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -47,11 +47,7 @@ export function SignUpForm({ callbackUrl, initialEmail, mailIsSent }: { callback
       className="grid gap-4"
       noValidate
     >
-      {formError && (
-        <Alert variant="destructive">
-          <AlertDescription>{formError}</AlertDescription>
-        </Alert>
-      )}
+      <FormAlert message={formError} />
       <FormField id="name" label="Name" required error={fields.name}>
         {(p) => <Input {...p} name="name" autoComplete="name" required maxLength={100} placeholder="e.g. Ada Lovelace" />}
       </FormField>

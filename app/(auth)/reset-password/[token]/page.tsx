@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { SpentLink } from "@/components/spent-link";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { linkPageState } from "@/lib/auth/email-tokens";
 import { ResetPasswordForm } from "./reset-password-form";
@@ -20,15 +19,7 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
       </CardHeader>
       <CardContent className="grid gap-6">
         {problem ? (
-          <>
-            <Alert variant="destructive">
-              <AlertTitle>This link cannot be used</AlertTitle>
-              <AlertDescription>{problem}</AlertDescription>
-            </Alert>
-            <Link className="text-center text-sm font-medium text-primary underline-offset-4 hover:underline" href="/forgot-password">
-              Ask for a new link
-            </Link>
-          </>
+          <SpentLink problem={problem} next={{ href: "/forgot-password", label: "Ask for a new link" }} />
         ) : (
           <ResetPasswordForm token={token} />
         )}

@@ -1,6 +1,6 @@
 "use client";
+import { FormAlert } from "@/components/form-alert";
 import { useState } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -28,11 +28,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
         reset.mutate({ token, password });
       }}
     >
-      {reset.error && !passwordError && (
-        <Alert variant="destructive">
-          <AlertDescription>{reset.error.message}</AlertDescription>
-        </Alert>
-      )}
+      <FormAlert message={reset.error && !passwordError ? reset.error.message : undefined} />
       <FormField id="password" label="New password" description="At least 12 characters." required error={passwordError}>
         {(p) => <Input {...p} name="password" type="password" autoComplete="new-password" minLength={12} required />}
       </FormField>

@@ -1,4 +1,5 @@
 "use client";
+import { FormAlert } from "@/components/form-alert";
 import { signIn } from "next-auth/react";
 import Link from "next/link";
 import { useState } from "react";
@@ -61,11 +62,7 @@ export function ConfirmEmailButton({ token }: { token: string }) {
   }
   return (
     <div className="grid gap-4">
-      {confirm.error && (
-        <Alert variant="destructive">
-          <AlertDescription>{confirm.error.message}</AlertDescription>
-        </Alert>
-      )}
+      <FormAlert message={confirm.error?.message} />
       <Button disabled={confirm.isPending} onClick={() => confirm.mutate(token)}>
         {confirm.isPending && <Spinner />}
         Confirm email address

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { SpentLink } from "@/components/spent-link";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
@@ -33,15 +34,7 @@ export default async function VerifyEmailPage({ params }: { params: Promise<{ to
       </CardHeader>
       <CardContent className="grid gap-6">
         {problem ? (
-          <>
-            <Alert variant="destructive">
-              <AlertTitle>This link cannot be used</AlertTitle>
-              <AlertDescription>{problem}</AlertDescription>
-            </Alert>
-            <Link className="text-center text-sm font-medium text-primary underline-offset-4 hover:underline" href={signUp ? "/sign-up" : "/account"}>
-              {signUp ? "Sign up again" : "Send a new link from your account page"}
-            </Link>
-          </>
+          <SpentLink problem={problem} next={signUp ? { href: "/sign-up", label: "Sign up again" } : { href: "/account", label: "Send a new link from your account page" }} />
         ) : signUp ? (
           <FinishSignUpButton token={token} email={link!.email} next={safeCallbackPath(link!.nextPath)} />
         ) : !session ? (
