@@ -30,17 +30,15 @@ export function CheckInbox({
       <Alert variant="success">
         <MailCheck aria-hidden="true" />
         <AlertTitle>Check your inbox</AlertTitle>
-        <AlertDescription>
-          {`We sent a link to ${email} ${purpose}. It works once, for ${validFor}.`}
-        </AlertDescription>
+        <AlertDescription>{`We sent a link to ${email} ${purpose}. It works once, for ${validFor}.`}</AlertDescription>
       </Alert>
-      {!mailIsSent && (
-        <p className="text-sm text-muted-foreground">
-          This Tollgate has no mail server configured: its administrator finds the mail under Instance admin → Outbox.
+      {!mailIsSent && <p className="text-sm text-muted-foreground">This Tollgate has no mail server configured: its administrator finds the mail under Instance admin → Outbox.</p>}
+      <p className="text-sm text-muted-foreground">No mail after a few minutes? Check your spam folder, or send it again.</p>
+      {resent && (
+        <p role="status" className="text-sm text-muted-foreground">
+          Sent again. Only the newest link works.
         </p>
       )}
-      <p className="text-sm text-muted-foreground">No mail after a few minutes? Check your spam folder, or send it again.</p>
-      {resent && <p role="status" className="text-sm text-muted-foreground">Sent again. Only the newest link works.</p>}
       <div className="flex flex-wrap gap-2">
         {onResend && (
           <Button type="button" variant="outline" onClick={onResend} disabled={resending}>

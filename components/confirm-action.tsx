@@ -14,19 +14,7 @@ import {
 import { Alert, AlertDescription } from "@/components/ui/alert";
 
 /** A destructive action behind a confirmation dialog that shows the action's own error. */
-export function ConfirmAction({
-  trigger,
-  title,
-  description,
-  confirmLabel,
-  run,
-}: {
-  trigger: React.ReactNode;
-  title: string;
-  description: string;
-  confirmLabel: string;
-  run: () => Promise<void>;
-}) {
+export function ConfirmAction({ trigger, title, description, confirmLabel, run }: { trigger: React.ReactNode; title: string; description: string; confirmLabel: string; run: () => Promise<void> }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);

@@ -6,7 +6,21 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 
-export function FilterForm({ action, label, filtered, error, className, children }: { action: string; label: string; filtered: boolean; error?: string | null; className?: string; children: ReactNode }) {
+export function FilterForm({
+  action,
+  label,
+  filtered,
+  error,
+  className,
+  children,
+}: {
+  action: string;
+  label: string;
+  filtered: boolean;
+  error?: string | null;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <>
       <form method="get" action={action} className={cn("grid gap-4 rounded-lg border border-border p-4 sm:items-end", className)} aria-label={label}>

@@ -20,7 +20,12 @@ export function ShownOnce({ secret, close }: { secret: string; close: () => void
           type="button"
           variant="outline"
           aria-label="Copy key"
-          onClick={() => navigator.clipboard?.writeText(secret).then(() => setCopied(true), () => setCopied(false))}
+          onClick={() =>
+            navigator.clipboard?.writeText(secret).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
         >
           <Copy className="size-4" aria-hidden="true" />
           {copied ? "Copied" : "Copy"}

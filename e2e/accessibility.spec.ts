@@ -3,7 +3,16 @@ import { expectAccessible, ownerWithOrg } from "./helpers";
 
 test("signed-out pages pass axe", async ({ page }) => {
   const bogus = "x".repeat(43);
-  for (const path of ["/sign-in", "/sign-up", "/forgot-password", `/reset-password/${bogus}`, `/verify-email/${bogus}`, "/invite/not-a-real-token-but-long-enough-000", "/no-such-page/at-all", "/docs/api"]) {
+  for (const path of [
+    "/sign-in",
+    "/sign-up",
+    "/forgot-password",
+    `/reset-password/${bogus}`,
+    `/verify-email/${bogus}`,
+    "/invite/not-a-real-token-but-long-enough-000",
+    "/no-such-page/at-all",
+    "/docs/api",
+  ]) {
     await page.goto(path);
     await expect(page.locator("h1")).toBeVisible();
     await expectAccessible(page);
@@ -16,7 +25,10 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
   const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
   const sections = ["members", "projects", "groups", "roles", "access", "api-keys", "decisions", "audit", "settings"];
   const paths = [...sections.map((s) => `/${slug}/${s}`), "/account", "/orgs/new", "/admin", "/admin/permissions", "/admin/api-keys", "/admin/outbox"];
-  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ]) {
     await page.setViewportSize(viewport);
     for (const path of paths) {
       await page.goto(path);

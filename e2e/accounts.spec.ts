@@ -79,7 +79,9 @@ test("a taken address gets the same answer at sign-up, and no second account", a
 
 test("the account page renames, changes the password (ending other sessions), names browsers, and deletes the account", async ({ browser }) => {
   const first = await ownerWithOrg(browser, "account");
-  const otherContext = await browser.newContext({ userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1" });
+  const otherContext = await browser.newContext({
+    userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+  });
   const other = await otherContext.newPage();
   await signIn(other, first.email);
   await other.waitForURL(`**/${first.slug}/members`);
@@ -108,10 +110,13 @@ test("the account page renames, changes the password (ending other sessions), na
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByText("Password changed. 1 other session signed out.")).toBeVisible();
   await expect
-    .poll(async () => {
-      await other.goto(`/${first.slug}/members`);
-      return new URL(other.url()).pathname;
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        await other.goto(`/${first.slug}/members`);
+        return new URL(other.url()).pathname;
+      },
+      { timeout: 10_000 },
+    )
     .toBe("/sign-in");
 
   // The last owner of an organization cannot leave it ownerless.
@@ -145,15 +150,16 @@ test("an ended session gets no user from /api/auth/session, and its cookie is cl
   const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
   await client.connect();
   const cookie = (await context.cookies()).find((c) => c.name.endsWith("next-auth.session-token"))!;
-  await client.query(`UPDATE "Session" SET "revokedAt" = now() WHERE "revokedAt" IS NULL AND "userId" = (SELECT id FROM "User" WHERE email = $1)`, [
-    (await live.json()).user.email,
-  ]);
+  await client.query(`UPDATE "Session" SET "revokedAt" = now() WHERE "revokedAt" IS NULL AND "userId" = (SELECT id FROM "User" WHERE email = $1)`, [(await live.json()).user.email]);
   await client.end();
   await expect
-    .poll(async () => {
-      const res = await page.request.get("/api/auth/session", { headers: { cookie: `${cookie.name}=${cookie.value}` } });
-      return { body: await res.json(), cleared: (res.headers()["set-cookie"] ?? "").includes(`${cookie.name}=;`) };
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        const res = await page.request.get("/api/auth/session", { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+        return { body: await res.json(), cleared: (res.headers()["set-cookie"] ?? "").includes(`${cookie.name}=;`) };
+      },
+      { timeout: 10_000 },
+    )
     .toEqual({ body: {}, cleared: true });
   await context.close();
 });

@@ -79,7 +79,10 @@ test("an instance admin manages provisioning keys: expiry, IP allow list and lim
 
   // Rotate again, stopping the replaced secret at once.
   await row.getByRole("button", { name: `Rotate key ${name}` }).click();
-  await page.getByRole("dialog").getByRole("radio", { name: /Stop the old secret now/ }).check();
+  await page
+    .getByRole("dialog")
+    .getByRole("radio", { name: /Stop the old secret now/ })
+    .check();
   await page.getByRole("dialog").getByRole("button", { name: "Rotate key" }).click();
   const third = await page.getByRole("dialog").getByTestId("new-api-key").inputValue();
   await expect(page.getByRole("dialog")).toContainText("The old secret no longer works.");

@@ -91,7 +91,18 @@ test("another organization's pages are 404 and its actions change nothing", asyn
   const orgActions = serverActions().filter((x) => x.file.includes("[org]"));
   expect(orgActions.length).toBeGreaterThanOrEqual(8);
   for (const action of orgActions) {
-    const args = [a.slug, { name: "Pwned", slug: "pwned", confirmSlug: a.slug, email: "x@evil.example", roleId: "00000000-0000-0000-0000-000000000000", membershipId: "00000000-0000-0000-0000-000000000000", invitationId: "00000000-0000-0000-0000-000000000000" }];
+    const args = [
+      a.slug,
+      {
+        name: "Pwned",
+        slug: "pwned",
+        confirmSlug: a.slug,
+        email: "x@evil.example",
+        roleId: "00000000-0000-0000-0000-000000000000",
+        membershipId: "00000000-0000-0000-0000-000000000000",
+        invitationId: "00000000-0000-0000-0000-000000000000",
+      },
+    ];
     const res = await callServerAction(request, action, b.slug, args, { Origin: origin, Cookie: cookies });
     const body = await res.text();
     expect(body, action.name).toContain('"code":"organization_not_found"');

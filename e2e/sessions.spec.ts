@@ -14,10 +14,13 @@ test("sign out everywhere ends the other browser's session", async ({ browser })
   await first.page.waitForURL("**/sign-in**");
 
   await expect
-    .poll(async () => {
-      await second.goto(`/${first.slug}/members`);
-      return new URL(second.url()).pathname;
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        await second.goto(`/${first.slug}/members`);
+        return new URL(second.url()).pathname;
+      },
+      { timeout: 10_000 },
+    )
     .toBe("/sign-in");
   await first.context.close();
   await secondContext.close();

@@ -44,7 +44,7 @@ function startServer(env: Record<string, string | undefined>) {
 async function waitReady(port: number, exited: Promise<number>) {
   const deadline = Date.now() + 120_000;
   let done = false;
-  exited.then(() => (done = true));
+  void exited.then(() => (done = true));
   while (Date.now() < deadline && !done) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/ready`);
@@ -65,7 +65,13 @@ test("a bad DATABASE_URL stops start-up with one line naming it", async () => {
 });
 
 test("an unreachable or malformed REDIS_URL stops start-up with one line naming it", async () => {
-  const down = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), REDIS_URL: "redis://127.0.0.1:1", PORT: String(await freePort()) });
+  const down = startServer({
+    DATABASE_URL: process.env.E2E_DATABASE_URL,
+    NEXTAUTH_SECRET: "x".repeat(40),
+    TOLLGATE_API_KEY_SECRET: "k".repeat(40),
+    REDIS_URL: "redis://127.0.0.1:1",
+    PORT: String(await freePort()),
+  });
   expect(await down.exited).toBe(1);
   expect(down.output().trim()).toMatch(/^tollgate: REDIS_URL: cannot connect to Redis/);
   expect(down.output().trim().split("\n")).toHaveLength(1);
@@ -85,7 +91,13 @@ test("a malformed DATABASE_URL or PORT is named", async () => {
 
 test("a missing or short NEXTAUTH_SECRET in production stops start-up", async () => {
   for (const secret of [undefined, "too-short"]) {
-    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: secret, TOLLGATE_API_KEY_SECRET: "k".repeat(40), NODE_ENV: "production", PORT: String(await freePort()) });
+    const server = startServer({
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
+      NEXTAUTH_SECRET: secret,
+      TOLLGATE_API_KEY_SECRET: "k".repeat(40),
+      NODE_ENV: "production",
+      PORT: String(await freePort()),
+    });
     expect(await server.exited).toBe(1);
     expect(server.output().trim()).toMatch(/^tollgate: NEXTAUTH_SECRET: set it to a random string of at least 32 characters/);
   }
@@ -93,12 +105,24 @@ test("a missing or short NEXTAUTH_SECRET in production stops start-up", async ()
 
 test("a missing or short TOLLGATE_API_KEY_SECRET in production stops start-up with one line naming it", async () => {
   for (const secret of [undefined, "too-short"]) {
-    const server = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: secret, NODE_ENV: "production", PORT: String(await freePort()) });
+    const server = startServer({
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
+      NEXTAUTH_SECRET: "x".repeat(40),
+      TOLLGATE_API_KEY_SECRET: secret,
+      NODE_ENV: "production",
+      PORT: String(await freePort()),
+    });
     expect(await server.exited).toBe(1);
     expect(server.output().trim()).toMatch(/^tollgate: TOLLGATE_API_KEY_SECRET: set it to a random string of at least 32 characters/);
     expect(server.output().trim().split("\n")).toHaveLength(1);
   }
-  const previous = startServer({ DATABASE_URL: process.env.E2E_DATABASE_URL, NEXTAUTH_SECRET: "x".repeat(40), TOLLGATE_API_KEY_SECRET: "k".repeat(40), TOLLGATE_API_KEY_SECRET_PREVIOUS: `${"p".repeat(40)},short`, PORT: String(await freePort()) });
+  const previous = startServer({
+    DATABASE_URL: process.env.E2E_DATABASE_URL,
+    NEXTAUTH_SECRET: "x".repeat(40),
+    TOLLGATE_API_KEY_SECRET: "k".repeat(40),
+    TOLLGATE_API_KEY_SECRET_PREVIOUS: `${"p".repeat(40)},short`,
+    PORT: String(await freePort()),
+  });
   expect(await previous.exited).toBe(1);
   expect(previous.output().trim()).toBe("tollgate: TOLLGATE_API_KEY_SECRET_PREVIOUS: each secret (comma-separated) must be at least 32 characters");
 });
@@ -124,9 +148,7 @@ test("an embedded PostgreSQL that cannot start stops start-up with one line sayi
   try {
     const taken = startServer({ TOLLGATE_DATA_DIR: path.join(home, "data"), TOLLGATE_PG_PORT: String(pgPort), PORT: String(await freePort()) });
     expect(await taken.exited).toBe(1);
-    expect(taken.output().trim()).toBe(
-      `tollgate: embedded PostgreSQL: port ${pgPort} is already in use; stop the other process, set TOLLGATE_PG_PORT, or set DATABASE_URL to use your own PostgreSQL`,
-    );
+    expect(taken.output().trim()).toBe(`tollgate: embedded PostgreSQL: port ${pgPort} is already in use; stop the other process, set TOLLGATE_PG_PORT, or set DATABASE_URL to use your own PostgreSQL`);
     if (process.getuid?.() === 0) {
       // As root, PostgreSQL runs as "postgres", who cannot enter a 0700 folder such as root's home.
       const unreachable = startServer({ TOLLGATE_DATA_DIR: path.join(home, "data"), TOLLGATE_PG_PORT: String(await freePort()), PORT: String(await freePort()) });

@@ -15,7 +15,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   DATABASE_URL: optionalString.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+      .optional(),
   ),
   NEXTAUTH_SECRET: optionalString,
   /** Keys the hashes of API keys; its length is checked at start-up (server/boot.ts), as NEXTAUTH_SECRET's. */
@@ -42,7 +45,12 @@ const EnvSchema = z.object({
   TOLLGATE_SIGN_UPS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
   TOLLGATE_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("false"),
   TOLLGATE_PERMISSIONS_FILE: optionalString,
-  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional()),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
+  ),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Tollgate <no-reply@localhost>"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -10,11 +10,10 @@ export const LATEST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** A date (ISO string, milliseconds or Date) within the years 1970–9999. */
 export function boundedDate(field: string) {
-  return z.coerce
-    .date({ error: `${field} must be a date` })
-    .refine((d) => d.getTime() >= EARLIEST_DATE_MS && d.getTime() <= LATEST_DATE_MS, `${field} must be a date between the years 1970 and 9999`);
+  return z.coerce.date({ error: `${field} must be a date` }).refine((d) => d.getTime() >= EARLIEST_DATE_MS && d.getTime() <= LATEST_DATE_MS, `${field} must be a date between the years 1970 and 9999`);
 }
 
+// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
 const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isCleanText(text: string): boolean {

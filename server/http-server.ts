@@ -10,13 +10,17 @@ import { newNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { sendJson, type LeanRouter } from "../lib/http/lean-router.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
 const NUL_IN_PATH = /%00|\u0000/i;
 const FORWARDED_HEADERS = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for", "forwarded"];
 
 function clientIp(req: http.IncomingMessage): string {
   if (trustProxy()) {
     // The proxy appends the address it saw; anything left of it is the client's own claim.
-    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").at(-1)?.trim();
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "")
+      .split(",")
+      .at(-1)
+      ?.trim();
     if (forwarded) return forwarded;
   }
   return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");

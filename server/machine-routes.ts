@@ -19,37 +19,47 @@ export async function machineRouter() {
   // GET /api/v1/openapi.json: the API described from the same zod schemas.
   const document = openApiDocument(apiV1Routes, process.env.NEXTAUTH_URL ?? "http://localhost:3000");
   router.on("GET", "/api/v1/openapi.json", (_req, res) => sendJson(res, 200, document));
-  return router
-    .on("GET", "/api/health", (_req, res) => sendJson(res, 200, { status: "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }))
-    .on("GET", "/api/ready", async (_req, res) => {
-      let applied: Set<string>;
-      try {
-        const rows = await db.$queryRaw<Array<{ migration_name: string }>>`
+  return (
+    router
+      .on("GET", "/api/health", (_req, res) => sendJson(res, 200, { status: "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }))
+      .on("GET", "/api/ready", async (_req, res) => {
+        let applied: Set<string>;
+        try {
+          const rows = await db.$queryRaw<Array<{ migration_name: string }>>`
           SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-        applied = new Set(rows.map((r) => r.migration_name));
-      } catch {
-        return sendJson(res, 503, { status: "not_ready", reason: "database unreachable" });
-      }
-      const pending = expected.filter((name) => !applied.has(name));
-      if (pending.length) return sendJson(res, 503, { status: "not_ready", reason: "migrations pending", pending });
-      sendJson(res, 200, { status: "ready" });
-    })
-    // POST /api/v1/keys/verify: is this key, presented to the customer's own service, good?
-    .on("POST", "/api/v1/keys/verify", apiRoute({ body: VerifyKeyInput }, (ctx, body) => verifyKey(ctx, body)))
-    // POST /api/v1/authz/check: may this user do this, here, now?
-    .on("POST", "/api/v1/authz/check", apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx.key, body)))
-    // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
-    .on(
-      "POST",
-      "/api/v1/authz/check-batch",
-      apiRoute({ body: CheckBatchInput }, (ctx, body) => ({
-        results: body.checks.map((raw) => {
-          try {
-            return checkAccess(ctx.key, CheckInput.parse(raw), "check-api-batch");
-          } catch (error) {
-            return { allowed: false, ...errorToResponse(error).body };
-          }
-        }),
-      })),
-    );
+          applied = new Set(rows.map((r) => r.migration_name));
+        } catch {
+          return sendJson(res, 503, { status: "not_ready", reason: "database unreachable" });
+        }
+        const pending = expected.filter((name) => !applied.has(name));
+        if (pending.length) return sendJson(res, 503, { status: "not_ready", reason: "migrations pending", pending });
+        sendJson(res, 200, { status: "ready" });
+      })
+      // POST /api/v1/keys/verify: is this key, presented to the customer's own service, good?
+      .on(
+        "POST",
+        "/api/v1/keys/verify",
+        apiRoute({ body: VerifyKeyInput }, (ctx, body) => verifyKey(ctx, body)),
+      )
+      // POST /api/v1/authz/check: may this user do this, here, now?
+      .on(
+        "POST",
+        "/api/v1/authz/check",
+        apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx.key, body)),
+      )
+      // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
+      .on(
+        "POST",
+        "/api/v1/authz/check-batch",
+        apiRoute({ body: CheckBatchInput }, (ctx, body) => ({
+          results: body.checks.map((raw) => {
+            try {
+              return checkAccess(ctx.key, CheckInput.parse(raw), "check-api-batch");
+            } catch (error) {
+              return { allowed: false, ...errorToResponse(error).body };
+            }
+          }),
+        })),
+      )
+  );
 }

@@ -53,9 +53,7 @@ async function main() {
     fail(`server: ${error.message}`);
   });
   if (!process.env.TOLLGATE_PUBLIC_URL_SET && !["127.0.0.1", "localhost", "::1"].includes(HOST)) {
-    console.warn(
-      `tollgate: NEXTAUTH_URL is not set, so links in mail and sign-out point to http://localhost:${PORT}; set it to the address people use (e.g. https://tollgate.example.com)`,
-    );
+    console.warn(`tollgate: NEXTAUTH_URL is not set, so links in mail and sign-out point to http://localhost:${PORT}; set it to the address people use (e.g. https://tollgate.example.com)`);
   }
   server.listen(PORT, HOST, () => {
     console.log(`tollgate: ready on http://localhost:${PORT}${booted.embedded ? " (embedded PostgreSQL)" : ""}`);

@@ -60,9 +60,7 @@ export function EmailSection({ email, verified, pending, hasPassword }: { email:
       </div>
       {!verified && (
         <div className="grid gap-2">
-          <p className="text-sm text-muted-foreground">
-            Until you confirm this address, invitations to it cannot be accepted and your product cannot match this account by email.
-          </p>
+          <p className="text-sm text-muted-foreground">Until you confirm this address, invitations to it cannot be accepted and your product cannot match this account by email.</p>
           <FormAlert message={confirm.error?.message} />
           <div className="flex items-center gap-3">
             <Button type="button" variant="outline" disabled={confirm.isPending} onClick={() => confirm.mutate(undefined)}>
@@ -139,10 +137,7 @@ export function ChangePasswordForm() {
           Change password
         </Button>
         {change.isSuccess && (
-          <Done>
-            Password changed.{" "}
-            {change.data.otherSessionsEnded ? `${change.data.otherSessionsEnded} other session${change.data.otherSessionsEnded === 1 ? "" : "s"} signed out.` : ""}
-          </Done>
+          <Done>Password changed. {change.data.otherSessionsEnded ? `${change.data.otherSessionsEnded} other session${change.data.otherSessionsEnded === 1 ? "" : "s"} signed out.` : ""}</Done>
         )}
       </div>
     </form>
@@ -161,9 +156,7 @@ export function DeleteAccountButton({ hasPassword, email }: { hasPassword: boole
       <DialogContent>
         <DialogHeader>
           <DialogTitle>Delete your account?</DialogTitle>
-          <DialogDescription>
-            {email} loses every membership, group membership and role, and every browser is signed out. This cannot be undone.
-          </DialogDescription>
+          <DialogDescription>{email} loses every membership, group membership and role, and every browser is signed out. This cannot be undone.</DialogDescription>
         </DialogHeader>
         <form
           className="grid gap-4"

@@ -48,11 +48,7 @@ export default async function AccountPage() {
           <CardDescription>Changing it signs out every other browser.</CardDescription>
         </CardHeader>
         <CardContent>
-          {account.hasPassword ? (
-            <ChangePasswordForm />
-          ) : (
-            <p className="text-sm text-muted-foreground">This account has no password yet. Sign out and use “Forgot your password?” to set one.</p>
-          )}
+          {account.hasPassword ? <ChangePasswordForm /> : <p className="text-sm text-muted-foreground">This account has no password yet. Sign out and use “Forgot your password?” to set one.</p>}
         </CardContent>
       </Card>
       <Card>
@@ -103,7 +99,8 @@ export default async function AccountPage() {
         <CardHeader>
           <CardTitle>Delete account</CardTitle>
           <CardDescription>
-            Deletes your account, your memberships, group memberships and roles in every organization, and signs you out everywhere. Organizations you are the last owner of must get another owner, or be deleted, first.
+            Deletes your account, your memberships, group memberships and roles in every organization, and signs you out everywhere. Organizations you are the last owner of must get another owner, or
+            be deleted, first.
           </CardDescription>
         </CardHeader>
         <CardContent>

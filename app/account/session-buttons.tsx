@@ -17,7 +17,11 @@ export function RevokeAllSessionsButton() {
   const revokeAll = useServerAction(revokeAllSessionsAction, { refresh: false, onSuccess: () => signOut({ callbackUrl: "/sign-in" }) });
   return (
     <div className="grid gap-2">
-      {revokeAll.error && <p role="alert" className="text-sm text-destructive">{revokeAll.error.message}</p>}
+      {revokeAll.error && (
+        <p role="alert" className="text-sm text-destructive">
+          {revokeAll.error.message}
+        </p>
+      )}
       <Button variant="destructive" disabled={revokeAll.isPending} onClick={() => revokeAll.mutate(undefined)}>
         Sign out everywhere
       </Button>

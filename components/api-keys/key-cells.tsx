@@ -5,7 +5,6 @@ import { Badge, type BadgeProps } from "@/components/ui/badge";
 import { TableCell } from "@/components/ui/table";
 import { relativeTime } from "@/components/relative-time";
 
-
 export const keyTimeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 

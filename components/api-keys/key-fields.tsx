@@ -9,7 +9,10 @@ import { Textarea } from "@/components/ui/textarea";
 import { expiresAtOf } from "./expiry-field";
 import { keyTimeFormat } from "./key-cells";
 
-const lines = (value: FormDataEntryValue | null) => String(value ?? "").split(/[\s,]+/).filter(Boolean);
+const lines = (value: FormDataEntryValue | null) =>
+  String(value ?? "")
+    .split(/[\s,]+/)
+    .filter(Boolean);
 const optionalNumber = (value: FormDataEntryValue | null) => (String(value ?? "").trim() === "" ? null : String(value).trim());
 
 /** Expiry, allowed networks and rate limits as the create actions take them. */

@@ -19,7 +19,16 @@ export async function SignedInShell({ ctx, currentOrgSlug, nav, children }: { ct
 }
 
 export function accountNav(isInstanceAdmin: boolean): NavItem[] {
-  const items: NavItem[] = [{ href: "/account", label: "Account and sessions" }, { href: "/docs/api", label: "API reference" }];
-  if (isInstanceAdmin) items.push({ href: "/admin", label: "All organizations" }, { href: "/admin/permissions", label: "Product permissions" }, { href: "/admin/api-keys", label: "Provisioning keys" }, { href: "/admin/outbox", label: "Outbox" });
+  const items: NavItem[] = [
+    { href: "/account", label: "Account and sessions" },
+    { href: "/docs/api", label: "API reference" },
+  ];
+  if (isInstanceAdmin)
+    items.push(
+      { href: "/admin", label: "All organizations" },
+      { href: "/admin/permissions", label: "Product permissions" },
+      { href: "/admin/api-keys", label: "Provisioning keys" },
+      { href: "/admin/outbox", label: "Outbox" },
+    );
   return items;
 }

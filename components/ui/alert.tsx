@@ -21,14 +21,7 @@ export type AlertProps = React.ComponentProps<"div"> & VariantProps<typeof alert
 
 /** role="alert" (assertive) for destructive, role="status" (polite) otherwise. Icons should be aria-hidden. */
 export function Alert({ className, variant, role, ...props }: AlertProps) {
-  return (
-    <div
-      data-slot="alert"
-      role={role ?? (variant === "destructive" ? "alert" : "status")}
-      className={cn(alertVariants({ variant }), className)}
-      {...props}
-    />
-  );
+  return <div data-slot="alert" role={role ?? (variant === "destructive" ? "alert" : "status")} className={cn(alertVariants({ variant }), className)} {...props} />;
 }
 
 export function AlertTitle({ className, ...props }: React.ComponentProps<"div">) {
@@ -36,11 +29,5 @@ export function AlertTitle({ className, ...props }: React.ComponentProps<"div">)
 }
 
 export function AlertDescription({ className, ...props }: React.ComponentProps<"div">) {
-  return (
-    <div
-      data-slot="alert-description"
-      className={cn("col-start-2 text-sm leading-relaxed [&_p]:leading-relaxed", className)}
-      {...props}
-    />
-  );
+  return <div data-slot="alert-description" className={cn("col-start-2 text-sm leading-relaxed [&_p]:leading-relaxed", className)} {...props} />;
 }

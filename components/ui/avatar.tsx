@@ -3,16 +3,16 @@ import { cva } from "class-variance-authority";
 import type { VariantProps } from "class-variance-authority";
 import { cn } from "./cn";
 
-const avatarVariants = cva(
-  "inline-flex shrink-0 select-none items-center justify-center rounded-full bg-secondary font-medium uppercase text-secondary-foreground",
-  {
-    variants: { size: { sm: "size-6 text-[10px]", default: "size-8 text-xs", lg: "size-10 text-sm" } },
-    defaultVariants: { size: "default" },
-  },
-);
+const avatarVariants = cva("inline-flex shrink-0 select-none items-center justify-center rounded-full bg-secondary font-medium uppercase text-secondary-foreground", {
+  variants: { size: { sm: "size-6 text-[10px]", default: "size-8 text-xs", lg: "size-10 text-sm" } },
+  defaultVariants: { size: "default" },
+});
 
 export function getInitials(name: string): string {
-  const parts = name.trim().split(/[\s@._-]+/).filter(Boolean);
+  const parts = name
+    .trim()
+    .split(/[\s@._-]+/)
+    .filter(Boolean);
   if (parts.length === 0) return "?";
   const first = parts[0]?.[0] ?? "";
   const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? "") : "";

@@ -3,13 +3,7 @@ import { Slot } from "radix-ui";
 import { cn } from "./cn";
 
 export function Card({ className, ...props }: React.ComponentProps<"div">) {
-  return (
-    <div
-      data-slot="card"
-      className={cn("rounded-lg border bg-card text-card-foreground shadow-xs", className)}
-      {...props}
-    />
-  );
+  return <div data-slot="card" className={cn("rounded-lg border bg-card text-card-foreground shadow-xs", className)} {...props} />;
 }
 
 export function CardHeader({ className, ...props }: React.ComponentProps<"div">) {
@@ -23,13 +17,7 @@ export type CardTitleProps = React.ComponentProps<"h2"> & {
 
 export function CardTitle({ className, asChild = false, ...props }: CardTitleProps) {
   const Comp = asChild ? Slot.Root : "h2";
-  return (
-    <Comp
-      data-slot="card-title"
-      className={cn("text-base font-semibold leading-tight tracking-tight", className)}
-      {...props}
-    />
-  );
+  return <Comp data-slot="card-title" className={cn("text-base font-semibold leading-tight tracking-tight", className)} {...props} />;
 }
 
 export function CardDescription({ className, ...props }: React.ComponentProps<"p">) {
@@ -41,11 +29,5 @@ export function CardContent({ className, ...props }: React.ComponentProps<"div">
 }
 
 export function CardFooter({ className, ...props }: React.ComponentProps<"div">) {
-  return (
-    <div
-      data-slot="card-footer"
-      className={cn("flex items-center gap-2 border-t px-6 py-4", className)}
-      {...props}
-    />
-  );
+  return <div data-slot="card-footer" className={cn("flex items-center gap-2 border-t px-6 py-4", className)} {...props} />;
 }

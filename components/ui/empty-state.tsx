@@ -12,29 +12,11 @@ export type EmptyStateProps = Omit<React.ComponentProps<"div">, "title"> & {
   titleAs?: "h2" | "h3" | "h4" | "p";
 };
 
-export function EmptyState({
-  icon,
-  title,
-  description,
-  action,
-  titleAs: Title = "h2",
-  className,
-  ...props
-}: EmptyStateProps) {
+export function EmptyState({ icon, title, description, action, titleAs: Title = "h2", className, ...props }: EmptyStateProps) {
   return (
-    <div
-      data-slot="empty-state"
-      className={cn(
-        "flex flex-col items-center justify-center rounded-lg border border-dashed px-6 py-12 text-center",
-        className,
-      )}
-      {...props}
-    >
+    <div data-slot="empty-state" className={cn("flex flex-col items-center justify-center rounded-lg border border-dashed px-6 py-12 text-center", className)} {...props}>
       {icon && (
-        <div
-          aria-hidden="true"
-          className="mb-4 flex size-10 items-center justify-center rounded-full bg-muted text-muted-foreground [&_svg]:size-5"
-        >
+        <div aria-hidden="true" className="mb-4 flex size-10 items-center justify-center rounded-full bg-muted text-muted-foreground [&_svg]:size-5">
           {icon}
         </div>
       )}

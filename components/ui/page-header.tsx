@@ -10,11 +10,7 @@ export type PageHeaderProps = Omit<React.ComponentProps<"div">, "title"> & {
 
 export function PageHeader({ title, description, actions, className, ...props }: PageHeaderProps) {
   return (
-    <div
-      data-slot="page-header"
-      className={cn("flex flex-col gap-4 pb-6 sm:flex-row sm:items-start sm:justify-between", className)}
-      {...props}
-    >
+    <div data-slot="page-header" className={cn("flex flex-col gap-4 pb-6 sm:flex-row sm:items-start sm:justify-between", className)} {...props}>
       <div className="min-w-0 space-y-1">
         <h1 className="text-2xl font-semibold tracking-tight text-foreground">{title}</h1>
         {description && <p className="text-sm text-muted-foreground">{description}</p>}

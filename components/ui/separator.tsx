@@ -10,10 +10,7 @@ export function Separator({ className, orientation = "horizontal", decorative = 
       data-slot="separator"
       orientation={orientation}
       decorative={decorative}
-      className={cn(
-        "shrink-0 bg-border data-[orientation=horizontal]:h-px data-[orientation=horizontal]:w-full data-[orientation=vertical]:h-full data-[orientation=vertical]:w-px",
-        className,
-      )}
+      className={cn("shrink-0 bg-border data-[orientation=horizontal]:h-px data-[orientation=horizontal]:w-full data-[orientation=vertical]:h-full data-[orientation=vertical]:w-px", className)}
       {...props}
     />
   );

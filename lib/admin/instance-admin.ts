@@ -38,7 +38,14 @@ export async function revealOutboxMail(ctx: UserCtx, outboxId: string) {
   return db.$transaction(async (tx) => {
     const mail = await tx.outboxEmail.findUnique({ where: { id: outboxId }, select: { id: true, to: true, subject: true, text: true } });
     if (!mail) throw new NotFound("mail_not_found", "That mail is no longer in the outbox.");
-    await recordAudit(tx, { action: "outbox.links_revealed", orgId: null, actor: actorOf(ctx), target: { type: "outbox_email", id: mail.id }, meta: ctx, after: { to: mail.to, subject: mail.subject } });
+    await recordAudit(tx, {
+      action: "outbox.links_revealed",
+      orgId: null,
+      actor: actorOf(ctx),
+      target: { type: "outbox_email", id: mail.id },
+      meta: ctx,
+      after: { to: mail.to, subject: mail.subject },
+    });
     return { text: mail.text };
   });
 }

@@ -123,6 +123,13 @@ export async function revokeInstanceKey(ctx: UserCtx, apiKeyId: string) {
     if (!key) throw new NotFound("api_key_not_found", "API key not found.");
     const { count } = await tx.apiKey.updateMany({ where: { id, ...instanceKeys, revokedAt: null }, data: { revokedAt: new Date() } });
     if (key.revokedAt || count === 0) throw new Conflict("api_key_revoked", "This key was revoked already.");
-    await recordAudit(tx, { action: "apikey.revoked", orgId: null, actor: actorOf(ctx), target: { type: "api_key", id }, meta: ctx, before: { name: key.name, display: displayKey(key.publicId, key.lastFour) } });
+    await recordAudit(tx, {
+      action: "apikey.revoked",
+      orgId: null,
+      actor: actorOf(ctx),
+      target: { type: "api_key", id },
+      meta: ctx,
+      before: { name: key.name, display: displayKey(key.publicId, key.lastFour) },
+    });
   });
 }

@@ -39,13 +39,19 @@ async function upsertUser(tx: Tx, ctx: InstanceCtx, input: z.infer<typeof Provis
   if (existing) {
     const ours = existing.origin === "provisioning";
     if (!byExternal && !ours && !existing.emailVerifiedAt) {
-      throw new Conflict("email_unverified", `An account with ${input.email} exists but has not confirmed its address, so it cannot be matched by email. Its owner confirms it from their account page; until then, use another address.`);
+      throw new Conflict(
+        "email_unverified",
+        `An account with ${input.email} exists but has not confirmed its address, so it cannot be matched by email. Its owner confirms it from their account page; until then, use another address.`,
+      );
     }
     if (input.externalId && existing.externalId && existing.externalId !== input.externalId) {
       throw new Conflict("external_id_mismatch", `${input.email} already has another externalId.`);
     }
     if (input.externalId && !existing.externalId && !ours) {
-      throw new Conflict("external_id_not_attachable", `${input.email} has an account that provisioning did not create, so an externalId cannot be attached to it. Send the request without externalId to use that account as it is.`);
+      throw new Conflict(
+        "external_id_not_attachable",
+        `${input.email} has an account that provisioning did not create, so an externalId cannot be attached to it. Send the request without externalId to use that account as it is.`,
+      );
     }
     const changes = { externalId: input.externalId ?? existing.externalId, name: ours ? (input.name ?? existing.name) : existing.name };
     if (changes.externalId !== existing.externalId || changes.name !== existing.name) {
@@ -91,7 +97,14 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
       const ownerRole = await tx.role.findFirstOrThrow({ where: { orgId: null, isBuiltIn: true, isOwner: true }, select: { id: true } });
       const org = await tx.organization.create({ data: { name: input.name, slug: input.slug }, select: orgSelect });
       await tx.membership.create({ data: { orgId: org.id, userId: user.id, roleId: ownerRole.id } });
-      await recordAudit(tx, { action: "organization.created", orgId: org.id, actor: actorOf(ctx), target: { type: "organization", id: org.id }, meta: ctx, after: { name: org.name, slug: org.slug, owner: user.email } });
+      await recordAudit(tx, {
+        action: "organization.created",
+        orgId: org.id,
+        actor: actorOf(ctx),
+        target: { type: "organization", id: org.id },
+        meta: ctx,
+        after: { name: org.name, slug: org.slug, owner: user.email },
+      });
       return { ...org, owner: user };
     });
   } catch (error) {
@@ -122,7 +135,15 @@ export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, ra
       const after = await tx.organization.update({ where: { id: orgId }, data: input, select: orgSelect });
       await tx.$executeRaw`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE id = ${orgId}::uuid`;
       await tx.$executeRaw`SELECT pg_notify('tollgate_authz', ${orgId})`;
-      await recordAudit(tx, { action: "organization.renamed", orgId, actor: actorOf(ctx), target: { type: "organization", id: orgId }, meta: ctx, before, after: { name: after.name, slug: after.slug } });
+      await recordAudit(tx, {
+        action: "organization.renamed",
+        orgId,
+        actor: actorOf(ctx),
+        target: { type: "organization", id: orgId },
+        meta: ctx,
+        before,
+        after: { name: after.name, slug: after.slug },
+      });
       return after;
     });
     invalidateOrgIndex(orgId);

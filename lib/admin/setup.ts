@@ -44,10 +44,7 @@ export async function instanceNeedsSetup(): Promise<boolean> {
 export async function issueSetupLink(): Promise<string | null> {
   if (!(await instanceNeedsSetup())) return null;
   const token = randomToken();
-  await db.$transaction([
-    db.setupToken.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - SETUP_TOKEN_TTL_MS) } } }),
-    db.setupToken.create({ data: { tokenHash: hashToken(token) } }),
-  ]);
+  await db.$transaction([db.setupToken.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - SETUP_TOKEN_TTL_MS) } } }), db.setupToken.create({ data: { tokenHash: hashToken(token) } })]);
   return `${publicUrl().replace(/\/$/, "")}/setup?token=${token}`;
 }
 
@@ -98,7 +95,8 @@ export async function completeSetup(meta: RequestMeta, raw: unknown) {
     return result;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } })) throw new Conflict("email_taken", `An account with ${input.email} exists already. Use another address for the instance admin.`);
+    if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } }))
+      throw new Conflict("email_taken", `An account with ${input.email} exists already. Use another address for the instance admin.`);
     throw new Conflict("slug_taken", `The slug "${input.organization.slug}" is taken. Choose another.`);
   }
 }

@@ -21,10 +21,22 @@ const DAY_MS = 86_400_000;
 export const EXPIRING_SOON_DAYS = 7;
 
 export const RateLimit = (what: string, max: number) =>
-  z.coerce.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(max, `${what} must be at most ${max}`).nullish();
+  z.coerce
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(1, `${what} must be at least 1`)
+    .max(max, `${what} must be at most ${max}`)
+    .nullish();
 
 export const IpAllowList = z
-  .array(z.string().trim().min(1).max(64).refine(isValidCidr, { error: (issue) => `${String(issue.input)} is not an IP address or CIDR range` }))
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .refine(isValidCidr, { error: (issue) => `${String(issue.input)} is not an IP address or CIDR range` }),
+  )
   .max(50, "at most 50 IP ranges")
   .default([]);
 
@@ -89,7 +101,10 @@ const keySelect = {
 } as const;
 
 type KeyRow = { publicId: string; lastFour: string; expiresAt: Date | null; revokedAt: Date | null; previousSecretExpiresAt: Date | null; requestCount: bigint };
-export function present<T extends KeyRow>(k: T, now = Date.now()): Omit<T, "requestCount"> & { requestCount: number; display: string; status: z.infer<typeof ApiKeyStatus>; previousSecretValidUntil: Date | null } {
+export function present<T extends KeyRow>(
+  k: T,
+  now = Date.now(),
+): Omit<T, "requestCount"> & { requestCount: number; display: string; status: z.infer<typeof ApiKeyStatus>; previousSecretValidUntil: Date | null } {
   const expired = k.expiresAt !== null && k.expiresAt.getTime() <= now;
   const status: z.infer<typeof ApiKeyStatus> = k.revokedAt ? "revoked" : expired ? "expired" : k.expiresAt && k.expiresAt.getTime() - now < EXPIRING_SOON_DAYS * DAY_MS ? "expiring" : "active";
   return {
@@ -266,7 +281,14 @@ export async function revokeApiKey(ctx: OrgCtx, raw: unknown) {
   await authzTransaction(ctx.orgId, async (tx) => {
     const key = await lockKey(tx, ctx, apiKeyId);
     await tx.apiKey.update({ where: { id: key.id, orgId: ctx.orgId }, data: { revokedAt: new Date() } });
-    await recordAudit(tx, { action: "apikey.revoked", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "api_key", id: key.id }, meta: ctx, before: { name: key.name, display: displayKey(key.publicId, key.lastFour) } });
+    await recordAudit(tx, {
+      action: "apikey.revoked",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "api_key", id: key.id },
+      meta: ctx,
+      before: { name: key.name, display: displayKey(key.publicId, key.lastFour) },
+    });
   });
 }
 
@@ -275,12 +297,22 @@ export async function updateApiKeyPolicy(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "apikeys:write");
   const input = ApiKeyPolicyInput.parse(raw);
   const before = await policyOf(ctx.orgId);
-  const after = { requireExpiry: input.requireExpiry, maxLifetimeDays: input.maxLifetimeDays ?? null, rateLimitPerSecond: input.rateLimitPerSecond ?? null, rateLimitPerDay: input.rateLimitPerDay ?? null };
+  const after = {
+    requireExpiry: input.requireExpiry,
+    maxLifetimeDays: input.maxLifetimeDays ?? null,
+    rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+    rateLimitPerDay: input.rateLimitPerDay ?? null,
+  };
   // The default rate limits live in every process's index, so the change goes through authzTransaction.
   await authzTransaction(ctx.orgId, async (tx: Tx) => {
     await tx.organization.update({
       where: { id: ctx.orgId },
-      data: { apiKeyRequireExpiry: after.requireExpiry, apiKeyMaxLifetimeDays: after.maxLifetimeDays, apiKeyRateLimitPerSecond: after.rateLimitPerSecond, apiKeyRateLimitPerDay: after.rateLimitPerDay },
+      data: {
+        apiKeyRequireExpiry: after.requireExpiry,
+        apiKeyMaxLifetimeDays: after.maxLifetimeDays,
+        apiKeyRateLimitPerSecond: after.rateLimitPerSecond,
+        apiKeyRateLimitPerDay: after.rateLimitPerDay,
+      },
     });
     await recordAudit(tx, { action: "apikey.policy_updated", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "organization", id: ctx.orgId }, meta: ctx, before, after });
   });

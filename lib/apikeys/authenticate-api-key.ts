@@ -64,8 +64,7 @@ export const KEY_FAILURES = {
 export type KeyFailureCode = keyof typeof KEY_FAILURES;
 
 export type KeyCheck =
-  | { ok: true; entry: IndexedApiKey; index: OrgIndex }
-  | { ok: false; code: KeyFailureCode; entry?: IndexedApiKey; index?: OrgIndex; publicId?: string; retryAfterSeconds?: number };
+  { ok: true; entry: IndexedApiKey; index: OrgIndex } | { ok: false; code: KeyFailureCode; entry?: IndexedApiKey; index?: OrgIndex; publicId?: string; retryAfterSeconds?: number };
 
 export function bearerToken(header: string | undefined | null): string | null {
   if (!header) return null;

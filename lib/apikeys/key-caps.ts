@@ -56,12 +56,17 @@ function assertWithinCallingKey(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
   const { expiresAt, ipAllowList } = key;
   if (caller.expiresAtMs !== null && (!expiresAt || expiresAt.getTime() > caller.expiresAtMs)) {
     const until = new Date(caller.expiresAtMs).toISOString();
-    throw new Invalid("expiry_beyond_caller", doing === "rotate" ? `${ROTATE_PREFIX}it would outlive the key that rotates it (${until}).` : `expiresAt: a key cannot outlive the key that creates it (${until}).`);
+    throw new Invalid(
+      "expiry_beyond_caller",
+      doing === "rotate" ? `${ROTATE_PREFIX}it would outlive the key that rotates it (${until}).` : `expiresAt: a key cannot outlive the key that creates it (${until}).`,
+    );
   }
   if (caller.ipRanges && (!ipAllowList.length || !ipAllowList.every((cidr) => rangeWithin(parseCidr(cidr), caller.ipRanges!)))) {
     throw new Invalid(
       "ip_beyond_caller",
-      doing === "rotate" ? `${ROTATE_PREFIX}it is usable from addresses the key that rotates it may not use.` : "ipAllowList: a key cannot be usable from addresses the key that creates it may not use.",
+      doing === "rotate"
+        ? `${ROTATE_PREFIX}it is usable from addresses the key that rotates it may not use.`
+        : "ipAllowList: a key cannot be usable from addresses the key that creates it may not use.",
     );
   }
 }

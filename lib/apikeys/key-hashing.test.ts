@@ -9,7 +9,9 @@ const SECRET = "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg";
 
 /** How keys were hashed before versioning (kept here on purpose: stored data depends on it). */
 const legacyHash = (nextAuthSecret: string, secret: string) =>
-  createHmac("sha256", Buffer.from(hkdfSync("sha256", nextAuthSecret, "tollgate", "api-key-hmac-v1", 32))).update(secret).digest("hex");
+  createHmac("sha256", Buffer.from(hkdfSync("sha256", nextAuthSecret, "tollgate", "api-key-hmac-v1", 32)))
+    .update(secret)
+    .digest("hex");
 
 const matches = (stored: string, ring: ReturnType<typeof buildKeyring>, secret = SECRET) => storedHashMatches(secret, decodeStoredHash(stored, ring));
 

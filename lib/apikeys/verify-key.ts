@@ -56,7 +56,15 @@ function answer(check: KeyCheck, callerOrgId: string): VerifyResult {
 
 export async function verifyKey(ctx: ApiCtx, input: VerifyKeyInput): Promise<VerifyResult> {
   const caller = ctx.key;
-  const callerCtx: OrgCtx = { ...ctx, principal: { type: "api_key", keyId: caller.keyId, name: "", display: "" }, orgId: caller.orgId, orgSlug: caller.authz.orgSlug, membership: null, authz: caller.authz, mfa: false };
+  const callerCtx: OrgCtx = {
+    ...ctx,
+    principal: { type: "api_key", keyId: caller.keyId, name: "", display: "" },
+    orgId: caller.orgId,
+    orgSlug: caller.authz.orgSlug,
+    membership: null,
+    authz: caller.authz,
+    mfa: false,
+  };
   const asking = authorize(callerCtx, "apikeys:verify", { type: "organization", id: caller.orgId }, "verify-api");
   if (!asking.allowed) throw new Forbidden("forbidden", `This key needs the apikeys:verify permission: ${asking.reason}`);
 

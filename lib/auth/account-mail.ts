@@ -9,7 +9,15 @@ export const signUpMail = (to: string, link: string, relatedId: string): Mail =>
   to,
   relatedId,
   subject: "Confirm your email to finish signing up to Tollgate",
-  text: ["Hello,", "", "Confirm that this is your address to finish creating your Tollgate account:", "", link, "", "The link works once, with the password chosen when signing up, and expires in 24 hours. If you did not sign up, ignore this mail: no account is created without it."].join("\n"),
+  text: [
+    "Hello,",
+    "",
+    "Confirm that this is your address to finish creating your Tollgate account:",
+    "",
+    link,
+    "",
+    "The link works once, with the password chosen when signing up, and expires in 24 hours. If you did not sign up, ignore this mail: no account is created without it.",
+  ].join("\n"),
 });
 
 export const accountExistsMail = (to: string): Mail => ({
@@ -29,7 +37,14 @@ export const resetPasswordMail = (to: string, link: string, relatedId: string): 
   to,
   relatedId,
   subject: "Reset your Tollgate password",
-  text: ["Choose a new password for your Tollgate account:", "", link, "", "The link works once and expires in 1 hour. Setting a new password signs you out everywhere.", "If you did not ask for this, ignore this mail: your password stays as it is."].join("\n"),
+  text: [
+    "Choose a new password for your Tollgate account:",
+    "",
+    link,
+    "",
+    "The link works once and expires in 1 hour. Setting a new password signs you out everywhere.",
+    "If you did not ask for this, ignore this mail: your password stays as it is.",
+  ].join("\n"),
 });
 
 export const passwordChangedMail = (to: string): Mail => ({
@@ -54,7 +69,12 @@ export const confirmEmailMail = (to: string, link: string, relatedId: string, ch
 export const emailChangeRequestedMail = (to: string, newEmail: string): Mail => ({
   to,
   subject: "A change of your Tollgate email address was requested",
-  text: [`Someone signed in to your Tollgate account asked to change its email address to ${newEmail}.`, "It changes only when a link sent to that address is used.", "", `If this was not you, change your password now: ${site()}/forgot-password`].join("\n"),
+  text: [
+    `Someone signed in to your Tollgate account asked to change its email address to ${newEmail}.`,
+    "It changes only when a link sent to that address is used.",
+    "",
+    `If this was not you, change your password now: ${site()}/forgot-password`,
+  ].join("\n"),
 });
 
 export const accountDeletedMail = (to: string): Mail => ({

@@ -74,7 +74,14 @@ export async function changePassword(ctx: UserCtx & { sessionId: string }, raw: 
     const ended = (await tx.session.findMany({ where: { userId: ctx.principal.userId, revokedAt: null, id: { not: ctx.sessionId } }, select: { id: true } })).map((s) => s.id);
     await tx.session.updateMany({ where: { id: { in: ended } }, data: { revokedAt: new Date() } });
     await forgetSignInFailures(tx, ctx.principal.email);
-    await recordAudit(tx, { action: "user.password_changed", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, after: { otherSessionsEnded: ended.length } });
+    await recordAudit(tx, {
+      action: "user.password_changed",
+      orgId: null,
+      actor: actorOf(ctx),
+      target: { type: "user", id: ctx.principal.userId },
+      meta: ctx,
+      after: { otherSessionsEnded: ended.length },
+    });
     return { ended, outboxId: (await queueMail(tx, passwordChangedMail(ctx.principal.email))).id };
   });
   ended.forEach(forgetCachedSession);
@@ -187,12 +194,27 @@ export async function deleteAccount(ctx: UserCtx, raw: unknown) {
     }
     const sessions = (await tx.session.findMany({ where: { userId: ctx.principal.userId }, select: { id: true } })).map((s) => s.id);
     for (const m of memberships) {
-      await recordAudit(tx, { action: "member.left", orgId: m.orgId, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, before: { email: user.email, role: m.role.name }, after: { reason: "account deleted" } });
+      await recordAudit(tx, {
+        action: "member.left",
+        orgId: m.orgId,
+        actor: actorOf(ctx),
+        target: { type: "user", id: ctx.principal.userId },
+        meta: ctx,
+        before: { email: user.email, role: m.role.name },
+        after: { reason: "account deleted" },
+      });
       await bumpAuthzVersion(tx, m.orgId);
     }
     // Memberships, group memberships, grants, sessions and links go with the row (foreign keys cascade).
     await tx.user.delete({ where: { id: ctx.principal.userId } });
-    await recordAudit(tx, { action: "user.deleted", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, before: { email: user.email, organizations: memberships.map((m) => m.org.name) } });
+    await recordAudit(tx, {
+      action: "user.deleted",
+      orgId: null,
+      actor: actorOf(ctx),
+      target: { type: "user", id: ctx.principal.userId },
+      meta: ctx,
+      before: { email: user.email, organizations: memberships.map((m) => m.org.name) },
+    });
     return { orgIds: memberships.map((m) => m.orgId), sessions, outboxId: (await queueMail(tx, accountDeletedMail(user.email))).id };
   });
   orgIds.forEach(invalidateOrgIndex);

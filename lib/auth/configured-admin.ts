@@ -13,7 +13,14 @@ type Account = { id: string; email: string; emailVerifiedAt: Date | null; isInst
 export async function promoteIfConfiguredAdmin(tx: Tx, user: Account, meta: { ip: string | null; userAgent: string | null }) {
   if (user.isInstanceAdmin || !user.emailVerifiedAt || user.email !== configuredAdminEmail()) return false;
   await tx.user.update({ where: { id: user.id }, data: { isInstanceAdmin: true } });
-  await recordAudit(tx, { action: "user.made_instance_admin", orgId: null, actor: { userId: null, email: "TOLLGATE_ADMIN_EMAIL" }, target: { type: "user", id: user.id }, meta, after: { email: user.email } });
+  await recordAudit(tx, {
+    action: "user.made_instance_admin",
+    orgId: null,
+    actor: { userId: null, email: "TOLLGATE_ADMIN_EMAIL" },
+    target: { type: "user", id: user.id },
+    meta,
+    after: { email: user.email },
+  });
   return true;
 }
 

@@ -51,12 +51,23 @@ export async function resetPassword(meta: RequestMeta, raw: unknown) {
     // The account's address changed since the link was sent: it no longer proves anything.
     if (!user || user.email !== link.email) throw new Conflict("link_used", "This link is no longer valid. Ask for a new one.");
     await redactMailLinks(tx, link.id, "used");
-    const updated = await tx.user.update({ where: { id: user.id }, data: { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now }, select: { id: true, email: true, emailVerifiedAt: true, isInstanceAdmin: true } });
+    const updated = await tx.user.update({
+      where: { id: user.id },
+      data: { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? now },
+      select: { id: true, email: true, emailVerifiedAt: true, isInstanceAdmin: true },
+    });
     const ended = (await tx.session.findMany({ where: { userId: user.id, revokedAt: null }, select: { id: true } })).map((s) => s.id);
     await tx.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
     await tx.emailToken.updateMany({ where: { userId: user.id, purpose: "reset_password", usedAt: null }, data: { usedAt: now } });
     await forgetSignInFailures(tx, user.email);
-    await recordAudit(tx, { action: "user.password_reset", orgId: null, actor: { userId: user.id, email: user.email }, target: { type: "user", id: user.id }, meta, after: { sessionsEnded: ended.length } });
+    await recordAudit(tx, {
+      action: "user.password_reset",
+      orgId: null,
+      actor: { userId: user.id, email: user.email },
+      target: { type: "user", id: user.id },
+      meta,
+      after: { sessionsEnded: ended.length },
+    });
     await promoteIfConfiguredAdmin(tx, updated, meta);
     const outbox = await queueMail(tx, passwordChangedMail(user.email));
     return { email: user.email, ended, outboxId: outbox.id };

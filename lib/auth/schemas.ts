@@ -1,16 +1,9 @@
 import { z } from "zod";
 import { MIN_PASSWORD_LENGTH } from "./secrets.ts";
 
-export const Email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email("Enter a valid email address").max(254, "Email is too long"));
+export const Email = z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address").max(254, "Email is too long"));
 
-export const Password = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(200, "Password must be at most 200 characters");
+export const Password = z.string().min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200, "Password must be at most 200 characters");
 
 /** A person's name: one line of text (it is shown in lists and mail, so no line breaks or control characters). */
 export const PersonName = z

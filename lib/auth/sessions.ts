@@ -29,10 +29,7 @@ export async function principalForSession(sessionId: string): Promise<UserPrinci
     select: { revokedAt: true, expiresAt: true, lastSeenAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
   });
   const now = new Date();
-  const principal =
-    row && !row.revokedAt && row.expiresAt > now
-      ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin }
-      : null;
+  const principal = row && !row.revokedAt && row.expiresAt > now ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin } : null;
   if (principal && now.getTime() - row!.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS) {
     void db.session.updateMany({ where: { id: sessionId }, data: { lastSeenAt: now } }).catch(() => {});
   }

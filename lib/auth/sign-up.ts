@@ -81,9 +81,19 @@ export async function completeSignUp(meta: RequestMeta, raw: unknown) {
         await voidPendingSignUps(tx, link.email, now);
         return { user: null, nextPath: null };
       }
-      let user = await tx.user.create({ data: { email: link.email, name: link.name ?? link.email.split("@")[0]!, passwordHash: link.passwordHash, emailVerifiedAt: now, origin: "sign_up" }, select: accountSelect });
+      let user = await tx.user.create({
+        data: { email: link.email, name: link.name ?? link.email.split("@")[0]!, passwordHash: link.passwordHash, emailVerifiedAt: now, origin: "sign_up" },
+        select: accountSelect,
+      });
       await voidPendingSignUps(tx, link.email, now);
-      await recordAudit(tx, { action: "user.signed_up", orgId: null, actor: { userId: user.id, email: user.email }, target: { type: "user", id: user.id }, meta, after: { email: user.email, name: user.name } });
+      await recordAudit(tx, {
+        action: "user.signed_up",
+        orgId: null,
+        actor: { userId: user.id, email: user.email },
+        target: { type: "user", id: user.id },
+        meta,
+        after: { email: user.email, name: user.name },
+      });
       if (await promoteIfConfiguredAdmin(tx, user, meta)) user = { ...user, isInstanceAdmin: true };
       return { user, nextPath: link.nextPath };
     }));

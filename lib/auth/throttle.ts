@@ -70,33 +70,35 @@ async function lockRow(tx: Tx, key: string, now: Date): Promise<Row> {
  * this source must wait; a source with no failures is never refused.
  */
 export async function reserveSignInAttempt(email: string, ip: string | null, now = new Date()) {
-  await db.$transaction(async (tx) => {
-    for (const cap of sourceCaps(ip)) {
-      const source = await lockRow(tx, cap.key, now);
-      if (source.lockedUntil && source.lockedUntil > now) throw wait(source.lockedUntil, now, "Too many failed sign-in attempts from your network.");
-      const sourceFresh = source.windowStart.getTime() < now.getTime() - SOURCE_WINDOW_MS;
-      const sourceCount = (sourceFresh ? 0 : source.failures) + 1;
-      if (sourceCount > cap.limit) {
-        const until = new Date(now.getTime() + SOURCE_LOCK_MS);
-        await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = 0, "windowStart" = ${now}, "lockedUntil" = ${until} WHERE "key" = ${cap.key}`;
-        return until;
+  await db
+    .$transaction(async (tx) => {
+      for (const cap of sourceCaps(ip)) {
+        const source = await lockRow(tx, cap.key, now);
+        if (source.lockedUntil && source.lockedUntil > now) throw wait(source.lockedUntil, now, "Too many failed sign-in attempts from your network.");
+        const sourceFresh = source.windowStart.getTime() < now.getTime() - SOURCE_WINDOW_MS;
+        const sourceCount = (sourceFresh ? 0 : source.failures) + 1;
+        if (sourceCount > cap.limit) {
+          const until = new Date(now.getTime() + SOURCE_LOCK_MS);
+          await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = 0, "windowStart" = ${now}, "lockedUntil" = ${until} WHERE "key" = ${cap.key}`;
+          return until;
+        }
+        await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${sourceCount}, "windowStart" = ${sourceFresh ? now : source.windowStart}, "lockedUntil" = NULL WHERE "key" = ${cap.key}`;
       }
-      await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${sourceCount}, "windowStart" = ${sourceFresh ? now : source.windowStart}, "lockedUntil" = NULL WHERE "key" = ${cap.key}`;
-    }
 
-    const pair = await lockRow(tx, pairKey(email, ip), now);
-    // While this source waits, its attempts are refused and not counted.
-    if (pair.lockedUntil && pair.lockedUntil > now) throw wait(pair.lockedUntil, now, "Too many failed sign-in attempts.");
-    const forgotten = pair.windowStart.getTime() < now.getTime() - PAIR_MEMORY_MS;
-    const attempts = (forgotten ? 0 : pair.failures) + 1;
-    // The last free attempt and every later one go ahead, and set the wait before the next.
-    const beyond = attempts - FREE_ATTEMPTS + 1;
-    const lockedUntil = beyond > 0 ? new Date(now.getTime() + Math.min(2 ** beyond, MAX_DELAY_S) * 1000) : null;
-    await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${attempts}, "windowStart" = ${now}, "lockedUntil" = ${lockedUntil} WHERE "key" = ${pairKey(email, ip)}`;
-    return null;
-  }).then((sourceLockedUntil) => {
-    if (sourceLockedUntil) throw wait(sourceLockedUntil, now, "Too many failed sign-in attempts from your network.");
-  });
+      const pair = await lockRow(tx, pairKey(email, ip), now);
+      // While this source waits, its attempts are refused and not counted.
+      if (pair.lockedUntil && pair.lockedUntil > now) throw wait(pair.lockedUntil, now, "Too many failed sign-in attempts.");
+      const forgotten = pair.windowStart.getTime() < now.getTime() - PAIR_MEMORY_MS;
+      const attempts = (forgotten ? 0 : pair.failures) + 1;
+      // The last free attempt and every later one go ahead, and set the wait before the next.
+      const beyond = attempts - FREE_ATTEMPTS + 1;
+      const lockedUntil = beyond > 0 ? new Date(now.getTime() + Math.min(2 ** beyond, MAX_DELAY_S) * 1000) : null;
+      await tx.$executeRaw`UPDATE "SignInThrottle" SET "failures" = ${attempts}, "windowStart" = ${now}, "lockedUntil" = ${lockedUntil} WHERE "key" = ${pairKey(email, ip)}`;
+      return null;
+    })
+    .then((sourceLockedUntil) => {
+      if (sourceLockedUntil) throw wait(sourceLockedUntil, now, "Too many failed sign-in attempts from your network.");
+    });
 }
 
 /** The right password: this source's count on the account is cleared and its attempt given back. */

@@ -57,7 +57,11 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
     const role: IndexedRole | undefined = index.memberRole.get(subject.id);
     if (!role) return { allowed: false, reason: `user ${subject.id} is not a member of this organization` };
     if (role.permissions.has(permission) || role.isOwner) {
-      return { allowed: true, reason: `membership role "${role.name}" grants ${permission}${role.isOwner && !role.permissions.has(permission) ? " (owners hold every permission)" : ""}`, roleId: role.id };
+      return {
+        allowed: true,
+        reason: `membership role "${role.name}" grants ${permission}${role.isOwner && !role.permissions.has(permission) ? " (owners hold every permission)" : ""}`,
+        roleId: role.id,
+      };
     }
   }
 

@@ -56,7 +56,19 @@ const escape = (value: string) => (!SPECIAL.test(value) ? value : value.replace(
 
 async function insertBatch(batch: DecisionLogEntry[]) {
   const lines = batch.map((e) =>
-    [e.orgId, escape(e.principalType), escape(e.principalId), escape(e.permission), escape(e.resourceType), escape(e.resourceId), e.allowed ? "t" : "f", escape(e.reason), String(e.latencyUs), escape(e.source), e.createdAt.toISOString()].join("\t"),
+    [
+      e.orgId,
+      escape(e.principalType),
+      escape(e.principalId),
+      escape(e.permission),
+      escape(e.resourceType),
+      escape(e.resourceId),
+      e.allowed ? "t" : "f",
+      escape(e.reason),
+      String(e.latencyUs),
+      escape(e.source),
+      e.createdAt.toISOString(),
+    ].join("\t"),
   );
   const client = await writerPool().connect();
   try {

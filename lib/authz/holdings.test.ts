@@ -47,12 +47,22 @@ const rows: OrgRows = {
 };
 const index = buildOrgIndex(rows);
 const ann = { type: "user" as const, id: "ann" };
-const brief = (hs: Holding[]) => hs.map((h) => ({ source: h.source, grantId: h.grantId, viaGroup: h.viaGroup, validUntilMs: h.validUntilMs, ipRanges: h.ipRanges.map((r) => r.map(([a, b]) => `${a.toString()}/${b}`)), requireMfa: h.requireMfa }));
+const brief = (hs: Holding[]) =>
+  hs.map((h) => ({
+    source: h.source,
+    grantId: h.grantId,
+    viaGroup: h.viaGroup,
+    validUntilMs: h.validUntilMs,
+    ipRanges: h.ipRanges.map((r) => r.map(([a, b]) => `${a.toString()}/${b}`)),
+    requireMfa: h.requireMfa,
+  }));
 
 describe("holdingsOf", () => {
   it("a membership role holds without conditions; an owner holds every permission", () => {
     expect(brief(holdingsOf(index, ann, "projects:read", org("org"), NOW))).toEqual([{ source: "membership", grantId: null, viaGroup: null, validUntilMs: null, ipRanges: [], requireMfa: false }]);
-    expect(brief(holdingsOf(index, { type: "user", id: "olive" }, "anything:at-all", org("org"), NOW))).toEqual([{ source: "membership", grantId: null, viaGroup: null, validUntilMs: null, ipRanges: [], requireMfa: false }]);
+    expect(brief(holdingsOf(index, { type: "user", id: "olive" }, "anything:at-all", org("org"), NOW))).toEqual([
+      { source: "membership", grantId: null, viaGroup: null, validUntilMs: null, ipRanges: [], requireMfa: false },
+    ]);
   });
 
   it("lists grants, direct and through groups and role includes, with their limits, leaving out ended ones", () => {
@@ -67,7 +77,9 @@ describe("holdingsOf", () => {
 
   it("bounds what a key holds by its own expiry and networks, grants to it included", () => {
     const k1 = { type: "api_key" as const, id: "k1" };
-    expect(brief(holdingsOf(index, k1, "projects:read", org("org"), NOW))).toEqual([{ source: "api_key", grantId: null, viaGroup: null, validUntilMs: NOW + 5 * HOUR, ipRanges: [["10.0.0.0/8"]], requireMfa: false }]);
+    expect(brief(holdingsOf(index, k1, "projects:read", org("org"), NOW))).toEqual([
+      { source: "api_key", grantId: null, viaGroup: null, validUntilMs: NOW + 5 * HOUR, ipRanges: [["10.0.0.0/8"]], requireMfa: false },
+    ]);
     expect(brief(holdingsOf(index, k1, "traces:read", org("org"), NOW))).toEqual([
       { source: "grant", grantId: "g5-key", viaGroup: null, validUntilMs: NOW + 5 * HOUR, ipRanges: [["10.1.0.0/16"], ["10.0.0.0/8"]], requireMfa: false },
     ]);
@@ -165,12 +177,16 @@ describe("outsideHolding: whether what is given (a grant, a membership role) fit
 
   it("agrees with keyOutsideHolding for what a key can carry (never MFA)", () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: NOW, max: NOW + 20 * HOUR }), { nil: null }), fc.subarray(["10.0.0.0/8", "10.1.0.0/16", "10.2.3.4", "192.168.0.0/16", "2001:db8::/32"]), (expiresAtMs, cidrs) => {
-        for (const holding of [dated, net, mfa, membership]) {
-          const key = { expiresAtMs, ipAllowList: cidrs.map(parseCidr) };
-          expect(keyOutsideHolding(holding, key)).toEqual(outsideHolding(holding, { validUntilMs: expiresAtMs, ipRanges: cidrs.length ? key.ipAllowList : null, requireMfa: false }));
-        }
-      }),
+      fc.property(
+        fc.option(fc.integer({ min: NOW, max: NOW + 20 * HOUR }), { nil: null }),
+        fc.subarray(["10.0.0.0/8", "10.1.0.0/16", "10.2.3.4", "192.168.0.0/16", "2001:db8::/32"]),
+        (expiresAtMs, cidrs) => {
+          for (const holding of [dated, net, mfa, membership]) {
+            const key = { expiresAtMs, ipAllowList: cidrs.map(parseCidr) };
+            expect(keyOutsideHolding(holding, key)).toEqual(outsideHolding(holding, { validUntilMs: expiresAtMs, ipRanges: cidrs.length ? key.ipAllowList : null, requireMfa: false }));
+          }
+        },
+      ),
     );
   });
 });
@@ -185,7 +201,8 @@ describe("narrowLimits: a grant to an API key is bounded by the key's own expiry
   });
 
   it("intersects the network lists exactly: nested ranges keep the narrower, disjoint ones nothing", () => {
-    const both = (a: string[] | null, b: string[] | null) => cidrs(narrowLimits({ ...UNCONDITIONED, ipRanges: a?.map(parseCidr) ?? null }, { validUntilMs: null, ipRanges: b?.map(parseCidr) ?? null }));
+    const both = (a: string[] | null, b: string[] | null) =>
+      cidrs(narrowLimits({ ...UNCONDITIONED, ipRanges: a?.map(parseCidr) ?? null }, { validUntilMs: null, ipRanges: b?.map(parseCidr) ?? null }));
     expect(both(null, null)).toBeNull();
     expect(both(["10.0.0.0/8"], null)).toEqual(["10.0.0.0/8"]);
     expect(both(null, ["10.0.0.0/8"])).toEqual(["10.0.0.0/8"]);

@@ -22,7 +22,6 @@ export type Holding = {
   requireMfa: boolean;
 };
 
-
 const earlier = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
 function appliesTo(grant: IndexedGrant, resource: AuthzResource) {

@@ -24,9 +24,7 @@ export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; from?: Date; to?: Date; before?: bigint; limit: number };
   const where: Prisma.DecisionLogWhereInput = { orgId: ctx.orgId };
   if (q.principal) {
-    const byEmail = q.principal.includes("@")
-      ? await db.user.findFirst({ where: { email: q.principal.toLowerCase(), memberships: { some: { orgId: ctx.orgId } } }, select: { id: true } })
-      : null;
+    const byEmail = q.principal.includes("@") ? await db.user.findFirst({ where: { email: q.principal.toLowerCase(), memberships: { some: { orgId: ctx.orgId } } }, select: { id: true } }) : null;
     where.principalId = q.principal.includes("@") ? (byEmail?.id ?? "none") : q.principal;
   }
   if (q.permission) where.permission = q.permission;

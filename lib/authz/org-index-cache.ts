@@ -31,41 +31,42 @@ const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.li
 export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   // One snapshot: the version and every row come from the same moment.
   const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys] = await db.$transaction(
-    async (tx) => [
-      await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true, slug: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true } }),
-      await tx.role.findMany({
-        where: { OR: [{ orgId: null }, { orgId }] },
-        select: { id: true, name: true, permissions: true, isOwner: true, includes: { select: { includedRoleId: true } } },
-      }),
-      await tx.membership.findMany({ where: { orgId }, select: { userId: true, roleId: true, user: { select: { email: true } } } }),
-      await tx.group.findMany({ where: { orgId }, select: { id: true, name: true } }),
-      await tx.groupMember.findMany({ where: { orgId }, select: { groupId: true, userId: true } }),
-      await tx.grant.findMany({
-        where: { orgId },
-        select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
-      }),
-      await tx.project.findMany({ where: { orgId }, select: { id: true } }),
-      await tx.apiKey.findMany({
-        where: { orgId },
-        select: {
-          id: true,
-          name: true,
-          lastFour: true,
-          publicId: true,
-          secretHash: true,
-          projectId: true,
-          roleId: true,
-          permissions: true,
-          expiresAt: true,
-          revokedAt: true,
-          ipAllowList: true,
-          rateLimitPerSecond: true,
-          rateLimitPerDay: true,
-          previousSecretHash: true,
-          previousSecretExpiresAt: true,
-        },
-      }),
-    ] as const,
+    async (tx) =>
+      [
+        await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true, slug: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true } }),
+        await tx.role.findMany({
+          where: { OR: [{ orgId: null }, { orgId }] },
+          select: { id: true, name: true, permissions: true, isOwner: true, includes: { select: { includedRoleId: true } } },
+        }),
+        await tx.membership.findMany({ where: { orgId }, select: { userId: true, roleId: true, user: { select: { email: true } } } }),
+        await tx.group.findMany({ where: { orgId }, select: { id: true, name: true } }),
+        await tx.groupMember.findMany({ where: { orgId }, select: { groupId: true, userId: true } }),
+        await tx.grant.findMany({
+          where: { orgId },
+          select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
+        }),
+        await tx.project.findMany({ where: { orgId }, select: { id: true } }),
+        await tx.apiKey.findMany({
+          where: { orgId },
+          select: {
+            id: true,
+            name: true,
+            lastFour: true,
+            publicId: true,
+            secretHash: true,
+            projectId: true,
+            roleId: true,
+            permissions: true,
+            expiresAt: true,
+            revokedAt: true,
+            ipAllowList: true,
+            rateLimitPerSecond: true,
+            rateLimitPerDay: true,
+            previousSecretHash: true,
+            previousSecretExpiresAt: true,
+          },
+        }),
+      ] as const,
     { isolationLevel: "RepeatableRead" },
   );
   return buildOrgIndex({

@@ -111,9 +111,7 @@ function resolvePermissions(roleId: string, byId: Map<string, RoleRow>, seen = n
 
 export function buildOrgIndex(rows: OrgRows): OrgIndex {
   const byId = new Map(rows.roles.map((r) => [r.id, r]));
-  const roles = new Map<string, IndexedRole>(
-    rows.roles.map((r) => [r.id, { id: r.id, name: r.name, permissions: resolvePermissions(r.id, byId), isOwner: r.isOwner }]),
-  );
+  const roles = new Map<string, IndexedRole>(rows.roles.map((r) => [r.id, { id: r.id, name: r.name, permissions: resolvePermissions(r.id, byId), isOwner: r.isOwner }]));
   const memberRole = new Map<string, IndexedRole>();
   for (const m of rows.memberships) {
     const role = roles.get(m.roleId);
@@ -131,11 +129,7 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
   for (const g of sorted) {
     const role = roles.get(g.roleId);
     if (!role) continue;
-    const via: IndexedGrant["via"] = g.userId
-      ? { type: "user", id: g.userId }
-      : g.groupId
-        ? { type: "group", id: g.groupId, name: groupNames.get(g.groupId) }
-        : { type: "api_key", id: g.apiKeyId! };
+    const via: IndexedGrant["via"] = g.userId ? { type: "user", id: g.userId } : g.groupId ? { type: "group", id: g.groupId, name: groupNames.get(g.groupId) } : { type: "api_key", id: g.apiKeyId! };
     const key = subjectKey(via.type, via.id);
     const list = grantsBySubject.get(key) ?? [];
     list.push({
@@ -158,7 +152,19 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
     apiKeysByPublicId.set(k.publicId, key);
     apiKeysById.set(k.id, key);
   }
-  return { orgId: rows.orgId, orgSlug: rows.orgSlug ?? "", version: rows.version, roles, memberRole, userByEmail, apiKeysByPublicId, apiKeysById, userGroups, grantsBySubject, projects: new Set(rows.projectIds) };
+  return {
+    orgId: rows.orgId,
+    orgSlug: rows.orgSlug ?? "",
+    version: rows.version,
+    roles,
+    memberRole,
+    userByEmail,
+    apiKeysByPublicId,
+    apiKeysById,
+    userGroups,
+    grantsBySubject,
+    projects: new Set(rows.projectIds),
+  };
 }
 
 /** One key as the hot path reads it; an organization's policy supplies the limits the key does not set. */

@@ -24,7 +24,14 @@ export async function declareProductPermission(ctx: UserCtx, raw: unknown) {
   if (isPermission(input.key)) throw new Invalid("permission_reserved", `${input.key} is one of Tollgate's own permissions.`);
   return db.$transaction(async (tx) => {
     const row = await tx.productPermission.upsert({ where: { key: input.key }, create: input, update: { description: input.description } });
-    await recordAudit(tx, { action: "permission.declared", orgId: null, actor: { userId: ctx.principal.userId, email: ctx.principal.email }, target: { type: "permission", id: input.key }, meta: ctx, after: input });
+    await recordAudit(tx, {
+      action: "permission.declared",
+      orgId: null,
+      actor: { userId: ctx.principal.userId, email: ctx.principal.email },
+      target: { type: "permission", id: input.key },
+      meta: ctx,
+      after: input,
+    });
     return row;
   });
 }

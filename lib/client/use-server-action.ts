@@ -16,10 +16,7 @@ export class ActionError extends Error {
   }
 }
 
-export function useServerAction<I, T>(
-  action: (input: I) => Promise<ActionResult<T>>,
-  options: { onSuccess?: (data: T) => void; refresh?: boolean } = {},
-) {
+export function useServerAction<I, T>(action: (input: I) => Promise<ActionResult<T>>, options: { onSuccess?: (data: T) => void; refresh?: boolean } = {}) {
   const router = useRouter();
   return useMutation<T, ActionError, I>({
     mutationFn: async (input) => {

@@ -118,10 +118,7 @@ async function letPostgresIn(folder: string, runAs: Ids, dirSetting: string) {
   if ((mode & 0o011) !== 0o011) await chmod(folder, mode | 0o011);
   const blocked = await blockingFolder(folder, runAs);
   if (blocked) {
-    throw new EmbeddedPostgresError(
-      `as root it runs as the postgres user, who cannot enter ${blocked} on the way to ${folder}`,
-      `set ${dirSetting} to a folder outside it, or ${USE_YOUR_OWN}`,
-    );
+    throw new EmbeddedPostgresError(`as root it runs as the postgres user, who cannot enter ${blocked} on the way to ${folder}`, `set ${dirSetting} to a folder outside it, or ${USE_YOUR_OWN}`);
   }
 }
 

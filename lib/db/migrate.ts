@@ -11,9 +11,7 @@ export async function migrateDatabase(connectionString: string): Promise<string[
   try {
     await lockClient.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
     const migrationsList = await readMigrationList();
-    const result = await withSchemaEngine(connectionString, (engine) =>
-      engine.applyMigrations({ migrationsList, filters: noFilters }),
-    );
+    const result = await withSchemaEngine(connectionString, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
     return result.appliedMigrationNames;
   } finally {
     await lockClient.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => {});

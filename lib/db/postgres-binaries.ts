@@ -61,7 +61,11 @@ async function unreachablePart(nativeDir: string, ids: Ids): Promise<string | nu
     const blocked = await blockingFolder(path.join(nativeDir, folder), ids);
     if (blocked) return blocked;
   }
-  for (const [file, access] of [["bin/postgres", "execute"], ["bin/initdb", "execute"], ["share/postgresql/postgres.bki", "read"]] as const) {
+  for (const [file, access] of [
+    ["bin/postgres", "execute"],
+    ["bin/initdb", "execute"],
+    ["share/postgresql/postgres.bki", "read"],
+  ] as const) {
     if (!permits(await stat(path.join(nativeDir, file)), ids, access)) return path.join(nativeDir, file);
   }
   return null;
@@ -71,9 +75,7 @@ type Link = { file: string; link: string };
 
 /** The shared-library symlinks the package's install script makes (pg-symlinks.json, paths from the package root). */
 async function sharedLibraryLinks(nativeDir: string): Promise<Link[]> {
-  const listed: { source: string; target: string }[] = JSON.parse(
-    await readFile(path.join(nativeDir, "pg-symlinks.json"), "utf8").catch(() => "[]"),
-  );
+  const listed: { source: string; target: string }[] = JSON.parse(await readFile(path.join(nativeDir, "pg-symlinks.json"), "utf8").catch(() => "[]"));
   const inNative = (p: string) => path.join(nativeDir, path.relative("native", p));
   return listed.map(({ source, target }) => ({ file: inNative(source), link: inNative(target) }));
 }
@@ -95,7 +97,13 @@ async function cachedCopy(pkg: PostgresPackage, cacheRoot: string): Promise<stri
   if (existsSync(final)) {
     // Partly removed (e.g. by a cleaner of old temporary files): set it aside, then copy again.
     const stale = path.join(cacheRoot, `.stale-${key}-${unique}`);
-    if (await rename(final, stale).then(() => true, () => false)) await rm(stale, { recursive: true, force: true });
+    if (
+      await rename(final, stale).then(
+        () => true,
+        () => false,
+      )
+    )
+      await rm(stale, { recursive: true, force: true });
   }
   const staging = path.join(cacheRoot, `.copy-${key}-${unique}`);
   try {

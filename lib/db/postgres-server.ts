@@ -77,7 +77,7 @@ export async function initialiseCluster(options: { binaries: PostgresBinaries; d
       child.once("close", (status, signal) => resolve(status ?? signal ?? "killed"));
     });
     if (code !== 0) {
-      const reason = typeof code === "string" && !output.lines.length ? `cannot run ${binaries.initdb}: ${code}` : lastError(output.lines, /error:/i) ?? `exit ${code}`;
+      const reason = typeof code === "string" && !output.lines.length ? `cannot run ${binaries.initdb}: ${code}` : (lastError(output.lines, /error:/i) ?? `exit ${code}`);
       throw new EmbeddedPostgresError(`initdb failed in ${dir} (${reason})`);
     }
   } finally {

@@ -34,11 +34,7 @@ export const MIGRATIONS_DIR = path.resolve(process.cwd(), "prisma/migrations");
 export const SCHEMA_PATH = path.resolve(process.cwd(), "prisma/schema.prisma");
 
 /** Runs `work` with a schema engine connected to the database; closes its pool afterwards. */
-export async function withSchemaEngine<T>(
-  connectionString: string,
-  work: (engine: Engine) => Promise<T>,
-  schemaText?: string,
-): Promise<T> {
+export async function withSchemaEngine<T>(connectionString: string, work: (engine: Engine) => Promise<T>, schemaText?: string): Promise<T> {
   wasmReady ??= loadWasm();
   const { SchemaEngine } = await wasmReady;
   const datamodel = schemaText ?? (await readFile(SCHEMA_PATH, "utf8"));
@@ -57,7 +53,7 @@ export async function withSchemaEngine<T>(
 }
 
 export async function readMigrationList() {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
       .filter((e) => e.isDirectory())
@@ -75,7 +71,7 @@ export async function readMigrationList() {
       },
     })),
   );
-  let lockfile: string | null = null;
+  let lockfile: string | null;
   try {
     lockfile = await readFile(path.join(MIGRATIONS_DIR, "migration_lock.toml"), "utf8");
   } catch {

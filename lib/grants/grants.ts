@@ -68,8 +68,7 @@ function assertCanTakeAway(ctx: OrgCtx, roleName: string, permissions: Iterable<
 export async function listGrants(ctx: OrgCtx, raw: unknown = {}) {
   assertAllowed(ctx, "grants:read");
   const q = ListGrantsQuery.parse(raw);
-  const subject =
-    q.subjectId && q.subjectType ? { [q.subjectType === "user" ? "userId" : q.subjectType === "group" ? "groupId" : "apiKeyId"]: q.subjectId } : {};
+  const subject = q.subjectId && q.subjectType ? { [q.subjectType === "user" ? "userId" : q.subjectType === "group" ? "groupId" : "apiKeyId"]: q.subjectId } : {};
   return db.grant.findMany({
     where: { orgId: ctx.orgId, ...subject, ...(q.projectId ? { projectId: q.projectId } : {}), ...(q.roleId ? { roleId: q.roleId } : {}) },
     orderBy: { createdAt: "desc" },

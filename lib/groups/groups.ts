@@ -49,7 +49,10 @@ async function assertCanChangeWhatGroupGives(tx: Tx, ctx: OrgCtx, group: { id: s
     }
     const missing = missingWhereGranted(ctx, permissions, grant.projectId);
     if (missing.length === 0) continue;
-    throw new Forbidden("privilege_escalation", `You cannot ${doing} "${group.name}": the group holds the ${grant.role.name} role ${where}, and that needs ${missing.join(", ")}, which you do not hold.`);
+    throw new Forbidden(
+      "privilege_escalation",
+      `You cannot ${doing} "${group.name}": the group holds the ${grant.role.name} role ${where}, and that needs ${missing.join(", ")}, which you do not hold.`,
+    );
   }
 }
 
@@ -96,7 +99,15 @@ export async function updateGroup(ctx: OrgCtx, raw: unknown) {
   try {
     return await authzTransaction(ctx.orgId, async (tx) => {
       const group = await tx.group.update({ where: { id: groupId, orgId: ctx.orgId }, data: changes, select: { id: true, name: true, description: true } });
-      await recordAudit(tx, { action: "group.updated", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { name: before.name, description: before.description }, after: { name: group.name, description: group.description } });
+      await recordAudit(tx, {
+        action: "group.updated",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "group", id: groupId },
+        meta: ctx,
+        before: { name: before.name, description: before.description },
+        after: { name: group.name, description: group.description },
+      });
       return group;
     });
   } catch (error) {
@@ -129,7 +140,14 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
       if (exists) throw alreadyIn();
       await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
       await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
-      await recordAudit(tx, { action: "group.member_added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, after: { group: group.name, email: member.user.email } });
+      await recordAudit(tx, {
+        action: "group.member_added",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "group", id: groupId },
+        meta: ctx,
+        after: { group: group.name, email: member.user.email },
+      });
     });
   } catch (error) {
     // A concurrent request added them between the check and the insert.

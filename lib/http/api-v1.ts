@@ -133,8 +133,14 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
     paths[route.path]![route.method.toLowerCase()] = {
       summary: route.summary,
       tags: [route.tag],
-      description: route.scope === "instance" ? "Needs an instance-admin API key." : `Needs the \`${route.permission}\` permission. Instance-admin keys name the organization in the \`Tollgate-Organization\` header.`,
-      operationId: `${route.method.toLowerCase()}${route.path.replace(/^\/api\/v1/, "").replace(/\{(\w+)\}/g, "By-$1").replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      description:
+        route.scope === "instance"
+          ? "Needs an instance-admin API key."
+          : `Needs the \`${route.permission}\` permission. Instance-admin keys name the organization in the \`Tollgate-Organization\` header.`,
+      operationId: `${route.method.toLowerCase()}${route.path
+        .replace(/^\/api\/v1/, "")
+        .replace(/\{(\w+)\}/g, "By-$1")
+        .replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
       responses: {
@@ -148,7 +154,12 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Tollgate API", version: "1", description: "Authorization checks and management of an organization's projects, members, groups, roles and grants. Authenticate with `Authorization: Bearer <API key>`; the key's organization is the one acted on." },
+    info: {
+      title: "Tollgate API",
+      version: "1",
+      description:
+        "Authorization checks and management of an organization's projects, members, groups, roles and grants. Authenticate with `Authorization: Bearer <API key>`; the key's organization is the one acted on.",
+    },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
     components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tollgate API key (tg_live_...)" } }, schemas: { Error: errorSchema } },

@@ -35,13 +35,7 @@ async function queueInvitationMail(tx: Tx, ctx: OrgCtx, invitationId: string, em
     relatedId: invitationId,
     to: email,
     subject: `You are invited to ${org.name} on Tollgate`,
-    text: [
-      `${actorOf(ctx).email} invited you to join ${org.name} as ${roleName}.`,
-      "",
-      `Accept the invitation: ${inviteUrl(token)}`,
-      "",
-      "The link works once and expires in 7 days.",
-    ].join("\n"),
+    text: [`${actorOf(ctx).email} invited you to join ${org.name} as ${roleName}.`, "", `Accept the invitation: ${inviteUrl(token)}`, "", "The link works once and expires in 7 days."].join("\n"),
   });
 }
 
@@ -180,7 +174,9 @@ async function assertInviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: s
 async function senderMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; invitedByApiKeyId: string | null; role: { isOwner: boolean } }) {
   const index = await getOrgIndex(inv.orgId);
   const givesUnconditioned = (subject: { type: "user" | "api_key"; id: string }) =>
-    [...(index.roles.get(inv.roleId)?.permissions ?? [])].every((p) => holdingsOf(index, subject, p, { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0));
+    [...(index.roles.get(inv.roleId)?.permissions ?? [])].every((p) =>
+      holdingsOf(index, subject, p, { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0),
+    );
   if (inv.invitedById) {
     const inviter = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: inv.invitedById }, select: { role: { select: { isOwner: true } } } });
     if (!inviter) return false;

@@ -107,10 +107,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
     if (!member) throw new NotFound("member_not_found", "Member not found.");
     if (!isSelf) assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `remove a member who is ${member.role.name}`);
     if (member.role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
-      throw new Conflict(
-        "last_owner",
-        isSelf ? "You are the last owner: make someone else an owner before leaving." : "The last owner cannot be removed.",
-      );
+      throw new Conflict("last_owner", isSelf ? "You are the last owner: make someone else an owner before leaving." : "The last owner cannot be removed.");
     }
     if (member.role.isOwner && !isSelf) await assertCallerIsOwner(tx, ctx, "remove an owner");
     await tx.membership.delete({ where: { id: member.id, orgId: ctx.orgId } });

@@ -2,9 +2,29 @@ import { z } from "zod";
 
 // Top-level paths that an organization slug would shadow.
 export const RESERVED_SLUGS = new Set([
-  "admin", "api", "account", "auth", "invite", "orgs", "new", "sign-in", "sign-up", "sign-out",
-  "scim", "sso", "settings", "static", "public", "_next", "health", "ready", "docs",
-  "setup", "verify-email", "reset-password", "forgot-password",
+  "admin",
+  "api",
+  "account",
+  "auth",
+  "invite",
+  "orgs",
+  "new",
+  "sign-in",
+  "sign-up",
+  "sign-out",
+  "scim",
+  "sso",
+  "settings",
+  "static",
+  "public",
+  "_next",
+  "health",
+  "ready",
+  "docs",
+  "setup",
+  "verify-email",
+  "reset-password",
+  "forgot-password",
 ]);
 
 export const OrgName = z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters");

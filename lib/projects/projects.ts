@@ -56,7 +56,15 @@ export async function updateProject(ctx: OrgCtx, raw: unknown) {
   try {
     return await db.$transaction(async (tx) => {
       const project = await tx.project.update({ where: { id: projectId, orgId: ctx.orgId }, data: changes, select: projectSelect });
-      await recordAudit(tx, { action: "project.updated", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "project", id: projectId }, meta: ctx, before, after: { name: project.name, slug: project.slug } });
+      await recordAudit(tx, {
+        action: "project.updated",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "project", id: projectId },
+        meta: ctx,
+        before,
+        after: { name: project.name, slug: project.slug },
+      });
       return project;
     });
   } catch (error) {

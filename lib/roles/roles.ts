@@ -23,7 +23,10 @@ const RoleName = z
   .max(60, "Name must be at most 60 characters")
   .refine((name) => !hasControlCharacters(name), "Name must not contain control characters (line breaks, tabs, text direction overrides)")
   .refine((name) => readableRoleName(name).length > 0, "Enter a name with visible characters");
-const Permissions = z.array(PermissionKey).max(500).transform((list) => [...new Set(list)].sort());
+const Permissions = z
+  .array(PermissionKey)
+  .max(500)
+  .transform((list) => [...new Set(list)].sort());
 const Includes = z.array(z.uuid("Unknown role")).max(20).default([]);
 
 export const CreateRoleInput = z.object({ name: RoleName, description: z.string().trim().max(300).default(""), permissions: Permissions, includes: Includes });
@@ -48,7 +51,17 @@ const roleSelect = {
   includes: { select: { includedRoleId: true } },
 } as const;
 
-type RoleRow = { id: string; key: string; name: string; description: string; permissions: string[]; isBuiltIn: boolean; isOwner: boolean; orgId: string | null; includes: Array<{ includedRoleId: string }> };
+type RoleRow = {
+  id: string;
+  key: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  isBuiltIn: boolean;
+  isOwner: boolean;
+  orgId: string | null;
+  includes: Array<{ includedRoleId: string }>;
+};
 const present = (r: RoleRow) => ({ ...r, includes: r.includes.map((i) => i.includedRoleId) });
 
 /** A key unique per name: its slug, or a digest for names with no latin letters or digits. */
@@ -136,7 +149,14 @@ export async function createRole(ctx: OrgCtx, raw: unknown) {
         },
         select: roleSelect,
       });
-      await recordAudit(tx, { action: "role.created", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "role", id: role.id }, meta: ctx, after: { name: role.name, permissions: role.permissions, includes: input.includes } });
+      await recordAudit(tx, {
+        action: "role.created",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "role", id: role.id },
+        meta: ctx,
+        after: { name: role.name, permissions: role.permissions, includes: input.includes },
+      });
       return present(role);
     });
   } catch (error) {
@@ -204,15 +224,33 @@ export async function deleteRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "roles:write");
   const { roleId, reassignTo } = DeleteRoleInput.parse(raw);
   const role = await findCustomRole(ctx, roleId);
-  assertHoldsAll(ctx, await effectivePermissions(ctx, role.permissions, role.includes.map((i) => i.includedRoleId)), `delete the role "${role.name}"`);
+  assertHoldsAll(
+    ctx,
+    await effectivePermissions(
+      ctx,
+      role.permissions,
+      role.includes.map((i) => i.includedRoleId),
+    ),
+    `delete the role "${role.name}"`,
+  );
   const target = reassignTo ? await db.role.findFirst({ where: { id: reassignTo, ...visible(ctx.orgId) }, select: { id: true, name: true, permissions: true, isOwner: true } }) : null;
   if (reassignTo && !target) throw new NotFound("role_not_found", "reassignTo: role not found.");
   if (target?.id === roleId) throw new Invalid("reassign_to_self", "reassignTo: choose another role.");
   if (target) {
     const targetPermissions = [...(ctx.authz.roles.get(target.id)?.permissions ?? target.permissions)];
     assertHoldsAll(ctx, targetPermissions, `give the ${target.name} role`);
-    const had = new Set(await effectivePermissions(ctx, role.permissions, role.includes.map((i) => i.includedRoleId)));
-    assertMayGiveToHolders(ctx, targetPermissions.filter((p) => !had.has(p)), `move the holders of "${role.name}" to the ${target.name} role`);
+    const had = new Set(
+      await effectivePermissions(
+        ctx,
+        role.permissions,
+        role.includes.map((i) => i.includedRoleId),
+      ),
+    );
+    assertMayGiveToHolders(
+      ctx,
+      targetPermissions.filter((p) => !had.has(p)),
+      `move the holders of "${role.name}" to the ${target.name} role`,
+    );
   }
   await authzTransaction(ctx.orgId, async (tx) => {
     const where = { roleId, orgId: ctx.orgId };

@@ -26,18 +26,26 @@ async function seed(url: string) {
   const { rows: builtIns } = await q(`SELECT id FROM "Role" WHERE "orgId" IS NULL AND NOT "isOwner"`);
   if (!builtIns.length) throw new Error("built-in roles missing");
   await q(`INSERT INTO "Organization" (id, name, slug, "updatedAt") SELECT gen_random_uuid(), 'Bench ' || i, 'bench-' || i, now() FROM generate_series(1, $1) i`, [ORGS]);
-  await q(`INSERT INTO "User" (id, email, name, "updatedAt")
-           SELECT gen_random_uuid(), 'u' || i || '@bench.test', 'User ' || i, now() FROM generate_series(1, $1) i`, [ORGS * USERS_PER_ORG]);
+  await q(
+    `INSERT INTO "User" (id, email, name, "updatedAt")
+           SELECT gen_random_uuid(), 'u' || i || '@bench.test', 'User ' || i, now() FROM generate_series(1, $1) i`,
+    [ORGS * USERS_PER_ORG],
+  );
   // User n belongs to organization ceil(n / 100) with a built-in role.
-  await q(`INSERT INTO "Membership" (id, "orgId", "userId", "roleId", "updatedAt")
+  await q(
+    `INSERT INTO "Membership" (id, "orgId", "userId", "roleId", "updatedAt")
            SELECT gen_random_uuid(), o.id, u.id, ($1::uuid[])[1 + (u.n % array_length($1::uuid[], 1))], now()
            FROM (SELECT id, row_number() OVER (ORDER BY email) AS n FROM "User" WHERE email LIKE '%@bench.test') u
            JOIN (SELECT id, row_number() OVER (ORDER BY slug) AS n FROM "Organization" WHERE slug LIKE 'bench-%') o ON o.n = (u.n - 1) / ${USERS_PER_ORG} + 1`,
-    [builtIns.map((r) => r.id)]);
-  await q(`INSERT INTO "Role" (id, "orgId", key, name, permissions, "updatedAt")
+    [builtIns.map((r) => r.id)],
+  );
+  await q(
+    `INSERT INTO "Role" (id, "orgId", key, name, permissions, "updatedAt")
            SELECT gen_random_uuid(), o.id, 'custom-' || i, 'Custom ' || i,
                   ARRAY(SELECT p FROM unnest($1::text[]) p WHERE random() < 0.35), now()
-           FROM "Organization" o CROSS JOIN generate_series(1, ${ROLES_PER_ORG}) i WHERE o.slug LIKE 'bench-%'`, [PRODUCT]);
+           FROM "Organization" o CROSS JOIN generate_series(1, ${ROLES_PER_ORG}) i WHERE o.slug LIKE 'bench-%'`,
+    [PRODUCT],
+  );
   await q(`INSERT INTO "Project" (id, "orgId", name, slug, "updatedAt")
            SELECT gen_random_uuid(), o.id, 'Project ' || i, 'project-' || i, now() FROM "Organization" o CROSS JOIN generate_series(1, ${PROJECTS_PER_ORG}) i WHERE o.slug LIKE 'bench-%'`);
   await q(`INSERT INTO "Group" (id, "orgId", name, "updatedAt")
@@ -65,10 +73,12 @@ async function checkKey(url: string, orgSlug: string) {
   await c.connect();
   const generated = generateKey();
   const { rows } = await c.query(`SELECT id FROM "Organization" WHERE slug = $1`, [orgSlug]);
-  await c.query(
-    `INSERT INTO "ApiKey" (id, "orgId", name, "publicId", "secretHash", "lastFour", permissions) VALUES (gen_random_uuid(), $1, 'bench', $2, $3, $4, ARRAY['authz:check'])`,
-    [rows[0].id, generated.publicId, generated.secretHash, generated.lastFour],
-  );
+  await c.query(`INSERT INTO "ApiKey" (id, "orgId", name, "publicId", "secretHash", "lastFour", permissions) VALUES (gen_random_uuid(), $1, 'bench', $2, $3, $4, ARRAY['authz:check'])`, [
+    rows[0].id,
+    generated.publicId,
+    generated.secretHash,
+    generated.lastFour,
+  ]);
   const users = await c.query(`SELECT "userId" FROM "Membership" WHERE "orgId" = $1`, [rows[0].id]);
   const projects = await c.query(`SELECT id FROM "Project" WHERE "orgId" = $1`, [rows[0].id]);
   await c.end();

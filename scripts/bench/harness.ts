@@ -51,7 +51,17 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
   const entry = process.env.BENCH_API_ONLY ? "test/fixtures/api-process.ts" : "server/main.ts";
   const args = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, "--import", "tsx", entry] : ["node_modules/tsx/dist/cli.mjs", entry];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, TOLLGATE_API_KEY_SECRET: apiKeySecret, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NEXTAUTH_SECRET: secret,
+      TOLLGATE_API_KEY_SECRET: apiKeySecret,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   await waitFor(`http://127.0.0.1:${port}/api/ready`, child);
@@ -119,7 +129,11 @@ type LoadResult = Awaited<ReturnType<typeof load>>;
 export async function loadBaseline(body: string, requests: Request[], options: Parameters<typeof load>[2] = {}): Promise<LoadResult> {
   const server = await startBaseline(body);
   try {
-    return await load(server.url, requests.map((r) => ({ ...r, path: "/" })), options);
+    return await load(
+      server.url,
+      requests.map((r) => ({ ...r, path: "/" })),
+      options,
+    );
   } finally {
     await server.stop();
   }

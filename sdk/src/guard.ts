@@ -9,13 +9,7 @@ export type Awaitable<T> = T | Promise<T>;
 /** What the helpers learnt, also attached to Express requests as `req.tollgate`. */
 export type TollgateDecision = { allowed: boolean; reason: string };
 
-export async function decideRequest(
-  tollgate: Tollgate,
-  permission: string,
-  subjectId: string,
-  resource: Resource | undefined,
-  context: CheckContext | undefined,
-): Promise<TollgateDecision> {
+export async function decideRequest(tollgate: Tollgate, permission: string, subjectId: string, resource: Resource | undefined, context: CheckContext | undefined): Promise<TollgateDecision> {
   try {
     const { allowed, reason } = await tollgate.check({ subject: { type: "user", id: subjectId }, permission, resource, context });
     return { allowed, reason };

@@ -32,14 +32,7 @@ export type VerifyKeyInput = {
 };
 
 /** Why a key is not valid (null when it is). */
-export type VerifyFailure =
-  | "malformed_api_key"
-  | "invalid_api_key"
-  | "rotated_api_key"
-  | "revoked_api_key"
-  | "expired_api_key"
-  | "ip_not_allowed"
-  | "rate_limited";
+export type VerifyFailure = "malformed_api_key" | "invalid_api_key" | "rotated_api_key" | "revoked_api_key" | "expired_api_key" | "ip_not_allowed" | "rate_limited";
 
 export type VerifyKeyResult = {
   valid: boolean;

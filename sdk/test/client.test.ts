@@ -6,16 +6,7 @@ import { db } from "../../lib/db.ts";
 import { changeMemberRole } from "../../lib/members/members.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { builtInRole } from "../../test/helpers.ts";
-import {
-  AuthenticationError,
-  NotFoundError,
-  PermissionDeniedError,
-  Tollgate,
-  TollgateError,
-  ValidationError,
-  isCheckError,
-  type CheckInput,
-} from "../src/index.ts";
+import { AuthenticationError, NotFoundError, PermissionDeniedError, Tollgate, TollgateError, ValidationError, isCheckError, type CheckInput } from "../src/index.ts";
 import { orgWithCheckKey, recordingFetch, startTollgate } from "./real-server.ts";
 
 let server: Awaited<ReturnType<typeof startTollgate>>;

@@ -18,8 +18,7 @@ async function setup() {
 }
 
 const unreachable = () => new Tollgate({ baseUrl: "http://127.0.0.1:1", apiKey: "k", retries: 0 });
-const request = (user?: string, project?: string) =>
-  new Request(`http://app.test/api/things${project ? `?project=${project}` : ""}`, { headers: user ? { "x-user": user } : {} });
+const request = (user?: string, project?: string) => new Request(`http://app.test/api/things${project ? `?project=${project}` : ""}`, { headers: user ? { "x-user": user } : {} });
 const userOf = (req: Request) => req.headers.get("x-user");
 
 describe("withPermission (Next.js route handlers)", () => {

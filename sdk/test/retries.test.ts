@@ -46,7 +46,9 @@ describe("retries", () => {
 
   it("gives up after `retries` extra attempts with a ServerError carrying the request id", async () => {
     replies = [{ status: 502, body: "<html>Bad gateway</html>", headers: { "x-request-id": "req-42" } }];
-    const error = await client({ retries: 1 }).check(input).catch((e) => e);
+    const error = await client({ retries: 1 })
+      .check(input)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ status: 502, code: "http_502", requestId: "req-42" });
     expect(hits).toBe(2);
@@ -62,24 +64,36 @@ describe("retries", () => {
 
   it("throws RateLimitError with retryAfterSeconds when out of retries or asked to wait too long", async () => {
     replies = [fail(429, "rate_limited", { "retry-after": "7" })];
-    const error = await client({ retries: 0 }).check(input).catch((e) => e);
+    const error = await client({ retries: 0 })
+      .check(input)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ status: 429, code: "rate_limited", retryAfterSeconds: 7 });
     hits = 0;
     replies = [fail(429, "rate_limited", { "retry-after": "3600" })];
-    expect(await client().check(input).catch((e) => e)).toBeInstanceOf(RateLimitError);
+    expect(
+      await client()
+        .check(input)
+        .catch((e) => e),
+    ).toBeInstanceOf(RateLimitError);
     expect(hits).toBe(1);
   });
 
   it("never retries other 4xx", async () => {
     replies = [fail(400, "invalid")];
-    expect(await client().check(input).catch((e) => e)).toBeInstanceOf(ValidationError);
+    expect(
+      await client()
+        .check(input)
+        .catch((e) => e),
+    ).toBeInstanceOf(ValidationError);
     expect(hits).toBe(1);
   });
 
   it("times out each attempt and retries, then throws NetworkError", async () => {
     replies = ["hang"];
-    const error = await client({ timeoutMs: 100, retries: 1 }).check(input).catch((e) => e);
+    const error = await client({ timeoutMs: 100, retries: 1 })
+      .check(input)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ status: 0, code: "timeout" });
     expect(hits).toBe(2);
@@ -104,7 +118,9 @@ describe("retries", () => {
 
   it("rejects a 200 that is not a decision instead of returning garbage", async () => {
     replies = [{ status: 200, body: "{}" }];
-    const error = await client().check(input).catch((e) => e);
+    const error = await client()
+      .check(input)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect(error.code).toBe("invalid_response");
     expect(hits).toBe(1);

@@ -189,4 +189,3 @@ describe("instance keys and organizations", () => {
     expect((await provisioningRequest(instance.key)).status).toBe(200);
   });
 });
-

@@ -60,7 +60,9 @@ const secretOf = (key: string) => parseKey(key)!.secret;
 const storedHash = async (id: string) => (await db.apiKey.findUniqueOrThrow({ where: { id }, select: { secretHash: true } })).secretHash;
 /** The hash as keys were stored before versioning: HMAC keyed by HKDF(NEXTAUTH_SECRET). */
 const legacyHash = (secret: string) =>
-  createHmac("sha256", Buffer.from(hkdfSync("sha256", process.env.NEXTAUTH_SECRET!, "tollgate", "api-key-hmac-v1", 32))).update(secret).digest("hex");
+  createHmac("sha256", Buffer.from(hkdfSync("sha256", process.env.NEXTAUTH_SECRET!, "tollgate", "api-key-hmac-v1", 32)))
+    .update(secret)
+    .digest("hex");
 
 async function readerKeys(n: number) {
   const { owner, org } = await createTestOrg({ slugPrefix: "hashing" });

@@ -71,7 +71,12 @@ describe("keys made by members are capped by the grants their permissions come f
     const { traces, manager, grant } = await setup();
     await grant({ ipCidrs: [CALLER_NET, "2001:db8::/32"] });
     const ctx = await fresh(manager);
-    await expectRefused(createApiKey(ctx, { name: "anywhere", permissions: [traces] }), Invalid, "ip_beyond_holding", `${traces} comes to you from a grant usable only from ${CALLER_NET}, 2001:db8::/32`);
+    await expectRefused(
+      createApiKey(ctx, { name: "anywhere", permissions: [traces] }),
+      Invalid,
+      "ip_beyond_holding",
+      `${traces} comes to you from a grant usable only from ${CALLER_NET}, 2001:db8::/32`,
+    );
     await expectRefused(createApiKey(ctx, { name: "wider", permissions: [traces], ipAllowList: ["203.0.0.0/16"] }), Invalid, "ip_beyond_holding");
     await expectRefused(createApiKey(ctx, { name: "elsewhere", permissions: [traces], ipAllowList: ["203.0.113.0/28", "10.0.0.1"] }), Invalid, "ip_beyond_holding");
     const { apiKey } = await createApiKey(ctx, { name: "inside", permissions: [traces], ipAllowList: ["203.0.113.0/28", "2001:db8:1::/48"] });
@@ -82,7 +87,13 @@ describe("keys made by members are capped by the grants their permissions come f
     const { org, traces, manager, grant } = await setup();
     await grant({ requireMfa: true });
     const withMfa = { ...(await fresh(manager)), mfa: true };
-    await expectRefused(createApiKey(withMfa, { name: "mfa", permissions: [traces], expiresAt: new Date(Date.now() + DAY) }), Forbidden, "mfa_only_permission", `${traces} comes to you from a grant that requires MFA`, "a key cannot present MFA");
+    await expectRefused(
+      createApiKey(withMfa, { name: "mfa", permissions: [traces], expiresAt: new Date(Date.now() + DAY) }),
+      Forbidden,
+      "mfa_only_permission",
+      `${traces} comes to you from a grant that requires MFA`,
+      "a key cannot present MFA",
+    );
     // Without MFA the member does not hold it at all.
     await expectRefused(createApiKey(await fresh(manager), { name: "mfa", permissions: [traces] }), Forbidden, "privilege_escalation", traces);
     expect(await db.apiKey.count({ where: { orgId: org.id } })).toBe(0);
@@ -105,7 +116,13 @@ describe("keys made by members are capped by the grants their permissions come f
     await grant({ validUntil: soon.toISOString() }, web.id);
     await grant({ ipCidrs: [CALLER_NET] }, web.id);
     const ctx = await fresh(manager);
-    const error = await expectRefused(createApiKey(ctx, { name: "web", permissions: [traces], projectId: web.id }), Invalid, "expiry_beyond_holding", `valid until ${soon.toISOString()}`, `usable only from ${CALLER_NET}`);
+    const error = await expectRefused(
+      createApiKey(ctx, { name: "web", permissions: [traces], projectId: web.id }),
+      Invalid,
+      "expiry_beyond_holding",
+      `valid until ${soon.toISOString()}`,
+      `usable only from ${CALLER_NET}`,
+    );
     expect(error.message).toContain("; or from");
     // A project grant does not reach the organization.
     await expectRefused(createApiKey(ctx, { name: "org", permissions: [traces], expiresAt: soon }), Forbidden, "privilege_escalation", traces);

@@ -38,7 +38,7 @@ describe("rotating a key passes on the grants made to it", () => {
     const { key: managersOwn } = await createApiKey(await fresh(manager), { name: "mine", permissions: ["projects:read"] });
     expect((await call("GET", "/api/v1/members", { key: managersOwn })).status).toBe(403);
 
-    await expectRefused(rotateApiKey(await fresh(manager), { apiKeyId: apiKey.id }), Forbidden, "privilege_escalation", "You cannot rotate this key", 'the Admin role', "members:read");
+    await expectRefused(rotateApiKey(await fresh(manager), { apiKeyId: apiKey.id }), Forbidden, "privilege_escalation", "You cannot rotate this key", "the Admin role", "members:read");
     expect((await getApiKey(owner, apiKey.id)).rotatedAt).toBeNull();
     expect(await checkKey(oldSecret, null)).toMatchObject({ ok: true });
 

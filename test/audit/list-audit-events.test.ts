@@ -40,8 +40,7 @@ async function allPages(ctx: OrgCtx, query: Record<string, unknown>) {
   return pages;
 }
 
-const newestFirst = (rows: { id: string; createdAt: Date }[]) =>
-  [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+const newestFirst = (rows: { id: string; createdAt: Date }[]) => [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((r) => r.id);
 
 describe("listAuditEvents", () => {
   it("returns the organization's events newest first", async () => {
@@ -56,7 +55,10 @@ describe("listAuditEvents", () => {
   it("pages with a cursor through every event exactly once, in order, even when timestamps tie", async () => {
     const { org, owner } = await createTestOrg();
     // 22 past events; minutes repeat so several share a timestamp.
-    await seed(org.id, Array.from({ length: 22 }, (_, i) => ({ action: `test.e${i}`, minutes: Math.floor(i / 4) })));
+    await seed(
+      org.id,
+      Array.from({ length: 22 }, (_, i) => ({ action: `test.e${i}`, minutes: Math.floor(i / 4) })),
+    );
     const everything = await db.auditEvent.findMany({ where: { orgId: org.id }, select: { id: true, createdAt: true } });
     expect(everything).toHaveLength(23);
 
@@ -70,7 +72,10 @@ describe("listAuditEvents", () => {
 
   it("stays stable when new events arrive between pages", async () => {
     const { org, owner } = await createTestOrg();
-    await seed(org.id, Array.from({ length: 6 }, (_, i) => ({ action: "test.old", minutes: i })));
+    await seed(
+      org.id,
+      Array.from({ length: 6 }, (_, i) => ({ action: "test.old", minutes: i })),
+    );
     const first = await listAuditEvents(owner, { limit: 4 });
     await renameOrganization(owner, { name: "Newer", slug: org.slug });
     const second = await listAuditEvents(owner, { limit: 4, cursor: first.nextCursor });
@@ -118,7 +123,10 @@ describe("listAuditEvents", () => {
 
   it("filters by a half-open time range: from inclusive, to exclusive", async () => {
     const { org, owner } = await createTestOrg();
-    await seed(org.id, [0, 10, 20, 30].map((minutes) => ({ action: `test.m${minutes}`, minutes })));
+    await seed(
+      org.id,
+      [0, 10, 20, 30].map((minutes) => ({ action: `test.m${minutes}`, minutes })),
+    );
     const { events } = await listAuditEvents(owner, { from: at(10).toISOString(), to: at(30).toISOString() });
     expect(events.map((e) => e.action)).toEqual(["test.m20", "test.m10"]);
     const onlyFrom = await listAuditEvents(owner, { from: at(20) });
@@ -127,7 +135,10 @@ describe("listAuditEvents", () => {
 
   it("pages through a filtered result with the filter applied on every page", async () => {
     const { org, owner } = await createTestOrg();
-    await seed(org.id, Array.from({ length: 9 }, (_, i) => ({ action: i % 3 === 0 ? "test.keep" : "test.skip", minutes: i })));
+    await seed(
+      org.id,
+      Array.from({ length: 9 }, (_, i) => ({ action: i % 3 === 0 ? "test.keep" : "test.skip", minutes: i })),
+    );
     const pages = await allPages(owner, { action: "test.keep", limit: 2 });
     expect(pages.map((p) => p.length)).toEqual([2, 1]);
   });

@@ -54,7 +54,11 @@ describe("POST /api/v1/authz/check", () => {
 
   it("finds subjects by email and explains a denial", async () => {
     const { key, viewer, project } = await orgWithCheckKey();
-    const res = await post("/api/v1/authz/check", { subject: { type: "user", id: viewer.principal.email.toUpperCase() }, permission: "members:invite", resource: { type: "project", id: project.id } }, key);
+    const res = await post(
+      "/api/v1/authz/check",
+      { subject: { type: "user", id: viewer.principal.email.toUpperCase() }, permission: "members:invite", resource: { type: "project", id: project.id } },
+      key,
+    );
     expect(res.body).toEqual({ allowed: false, reason: `no role of user ${viewer.principal.userId} grants members:invite on project ${project.id}`, version: expect.any(Number) });
   });
 

@@ -60,7 +60,19 @@ describe("decision log writer", () => {
     const { recordDecision } = await import("../../lib/authz/decision-log.ts");
     const { org } = await createTestOrg();
     const reason = 'odd\treason\nwith "quotes" and a \\ backslash';
-    recordDecision({ orgId: org.id, principalType: "user", principalId: "p\\1", permission: "x:y", resourceType: "organization", resourceId: org.id, allowed: false, reason, latencyUs: 3, source: "test", createdAt: new Date() });
+    recordDecision({
+      orgId: org.id,
+      principalType: "user",
+      principalId: "p\\1",
+      permission: "x:y",
+      resourceType: "organization",
+      resourceId: org.id,
+      allowed: false,
+      reason,
+      latencyUs: 3,
+      source: "test",
+      createdAt: new Date(),
+    });
     await flushDecisionLog();
     const row = await db.decisionLog.findFirstOrThrow({ where: { orgId: org.id, source: "test" } });
     expect(row.reason).toBe(reason);
@@ -78,7 +90,19 @@ describe("decision log retention", () => {
     await expect(setDecisionRetention(a.owner, { days: 0 })).rejects.toBeInstanceOf(ZodError);
     await setDecisionRetention(a.owner, { days: 7 });
     const old = new Date(Date.now() - 10 * 86_400_000);
-    const row = (orgId: string, createdAt: Date) => ({ orgId, principalType: "user", principalId: "x", permission: "p:q", resourceType: "organization", resourceId: orgId, allowed: true, reason: "r", latencyUs: 1, source: "test", createdAt });
+    const row = (orgId: string, createdAt: Date) => ({
+      orgId,
+      principalType: "user",
+      principalId: "x",
+      permission: "p:q",
+      resourceType: "organization",
+      resourceId: orgId,
+      allowed: true,
+      reason: "r",
+      latencyUs: 1,
+      source: "test",
+      createdAt,
+    });
     await db.decisionLog.createMany({ data: [row(a.org.id, old), row(a.org.id, new Date()), row(b.org.id, old)] });
     await purgeExpiredDecisions();
     expect(await db.decisionLog.count({ where: { orgId: a.org.id, source: "test" } })).toBe(1);

@@ -34,7 +34,14 @@ describe("createGrant gives no more than its giver holds, in time, networks and 
       { type: "api_key", id: apiKey.id },
     ] as const;
     for (const subject of subjects) {
-      await expectRefused(createGrant(ctx, { roleId: admin.id, subject }), Invalid, "expiry_beyond_holding", "members:update", `to you from a grant valid until ${until.toISOString()}`, "what you give must end by then");
+      await expectRefused(
+        createGrant(ctx, { roleId: admin.id, subject }),
+        Invalid,
+        "expiry_beyond_holding",
+        "members:update",
+        `to you from a grant valid until ${until.toISOString()}`,
+        "what you give must end by then",
+      );
       const later = new Date(until.getTime() + 60_000).toISOString();
       await expectRefused(createGrant(ctx, { roleId: admin.id, subject, conditions: { validUntil: later } }), Invalid, "expiry_beyond_holding");
     }
@@ -52,7 +59,13 @@ describe("createGrant gives no more than its giver holds, in time, networks and 
     const alice = { type: "user", id: (await addMember("viewer")).principal.userId } as const;
     const ctx = await giver();
     const before = await grantsIn(org.id);
-    await expectRefused(createGrant(ctx, { roleId: admin.id, subject: alice }), Invalid, "ip_beyond_holding", `to you from a grant usable only from ${CALLER_NET}`, `what you give must be usable only from within ${CALLER_NET}`);
+    await expectRefused(
+      createGrant(ctx, { roleId: admin.id, subject: alice }),
+      Invalid,
+      "ip_beyond_holding",
+      `to you from a grant usable only from ${CALLER_NET}`,
+      `what you give must be usable only from within ${CALLER_NET}`,
+    );
     await expectRefused(createGrant(ctx, { roleId: admin.id, subject: alice, conditions: { ipCidrs: ["203.0.0.0/16"] } }), Invalid, "ip_beyond_holding");
     await expectRefused(createGrant(ctx, { roleId: admin.id, subject: alice, conditions: { ipCidrs: ["203.0.113.0/28", "10.0.0.1"] } }), Invalid, "ip_beyond_holding");
     expect(await grantsIn(org.id)).toBe(before);
@@ -128,7 +141,11 @@ describe("POST /api/v1/grants", () => {
     expect(forever.body.error.message).toContain(`audit:read comes to you from this API key, which is valid until ${expiresAt.toISOString()}`);
     const anywhere = await call("POST", "/api/v1/grants", { key, ip: "10.1.2.3", body: { roleId: auditor.id, subject: alice, conditions: { validUntil: expiresAt.toISOString() } } });
     expect(anywhere).toMatchObject({ status: 400, body: { error: { code: "ip_beyond_holding" } } });
-    const inside = await call("POST", "/api/v1/grants", { key, ip: "10.1.2.3", body: { roleId: auditor.id, subject: alice, conditions: { validUntil: expiresAt.toISOString(), ipCidrs: ["10.1.0.0/16"] } } });
+    const inside = await call("POST", "/api/v1/grants", {
+      key,
+      ip: "10.1.2.3",
+      body: { roleId: auditor.id, subject: alice, conditions: { validUntil: expiresAt.toISOString(), ipCidrs: ["10.1.0.0/16"] } },
+    });
     expect(inside.status).toBe(201);
   });
 

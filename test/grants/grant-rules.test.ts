@@ -38,7 +38,11 @@ describe("createGrant rules", () => {
     const admin = await fresh(await addMember("admin"));
     const project = await createProject(owner, { name: "P1", slug: "p1" });
 
-    for (const [role, missing] of [[danger, "organization:delete"], [wrapper, "organization:delete"], [billing, "billing:write"]] as const) {
+    for (const [role, missing] of [
+      [danger, "organization:delete"],
+      [wrapper, "organization:delete"],
+      [billing, "billing:write"],
+    ] as const) {
       for (const projectId of [null, project.id]) {
         const error = await thrown(() => createGrant(admin, { roleId: role.id, subject: { type: "user", id: member.principal.userId }, projectId }));
         expect(error).toBeInstanceOf(Forbidden);
@@ -105,7 +109,12 @@ describe("grant audit and deletion", () => {
       actorId: owner.principal.userId,
       targetType: "grant",
       targetId: grant.id,
-      after: { role: "Auditor", subject: { type: "group", id: group.id, name: "Compliance" }, projectId: project.id, conditions: { validUntil: validUntil.toISOString(), ipCidrs: ["10.0.0.0/8"], requireMfa: true } },
+      after: {
+        role: "Auditor",
+        subject: { type: "group", id: group.id, name: "Compliance" },
+        projectId: project.id,
+        conditions: { validUntil: validUntil.toISOString(), ipCidrs: ["10.0.0.0/8"], requireMfa: true },
+      },
     });
 
     await deleteGrant(await fresh(owner), { grantId: grant.id });

@@ -74,7 +74,17 @@ describe("a role given to a group on one project", () => {
     const p1 = await createProject(owner, { name: "P1", slug: "p1" });
     const p2 = await createProject(owner, { name: "P2", slug: "p2" });
     const grant = await createGrant(await fresh(owner), { roleId: role.id, subject: { type: "group", id: group.id }, projectId: p1.id });
-    expect(grant).toMatchObject({ roleId: role.id, groupId: group.id, userId: null, projectId: p1.id, validUntil: null, ipCidrs: [], requireMfa: false, role: { name: "Decision reader" }, group: { name: "SRE" } });
+    expect(grant).toMatchObject({
+      roleId: role.id,
+      groupId: group.id,
+      userId: null,
+      projectId: p1.id,
+      validUntil: null,
+      ipCidrs: [],
+      requireMfa: false,
+      role: { name: "Decision reader" },
+      group: { name: "SRE" },
+    });
 
     await expectProjectOnlyAccess(member, "decisions:read", grant.id, "Decision reader", "SRE", p1.id, p2.id);
     expect(authorize(await fresh(member), "decisions:read", { type: "project", id: p1.id }).roleId).toBe(role.id);

@@ -28,7 +28,14 @@ describe("addGroupMember gives the group's grants only within how the caller hol
     const before = await db.auditEvent.count({ where: { orgId: org.id } });
 
     for (const userId of [ctx.principal.userId, alice.principal.userId]) {
-      await expectRefused(addGroupMember(ctx, { groupId: group.id, userId }), Forbidden, "expiry_beyond_holding", '"Admins"', "members:update", `to you from a grant valid until ${until.toISOString()}`);
+      await expectRefused(
+        addGroupMember(ctx, { groupId: group.id, userId }),
+        Forbidden,
+        "expiry_beyond_holding",
+        '"Admins"',
+        "members:update",
+        `to you from a grant valid until ${until.toISOString()}`,
+      );
     }
     expect(await membersOf(group.id)).toBe(0);
     expect(await db.auditEvent.count({ where: { orgId: org.id } })).toBe(before);

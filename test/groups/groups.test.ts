@@ -51,7 +51,10 @@ describe("groups", () => {
     await addGroupMember(owner, { groupId: group.id, userId: alice.principal.userId });
     await addGroupMember(owner, { groupId: group.id, userId: bob.principal.userId });
 
-    expect((await listGroups(bob)).map((g) => [g.name, g.memberCount])).toEqual([["Data", 0], ["Platform", 2]]);
+    expect((await listGroups(bob)).map((g) => [g.name, g.memberCount])).toEqual([
+      ["Data", 0],
+      ["Platform", 2],
+    ]);
     const detail = await getGroup(bob, group.id);
     expect(detail.members.map((m) => m.email)).toEqual([alice.principal.email, bob.principal.email]);
     expect((await auditEvent(org.id, "group.member_added")).after).toEqual({ group: "Platform", email: bob.principal.email });
@@ -176,7 +179,10 @@ describe("removing a member from the organization", () => {
     expect(await db.grant.count({ where: { id: aliceGrant.id } })).toBe(0);
     expect(await db.grant.count({ where: { id: { in: [bobGrant.id, groupGrant.id] } } })).toBe(2);
     expect(await db.groupMember.count({ where: { groupId: platform.id } })).toBe(1);
-    expect((await listGroups(owner)).map((g) => [g.name, g.memberCount])).toEqual([["Data", 0], ["Platform", 1]]);
+    expect((await listGroups(owner)).map((g) => [g.name, g.memberCount])).toEqual([
+      ["Data", 0],
+      ["Platform", 1],
+    ]);
     expect(authorize(await fresh(bob), "audit:read").allowed).toBe(true);
   });
 });

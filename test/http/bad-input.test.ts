@@ -19,7 +19,9 @@ describe("dates beyond the years 1970–9999", () => {
     const grant = await call("POST", "/api/v1/grants", { key: adminKey, body: { roleId: viewer, subject: { type: "user", id: member.principal.userId }, conditions: { validUntil: FAR } } });
     expect(grant.status).toBe(400);
     expect(grant.body.error.message).toBe("conditions.validUntil: validUntil must be a date between the years 1970 and 9999");
-    await expect(createGrant(owner, { roleId: viewer, subject: { type: "user", id: member.principal.userId }, conditions: { validUntil: new Date(8.64e15) } })).rejects.toThrow(/between the years 1970 and 9999/);
+    await expect(createGrant(owner, { roleId: viewer, subject: { type: "user", id: member.principal.userId }, conditions: { validUntil: new Date(8.64e15) } })).rejects.toThrow(
+      /between the years 1970 and 9999/,
+    );
     for (const expiresAt of [8.64e15, FAR, "10000-01-01"]) {
       const key = await call("POST", "/api/v1/api-keys", { key: adminKey, body: { name: "far", permissions: ["projects:read"], expiresAt } });
       expect(key.status, String(expiresAt)).toBe(400);

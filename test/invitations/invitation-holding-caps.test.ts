@@ -22,7 +22,13 @@ describe("inviting gives a role only as the inviter holds it", () => {
     const sent = await createInvitation(owner, { email: uniqueEmail("by-owner"), roleId: admin.id });
     const before = await invitationsIn(org.id);
 
-    await expectRefused(createInvitation(await giver(), { email: uniqueEmail("x"), roleId: admin.id }), Forbidden, "expiry_beyond_holding", "invite someone as Admin", `to you from a grant valid until ${until.toISOString()}`);
+    await expectRefused(
+      createInvitation(await giver(), { email: uniqueEmail("x"), roleId: admin.id }),
+      Forbidden,
+      "expiry_beyond_holding",
+      "invite someone as Admin",
+      `to you from a grant valid until ${until.toISOString()}`,
+    );
     expect(await invitationsIn(org.id)).toBe(before);
     const lastSentAt = (await db.invitation.findUniqueOrThrow({ where: { id: sent.id } })).lastSentAt;
     await expectRefused(resendInvitation(await giver(), { invitationId: sent.id }), Forbidden, "expiry_beyond_holding", "invite someone as Admin");

@@ -23,9 +23,7 @@ const textsOf = async (ids: string[]) => {
 
 /** Every stored row, in every table, whose text form contains `needle`. */
 async function rowsContaining(needle: string) {
-  const tables = await db.$queryRawUnsafe<Array<{ name: string }>>(
-    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
-  );
+  const tables = await db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`);
   const hits: string[] = [];
   for (const { name } of tables) {
     const [row] = await db.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "${name}" t WHERE strpos(t::text, $1) > 0`, needle);

@@ -4,14 +4,7 @@ import { ZodError } from "zod";
 import type { OrgCtx } from "../../lib/context.ts";
 import { db } from "../../lib/db.ts";
 import { Conflict, Forbidden, NotFound } from "../../lib/errors.ts";
-import {
-  acceptInvitation,
-  createInvitation,
-  listInvitations,
-  previewInvitation,
-  resendInvitation,
-  revokeInvitation,
-} from "../../lib/invitations/invitations.ts";
+import { acceptInvitation, createInvitation, listInvitations, previewInvitation, resendInvitation, revokeInvitation } from "../../lib/invitations/invitations.ts";
 import { auditActions, builtInRole, createTestOrg, createUser, type RoleKey, uniqueEmail } from "../helpers.ts";
 
 async function invite(ctx: OrgCtx, role: RoleKey = "member", email = uniqueEmail("invitee")) {

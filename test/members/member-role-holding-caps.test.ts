@@ -19,7 +19,13 @@ describe("changeMemberRole gives a role only as its giver holds it", () => {
     const { admin, giver, giverMember, addMember } = await orgWithConditionalAdmin({ validUntil: until.toISOString() });
     const alice = await addMember("viewer");
     for (const membershipId of [giverMember.membership.id, alice.membership.id]) {
-      await expectRefused(changeMemberRole(await giver(), { membershipId, roleId: admin.id }), Forbidden, "expiry_beyond_holding", "give the Admin role", `to you from a grant valid until ${until.toISOString()}`);
+      await expectRefused(
+        changeMemberRole(await giver(), { membershipId, roleId: admin.id }),
+        Forbidden,
+        "expiry_beyond_holding",
+        "give the Admin role",
+        `to you from a grant valid until ${until.toISOString()}`,
+      );
       expect(await roleOf(membershipId)).not.toBe(admin.id);
     }
     // The Member role's permissions come with the giver's own membership.
@@ -27,7 +33,10 @@ describe("changeMemberRole gives a role only as its giver holds it", () => {
   });
 
   it("nor from some networks only, nor with MFA only", async () => {
-    for (const [conditions, code] of [[{ ipCidrs: [CALLER_NET] }, "ip_beyond_holding"], [{ requireMfa: true }, "mfa_beyond_holding"]] as const) {
+    for (const [conditions, code] of [
+      [{ ipCidrs: [CALLER_NET] }, "ip_beyond_holding"],
+      [{ requireMfa: true }, "mfa_beyond_holding"],
+    ] as const) {
       const { admin, giver, addMember } = await orgWithConditionalAdmin(conditions);
       const alice = await addMember("viewer");
       await expectRefused(changeMemberRole(await giver({ mfa: true }), { membershipId: alice.membership.id, roleId: admin.id }), Forbidden, code, "give the Admin role");

@@ -75,10 +75,7 @@ describe("removeMember", () => {
   it("lets exactly one of two owners remove the other when both try at once", async () => {
     const { org, owner, addMember } = await createTestOrg();
     const second = await addMember("owner");
-    const results = await Promise.allSettled([
-      removeMember(owner, { membershipId: second.membership.id }),
-      removeMember(second, { membershipId: owner.membership.id }),
-    ]);
+    const results = await Promise.allSettled([removeMember(owner, { membershipId: second.membership.id }), removeMember(second, { membershipId: owner.membership.id })]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(rejected.reason).toBeInstanceOf(Conflict);

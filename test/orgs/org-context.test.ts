@@ -55,9 +55,7 @@ describe("resolveOrgContext", () => {
       db.membership.update({ where: { id: member.membership.id }, data: { roleId: custom.id } }),
       db.organization.update({ where: { id: org.id }, data: { authzVersion: { increment: 1 } } }),
     ]);
-    await expect
-      .poll(async () => authorize(await resolveOrgContext(member.principal, org.slug, meta()), "traces:read").allowed, { timeout: 3_000, interval: 200 })
-      .toBe(true);
+    await expect.poll(async () => authorize(await resolveOrgContext(member.principal, org.slug, meta()), "traces:read").allowed, { timeout: 3_000, interval: 200 }).toBe(true);
   });
 
   it("answers a non-member and a nonexistent slug with the same NotFound", async () => {

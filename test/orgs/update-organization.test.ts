@@ -117,19 +117,16 @@ describe("deleteOrganization", () => {
     expect(await db.organization.findUnique({ where: { id: org.id } })).not.toBeNull();
   });
 
-  it.each(["admin", "member", "viewer"] as const)(
-    "rejects a %s (only owners hold organization:delete) even with the right slug, and writes no audit event",
-    async (role) => {
-      const { org, addMember } = await createTestOrg();
-      const caller = await addMember(role);
-      const error = await deleteOrganization(caller, { confirmSlug: org.slug }).catch((e) => e);
-      expect(error).toBeInstanceOf(Forbidden);
-      expect(error).toMatchObject({ code: "forbidden" });
-      expect(error.message).toContain("organization:delete");
-      expect(await db.organization.findUnique({ where: { id: org.id } })).not.toBeNull();
-      expect(await auditActions(org.id)).toEqual(["organization.created"]);
-    },
-  );
+  it.each(["admin", "member", "viewer"] as const)("rejects a %s (only owners hold organization:delete) even with the right slug, and writes no audit event", async (role) => {
+    const { org, addMember } = await createTestOrg();
+    const caller = await addMember(role);
+    const error = await deleteOrganization(caller, { confirmSlug: org.slug }).catch((e) => e);
+    expect(error).toBeInstanceOf(Forbidden);
+    expect(error).toMatchObject({ code: "forbidden" });
+    expect(error.message).toContain("organization:delete");
+    expect(await db.organization.findUnique({ where: { id: org.id } })).not.toBeNull();
+    expect(await auditActions(org.id)).toEqual(["organization.created"]);
+  });
 
   it("deletes an organization whose custom role is held by a member and named by an invitation", async () => {
     // Role, Membership and Invitation all cascade from Organization, while

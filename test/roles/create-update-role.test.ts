@@ -12,7 +12,16 @@ describe("createRole", () => {
     const { org, owner } = await createTestOrg();
     const role = await createRole(owner, { name: "  Auditor ", description: "Reads the log", permissions: ["audit:read", "organization:read", "audit:read"] });
 
-    expect(role).toMatchObject({ name: "Auditor", key: "auditor", description: "Reads the log", permissions: ["audit:read", "organization:read"], includes: [], isBuiltIn: false, isOwner: false, orgId: org.id });
+    expect(role).toMatchObject({
+      name: "Auditor",
+      key: "auditor",
+      description: "Reads the log",
+      permissions: ["audit:read", "organization:read"],
+      includes: [],
+      isBuiltIn: false,
+      isOwner: false,
+      orgId: org.id,
+    });
     expect(await auditActions(org.id)).toEqual(["organization.created", "role.created"]);
     const event = await auditEvent(org.id, "role.created");
     expect(event).toMatchObject({ actorId: owner.principal.userId, targetType: "role", targetId: role.id, after: { name: "Auditor", permissions: ["audit:read", "organization:read"], includes: [] } });

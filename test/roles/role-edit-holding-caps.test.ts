@@ -20,7 +20,13 @@ describe("role edits give what they add only as the editor holds it", () => {
     const alice = await addMember("viewer");
     await changeMemberRole(await fresh(owner), { membershipId: alice.membership.id, roleId: support.id });
 
-    await expectRefused(updateRole(await giver(), { roleId: support.id, permissions: ["audit:read", "members:update"] }), Forbidden, "expiry_beyond_holding", `change the role "Support"`, "members:update comes to you from a grant valid until");
+    await expectRefused(
+      updateRole(await giver(), { roleId: support.id, permissions: ["audit:read", "members:update"] }),
+      Forbidden,
+      "expiry_beyond_holding",
+      `change the role "Support"`,
+      "members:update comes to you from a grant valid until",
+    );
     await expectRefused(updateRole(await giver(), { roleId: support.id, includes: [admin.id] }), Forbidden, "expiry_beyond_holding");
     expect(await permissionsOf(support.id)).toEqual(["audit:read"]);
     expect(await db.roleInclude.count({ where: { roleId: support.id } })).toBe(0);

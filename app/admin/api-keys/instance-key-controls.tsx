@@ -12,7 +12,6 @@ import { Input } from "@/components/ui/input";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createInstanceKeyAction, revokeInstanceKeyAction, rotateInstanceKeyAction } from "./actions";
 
-
 export function CreateInstanceKeyDialog() {
   return (
     <FormDialog

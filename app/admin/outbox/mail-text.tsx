@@ -21,7 +21,11 @@ export function MailText({ id, text, hasLiveLinks }: { id: string; text: string;
           <span className="text-xs text-muted-foreground">Links let whoever opens them into an account. Showing them is recorded in the audit trail.</span>
         </div>
       )}
-      {reveal.error && <p role="alert" className="text-sm text-destructive">{reveal.error.message}</p>}
+      {reveal.error && (
+        <p role="alert" className="text-sm text-destructive">
+          {reveal.error.message}
+        </p>
+      )}
     </div>
   );
 }

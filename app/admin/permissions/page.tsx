@@ -15,7 +15,10 @@ export default async function ProductPermissionsPage() {
   const permissions = await listProductPermissions();
   return (
     <div className="grid gap-6">
-      <PageHeader title="Product permissions" description="Permissions of your own product (e.g. traces:read). Organizations put them in custom roles; your product asks about them through the check API." />
+      <PageHeader
+        title="Product permissions"
+        description="Permissions of your own product (e.g. traces:read). Organizations put them in custom roles; your product asks about them through the check API."
+      />
       <DeclarePermissionForm />
       {permissions.length === 0 ? (
         <EmptyState icon={<ListChecks />} title="No product permissions yet" description="Declare the actions of your product that access should be given to." />

@@ -7,7 +7,13 @@ import { apiV1Routes } from "@/lib/http/api-v1-routes";
 
 export const metadata: Metadata = { title: "API reference" };
 
-type Operation = { summary: string; description: string; tags: string[]; parameters?: Array<{ name: string; in: string; required: boolean }>; requestBody?: { content: { "application/json": { schema: unknown } } } };
+type Operation = {
+  summary: string;
+  description: string;
+  tags: string[];
+  parameters?: Array<{ name: string; in: string; required: boolean }>;
+  requestBody?: { content: { "application/json": { schema: unknown } } };
+};
 
 // Renders /api/v1/openapi.json: the same document, generated from the same zod schemas.
 export default function ApiReferencePage() {

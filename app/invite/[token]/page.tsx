@@ -52,7 +52,9 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
           {invitation && invitation.status !== "pending" && (
             <Alert variant="destructive">
               <AlertTitle>This invitation can no longer be used</AlertTitle>
-              <AlertDescription>It was {invitation.status}. Ask an admin of {invitation.orgName} for a new one.</AlertDescription>
+              <AlertDescription>
+                It was {invitation.status}. Ask an admin of {invitation.orgName} for a new one.
+              </AlertDescription>
             </Alert>
           )}
           {invitation && invitation.status === "pending" && !session && (

@@ -18,11 +18,7 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
         {link && !problem && <CardDescription>For {link.email}. Setting it signs this account out everywhere.</CardDescription>}
       </CardHeader>
       <CardContent className="grid gap-6">
-        {problem ? (
-          <SpentLink problem={problem} next={{ href: "/forgot-password", label: "Ask for a new link" }} />
-        ) : (
-          <ResetPasswordForm token={token} />
-        )}
+        {problem ? <SpentLink problem={problem} next={{ href: "/forgot-password", label: "Ask for a new link" }} /> : <ResetPasswordForm token={token} />}
       </CardContent>
     </Card>
   );

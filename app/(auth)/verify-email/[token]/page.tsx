@@ -27,9 +27,7 @@ export default async function VerifyEmailPage({ params }: { params: Promise<{ to
           <h1>Confirm your email</h1>
         </CardTitle>
         {link && !problem && (
-          <CardDescription>
-            {signUp ? `Confirm ${link.email} to finish creating your Tollgate account.` : `Confirm ${link.email} as the email address of your Tollgate account.`}
-          </CardDescription>
+          <CardDescription>{signUp ? `Confirm ${link.email} to finish creating your Tollgate account.` : `Confirm ${link.email} as the email address of your Tollgate account.`}</CardDescription>
         )}
       </CardHeader>
       <CardContent className="grid gap-6">

@@ -31,10 +31,7 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
   ]);
   const options = {
     roles: roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, label: r.name })),
-    subjects: [
-      ...members.map((m) => ({ id: `user:${m.user.id}`, label: `${m.user.name} (${m.user.email})` })),
-      ...groups.map((g) => ({ id: `group:${g.id}`, label: `Group: ${g.name}` })),
-    ],
+    subjects: [...members.map((m) => ({ id: `user:${m.user.id}`, label: `${m.user.name} (${m.user.email})` })), ...groups.map((g) => ({ id: `group:${g.id}`, label: `Group: ${g.name}` }))],
     members: members.map((m) => ({ id: m.user.id, label: `${m.user.name} (${m.user.email})` })),
     projects: projects.map((p) => ({ id: p.id, label: p.name })),
   };
@@ -63,11 +60,7 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
           <TableBody>
             {grants.map((g) => {
               const who = g.user ? g.user.email : g.group ? `Group: ${g.group.name}` : `API key: ${g.apiKey?.name}`;
-              const conditions = [
-                g.validUntil && `until ${timeFormat.format(g.validUntil)} UTC`,
-                g.ipCidrs.length > 0 && `from ${g.ipCidrs.join(", ")}`,
-                g.requireMfa && "with MFA",
-              ].filter(Boolean);
+              const conditions = [g.validUntil && `until ${timeFormat.format(g.validUntil)} UTC`, g.ipCidrs.length > 0 && `from ${g.ipCidrs.join(", ")}`, g.requireMfa && "with MFA"].filter(Boolean);
               return (
                 <TableRow key={g.id} data-testid={`grant-${g.id}`}>
                   <TableCell className="font-medium">{who}</TableCell>

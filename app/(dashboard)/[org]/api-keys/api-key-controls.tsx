@@ -16,7 +16,10 @@ import { createApiKeyAction, revokeApiKeyAction, rotateApiKeyAction } from "./ac
 type Option = { id: string; label: string };
 export type KeyPolicy = { requireExpiry: boolean; maxLifetimeDays: number | null; rateLimitPerSecond: number | null; rateLimitPerDay: number | null };
 
-const lines = (value: FormDataEntryValue | null) => String(value ?? "").split(/[\s,]+/).filter(Boolean);
+const lines = (value: FormDataEntryValue | null) =>
+  String(value ?? "")
+    .split(/[\s,]+/)
+    .filter(Boolean);
 
 function expiryRuleText(policy: KeyPolicy) {
   if (policy.maxLifetimeDays) return `This organization allows keys to live at most ${policy.maxLifetimeDays} days.`;

@@ -30,7 +30,11 @@ export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug:
             <TableRow key={k.id} data-testid={`api-key-${k.name}`}>
               <TableCell className="min-w-36 max-w-56 font-medium">
                 {k.name}
-                {k.description && <span className="block truncate text-xs font-normal text-muted-foreground" title={k.description}>{k.description}</span>}
+                {k.description && (
+                  <span className="block truncate text-xs font-normal text-muted-foreground" title={k.description}>
+                    {k.description}
+                  </span>
+                )}
                 <span className="block text-xs font-normal text-muted-foreground">{k.project ? `Project ${k.project.name}` : "Whole organization"}</span>
               </TableCell>
               <KeySecretCell display={k.display} previousSecretValidUntil={k.previousSecretValidUntil} />

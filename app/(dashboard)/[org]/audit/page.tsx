@@ -76,7 +76,11 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
         </div>
       </FilterForm>
       {result && result.events.length === 0 && (
-        <EmptyState icon={<ScrollText />} title={filtered ? "No events match these filters" : "No events yet"} description={filtered ? "Try a wider time range or another action." : "Changes to this organization will appear here."} />
+        <EmptyState
+          icon={<ScrollText />}
+          title={filtered ? "No events match these filters" : "No events yet"}
+          description={filtered ? "Try a wider time range or another action." : "Changes to this organization will appear here."}
+        />
       )}
       {result && result.events.length > 0 && (
         <Table aria-label="Audit events">
@@ -111,13 +115,17 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
                         {e.before != null && (
                           <>
                             <dt className="font-medium">Before</dt>
-                            <dd><pre className="whitespace-pre-wrap break-all">{JSON.stringify(e.before, null, 1)}</pre></dd>
+                            <dd>
+                              <pre className="whitespace-pre-wrap break-all">{JSON.stringify(e.before, null, 1)}</pre>
+                            </dd>
                           </>
                         )}
                         {e.after != null && (
                           <>
                             <dt className="font-medium">After</dt>
-                            <dd><pre className="whitespace-pre-wrap break-all">{JSON.stringify(e.after, null, 1)}</pre></dd>
+                            <dd>
+                              <pre className="whitespace-pre-wrap break-all">{JSON.stringify(e.after, null, 1)}</pre>
+                            </dd>
                           </>
                         )}
                       </dl>

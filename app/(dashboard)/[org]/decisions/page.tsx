@@ -35,7 +35,12 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
     else throw e;
   }
   const ids = [...new Set(result?.decisions.map((d) => d.principalId) ?? [])];
-  const users = new Map((await db.user.findMany({ where: { id: { in: ids.filter((id) => /^[0-9a-f-]{36}$/.test(id)) }, memberships: { some: { orgId: ctx.orgId } } }, select: { id: true, email: true } })).map((u) => [u.id, u.email]));
+  const users = new Map(
+    (await db.user.findMany({ where: { id: { in: ids.filter((id) => /^[0-9a-f-]{36}$/.test(id)) }, memberships: { some: { orgId: ctx.orgId } } }, select: { id: true, email: true } })).map((u) => [
+      u.id,
+      u.email,
+    ]),
+  );
   const base = `/${ctx.orgSlug}/decisions`;
   const keep = new URLSearchParams(Object.entries({ ...search, before: undefined }).filter(([, v]) => v) as [string, string][]);
   const filtered = keep.size > 0;

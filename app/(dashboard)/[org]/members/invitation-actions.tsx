@@ -9,8 +9,16 @@ export function InvitationActions({ orgSlug, invitationId, email, canResend }: {
   const error = resend.error ?? revoke.error;
   return (
     <div className="flex items-center justify-end gap-1">
-      {resend.isSuccess && <span role="status" className="text-sm text-muted-foreground">Sent again</span>}
-      {error && <span role="alert" className="text-sm text-destructive">{error.message}</span>}
+      {resend.isSuccess && (
+        <span role="status" className="text-sm text-muted-foreground">
+          Sent again
+        </span>
+      )}
+      {error && (
+        <span role="alert" className="text-sm text-destructive">
+          {error.message}
+        </span>
+      )}
       {canResend && (
         <Button variant="ghost" size="sm" disabled={resend.isPending} onClick={() => resend.mutate({ invitationId })} aria-label={`Resend invitation to ${email}`}>
           Resend

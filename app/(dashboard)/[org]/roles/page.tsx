@@ -22,7 +22,15 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
     ...Object.entries(PERMISSIONS).map(([key, description]) => ({ key, description, product: false })),
     ...product.map((p) => ({ key: p.key, description: p.description || "Product permission", product: true })),
   ];
-  const roleOptions: RoleOption[] = roles.map((r) => ({ id: r.id, name: r.name, description: r.description, permissions: r.permissions, includes: r.includes, isBuiltIn: r.isBuiltIn, isOwner: r.isOwner }));
+  const roleOptions: RoleOption[] = roles.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    permissions: r.permissions,
+    includes: r.includes,
+    isBuiltIn: r.isBuiltIn,
+    isOwner: r.isOwner,
+  }));
   const names = new Map(roles.map((r) => [r.id, r.name]));
   return (
     <div className="grid gap-6">
@@ -52,7 +60,13 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
                 <div className="text-sm text-muted-foreground">{r.description}</div>
               </TableCell>
               <TableCell className="max-w-md text-sm">
-                {r.isOwner ? "Every permission" : r.permissions.length ? <span className="break-words">{r.permissions.join(", ")}</span> : <span className="text-muted-foreground">None of its own</span>}
+                {r.isOwner ? (
+                  "Every permission"
+                ) : r.permissions.length ? (
+                  <span className="break-words">{r.permissions.join(", ")}</span>
+                ) : (
+                  <span className="text-muted-foreground">None of its own</span>
+                )}
               </TableCell>
               <TableCell className="text-sm text-muted-foreground">{r.includes.map((id) => names.get(id)).join(", ") || "—"}</TableCell>
               <TableCell className="text-right">
