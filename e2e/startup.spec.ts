@@ -9,7 +9,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { buildKeyring, hashSecret } from "../lib/apikeys/key-hashing.ts";
+import { buildKeyring, hashSecret } from "../lib/secrets/key-hashing.ts";
 
 test.describe.configure({ mode: "serial" });
 

@@ -1,6 +1,7 @@
 // What every domain function receives: who is calling, for which
-// organization, and from where. Built by lib/http (routes) and
-// lib/http/org-action.ts (server actions), never from client input.
+// organization, and from where. Built only by lib/auth/request-context.ts
+// (the one door), never from client input.
+import type { Decision } from "./authz/decide.ts";
 import type { OrgIndex } from "./authz/org-index.ts";
 
 export type UserPrincipal = {
@@ -10,15 +11,19 @@ export type UserPrincipal = {
   isInstanceAdmin: boolean;
 };
 
-/** An API key acting in its organization (management API). */
-export type ApiKeyActor = { type: "api_key"; keyId: string; name: string; display: string; instance?: boolean };
-
-/** An instance-admin API key outside any organization (provisioning routes). */
-export type InstanceCtx = RequestMeta & { principal: ApiKeyActor & { instance: true } };
+/**
+ * An API key: an organization's key (acting in it, possibly only on one
+ * project), or an instance-admin key (`instance`), which belongs to no
+ * organization and acts in any one it names.
+ */
+export type ApiKeyActor = { type: "api_key"; keyId: string; name: string; display: string; projectId?: string | null; instance?: boolean };
 
 export type Principal = UserPrincipal | ApiKeyActor;
 
 export type RequestMeta = { requestId: string; ip: string | null; userAgent: string | null };
+
+/** A caller outside any organization: an instance-admin user or key (provisioning), or any signed-in user. */
+export type InstanceCtx = RequestMeta & { principal: Principal };
 
 type Membership = { id: string; roleId: string; roleName: string; isOwner: boolean };
 
@@ -33,6 +38,12 @@ export type OrgCtx = RequestMeta & {
   authz: OrgIndex;
   /** Whether this session passed MFA (grants may require it). */
   mfa: boolean;
+  /**
+   * Decisions already made in this request, by permission and resource: a
+   * request checks (and logs) each permission once, however many layers ask.
+   * Set by the door for each request; contexts without it decide every time.
+   */
+  decided?: Map<string, Decision>;
 };
 
 /** A member acting in their organization: what pages and server actions get. */

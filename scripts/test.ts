@@ -54,8 +54,21 @@ async function main() {
   }
 
   try {
-    // 0. The SDK builds (its tests run with the others, against a real server).
-    if ((await run(node, ["node_modules/typescript/bin/tsc", "-p", "sdk/tsconfig.json"], {})) !== 0) problems.push("the SDK (sdk/) does not build");
+    // 0. Static checks, each counted as one test: formatting, lint (with the
+    // layer rules), types of app, server, tests and SDK, and the SDK's build.
+    const staticChecks: Array<[string, string[]]> = [
+      ["formatting (npm run format)", ["node_modules/prettier/bin/prettier.cjs", "--check", "--log-level=warn", "."]],
+      ["lint and layer rules (npm run lint)", ["node_modules/eslint/bin/eslint.js", "--max-warnings=0", "."]],
+      ["types (npm run typecheck)", ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]],
+      ["the SDK build (sdk/)", ["node_modules/typescript/bin/tsc", "-p", "sdk/tsconfig.json"]],
+    ];
+    for (const [name, args] of staticChecks) {
+      if ((await run(node, args, {})) === 0) totals.passed++;
+      else {
+        totals.failed++;
+        console.error(`test: ${name} failed`);
+      }
+    }
 
     // 1. Unit, integration and SDK tests (vitest).
     const vitestJson = path.resolve("test-results/vitest.json");

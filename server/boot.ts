@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { API_KEY_SECRET_VAR, MIN_API_KEY_SECRET_LENGTH } from "../lib/apikeys/key-hashing.ts";
+import { API_KEY_SECRET_VAR, MIN_API_KEY_SECRET_LENGTH } from "../lib/secrets/key-hashing.ts";
 import { dataDir, env, type Env } from "../lib/env.ts";
 import { isPortFree, startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
@@ -104,7 +104,7 @@ export async function boot(): Promise<Booted> {
   const { syncBuiltInRoles } = await import("../lib/authz/sync-built-in-roles.ts");
   await syncBuiltInRoles();
   if (config.TOLLGATE_PERMISSIONS_FILE) {
-    const { declarePermissionsFromFile } = await import("../lib/authz/product-permissions.ts");
+    const { declarePermissionsFromFile } = await import("../lib/permissions/product-permissions.ts");
     try {
       await declarePermissionsFromFile(config.TOLLGATE_PERMISSIONS_FILE);
     } catch (error) {

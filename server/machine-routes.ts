@@ -45,7 +45,7 @@ export async function machineRouter() {
       .on(
         "POST",
         "/api/v1/authz/check",
-        apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx.key, body)),
+        apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx, body)),
       )
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(
@@ -54,7 +54,7 @@ export async function machineRouter() {
         apiRoute({ body: CheckBatchInput }, (ctx, body) => ({
           results: body.checks.map((raw) => {
             try {
-              return checkAccess(ctx.key, CheckInput.parse(raw), "check-api-batch");
+              return checkAccess(ctx, CheckInput.parse(raw), "check-api-batch");
             } catch (error) {
               return { allowed: false, ...errorToResponse(error).body };
             }

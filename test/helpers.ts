@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { db } from "../lib/db.ts";
 import type { MemberCtx, RequestMeta, UserCtx, UserPrincipal } from "../lib/context.ts";
 import { authzTransaction } from "../lib/authz/org-index-cache.ts";
-import { resolveOrgContext } from "../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../lib/auth/request-context.ts";
 import { createOrganization } from "../lib/orgs/create-organization.ts";
 
 export type RoleKey = "owner" | "admin" | "member" | "viewer";

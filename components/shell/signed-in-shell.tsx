@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { db } from "@/lib/db";
+import { getShellUser } from "@/lib/auth/account";
 import type { UserCtx } from "@/lib/context";
 import { listMyOrganizations } from "@/lib/orgs/org-context";
 import { AppShell } from "./app-shell";
@@ -9,7 +9,7 @@ import type { NavItem } from "./nav-links";
 export async function SignedInShell({ ctx, currentOrgSlug, nav, children }: { ctx: UserCtx; currentOrgSlug?: string; nav: NavItem[]; children: ReactNode }) {
   const [orgs, user] = await Promise.all([
     listMyOrganizations(ctx.principal.userId),
-    db.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { name: true, email: true, isInstanceAdmin: true } }),
+    getShellUser(ctx),
   ]);
   return (
     <AppShell orgs={orgs} currentOrgSlug={currentOrgSlug} nav={nav} user={user}>

@@ -1,14 +1,11 @@
 // Instance-wide views for instance admins only: every organization, the outbox.
 import { db } from "../db.ts";
-import { Forbidden, NotFound } from "../errors.ts";
+import { NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { redactLinks } from "../mail/send-mail.ts";
+import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { UserCtx } from "../context.ts";
 
-/** The one check for what only instance admins may see or do. */
-export function assertInstanceAdmin(ctx: UserCtx, what = "see this") {
-  if (!ctx.principal.isInstanceAdmin) throw new Forbidden("instance_admin_only", `Only instance admins can ${what}.`);
-}
 
 export async function listAllOrganizations(ctx: UserCtx) {
   assertInstanceAdmin(ctx);

@@ -10,10 +10,10 @@ import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { ApiKeyIdInput, IpAllowList, keyLifecycleSelect, present, RateLimit, RotateApiKeyInput } from "../apikeys/api-keys.ts";
 import { displayKey, generateKey } from "../apikeys/key-format.ts";
-import { assertInstanceAdmin } from "./instance-admin.ts";
+import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { UserCtx } from "../context.ts";
 
-export const CreateInstanceKeyInput = z.object({
+export const CreateInstanceKeyInput = z.strictObject({
   name: z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters"),
   expiresAt: boundedDate("expiresAt").nullish(),
   ipAllowList: IpAllowList,

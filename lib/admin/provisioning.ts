@@ -7,16 +7,18 @@ import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { voidPendingSignUps } from "../auth/email-tokens.ts";
 import { Email, PersonName } from "../auth/schemas.ts";
-import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
+import { removeOrganization } from "../orgs/update-organization.ts";
+import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
 const ExternalId = z.string().trim().min(1).max(200);
-export const ProvisionUserInput = z.object({ email: Email, name: PersonName.optional(), externalId: ExternalId.optional() });
+export const ProvisionUserInput = z.strictObject({ email: Email, name: PersonName.optional(), externalId: ExternalId.optional() });
 export const FindUsersQuery = z.object({ email: Email.optional(), externalId: ExternalId.optional() });
-export const ProvisionOrganizationInput = z.object({ name: OrgName, slug: OrgSlug, owner: ProvisionUserInput });
-export const UpdateOrganizationInput = z.object({ name: OrgName.optional(), slug: OrgSlug.optional() });
+export const ProvisionOrganizationInput = z.strictObject({ name: OrgName, slug: OrgSlug, owner: ProvisionUserInput });
+export const UpdateOrganizationInput = z.strictObject({ name: OrgName.optional(), slug: OrgSlug.optional() });
 
 const userSelect = { id: true, email: true, name: true, externalId: true, createdAt: true } as const;
 const orgSelect = { id: true, name: true, slug: true, createdAt: true } as const;
@@ -68,6 +70,7 @@ async function upsertUser(tx: Tx, ctx: InstanceCtx, input: z.infer<typeof Provis
 const concurrentUser = () => new Conflict("concurrent_change", "Another request created this user at the same moment. Send the request again: it will find that user.");
 
 export async function provisionUser(ctx: InstanceCtx, raw: unknown) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   const input = ProvisionUserInput.parse(raw);
   try {
     return await db.$transaction((tx) => upsertUser(tx, ctx, input));
@@ -77,19 +80,22 @@ export async function provisionUser(ctx: InstanceCtx, raw: unknown) {
   }
 }
 
-export async function findUsers(_ctx: InstanceCtx, raw: unknown) {
+export async function findUsers(ctx: InstanceCtx, raw: unknown) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   const q = FindUsersQuery.parse(raw);
   if (!q.email && !q.externalId) throw new Invalid("missing_filter", "Give email or externalId.");
   return db.user.findMany({ where: { ...(q.email ? { email: q.email } : {}), ...(q.externalId ? { externalId: q.externalId } : {}) }, select: userSelect });
 }
 
-export async function getUser(_ctx: InstanceCtx, userId: string) {
+export async function getUser(ctx: InstanceCtx, userId: string) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   const user = await db.user.findUnique({ where: { id: userId }, select: { ...userSelect, memberships: { select: { org: { select: orgSelect }, role: { select: { id: true, name: true } } } } } });
   if (!user) throw new NotFound("user_not_found", "User not found.");
   return user;
 }
 
 export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   const input = ProvisionOrganizationInput.parse(raw);
   try {
     return await db.$transaction(async (tx) => {
@@ -115,11 +121,13 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
   }
 }
 
-export async function listOrganizations(_ctx: InstanceCtx) {
+export async function listOrganizations(ctx: InstanceCtx) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   return db.organization.findMany({ orderBy: { createdAt: "asc" }, select: orgSelect });
 }
 
-export async function getOrganizationById(_ctx: InstanceCtx, orgId: string) {
+export async function getOrganizationById(ctx: InstanceCtx, orgId: string) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   const org = await db.organization.findUnique({ where: { id: orgId }, select: { ...orgSelect, _count: { select: { memberships: true } } } });
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
   const { _count, ...rest } = org;
@@ -127,14 +135,14 @@ export async function getOrganizationById(_ctx: InstanceCtx, orgId: string) {
 }
 
 export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, raw: unknown) {
+  assertInstanceAdmin(ctx, "provision organizations and users");
   const input = UpdateOrganizationInput.parse(raw);
   try {
-    const result = await db.$transaction(async (tx) => {
+    // The slug is part of the authorization index, so this is an authorization change.
+    return await authzTransaction(orgId, async (tx) => {
       const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true } });
       if (!before) throw new NotFound("organization_not_found", "Organization not found.");
       const after = await tx.organization.update({ where: { id: orgId }, data: input, select: orgSelect });
-      await tx.$executeRaw`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE id = ${orgId}::uuid`;
-      await tx.$executeRaw`SELECT pg_notify('tollgate_authz', ${orgId})`;
       await recordAudit(tx, {
         action: "organization.renamed",
         orgId,
@@ -146,8 +154,6 @@ export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, ra
       });
       return after;
     });
-    invalidateOrgIndex(orgId);
-    return result;
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
     throw error;
@@ -155,11 +161,6 @@ export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, ra
 }
 
 export async function deleteOrganizationById(ctx: InstanceCtx, orgId: string) {
-  await db.$transaction(async (tx) => {
-    const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true } });
-    if (!before) throw new NotFound("organization_not_found", "Organization not found.");
-    await recordAudit(tx, { action: "organization.deleted", orgId, actor: actorOf(ctx), target: { type: "organization", id: orgId }, meta: ctx, before });
-    await tx.organization.delete({ where: { id: orgId } });
-  });
-  invalidateOrgIndex(orgId);
+  assertInstanceAdmin(ctx, "provision organizations and users");
+  await removeOrganization(ctx, orgId);
 }

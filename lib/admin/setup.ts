@@ -9,7 +9,7 @@ import { Conflict, Forbidden } from "../errors.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { voidPendingSignUps } from "../auth/email-tokens.ts";
 import { Email, Password, PersonName } from "../auth/schemas.ts";
-import { hashPassword, hashToken, randomToken } from "../auth/secrets.ts";
+import { hashPassword, hashToken, randomToken } from "../secrets/secrets.ts";
 import { requireSourceSlot } from "../auth/throttle.ts";
 import type { RequestMeta } from "../context.ts";
 import { publicUrl } from "../env.ts";

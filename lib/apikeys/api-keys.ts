@@ -11,7 +11,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import { isValidCidr } from "../authz/cidr.ts";
-import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
+import { assertKnownPermissions, PermissionKey } from "../permissions/product-permissions.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { assertMayHandOut, assertMayPassOnGrants, policyOf } from "./key-caps.ts";
 import { displayKey, generateKey } from "./key-format.ts";
@@ -53,7 +53,7 @@ export const CreateApiKeyInput = z
     rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),
   })
   .refine((v) => Boolean(v.roleId) !== Boolean(v.permissions?.length), { message: "Give the key either a role or a list of permissions", path: ["permissions"] });
-export const ApiKeyIdInput = z.object({ apiKeyId: z.uuid("Unknown API key") });
+export const ApiKeyIdInput = z.strictObject({ apiKeyId: z.uuid("Unknown API key") });
 export const RotateApiKeyInput = ApiKeyIdInput.extend({
   /** How long the old secret keeps working; 0 stops it at once. */
   overlapHours: z.coerce.number({ error: "overlapHours must be a number" }).min(0, "overlapHours must be 0 or more").max(720, "overlapHours must be at most 720 (30 days)").default(24),
@@ -64,7 +64,7 @@ export const ListApiKeysQuery = z.object({
   /** "organization" (keys for the whole organization), "project" (any project), or one project's id. */
   scope: z.union([z.enum(["organization", "project"]), z.uuid("scope: organization, project or a project id")]).optional(),
 });
-export const ApiKeyPolicyInput = z.object({
+export const ApiKeyPolicyInput = z.strictObject({
   requireExpiry: z.boolean(),
   maxLifetimeDays: z.coerce.number().int().min(1, "maxLifetimeDays must be at least 1").max(3650, "maxLifetimeDays must be at most 3650").nullish(),
   rateLimitPerSecond: RateLimit("rateLimitPerSecond", 100_000),

@@ -10,7 +10,7 @@ import { ipInRanges } from "../authz/cidr.ts";
 import { indexApiKey, type IndexedApiKey, type OrgIndex } from "../authz/org-index.ts";
 import type { RequestMeta } from "../context.ts";
 import { KEY_PREFIX, parseKey } from "./key-format.ts";
-import { rehashOf, storedHashMatches } from "./key-hashing.ts";
+import { rehashOf, storedHashMatches } from "../secrets/key-hashing.ts";
 import { recordKeyFailure, recordKeyRehash, recordKeyUse, type Rehash } from "./key-usage.ts";
 import { counterStore } from "./rate-limit.ts";
 

@@ -6,7 +6,7 @@
 // also hands out what the key holds by grants.
 import { db, type Tx } from "../db.ts";
 import { Forbidden, Invalid } from "../errors.ts";
-import { authorize } from "../authz/authorize.ts";
+import { can } from "../authz/authorize.ts";
 import { parseCidr, rangeWithin } from "../authz/cidr.ts";
 import { assertMayGive } from "../authz/escalation.ts";
 import { cidrText, holdingText } from "../authz/holding-text.ts";
@@ -43,7 +43,7 @@ export function assertPolicyAllows(policy: KeyPolicy, expiresAt: Date | null, do
 /** Refuses a key carrying what the caller lacks where it applies. */
 function assertCallerHolds(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
   const resource = key.projectId ? ({ type: "project", id: key.projectId } as const) : undefined;
-  const missing = [...key.permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+  const missing = [...key.permissions].filter((p) => !can(ctx, p, resource));
   const what = doing === "rotate" ? "A key you rotate" : "A key";
   if (missing.length) throw new Forbidden("privilege_escalation", `${what} cannot carry more than you hold: you lack ${missing.sort().join(", ")}.`);
 }

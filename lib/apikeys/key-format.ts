@@ -3,7 +3,7 @@
 // Only a keyed hash of the secret is stored (./key-hashing.ts); the secret's
 // entropy makes a slow hash unnecessary, so verification stays fast.
 import { randomBytes } from "node:crypto";
-import { hashSecret } from "./key-hashing.ts";
+import { hashSecret } from "../secrets/key-hashing.ts";
 
 export const KEY_PREFIX = "tg_live_";
 const PUBLIC_ID = /^[a-z0-9]{16}$/;

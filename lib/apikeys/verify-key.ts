@@ -8,10 +8,9 @@ import type { IndexedApiKey } from "../authz/org-index.ts";
 import { isValidIp } from "../authz/cidr.ts";
 import { Forbidden } from "../errors.ts";
 import type { OrgCtx } from "../context.ts";
-import type { ApiCtx } from "../http/api-route.ts";
 import { admitKey, auditKeyFailure, checkKeyAfterLoading, checkKeyCached, type KeyCheck, type KeyFailureCode } from "./authenticate-api-key.ts";
 
-export const VerifyKeyInput = z.object({
+export const VerifyKeyInput = z.strictObject({
   key: z.string().min(1, "key: send the key to verify").max(200, "key: too long to be an API key"),
   /** The address the key was presented from, checked against the key's IP allow list. */
   ip: z.string().trim().max(64).refine(isValidIp, "must be an IPv4 or IPv6 address").optional(),
@@ -54,18 +53,9 @@ function answer(check: KeyCheck, callerOrgId: string): VerifyResult {
   };
 }
 
-export async function verifyKey(ctx: ApiCtx, input: VerifyKeyInput): Promise<VerifyResult> {
-  const caller = ctx.key;
-  const callerCtx: OrgCtx = {
-    ...ctx,
-    principal: { type: "api_key", keyId: caller.keyId, name: "", display: "" },
-    orgId: caller.orgId,
-    orgSlug: caller.authz.orgSlug,
-    membership: null,
-    authz: caller.authz,
-    mfa: false,
-  };
-  const asking = authorize(callerCtx, "apikeys:verify", { type: "organization", id: caller.orgId }, "verify-api");
+export async function verifyKey(ctx: OrgCtx, input: VerifyKeyInput): Promise<VerifyResult> {
+  const caller = ctx;
+  const asking = authorize(ctx, "apikeys:verify", undefined, "verify-api");
   if (!asking.allowed) throw new Forbidden("forbidden", `This key needs the apikeys:verify permission: ${asking.reason}`);
 
   const ip = input.ip ?? ctx.ip;

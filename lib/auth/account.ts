@@ -14,7 +14,7 @@ import { accountDeletedMail, confirmEmailMail, emailChangeRequestedMail, passwor
 import { promoteIfConfiguredAdmin } from "./configured-admin.ts";
 import { issueEmailToken, lockEmailToken, spendEmailToken, voidPendingSignUps } from "./email-tokens.ts";
 import { Email, Password, PersonName } from "./schemas.ts";
-import { hashPassword, verifyPassword } from "./secrets.ts";
+import { hashPassword, verifyPassword } from "../secrets/secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
 import { forgetSignInFailures, requireRequestSlot, reserveSignInAttempt, signInSucceeded, takeMailSlot } from "./throttle.ts";
 
@@ -28,6 +28,11 @@ const HOUR_MS = 3_600_000;
 const LINKS_PER_ACCOUNT_PER_HOUR = 5;
 
 const deliverLater = (outboxId: string) => void deliverMail(outboxId).catch((error) => logger.error({ err: error, outboxId }, "sending account mail failed"));
+
+/** What the app's shell shows of the signed-in user. */
+export async function getShellUser(ctx: UserCtx) {
+  return db.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { name: true, email: true, isInstanceAdmin: true } });
+}
 
 export async function getAccount(ctx: UserCtx) {
   const user = await db.user.findUnique({

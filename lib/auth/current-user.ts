@@ -6,6 +6,7 @@ import { Unauthenticated } from "../errors.ts";
 import type { UserCtx, UserPrincipal } from "../context.ts";
 import { requestMetaFrom } from "../http/request-meta.ts";
 import { authOptions } from "./auth-options.ts";
+import { userContext } from "./request-context.ts";
 import { principalForSession } from "./sessions.ts";
 
 export async function currentSession(): Promise<{ principal: UserPrincipal; sessionId: string } | null> {
@@ -18,5 +19,5 @@ export async function currentSession(): Promise<{ principal: UserPrincipal; sess
 export async function requireUserCtx(): Promise<UserCtx & { sessionId: string }> {
   const session = await currentSession();
   if (!session) throw new Unauthenticated("unauthenticated", "Sign in to continue.");
-  return { ...requestMetaFrom(await headers()), principal: session.principal, sessionId: session.sessionId };
+  return { ...userContext(session.principal, requestMetaFrom(await headers())), sessionId: session.sessionId };
 }

@@ -5,7 +5,7 @@
 import { db, type Tx } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { publicUrl } from "../env.ts";
-import { hashToken, randomToken } from "./secrets.ts";
+import { hashToken, randomToken } from "../secrets/secrets.ts";
 
 export type EmailTokenPurpose = "sign_up" | "confirm_email" | "reset_password";
 

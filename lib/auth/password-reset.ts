@@ -11,7 +11,7 @@ import { passwordChangedMail, resetPasswordMail } from "./account-mail.ts";
 import { promoteIfConfiguredAdmin } from "./configured-admin.ts";
 import { assertLinkUsable, consumeEmailToken, issueEmailToken } from "./email-tokens.ts";
 import { Email, Password } from "./schemas.ts";
-import { hashPassword } from "./secrets.ts";
+import { hashPassword } from "../secrets/secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
 import { forgetSignInFailures, requireSourceSlot, takeMailSlot } from "./throttle.ts";
 import { Conflict } from "../errors.ts";

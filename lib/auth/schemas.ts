@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MIN_PASSWORD_LENGTH } from "./secrets.ts";
+import { MIN_PASSWORD_LENGTH } from "../secrets/secrets.ts";
 
 export const Email = z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address").max(254, "Email is too long"));
 

@@ -3,7 +3,7 @@ import { db } from "../db.ts";
 import { Unauthenticated } from "../errors.ts";
 import type { RequestMeta } from "../context.ts";
 import { SignInInput } from "./schemas.ts";
-import { verifyAgainstDummy, verifyPassword } from "./secrets.ts";
+import { verifyAgainstDummy, verifyPassword } from "../secrets/secrets.ts";
 import { createSession } from "./sessions.ts";
 import { reserveSignInAttempt, signInSucceeded } from "./throttle.ts";
 

@@ -16,7 +16,7 @@ import { accountExistsMail, signUpMail } from "./account-mail.ts";
 import { promoteIfConfiguredAdmin } from "./configured-admin.ts";
 import { issueEmailToken, lockEmailToken, spendEmailToken, TOKEN_TTL_MS, usableEmailToken, voidPendingSignUps } from "./email-tokens.ts";
 import { SignUpInput } from "./schemas.ts";
-import { hashPassword, verifyPassword } from "./secrets.ts";
+import { hashPassword, verifyPassword } from "../secrets/secrets.ts";
 import { createSession } from "./sessions.ts";
 import { requireSourceSlot, takeMailSlot, takeRequestSlot } from "./throttle.ts";
 

@@ -1,44 +1,42 @@
-// The one decision function for callers inside an organization. Every page,
-// server action and route asks it; it decides over the organization's index
-// (lib/authz/decide.ts) and records the decision with its reason.
+// The one decide-and-log. Every page, server action, route, the check API and
+// the access checker come here: the decision is made over the organization's
+// index (./decide.ts) and recorded with its reason and where it was asked.
 import { Forbidden } from "../errors.ts";
-import type { OrgCtx } from "../context.ts";
+import type { InstanceCtx, OrgCtx, Principal } from "../context.ts";
 import { recordDecision } from "./decision-log.ts";
-import { decide, type AuthzResource, type Decision } from "./decide.ts";
+import { decide, type AuthzResource, type AuthzSubject, type Decision, type DecisionContext } from "./decide.ts";
+import type { OrgIndex } from "./org-index.ts";
 import type { Permission } from "./permissions.ts";
 
 export type { Decision };
 export type Resource = AuthzResource;
 
-export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), resource: Resource = { type: "organization", id: ctx.orgId }, source = "app"): Decision {
-  const started = performance.now();
-  if (ctx.principal.type === "api_key" && ctx.principal.instance) {
-    // Provisioning keys of the instance admin act in every organization.
-    const decision = { allowed: true, reason: `instance admin API key ${ctx.principal.display} may act in every organization` };
-    logDecision(ctx, "api_key", ctx.principal.keyId, permission, resource, decision, started, source);
-    return decision;
-  }
-  const subject = ctx.principal.type === "user" ? ({ type: "user", id: ctx.principal.userId } as const) : ({ type: "api_key", id: ctx.principal.keyId } as const);
-  const decision = decide(ctx.authz, subject, permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
-  logDecision(ctx, subject.type, subject.id, permission, resource, decision, started, source);
-  return decision;
-}
+/** Where a decision was asked, shown in the decision log and filterable there. */
+export const DECISION_SOURCES = {
+  app: "Admin UI",
+  api: "Management API",
+  "check-api": "Check API",
+  "check-api-batch": "Check API (batch)",
+  "access-checker": "Access checker",
+  "verify-api": "Verify API",
+} as const;
+export type DecisionSource = keyof typeof DECISION_SOURCES;
 
 /**
- * Machine routes whose caller's own permission is checked on every request:
- * denials are logged, allows are not (like the check API's asking key), so
- * the log holds the decisions people look for, not one row per verification.
+ * Machine routes whose caller's own permission (the asking key's
+ * authz:check, apikeys:verify) is checked on every request: its denials are
+ * logged, its allows are not, so the log holds the decisions people look for
+ * (the subjects' checks), not one row per request of the asking key.
  */
-const DENIALS_ONLY_SOURCES = new Set(["verify-api"]);
+const CALLER_DENIALS_ONLY: ReadonlySet<DecisionSource> = new Set(["verify-api", "check-api", "check-api-batch"]);
 
-function logDecision(ctx: OrgCtx, principalType: string, principalId: string, permission: string, resource: Resource, decision: Decision, started: number, source: string) {
-  // Which links to show is a hint, not an access decision; the page decides again.
-  if (source === "navigation") return;
-  if (decision.allowed && DENIALS_ONLY_SOURCES.has(source)) return;
+type Logged = { orgId: string; subject: AuthzSubject; permission: string; resource: Resource; decision: Decision; started: number; source: DecisionSource };
+
+function log({ orgId, subject, permission, resource, decision, started, source }: Logged) {
   recordDecision({
-    orgId: ctx.orgId,
-    principalType,
-    principalId,
+    orgId,
+    principalType: subject.type,
+    principalId: subject.id,
     permission,
     resourceType: resource.type,
     resourceId: resource.id,
@@ -50,7 +48,82 @@ function logDecision(ctx: OrgCtx, principalType: string, principalId: string, pe
   });
 }
 
+/** Decides for any subject of the organization (a member, a key) and logs it. */
+export function decideAndLog(index: OrgIndex, subject: AuthzSubject, permission: string, resource: Resource, context: DecisionContext, source: DecisionSource): Decision {
+  const started = performance.now();
+  const decision = decide(index, subject, permission, resource, context);
+  log({ orgId: index.orgId, subject, permission, resource, decision, started, source });
+  return decision;
+}
+
+function subjectOf(principal: Principal): AuthzSubject {
+  return principal.type === "user" ? { type: "user", id: principal.userId } : { type: "api_key", id: principal.keyId };
+}
+
+// The context's address and MFA are part of the key: a copy of a context with another IP shares its memo.
+const memoKey = (ctx: OrgCtx, permission: string, resource: Resource) => `${permission}\u0000${resource.type}:${resource.id}\u0000${ctx.ip}\u0000${ctx.mfa}`;
+
+function decideFor(ctx: OrgCtx, permission: string, resource: Resource): Decision {
+  const principal = ctx.principal;
+  // Instance-admin keys provision every organization: they hold instance:admin, which covers all.
+  if (principal.type === "api_key" && principal.instance) return instanceAdminDecision(principal);
+  return decide(ctx.authz, subjectOf(principal), permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
+}
+
+/**
+ * May the caller of this request use `permission` on `resource`? Decided once
+ * per request and logged once, however many layers ask (see OrgCtx.decided).
+ */
+export function authorize(ctx: OrgCtx, permission: Permission | (string & {}), resource: Resource = { type: "organization", id: ctx.orgId }, source?: DecisionSource): Decision {
+  const key = ctx.decided && memoKey(ctx, permission, resource);
+  const known = key && ctx.decided!.get(key);
+  if (known) return known;
+  const started = performance.now();
+  const decision = decideFor(ctx, permission, resource);
+  const from = source ?? sourceOf(ctx);
+  if (!decision.allowed || !CALLER_DENIALS_ONLY.has(from)) log({ orgId: ctx.orgId, subject: subjectOf(ctx.principal), permission, resource, decision, started, source: from });
+  if (key) ctx.decided!.set(key, decision);
+  return decision;
+}
+
+/**
+ * A hint, not a decision: "show this button?", "what does the caller hold?".
+ * Nothing is logged; the action behind the button decides again through authorize.
+ */
+export function can(ctx: OrgCtx, permission: Permission | (string & {}), resource: Resource = { type: "organization", id: ctx.orgId }): boolean {
+  return (ctx.decided?.get(memoKey(ctx, permission, resource)) ?? decideFor(ctx, permission, resource)).allowed;
+}
+
 export function assertAllowed(ctx: OrgCtx, permission: Permission, resource?: Resource): void {
   const decision = authorize(ctx, permission, resource);
   if (!decision.allowed) throw new Forbidden("forbidden", `You need the ${permission} permission: ${decision.reason}`);
+}
+
+function sourceOf(ctx: OrgCtx): DecisionSource {
+  return ctx.principal.type === "api_key" ? "api" : "app";
+}
+
+/**
+ * The instance-wide permission: provisioning organizations and users, product
+ * permissions, provisioning keys, the outbox. Held by instance-admin users and
+ * instance-admin API keys; no organization role can carry it.
+ */
+export const INSTANCE_ADMIN = "instance:admin";
+
+function instanceAdminDecision(principal: Principal): Decision {
+  if (principal.type === "api_key") {
+    return principal.instance
+      ? { allowed: true, reason: `instance-admin API key ${principal.display} holds ${INSTANCE_ADMIN}` }
+      : { allowed: false, reason: `API key ${principal.display || principal.keyId} belongs to one organization and does not hold ${INSTANCE_ADMIN}` };
+  }
+  return principal.isInstanceAdmin ? { allowed: true, reason: `${principal.email} is an instance admin` } : { allowed: false, reason: `${principal.email} is not an instance admin` };
+}
+
+export function authorizeInstance(ctx: InstanceCtx): Decision {
+  return instanceAdminDecision(ctx.principal);
+}
+
+/** The one check for what only instance admins (users or keys) may see or do. */
+export function assertInstanceAdmin(ctx: InstanceCtx, what = "see this"): void {
+  if (!authorizeInstance(ctx).allowed) throw new Forbidden("instance_admin_only", `Only instance admins can ${what}.`);
 }

@@ -1,51 +1,63 @@
 // The check API's logic: a product asks whether one of its organization's
-// users may do something. The asking key needs authz:check where it asks;
-// subjects and resources outside the key's organization are NotFound.
+// users or API keys may do something, here, now (or at another time). The
+// asking key needs authz:check where it asks; subjects and resources outside
+// its organization are NotFound; a permission nobody declared is a 400.
 import { z } from "zod";
-import { Forbidden, NotFound } from "../errors.ts";
-import type { ApiKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
-import { recordDecision } from "./decision-log.ts";
-import { decide, type AuthzResource, type Decision } from "./decide.ts";
+import { Forbidden, Invalid, NotFound } from "../errors.ts";
+import type { OrgCtx } from "../context.ts";
+import { authorize, decideAndLog, type DecisionSource } from "./authorize.ts";
+import { isValidIp } from "./cidr.ts";
+import type { AuthzResource, AuthzSubject } from "./decide.ts";
+import { isKnownPermission } from "./org-index.ts";
 
-export const CheckInput = z.object({
-  subject: z.object({ type: z.literal("user"), id: z.string().trim().min(1, "subject.id: required").max(254) }),
+export const CheckSubject = z.strictObject({
+  type: z.enum(["user", "api_key"], "subject.type: user or api_key"),
+  /** A user's id or email, or an API key's id. */
+  id: z.string().trim().min(1, "subject.id: required").max(254),
+});
+
+export const CheckInput = z.strictObject({
+  subject: CheckSubject,
   permission: z.string().trim().min(1, "required").max(200),
-  resource: z.object({ type: z.enum(["organization", "project"]), id: z.string().trim().min(1).max(100) }).optional(),
-  context: z.object({ ip: z.string().trim().max(64).nullish(), mfa: z.boolean().optional() }).default({}),
+  resource: z.strictObject({ type: z.enum(["organization", "project"]), id: z.string().trim().min(1).max(100) }).optional(),
+  context: z
+    .strictObject({
+      ip: z.string().trim().max(64).refine(isValidIp, "must be an IPv4 or IPv6 address").nullish(),
+      mfa: z.boolean().optional(),
+      /** "Would this be allowed at time T?": grant end dates and key expiry are judged at this instant. */
+      time: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time, e.g. 2027-01-31T12:00:00Z" }).optional(),
+    })
+    .default({}),
 });
 export type CheckInput = z.infer<typeof CheckInput>;
-export const CheckBatchInput = z.object({ checks: z.array(z.unknown()).min(1, "give at least one check").max(100, "at most 100 checks a request") });
+export const CheckBatchInput = z.strictObject({ checks: z.array(z.unknown()).min(1, "give at least one check").max(100, "at most 100 checks a request") });
 
 export type CheckResult = { allowed: boolean; reason: string; version: number };
 
-function record(caller: ApiKeyPrincipal, subjectId: string, permission: string, resource: AuthzResource, decision: Decision, startedAt: number, source: string) {
-  recordDecision({
-    orgId: caller.orgId,
-    principalType: "user",
-    principalId: subjectId,
-    permission,
-    resourceType: resource.type,
-    resourceId: resource.id,
-    allowed: decision.allowed,
-    reason: decision.reason,
-    latencyUs: Math.round((performance.now() - startedAt) * 1000),
-    source,
-    createdAt: new Date(),
-  });
+function subjectOf(ctx: OrgCtx, subject: CheckInput["subject"]): AuthzSubject {
+  const index = ctx.authz;
+  if (subject.type === "api_key") {
+    if (!index.apiKeysById.has(subject.id)) throw new NotFound("subject_not_found", `subject: no API key ${subject.id} in this organization`);
+    return { type: "api_key", id: subject.id };
+  }
+  const userId = subject.id.includes("@") ? index.userByEmail.get(subject.id.toLowerCase()) : subject.id;
+  if (!userId || !index.memberRole.has(userId)) throw new NotFound("subject_not_found", `subject: no user ${subject.id} in this organization`);
+  return { type: "user", id: userId };
 }
 
-export function checkAccess(caller: ApiKeyPrincipal, input: CheckInput, source = "check-api"): CheckResult {
-  const startedAt = performance.now();
-  const index = caller.authz;
-  const resource: AuthzResource = input.resource ? (input.resource as AuthzResource) : { type: "organization", id: caller.orgId };
-  if (resource.type === "organization" ? resource.id !== caller.orgId : !index.projects.has(resource.id)) {
+export function checkAccess(ctx: OrgCtx, input: CheckInput, source: DecisionSource = "check-api"): CheckResult {
+  const index = ctx.authz;
+  const resource: AuthzResource = input.resource ? (input.resource as AuthzResource) : { type: "organization", id: ctx.orgId };
+  if (resource.type === "organization" ? resource.id !== ctx.orgId : !index.projects.has(resource.id)) {
     throw new NotFound("resource_not_found", `resource: ${resource.type} ${resource.id} not found`);
   }
-  const asking = decide(index, { type: "api_key", id: caller.keyId }, "authz:check", resource);
+  const asking = authorize(ctx, "authz:check", resource, source);
   if (!asking.allowed) throw new Forbidden("forbidden", `This key needs the authz:check permission here: ${asking.reason}`);
-  const subjectId = input.subject.id.includes("@") ? index.userByEmail.get(input.subject.id.toLowerCase()) : input.subject.id;
-  if (!subjectId || !index.memberRole.has(subjectId)) throw new NotFound("subject_not_found", `subject: no user ${input.subject.id} in this organization`);
-  const decision = decide(index, { type: "user", id: subjectId }, input.permission, resource, { ip: input.context.ip, mfa: input.context.mfa });
-  record(caller, subjectId, input.permission, resource, decision, startedAt, source);
+  if (!isKnownPermission(index, input.permission)) {
+    throw new Invalid("unknown_permission", `permission: "${input.permission}" is not a Tollgate permission nor a declared product permission`);
+  }
+  const subject = subjectOf(ctx, input.subject);
+  const { ip, mfa, time } = input.context;
+  const decision = decideAndLog(index, subject, input.permission, resource, { ip, mfa, now: time ? Date.parse(time) : undefined }, source);
   return { allowed: decision.allowed, reason: decision.reason, version: index.version };
 }

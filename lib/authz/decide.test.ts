@@ -22,9 +22,9 @@ function reference(org: OrgRows, subject: AuthzSubject, permission: string, reso
   } else {
     const key = org.apiKeys!.find((k) => k.id === subject.id)!;
     if (key.revokedAt || (key.expiresAt && ctx.now! >= key.expiresAt.getTime())) return false;
-    const carries = key.roleId ? roleHas(key.roleId) : key.permissions.includes(permission);
-    const inScope = key.projectId === null || (resource.type === "project" && resource.id === key.projectId);
-    if (carries && inScope) return true;
+    // A project key acts on its project only, through what it carries and what it is granted.
+    if (key.projectId !== null && !(resource.type === "project" && resource.id === key.projectId)) return false;
+    if (key.roleId ? roleHas(key.roleId) : key.permissions.includes(permission)) return true;
   }
   const groups = subject.type === "user" ? org.groupMembers.filter((gm) => gm.userId === subject.id).map((gm) => gm.groupId) : [];
   return org.grants.some((g) => {

@@ -50,8 +50,12 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
   if (subject.type === "api_key") {
     const key = index.apiKeysById.get(subject.id);
     if (!key || key.revoked || (key.expiresAtMs !== null && now >= key.expiresAtMs)) return { allowed: false, reason: `API key ${subject.id} is not active in this organization` };
-    const inScope = key.projectId === null || (resource.type === "project" && resource.id === key.projectId);
-    if (key.permissions.has(permission) && inScope) return { allowed: true, reason: `API key ${subject.id} carries ${permission}` };
+    // A project key acts only on its project, whatever it carries or is granted.
+    if (key.projectId !== null && !(resource.type === "project" && resource.id === key.projectId)) {
+      const where = resource.type === "project" ? `project ${resource.id}` : "the whole organization";
+      return { allowed: false, reason: `API key ${subject.id} is limited to project ${key.projectId}, so it cannot use ${permission} on ${where}` };
+    }
+    if (key.permissions.has(permission)) return { allowed: true, reason: `API key ${subject.id} carries ${permission}` };
   }
   if (subject.type === "user") {
     const role: IndexedRole | undefined = index.memberRole.get(subject.id);

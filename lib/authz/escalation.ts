@@ -2,12 +2,12 @@
 // they hand out fits inside how they hold it (until when, from where, with MFA).
 import { Forbidden, Invalid } from "../errors.ts";
 import type { OrgCtx } from "../context.ts";
-import { authorize } from "./authorize.ts";
+import { can } from "./authorize.ts";
 import { giftNeedText, holdingText } from "./holding-text.ts";
 import { holdingInForce, holdingsOf, outsideHolding, type GivenLimits, type OutsideHolding } from "./holdings.ts";
 
 export function assertHoldsAll(ctx: OrgCtx, permissions: readonly string[], what: string) {
-  const missing = permissions.filter((p) => !authorize(ctx, p, undefined, "escalation-check").allowed);
+  const missing = permissions.filter((p) => !can(ctx, p));
   if (missing.length > 0) {
     throw new Forbidden("privilege_escalation", `You cannot ${what}: it needs ${missing.join(", ")}, which you do not hold.`);
   }
@@ -16,7 +16,7 @@ export function assertHoldsAll(ctx: OrgCtx, permissions: readonly string[], what
 /** What the caller lacks of `permissions` where a grant on `projectId` (null: the organization) applies. */
 export function missingWhereGranted(ctx: OrgCtx, permissions: Iterable<string>, projectId: string | null): string[] {
   const resource = projectId ? ({ type: "project", id: projectId } as const) : undefined;
-  return [...permissions].filter((p) => !authorize(ctx, p, resource, "escalation-check").allowed);
+  return [...permissions].filter((p) => !can(ctx, p, resource));
 }
 
 /** Permissions handed to someone (a grant, a membership role, a group's grant, a role's new permissions), where and how. */
@@ -57,7 +57,7 @@ export function assertMayGive(ctx: OrgCtx, gift: Gift, what: string, options: Gi
   // Permissions that fit no holding, grouped by how they are held, so that one sentence names them together.
   const misfits = new Map<string, { permissions: string[]; outside: OutsideHolding[] }>();
   for (const permission of [...new Set(gift.permissions)].sort()) {
-    const allowed = authorize(ctx, permission, resource, "escalation-check").allowed;
+    const allowed = can(ctx, permission, resource);
     const held = holdingsOf(ctx.authz, subject, permission, resource, now).filter((h) => holdingInForce(h, { ip: ctx.ip, mfa: ctx.mfa }));
     if (!allowed || held.length === 0) {
       missing.push(permission);

@@ -38,9 +38,10 @@ export function holdingsOf(index: OrgIndex, subject: AuthzSubject, permission: s
   if (subject.type === "api_key") {
     const key = index.apiKeysById.get(subject.id);
     if (!key || key.revoked || (key.expiresAtMs !== null && now >= key.expiresAtMs)) return [];
+    // A project key holds nothing outside its project (as decide() judges it).
+    if (key.projectId !== null && !(resource.type === "project" && resource.id === key.projectId)) return [];
     keyLimits = { validUntilMs: key.expiresAtMs, ipRanges: key.ipRanges ? [key.ipRanges] : [] };
-    const inScope = key.projectId === null || (resource.type === "project" && resource.id === key.projectId);
-    if (key.permissions.has(permission) && inScope) {
+    if (key.permissions.has(permission)) {
       holdings.push({ source: "api_key", roleName: null, grantId: null, viaGroup: null, projectId: key.projectId, ...keyLimits, requireMfa: false });
     }
   } else {

@@ -30,7 +30,7 @@ const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.li
 
 export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   // One snapshot: the version and every row come from the same moment.
-  const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys] = await db.$transaction(
+  const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys, productPermissions] = await db.$transaction(
     async (tx) =>
       [
         await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true, slug: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true } }),
@@ -66,6 +66,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
             previousSecretExpiresAt: true,
           },
         }),
+        await tx.productPermission.findMany({ select: { key: true } }),
       ] as const,
     { isolationLevel: "RepeatableRead" },
   );
@@ -81,6 +82,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
     groupMembers,
     grants,
     projectIds: projects.map((p) => p.id),
+    productPermissions: productPermissions.map((p) => p.key),
   });
 }
 
@@ -134,6 +136,18 @@ export async function bumpAuthzVersion(tx: Tx, orgId: string) {
   await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${orgId})`;
 }
 
+const EVERY_ORGANIZATION = "*";
+
+/** Call inside a transaction that changes what every organization's index holds (product permissions). */
+export async function bumpEveryAuthzVersion(tx: Tx) {
+  await tx.$executeRaw`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1`;
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${EVERY_ORGANIZATION})`;
+}
+
+export function invalidateEveryOrgIndex() {
+  for (const orgId of new Set([...state.entries.keys(), ...state.loading.keys()])) invalidateOrgIndex(orgId);
+}
+
 /** A transaction that changes authorization data: bumps the version inside, drops the local index after. */
 export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const result = await db.$transaction(async (tx) => {
@@ -161,7 +175,8 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   client.on("end", () => fail());
   client.on("notification", (msg) => {
     if (msg.channel !== CHANNEL || !msg.payload) return;
-    invalidateOrgIndex(msg.payload);
+    if (msg.payload === EVERY_ORGANIZATION) invalidateEveryOrgIndex();
+    else invalidateOrgIndex(msg.payload);
     for (const listener of changeListeners) listener(msg.payload);
   });
   try {

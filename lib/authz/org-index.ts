@@ -1,7 +1,8 @@
 // The in-memory picture of one organization's authorization data, built from
 // its rows. decide() reads only this, so a decision costs a few map lookups.
-import { decodeStoredHash, type StoredHash } from "../apikeys/key-hashing.ts";
+import { decodeStoredHash, type StoredHash } from "../secrets/key-hashing.ts";
 import { parseCidr, type ParsedCidr } from "./cidr.ts";
+import { isPermission } from "./permissions.ts";
 
 export type RoleRow = { id: string; name: string; permissions: string[]; includes: string[]; isOwner: boolean };
 export type GrantRow = {
@@ -46,6 +47,8 @@ export type OrgRows = {
   groups: Array<{ id: string; name: string }>;
   grants: GrantRow[];
   projectIds: string[];
+  /** Permissions the instance admin declared for the customer's product (instance-wide). */
+  productPermissions?: string[];
 };
 
 export type IndexedRole = { id: string; name: string; permissions: ReadonlySet<string>; isOwner: boolean };
@@ -93,7 +96,13 @@ export type OrgIndex = {
   userGroups: Map<string, string[]>;
   grantsBySubject: Map<string, IndexedGrant[]>;
   projects: ReadonlySet<string>;
+  productPermissions: ReadonlySet<string>;
 };
+
+/** A Tollgate permission or a declared product permission: anything else is a typo, not a denial. */
+export function isKnownPermission(index: OrgIndex, permission: string): boolean {
+  return isPermission(permission) || index.productPermissions.has(permission);
+}
 
 export const subjectKey = (type: "user" | "group" | "api_key", id: string) => `${type}:${id}`;
 
@@ -164,6 +173,7 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
     userGroups,
     grantsBySubject,
     projects: new Set(rows.projectIds),
+    productPermissions: new Set(rows.productPermissions ?? []),
   };
 }
 

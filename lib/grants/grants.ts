@@ -16,12 +16,12 @@ import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
 
 const Subject = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("user"), id: z.uuid("Unknown user") }),
-  z.object({ type: z.literal("group"), id: z.uuid("Unknown group") }),
-  z.object({ type: z.literal("api_key"), id: z.uuid("Unknown API key") }),
+  z.strictObject({ type: z.literal("user"), id: z.uuid("Unknown user") }),
+  z.strictObject({ type: z.literal("group"), id: z.uuid("Unknown group") }),
+  z.strictObject({ type: z.literal("api_key"), id: z.uuid("Unknown API key") }),
 ]);
 
-export const CreateGrantInput = z.object({
+export const CreateGrantInput = z.strictObject({
   roleId: z.uuid("Choose a role"),
   subject: Subject,
   projectId: z.uuid("Unknown project").nullish(),
@@ -33,7 +33,7 @@ export const CreateGrantInput = z.object({
     })
     .default({ ipCidrs: [], requireMfa: false }),
 });
-export const GrantIdInput = z.object({ grantId: z.uuid("Unknown grant") });
+export const GrantIdInput = z.strictObject({ grantId: z.uuid("Unknown grant") });
 export const ListGrantsQuery = z.object({
   subjectType: z.enum(["user", "group", "api_key"]).optional(),
   subjectId: z.uuid().optional(),

@@ -8,7 +8,7 @@ import type { OrgCtx, RequestMeta, UserCtx } from "../context.ts";
 import { isDomainError, zodMessage } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { logger } from "../logger.ts";
-import { resolveOrgContext } from "../orgs/org-context.ts";
+import { resolveOrgContext } from "../auth/request-context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 import { assertSameOrigin } from "./same-origin.ts";
 

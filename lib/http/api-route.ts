@@ -2,10 +2,11 @@
 // authenticate the API key, call one domain function, map its errors.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
-import { authenticateRequest, bearerToken, type ApiKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
+import { bearerToken } from "../apikeys/authenticate-api-key.ts";
+import { orgKeyRequestContext } from "../auth/request-context.ts";
 import { Invalid } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
-import type { RequestMeta } from "../context.ts";
+import type { OrgCtx } from "../context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 import { sendJson, type LeanHandler } from "./lean-router.ts";
 
@@ -44,14 +45,12 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-export type ApiCtx = RequestMeta & { key: ApiKeyPrincipal };
-
-export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: ApiCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
+/** A route of an organization's key (check, verify): its context comes from the door, without an await when it can. */
+export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: OrgCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const meta = requestMetaFrom(req.headers);
-    const key = await authenticateRequest(bearerToken(req.headers.authorization), meta);
+    const ctx = await orgKeyRequestContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers));
     const body = options.body.parse(await readJson(req));
-    const result = await handler({ ...meta, key }, body);
+    const result = await handler(ctx, body);
     sendJson(res, options.status ?? 200, result);
   };
 }

@@ -7,7 +7,10 @@ import { CreateGrantInput, createGrant, deleteGrant, listGrants, ListGrantsQuery
 import { addGroupMember, CreateGroupInput, createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, UpdateGroupInput, updateGroup } from "../groups/groups.ts";
 import { CreateInvitationInput } from "../invitations/schemas.ts";
 import { createInvitation, listInvitations, resendInvitation, revokeInvitation } from "../invitations/invitations.ts";
+import { addMember } from "../members/add-member.ts";
+import { DeclarePermissionInput, declareProductPermission, listProductPermissions, retireProductPermission, UpdatePermissionInput, updateProductPermission } from "../permissions/product-permissions.ts";
 import { changeMemberRole, listMembers, removeMember } from "../members/members.ts";
+import { AddMemberInput } from "../members/schemas.ts";
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";
 import { CreateRoleInput, createRole, deleteRole, getRole, listRoles, UpdateRoleInput, updateRole } from "../roles/roles.ts";
 import { PageQuery, paginate, type ApiRouteDef } from "./api-v1.ts";
@@ -46,6 +49,8 @@ function id(params: Record<string, string>, name: string, what: string) {
   if (!z.uuid().safeParse(value).success) throw new NotFound(`${what}_not_found`, `${what.replace("_", " ")} not found.`);
   return value;
 }
+
+const onProject = (params: Record<string, string>) => ({ type: "project" as const, id: params.projectId! });
 
 const list = <T extends { id: string }>(items: T[], query: Record<string, unknown>) => paginate(items, query);
 
@@ -89,6 +94,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get a project",
     tag: "Projects",
     permission: "projects:read",
+    resource: onProject,
     handler: (ctx, { params }) => getProject(ctx, id(params, "projectId", "project")),
   },
   {
@@ -97,6 +103,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Rename a project",
     tag: "Projects",
     permission: "projects:update",
+    resource: onProject,
     body: UpdateProjectInput.omit({ projectId: true }),
     handler: (ctx, { params, body }) => updateProject(ctx, { ...(body as object), projectId: id(params, "projectId", "project") }),
   },
@@ -106,6 +113,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Delete a project",
     tag: "Projects",
     permission: "projects:delete",
+    resource: onProject,
     status: 204,
     handler: (ctx, { params }) => deleteProject(ctx, { projectId: id(params, "projectId", "project") }),
   },
@@ -121,22 +129,32 @@ export const apiV1Routes: ApiRouteDef[] = [
     handler: async (ctx, { query }) => list(await listMembers(ctx), query),
   },
   {
+    method: "POST",
+    path: "/api/v1/members",
+    summary: "Add an existing user (by userId, email or externalId) with a role, without an invitation. Instance-admin keys only; others invite.",
+    tag: "Members",
+    permission: "members:invite",
+    body: AddMemberInput,
+    status: 201,
+    handler: (ctx, { body }) => addMember(ctx, body),
+  },
+  {
     method: "PATCH",
-    path: "/api/v1/members/{membershipId}",
+    path: "/api/v1/members/{userId}",
     summary: "Change a member's role",
     tag: "Members",
     permission: "members:update",
-    body: z.object({ roleId: z.uuid("Choose a role") }),
-    handler: (ctx, { params, body }) => changeMemberRole(ctx, { ...(body as object), membershipId: id(params, "membershipId", "member") }),
+    body: z.strictObject({ roleId: z.uuid("Choose a role") }),
+    handler: (ctx, { params, body }) => changeMemberRole(ctx, { ...(body as object), userId: id(params, "userId", "member") }),
   },
   {
     method: "DELETE",
-    path: "/api/v1/members/{membershipId}",
-    summary: "Remove a member",
+    path: "/api/v1/members/{userId}",
+    summary: "Remove a member (their group memberships and grants go with them)",
     tag: "Members",
     permission: "members:remove",
     status: 204,
-    handler: (ctx, { params }) => removeMember(ctx, { membershipId: id(params, "membershipId", "member") }),
+    handler: (ctx, { params }) => removeMember(ctx, { userId: id(params, "userId", "member") }),
   },
   {
     method: "GET",
@@ -219,7 +237,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Add a member to a group",
     tag: "Groups",
     permission: "groups:write",
-    body: z.object({ userId: z.uuid("Unknown user") }),
+    body: z.strictObject({ userId: z.uuid("Unknown user") }),
     status: 204,
     handler: (ctx, { params, body }) => addGroupMember(ctx, { ...(body as object), groupId: id(params, "groupId", "group") }),
   },
@@ -281,7 +299,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/organizations",
     summary: "List every organization",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     query: PageQuery,
     handler: async (ctx, { query }) => list(await listOrganizations(ctx), query),
   },
@@ -291,7 +309,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/organizations",
     summary: "Create an organization with its owner (found or created by email / externalId)",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     body: ProvisionOrganizationInput,
     status: 201,
     handler: (ctx, { body }) => provisionOrganization(ctx, body),
@@ -302,7 +320,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/organizations/{orgId}",
     summary: "Get an organization",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     handler: (ctx, { params }) => getOrganizationById(ctx, id(params, "orgId", "organization")),
   },
   {
@@ -311,7 +329,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/organizations/{orgId}",
     summary: "Rename an organization",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     body: UpdateOrganizationInput,
     handler: (ctx, { params, body }) => updateOrganizationById(ctx, id(params, "orgId", "organization"), body),
   },
@@ -321,7 +339,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/organizations/{orgId}",
     summary: "Delete an organization",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     status: 204,
     handler: (ctx, { params }) => deleteOrganizationById(ctx, id(params, "orgId", "organization")),
   },
@@ -331,7 +349,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/users",
     summary: "Find users by email or externalId",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     query: FindUsersQuery,
     handler: async (ctx, { query }) => ({ data: await findUsers(ctx, query) }),
   },
@@ -341,7 +359,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/users",
     summary: "Create or find a user by email or externalId",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     body: ProvisionUserInput,
     handler: (ctx, { body }) => provisionUser(ctx, body),
   },
@@ -351,8 +369,49 @@ export const apiV1Routes: ApiRouteDef[] = [
     path: "/api/v1/users/{userId}",
     summary: "Get a user and their memberships",
     tag: "Provisioning",
-    permission: "instance-admin",
+    permission: "instance:admin",
     handler: (ctx, { params }) => getUser(ctx, id(params, "userId", "user")),
+  },
+
+  // Product permissions: what the customer's product lets roles carry, declared by the instance admin.
+  {
+    scope: "instance",
+    method: "GET",
+    path: "/api/v1/product-permissions",
+    summary: "List the product's declared permissions",
+    tag: "Product permissions",
+    permission: "instance:admin",
+    handler: async () => ({ data: await listProductPermissions() }),
+  },
+  {
+    scope: "instance",
+    method: "POST",
+    path: "/api/v1/product-permissions",
+    summary: "Declare a product permission (or change its description)",
+    tag: "Product permissions",
+    permission: "instance:admin",
+    body: DeclarePermissionInput,
+    status: 201,
+    handler: (ctx, { body }) => declareProductPermission(ctx, body),
+  },
+  {
+    scope: "instance",
+    method: "PATCH",
+    path: "/api/v1/product-permissions/{key}",
+    summary: "Change a product permission's description",
+    tag: "Product permissions",
+    permission: "instance:admin",
+    body: UpdatePermissionInput,
+    handler: (ctx, { params, body }) => updateProductPermission(ctx, params.key!, body),
+  },
+  {
+    scope: "instance",
+    method: "DELETE",
+    path: "/api/v1/product-permissions/{key}",
+    summary: "Retire a product permission: it leaves every role and API key that carried it",
+    tag: "Product permissions",
+    permission: "instance:admin",
+    handler: (ctx, { params }) => retireProductPermission(ctx, params.key!),
   },
 
   // API keys

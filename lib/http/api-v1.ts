@@ -3,14 +3,13 @@
 // document generated from the same declarations.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { authenticateAnyKey, bearerToken } from "../apikeys/authenticate-api-key.ts";
-import { getOrgIndex } from "../authz/org-index-cache.ts";
-import type { InstanceCtx, OrgCtx } from "../context.ts";
-import { db } from "../db.ts";
-import { Forbidden, Invalid, NotFound } from "../errors.ts";
-import { assertCleanInput } from "../input.ts";
-import { assertAllowed } from "../authz/authorize.ts";
+import { bearerToken } from "../apikeys/authenticate-api-key.ts";
+import { apiKeyContext, ORG_HEADER } from "../auth/request-context.ts";
+import { assertAllowed, assertInstanceAdmin, type Resource } from "../authz/authorize.ts";
 import type { Permission } from "../authz/permissions.ts";
+import type { InstanceCtx, OrgCtx } from "../context.ts";
+import { Invalid, NotFound } from "../errors.ts";
+import { assertCleanInput } from "../input.ts";
 import { readJson } from "./api-route.ts";
 import { sendJson, type LeanRouter } from "./lean-router.ts";
 import { requestMetaFrom } from "./request-meta.ts";
@@ -27,6 +26,8 @@ type RouteCommon = {
   query?: z.ZodObject;
   body?: z.ZodType;
   status?: number;
+  /** What the route acts on, for its permission check (default: the organization); a project that does not exist is a 404. */
+  resource?: (params: Record<string, string>) => Resource;
   /** Served elsewhere (the fast check routes); only described here. */
   docOnly?: boolean;
 };
@@ -36,32 +37,10 @@ type OrgRoute = RouteCommon & { scope?: "organization"; handler: (ctx: OrgCtx, i
 type InstanceRoute = RouteCommon & { scope: "instance"; handler: (ctx: InstanceCtx, input: ApiInput) => unknown };
 export type ApiRouteDef = OrgRoute | InstanceRoute;
 
-export const ORG_HEADER = "tollgate-organization";
-
-async function apiContext(req: IncomingMessage, scope: "organization" | "instance"): Promise<OrgCtx | InstanceCtx> {
-  const meta = requestMetaFrom(req.headers);
-  const key = await authenticateAnyKey(bearerToken(req.headers.authorization), meta);
-  if (key.type === "instance_key") {
-    const principal = { type: "api_key" as const, keyId: key.keyId, name: key.name, display: key.display, instance: true as const };
-    if (scope === "instance") return { ...meta, principal };
-    const named = String(req.headers[ORG_HEADER] ?? "").trim();
-    if (!named) throw new Invalid("organization_required", `An instance-admin key names the organization it acts in with the ${ORG_HEADER} header (id or slug).`);
-    const org = await db.organization.findFirst({ where: z.uuid().safeParse(named).success ? { id: named } : { slug: named }, select: { id: true } });
-    if (!org) throw new NotFound("organization_not_found", "Organization not found.");
-    const authz = await getOrgIndex(org.id);
-    return { ...meta, principal, orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false };
-  }
-  if (scope === "instance") throw new Forbidden("instance_key_required", "This route needs an instance-admin API key.");
-  const entry = key.authz.apiKeysById.get(key.keyId)!;
-  return {
-    ...meta,
-    principal: { type: "api_key", keyId: key.keyId, name: entry.name, display: entry.display },
-    orgId: key.orgId,
-    orgSlug: key.authz.orgSlug,
-    membership: null,
-    authz: key.authz,
-    mfa: false,
-  };
+function assertRoutePermission(ctx: OrgCtx, route: ApiRouteDef, params: Record<string, string>) {
+  const resource = route.resource?.(params);
+  if (resource?.type === "project" && !ctx.authz.projects.has(resource.id)) throw new NotFound("project_not_found", "project not found.");
+  assertAllowed(ctx, route.permission as Permission, resource);
 }
 
 function queryOf(req: IncomingMessage): Record<string, unknown> {
@@ -76,10 +55,12 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
   for (const route of routes.filter((r) => !r.docOnly)) {
     const path = route.path.replace(/\{(\w+)\}/g, ":$1");
     router.on(route.method, path, async (req: IncomingMessage, res: ServerResponse, params) => {
-      const ctx = await apiContext(req, route.scope ?? "organization");
-      // The route's permission is checked before input is read. Routes on one
-      // project are decided in the domain, where the project is known.
-      if ("orgId" in ctx && !route.path.includes("{projectId}")) assertAllowed(ctx, route.permission as Permission);
+      const orgRef = String(req.headers[ORG_HEADER] ?? "").trim() || null;
+      const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers), route.scope ?? "organization", orgRef);
+      // The route's permission is checked before input is read; the domain
+      // function asks again where it needs to, and the request's memo answers.
+      if ("orgId" in ctx) assertRoutePermission(ctx, route, params);
+      else assertInstanceAdmin(ctx, "use this route: it needs an instance-admin API key");
       const query = route.query ? route.query.parse(queryOf(req)) : {};
       const body = route.body ? route.body.parse(await readJson(req)) : undefined;
       const result = await (route.handler as (ctx: OrgCtx | InstanceCtx, input: ApiInput) => unknown)(ctx, { params, query, body });

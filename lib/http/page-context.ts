@@ -5,13 +5,13 @@ import { notFound, redirect } from "next/navigation";
 import { currentSession } from "../auth/current-user.ts";
 import type { MemberCtx, UserCtx } from "../context.ts";
 import { NotFound } from "../errors.ts";
-import { resolveOrgContext } from "../orgs/org-context.ts";
+import { resolveOrgContext, userContext } from "../auth/request-context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 
 export async function requirePageUser(): Promise<UserCtx> {
   const session = await currentSession();
   if (!session) redirect("/sign-in");
-  return { ...requestMetaFrom(await headers()), principal: session.principal };
+  return userContext(session.principal, requestMetaFrom(await headers()));
 }
 
 export async function requirePageOrg(orgSlug: string): Promise<MemberCtx> {

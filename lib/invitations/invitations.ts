@@ -4,7 +4,7 @@
 import { db, type Tx } from "../db.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
-import { hashToken, randomToken } from "../auth/secrets.ts";
+import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { userIdOf, type OrgCtx, type UserCtx } from "../context.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";

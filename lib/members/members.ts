@@ -6,10 +6,10 @@ import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
-import type { OrgCtx } from "../context.ts";
+import { userIdOf, type OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { assertCallerIsOwner } from "./owner-only.ts";
-import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
+import { ChangeMemberRoleInput, memberWhere, RemoveMemberInput } from "./schemas.ts";
 
 /** A role's permissions including those of the roles it includes (from a fresh index if the caller's predates the role). */
 export async function rolePermissions(ctx: OrgCtx, role: { id: string; name: string }): Promise<string[]> {
@@ -68,11 +68,11 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   return authzTransaction(ctx.orgId, async (tx) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
-      where: { id: input.membershipId, orgId: ctx.orgId },
+      where: memberWhere(ctx.orgId, input),
       select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
     });
     if (!member) throw new NotFound("member_not_found", "Member not found.");
-    if (member.role.id === role.id) return { id: member.id, roleId: role.id };
+    if (member.role.id === role.id) return { id: member.id, userId: member.user.id, roleId: role.id };
     assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `change the role of a member who is ${member.role.name}`);
     assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `give the ${role.name} role`);
     if (member.role.isOwner && !role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
@@ -90,18 +90,18 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
       before: { email: member.user.email, role: member.role.name },
       after: { email: member.user.email, role: role.name },
     });
-    return { id: member.id, roleId: role.id };
+    return { id: member.id, userId: member.user.id, roleId: role.id };
   });
 }
 
 export async function removeMember(ctx: OrgCtx, raw: unknown) {
   const input = RemoveMemberInput.parse(raw);
-  const isSelf = input.membershipId === ctx.membership?.id;
+  const isSelf = ctx.membership !== null && (input.membershipId === ctx.membership.id || input.userId === userIdOf(ctx));
   if (!isSelf) assertAllowed(ctx, "members:remove");
   await authzTransaction(ctx.orgId, async (tx) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
-      where: { id: input.membershipId, orgId: ctx.orgId },
+      where: memberWhere(ctx.orgId, input),
       select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
     });
     if (!member) throw new NotFound("member_not_found", "Member not found.");

@@ -2,5 +2,27 @@ import { z } from "zod";
 
 export const MemberId = z.uuid("Unknown member");
 export const RoleId = z.uuid("Choose a role");
-export const ChangeMemberRoleInput = z.object({ membershipId: MemberId, roleId: RoleId });
-export const RemoveMemberInput = z.object({ membershipId: MemberId });
+const UserId = z.uuid("Unknown user");
+
+/** A member is named by their user id (the API) or their membership id (the UI's rows). */
+const MemberRef = z.strictObject({ userId: UserId.optional(), membershipId: MemberId.optional() });
+const oneRef = (ref: z.infer<typeof MemberRef>) => (ref.userId === undefined) !== (ref.membershipId === undefined);
+const oneRefError = { message: "Name the member by userId", path: ["userId"] };
+
+export const ChangeMemberRoleInput = MemberRef.extend({ roleId: RoleId }).refine(oneRef, oneRefError);
+export const RemoveMemberInput = MemberRef.refine(oneRef, oneRefError);
+
+/** An existing user, by id, email or externalId (exactly one). */
+export const AddMemberInput = z
+  .strictObject({
+    userId: UserId.optional(),
+    email: z.email("Enter an email address").trim().toLowerCase().max(254).optional(),
+    externalId: z.string().trim().min(1).max(200).optional(),
+    roleId: RoleId,
+  })
+  .refine((i) => [i.userId, i.email, i.externalId].filter((v) => v !== undefined).length === 1, { message: "Name the user by exactly one of userId, email or externalId", path: ["userId"] });
+
+/** Where a member is, for queries scoped to the organization. */
+export function memberWhere(orgId: string, ref: { userId?: string; membershipId?: string }) {
+  return ref.userId ? { orgId, userId: ref.userId } : { orgId, id: ref.membershipId };
+}

@@ -38,6 +38,6 @@ export const OrgSlug = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Slug may contain lowercase letters, digits and single dashes")
   .refine((s) => !RESERVED_SLUGS.has(s), "This slug is reserved");
 
-export const CreateOrganizationInput = z.object({ name: OrgName, slug: OrgSlug });
-export const RenameOrganizationInput = z.object({ name: OrgName, slug: OrgSlug });
-export const DeleteOrganizationInput = z.object({ confirmSlug: z.string().trim() });
+export const CreateOrganizationInput = z.strictObject({ name: OrgName, slug: OrgSlug });
+export const RenameOrganizationInput = z.strictObject({ name: OrgName, slug: OrgSlug });
+export const DeleteOrganizationInput = z.strictObject({ confirmSlug: z.string().trim() });

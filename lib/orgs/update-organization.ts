@@ -3,8 +3,8 @@ import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
-import { authzTransaction, invalidateOrgIndex } from "../authz/org-index-cache.ts";
-import type { OrgCtx } from "../context.ts";
+import { authzTransaction } from "../authz/org-index-cache.ts";
+import type { OrgCtx, Principal, RequestMeta } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { DeleteOrganizationInput, RenameOrganizationInput } from "./schemas.ts";
 
@@ -47,20 +47,22 @@ export async function deleteOrganization(ctx: OrgCtx, raw: unknown) {
   if (input.confirmSlug !== ctx.orgSlug) {
     throw new Conflict("confirmation_mismatch", `Type the organization's slug "${ctx.orgSlug}" to confirm.`);
   }
-  await db.$transaction(async (tx) => {
-    const before = await tx.organization.findUnique({ where: { id: ctx.orgId }, select: { name: true, slug: true } });
+  await removeOrganization(ctx, ctx.orgId);
+}
+
+/**
+ * Deletes an organization with everything in it, and its decision log. Like
+ * every authorization change it bumps the version and NOTIFYs, so every
+ * process stops answering for its keys at once.
+ */
+export async function removeOrganization(ctx: { principal: Principal } & RequestMeta, orgId: string) {
+  await authzTransaction(orgId, async (tx) => {
+    const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true } });
     if (!before) throw new NotFound("organization_not_found", "Organization not found.");
-    await recordAudit(tx, {
-      action: "organization.deleted",
-      orgId: ctx.orgId,
-      actor: actorOf(ctx),
-      target: { type: "organization", id: ctx.orgId },
-      meta: ctx,
-      before,
-    });
-    await tx.organization.delete({ where: { id: ctx.orgId } });
+    await recordAudit(tx, { action: "organization.deleted", orgId, actor: actorOf(ctx), target: { type: "organization", id: orgId }, meta: ctx, before });
+    await tx.decisionLog.deleteMany({ where: { orgId } });
+    await tx.organization.delete({ where: { id: orgId } });
   });
-  invalidateOrgIndex(ctx.orgId);
 }
 
 export const DecisionRetentionInput = z.object({

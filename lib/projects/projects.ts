@@ -10,9 +10,9 @@ import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
-export const CreateProjectInput = z.object({ name: OrgName, slug: OrgSlug });
-export const UpdateProjectInput = z.object({ projectId: z.uuid("Unknown project"), name: OrgName.optional(), slug: OrgSlug.optional() });
-export const ProjectIdInput = z.object({ projectId: z.uuid("Unknown project") });
+export const CreateProjectInput = z.strictObject({ name: OrgName, slug: OrgSlug });
+export const UpdateProjectInput = z.strictObject({ projectId: z.uuid("Unknown project"), name: OrgName.optional(), slug: OrgSlug.optional() });
+export const ProjectIdInput = z.strictObject({ projectId: z.uuid("Unknown project") });
 
 const projectSelect = { id: true, name: true, slug: true, createdAt: true, updatedAt: true } as const;
 

@@ -9,7 +9,7 @@ import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
-import { assertKnownPermissions, PermissionKey } from "../authz/product-permissions.ts";
+import { assertKnownPermissions, PermissionKey } from "../permissions/product-permissions.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
@@ -29,15 +29,15 @@ const Permissions = z
   .transform((list) => [...new Set(list)].sort());
 const Includes = z.array(z.uuid("Unknown role")).max(20).default([]);
 
-export const CreateRoleInput = z.object({ name: RoleName, description: z.string().trim().max(300).default(""), permissions: Permissions, includes: Includes });
-export const UpdateRoleInput = z.object({
+export const CreateRoleInput = z.strictObject({ name: RoleName, description: z.string().trim().max(300).default(""), permissions: Permissions, includes: Includes });
+export const UpdateRoleInput = z.strictObject({
   roleId: z.uuid("Unknown role"),
   name: RoleName.optional(),
   description: z.string().trim().max(300).optional(),
   permissions: Permissions.optional(),
   includes: z.array(z.uuid("Unknown role")).max(20).optional(),
 });
-export const DeleteRoleInput = z.object({ roleId: z.uuid("Unknown role"), reassignTo: z.uuid("Unknown role").optional() });
+export const DeleteRoleInput = z.strictObject({ roleId: z.uuid("Unknown role"), reassignTo: z.uuid("Unknown role").optional() });
 
 const roleSelect = {
   id: true,

@@ -82,14 +82,14 @@ describe("/api/v1 with an API key", () => {
     const viewer = await addMember("viewer");
     const members = await call(key, "GET", "/api/v1/members");
     expect(members.body.data).toHaveLength(2);
-    const changed = await call(key, "PATCH", `/api/v1/members/${viewer.membership.id}`, { roleId: (await builtInRole("member")).id });
+    const changed = await call(key, "PATCH", `/api/v1/members/${viewer.principal.userId}`, { roleId: (await builtInRole("member")).id });
     expect(changed.status).toBe(200);
     const invitation = await call(key, "POST", "/api/v1/invitations", { email: uniqueEmail("api"), roleId: (await builtInRole("viewer")).id });
     expect(invitation.status).toBe(201);
     expect(invitation.body.url).toMatch(/\/invite\//);
     expect((await call(key, "GET", "/api/v1/invitations")).body.data).toHaveLength(1);
     expect((await call(key, "DELETE", `/api/v1/invitations/${invitation.body.id}`)).status).toBe(204);
-    expect((await call(key, "DELETE", `/api/v1/members/${viewer.membership.id}`)).status).toBe(204);
+    expect((await call(key, "DELETE", `/api/v1/members/${viewer.principal.userId}`)).status).toBe(204);
   });
 
   it("refuses what the key does not carry with 403, and more than it holds as escalation", async () => {
@@ -133,8 +133,8 @@ describe("/api/v1 with an API key", () => {
       ["PATCH", `/api/v1/roles/${role.id}`, { name: "Pwned" }],
       ["DELETE", `/api/v1/roles/${role.id}`],
       ["DELETE", `/api/v1/grants/${grant.id}`],
-      ["PATCH", `/api/v1/members/${viewer.membership.id}`, { roleId: (await builtInRole("admin")).id }],
-      ["DELETE", `/api/v1/members/${viewer.membership.id}`],
+      ["PATCH", `/api/v1/members/${viewer.principal.userId}`, { roleId: (await builtInRole("admin")).id }],
+      ["DELETE", `/api/v1/members/${viewer.principal.userId}`],
       ["DELETE", `/api/v1/invitations/${invitation.id}`],
       ["POST", `/api/v1/invitations/${invitation.id}/resend`],
       ["POST", "/api/v1/grants", { roleId: role.id, subject: { type: "group", id: group.id } }],

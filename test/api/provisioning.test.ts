@@ -83,7 +83,7 @@ describe("provisioning with an instance-admin key", () => {
     const { owner } = await createTestOrg();
     const orgKey = await createApiKey(owner, { name: "admin key", roleId: (await builtInRole("admin")).id });
     const refused = await call(orgKey.key, "GET", "/api/v1/organizations");
-    expect(refused).toMatchObject({ status: 403, body: { error: { code: "instance_key_required" } } });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: "instance_admin_only" } } });
     const { admin, key, id } = await instanceKey();
     await revokeInstanceKey(admin, id);
     expect((await call(key, "GET", "/api/v1/organizations")).body.error.code).toBe("revoked_api_key");

@@ -8,7 +8,7 @@ import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
 import { db } from "../../lib/db.ts";
 import { Forbidden, Invalid } from "../../lib/errors.ts";
 import { createGrant } from "../../lib/grants/grants.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { createRole } from "../../lib/roles/roles.ts";
 import { builtInRole, createTestOrg, createUser, meta } from "../helpers.ts";

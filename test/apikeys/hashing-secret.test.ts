@@ -8,7 +8,7 @@ import { createHmac, hkdfSync } from "node:crypto";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApiKey, rotateApiKey } from "../../lib/apikeys/api-keys.ts";
-import { buildKeyring, hashSecret } from "../../lib/apikeys/key-hashing.ts";
+import { buildKeyring, hashSecret } from "../../lib/secrets/key-hashing.ts";
 import { parseKey } from "../../lib/apikeys/key-format.ts";
 import { flushKeyUsage } from "../../lib/apikeys/key-usage.ts";
 import { authzTransaction } from "../../lib/authz/org-index-cache.ts";

@@ -12,7 +12,7 @@ import { db } from "../../lib/db.ts";
 import { Forbidden, Invalid } from "../../lib/errors.ts";
 import { createGrant } from "../../lib/grants/grants.ts";
 import { addGroupMember, createGroup } from "../../lib/groups/groups.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { createRole } from "../../lib/roles/roles.ts";
 import { declarePermission, fresh } from "../grants/fixtures.ts";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createApiKey, getApiKey, revokeApiKey, rotateApiKey, updateApiKeyPolicy } from "../../lib/apikeys/api-keys.ts";
 import { authenticateApiKey, checkKey } from "../../lib/apikeys/authenticate-api-key.ts";
 import { parseKey } from "../../lib/apikeys/key-format.ts";
-import { hashSecret } from "../../lib/apikeys/key-hashing.ts";
+import { hashSecret } from "../../lib/secrets/key-hashing.ts";
 import { flushKeyUsage } from "../../lib/apikeys/key-usage.ts";
 import { db } from "../../lib/db.ts";
 import { Conflict, Invalid, Unauthenticated } from "../../lib/errors.ts";

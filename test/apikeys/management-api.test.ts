@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey } from "../../lib/apikeys/api-keys.ts";
 import { parseKey } from "../../lib/apikeys/key-format.ts";
 import { db } from "../../lib/db.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { meta } from "../helpers.ts";
 import { orgWithAdminKey, policyRequest, useMachineServer } from "./http.ts";

@@ -9,7 +9,7 @@ import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
 import type { MemberCtx } from "../../lib/context.ts";
 import { Forbidden } from "../../lib/errors.ts";
 import { createGrant } from "../../lib/grants/grants.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { createRole } from "../../lib/roles/roles.ts";
 import { DAY, expectRefused } from "../authz/conditional-giver.ts";

@@ -7,7 +7,7 @@ import { createApiKey, revokeApiKey } from "../../lib/apikeys/api-keys.ts";
 import { flushKeyUsage } from "../../lib/apikeys/key-usage.ts";
 import { db } from "../../lib/db.ts";
 import { createProject } from "../../lib/projects/projects.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { builtInRole, createTestOrg, meta } from "../helpers.ts";
 import { useMachineServer } from "./http.ts";
 

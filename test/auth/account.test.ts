@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { changePassword, confirmEmail, deleteAccount, getAccount, requestEmailChange, sendEmailConfirmation, updateProfile } from "../../lib/auth/account.ts";
-import { hashPassword } from "../../lib/auth/secrets.ts";
+import { hashPassword } from "../../lib/secrets/secrets.ts";
 import { principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
 import { authzTransaction, getOrgIndex } from "../../lib/authz/org-index-cache.ts";

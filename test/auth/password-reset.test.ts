@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { requestPasswordReset, resetPassword } from "../../lib/auth/password-reset.ts";
-import { hashPassword } from "../../lib/auth/secrets.ts";
+import { hashPassword } from "../../lib/secrets/secrets.ts";
 import { principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
 import { db } from "../../lib/db.ts";

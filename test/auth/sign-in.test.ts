@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { revokeAllSessions, revokeSession } from "../../lib/auth/revoke-sessions.ts";
 import { forgetCachedSession, principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
-import { hashPassword } from "../../lib/auth/secrets.ts";
+import { hashPassword } from "../../lib/secrets/secrets.ts";
 import { FREE_ATTEMPTS, reserveSignInAttempt, SOURCE_LIMIT, sourceOf } from "../../lib/auth/throttle.ts";
 import { db } from "../../lib/db.ts";
 import { NotFound, RateLimited, Unauthenticated } from "../../lib/errors.ts";

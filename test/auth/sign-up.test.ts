@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { promoteConfiguredAdminAtStart } from "../../lib/auth/configured-admin.ts";
-import { hashPassword } from "../../lib/auth/secrets.ts";
+import { hashPassword } from "../../lib/secrets/secrets.ts";
 import { createSession, principalForSession } from "../../lib/auth/sessions.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
 import { completeSignUp, requestSignUp, WRONG_PASSWORDS_PER_LINK } from "../../lib/auth/sign-up.ts";

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { declarePermissionsFromFile } from "../../lib/authz/product-permissions.ts";
+import { declarePermissionsFromFile } from "../../lib/permissions/product-permissions.ts";
 import { db } from "../../lib/db.ts";
 import { Invalid } from "../../lib/errors.ts";
 

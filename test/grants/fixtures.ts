@@ -2,8 +2,8 @@
 import { randomUUID } from "node:crypto";
 import type { MemberCtx } from "../../lib/context.ts";
 import { db } from "../../lib/db.ts";
-import { declareProductPermission } from "../../lib/authz/product-permissions.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { declareProductPermission } from "../../lib/permissions/product-permissions.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createUser, meta } from "../helpers.ts";
 
 /** The caller's context again, with the organization's current index. */

@@ -10,7 +10,7 @@ import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
 import { createGrant } from "../../lib/grants/grants.ts";
 import { addGroupMember, createGroup, deleteGroup, removeGroupMember } from "../../lib/groups/groups.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { createRole } from "../../lib/roles/roles.ts";
 import { useMachineServer } from "../apikeys/http.ts";

@@ -76,7 +76,7 @@ describe("edges of pages and paging", () => {
     }
     expect(reachedNext).toBe(0);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const { resolveOrgContext } = await import("../../lib/orgs/org-context.ts");
+    const { resolveOrgContext } = await import("../../lib/auth/request-context.ts");
     const { owner } = await orgWithAdminKey();
     await expect(resolveOrgContext(owner.principal, "acme\u0000", owner)).rejects.toMatchObject({ code: "organization_not_found" });
   });

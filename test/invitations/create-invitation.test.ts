@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ZodError } from "zod";
-import { hashToken } from "../../lib/auth/secrets.ts";
+import { hashToken } from "../../lib/secrets/secrets.ts";
 import { db } from "../../lib/db.ts";
 import { Conflict, Forbidden, NotFound } from "../../lib/errors.ts";
 import { createInvitation, listInvitations, revokeInvitation } from "../../lib/invitations/invitations.ts";

@@ -81,7 +81,7 @@ describe("acceptInvitation checks that the inviter may still give the role", () 
 describe("invitations whose sender is gone", () => {
   it("give nothing once the sender's account is deleted, or the sending key revoked", async () => {
     const { deleteAccount } = await import("../../lib/auth/account.ts");
-    const { hashPassword } = await import("../../lib/auth/secrets.ts");
+    const { hashPassword } = await import("../../lib/secrets/secrets.ts");
     const { createApiKey, revokeApiKey } = await import("../../lib/apikeys/api-keys.ts");
     const { authenticateApiKey } = await import("../../lib/apikeys/authenticate-api-key.ts");
     const { getOrgIndex } = await import("../../lib/authz/org-index-cache.ts");

@@ -8,7 +8,7 @@ import { db } from "../../lib/db.ts";
 import { Conflict, NotFound } from "../../lib/errors.ts";
 import { createInvitation, listInvitations, resendInvitation, revokeInvitation } from "../../lib/invitations/invitations.ts";
 import { changeMemberRole, listAssignableRoles, listMembers, removeMember } from "../../lib/members/members.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { deleteOrganization, getOrganization, renameOrganization } from "../../lib/orgs/update-organization.ts";
 import { builtInRole, createTestOrg, createUser, meta, uniqueEmail } from "../helpers.ts";
 

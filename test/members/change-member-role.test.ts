@@ -17,7 +17,7 @@ describe("changeMemberRole", () => {
 
     const result = await changeMemberRole(owner, { membershipId: member.membership.id, roleId: admin.id });
 
-    expect(result).toEqual({ id: member.membership.id, roleId: admin.id });
+    expect(result).toEqual({ id: member.membership.id, userId: member.principal.userId, roleId: admin.id });
     expect(await roleIdOf(member.membership.id)).toBe(admin.id);
     expect(await auditActions(org.id)).toHaveLength(2);
     const event = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "member.role_changed" } });
@@ -35,7 +35,7 @@ describe("changeMemberRole", () => {
     const { org, owner, addMember } = await createTestOrg();
     const member = await addMember("member");
     const result = await changeMemberRole(owner, { membershipId: member.membership.id, roleId: member.membership.roleId });
-    expect(result).toEqual({ id: member.membership.id, roleId: member.membership.roleId });
+    expect(result).toEqual({ id: member.membership.id, userId: member.principal.userId, roleId: member.membership.roleId });
     expect(await auditActions(org.id)).toEqual(["organization.created"]);
   });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
 import { listAssignableRoles, listMembers } from "../../lib/members/members.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createTestOrg, meta } from "../helpers.ts";
 
 describe("listMembers", () => {

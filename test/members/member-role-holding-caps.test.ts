@@ -48,7 +48,7 @@ describe("changeMemberRole gives a role only as its giver holds it", () => {
     const { owner, addMember } = await createTestOrg({ slugPrefix: "gift-api" });
     const { key } = await createApiKey(owner, { name: "people bot", roleId: (await builtInRole("admin")).id, expiresAt: new Date(Date.now() + 5 * DAY) });
     const alice = await addMember("viewer");
-    const res = await call("PATCH", `/api/v1/members/${alice.membership.id}`, { key, body: { roleId: (await builtInRole("member")).id } });
+    const res = await call("PATCH", `/api/v1/members/${alice.principal.userId}`, { key, body: { roleId: (await builtInRole("member")).id } });
     expect(res).toMatchObject({ status: 403, body: { error: { code: "expiry_beyond_holding" } } });
     expect(res.body.error.message).toContain("this API key, which is valid until");
     expect(await roleOf(alice.membership.id)).toBe(alice.membership.roleId);

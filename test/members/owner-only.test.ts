@@ -13,7 +13,7 @@ import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
 import { createInvitation, resendInvitation } from "../../lib/invitations/invitations.ts";
 import { changeMemberRole, removeMember } from "../../lib/members/members.ts";
-import { resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createRole } from "../../lib/roles/roles.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { declarePermission, thrown } from "../grants/fixtures.ts";
@@ -97,18 +97,18 @@ describe("over the management API", () => {
     const viewer = await addMember("viewer");
     const { key } = await createApiKey(owner, { name: "everything", permissions: [...ALL_PERMISSIONS] });
 
-    const promote = await call("PATCH", `/api/v1/members/${viewer.membership.id}`, { key, body: { roleId: ownerRole.id } });
+    const promote = await call("PATCH", `/api/v1/members/${viewer.principal.userId}`, { key, body: { roleId: ownerRole.id } });
     expect(promote).toMatchObject({ status: 403, body: { error: { code: "owner_required" } } });
-    const demote = await call("PATCH", `/api/v1/members/${secondOwner.membership.id}`, { key, body: { roleId: (await builtInRole("admin")).id } });
+    const demote = await call("PATCH", `/api/v1/members/${secondOwner.principal.userId}`, { key, body: { roleId: (await builtInRole("admin")).id } });
     expect(demote).toMatchObject({ status: 403, body: { error: { code: "owner_required" } } });
-    expect((await call("DELETE", `/api/v1/members/${secondOwner.membership.id}`, { key })).status).toBe(403);
+    expect((await call("DELETE", `/api/v1/members/${secondOwner.principal.userId}`, { key })).status).toBe(403);
     const invite = await call("POST", "/api/v1/invitations", { key, body: { email: uniqueEmail("k"), roleId: ownerRole.id } });
     expect(invite).toMatchObject({ status: 403, body: { error: { code: "owner_required" } } });
 
     expect(await roleOf(viewer.membership.id)).toBe(viewer.membership.roleId);
     expect(await roleOf(secondOwner.membership.id)).toBe(secondOwner.membership.roleId);
     // Everyone else it may still manage.
-    expect((await call("PATCH", `/api/v1/members/${viewer.membership.id}`, { key, body: { roleId: (await builtInRole("member")).id } })).status).toBe(200);
+    expect((await call("PATCH", `/api/v1/members/${viewer.principal.userId}`, { key, body: { roleId: (await builtInRole("member")).id } })).status).toBe(200);
   });
 
   it("an instance admin's provisioning key may make an owner and invite one", async () => {
@@ -117,7 +117,7 @@ describe("over the management API", () => {
     const admin = await createUser({ isInstanceAdmin: true });
     const { key } = await createInstanceKey(admin, { name: "provisioning" });
     const headers = { "tollgate-organization": org.slug };
-    const res = await call("PATCH", `/api/v1/members/${viewer.membership.id}`, { key, headers, body: { roleId: ownerRole.id } });
+    const res = await call("PATCH", `/api/v1/members/${viewer.principal.userId}`, { key, headers, body: { roleId: ownerRole.id } });
     expect(res.status).toBe(200);
     expect(await roleOf(viewer.membership.id)).toBe(ownerRole.id);
     expect((await call("POST", "/api/v1/invitations", { key, headers, body: { email: uniqueEmail("p"), roleId: ownerRole.id } })).status).toBe(201);

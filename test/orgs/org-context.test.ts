@@ -6,7 +6,8 @@ import { ALL_PERMISSIONS } from "../../lib/authz/permissions.ts";
 import { db } from "../../lib/db.ts";
 import { NotFound } from "../../lib/errors.ts";
 import { createOrganization } from "../../lib/orgs/create-organization.ts";
-import { listMyOrganizations, resolveOrgContext } from "../../lib/orgs/org-context.ts";
+import { resolveOrgContext } from "../../lib/auth/request-context.ts";
+import { listMyOrganizations } from "../../lib/orgs/org-context.ts";
 import { builtInRole, createTestOrg, createUser, meta } from "../helpers.ts";
 
 describe("resolveOrgContext", () => {

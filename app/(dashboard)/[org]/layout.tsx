@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { SignedInShell } from "@/components/shell/signed-in-shell";
 import type { NavItem } from "@/components/shell/nav-links";
-import { authorize } from "@/lib/authz/authorize";
+import { can } from "@/lib/authz/authorize";
 import type { Permission } from "@/lib/authz/permissions";
 import { requirePageOrg } from "@/lib/http/page-context";
 
@@ -20,7 +20,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     ["settings", "Settings", null],
   ];
   const nav: NavItem[] = sections
-    .filter(([, , permission]) => !permission || authorize(ctx, permission, undefined, "navigation").allowed)
+    .filter(([, , permission]) => !permission || can(ctx, permission))
     .map(([path, label]) => ({ href: `/${ctx.orgSlug}/${path}`, label }));
   return (
     <SignedInShell ctx={ctx} currentOrgSlug={ctx.orgSlug} nav={nav}>

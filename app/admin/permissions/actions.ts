@@ -1,5 +1,5 @@
 "use server";
-import { declareProductPermission } from "@/lib/authz/product-permissions";
+import { declareProductPermission } from "@/lib/permissions/product-permissions";
 import { userAction } from "@/lib/http/actions";
 
 export const declarePermissionAction = userAction((ctx, input: unknown) => declareProductPermission(ctx, input));

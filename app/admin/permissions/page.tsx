@@ -3,7 +3,7 @@ import { ListChecks } from "lucide-react";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { listProductPermissions } from "@/lib/authz/product-permissions";
+import { listProductPermissions } from "@/lib/permissions/product-permissions";
 import { requirePageUser } from "@/lib/http/page-context";
 import { DeclarePermissionForm } from "./declare-permission-form";
 

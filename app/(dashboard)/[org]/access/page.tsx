@@ -5,7 +5,7 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, can } from "@/lib/authz/authorize";
 import { listGrants } from "@/lib/grants/grants";
 import { listGroups } from "@/lib/groups/groups";
 import { requirePageOrg } from "@/lib/http/page-context";
@@ -21,13 +21,13 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
   const ctx = await requirePageOrg((await params).org);
   const read = authorize(ctx, "grants:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
-  const can = (p: Parameters<typeof authorize>[1]) => authorize(ctx, p, undefined, "navigation").allowed;
+  const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
   const [grants, roles, members, groups, projects] = await Promise.all([
     listGrants(ctx),
-    can("roles:read") ? listRoles(ctx) : [],
-    can("members:read") ? listMembers(ctx) : [],
-    can("groups:read") ? listGroups(ctx) : [],
-    can("projects:read") ? listProjects(ctx) : [],
+    may("roles:read") ? listRoles(ctx) : [],
+    may("members:read") ? listMembers(ctx) : [],
+    may("groups:read") ? listGroups(ctx) : [],
+    may("projects:read") ? listProjects(ctx) : [],
   ]);
   const options = {
     roles: roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, label: r.name })),
@@ -40,7 +40,7 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
       <PageHeader
         title="Access"
         description="Roles given to members and groups beyond their membership role: on the whole organization or one project, for a while, from some networks, or only with MFA."
-        actions={can("grants:write") && <GrantDialog orgSlug={ctx.orgSlug} options={options} />}
+        actions={may("grants:write") && <GrantDialog orgSlug={ctx.orgSlug} options={options} />}
       />
       {grants.length === 0 ? (
         <EmptyState icon={<KeySquare />} title="No grants yet" description="Everyone has their membership role only. Give a group a role on a project to start." />
@@ -69,7 +69,7 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
                   </TableCell>
                   <TableCell>{g.project ? `Project ${g.project.name}` : "Whole organization"}</TableCell>
                   <TableCell className="text-sm text-muted-foreground">{conditions.join("; ") || "Always"}</TableCell>
-                  <TableCell className="text-right">{can("grants:write") && <DeleteGrantButton orgSlug={ctx.orgSlug} grantId={g.id} label={`${g.role.name} for ${who}`} />}</TableCell>
+                  <TableCell className="text-right">{may("grants:write") && <DeleteGrantButton orgSlug={ctx.orgSlug} grantId={g.id} label={`${g.role.name} for ${who}`} />}</TableCell>
                 </TableRow>
               );
             })}

@@ -11,7 +11,7 @@ import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { NativeSelect } from "@/components/ui/select";
 import { getApiKeyPolicy, listApiKeys } from "@/lib/apikeys/api-keys";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listProjects } from "@/lib/projects/projects";
 import { listRoles } from "@/lib/roles/roles";
@@ -26,9 +26,9 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
   const ctx = await requirePageOrg((await params).org);
   const read = authorize(ctx, "apikeys:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
-  const canWrite = authorize(ctx, "apikeys:write").allowed;
+  const canWrite = can(ctx, "apikeys:write");
   // The domain function needs both; asking here only decides whether the form is editable.
-  const canEditPolicy = canWrite && authorize(ctx, "organization:update", undefined, "navigation").allowed;
+  const canEditPolicy = canWrite && can(ctx, "organization:update");
   const search = await searchParams;
   const filters = { status: search.status || undefined, scope: search.scope || undefined };
   const filtered = Boolean(filters.status || filters.scope);
@@ -45,8 +45,8 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
     // Whether the organization has keys at all only needs asking when the filters left none.
     keys?.length || !filtered ? Boolean(keys?.length) : listApiKeys(ctx).then((all) => all.length > 0),
     getApiKeyPolicy(ctx),
-    canWrite && authorize(ctx, "roles:read", undefined, "navigation").allowed ? listRoles(ctx) : [],
-    authorize(ctx, "projects:read", undefined, "navigation").allowed ? listProjects(ctx) : [],
+    canWrite && can(ctx, "roles:read") ? listRoles(ctx) : [],
+    can(ctx, "projects:read") ? listProjects(ctx) : [],
   ]);
   const base = `/${ctx.orgSlug}/api-keys`;
   const unknownProject = filters.scope && !["organization", "project"].includes(filters.scope) && !projects.some((p) => p.id === filters.scope);

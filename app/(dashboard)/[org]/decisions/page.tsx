@@ -12,13 +12,12 @@ import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { NativeSelect } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, DECISION_SOURCES } from "@/lib/authz/authorize";
 import { listDecisions } from "@/lib/authz/list-decisions";
-import { db } from "@/lib/db";
 import { requirePageOrg } from "@/lib/http/page-context";
 
 export const metadata: Metadata = { title: "Access decisions" };
-type Search = { principal?: string; permission?: string; result?: string; from?: string; to?: string; before?: string };
+type Search = { principal?: string; permission?: string; result?: string; source?: string; from?: string; to?: string; before?: string };
 const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
 
 export default async function DecisionsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
@@ -34,20 +33,14 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
     if (e instanceof ZodError) error = "One of the filters is not valid.";
     else throw e;
   }
-  const ids = [...new Set(result?.decisions.map((d) => d.principalId) ?? [])];
-  const users = new Map(
-    (await db.user.findMany({ where: { id: { in: ids.filter((id) => /^[0-9a-f-]{36}$/.test(id)) }, memberships: { some: { orgId: ctx.orgId } } }, select: { id: true, email: true } })).map((u) => [
-      u.id,
-      u.email,
-    ]),
-  );
+  const names = result?.names ?? new Map<string, string>();
   const base = `/${ctx.orgSlug}/decisions`;
   const keep = new URLSearchParams(Object.entries({ ...search, before: undefined }).filter(([, v]) => v) as [string, string][]);
   const filtered = keep.size > 0;
   return (
     <div className="grid gap-6">
       <PageHeader title="Access decisions" description="Every allow and deny, from the app, the API and the check API, with the reason. Times are UTC." />
-      <FilterForm action={base} label="Filter decisions" filtered={filtered} error={error} className="sm:grid-cols-7">
+      <FilterForm action={base} label="Filter decisions" filtered={filtered} error={error} className="sm:grid-cols-8">
         <div className="grid gap-2 sm:col-span-2">
           <Label htmlFor="principal">Who</Label>
           <Input id="principal" name="principal" placeholder="email or id" defaultValue={search.principal} />
@@ -62,6 +55,17 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
             <option value="">Any</option>
             <option value="allowed">Allowed</option>
             <option value="denied">Denied</option>
+          </NativeSelect>
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="source">Source</Label>
+          <NativeSelect id="source" name="source" defaultValue={search.source ?? ""}>
+            <option value="">Any</option>
+            {Object.entries(DECISION_SOURCES).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </NativeSelect>
         </div>
         <div className="grid gap-2">
@@ -93,14 +97,14 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
             {result.decisions.map((d) => (
               <TableRow key={String(d.id)}>
                 <TableCell className="whitespace-nowrap text-muted-foreground">{timeFormat.format(d.createdAt)}</TableCell>
-                <TableCell>{users.get(d.principalId) ?? d.principalId}</TableCell>
+                <TableCell>{names.get(d.principalId) ?? d.principalId}</TableCell>
                 <TableCell className="font-mono text-xs">{d.permission}</TableCell>
                 <TableCell className="text-sm">{d.resourceType === "project" ? `project ${d.resourceId.slice(0, 8)}…` : "organization"}</TableCell>
                 <TableCell>
                   <Badge variant={d.allowed ? "success" : "destructive"}>{d.allowed ? "allowed" : "denied"}</Badge>
                 </TableCell>
                 <TableCell className="max-w-md text-sm">{d.reason}</TableCell>
-                <TableCell className="text-xs text-muted-foreground">{d.source}</TableCell>
+                <TableCell className="text-xs text-muted-foreground">{DECISION_SOURCES[d.source as keyof typeof DECISION_SOURCES] ?? d.source}</TableCell>
               </TableRow>
             ))}
           </TableBody>

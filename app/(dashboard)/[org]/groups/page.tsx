@@ -5,7 +5,7 @@ import { ForbiddenState } from "@/components/forbidden-state";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, can } from "@/lib/authz/authorize";
 import { listGroups } from "@/lib/groups/groups";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { CreateGroupDialog } from "./group-controls";
@@ -17,7 +17,7 @@ export default async function GroupsPage({ params }: { params: Promise<{ org: st
   const read = authorize(ctx, "groups:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const groups = await listGroups(ctx);
-  const canWrite = authorize(ctx, "groups:write").allowed;
+  const canWrite = can(ctx, "groups:write");
   return (
     <div className="grid gap-6">
       <PageHeader title="Groups" description="Teams of members. A role given to a group reaches everyone in it." actions={canWrite && <CreateGroupDialog orgSlug={ctx.orgSlug} />} />

@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Avatar } from "@/components/ui/avatar";
-import { authorize } from "@/lib/authz/authorize";
+import { can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listInvitations } from "@/lib/invitations/invitations";
 import { listAssignableRoles, listMembers } from "@/lib/members/members";
@@ -19,7 +19,7 @@ const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone
 
 export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
   const ctx = await requirePageOrg((await params).org);
-  const can = (p: Parameters<typeof authorize>[1]) => authorize(ctx, p).allowed;
+  const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
   const [members, invitations, roles] = await Promise.all([listMembers(ctx), listInvitations(ctx), listAssignableRoles(ctx)]);
   // Only an owner makes, demotes or removes an owner (lib/members/owner-only.ts): others are not offered it.
   const callerIsOwner = ctx.membership.isOwner;
@@ -34,7 +34,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
         actions={
           <div className="flex gap-2">
             <LeaveButton orgSlug={ctx.orgSlug} />
-            {can("members:invite") && <InviteDialog orgSlug={ctx.orgSlug} roles={roleOptions} />}
+            {may("members:invite") && <InviteDialog orgSlug={ctx.orgSlug} roles={roleOptions} />}
           </div>
         }
       />
@@ -73,7 +73,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                       </div>
                     </TableCell>
                     <TableCell>
-                      {can("members:update") && !isSelf && mayManage(m.role) ? (
+                      {may("members:update") && !isSelf && mayManage(m.role) ? (
                         <MemberRoleSelect orgSlug={ctx.orgSlug} membershipId={m.id} roleId={m.role.id} roles={roleOptions} memberEmail={m.user.email} />
                       ) : (
                         <Badge variant={m.role.isOwner ? "default" : "outline"}>{m.role.name}</Badge>
@@ -81,7 +81,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                     </TableCell>
                     <TableCell className="text-muted-foreground">{dateFormat.format(m.createdAt)}</TableCell>
                     <TableCell className="text-right">
-                      {can("members:remove") && !isSelf && mayManage(m.role) && <RemoveMemberButton orgSlug={ctx.orgSlug} membershipId={m.id} memberEmail={m.user.email} />}
+                      {may("members:remove") && !isSelf && mayManage(m.role) && <RemoveMemberButton orgSlug={ctx.orgSlug} membershipId={m.id} memberEmail={m.user.email} />}
                     </TableCell>
                   </TableRow>
                 );
@@ -119,7 +119,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                   </TableCell>
                   <TableCell className="text-muted-foreground">{dateFormat.format(inv.expiresAt)}</TableCell>
                   <TableCell className="text-right">
-                    {can("members:invite") && <InvitationActions orgSlug={ctx.orgSlug} invitationId={inv.id} email={inv.email} canResend={mayManage(inv.role)} />}
+                    {may("members:invite") && <InvitationActions orgSlug={ctx.orgSlug} invitationId={inv.id} email={inv.email} canResend={mayManage(inv.role)} />}
                   </TableCell>
                 </TableRow>
               ))}

@@ -4,7 +4,7 @@ import { ForbiddenState } from "@/components/forbidden-state";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listProjects } from "@/lib/projects/projects";
 import { CreateProjectDialog, DeleteProjectButton } from "./project-controls";
@@ -17,8 +17,8 @@ export default async function ProjectsPage({ params }: { params: Promise<{ org: 
   const read = authorize(ctx, "projects:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const projects = await listProjects(ctx);
-  const canCreate = authorize(ctx, "projects:create").allowed;
-  const canDelete = authorize(ctx, "projects:delete").allowed;
+  const canCreate = can(ctx, "projects:create");
+  const canDelete = can(ctx, "projects:delete");
   return (
     <div className="grid gap-6">
       <PageHeader title="Projects" description="Parts of your product that access can be given to one at a time." actions={canCreate && <CreateProjectDialog orgSlug={ctx.orgSlug} />} />

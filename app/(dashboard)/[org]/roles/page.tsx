@@ -3,9 +3,9 @@ import { ForbiddenState } from "@/components/forbidden-state";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, can } from "@/lib/authz/authorize";
 import { PERMISSIONS } from "@/lib/authz/permissions";
-import { listProductPermissions } from "@/lib/authz/product-permissions";
+import { listProductPermissions } from "@/lib/permissions/product-permissions";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listRoles } from "@/lib/roles/roles";
 import { DeleteRoleDialog, RoleEditorDialog, type PermissionOption, type RoleOption } from "./role-editor";
@@ -17,7 +17,7 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
   const read = authorize(ctx, "roles:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const [roles, product] = await Promise.all([listRoles(ctx), listProductPermissions()]);
-  const canWrite = authorize(ctx, "roles:write").allowed;
+  const canWrite = can(ctx, "roles:write");
   const permissions: PermissionOption[] = [
     ...Object.entries(PERMISSIONS).map(([key, description]) => ({ key, description, product: false })),
     ...product.map((p) => ({ key: p.key, description: p.description || "Product permission", product: true })),

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { authorize } from "@/lib/authz/authorize";
+import { can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { getOrganization } from "@/lib/orgs/update-organization";
 import { DecisionRetentionForm, DeleteOrganization, RenameOrganizationForm } from "./settings-forms";
@@ -11,8 +11,8 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const ctx = await requirePageOrg((await params).org);
   const org = await getOrganization(ctx);
-  const canUpdate = authorize(ctx, "organization:update").allowed;
-  const canDelete = authorize(ctx, "organization:delete").allowed;
+  const canUpdate = can(ctx, "organization:update");
+  const canDelete = can(ctx, "organization:delete");
   return (
     <div className="grid gap-6">
       <PageHeader title="Settings" description="Name, address and lifecycle of this organization." />

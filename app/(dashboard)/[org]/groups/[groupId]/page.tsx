@@ -5,7 +5,7 @@ import { ForbiddenState } from "@/components/forbidden-state";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { authorize } from "@/lib/authz/authorize";
+import { authorize, can } from "@/lib/authz/authorize";
 import { NotFound } from "@/lib/errors";
 import { getGroup } from "@/lib/groups/groups";
 import { requirePageOrg } from "@/lib/http/page-context";
@@ -25,8 +25,8 @@ export default async function GroupPage({ params }: { params: Promise<{ org: str
     if (e instanceof NotFound) notFound();
     throw e;
   });
-  const canWrite = authorize(ctx, "groups:write").allowed;
-  const members = canWrite && authorize(ctx, "members:read").allowed ? await listMembers(ctx) : [];
+  const canWrite = can(ctx, "groups:write");
+  const members = canWrite && can(ctx, "members:read") ? await listMembers(ctx) : [];
   const candidates = members.filter((m) => !group.members.some((g) => g.id === m.user.id)).map((m) => ({ id: m.user.id, label: `${m.user.name} (${m.user.email})` }));
   return (
     <div className="grid gap-6">

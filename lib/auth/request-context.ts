@@ -1,0 +1,96 @@
+// The one door: every caller's context is built here, from what authenticated
+// it: a member's session (pages, server actions), an organization's API key
+// (management, check and verify APIs), an instance-admin key (provisioning,
+// or acting in the organization it names). Later kinds (SCIM tokens, Stripe
+// webhooks, SSO sessions) add their builder here. Each context starts an
+// empty per-request decision memo, so a request logs each decision once.
+import { z } from "zod";
+import { authenticateAnyKey, authenticateRequest, type ApiKeyPrincipal, type InstanceKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
+import { getOrgIndex } from "../authz/org-index-cache.ts";
+import type { InstanceCtx, MemberCtx, OrgCtx, RequestMeta, UserCtx, UserPrincipal } from "../context.ts";
+import { db } from "../db.ts";
+import { Invalid, NotFound } from "../errors.ts";
+import { isCleanText } from "../input.ts";
+
+/** A signed-in user outside any organization. */
+export function userContext(principal: UserPrincipal, meta: RequestMeta): UserCtx {
+  return { ...meta, principal };
+}
+
+/**
+ * A member in the organization named by `orgSlug`, resolved to their own
+ * membership. Not a member: NotFound, so outsiders cannot learn which
+ * organizations exist.
+ */
+export async function resolveOrgContext(principal: UserPrincipal, orgSlug: string, meta: RequestMeta): Promise<MemberCtx> {
+  // No organization has such a slug; the database must not even be asked (it refuses NUL characters).
+  if (orgSlug.length > 100 || !isCleanText(orgSlug)) throw new NotFound("organization_not_found", "Organization not found.");
+  const membership = await db.membership.findFirst({
+    where: { userId: principal.userId, org: { slug: orgSlug } },
+    select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true } } },
+  });
+  if (!membership) throw new NotFound("organization_not_found", "Organization not found.");
+  return {
+    ...userContext(principal, meta),
+    orgId: membership.orgId,
+    orgSlug: membership.org.slug,
+    membership: { id: membership.id, roleId: membership.roleId, roleName: membership.role.name, isOwner: membership.role.isOwner },
+    authz: await getOrgIndex(membership.orgId),
+    mfa: false,
+    decided: new Map(),
+  };
+}
+
+/** An organization's API key, acting in its organization (on one project, when the key is scoped to it). */
+export function orgKeyContext(key: ApiKeyPrincipal, meta: RequestMeta): OrgCtx {
+  const entry = key.authz.apiKeysById.get(key.keyId);
+  return {
+    ...meta,
+    principal: { type: "api_key", keyId: key.keyId, name: entry?.name ?? "", display: entry?.display ?? "", projectId: key.projectId },
+    orgId: key.orgId,
+    orgSlug: key.authz.orgSlug,
+    membership: null,
+    authz: key.authz,
+    mfa: false,
+    decided: new Map(),
+  };
+}
+
+/**
+ * The hot path of the check and verify APIs: no await at all when the key's
+ * organization is in memory and the key has no rate limit.
+ */
+export function orgKeyRequestContext(token: string | null, meta: RequestMeta): OrgCtx | Promise<OrgCtx> {
+  const key = authenticateRequest(token, meta);
+  return key instanceof Promise ? key.then((k) => orgKeyContext(k, meta)) : orgKeyContext(key, meta);
+}
+
+function instanceKeyContext(key: InstanceKeyPrincipal, meta: RequestMeta): InstanceCtx {
+  return { ...meta, principal: { type: "api_key", keyId: key.keyId, name: key.name, display: key.display, projectId: null, instance: true } };
+}
+
+async function instanceKeyInOrganization(key: InstanceKeyPrincipal, orgRef: string, meta: RequestMeta): Promise<OrgCtx> {
+  const org = isCleanText(orgRef) && orgRef.length <= 100 ? await db.organization.findFirst({ where: z.uuid().safeParse(orgRef).success ? { id: orgRef } : { slug: orgRef }, select: { id: true } }) : null;
+  if (!org) throw new NotFound("organization_not_found", "Organization not found.");
+  const authz = await getOrgIndex(org.id);
+  return { ...instanceKeyContext(key, meta), orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false, decided: new Map() };
+}
+
+export const ORG_HEADER = "tollgate-organization";
+
+/**
+ * Any API key on a management route. Organization routes get the key's
+ * organization (an instance-admin key names one with the Tollgate-Organization
+ * header); instance routes get the key itself, whose instance:admin
+ * permission the provisioning functions check.
+ */
+export async function apiKeyContext(token: string | null, meta: RequestMeta, scope: "organization" | "instance", orgRef: string | null): Promise<OrgCtx | InstanceCtx> {
+  const key = await authenticateAnyKey(token, meta);
+  if (key.type === "instance_key") {
+    if (scope === "instance") return instanceKeyContext(key, meta);
+    if (!orgRef) throw new Invalid("organization_required", `An instance-admin key names the organization it acts in with the ${ORG_HEADER} header (id or slug).`);
+    return instanceKeyInOrganization(key, orgRef, meta);
+  }
+  const ctx = orgKeyContext(key, meta);
+  return scope === "instance" ? { ...meta, principal: ctx.principal } : ctx;
+}
