@@ -46,8 +46,11 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
       return sendJson(res, 400, { error: { code: "invalid_text", message: "The address may not contain NUL characters." } });
     }
     if (machines.handle(req, res)) return;
-    if (!handleNext) return sendJson(res, 404, { error: { code: "not_found", message: "Not found" } });
     const path = (req.url ?? "/").split("?")[0]!;
+    // The machine API answers machines: an unknown address under it is a JSON 404, never an HTML page.
+    if (!handleNext || path === "/api/v1" || path.startsWith("/api/v1/")) {
+      return sendJson(res, 404, { error: { code: "not_found", message: `No API route ${req.method} ${path}. See /api/v1/openapi.json.` } });
+    }
     // Cookie-authenticated writes (server actions, sign-in, sign-out) must
     // come from this site; the same check runs again inside every action.
     if (!SAFE_METHODS.has(req.method ?? "GET") && !path.startsWith("/api/v1/")) {

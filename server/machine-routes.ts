@@ -2,7 +2,7 @@
 // (authorization check, key verification, usage ingest).
 import { db } from "../lib/db.ts";
 import { readMigrationList } from "../lib/db/schema-engine.ts";
-import { LeanRouter, sendJson } from "../lib/http/lean-router.ts";
+import { LeanRouter, sendJson, throughDoor } from "../lib/http/lean-router.ts";
 import { apiRoute } from "../lib/http/api-route.ts";
 import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-access.ts";
 import { errorToResponse } from "../lib/errors.ts";
@@ -18,23 +18,35 @@ export async function machineRouter() {
   registerApiRoutes(router, apiV1Routes);
   // GET /api/v1/openapi.json: the API described from the same zod schemas.
   const document = openApiDocument(apiV1Routes, process.env.NEXTAUTH_URL ?? "http://localhost:3000");
-  router.on("GET", "/api/v1/openapi.json", (_req, res) => sendJson(res, 200, document));
+  router.on(
+    "GET",
+    "/api/v1/openapi.json",
+    throughDoor("public", (_req, res) => sendJson(res, 200, document)),
+  );
   return (
     router
-      .on("GET", "/api/health", (_req, res) => sendJson(res, 200, { status: "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }))
-      .on("GET", "/api/ready", async (_req, res) => {
-        let applied: Set<string>;
-        try {
-          const rows = await db.$queryRaw<Array<{ migration_name: string }>>`
+      .on(
+        "GET",
+        "/api/health",
+        throughDoor("public", (_req, res) => sendJson(res, 200, { status: "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) })),
+      )
+      .on(
+        "GET",
+        "/api/ready",
+        throughDoor("public", async (_req, res) => {
+          let applied: Set<string>;
+          try {
+            const rows = await db.$queryRaw<Array<{ migration_name: string }>>`
           SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-          applied = new Set(rows.map((r) => r.migration_name));
-        } catch {
-          return sendJson(res, 503, { status: "not_ready", reason: "database unreachable" });
-        }
-        const pending = expected.filter((name) => !applied.has(name));
-        if (pending.length) return sendJson(res, 503, { status: "not_ready", reason: "migrations pending", pending });
-        sendJson(res, 200, { status: "ready" });
-      })
+            applied = new Set(rows.map((r) => r.migration_name));
+          } catch {
+            return sendJson(res, 503, { status: "not_ready", reason: "database unreachable" });
+          }
+          const pending = expected.filter((name) => !applied.has(name));
+          if (pending.length) return sendJson(res, 503, { status: "not_ready", reason: "migrations pending", pending });
+          sendJson(res, 200, { status: "ready" });
+        }),
+      )
       // POST /api/v1/keys/verify: is this key, presented to the customer's own service, good?
       .on(
         "POST",

@@ -41,7 +41,7 @@ export const IpAllowList = z
   .default([]);
 
 export const CreateApiKeyInput = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters"),
     description: z.string().trim().max(300).default(""),
     projectId: z.uuid("Unknown project").nullish(),

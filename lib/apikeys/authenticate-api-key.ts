@@ -235,13 +235,16 @@ function settle(check: KeyCheck, meta: Pick<RequestMeta, "ip" | "userAgent">): A
  * database (the hot path); throws Unauthenticated or RateLimited.
  */
 export function authenticateRequest(token: string | null, meta: Pick<RequestMeta, "ip" | "userAgent">, now = Date.now()): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
+  return authenticateCachedRequest(token, meta, now) ?? checkKeyAfterLoading(token!, meta.ip, now).then(async (check) => settle(check.ok ? await admitKey(check, meta.ip, now) : check, meta));
+}
+
+/** authenticateRequest when the key's organization is in memory; null when it is not (or the key is not an organization's). */
+export function authenticateCachedRequest(token: string | null, meta: Pick<RequestMeta, "ip" | "userAgent">, now = Date.now()): ApiKeyPrincipal | Promise<ApiKeyPrincipal> | null {
   const cached = checkKeyCached(token, meta.ip, now);
-  if (cached) {
-    if (!cached.ok) return settle(cached, meta);
-    const admitted = admitKey(cached, meta.ip, now);
-    return admitted instanceof Promise ? admitted.then((c) => settle(c, meta)) : settle(admitted, meta);
-  }
-  return checkKeyAfterLoading(token!, meta.ip, now).then(async (check) => settle(check.ok ? await admitKey(check, meta.ip, now) : check, meta));
+  if (!cached) return null;
+  if (!cached.ok) return settle(cached, meta);
+  const admitted = admitKey(cached, meta.ip, now);
+  return admitted instanceof Promise ? admitted.then((c) => settle(c, meta)) : settle(admitted, meta);
 }
 
 /** Verifies a full key string without meta (tests and tools); throws with a reason code. */

@@ -5,7 +5,7 @@
 // webhooks, SSO sessions) add their builder here. Each context starts an
 // empty per-request decision memo, so a request logs each decision once.
 import { z } from "zod";
-import { authenticateAnyKey, authenticateRequest, type ApiKeyPrincipal, type InstanceKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
+import { authenticateAnyKey, authenticateCachedRequest, type ApiKeyPrincipal, type InstanceKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
 import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx, MemberCtx, OrgCtx, RequestMeta, UserCtx, UserPrincipal } from "../context.ts";
 import { db } from "../db.ts";
@@ -57,11 +57,13 @@ export function orgKeyContext(key: ApiKeyPrincipal, meta: RequestMeta): OrgCtx {
 }
 
 /**
- * The hot path of the check and verify APIs: no await at all when the key's
- * organization is in memory and the key has no rate limit.
+ * The check and verify APIs: an organization's key (the hot path: no await at
+ * all when its organization is in memory and it has no rate limit), or an
+ * instance-admin key naming the organization.
  */
-export function orgKeyRequestContext(token: string | null, meta: RequestMeta): OrgCtx | Promise<OrgCtx> {
-  const key = authenticateRequest(token, meta);
+export function keyRequestContext(token: string | null, meta: RequestMeta, orgRef: string | null): OrgCtx | Promise<OrgCtx> {
+  const key = authenticateCachedRequest(token, meta);
+  if (key === null) return apiKeyContext(token, meta, "organization", orgRef) as Promise<OrgCtx>;
   return key instanceof Promise ? key.then((k) => orgKeyContext(k, meta)) : orgKeyContext(key, meta);
 }
 
@@ -70,7 +72,8 @@ function instanceKeyContext(key: InstanceKeyPrincipal, meta: RequestMeta): Insta
 }
 
 async function instanceKeyInOrganization(key: InstanceKeyPrincipal, orgRef: string, meta: RequestMeta): Promise<OrgCtx> {
-  const org = isCleanText(orgRef) && orgRef.length <= 100 ? await db.organization.findFirst({ where: z.uuid().safeParse(orgRef).success ? { id: orgRef } : { slug: orgRef }, select: { id: true } }) : null;
+  const org =
+    isCleanText(orgRef) && orgRef.length <= 100 ? await db.organization.findFirst({ where: z.uuid().safeParse(orgRef).success ? { id: orgRef } : { slug: orgRef }, select: { id: true } }) : null;
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
   const authz = await getOrgIndex(org.id);
   return { ...instanceKeyContext(key, meta), orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false, decided: new Map() };

@@ -26,7 +26,7 @@ export const CreateGrantInput = z.strictObject({
   subject: Subject,
   projectId: z.uuid("Unknown project").nullish(),
   conditions: z
-    .object({
+    .strictObject({
       validUntil: boundedDate("validUntil").nullish(),
       ipCidrs: z.array(z.string().trim().refine(isValidCidr, "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32")).max(50).default([]),
       requireMfa: z.boolean().default(false),

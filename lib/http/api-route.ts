@@ -3,12 +3,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { bearerToken } from "../apikeys/authenticate-api-key.ts";
-import { orgKeyRequestContext } from "../auth/request-context.ts";
+import { keyRequestContext, ORG_HEADER } from "../auth/request-context.ts";
 import { Invalid } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import type { OrgCtx } from "../context.ts";
 import { requestMetaFrom } from "./request-meta.ts";
-import { sendJson, type LeanHandler } from "./lean-router.ts";
+import { sendJson, throughDoor, type LeanHandler } from "./lean-router.ts";
 
 const MAX_BODY = 1_000_000;
 
@@ -45,12 +45,17 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+export function orgHeader(req: IncomingMessage): string | null {
+  const value = req.headers[ORG_HEADER];
+  return typeof value === "string" && value.trim() ? value.trim() : null;
+}
+
 /** A route of an organization's key (check, verify): its context comes from the door, without an await when it can. */
 export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: OrgCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const ctx = await orgKeyRequestContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers));
+  return throughDoor("org-key", async (req: IncomingMessage, res: ServerResponse) => {
+    const ctx = await keyRequestContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers), orgHeader(req));
     const body = options.body.parse(await readJson(req));
     const result = await handler(ctx, body);
     sendJson(res, options.status ?? 200, result);
-  };
+  });
 }

@@ -4,14 +4,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { bearerToken } from "../apikeys/authenticate-api-key.ts";
-import { apiKeyContext, ORG_HEADER } from "../auth/request-context.ts";
+import { apiKeyContext } from "../auth/request-context.ts";
 import { assertAllowed, assertInstanceAdmin, type Resource } from "../authz/authorize.ts";
 import type { Permission } from "../authz/permissions.ts";
 import type { InstanceCtx, OrgCtx } from "../context.ts";
 import { Invalid, NotFound } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
-import { readJson } from "./api-route.ts";
-import { sendJson, type LeanRouter } from "./lean-router.ts";
+import { orgHeader, readJson } from "./api-route.ts";
+import { sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 
 export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
@@ -54,22 +54,25 @@ function queryOf(req: IncomingMessage): Record<string, unknown> {
 export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
   for (const route of routes.filter((r) => !r.docOnly)) {
     const path = route.path.replace(/\{(\w+)\}/g, ":$1");
-    router.on(route.method, path, async (req: IncomingMessage, res: ServerResponse, params) => {
-      const orgRef = String(req.headers[ORG_HEADER] ?? "").trim() || null;
-      const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers), route.scope ?? "organization", orgRef);
-      // The route's permission is checked before input is read; the domain
-      // function asks again where it needs to, and the request's memo answers.
-      if ("orgId" in ctx) assertRoutePermission(ctx, route, params);
-      else assertInstanceAdmin(ctx, "use this route: it needs an instance-admin API key");
-      const query = route.query ? route.query.parse(queryOf(req)) : {};
-      const body = route.body ? route.body.parse(await readJson(req)) : undefined;
-      const result = await (route.handler as (ctx: OrgCtx | InstanceCtx, input: ApiInput) => unknown)(ctx, { params, query, body });
-      if (route.status === 204) {
-        res.writeHead(204).end();
-        return;
-      }
-      sendJson(res, route.status ?? 200, result ?? null);
-    });
+    router.on(
+      route.method,
+      path,
+      throughDoor("any-key", async (req: IncomingMessage, res: ServerResponse, params) => {
+        const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers), route.scope ?? "organization", orgHeader(req));
+        // The route's permission is checked before input is read; the domain
+        // function asks again where it needs to, and the request's memo answers.
+        if ("orgId" in ctx) assertRoutePermission(ctx, route, params);
+        else assertInstanceAdmin(ctx, "use this route: it needs an instance-admin API key");
+        const query = route.query ? route.query.parse(queryOf(req)) : {};
+        const body = route.body ? route.body.parse(await readJson(req)) : undefined;
+        const result = await (route.handler as (ctx: OrgCtx | InstanceCtx, input: ApiInput) => unknown)(ctx, { params, query, body });
+        if (route.status === 204) {
+          res.writeHead(204).end();
+          return;
+        }
+        sendJson(res, route.status ?? 200, result ?? null);
+      }),
+    );
   }
 }
 

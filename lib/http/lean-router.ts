@@ -24,6 +24,19 @@ function safeDecode(part: string) {
   }
 }
 
+/**
+ * How a route's caller comes in: through the door with an organization's key,
+ * with any key (management API), or not at all (health, readiness, the API
+ * document). Every route says which, so a test can list them all.
+ */
+export type RouteDoor = "org-key" | "any-key" | "public";
+const doors = new WeakMap<LeanHandler, RouteDoor>();
+
+export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H): H {
+  doors.set(handler, door);
+  return handler;
+}
+
 export class LeanRouter {
   /** path -> method -> handler; paths it holds are its own (other methods get 405). */
   private routes = new Map<string, Map<string, LeanHandler>>();
@@ -61,6 +74,14 @@ export class LeanRouter {
       if (ok) return { methods: pattern.methods, params };
     }
     return null;
+  }
+
+  /** Every route with how its caller comes in (undefined: not declared, which a test refuses). */
+  describe(): Array<{ method: string; path: string; door: RouteDoor | undefined }> {
+    const out: Array<{ method: string; path: string; door: RouteDoor | undefined }> = [];
+    for (const [path, methods] of this.routes) for (const [method, handler] of methods) out.push({ method, path, door: doors.get(handler) });
+    for (const pattern of this.patterns) for (const [method, handler] of pattern.methods) out.push({ method, path: pattern.segments.join("/"), door: doors.get(handler) });
+    return out;
   }
 
   /** Returns false when the request is not for this router. */

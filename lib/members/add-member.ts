@@ -20,7 +20,10 @@ async function findUser(input: { userId?: string; email?: string; externalId?: s
   const user = await db.user.findUnique({ where: { email: input.email! }, select: userSelect });
   // An address alone proves nothing until its owner confirmed it (see provisioning's upsertUser).
   if (user && !user.emailVerifiedAt && user.origin !== "provisioning") {
-    throw new Conflict("email_unverified", `The account of ${user.email} has not confirmed its address, so it cannot be found by email. Add it by userId or externalId, or wait until it is confirmed.`);
+    throw new Conflict(
+      "email_unverified",
+      `The account of ${user.email} has not confirmed its address, so it cannot be found by email. Add it by userId or externalId, or wait until it is confirmed.`,
+    );
   }
   return user;
 }
@@ -42,7 +45,13 @@ export async function addMember(ctx: OrgCtx, raw: unknown) {
         meta: ctx,
         after: { email: user.email, role: role.name },
       });
-      return { id: membership.id, userId: user.id, createdAt: membership.createdAt, user: { id: user.id, email: user.email, name: user.name }, role: { id: role.id, name: role.name, isOwner: role.isOwner } };
+      return {
+        id: membership.id,
+        userId: user.id,
+        createdAt: membership.createdAt,
+        user: { id: user.id, email: user.email, name: user.name },
+        role: { id: role.id, name: role.name, isOwner: role.isOwner },
+      };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict("already_member", `${user.email} is already a member. Change their role with PATCH /api/v1/members/${user.id}.`);
