@@ -52,6 +52,6 @@ export async function orgWithAdminKey() {
 /** A request that needs only a valid key with apikeys:read: GET /api/v1/api-key-policy. */
 export const policyRequest = (call: Caller, key: string | null, ip?: string) => call("GET", "/api/v1/api-key-policy", { key, ip });
 
-/** A request on the lean check route (authenticateRequest directly); the key needs authz:check. */
+/** A request on the lean check route (the organization-key door of lib/http/api-route.ts); the key needs authz:check. */
 export const checkRequest = (call: Caller, key: string | null, userId: string, ip?: string) =>
   call("POST", "/api/v1/authz/check", { key, ip, body: { subject: { type: "user", id: userId }, permission: "organization:read" } });

@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey, rotateApiKey } from "../../lib/apikeys/api-keys.ts";
+import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
+import { db } from "../../lib/db.ts";
+import { deleteOrganization } from "../../lib/orgs/update-organization.ts";
 import { createTestOrg } from "../helpers.ts";
 
 type AppProcess = { url: string; child: ChildProcess };
@@ -79,5 +82,19 @@ describe("API keys across two app processes", () => {
     const elapsed = await timeUntilAll(Date.now(), async (p) => (await check(p, oldKey, userId)).body.error?.code === "rotated_api_key");
     expect(elapsed).toBeLessThan(1_000);
     for (const p of processes) expect((await check(p, newKey, userId)).status).toBe(200);
+  });
+
+  it("deleting an organization stops its keys in every process at once, and purges its decisions", async () => {
+    const { owner, org } = await createTestOrg();
+    const { key } = await createApiKey(owner, { name: "doomed", permissions: ["authz:check"] });
+    const userId = owner.principal.type === "user" ? owner.principal.userId : "";
+    for (const p of processes) expect((await check(p, key, userId)).status).toBe(200);
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBeGreaterThan(0);
+
+    await deleteOrganization(owner, { confirmSlug: org.slug });
+    const elapsed = await timeUntilAll(Date.now(), async (p) => (await check(p, key, userId)).status === 401);
+    expect(elapsed).toBeLessThan(1_000);
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(0);
   });
 });
