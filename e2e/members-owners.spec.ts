@@ -36,3 +36,20 @@ test("the members page offers Owner, and an owner's role and removal, only to ow
 
   await Promise.all([context.close(), admin.context.close(), member.context.close()]);
 });
+
+test("a section a member may not open answers a real 403 inside the dashboard, with the reason, and logs one decision", async ({ browser }) => {
+  const owner = await ownerWithOrg(browser, "forbid");
+  const email = uniqueEmail("viewer");
+  const viewer = await inviteAndAccept(owner.page, browser, owner.slug, email, "Viewer");
+  const res = await viewer.page.goto(`/${owner.slug}/decisions`);
+  expect(res?.status()).toBe(403);
+  await expect(viewer.page.getByText("You do not have access to this page")).toBeVisible();
+  await expect(viewer.page.getByText(/no role of user .* grants decisions:read/)).toBeVisible();
+  await expect(viewer.page.getByRole("navigation").getByRole("link", { name: "Members" }).first()).toBeVisible();
+  expect((await viewer.page.goto(`/${owner.slug}/members`))?.status()).toBe(200);
+  // The owner's decision log shows that denial once (layout and page share one decision).
+  await owner.page.goto(`/${owner.slug}/decisions?permission=decisions:read&result=denied`);
+  await expect(owner.page.getByRole("table", { name: "Decisions" }).getByRole("row")).toHaveCount(2);
+  await viewer.context.close();
+  await owner.context.close();
+});

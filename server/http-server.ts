@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { publicUrl, trustProxy } from "../lib/env.ts";
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "../lib/http/request-meta.ts";
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, PATH_HEADER } from "../lib/http/request-meta.ts";
 import { isSameOrigin } from "../lib/http/same-origin.ts";
 import { newNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { sendJson, type LeanRouter } from "../lib/http/lean-router.ts";
@@ -36,6 +36,7 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
     // Facts about the request come from the socket, never from the client.
     req.headers[CLIENT_IP_HEADER] = clientIp(req);
     req.headers[REQUEST_ID_HEADER] = randomUUID();
+    req.headers[PATH_HEADER] = (req.url ?? "/").split("?")[0];
     delete req.headers["x-middleware-subrequest"];
     // Without a trusted proxy these are the client's own claims: nothing downstream may read them.
     if (!trustProxy()) for (const name of FORWARDED_HEADERS) delete req.headers[name];

@@ -1,20 +1,23 @@
 // Context for server-rendered pages: signed-out callers go to sign-in,
 // organizations the caller is not a member of are a 404.
+import { cache } from "react";
 import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { currentSession } from "../auth/current-user.ts";
 import type { MemberCtx, UserCtx } from "../context.ts";
 import { NotFound } from "../errors.ts";
 import { resolveOrgContext, userContext } from "../auth/request-context.ts";
-import { requestMetaFrom } from "./request-meta.ts";
+import { PATH_HEADER, requestMetaFrom } from "./request-meta.ts";
 
-export async function requirePageUser(): Promise<UserCtx> {
+// Cached per request (React's cache): a layout and its page share one context,
+// so they share its decision memo and log each decision once.
+export const requirePageUser = cache(async (): Promise<UserCtx> => {
   const session = await currentSession();
   if (!session) redirect("/sign-in");
   return userContext(session.principal, requestMetaFrom(await headers()));
-}
+});
 
-export async function requirePageOrg(orgSlug: string): Promise<MemberCtx> {
+export const requirePageOrg = cache(async (orgSlug: string): Promise<MemberCtx> => {
   const user = await requirePageUser();
   try {
     return await resolveOrgContext(user.principal, orgSlug, user);
@@ -22,4 +25,9 @@ export async function requirePageOrg(orgSlug: string): Promise<MemberCtx> {
     if (error instanceof NotFound) notFound();
     throw error;
   }
+});
+
+/** The path of the page being rendered (set by the custom server; layouts get none from Next.js). */
+export async function requestPath(): Promise<string> {
+  return (await headers()).get(PATH_HEADER) ?? "/";
 }

@@ -5,6 +5,8 @@ import type { RequestMeta } from "../context.ts";
 
 export const CLIENT_IP_HEADER = "x-tollgate-client-ip";
 export const REQUEST_ID_HEADER = "x-request-id";
+/** The request's path, for layouts (Next.js gives them none). */
+export const PATH_HEADER = "x-tollgate-path";
 
 type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
