@@ -10,6 +10,7 @@ import { Email, PersonName } from "../auth/schemas.ts";
 import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
 const ExternalId = z.string().trim().min(1).max(200);
@@ -115,8 +116,10 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
   }
 }
 
-export async function listOrganizations(_ctx: InstanceCtx) {
-  return db.organization.findMany({ orderBy: { createdAt: "asc" }, select: orgSelect });
+const oldestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });
+
+export async function listOrganizations<P extends PageRequest | undefined = undefined>(_ctx: InstanceCtx, page?: P) {
+  return keysetList(oldestFirst, page, (q) => db.organization.findMany({ where: q.where, orderBy: q.orderBy, take: q.take, select: orgSelect }));
 }
 
 export async function getOrganizationById(_ctx: InstanceCtx, orgId: string) {

@@ -1,8 +1,9 @@
 // The access decision log of an organization: newest first, filtered by
-// principal, permission, result and time, paged by id.
+// principal, permission, result and time, paged by a keyset cursor on the id.
 import { z } from "zod";
 import { assertCleanInput, boundedDate } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
+import { keysetList, keysetOrder, PageQuery } from "../db/keyset.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed } from "./authorize.ts";
 
@@ -14,14 +15,16 @@ export const DecisionQuery = z.object({
   result: blank(z.enum(["allowed", "denied"])),
   from: blank(boundedDate("from")),
   to: blank(boundedDate("to")),
-  before: blank(z.coerce.bigint({ error: "before must be a decision id" }).min(1n, "before must be a decision id").max(9_223_372_036_854_775_807n, "before must be a decision id")),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: blank(PageQuery.shape.cursor),
+  limit: PageQuery.shape.limit,
 });
+
+const newestFirst = keysetOrder({ path: "id", kind: "bigint", direction: "desc" });
 
 export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "decisions:read");
   assertCleanInput(raw);
-  const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; from?: Date; to?: Date; before?: bigint; limit: number };
+  const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; from?: Date; to?: Date; cursor?: string; limit: number };
   const where: Prisma.DecisionLogWhereInput = { orgId: ctx.orgId };
   if (q.principal) {
     const byEmail = q.principal.includes("@") ? await db.user.findFirst({ where: { email: q.principal.toLowerCase(), memberships: { some: { orgId: ctx.orgId } } }, select: { id: true } }) : null;
@@ -30,10 +33,8 @@ export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   if (q.permission) where.permission = q.permission;
   if (q.result) where.allowed = q.result === "allowed";
   if (q.from || q.to) where.createdAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) };
-  if (q.before) where.id = { lt: q.before };
-  const rows = await db.decisionLog.findMany({ where, orderBy: { id: "desc" }, take: q.limit + 1 });
-  const page = rows.slice(0, q.limit);
-  return { decisions: page, nextBefore: rows.length > q.limit ? String(page.at(-1)!.id) : null };
+  const page = await keysetList(newestFirst, { cursor: q.cursor, limit: q.limit }, (k) => db.decisionLog.findMany({ where: { AND: [where, k.where] }, orderBy: k.orderBy, take: k.take }));
+  return { decisions: page.data, nextCursor: page.nextCursor };
 }
 
 /** Drops decisions older than each organization's retention. Run periodically by the server. */
