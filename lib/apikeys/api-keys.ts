@@ -249,13 +249,12 @@ async function lockKey(tx: Tx, ctx: OrgCtx, apiKeyId: string) {
  * could create: the same caps apply (lib/apikeys/key-caps.ts), and they must
  * be able to give every grant made to it.
  */
-export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
+export async function rotateApiKey(ctx: OrgCtx, raw: unknown, now = new Date()) {
   assertAllowed(ctx, "apikeys:write");
   const { apiKeyId, overlapHours } = RotateApiKeyInput.parse(raw);
   const policy = await policyOf(ctx.orgId);
   return authzTransaction(ctx.orgId, async (tx) => {
     const key = await lockKey(tx, ctx, apiKeyId);
-    const now = new Date();
     if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) throw new Conflict("api_key_expired", "This key has expired; create a new one instead.");
     const carried = key.roleId ? ctx.authz.roles.get(key.roleId)?.permissions : key.permissions;
     if (!carried) throw new NotFound("role_not_found", "The key's role no longer exists.");
