@@ -1,6 +1,7 @@
 // Builders for integration tests. Each test makes its own users and
 // organization, so tests never share state or depend on order.
 import { randomUUID } from "node:crypto";
+import { vi } from "vitest";
 import { db } from "../lib/db.ts";
 import type { MemberCtx, RequestMeta, UserCtx, UserPrincipal } from "../lib/context.ts";
 import { authzTransaction } from "../lib/authz/org-index-cache.ts";
@@ -10,6 +11,30 @@ import { createOrganization } from "../lib/orgs/create-organization.ts";
 export type RoleKey = "owner" | "admin" | "member" | "viewer";
 
 export const meta = (): RequestMeta => ({ requestId: randomUUID(), ip: "203.0.113.7", userAgent: "vitest" });
+
+/**
+ * Runs `fn` with the process clock (Date) set to `at` and running on from
+ * there; timers stay real. For code that reads the time itself, such as a
+ * request through the in-process HTTP server: a test moves the clock rather
+ * than sleeping until a moment passes.
+ */
+export async function atTime<T>(at: Date | number, fn: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ["Date"], now: at, shouldAdvanceTime: true });
+  try {
+    return await fn();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+/** Waits until `condition` holds, checking every few milliseconds; fails naming `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 export function uniqueEmail(prefix = "user") {
   return `${prefix}-${randomUUID().slice(0, 8)}@example.test`;

@@ -12,6 +12,7 @@ import { removeOrganization } from "../orgs/update-organization.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
 const ExternalId = z.string().trim().min(1).max(200);
@@ -121,9 +122,11 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
   }
 }
 
-export async function listOrganizations(ctx: InstanceCtx) {
+const oldestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });
+
+export async function listOrganizations<P extends PageRequest | undefined = undefined>(ctx: InstanceCtx, page?: P) {
   assertInstanceAdmin(ctx, "provision organizations and users");
-  return db.organization.findMany({ orderBy: { createdAt: "asc" }, select: orgSelect });
+  return keysetList(oldestFirst, page, (q) => db.organization.findMany({ where: q.where, orderBy: q.orderBy, take: q.take, select: orgSelect }));
 }
 
 export async function getOrganizationById(ctx: InstanceCtx, orgId: string) {

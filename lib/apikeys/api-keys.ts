@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { boundedDate } from "../input.ts";
 import { db, type Tx } from "../db.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -116,9 +117,11 @@ export function present<T extends KeyRow>(
     previousSecretValidUntil: !k.revokedAt && k.previousSecretExpiresAt && k.previousSecretExpiresAt.getTime() > now ? k.previousSecretExpiresAt : null,
   };
 }
-export type ApiKeyView = Awaited<ReturnType<typeof listApiKeys>>[number];
+export type ApiKeyView = Awaited<ReturnType<typeof listApiKeys<undefined>>>[number];
 
-export async function listApiKeys(ctx: OrgCtx, raw: unknown = {}) {
+const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "uuid", direction: "desc" });
+
+export async function listApiKeys<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, raw: unknown = {}, page?: P) {
   assertAllowed(ctx, "apikeys:read");
   const { status, scope } = ListApiKeysQuery.parse(raw);
   const now = new Date();
@@ -130,12 +133,18 @@ export async function listApiKeys(ctx: OrgCtx, raw: unknown = {}) {
     revoked: { revokedAt: { not: null } },
   }[status ?? "active"];
   const scopeWhere = scope === "organization" ? { projectId: null } : scope === "project" ? { projectId: { not: null } } : scope ? { projectId: scope } : {};
-  const keys = await db.apiKey.findMany({
-    where: { orgId: ctx.orgId, ...(status ? statusWhere : {}), ...scopeWhere },
-    orderBy: { createdAt: "desc" },
-    select: keySelect,
-  });
-  return keys.map((k) => present(k, now.getTime()));
+  return keysetList(
+    newestFirst,
+    page,
+    (q) =>
+      db.apiKey.findMany({
+        where: { AND: [{ orgId: ctx.orgId, ...(status ? statusWhere : {}), ...scopeWhere }, q.where] },
+        orderBy: q.orderBy,
+        take: q.take,
+        select: keySelect,
+      }),
+    (k) => present(k, now.getTime()),
+  );
 }
 
 export async function getApiKey(ctx: OrgCtx, apiKeyId: string) {
@@ -240,13 +249,12 @@ async function lockKey(tx: Tx, ctx: OrgCtx, apiKeyId: string) {
  * could create: the same caps apply (lib/apikeys/key-caps.ts), and they must
  * be able to give every grant made to it.
  */
-export async function rotateApiKey(ctx: OrgCtx, raw: unknown) {
+export async function rotateApiKey(ctx: OrgCtx, raw: unknown, now = new Date()) {
   assertAllowed(ctx, "apikeys:write");
   const { apiKeyId, overlapHours } = RotateApiKeyInput.parse(raw);
   const policy = await policyOf(ctx.orgId);
   return authzTransaction(ctx.orgId, async (tx) => {
     const key = await lockKey(tx, ctx, apiKeyId);
-    const now = new Date();
     if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) throw new Conflict("api_key_expired", "This key has expired; create a new one instead.");
     const carried = key.roleId ? ctx.authz.roles.get(key.roleId)?.permissions : key.permissions;
     if (!carried) throw new NotFound("role_not_found", "The key's role no longer exists.");

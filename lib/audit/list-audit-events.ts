@@ -1,9 +1,9 @@
 // The organization's audit trail, newest first, filtered and paged by a
 // keyset cursor (stable while new events arrive).
 import { z } from "zod";
-import { assertCleanInput, boundedDate, EARLIEST_DATE_MS, LATEST_DATE_MS } from "../input.ts";
+import { assertCleanInput, boundedDate } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
-import { Invalid } from "../errors.ts";
+import { keysetList, keysetOrder, PageQuery } from "../db/keyset.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import type { OrgCtx } from "../context.ts";
 
@@ -14,20 +14,12 @@ export const AuditQuery = z.object({
   action: optional(z.string().trim().max(100)),
   from: optional(boundedDate("from")),
   to: optional(boundedDate("to")),
-  cursor: optional(z.string().max(200)),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: optional(PageQuery.shape.cursor),
+  limit: PageQuery.shape.limit,
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [ms, id] = Buffer.from(cursor, "base64url").toString().split(":");
-  const at = Number(ms);
-  const createdAt = new Date(at);
-  if (!id || !z.uuid().safeParse(id).success || !(at >= EARLIEST_DATE_MS && at <= LATEST_DATE_MS)) throw new Invalid("invalid_cursor", "cursor: this page link is not valid");
-  return { createdAt, id };
-}
-
-const encodeCursor = (e: { createdAt: Date; id: string }) => Buffer.from(`${e.createdAt.getTime()}:${e.id}`).toString("base64url");
+const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "uuid", direction: "desc" });
 
 export async function listAuditEvents(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "audit:read");
@@ -39,14 +31,9 @@ export async function listAuditEvents(ctx: OrgCtx, raw: unknown) {
   if (q.action) and.push({ action: q.action });
   if (q.from) and.push({ createdAt: { gte: q.from } });
   if (q.to) and.push({ createdAt: { lt: q.to } });
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    and.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] });
-  }
   if (and.length) where.AND = and;
-  const rows = await db.auditEvent.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: q.limit + 1 });
-  const page = rows.slice(0, q.limit);
-  return { events: page, nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null };
+  const page = await keysetList(newestFirst, { cursor: q.cursor, limit: q.limit }, (k) => db.auditEvent.findMany({ where: { AND: [where, k.where] }, orderBy: k.orderBy, take: k.take }));
+  return { events: page.data, nextCursor: page.nextCursor };
 }
 
 export async function listAuditActions(ctx: OrgCtx): Promise<string[]> {

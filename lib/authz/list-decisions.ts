@@ -1,8 +1,9 @@
 // The access decision log of an organization: newest first, filtered by
-// principal, permission, result and time, paged by id.
+// principal, permission, result and time, paged by a keyset cursor on the id.
 import { z } from "zod";
 import { assertCleanInput, boundedDate } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
+import { keysetList, keysetOrder, PageQuery } from "../db/keyset.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed, DECISION_SOURCES, type DecisionSource } from "./authorize.ts";
 
@@ -15,14 +16,16 @@ export const DecisionQuery = z.object({
   source: blank(z.enum(Object.keys(DECISION_SOURCES) as [DecisionSource, ...DecisionSource[]], "source: not a decision source")),
   from: blank(boundedDate("from")),
   to: blank(boundedDate("to")),
-  before: blank(z.coerce.bigint({ error: "before must be a decision id" }).min(1n, "before must be a decision id").max(9_223_372_036_854_775_807n, "before must be a decision id")),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: blank(PageQuery.shape.cursor),
+  limit: PageQuery.shape.limit,
 });
+
+const newestFirst = keysetOrder({ path: "id", kind: "bigint", direction: "desc" });
 
 export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "decisions:read");
   assertCleanInput(raw);
-  const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; source?: DecisionSource; from?: Date; to?: Date; before?: bigint; limit: number };
+  const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; source?: DecisionSource; from?: Date; to?: Date; cursor?: string; limit: number };
   const where: Prisma.DecisionLogWhereInput = { orgId: ctx.orgId };
   if (q.principal) {
     const byEmail = q.principal.includes("@") ? await db.user.findFirst({ where: { email: q.principal.toLowerCase(), memberships: { some: { orgId: ctx.orgId } } }, select: { id: true } }) : null;
@@ -32,10 +35,8 @@ export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   if (q.result) where.allowed = q.result === "allowed";
   if (q.source) where.source = q.source;
   if (q.from || q.to) where.createdAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) };
-  if (q.before) where.id = { lt: q.before };
-  const rows = await db.decisionLog.findMany({ where, orderBy: { id: "desc" }, take: q.limit + 1 });
-  const page = rows.slice(0, q.limit);
-  return { decisions: page, names: await principalNames(ctx, page), nextBefore: rows.length > q.limit ? String(page.at(-1)!.id) : null };
+  const page = await keysetList(newestFirst, { cursor: q.cursor, limit: q.limit }, (k) => db.decisionLog.findMany({ where: { AND: [where, k.where] }, orderBy: k.orderBy, take: k.take }));
+  return { decisions: page.data, names: await principalNames(ctx, page.data), nextCursor: page.nextCursor };
 }
 
 /** Who each row's principal is, for people to read: members by email, keys by name (ids stay for the rest). */

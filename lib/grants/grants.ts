@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { boundedDate } from "../input.ts";
 import { db } from "../db.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -65,15 +66,14 @@ function assertCanTakeAway(ctx: OrgCtx, roleName: string, permissions: Iterable<
   if (missing.length) throw new Forbidden("privilege_escalation", `You cannot take away the ${roleName} role here: it needs ${missing.join(", ")}, which you do not hold.`);
 }
 
-export async function listGrants(ctx: OrgCtx, raw: unknown = {}) {
+const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "uuid", direction: "desc" });
+
+export async function listGrants<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, raw: unknown = {}, page?: P) {
   assertAllowed(ctx, "grants:read");
   const q = ListGrantsQuery.parse(raw);
   const subject = q.subjectId && q.subjectType ? { [q.subjectType === "user" ? "userId" : q.subjectType === "group" ? "groupId" : "apiKeyId"]: q.subjectId } : {};
-  return db.grant.findMany({
-    where: { orgId: ctx.orgId, ...subject, ...(q.projectId ? { projectId: q.projectId } : {}), ...(q.roleId ? { roleId: q.roleId } : {}) },
-    orderBy: { createdAt: "desc" },
-    select: grantSelect,
-  });
+  const filter = { orgId: ctx.orgId, ...subject, ...(q.projectId ? { projectId: q.projectId } : {}), ...(q.roleId ? { roleId: q.roleId } : {}) };
+  return keysetList(newestFirst, page, (keyset) => db.grant.findMany({ where: { AND: [filter, keyset.where] }, orderBy: keyset.orderBy, take: keyset.take, select: grantSelect }));
 }
 
 export async function createGrant(ctx: OrgCtx, raw: unknown) {

@@ -10,6 +10,7 @@ import { grantLimits } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 
 const GroupName = z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters");
 export const CreateGroupInput = z.strictObject({ name: GroupName, description: z.string().trim().max(500).default("") });
@@ -56,14 +57,22 @@ async function assertCanChangeWhatGroupGives(tx: Tx, ctx: OrgCtx, group: { id: s
   }
 }
 
-export async function listGroups(ctx: OrgCtx) {
+const byName = keysetOrder({ path: "name", kind: "string", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });
+
+export async function listGroups<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P) {
   assertAllowed(ctx, "groups:read");
-  const groups = await db.group.findMany({
-    where: { orgId: ctx.orgId },
-    orderBy: { name: "asc" },
-    select: { id: true, name: true, description: true, createdAt: true, _count: { select: { members: true } } },
-  });
-  return groups.map(({ _count, ...g }) => ({ ...g, memberCount: _count.members }));
+  return keysetList(
+    byName,
+    page,
+    (q) =>
+      db.group.findMany({
+        where: { AND: [{ orgId: ctx.orgId }, q.where] },
+        orderBy: q.orderBy,
+        take: q.take,
+        select: { id: true, name: true, description: true, createdAt: true, _count: { select: { members: true } } },
+      }),
+    ({ _count, ...g }) => ({ ...g, memberCount: _count.members }),
+  );
 }
 
 export async function getGroup(ctx: OrgCtx, groupId: string) {

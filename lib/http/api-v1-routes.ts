@@ -20,7 +20,8 @@ import { changeMemberRole, listMembers, removeMember } from "../members/members.
 import { AddMemberInput } from "../members/schemas.ts";
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";
 import { CreateRoleInput, createRole, deleteRole, getRole, listRoles, UpdateRoleInput, updateRole } from "../roles/roles.ts";
-import { PageQuery, paginate, type ApiRouteDef } from "./api-v1.ts";
+import { PageQuery } from "../db/keyset.ts";
+import type { ApiRouteDef } from "./api-v1.ts";
 import {
   ApiKeyPolicyInput,
   CreateApiKeyInput,
@@ -59,7 +60,8 @@ function id(params: Record<string, string>, name: string, what: string) {
 
 const onProject = (params: Record<string, string>) => ({ type: "project" as const, id: params.projectId! });
 
-const list = <T extends { id: string }>(items: T[], query: Record<string, unknown>) => paginate(items, query);
+/** The page a list route's query asks for (already validated by the route's query schema). */
+const pageOf = (query: Record<string, unknown>) => PageQuery.parse(query);
 
 export const apiV1Routes: ApiRouteDef[] = [
   // Authorization checks (served by dedicated fast routes; listed here for the document).
@@ -83,7 +85,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Projects",
     permission: "projects:read",
     query: PageQuery,
-    handler: async (ctx, { query }) => list(await listProjects(ctx), query),
+    handler: (ctx, { query }) => listProjects(ctx, pageOf(query)),
   },
   {
     method: "POST",
@@ -133,7 +135,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:read",
     query: PageQuery,
-    handler: async (ctx, { query }) => list(await listMembers(ctx), query),
+    handler: (ctx, { query }) => listMembers(ctx, pageOf(query)),
   },
   {
     method: "POST",
@@ -170,7 +172,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:read",
     query: PageQuery,
-    handler: async (ctx, { query }) => list(await listInvitations(ctx), query),
+    handler: (ctx, { query }) => listInvitations(ctx, pageOf(query)),
   },
   {
     method: "POST",
@@ -201,7 +203,7 @@ export const apiV1Routes: ApiRouteDef[] = [
   },
 
   // Groups
-  { method: "GET", path: "/api/v1/groups", summary: "List groups", tag: "Groups", permission: "groups:read", query: PageQuery, handler: async (ctx, { query }) => list(await listGroups(ctx), query) },
+  { method: "GET", path: "/api/v1/groups", summary: "List groups", tag: "Groups", permission: "groups:read", query: PageQuery, handler: (ctx, { query }) => listGroups(ctx, pageOf(query)) },
   {
     method: "POST",
     path: "/api/v1/groups",
@@ -266,7 +268,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Roles",
     permission: "roles:read",
     query: PageQuery,
-    handler: async (ctx, { query }) => list(await listRoles(ctx), query),
+    handler: (ctx, { query }) => listRoles(ctx, pageOf(query)),
   },
   {
     method: "POST",
@@ -308,7 +310,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     query: PageQuery,
-    handler: async (ctx, { query }) => list(await listOrganizations(ctx), query),
+    handler: (ctx, { query }) => listOrganizations(ctx, pageOf(query)),
   },
   {
     scope: "instance",
@@ -439,7 +441,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:read",
     query: ListApiKeysQuery.extend(PageQuery.shape),
-    handler: async (ctx, { query }) => list(await listApiKeys(ctx, query), query),
+    handler: (ctx, { query }) => listApiKeys(ctx, query, pageOf(query)),
   },
   {
     method: "POST",
@@ -496,7 +498,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Grants",
     permission: "grants:read",
     query: ListGrantsQuery.extend(PageQuery.shape),
-    handler: async (ctx, { query }) => list(await listGrants(ctx, query), query),
+    handler: (ctx, { query }) => listGrants(ctx, query, pageOf(query)),
   },
   {
     method: "POST",

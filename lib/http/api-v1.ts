@@ -8,7 +8,7 @@ import { apiKeyContext } from "../auth/request-context.ts";
 import { assertAllowed, assertInstanceAdmin, type Resource } from "../authz/authorize.ts";
 import type { Permission } from "../authz/permissions.ts";
 import type { InstanceCtx, OrgCtx } from "../context.ts";
-import { Invalid, NotFound } from "../errors.ts";
+import { NotFound } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { orgHeader, readJson } from "./api-route.ts";
 import { sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
@@ -74,24 +74,6 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
       }),
     );
   }
-}
-
-/** Cursor pagination over an ordered list: the cursor is the id of the last item seen. */
-export const PageQuery = z.object({
-  cursor: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1, "limit: at least 1").max(200, "limit: at most 200").default(50),
-});
-
-export function paginate<T extends { id: string }>(items: T[], query: { cursor?: string; limit?: number }) {
-  const limit = query.limit ?? 50;
-  let start = 0;
-  if (query.cursor) {
-    const at = items.findIndex((i) => i.id === query.cursor);
-    if (at === -1) throw new Invalid("invalid_cursor", "cursor: this page cursor is not valid");
-    start = at + 1;
-  }
-  const data = items.slice(start, start + limit);
-  return { data, nextCursor: start + limit < items.length ? data.at(-1)!.id : null };
 }
 
 const errorSchema = {

@@ -2,6 +2,7 @@
 // usable once. Resending issues a new token and invalidates the old one.
 // Accepting checks again that whoever sent it may still give its role.
 import { db, type Tx } from "../db.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
@@ -39,14 +40,22 @@ async function queueInvitationMail(tx: Tx, ctx: OrgCtx, invitationId: string, em
   });
 }
 
-export async function listInvitations(ctx: OrgCtx) {
+const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "uuid", direction: "desc" });
+
+export async function listInvitations<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P) {
   assertAllowed(ctx, "members:read");
-  const rows = await db.invitation.findMany({
-    where: { orgId: ctx.orgId, acceptedAt: null, revokedAt: null },
-    orderBy: { createdAt: "desc" },
-    select: { id: true, email: true, expiresAt: true, createdAt: true, lastSentAt: true, acceptedAt: true, revokedAt: true, role: { select: { id: true, name: true, isOwner: true } } },
-  });
-  return rows.map((r) => ({ ...r, status: invitationStatus(r) }));
+  return keysetList(
+    newestFirst,
+    page,
+    (q) =>
+      db.invitation.findMany({
+        where: { AND: [{ orgId: ctx.orgId, acceptedAt: null, revokedAt: null }, q.where] },
+        orderBy: q.orderBy,
+        take: q.take,
+        select: { id: true, email: true, expiresAt: true, createdAt: true, lastSentAt: true, acceptedAt: true, revokedAt: true, role: { select: { id: true, name: true, isOwner: true } } },
+      }),
+    (r) => ({ ...r, status: invitationStatus(r) }),
+  );
 }
 
 export async function createInvitation(ctx: OrgCtx, raw: unknown) {

@@ -7,6 +7,7 @@ import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { assertCallerIsOwner } from "./owner-only.ts";
 import { ChangeMemberRoleInput, memberWhere, RemoveMemberInput } from "./schemas.ts";
@@ -28,18 +29,27 @@ export function assertMayGiveMembershipRole(ctx: OrgCtx, permissions: Iterable<s
   });
 }
 
-export async function listMembers(ctx: OrgCtx) {
+const byRoleThenAge = keysetOrder({ path: "role.position", kind: "int", direction: "asc" }, { path: "createdAt", kind: "date", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });
+
+export async function listMembers<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P) {
   assertAllowed(ctx, "members:read");
-  return db.membership.findMany({
-    where: { orgId: ctx.orgId },
-    orderBy: [{ role: { position: "asc" } }, { createdAt: "asc" }],
-    select: {
-      id: true,
-      createdAt: true,
-      user: { select: { id: true, email: true, name: true } },
-      role: { select: { id: true, name: true, isOwner: true } },
-    },
-  });
+  return keysetList(
+    byRoleThenAge,
+    page,
+    (q) =>
+      db.membership.findMany({
+        where: { AND: [{ orgId: ctx.orgId }, q.where] },
+        orderBy: q.orderBy,
+        take: q.take,
+        select: {
+          id: true,
+          createdAt: true,
+          user: { select: { id: true, email: true, name: true } },
+          role: { select: { id: true, name: true, isOwner: true, position: true } },
+        },
+      }),
+    ({ role: { position: _position, ...role }, ...member }) => ({ ...member, role }),
+  );
 }
 
 /** Roles this organization can assign: built-in ones and its own. */

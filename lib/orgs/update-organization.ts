@@ -63,7 +63,12 @@ export async function removeOrganization(ctx: { principal: Principal } & Request
     await tx.decisionLog.deleteMany({ where: { orgId } });
     await tx.organization.delete({ where: { id: orgId } });
   });
+  // Other processes may still hold a few of its decisions in their write buffers
+  // (flushed every 250 ms): sweep once more when those have landed.
+  setTimeout(() => void db.decisionLog.deleteMany({ where: { orgId } }).catch(() => {}), LATE_DECISIONS_MS).unref();
 }
+
+const LATE_DECISIONS_MS = 2_000;
 
 export const DecisionRetentionInput = z.object({
   days: z.coerce.number({ error: "days: enter a number" }).int("days: a whole number of days").min(1, "days: at least 1").max(3650, "days: at most 3650"),

@@ -8,6 +8,7 @@ import { assertAllowed } from "../authz/authorize.ts";
 import { authzTransaction } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 
 export const CreateProjectInput = z.strictObject({ name: OrgName, slug: OrgSlug });
@@ -20,9 +21,11 @@ function slugTaken(slug: string) {
   return new Conflict("slug_taken", `A project with the slug "${slug}" exists already.`);
 }
 
-export async function listProjects(ctx: OrgCtx) {
+const byName = keysetOrder({ path: "name", kind: "string", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });
+
+export async function listProjects<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P) {
   assertAllowed(ctx, "projects:read");
-  return db.project.findMany({ where: { orgId: ctx.orgId }, orderBy: { name: "asc" }, select: projectSelect });
+  return keysetList(byName, page, (q) => db.project.findMany({ where: { AND: [{ orgId: ctx.orgId }, q.where] }, orderBy: q.orderBy, take: q.take, select: projectSelect }));
 }
 
 export async function getProject(ctx: OrgCtx, projectId: string) {

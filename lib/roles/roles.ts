@@ -12,6 +12,7 @@ import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { assertKnownPermissions, PermissionKey } from "../permissions/product-permissions.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
 import { slugify } from "../orgs/slugify.ts";
 import { assertRoleNameFree, hasControlCharacters, readableRoleName } from "./role-names.ts";
@@ -69,10 +70,21 @@ const roleKey = (name: string) => slugify(name) || `role-${createHash("sha256").
 
 const visible = (orgId: string) => ({ OR: [{ orgId: null, isBuiltIn: true }, { orgId }] });
 
-export async function listRoles(ctx: OrgCtx) {
+const builtInFirst = keysetOrder(
+  { path: "isBuiltIn", kind: "boolean", direction: "desc" },
+  { path: "position", kind: "int", direction: "asc" },
+  { path: "name", kind: "string", direction: "asc" },
+  { path: "id", kind: "uuid", direction: "asc" },
+);
+
+export async function listRoles<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P) {
   assertAllowed(ctx, "roles:read");
-  const roles = await db.role.findMany({ where: visible(ctx.orgId), orderBy: [{ isBuiltIn: "desc" }, { position: "asc" }, { name: "asc" }], select: roleSelect });
-  return roles.map(present);
+  return keysetList(
+    builtInFirst,
+    page,
+    (q) => db.role.findMany({ where: { AND: [visible(ctx.orgId), q.where] }, orderBy: q.orderBy, take: q.take, select: { ...roleSelect, position: true } }),
+    ({ position: _position, ...role }) => present(role),
+  );
 }
 
 export async function getRole(ctx: OrgCtx, roleId: string) {

@@ -2,6 +2,7 @@
 // concurrency and across "processes" (separate store instances), refused
 // requests never eating the daily allowance, Retry-After, and 429 over HTTP.
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, updateApiKeyPolicy } from "../../lib/apikeys/api-keys.ts";
 import { flushKeyUsage } from "../../lib/apikeys/key-usage.ts";
@@ -14,9 +15,27 @@ const { call } = useMachineServer();
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const DAY = 86_400_000;
 
-/** A fixed moment 10.5 s into a UTC day, so every explicit `now` below stays inside that day. */
-const DAY_START = Math.floor(Date.now() / DAY) * DAY;
-const T0 = DAY_START + 10_500;
+/** Redis's own clock, in ms: Redis expires counters by it, not by ours. */
+async function redisTime(redis: Redis) {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+// A fixed moment 10 s into the current UTC day (by Redis's clock), so every
+// explicit `now` below stays inside that day. It starts a whole second: a
+// second's counter then lives its full window plus margin (2 s of Redis's
+// time) after its first request, the most a burst on a slow machine can have.
+let DAY_START = 0;
+let T0 = 0;
+beforeAll(async () => {
+  const redis = new Redis(REDIS_URL);
+  try {
+    DAY_START = Math.floor((await redisTime(redis)) / DAY) * DAY;
+    T0 = DAY_START + 10_000;
+  } finally {
+    redis.disconnect();
+  }
+});
 
 type Factory = () => CounterStore;
 const stores: Array<[string, Factory]> = [
@@ -145,6 +164,58 @@ describe.each(stores)("%s", (_name, make) => {
   it("allows everything without limits", async () => {
     const verdicts = await burst(a, randomUUID(), { perSecond: null, perDay: null }, T0, 5);
     expect(allowedOf(verdicts)).toBe(5);
+  });
+});
+
+describe("RedisCounterStore expiry", () => {
+  let redis: Redis;
+  let store: RedisCounterStore;
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+    store = new RedisCounterStore(REDIS_URL);
+  });
+  afterAll(async () => {
+    await store.close();
+    redis.disconnect();
+  });
+
+  // Expiry instants are read as Redis sees them (TIME + PTTL), so neither our
+  // clock nor a slow machine between the calls can make this fail.
+  it("expires each window's counter 1 s after the window ends, on Redis's clock", async () => {
+    const keyId = randomUUID();
+    const before = await redisTime(redis);
+    expect(await store.hit(keyId, { perSecond: 5, perDay: 5 }, before)).toEqual({ allowed: true });
+    const after = await redisTime(redis);
+    const second = Math.floor(before / 1000);
+    const day = Math.floor(before / DAY);
+    const [[, now], [, secondTtl], [, dayTtl]] = (await redis.multi().time().pttl(`tollgate:rl:{${keyId}}:s:${second}`).pttl(`tollgate:rl:{${keyId}}:d:${day}`).exec()) as [
+      [null, [string, string]],
+      [null, number],
+      [null, number],
+    ];
+    const readAt = Number(now[0]) * 1000 + Math.floor(Number(now[1]) / 1000);
+    // The store set each expiry when its script ran, between `before` and `after`.
+    const elapsed = after - before;
+    for (const [ttl, windowEnd] of [
+      [secondTtl, (second + 1) * 1000],
+      [dayTtl, (day + 1) * DAY],
+    ] as const) {
+      expect(ttl).toBeGreaterThan(0);
+      const expiresAt = readAt + ttl;
+      expect(expiresAt).toBeGreaterThanOrEqual(windowEnd + 1000 - 1);
+      expect(expiresAt).toBeLessThanOrEqual(windowEnd + 1000 + elapsed + 1);
+    }
+  });
+
+  it("counts a window afresh once Redis has expired its counter", async () => {
+    const keyId = randomUUID();
+    const limits = { perSecond: 1, perDay: null };
+    const now = await redisTime(redis);
+    expect((await store.hit(keyId, limits, now)).allowed).toBe(true);
+    expect((await store.hit(keyId, limits, now)).allowed).toBe(false);
+    // Expire it now, rather than waiting for Redis's clock to pass the window.
+    expect(await redis.pexpire(`tollgate:rl:{${keyId}}:s:${Math.floor(now / 1000)}`, 0)).toBe(1);
+    expect((await store.hit(keyId, limits, now)).allowed).toBe(true);
   });
 });
 

@@ -166,7 +166,7 @@ describe("listAuditEvents", () => {
   // A tampered cursor must not reach PostgreSQL as a malformed uuid (a 500).
   it("rejects a tampered cursor whose id is not a UUID with Invalid invalid_cursor", async () => {
     const { owner } = await createTestOrg();
-    const cursor = Buffer.from(`${Date.now()}:not-a-uuid`).toString("base64url");
+    const cursor = Buffer.from(JSON.stringify([Date.now(), "not-a-uuid"])).toString("base64url");
     const error = await listAuditEvents(owner, { cursor }).catch((e) => e);
     expect(error).toBeInstanceOf(Invalid);
     expect(error).toMatchObject({ code: "invalid_cursor" });

@@ -19,7 +19,7 @@ describe("listDecisions", () => {
     expect((await listDecisions(owner, { principal: viewer.principal.userId, permission: "members:read" })).decisions).toHaveLength(1);
     const page = await listDecisions(owner, { principal: viewer.principal.userId, limit: 2 });
     expect(page.decisions).toHaveLength(2);
-    const rest = await listDecisions(owner, { principal: viewer.principal.userId, limit: 2, before: page.nextBefore });
+    const rest = await listDecisions(owner, { principal: viewer.principal.userId, limit: 2, cursor: page.nextCursor });
     expect(rest.decisions.map((d) => d.permission)).toEqual(["members:read"]);
     expect((await listDecisions(owner, { principal: viewer.principal.userId, to: new Date(Date.now() - 3_600_000).toISOString() })).decisions).toEqual([]);
   });

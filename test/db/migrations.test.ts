@@ -2,31 +2,14 @@
 // database: one scratch database gets every migration, another the engine's
 // SQL for schema.prisma from nothing; their catalogues must be identical.
 import { readFile } from "node:fs/promises";
-import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { diffSchemas, latestSnapshot, pendingSchemaChange } from "../../lib/db/migration-diff.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
 import { SCHEMA_PATH } from "../../lib/db/schema-engine.ts";
+import { useScratchDatabases } from "./scratch-database.ts";
 
-const admin = () => {
-  const url = new URL(process.env.TEST_ADMIN_DATABASE_URL!);
-  url.pathname = "/postgres";
-  return url;
-};
-const created: string[] = [];
-
-async function scratchDatabase(): Promise<string> {
-  const name = `tollgate_scratch_${randomUUID().slice(0, 8)}`;
-  const client = new pg.Client({ connectionString: admin().toString() });
-  await client.connect();
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  created.push(name);
-  const url = admin();
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const scratchDatabase = useScratchDatabases();
 
 async function catalogue(url: string) {
   const client = new pg.Client({ connectionString: url });
@@ -49,13 +32,6 @@ async function catalogue(url: string) {
     await client.end();
   }
 }
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: admin().toString() });
-  await client.connect();
-  for (const name of created) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
-});
 
 describe("migrations", () => {
   it("build the same database as schema.prisma", async () => {

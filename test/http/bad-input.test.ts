@@ -81,10 +81,10 @@ describe("edges of pages and paging", () => {
     await expect(resolveOrgContext(owner.principal, "acme\u0000", owner)).rejects.toMatchObject({ code: "organization_not_found" });
   });
 
-  it("refuses audit cursors and decision ids out of range with a clear error, not a 500", async () => {
+  it("refuses audit and decision cursors out of range with a clear error, not a 500", async () => {
     const { owner } = await orgWithAdminKey();
-    const cursor = Buffer.from(`-8640000000000000:${crypto.randomUUID()}`).toString("base64url");
-    await expect(listAuditEvents(owner, { cursor })).rejects.toMatchObject({ code: "invalid_cursor" });
-    await expect(listDecisions(owner, { before: "99999999999999999999999" })).rejects.toThrow("before must be a decision id");
+    const cursorOf = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString("base64url");
+    await expect(listAuditEvents(owner, { cursor: cursorOf([-8640000000000000, crypto.randomUUID()]) })).rejects.toMatchObject({ code: "invalid_cursor" });
+    await expect(listDecisions(owner, { cursor: cursorOf(["99999999999999999999999"]) })).rejects.toMatchObject({ code: "invalid_cursor" });
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createInvitation } from "../../lib/invitations/invitations.ts";
 import { requestPasswordReset } from "../../lib/auth/password-reset.ts";
 import { logger } from "../../lib/logger.ts";
-import { builtInRole, createTestOrg, createUser, meta, uniqueEmail } from "../helpers.ts";
+import { builtInRole, createTestOrg, createUser, meta, uniqueEmail, until } from "../helpers.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -19,7 +19,8 @@ describe("mail kept in the outbox", () => {
     const token = invitation.url.split("/invite/")[1]!;
     const user = await createUser();
     await requestPasswordReset(meta(), { email: user.principal.email });
-    await new Promise((r) => setTimeout(r, 200)); // the reset mail is delivered after the answer
+    // The reset mail is delivered after the answer.
+    await until("the reset mail is logged", () => lines.some((l) => l.includes("outbox") && l.includes(user.principal.email)));
     expect(lines.some((l) => l.includes("outbox"))).toBe(true);
     expect(lines.join("\n")).not.toContain(token);
     expect(lines.join("\n")).not.toContain("/invite/");

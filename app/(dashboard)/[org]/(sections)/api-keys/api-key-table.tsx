@@ -1,9 +1,9 @@
 import { KeyExpiresCell, KeyLastUsedCell, keyRestrictions, KeySecretCell, KeyStatusBadge } from "@/components/api-keys/key-cells";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import type { listApiKeys } from "@/lib/apikeys/api-keys";
+import type { ApiKeyView } from "@/lib/apikeys/api-keys";
 import { RevokeApiKeyButton, RotateApiKeyButton } from "./api-key-controls";
 
-type Key = Awaited<ReturnType<typeof listApiKeys>>[number];
+type Key = ApiKeyView;
 
 export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug: string; canWrite: boolean }) {
   const now = Date.now();

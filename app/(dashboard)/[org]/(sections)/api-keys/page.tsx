@@ -10,7 +10,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { NativeSelect } from "@/components/ui/select";
-import { getApiKeyPolicy, listApiKeys } from "@/lib/apikeys/api-keys";
+import { getApiKeyPolicy, listApiKeys, type ApiKeyView } from "@/lib/apikeys/api-keys";
 import { authorize, can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listProjects } from "@/lib/projects/projects";
@@ -33,7 +33,7 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
   const filters = { status: search.status || undefined, scope: search.scope || undefined };
   const filtered = Boolean(filters.status || filters.scope);
 
-  let keys: Awaited<ReturnType<typeof listApiKeys>> | null = null;
+  let keys: ApiKeyView[] | null = null;
   let error: string | null = null;
   try {
     keys = await listApiKeys(ctx, filters);

@@ -14,10 +14,11 @@ import { NativeSelect } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { authorize, DECISION_SOURCES } from "@/lib/authz/authorize";
 import { listDecisions } from "@/lib/authz/list-decisions";
+import { isDomainError } from "@/lib/errors";
 import { requirePageOrg } from "@/lib/http/page-context";
 
 export const metadata: Metadata = { title: "Access decisions" };
-type Search = { principal?: string; permission?: string; result?: string; source?: string; from?: string; to?: string; before?: string };
+type Search = { principal?: string; permission?: string; result?: string; source?: string; from?: string; to?: string; cursor?: string };
 const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
 
 export default async function DecisionsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Search> }) {
@@ -30,12 +31,12 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
   try {
     result = await listDecisions(ctx, { ...search, from: search.from ? `${search.from}T00:00:00Z` : undefined, to: search.to ? `${search.to}T23:59:59.999Z` : undefined });
   } catch (e) {
-    if (e instanceof ZodError) error = "One of the filters is not valid.";
+    if (isDomainError(e) || e instanceof ZodError) error = e instanceof ZodError ? "One of the filters is not valid." : e.message;
     else throw e;
   }
   const names = result?.names ?? new Map<string, string>();
   const base = `/${ctx.orgSlug}/decisions`;
-  const keep = new URLSearchParams(Object.entries({ ...search, before: undefined }).filter(([, v]) => v) as [string, string][]);
+  const keep = new URLSearchParams(Object.entries({ ...search, cursor: undefined }).filter(([, v]) => v) as [string, string][]);
   const filtered = keep.size > 0;
   return (
     <div className="grid gap-6">
@@ -110,10 +111,10 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
           </TableBody>
         </Table>
       )}
-      {result?.nextBefore && (
+      {result?.nextCursor && (
         <div className="flex justify-end">
           <Button variant="outline" asChild>
-            <Link href={`${base}?${new URLSearchParams([...keep, ["before", result.nextBefore]])}`}>Older decisions</Link>
+            <Link href={`${base}?${new URLSearchParams([...keep, ["cursor", result.nextCursor]])}`}>Older decisions</Link>
           </Button>
         </div>
       )}

@@ -1,0 +1,33 @@
+// Empty databases for tests of migrations, on the test server, dropped when
+// the test file ends.
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll } from "vitest";
+
+const adminUrl = () => {
+  const url = new URL(process.env.TEST_ADMIN_DATABASE_URL!);
+  url.pathname = "/postgres";
+  return url;
+};
+
+/** Returns a function making empty databases (their URLs); every one is dropped after the file's tests. */
+export function useScratchDatabases(): () => Promise<string> {
+  const created: string[] = [];
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: adminUrl().toString() });
+    await client.connect();
+    for (const name of created) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
+  });
+  return async () => {
+    const name = `tollgate_scratch_${randomUUID().slice(0, 8)}`;
+    const client = new pg.Client({ connectionString: adminUrl().toString() });
+    await client.connect();
+    await client.query(`CREATE DATABASE "${name}"`);
+    await client.end();
+    created.push(name);
+    const url = adminUrl();
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+}
