@@ -131,9 +131,8 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     const res = await b.page.goto(`/${a.slug}/${path}`);
     expect(res?.status(), `/${a.slug}/${path}`).toBe(404);
   }
-  // A's group under B's own organization is not found either. (Its HTTP status is still 200: a page's
-  // own notFound() after the layout has streamed; real statuses for pages are issue 10, section 2.)
-  await b.page.goto(`/${b.slug}/groups/${ofA.groupId}`);
+  // A's group under B's own organization is not found either: a real 404, decided before the page streams.
+  expect((await b.page.goto(`/${b.slug}/groups/${ofA.groupId}`))?.status()).toBe(404);
   await expect(b.page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(b.page.getByText("Secret team")).toHaveCount(0);
 

@@ -75,6 +75,13 @@ export async function listGroups<P extends PageRequest | undefined = undefined>(
   );
 }
 
+/** Whether the organization has this group (any string: a malformed id simply does not exist). */
+export async function groupExists(ctx: OrgCtx, groupId: string): Promise<boolean> {
+  assertAllowed(ctx, "groups:read");
+  if (!z.uuid().safeParse(groupId).success) return false;
+  return (await db.group.count({ where: { id: groupId, orgId: ctx.orgId } })) > 0;
+}
+
 export async function getGroup(ctx: OrgCtx, groupId: string) {
   assertAllowed(ctx, "groups:read");
   const group = await findGroup(ctx, groupId);
