@@ -6,6 +6,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { listProductPermissions } from "@/lib/permissions/product-permissions";
 import { requirePageUser } from "@/lib/http/page-context";
 import { DeclarePermissionForm } from "./declare-permission-form";
+import { EditPermissionButton, RetirePermissionButton } from "./permission-controls";
 
 export const metadata: Metadata = { title: "Product permissions" };
 
@@ -17,7 +18,7 @@ export default async function ProductPermissionsPage() {
     <div className="grid gap-6">
       <PageHeader
         title="Product permissions"
-        description="Permissions of your own product (e.g. traces:read). Organizations put them in custom roles; your product asks about them through the check API."
+        description="Permissions of your own product (e.g. traces:read). Organizations put them in custom roles; your product asks about them through the check API. Also managed at /api/v1/product-permissions with a provisioning key."
       />
       <DeclarePermissionForm />
       {permissions.length === 0 ? (
@@ -28,6 +29,9 @@ export default async function ProductPermissionsPage() {
             <TableRow>
               <TableHead>Permission</TableHead>
               <TableHead>Description</TableHead>
+              <TableHead>
+                <span className="sr-only">Actions</span>
+              </TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -35,6 +39,10 @@ export default async function ProductPermissionsPage() {
               <TableRow key={p.key}>
                 <TableCell className="font-mono text-sm">{p.key}</TableCell>
                 <TableCell className="text-muted-foreground">{p.description || "—"}</TableCell>
+                <TableCell className="text-right whitespace-nowrap">
+                  <EditPermissionButton permissionKey={p.key} description={p.description} />
+                  <RetirePermissionButton permissionKey={p.key} />
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
