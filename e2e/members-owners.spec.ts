@@ -40,7 +40,7 @@ test("the members page offers Owner, and an owner's role and removal, only to ow
 test("a section a member may not open answers a real 403 inside the dashboard, with the reason, and logs one decision", async ({ browser }) => {
   const owner = await ownerWithOrg(browser, "forbid");
   const email = uniqueEmail("viewer");
-  const viewer = await inviteAndAccept(owner.page, browser, owner.slug, email, "Viewer");
+  const viewer = await inviteAndAccept(owner.page, browser, owner.slug, email, "Viewer: Read-only access");
   const res = await viewer.page.goto(`/${owner.slug}/decisions`);
   expect(res?.status()).toBe(403);
   await expect(viewer.page.getByText("You do not have access to this page")).toBeVisible();
