@@ -20,6 +20,40 @@ import { changeMemberRole, listMembers, removeMember } from "../members/members.
 import { AddMemberInput } from "../members/schemas.ts";
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";
 import { CreateRoleInput, createRole, deleteRole, getRole, listRoles, UpdateRoleInput, updateRole } from "../roles/roles.ts";
+import {
+  AddedMember,
+  ApiKey,
+  ApiKeyPage,
+  ApiKeyPolicy,
+  ApiKeyWithSecret,
+  BatchResult,
+  CheckResult,
+  CreatedInvitation,
+  Grant,
+  GrantPage,
+  Group,
+  GroupSummaryPage,
+  GroupWithMembers,
+  InvitationPage,
+  MemberPage,
+  MemberRoleChange,
+  Organization,
+  OrganizationPage,
+  OrganizationWithCount,
+  ProductPermission,
+  ProductPermissionList,
+  Project,
+  ProjectPage,
+  ProvisionedOrganization,
+  ProvisionedUser,
+  ResentInvitation,
+  RetiredProductPermission,
+  Role,
+  RolePage,
+  UserList,
+  UserWithMemberships,
+  VerifyResult,
+} from "./api-schemas.ts";
 import { PageQuery, paginate, type ApiRouteDef } from "./api-v1.ts";
 import {
   ApiKeyPolicyInput,
@@ -63,7 +97,17 @@ const list = <T extends { id: string }>(items: T[], query: Record<string, unknow
 
 export const apiV1Routes: ApiRouteDef[] = [
   // Authorization checks (served by dedicated fast routes; listed here for the document).
-  { method: "POST", path: "/api/v1/authz/check", summary: "May this user do this, here, now?", tag: "Authorization", permission: "authz:check", body: CheckInput, docOnly: true, handler: () => null },
+  {
+    method: "POST",
+    path: "/api/v1/authz/check",
+    summary: "May this user do this, here, now?",
+    tag: "Authorization",
+    permission: "authz:check",
+    body: CheckInput,
+    docOnly: true,
+    response: CheckResult,
+    handler: () => null,
+  },
   {
     method: "POST",
     path: "/api/v1/authz/check-batch",
@@ -72,6 +116,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "authz:check",
     body: CheckBatchInput,
     docOnly: true,
+    response: BatchResult,
     handler: () => null,
   },
 
@@ -83,6 +128,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Projects",
     permission: "projects:read",
     query: PageQuery,
+    response: ProjectPage,
     handler: async (ctx, { query }) => list(await listProjects(ctx), query),
   },
   {
@@ -93,6 +139,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "projects:create",
     body: CreateProjectInput,
     status: 201,
+    response: Project,
+    conflict: "The slug is taken (slug_taken)",
     handler: (ctx, { body }) => createProject(ctx, body),
   },
   {
@@ -102,6 +150,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Projects",
     permission: "projects:read",
     resource: onProject,
+    response: Project,
     handler: (ctx, { params }) => getProject(ctx, id(params, "projectId", "project")),
   },
   {
@@ -112,6 +161,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "projects:update",
     resource: onProject,
     body: UpdateProjectInput.omit({ projectId: true }),
+    response: Project,
+    conflict: "The slug is taken (slug_taken)",
     handler: (ctx, { params, body }) => updateProject(ctx, { ...(body as object), projectId: id(params, "projectId", "project") }),
   },
   {
@@ -133,6 +184,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:read",
     query: PageQuery,
+    response: MemberPage,
     handler: async (ctx, { query }) => list(await listMembers(ctx), query),
   },
   {
@@ -143,6 +195,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "members:invite",
     body: AddMemberInput,
     status: 201,
+    response: AddedMember,
+    conflict: "Already a member (already_member), or found by an email its owner has not confirmed (email_unverified)",
     handler: (ctx, { body }) => addMember(ctx, body),
   },
   {
@@ -152,6 +206,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:update",
     body: z.strictObject({ roleId: z.uuid("Choose a role") }),
+    response: MemberRoleChange,
+    conflict: "The last owner would lose ownership (last_owner)",
     handler: (ctx, { params, body }) => changeMemberRole(ctx, { ...(body as object), userId: id(params, "userId", "member") }),
   },
   {
@@ -161,6 +217,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:remove",
     status: 204,
+    conflict: "The last owner cannot be removed (last_owner)",
     handler: (ctx, { params }) => removeMember(ctx, { userId: id(params, "userId", "member") }),
   },
   {
@@ -170,6 +227,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:read",
     query: PageQuery,
+    response: InvitationPage,
     handler: async (ctx, { query }) => list(await listInvitations(ctx), query),
   },
   {
@@ -180,6 +238,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "members:invite",
     body: CreateInvitationInput,
     status: 201,
+    response: CreatedInvitation,
+    conflict: "Already a member (already_member) or already invited (already_invited)",
     handler: (ctx, { body }) => createInvitation(ctx, body),
   },
   {
@@ -188,6 +248,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Send an invitation again (new link)",
     tag: "Members",
     permission: "members:invite",
+    response: ResentInvitation,
+    conflict: "Accepted or revoked already (invitation_closed), a newer invitation is pending (already_invited), or already a member (already_member)",
     handler: (ctx, { params }) => resendInvitation(ctx, { invitationId: id(params, "invitationId", "invitation") }),
   },
   {
@@ -197,11 +259,21 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:invite",
     status: 204,
+    conflict: "Accepted or revoked already (invitation_closed)",
     handler: (ctx, { params }) => revokeInvitation(ctx, { invitationId: id(params, "invitationId", "invitation") }),
   },
 
   // Groups
-  { method: "GET", path: "/api/v1/groups", summary: "List groups", tag: "Groups", permission: "groups:read", query: PageQuery, handler: async (ctx, { query }) => list(await listGroups(ctx), query) },
+  {
+    method: "GET",
+    path: "/api/v1/groups",
+    summary: "List groups",
+    tag: "Groups",
+    permission: "groups:read",
+    query: PageQuery,
+    response: GroupSummaryPage,
+    handler: async (ctx, { query }) => list(await listGroups(ctx), query),
+  },
   {
     method: "POST",
     path: "/api/v1/groups",
@@ -210,6 +282,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "groups:write",
     body: CreateGroupInput,
     status: 201,
+    response: Group,
+    conflict: "The name is taken (group_name_taken)",
     handler: (ctx, { body }) => createGroup(ctx, body),
   },
   {
@@ -218,6 +292,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get a group with its members",
     tag: "Groups",
     permission: "groups:read",
+    response: GroupWithMembers,
     handler: (ctx, { params }) => getGroup(ctx, id(params, "groupId", "group")),
   },
   {
@@ -227,6 +302,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Groups",
     permission: "groups:write",
     body: UpdateGroupInput.omit({ groupId: true }),
+    response: Group,
+    conflict: "The name is taken (group_name_taken)",
     handler: (ctx, { params, body }) => updateGroup(ctx, { ...(body as object), groupId: id(params, "groupId", "group") }),
   },
   {
@@ -246,6 +323,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "groups:write",
     body: z.strictObject({ userId: z.uuid("Unknown user") }),
     status: 204,
+    conflict: "Already in the group (already_in_group)",
     handler: (ctx, { params, body }) => addGroupMember(ctx, { ...(body as object), groupId: id(params, "groupId", "group") }),
   },
   {
@@ -266,6 +344,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Roles",
     permission: "roles:read",
     query: PageQuery,
+    response: RolePage,
     handler: async (ctx, { query }) => list(await listRoles(ctx), query),
   },
   {
@@ -276,9 +355,19 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "roles:write",
     body: CreateRoleInput,
     status: 201,
+    response: Role,
+    conflict: "The name is taken, or reads as another role's (role_name_taken, role_name_reserved)",
     handler: (ctx, { body }) => createRole(ctx, body),
   },
-  { method: "GET", path: "/api/v1/roles/{roleId}", summary: "Get a role", tag: "Roles", permission: "roles:read", handler: (ctx, { params }) => getRole(ctx, id(params, "roleId", "role")) },
+  {
+    method: "GET",
+    path: "/api/v1/roles/{roleId}",
+    summary: "Get a role",
+    tag: "Roles",
+    permission: "roles:read",
+    response: Role,
+    handler: (ctx, { params }) => getRole(ctx, id(params, "roleId", "role")),
+  },
   {
     method: "PATCH",
     path: "/api/v1/roles/{roleId}",
@@ -286,6 +375,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Roles",
     permission: "roles:write",
     body: UpdateRoleInput.omit({ roleId: true }),
+    response: Role,
+    conflict: "The name is taken, or reads as another role's (role_name_taken, role_name_reserved)",
     handler: (ctx, { params, body }) => updateRole(ctx, { ...(body as object), roleId: id(params, "roleId", "role") }),
   },
   {
@@ -296,6 +387,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "roles:write",
     query: z.object({ reassignTo: z.uuid().optional() }),
     status: 204,
+    conflict: "The role is in use and no reassignTo was given (role_in_use)",
     handler: (ctx, { params, query }) => deleteRole(ctx, { roleId: id(params, "roleId", "role"), reassignTo: query.reassignTo }),
   },
 
@@ -308,6 +400,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     query: PageQuery,
+    response: OrganizationPage,
     handler: async (ctx, { query }) => list(await listOrganizations(ctx), query),
   },
   {
@@ -319,6 +412,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "instance:admin",
     body: ProvisionOrganizationInput,
     status: 201,
+    response: ProvisionedOrganization,
+    conflict: "The slug is taken (slug_taken), or the owner's email and externalId do not fit an existing user",
     handler: (ctx, { body }) => provisionOrganization(ctx, body),
   },
   {
@@ -328,6 +423,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get an organization",
     tag: "Provisioning",
     permission: "instance:admin",
+    response: OrganizationWithCount,
     handler: (ctx, { params }) => getOrganizationById(ctx, id(params, "orgId", "organization")),
   },
   {
@@ -338,6 +434,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     body: UpdateOrganizationInput,
+    response: Organization,
+    conflict: "The slug is taken (slug_taken)",
     handler: (ctx, { params, body }) => updateOrganizationById(ctx, id(params, "orgId", "organization"), body),
   },
   {
@@ -358,6 +456,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     query: FindUsersQuery,
+    response: UserList,
     handler: async (ctx, { query }) => ({ data: await findUsers(ctx, query) }),
   },
   {
@@ -368,6 +467,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     body: ProvisionUserInput,
+    response: ProvisionedUser,
+    conflict: "The email and externalId do not fit an existing user (user_conflict, external_id_mismatch, email_unverified, ...)",
     handler: (ctx, { body }) => provisionUser(ctx, body),
   },
   {
@@ -377,6 +478,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get a user and their memberships",
     tag: "Provisioning",
     permission: "instance:admin",
+    response: UserWithMemberships,
     handler: (ctx, { params }) => getUser(ctx, id(params, "userId", "user")),
   },
 
@@ -388,6 +490,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "List the product's declared permissions",
     tag: "Product permissions",
     permission: "instance:admin",
+    response: ProductPermissionList,
     handler: async () => ({ data: await listProductPermissions() }),
   },
   {
@@ -399,6 +502,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "instance:admin",
     body: DeclarePermissionInput,
     status: 201,
+    response: ProductPermission,
     handler: (ctx, { body }) => declareProductPermission(ctx, body),
   },
   {
@@ -409,6 +513,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Product permissions",
     permission: "instance:admin",
     body: UpdatePermissionInput,
+    response: ProductPermission,
     handler: (ctx, { params, body }) => updateProductPermission(ctx, params.key!, body),
   },
   {
@@ -418,6 +523,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Retire a product permission: it leaves every role and API key that carried it",
     tag: "Product permissions",
     permission: "instance:admin",
+    response: RetiredProductPermission,
     handler: (ctx, { params }) => retireProductPermission(ctx, params.key!),
   },
 
@@ -430,6 +536,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "apikeys:verify",
     body: VerifyKeyInput,
     docOnly: true,
+    response: VerifyResult,
     handler: () => null,
   },
   {
@@ -439,6 +546,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:read",
     query: ListApiKeysQuery.extend(PageQuery.shape),
+    response: ApiKeyPage,
     handler: async (ctx, { query }) => list(await listApiKeys(ctx, query), query),
   },
   {
@@ -449,6 +557,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "apikeys:write",
     body: CreateApiKeyInput,
     status: 201,
+    response: ApiKeyWithSecret,
     handler: (ctx, { body }) => createApiKey(ctx, body),
   },
   {
@@ -457,6 +566,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get an API key (never its secret)",
     tag: "API keys",
     permission: "apikeys:read",
+    response: ApiKey,
     handler: (ctx, { params }) => getApiKey(ctx, id(params, "apiKeyId", "api_key")),
   },
   {
@@ -466,6 +576,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:write",
     body: RotateApiKeyInput.omit({ apiKeyId: true }),
+    response: ApiKeyWithSecret,
+    conflict: "Revoked (api_key_revoked) or expired (api_key_expired) already",
     handler: (ctx, { params, body }) => rotateApiKey(ctx, { ...(body as object), apiKeyId: id(params, "apiKeyId", "api_key") }),
   },
   {
@@ -475,9 +587,18 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:write",
     status: 204,
+    conflict: "Revoked already (api_key_revoked)",
     handler: (ctx, { params }) => revokeApiKey(ctx, { apiKeyId: id(params, "apiKeyId", "api_key") }),
   },
-  { method: "GET", path: "/api/v1/api-key-policy", summary: "The organization's API key policy", tag: "API keys", permission: "apikeys:read", handler: (ctx) => getApiKeyPolicy(ctx) },
+  {
+    method: "GET",
+    path: "/api/v1/api-key-policy",
+    summary: "The organization's API key policy",
+    tag: "API keys",
+    permission: "apikeys:read",
+    response: ApiKeyPolicy,
+    handler: (ctx) => getApiKeyPolicy(ctx),
+  },
   {
     method: "PUT",
     path: "/api/v1/api-key-policy",
@@ -485,6 +606,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "organization:update",
     body: ApiKeyPolicyInput,
+    response: ApiKeyPolicy,
     handler: (ctx, { body }) => updateApiKeyPolicy(ctx, body),
   },
 
@@ -496,6 +618,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Grants",
     permission: "grants:read",
     query: ListGrantsQuery.extend(PageQuery.shape),
+    response: GrantPage,
     handler: async (ctx, { query }) => list(await listGrants(ctx, query), query),
   },
   {
@@ -506,6 +629,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "grants:write",
     body: CreateGrantInput,
     status: 201,
+    response: Grant,
     handler: (ctx, { body }) => createGrant(ctx, body),
   },
   {

@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertDocumentedAnswer } from "../api-contract.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
 import { apiV1Routes } from "../../lib/http/api-v1-routes.ts";
@@ -32,7 +33,9 @@ async function call(key: string, method: string, path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  const answer = { status: res.status, body: text ? JSON.parse(text) : null };
+  assertDocumentedAnswer(method, path, answer.status, answer.body);
+  return answer;
 }
 
 async function orgWithAdminKey() {
