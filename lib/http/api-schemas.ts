@@ -4,7 +4,7 @@
 // the SDK's types are generated from the document. Dates are ISO strings and
 // ids UUIDs, as they are on the wire.
 import { z } from "zod";
-import { CheckInput, CheckSubject } from "../authz/check-access.ts";
+import { CheckBatchInput, CheckInput, CheckSubject } from "../authz/check-access.ts";
 import { VerifyKeyInput } from "../apikeys/verify-key.ts";
 
 /** Schemas with an id here are named components of the document. */
@@ -36,6 +36,11 @@ named("CheckSubject", CheckSubject);
 named("CheckResource", CheckInput.shape.resource.unwrap());
 named("CheckContext", CheckInput.shape.context.unwrap());
 named("VerifyKeyInput", VerifyKeyInput);
+/** The batch as documented: the server reads each check on its own, so one that is not valid is answered in its place with an error. */
+export const CheckBatchRequest = named(
+  "CheckBatchInput",
+  CheckBatchInput.extend({ checks: doc("Answered in order; a check that is not valid gets a CheckError in its place.", z.array(CheckInput).min(1).max(100)) }),
+);
 doc("A user's id or email address, or an API key's id.", CheckSubject.shape.id);
 doc("Defaults to the API key's organization.", CheckInput.shape.resource);
 doc("Would this be allowed at this instant? Grant end dates and key expiry are judged at it (default: now).", CheckInput.shape.context.unwrap().shape.time);

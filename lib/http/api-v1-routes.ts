@@ -1,7 +1,7 @@
 // GET|POST|PATCH|DELETE /api/v1/...: the management API of an organization,
 // acted on by an API key through the same domain functions as the UI.
 import { z } from "zod";
-import { CheckBatchInput, CheckInput } from "../authz/check-access.ts";
+import { CheckInput } from "../authz/check-access.ts";
 import { NotFound } from "../errors.ts";
 import { CreateGrantInput, createGrant, deleteGrant, listGrants, ListGrantsQuery } from "../grants/grants.ts";
 import { addGroupMember, CreateGroupInput, createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, UpdateGroupInput, updateGroup } from "../groups/groups.ts";
@@ -27,6 +27,7 @@ import {
   ApiKeyPolicy,
   ApiKeyWithSecret,
   BatchResult,
+  CheckBatchRequest,
   CheckResult,
   CreatedInvitation,
   Grant,
@@ -114,7 +115,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Up to 100 checks, answered in order",
     tag: "Authorization",
     permission: "authz:check",
-    body: CheckBatchInput,
+    body: CheckBatchRequest,
     docOnly: true,
     response: BatchResult,
     handler: () => null,

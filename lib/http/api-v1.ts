@@ -157,15 +157,12 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         [String(route.status ?? 200)]: route.response
           ? { description: route.status === 201 ? "Created" : "OK", content: { "application/json": { schema: schemaOf(route.response, "output", components) } } }
           : { description: "Done" },
-        "400": errorResponse("Invalid input"),
-        "401": errorResponse("Missing, malformed, expired or revoked API key"),
-        "403": errorResponse("The key lacks the permission"),
-        "404": errorResponse("Not found in the key's organization"),
+        "400": { $ref: "#/components/responses/Invalid" },
+        "401": { $ref: "#/components/responses/Unauthenticated" },
+        "403": { $ref: "#/components/responses/Forbidden" },
+        "404": { $ref: "#/components/responses/NotFound" },
         ...(route.conflict ? { "409": errorResponse(route.conflict) } : {}),
-        "429": {
-          ...errorResponse("The key made too many requests"),
-          headers: { "Retry-After": { description: "Seconds until the key may try again", schema: { type: "integer" } } },
-        },
+        "429": { $ref: "#/components/responses/RateLimited" },
       },
     };
   }
@@ -179,7 +176,20 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
-    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tollgate API key (tg_live_...)" } }, schemas: sortedByKey(components) },
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tollgate API key (tg_live_...)" } },
+      schemas: sortedByKey(components),
+      responses: {
+        Invalid: errorResponse("Invalid input"),
+        Unauthenticated: errorResponse("Missing, malformed, expired or revoked API key"),
+        Forbidden: errorResponse("The key lacks the permission"),
+        NotFound: errorResponse("Not found in the key's organization"),
+        RateLimited: {
+          ...errorResponse("The key made too many requests"),
+          headers: { "Retry-After": { description: "Seconds until the key may try again", schema: { type: "integer" } } },
+        },
+      },
+    },
     paths,
   };
 }
