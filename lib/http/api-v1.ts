@@ -101,8 +101,9 @@ export function paginate<T extends { id: string }>(items: T[], query: { cursor?:
 
 type JsonSchema = Record<string, unknown>;
 
-/** Formats say what the long patterns zod adds say; the safe-integer bounds say nothing. */
-function tidy({ jsonSchema }: { jsonSchema: JsonSchema }) {
+/** Formats say what the long patterns zod adds say; the safe-integer bounds say nothing; dates are sent as ISO strings. */
+function tidy({ zodSchema, jsonSchema }: { zodSchema: { _zod: { def: { type: string } } }; jsonSchema: JsonSchema }) {
+  if (zodSchema._zod.def.type === "date") Object.assign(jsonSchema, { type: "string", format: "date-time" });
   if (jsonSchema.format === "uuid" || jsonSchema.format === "date-time" || jsonSchema.format === "email") delete jsonSchema.pattern;
   if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
   if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;

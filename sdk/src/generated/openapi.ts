@@ -2486,7 +2486,7 @@ export interface operations {
           projectId?: string | null;
           roleId?: string | null;
           permissions?: string[] | null;
-          expiresAt?: unknown | null;
+          expiresAt?: string | null;
           /** @default [] */
           ipAllowList?: string[];
           rateLimitPerSecond?: number | null;
@@ -2745,7 +2745,7 @@ export interface operations {
            *     }
            */
           conditions?: {
-            validUntil?: unknown | null;
+            validUntil?: string | null;
             /** @default [] */
             ipCidrs?: string[];
             /** @default false */
