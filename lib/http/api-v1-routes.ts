@@ -1,7 +1,7 @@
 // GET|POST|PATCH|DELETE /api/v1/...: the management API of an organization,
 // acted on by an API key through the same domain functions as the UI.
 import { z } from "zod";
-import { CheckBatchInput, CheckInput } from "../authz/check-access.ts";
+import { CheckInput } from "../authz/check-access.ts";
 import { NotFound } from "../errors.ts";
 import { CreateGrantInput, createGrant, deleteGrant, listGrants, ListGrantsQuery } from "../grants/grants.ts";
 import { addGroupMember, CreateGroupInput, createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, UpdateGroupInput, updateGroup } from "../groups/groups.ts";
@@ -20,6 +20,41 @@ import { changeMemberRole, listMembers, removeMember } from "../members/members.
 import { AddMemberInput } from "../members/schemas.ts";
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";
 import { CreateRoleInput, createRole, deleteRole, getRole, listRoles, UpdateRoleInput, updateRole } from "../roles/roles.ts";
+import {
+  AddedMember,
+  ApiKey,
+  ApiKeyPage,
+  ApiKeyPolicy,
+  ApiKeyWithSecret,
+  BatchResult,
+  CheckBatchRequest,
+  CheckResult,
+  CreatedInvitation,
+  Grant,
+  GrantPage,
+  Group,
+  GroupSummaryPage,
+  GroupWithMembers,
+  InvitationPage,
+  MemberPage,
+  MemberRoleChange,
+  Organization,
+  OrganizationPage,
+  OrganizationWithCount,
+  ProductPermission,
+  ProductPermissionList,
+  Project,
+  ProjectPage,
+  ProvisionedOrganization,
+  ProvisionedUser,
+  ResentInvitation,
+  RetiredProductPermission,
+  Role,
+  RolePage,
+  UserList,
+  UserWithMemberships,
+  VerifyResult,
+} from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
@@ -65,15 +100,26 @@ const pageOf = (query: Record<string, unknown>) => PageQuery.parse(query);
 
 export const apiV1Routes: ApiRouteDef[] = [
   // Authorization checks (served by dedicated fast routes; listed here for the document).
-  { method: "POST", path: "/api/v1/authz/check", summary: "May this user do this, here, now?", tag: "Authorization", permission: "authz:check", body: CheckInput, docOnly: true, handler: () => null },
+  {
+    method: "POST",
+    path: "/api/v1/authz/check",
+    summary: "May this user do this, here, now?",
+    tag: "Authorization",
+    permission: "authz:check",
+    body: CheckInput,
+    docOnly: true,
+    response: CheckResult,
+    handler: () => null,
+  },
   {
     method: "POST",
     path: "/api/v1/authz/check-batch",
     summary: "Up to 100 checks, answered in order",
     tag: "Authorization",
     permission: "authz:check",
-    body: CheckBatchInput,
+    body: CheckBatchRequest,
     docOnly: true,
+    response: BatchResult,
     handler: () => null,
   },
 
@@ -85,6 +131,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Projects",
     permission: "projects:read",
     query: PageQuery,
+    response: ProjectPage,
     handler: (ctx, { query }) => listProjects(ctx, pageOf(query)),
   },
   {
@@ -95,6 +142,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "projects:create",
     body: CreateProjectInput,
     status: 201,
+    response: Project,
+    conflict: "The slug is taken (slug_taken)",
     handler: (ctx, { body }) => createProject(ctx, body),
   },
   {
@@ -104,6 +153,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Projects",
     permission: "projects:read",
     resource: onProject,
+    response: Project,
     handler: (ctx, { params }) => getProject(ctx, id(params, "projectId", "project")),
   },
   {
@@ -114,6 +164,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "projects:update",
     resource: onProject,
     body: UpdateProjectInput.omit({ projectId: true }),
+    response: Project,
+    conflict: "The slug is taken (slug_taken)",
     handler: (ctx, { params, body }) => updateProject(ctx, { ...(body as object), projectId: id(params, "projectId", "project") }),
   },
   {
@@ -135,6 +187,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:read",
     query: PageQuery,
+    response: MemberPage,
     handler: (ctx, { query }) => listMembers(ctx, pageOf(query)),
   },
   {
@@ -145,6 +198,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "members:invite",
     body: AddMemberInput,
     status: 201,
+    response: AddedMember,
+    conflict: "Already a member (already_member), or found by an email its owner has not confirmed (email_unverified)",
     handler: (ctx, { body }) => addMember(ctx, body),
   },
   {
@@ -154,6 +209,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:update",
     body: z.strictObject({ roleId: z.uuid("Choose a role") }),
+    response: MemberRoleChange,
+    conflict: "The last owner would lose ownership (last_owner)",
     handler: (ctx, { params, body }) => changeMemberRole(ctx, { ...(body as object), userId: id(params, "userId", "member") }),
   },
   {
@@ -163,6 +220,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:remove",
     status: 204,
+    conflict: "The last owner cannot be removed (last_owner)",
     handler: (ctx, { params }) => removeMember(ctx, { userId: id(params, "userId", "member") }),
   },
   {
@@ -172,6 +230,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:read",
     query: PageQuery,
+    response: InvitationPage,
     handler: (ctx, { query }) => listInvitations(ctx, pageOf(query)),
   },
   {
@@ -182,6 +241,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "members:invite",
     body: CreateInvitationInput,
     status: 201,
+    response: CreatedInvitation,
+    conflict: "Already a member (already_member) or already invited (already_invited)",
     handler: (ctx, { body }) => createInvitation(ctx, body),
   },
   {
@@ -190,6 +251,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Send an invitation again (new link)",
     tag: "Members",
     permission: "members:invite",
+    response: ResentInvitation,
+    conflict: "Accepted or revoked already (invitation_closed), a newer invitation is pending (already_invited), or already a member (already_member)",
     handler: (ctx, { params }) => resendInvitation(ctx, { invitationId: id(params, "invitationId", "invitation") }),
   },
   {
@@ -199,11 +262,21 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Members",
     permission: "members:invite",
     status: 204,
+    conflict: "Accepted or revoked already (invitation_closed)",
     handler: (ctx, { params }) => revokeInvitation(ctx, { invitationId: id(params, "invitationId", "invitation") }),
   },
 
   // Groups
-  { method: "GET", path: "/api/v1/groups", summary: "List groups", tag: "Groups", permission: "groups:read", query: PageQuery, handler: (ctx, { query }) => listGroups(ctx, pageOf(query)) },
+  {
+    method: "GET",
+    path: "/api/v1/groups",
+    summary: "List groups",
+    tag: "Groups",
+    permission: "groups:read",
+    query: PageQuery,
+    response: GroupSummaryPage,
+    handler: (ctx, { query }) => listGroups(ctx, pageOf(query)),
+  },
   {
     method: "POST",
     path: "/api/v1/groups",
@@ -212,6 +285,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "groups:write",
     body: CreateGroupInput,
     status: 201,
+    response: Group,
+    conflict: "The name is taken (group_name_taken)",
     handler: (ctx, { body }) => createGroup(ctx, body),
   },
   {
@@ -220,6 +295,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get a group with its members",
     tag: "Groups",
     permission: "groups:read",
+    response: GroupWithMembers,
     handler: (ctx, { params }) => getGroup(ctx, id(params, "groupId", "group")),
   },
   {
@@ -229,6 +305,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Groups",
     permission: "groups:write",
     body: UpdateGroupInput.omit({ groupId: true }),
+    response: Group,
+    conflict: "The name is taken (group_name_taken)",
     handler: (ctx, { params, body }) => updateGroup(ctx, { ...(body as object), groupId: id(params, "groupId", "group") }),
   },
   {
@@ -248,6 +326,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "groups:write",
     body: z.strictObject({ userId: z.uuid("Unknown user") }),
     status: 204,
+    conflict: "Already in the group (already_in_group)",
     handler: (ctx, { params, body }) => addGroupMember(ctx, { ...(body as object), groupId: id(params, "groupId", "group") }),
   },
   {
@@ -268,6 +347,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Roles",
     permission: "roles:read",
     query: PageQuery,
+    response: RolePage,
     handler: (ctx, { query }) => listRoles(ctx, pageOf(query)),
   },
   {
@@ -278,9 +358,19 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "roles:write",
     body: CreateRoleInput,
     status: 201,
+    response: Role,
+    conflict: "The name is taken, or reads as another role's (role_name_taken, role_name_reserved)",
     handler: (ctx, { body }) => createRole(ctx, body),
   },
-  { method: "GET", path: "/api/v1/roles/{roleId}", summary: "Get a role", tag: "Roles", permission: "roles:read", handler: (ctx, { params }) => getRole(ctx, id(params, "roleId", "role")) },
+  {
+    method: "GET",
+    path: "/api/v1/roles/{roleId}",
+    summary: "Get a role",
+    tag: "Roles",
+    permission: "roles:read",
+    response: Role,
+    handler: (ctx, { params }) => getRole(ctx, id(params, "roleId", "role")),
+  },
   {
     method: "PATCH",
     path: "/api/v1/roles/{roleId}",
@@ -288,6 +378,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Roles",
     permission: "roles:write",
     body: UpdateRoleInput.omit({ roleId: true }),
+    response: Role,
+    conflict: "The name is taken, or reads as another role's (role_name_taken, role_name_reserved)",
     handler: (ctx, { params, body }) => updateRole(ctx, { ...(body as object), roleId: id(params, "roleId", "role") }),
   },
   {
@@ -298,6 +390,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "roles:write",
     query: z.object({ reassignTo: z.uuid().optional() }),
     status: 204,
+    conflict: "The role is in use and no reassignTo was given (role_in_use)",
     handler: (ctx, { params, query }) => deleteRole(ctx, { roleId: id(params, "roleId", "role"), reassignTo: query.reassignTo }),
   },
 
@@ -310,6 +403,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     query: PageQuery,
+    response: OrganizationPage,
     handler: (ctx, { query }) => listOrganizations(ctx, pageOf(query)),
   },
   {
@@ -321,6 +415,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "instance:admin",
     body: ProvisionOrganizationInput,
     status: 201,
+    response: ProvisionedOrganization,
+    conflict: "The slug is taken (slug_taken), or the owner's email and externalId do not fit an existing user",
     handler: (ctx, { body }) => provisionOrganization(ctx, body),
   },
   {
@@ -330,6 +426,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get an organization",
     tag: "Provisioning",
     permission: "instance:admin",
+    response: OrganizationWithCount,
     handler: (ctx, { params }) => getOrganizationById(ctx, id(params, "orgId", "organization")),
   },
   {
@@ -340,6 +437,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     body: UpdateOrganizationInput,
+    response: Organization,
+    conflict: "The slug is taken (slug_taken)",
     handler: (ctx, { params, body }) => updateOrganizationById(ctx, id(params, "orgId", "organization"), body),
   },
   {
@@ -360,6 +459,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     query: FindUsersQuery,
+    response: UserList,
     handler: async (ctx, { query }) => ({ data: await findUsers(ctx, query) }),
   },
   {
@@ -370,6 +470,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Provisioning",
     permission: "instance:admin",
     body: ProvisionUserInput,
+    response: ProvisionedUser,
+    conflict: "The email and externalId do not fit an existing user (user_conflict, external_id_mismatch, email_unverified, ...)",
     handler: (ctx, { body }) => provisionUser(ctx, body),
   },
   {
@@ -379,6 +481,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get a user and their memberships",
     tag: "Provisioning",
     permission: "instance:admin",
+    response: UserWithMemberships,
     handler: (ctx, { params }) => getUser(ctx, id(params, "userId", "user")),
   },
 
@@ -390,6 +493,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "List the product's declared permissions",
     tag: "Product permissions",
     permission: "instance:admin",
+    response: ProductPermissionList,
     handler: async () => ({ data: await listProductPermissions() }),
   },
   {
@@ -401,6 +505,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "instance:admin",
     body: DeclarePermissionInput,
     status: 201,
+    response: ProductPermission,
     handler: (ctx, { body }) => declareProductPermission(ctx, body),
   },
   {
@@ -411,6 +516,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Product permissions",
     permission: "instance:admin",
     body: UpdatePermissionInput,
+    response: ProductPermission,
     handler: (ctx, { params, body }) => updateProductPermission(ctx, params.key!, body),
   },
   {
@@ -420,6 +526,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Retire a product permission: it leaves every role and API key that carried it",
     tag: "Product permissions",
     permission: "instance:admin",
+    response: RetiredProductPermission,
     handler: (ctx, { params }) => retireProductPermission(ctx, params.key!),
   },
 
@@ -432,6 +539,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "apikeys:verify",
     body: VerifyKeyInput,
     docOnly: true,
+    response: VerifyResult,
     handler: () => null,
   },
   {
@@ -441,6 +549,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:read",
     query: ListApiKeysQuery.extend(PageQuery.shape),
+    response: ApiKeyPage,
     handler: (ctx, { query }) => listApiKeys(ctx, query, pageOf(query)),
   },
   {
@@ -451,6 +560,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "apikeys:write",
     body: CreateApiKeyInput,
     status: 201,
+    response: ApiKeyWithSecret,
     handler: (ctx, { body }) => createApiKey(ctx, body),
   },
   {
@@ -459,6 +569,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Get an API key (never its secret)",
     tag: "API keys",
     permission: "apikeys:read",
+    response: ApiKey,
     handler: (ctx, { params }) => getApiKey(ctx, id(params, "apiKeyId", "api_key")),
   },
   {
@@ -468,6 +579,8 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:write",
     body: RotateApiKeyInput.omit({ apiKeyId: true }),
+    response: ApiKeyWithSecret,
+    conflict: "Revoked (api_key_revoked) or expired (api_key_expired) already",
     handler: (ctx, { params, body }) => rotateApiKey(ctx, { ...(body as object), apiKeyId: id(params, "apiKeyId", "api_key") }),
   },
   {
@@ -477,9 +590,18 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "apikeys:write",
     status: 204,
+    conflict: "Revoked already (api_key_revoked)",
     handler: (ctx, { params }) => revokeApiKey(ctx, { apiKeyId: id(params, "apiKeyId", "api_key") }),
   },
-  { method: "GET", path: "/api/v1/api-key-policy", summary: "The organization's API key policy", tag: "API keys", permission: "apikeys:read", handler: (ctx) => getApiKeyPolicy(ctx) },
+  {
+    method: "GET",
+    path: "/api/v1/api-key-policy",
+    summary: "The organization's API key policy",
+    tag: "API keys",
+    permission: "apikeys:read",
+    response: ApiKeyPolicy,
+    handler: (ctx) => getApiKeyPolicy(ctx),
+  },
   {
     method: "PUT",
     path: "/api/v1/api-key-policy",
@@ -487,6 +609,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "API keys",
     permission: "organization:update",
     body: ApiKeyPolicyInput,
+    response: ApiKeyPolicy,
     handler: (ctx, { body }) => updateApiKeyPolicy(ctx, body),
   },
 
@@ -498,6 +621,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Grants",
     permission: "grants:read",
     query: ListGrantsQuery.extend(PageQuery.shape),
+    response: GrantPage,
     handler: (ctx, { query }) => listGrants(ctx, query, pageOf(query)),
   },
   {
@@ -508,6 +632,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "grants:write",
     body: CreateGrantInput,
     status: 201,
+    response: Grant,
     handler: (ctx, { body }) => createGrant(ctx, body),
   },
   {

@@ -12,6 +12,7 @@ import { NotFound } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { orgHeader, readJson } from "./api-route.ts";
 import { sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
+import { ApiError, apiSchemas } from "./api-schemas.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 
 export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
@@ -26,6 +27,10 @@ type RouteCommon = {
   query?: z.ZodObject;
   body?: z.ZodType;
   status?: number;
+  /** The success body as JSON (named shapes in ./api-schemas.ts); every route answering with a body has one. */
+  response?: z.ZodType;
+  /** When the route answers 409, for the document. */
+  conflict?: string;
   /** What the route acts on, for its permission check (default: the organization); a project that does not exist is a 404. */
   resource?: (params: Record<string, string>) => Resource;
   /** Served elsewhere (the fast check routes); only described here. */
@@ -76,25 +81,47 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
   }
 }
 
-const errorSchema = {
-  type: "object",
-  required: ["error"],
-  properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, requestId: { type: "string" } } } },
-};
+type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType) {
-  return z.toJSONSchema(schema, { target: "draft-2020-12", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+/** Formats say what the long patterns zod adds say; the safe-integer bounds say nothing; dates are sent as ISO strings. */
+function tidy({ zodSchema, jsonSchema }: { zodSchema: { _zod: { def: { type: string } } }; jsonSchema: JsonSchema }) {
+  if (zodSchema._zod.def.type === "date") Object.assign(jsonSchema, { type: "string", format: "date-time" });
+  if (jsonSchema.format === "uuid" || jsonSchema.format === "date-time" || jsonSchema.format === "email") delete jsonSchema.pattern;
+  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
 }
+
+/** Rewrites zod's local `#/$defs/X` references to the document's components. */
+function toComponentRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toComponentRefs);
+  if (!value || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, key === "$ref" && typeof v === "string" ? v.replace(/^#\/\$defs\//, "#/components/schemas/") : toComponentRefs(v)]));
+}
+
+/** Converts a zod schema for the document; its named parts (./api-schemas.ts) go to `components` and are referenced. */
+function schemaOf(schema: z.ZodType, io: "input" | "output", components: Record<string, JsonSchema>): JsonSchema {
+  const { $schema: _drop, $defs, ...json } = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any", metadata: apiSchemas, override: tidy }) as JsonSchema;
+  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+    const component = toComponentRefs(def) as JsonSchema;
+    if (components[id] && JSON.stringify(components[id]) !== JSON.stringify(component)) throw new Error(`OpenAPI: two different schemas are named ${id}`);
+    components[id] = component;
+  }
+  return toComponentRefs(json) as JsonSchema;
+}
+
+const sortedByKey = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
 
 export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, JsonSchema> = {};
+  schemaOf(ApiError, "output", components);
   for (const route of routes) {
     const parameters: unknown[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
     if (route.query) {
-      const json = schemaOf(route.query) as { properties?: Record<string, unknown>; required?: string[] };
+      const json = schemaOf(route.query, "input", components) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(json.properties ?? {})) parameters.push({ name, in: "query", required: json.required?.includes(name) ?? false, schema });
     }
-    const { $schema: _drop, ...body } = route.body ? schemaOf(route.body) : {};
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       summary: route.summary,
@@ -108,13 +135,17 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         .replace(/\{(\w+)\}/g, "By-$1")
         .replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: body } } } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body, "input", components) } } } } : {}),
       responses: {
-        [String(route.status ?? 200)]: route.status === 204 ? { description: "Done" } : { description: "OK", content: { "application/json": { schema: {} } } },
-        "400": { description: "Invalid input", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-        "401": { description: "Missing, malformed, expired or revoked API key", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-        "403": { description: "The key lacks the permission", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-        "404": { description: "Not found in the key's organization", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        [String(route.status ?? 200)]: route.response
+          ? { description: route.status === 201 ? "Created" : "OK", content: { "application/json": { schema: schemaOf(route.response, "output", components) } } }
+          : { description: "Done" },
+        "400": { $ref: "#/components/responses/Invalid" },
+        "401": { $ref: "#/components/responses/Unauthenticated" },
+        "403": { $ref: "#/components/responses/Forbidden" },
+        "404": { $ref: "#/components/responses/NotFound" },
+        ...(route.conflict ? { "409": errorResponse(route.conflict) } : {}),
+        "429": { $ref: "#/components/responses/RateLimited" },
       },
     };
   }
@@ -128,7 +159,20 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
-    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tollgate API key (tg_live_...)" } }, schemas: { Error: errorSchema } },
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Tollgate API key (tg_live_...)" } },
+      schemas: sortedByKey(components),
+      responses: {
+        Invalid: errorResponse("Invalid input"),
+        Unauthenticated: errorResponse("Missing, malformed, expired or revoked API key"),
+        Forbidden: errorResponse("The key lacks the permission"),
+        NotFound: errorResponse("Not found in the key's organization"),
+        RateLimited: {
+          ...errorResponse("The key made too many requests"),
+          headers: { "Retry-After": { description: "Seconds until the key may try again", schema: { type: "integer" } } },
+        },
+      },
+    },
     paths,
   };
 }

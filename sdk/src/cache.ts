@@ -6,7 +6,7 @@ import type { CheckInput, CheckResult } from "./types.js";
 /** A stable key: the same check always gives the same key, whatever the property order. */
 export function cacheKey(input: CheckInput): string {
   const { subject, permission, resource, context } = input;
-  return JSON.stringify([subject.type, subject.id, permission, resource?.type ?? null, resource?.id ?? null, context?.ip ?? null, context?.mfa ?? null]);
+  return JSON.stringify([subject.type, subject.id, permission, resource?.type ?? null, resource?.id ?? null, context?.ip ?? null, context?.mfa ?? null, context?.time ?? null]);
 }
 
 export class DecisionCache {

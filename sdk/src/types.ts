@@ -1,52 +1,23 @@
-// Shapes of the check API's requests and answers.
+// Shapes of the check API's requests and answers, from the types generated
+// from the OpenAPI document (npm run sdk:types writes ./generated/openapi.ts).
+import type { components } from "./generated/openapi.js";
 
-export type Subject = { type: "user"; /** A user id or an email address. */ id: string };
-export type Resource = { type: "organization" | "project"; id: string };
-export type CheckContext = { ip?: string; mfa?: boolean };
+type Schemas = components["schemas"];
 
-export type CheckInput = {
-  subject: Subject;
-  permission: string;
-  /** Defaults to the API key's organization. */
-  resource?: Resource;
-  context?: CheckContext;
-};
-
-export type CheckResult = {
-  allowed: boolean;
-  /** Why, in words, e.g. `membership role "Viewer" grants members:read`. */
-  reason: string;
-  /** The organization's authorization version; it increases on every change. */
-  version: number;
-};
-
+export type Subject = Schemas["CheckSubject"];
+export type Resource = Schemas["CheckResource"];
+export type CheckContext = Schemas["CheckContext"];
+export type CheckInput = Schemas["CheckInput"];
+export type CheckResult = Schemas["CheckResult"];
 /** One check of a batch that could not be answered (e.g. subject_not_found). */
-export type CheckError = { allowed: false; error: { code: string; message: string } };
-export type BatchResult = CheckResult | CheckError;
+export type CheckError = Schemas["CheckError"];
+/** One answer of a batch: a decision, or why that check could not be answered. */
+export type BatchResult = Schemas["BatchResult"]["results"][number];
 
-export type VerifyKeyInput = {
-  /** The key presented to your service. */
-  key: string;
-  /** The address it was presented from; checked against the key's IP allow list. */
-  ip?: string;
-};
-
+export type VerifyKeyInput = Schemas["VerifyKeyInput"];
 /** Why a key is not valid (null when it is). */
-export type VerifyFailure = "malformed_api_key" | "invalid_api_key" | "rotated_api_key" | "revoked_api_key" | "expired_api_key" | "ip_not_allowed" | "rate_limited";
-
-export type VerifyKeyResult = {
-  valid: boolean;
-  keyId: string | null;
-  orgId: string | null;
-  projectId: string | null;
-  name: string | null;
-  /** What the key carries (empty unless valid). */
-  permissions: string[];
-  expiresAt: string | null;
-  reason: VerifyFailure | null;
-  /** With reason "rate_limited": when the key may try again. */
-  retryAfterSeconds?: number;
-};
+export type VerifyFailure = Schemas["VerifyFailure"];
+export type VerifyKeyResult = Schemas["VerifyResult"];
 
 export type TollgateOptions = {
   /** e.g. "https://tollgate.example.com" */

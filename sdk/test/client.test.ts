@@ -122,6 +122,16 @@ describe("decision cache", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("keeps a check at another time (context.time) apart from the same check now; API keys are subjects too", async () => {
+    const { tollgate, viewer, apiKey, calls } = await setup({ cacheTtlMs: 60_000 });
+    const now: CheckInput = { subject: user(viewer.principal.userId), permission: "members:read" };
+    expect((await tollgate.check(now)).allowed).toBe(true);
+    expect((await tollgate.check({ ...now, context: { time: "2030-01-01T00:00:00Z" } })).allowed).toBe(true);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.body.context).toEqual({ time: "2030-01-01T00:00:00Z" });
+    expect((await tollgate.check({ subject: { type: "api_key", id: apiKey.id }, permission: "authz:check" })).allowed).toBe(true);
+  });
+
   it("shares one request between identical concurrent checks", async () => {
     const { tollgate, viewer, calls } = await setup();
     const input = { subject: user(viewer.principal.userId), permission: "members:read" };

@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertDocumentedAnswer } from "../api-contract.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
 import { apiV1Routes } from "../../lib/http/api-v1-routes.ts";
@@ -32,7 +33,9 @@ async function call(key: string, method: string, path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  const answer = { status: res.status, body: text ? JSON.parse(text) : null };
+  assertDocumentedAnswer(method, path, answer.status, answer.body);
+  return answer;
 }
 
 async function orgWithAdminKey() {
@@ -160,5 +163,25 @@ describe("GET /api/v1/openapi.json", () => {
     const listed = Object.entries(document.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(listed.sort()).toEqual(apiV1Routes.map((r) => `${r.method} ${r.path}`).sort());
     expect(document.paths["/api/v1/projects"].post.requestBody.content["application/json"].schema.properties.slug).toBeDefined();
+  });
+
+  it("describes every success body with a named, strict schema in its formats", async () => {
+    const document = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+    for (const route of apiV1Routes) {
+      const success = document.paths[route.path][route.method.toLowerCase()].responses[String(route.status ?? 200)];
+      if (route.status === 204) expect(success.content, `${route.method} ${route.path}`).toBeUndefined();
+      else expect(success.content["application/json"].schema.$ref, `${route.method} ${route.path}`).toMatch(/^#\/components\/schemas\/\w+$/);
+    }
+    const schemas = document.components.schemas;
+    for (const name of ["Project", "Member", "Invitation", "Group", "Role", "Grant", "ApiKey", "ApiKeyWithSecret", "ApiKeyPolicy", "Organization", "User", "ProductPermission"]) {
+      expect(schemas[name]?.additionalProperties, name).toBe(false);
+    }
+    for (const name of ["CheckInput", "CheckResult", "BatchResult", "VerifyKeyInput", "VerifyResult", "ProjectPage", "Error"]) expect(schemas[name], name).toBeDefined();
+    expect(schemas.Project.properties.createdAt).toEqual({ type: "string", format: "date-time" });
+    expect(schemas.Project.properties.id).toEqual({ type: "string", format: "uuid" });
+    expect(schemas.Grant.properties.validUntil.anyOf).toEqual([{ type: "string", format: "date-time" }, { type: "null" }]);
+    expect(schemas.ApiKey.properties.status.enum).toEqual(["active", "expiring", "expired", "revoked"]);
+    expect(document.paths["/api/v1/projects"].post.responses["409"]).toBeDefined();
+    expect(document.paths["/api/v1/grants/{grantId}"].delete.responses["409"]).toBeUndefined();
   });
 });

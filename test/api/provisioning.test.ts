@@ -2,6 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertDocumentedAnswer } from "../api-contract.ts";
 import { createInstanceKey, revokeInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
@@ -31,7 +32,9 @@ async function call(key: string, method: string, path: string, body?: unknown, h
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  const answer = { status: res.status, body: text ? JSON.parse(text) : null };
+  assertDocumentedAnswer(method, path, answer.status, answer.body);
+  return answer;
 }
 
 async function instanceKey() {

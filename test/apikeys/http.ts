@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
+import { assertDocumentedAnswer } from "../api-contract.ts";
 import { CLIENT_IP_HEADER } from "../../lib/http/request-meta.ts";
 import { machineRouter } from "../../server/machine-routes.ts";
 import { builtInRole, createTestOrg } from "../helpers.ts";
@@ -37,7 +38,9 @@ export function useMachineServer(): { call: Caller } {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(base + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+    const body = text ? JSON.parse(text) : null;
+    assertDocumentedAnswer(method, path, res.status, body);
+    return { status: res.status, headers: res.headers, body };
   };
   return { call };
 }

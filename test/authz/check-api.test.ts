@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertDocumentedAnswer } from "../api-contract.ts";
 import { createApiKey, revokeApiKey } from "../../lib/apikeys/api-keys.ts";
 import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
 import { db } from "../../lib/db.ts";
@@ -32,7 +33,9 @@ async function post(path: string, body: unknown, key?: string) {
     headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  const answer = { status: res.status, body: (await res.json()) as any };
+  assertDocumentedAnswer("POST", path, answer.status, answer.body);
+  return answer;
 }
 
 async function orgWithCheckKey() {

@@ -13,7 +13,37 @@ type Operation = {
   tags: string[];
   parameters?: Array<{ name: string; in: string; required: boolean }>;
   requestBody?: { content: { "application/json": { schema: unknown } } };
+  responses: Record<string, { description?: string; $ref?: string; content?: { "application/json": { schema: { $ref?: string } } } }>;
 };
+
+const schemaName = (ref: string | undefined) => ref?.split("/").at(-1);
+
+/** What an operation answers: its success body's schema, then the error statuses. */
+function Answers({ responses }: { responses: Operation["responses"] }) {
+  const [[status, success], ...errors] = Object.entries(responses);
+  const name = schemaName(success?.content?.["application/json"].schema.$ref);
+  return (
+    <p>
+      Answers {status}
+      {name ? (
+        <>
+          {" "}
+          with{" "}
+          <a className="text-primary underline underline-offset-4" href={`#schema-${name}`}>
+            {name}
+          </a>
+        </>
+      ) : (
+        " without a body"
+      )}
+      ; errors {errors.map(([code]) => code).join(", ")} with{" "}
+      <a className="text-primary underline underline-offset-4" href="#schema-Error">
+        Error
+      </a>
+      .
+    </p>
+  );
+}
 
 // Renders /api/v1/openapi.json: the same document, generated from the same zod schemas.
 export default function ApiReferencePage() {
@@ -58,11 +88,27 @@ export default function ApiReferencePage() {
                       {JSON.stringify(op.requestBody.content["application/json"].schema, null, 2)}
                     </pre>
                   )}
+                  <Answers responses={op.responses} />
                 </div>
               </details>
             ))}
         </section>
       ))}
+      <section aria-labelledby="schemas" className="grid gap-3">
+        <h2 id="schemas" className="text-xl font-semibold">
+          Schemas
+        </h2>
+        {Object.entries(document.components.schemas).map(([name, schema]) => (
+          <details key={name} id={`schema-${name}`} className="rounded-lg border border-border p-4">
+            <summary className="cursor-pointer">
+              <code className="text-sm">{name}</code>
+            </summary>
+            <pre className="mt-3 overflow-x-auto rounded bg-muted p-3 text-xs" tabIndex={0} aria-label={`Schema ${name}`}>
+              {JSON.stringify(schema, null, 2)}
+            </pre>
+          </details>
+        ))}
+      </section>
     </main>
   );
 }

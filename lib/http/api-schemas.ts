@@ -1,0 +1,199 @@
+// The JSON bodies the API answers with, as strict zod schemas: the OpenAPI
+// document is generated from them (named shapes become
+// #/components/schemas/...), the tests check every answer against them, and
+// the SDK's types are generated from the document. Dates are ISO strings and
+// ids UUIDs, as they are on the wire.
+import { z } from "zod";
+import { CheckBatchInput, CheckInput, CheckSubject } from "../authz/check-access.ts";
+import { VerifyKeyInput } from "../apikeys/verify-key.ts";
+
+/** Schemas with an id here are named components of the document. */
+export const apiSchemas = z.registry<{ id?: string; description?: string }>();
+const named = <T extends z.ZodType>(id: string, schema: T): T => {
+  apiSchemas.add(schema, { id });
+  return schema;
+};
+/** A field's description in the document (and so on the SDK's generated type). */
+const doc = <T extends z.ZodType>(description: string, schema: T): T => {
+  apiSchemas.add(schema, { description });
+  return schema;
+};
+
+const Id = z.uuid();
+const DateTime = z.iso.datetime();
+const Count = z.number().int().min(0);
+
+/** A page of a list; pass nextCursor as ?cursor= for the next one (null: this was the last). */
+const page = <T extends z.ZodType>(id: string, item: T) =>
+  named(id, z.strictObject({ data: z.array(item), nextCursor: doc("Pass it as ?cursor= for the next page; null on the last page.", z.string().nullable()) }));
+
+const ErrorDetail = named("ErrorDetail", z.strictObject({ code: z.string(), message: z.string(), requestId: z.string().optional() }));
+export const ApiError = named("Error", z.strictObject({ error: ErrorDetail }));
+
+// The check API's requests are named too, so the SDK's types have names.
+named("CheckInput", CheckInput);
+named("CheckSubject", CheckSubject);
+named("CheckResource", CheckInput.shape.resource.unwrap());
+named("CheckContext", CheckInput.shape.context.unwrap());
+named("VerifyKeyInput", VerifyKeyInput);
+/** The batch as documented: the server reads each check on its own, so one that is not valid is answered in its place with an error. */
+export const CheckBatchRequest = named(
+  "CheckBatchInput",
+  CheckBatchInput.extend({ checks: doc("Answered in order; a check that is not valid gets a CheckError in its place.", z.array(CheckInput).min(1).max(100)) }),
+);
+doc("A user's id or email address, or an API key's id.", CheckSubject.shape.id);
+doc("Defaults to the API key's organization.", CheckInput.shape.resource);
+doc("Would this be allowed at this instant? Grant end dates and key expiry are judged at it (default: now).", CheckInput.shape.context.unwrap().shape.time);
+doc("The key presented to your service.", VerifyKeyInput.shape.key);
+doc("The address it was presented from; checked against the key's IP allow list.", VerifyKeyInput.shape.ip);
+
+export const CheckResult = named(
+  "CheckResult",
+  z.strictObject({
+    allowed: z.boolean(),
+    reason: doc('Why, in words, e.g. `membership role "Viewer" grants members:read`.', z.string()),
+    version: doc("The organization's authorization version; it increases on every change.", z.number().int()),
+  }),
+);
+/** One check of a batch that could not be answered (e.g. subject_not_found). */
+export const CheckError = named("CheckError", z.strictObject({ allowed: z.literal(false), error: ErrorDetail }));
+export const BatchResult = named("BatchResult", z.strictObject({ results: z.array(z.union([CheckResult, CheckError])) }));
+
+export const VerifyFailure = named("VerifyFailure", z.enum(["malformed_api_key", "invalid_api_key", "rotated_api_key", "revoked_api_key", "expired_api_key", "ip_not_allowed", "rate_limited"]));
+export const VerifyResult = named(
+  "VerifyResult",
+  z.strictObject({
+    valid: z.boolean(),
+    keyId: Id.nullable(),
+    orgId: Id.nullable(),
+    projectId: Id.nullable(),
+    name: z.string().nullable(),
+    permissions: doc("What the key carries (empty unless valid).", z.array(z.string())),
+    expiresAt: DateTime.nullable(),
+    reason: doc("Why the key is not valid (null when it is).", VerifyFailure.nullable()),
+    retryAfterSeconds: doc('With reason "rate_limited": when the key may try again.', Count.optional()),
+  }),
+);
+
+export const Project = named("Project", z.strictObject({ id: Id, name: z.string(), slug: z.string(), createdAt: DateTime, updatedAt: DateTime }));
+export const ProjectPage = page("ProjectPage", Project);
+
+const RoleRef = named("RoleRef", z.strictObject({ id: Id, name: z.string(), isOwner: z.boolean() }));
+const MemberUser = named("MemberUser", z.strictObject({ id: Id, email: z.string(), name: z.string() }));
+export const Member = named("Member", z.strictObject({ id: Id, createdAt: DateTime, user: MemberUser, role: RoleRef }));
+export const MemberPage = page("MemberPage", Member);
+export const AddedMember = named("AddedMember", Member.extend({ userId: Id }));
+export const MemberRoleChange = named("MemberRoleChange", z.strictObject({ id: Id, userId: Id, roleId: Id }));
+
+export const Invitation = named(
+  "Invitation",
+  z.strictObject({
+    id: Id,
+    email: z.string(),
+    expiresAt: DateTime,
+    createdAt: DateTime,
+    lastSentAt: DateTime,
+    acceptedAt: DateTime.nullable(),
+    revokedAt: DateTime.nullable(),
+    role: RoleRef,
+    status: z.enum(["pending", "accepted", "revoked", "expired"]),
+  }),
+);
+export const InvitationPage = page("InvitationPage", Invitation);
+/** The link is in the answer (and in the email) once: only its hash is stored. */
+export const CreatedInvitation = named("CreatedInvitation", z.strictObject({ id: Id, email: z.string(), expiresAt: DateTime, url: z.url() }));
+export const ResentInvitation = named("ResentInvitation", z.strictObject({ url: z.url() }));
+
+export const Group = named("Group", z.strictObject({ id: Id, name: z.string(), description: z.string() }));
+export const GroupSummary = named("GroupSummary", Group.extend({ createdAt: DateTime, memberCount: Count }));
+export const GroupSummaryPage = page("GroupSummaryPage", GroupSummary);
+export const GroupWithMembers = named("GroupWithMembers", Group.extend({ members: z.array(MemberUser.extend({ addedAt: DateTime })) }));
+
+export const Role = named(
+  "Role",
+  z.strictObject({
+    id: Id,
+    key: z.string(),
+    name: z.string(),
+    description: z.string(),
+    permissions: z.array(z.string()),
+    isBuiltIn: z.boolean(),
+    isOwner: z.boolean(),
+    orgId: doc("null for built-in roles, shared by every organization.", Id.nullable()),
+    includes: doc("Ids of the roles whose permissions this one includes.", z.array(Id)),
+  }),
+);
+export const RolePage = page("RolePage", Role);
+
+export const Organization = named("Organization", z.strictObject({ id: Id, name: z.string(), slug: z.string(), createdAt: DateTime }));
+export const OrganizationPage = page("OrganizationPage", Organization);
+export const User = named("User", z.strictObject({ id: Id, email: z.string(), name: z.string(), externalId: z.string().nullable(), createdAt: DateTime }));
+export const ProvisionedOrganization = named("ProvisionedOrganization", Organization.extend({ owner: User }));
+export const OrganizationWithCount = named("OrganizationWithCount", Organization.extend({ memberCount: Count }));
+export const UserList = named("UserList", z.strictObject({ data: z.array(User) }));
+export const ProvisionedUser = named("ProvisionedUser", z.strictObject({ user: User, created: z.boolean() }));
+export const UserWithMemberships = named("UserWithMemberships", User.extend({ memberships: z.array(z.strictObject({ org: Organization, role: z.strictObject({ id: Id, name: z.string() }) })) }));
+
+export const ProductPermission = named("ProductPermission", z.strictObject({ key: z.string(), description: z.string(), createdAt: DateTime }));
+export const ProductPermissionList = named("ProductPermissionList", z.strictObject({ data: z.array(ProductPermission) }));
+export const RetiredProductPermission = named("RetiredProductPermission", z.strictObject({ key: z.string(), rolesChanged: Count, apiKeysChanged: Count }));
+
+const RateLimit = z.number().int().nullable();
+export const ApiKey = named(
+  "ApiKey",
+  z.strictObject({
+    id: Id,
+    name: z.string(),
+    description: z.string(),
+    display: doc("The key's public part, e.g. tg_live_<publicId>_…<last four>: never the secret.", z.string()),
+    publicId: z.string(),
+    lastFour: z.string(),
+    status: z.enum(["active", "expiring", "expired", "revoked"]),
+    projectId: Id.nullable(),
+    project: z.strictObject({ name: z.string() }).nullable(),
+    roleId: Id.nullable(),
+    role: z.strictObject({ name: z.string() }).nullable(),
+    permissions: doc("Listed permissions of a key without a role (empty for a key with one).", z.array(z.string())),
+    expiresAt: DateTime.nullable(),
+    revokedAt: DateTime.nullable(),
+    ipAllowList: z.array(z.string()),
+    rateLimitPerSecond: RateLimit,
+    rateLimitPerDay: RateLimit,
+    rotatedAt: DateTime.nullable(),
+    previousSecretExpiresAt: DateTime.nullable(),
+    previousSecretValidUntil: doc("Until when the secret replaced by the last rotation still works (null: not at all).", DateTime.nullable()),
+    lastUsedAt: DateTime.nullable(),
+    lastUsedIp: z.string().nullable(),
+    requestCount: Count,
+    createdAt: DateTime,
+  }),
+);
+export const ApiKeyPage = page("ApiKeyPage", ApiKey);
+/** A new or rotated key: `key` is the secret, shown this once. */
+export const ApiKeyWithSecret = named("ApiKeyWithSecret", z.strictObject({ apiKey: ApiKey, key: z.string() }));
+export const ApiKeyPolicy = named(
+  "ApiKeyPolicy",
+  z.strictObject({ requireExpiry: z.boolean(), maxLifetimeDays: z.number().int().nullable(), rateLimitPerSecond: RateLimit, rateLimitPerDay: RateLimit }),
+);
+
+export const Grant = named(
+  "Grant",
+  z.strictObject({
+    id: Id,
+    roleId: Id,
+    role: z.strictObject({ name: z.string() }),
+    userId: doc("Exactly one of userId, groupId and apiKeyId is set: the subject.", Id.nullable()),
+    user: z.strictObject({ email: z.string(), name: z.string() }).nullable(),
+    groupId: Id.nullable(),
+    group: z.strictObject({ name: z.string() }).nullable(),
+    apiKeyId: Id.nullable(),
+    apiKey: z.strictObject({ name: z.string() }).nullable(),
+    projectId: doc("null: the grant applies to the whole organization.", Id.nullable()),
+    project: z.strictObject({ name: z.string(), slug: z.string() }).nullable(),
+    validUntil: DateTime.nullable(),
+    ipCidrs: z.array(z.string()),
+    requireMfa: z.boolean(),
+    createdAt: DateTime,
+  }),
+);
+export const GrantPage = page("GrantPage", Grant);
