@@ -1,25 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
-import { expectAccessible, signUp, uniqueEmail } from "./helpers";
+import { expectAccessible, signUpInstanceAdmin } from "./helpers";
 
 test("an instance admin manages provisioning keys: expiry, IP allow list and limits, use, rotation with overlap, revocation", async ({ browser, baseURL }) => {
   test.setTimeout(180_000);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const email = uniqueEmail("instance-admin");
-  await signUp(page, { name: "Instance admin", email });
-  await page.waitForURL("**/orgs/new");
-  // This test's own account becomes an instance admin (TOLLGATE_ADMIN_EMAIL belongs to another spec).
-  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
-  await client.connect();
-  await client.query(`UPDATE "User" SET "isInstanceAdmin" = true WHERE email = $1`, [email]);
-  await client.end();
-  // Sessions cache the account for 2 s.
-  await expect(async () => {
-    await page.goto("/admin/api-keys");
-    await expect(page.getByRole("heading", { name: "Provisioning keys", level: 1 })).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
+  const { context, page } = await signUpInstanceAdmin(browser, "instance-admin", "/admin/api-keys", "Provisioning keys");
 
   // From the test process, as the product's back end calls Tollgate (from 127.0.0.1).
   const provision = async (key: string) => {

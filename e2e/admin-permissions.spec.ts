@@ -1,22 +1,8 @@
 import { expect, test } from "@playwright/test";
-import pg from "pg";
-import { expectAccessible, signUp, uniqueEmail } from "./helpers";
+import { expectAccessible, signUpInstanceAdmin } from "./helpers";
 
 test("an instance admin declares, edits and retires a product permission", async ({ browser }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const email = uniqueEmail("permissions-admin");
-  await signUp(page, { name: "Permissions admin", email });
-  await page.waitForURL("**/orgs/new");
-  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
-  await client.connect();
-  await client.query(`UPDATE "User" SET "isInstanceAdmin" = true WHERE email = $1`, [email]);
-  await client.end();
-  // Sessions cache the account for 2 s.
-  await expect(async () => {
-    await page.goto("/admin/permissions");
-    await expect(page.getByRole("heading", { name: "Product permissions", level: 1 })).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
+  const { context, page } = await signUpInstanceAdmin(browser, "permissions-admin", "/admin/permissions", "Product permissions");
 
   const key = `reports${Date.now().toString(36)}:export`;
   await page.getByRole("textbox", { name: "Permission", exact: false }).fill(key);

@@ -135,3 +135,22 @@ export async function inviteAndAccept(owner: Page, browser: Browser, slug: strin
   await page.waitForURL(`**/${slug}/members`);
   return { context, page };
 }
+
+/** A new account made an instance admin (in the database: TOLLGATE_ADMIN_EMAIL belongs to another spec), on `page`. */
+export async function signUpInstanceAdmin(browser: Browser, prefix: string, landing: string, heading: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const email = uniqueEmail(prefix);
+  await signUp(page, { name: "Instance admin", email });
+  await page.waitForURL("**/orgs/new");
+  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await client.connect();
+  await client.query(`UPDATE "User" SET "isInstanceAdmin" = true WHERE email = $1`, [email]);
+  await client.end();
+  // Sessions cache the account for 2 s.
+  await expect(async () => {
+    await page.goto(landing);
+    await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  return { context, page, email };
+}
