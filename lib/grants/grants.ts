@@ -11,7 +11,8 @@ import { assertAllowed } from "../authz/authorize.ts";
 import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { isValidCidr } from "../authz/cidr.ts";
 import { grantLimits, narrowLimits, type GivenLimits } from "../authz/holdings.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction } from "../authz/org-index-cache.ts";
+import { grantChangeRow } from "../authz/org-index-changes.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
 
@@ -110,7 +111,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
   // (for a key, as bounded by the key's own expiry and networks).
   const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });
   assertMayGive(ctx, { permissions: role.permissions, projectId, limits: subjectKeyLimits ? narrowLimits(given, subjectKeyLimits) : given }, `give the ${role.name} role here`, { adjustable: true });
-  return authzTransaction(ctx.orgId, async (tx) => {
+  return authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     const grant = await tx.grant.create({
       data: {
         orgId: ctx.orgId,
@@ -126,6 +127,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
       },
       select: grantSelect,
     });
+    changes.push({ type: "grant_added", grant: grantChangeRow(grant, subject.type === "group" ? subjectName : null) });
     await recordAudit(tx, {
       action: "grant.created",
       orgId: ctx.orgId,
@@ -145,9 +147,11 @@ export async function deleteGrant(ctx: OrgCtx, raw: unknown) {
   if (!grant) throw new NotFound("grant_not_found", "Grant not found.");
   const role = ctx.authz.roles.get(grant.roleId);
   assertCanTakeAway(ctx, grant.role.name, role?.permissions ?? [], grant.projectId);
-  await authzTransaction(ctx.orgId, async (tx) => {
+  await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     const { count } = await tx.grant.deleteMany({ where: { id: grantId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("grant_not_found", "Grant not found.");
+    const subject = grant.userId ? { type: "user" as const, id: grant.userId } : grant.groupId ? { type: "group" as const, id: grant.groupId } : { type: "api_key" as const, id: grant.apiKeyId! };
+    changes.push({ type: "grant_removed", grantId, subject });
     await recordAudit(tx, {
       action: "grant.deleted",
       orgId: ctx.orgId,

@@ -7,7 +7,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { grantLimits } from "../authz/holdings.ts";
-import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction, authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 
@@ -135,11 +135,12 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   if (!member) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
   const alreadyIn = () => new Conflict("already_in_group", `${member.user.email} is already in ${group.name}.`);
   try {
-    await authzTransaction(ctx.orgId, async (tx) => {
+    await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
       const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { groupId: true } });
       if (exists) throw alreadyIn();
       await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
       await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
+      changes.push({ type: "group_member_added", groupId, userId });
       await recordAudit(tx, {
         action: "group.member_added",
         orgId: ctx.orgId,
@@ -160,9 +161,10 @@ export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "groups:write");
   const { groupId, userId } = GroupMemberInput.parse(raw);
   const group = await findGroup(ctx, groupId);
-  await authzTransaction(ctx.orgId, async (tx) => {
+  await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("group_member_not_found", "That user is not in this group.");
+    changes.push({ type: "group_member_removed", groupId, userId });
     await assertCanChangeWhatGroupGives(tx, ctx, group, "take members out of the group", false);
     await recordAudit(tx, { action: "group.member_removed", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { group: group.name, userId } });
   });

@@ -4,7 +4,7 @@
 // invites, and the invitee accepts.
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -20,7 +20,10 @@ async function findUser(input: { userId?: string; email?: string; externalId?: s
   const user = await db.user.findUnique({ where: { email: input.email! }, select: userSelect });
   // An address alone proves nothing until its owner confirmed it (see provisioning's upsertUser).
   if (user && !user.emailVerifiedAt && user.origin !== "provisioning") {
-    throw new Conflict("email_unverified", `The account of ${user.email} has not confirmed its address, so it cannot be found by email. Add it by userId or externalId, or wait until it is confirmed.`);
+    throw new Conflict(
+      "email_unverified",
+      `The account of ${user.email} has not confirmed its address, so it cannot be found by email. Add it by userId or externalId, or wait until it is confirmed.`,
+    );
   }
   return user;
 }
@@ -32,8 +35,9 @@ export async function addMember(ctx: OrgCtx, raw: unknown) {
   const user = await findUser(input);
   if (!user) throw new NotFound("user_not_found", "user: no such user. Create it first with POST /api/v1/users.");
   try {
-    return await authzTransaction(ctx.orgId, async (tx) => {
+    return await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
       const membership = await tx.membership.create({ data: { orgId: ctx.orgId, userId: user.id, roleId: role.id }, select: { id: true, createdAt: true } });
+      changes.push({ type: "member_set", userId: user.id, roleId: role.id, email: user.email });
       await recordAudit(tx, {
         action: "member.added",
         orgId: ctx.orgId,
@@ -42,7 +46,13 @@ export async function addMember(ctx: OrgCtx, raw: unknown) {
         meta: ctx,
         after: { email: user.email, role: role.name },
       });
-      return { id: membership.id, userId: user.id, createdAt: membership.createdAt, user: { id: user.id, email: user.email, name: user.name }, role: { id: role.id, name: role.name, isOwner: role.isOwner } };
+      return {
+        id: membership.id,
+        userId: user.id,
+        createdAt: membership.createdAt,
+        user: { id: user.id, email: user.email, name: user.name },
+        role: { id: role.id, name: role.name, isOwner: role.isOwner },
+      };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict("already_member", `${user.email} is already a member. Change their role with PATCH /api/v1/members/${user.id}.`);

@@ -5,7 +5,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
-import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { assertCallerIsOwner } from "./owner-only.ts";
@@ -65,7 +65,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:update");
   const input = ChangeMemberRoleInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
-  return authzTransaction(ctx.orgId, async (tx) => {
+  return authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
       where: memberWhere(ctx.orgId, input),
@@ -81,6 +81,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
     if (member.role.isOwner) await assertCallerIsOwner(tx, ctx, "change the role of an owner");
     if (role.isOwner) await assertCallerIsOwner(tx, ctx, "make someone an owner");
     await tx.membership.update({ where: { id: member.id, orgId: ctx.orgId }, data: { roleId: role.id } });
+    changes.push({ type: "member_set", userId: member.user.id, roleId: role.id, email: member.user.email });
     await recordAudit(tx, {
       action: "member.role_changed",
       orgId: ctx.orgId,
@@ -98,7 +99,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
   const input = RemoveMemberInput.parse(raw);
   const isSelf = ctx.membership !== null && (input.membershipId === ctx.membership.id || input.userId === userIdOf(ctx));
   if (!isSelf) assertAllowed(ctx, "members:remove");
-  await authzTransaction(ctx.orgId, async (tx) => {
+  await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await tx.membership.findFirst({
       where: memberWhere(ctx.orgId, input),
@@ -114,6 +115,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
     // Access through groups and direct grants ends with the membership.
     await tx.groupMember.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });
     await tx.grant.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });
+    changes.push({ type: "member_removed", userId: member.user.id, email: member.user.email });
     await recordAudit(tx, {
       action: isSelf ? "member.left" : "member.removed",
       orgId: ctx.orgId,
