@@ -3,7 +3,8 @@
 // reload the whole organization. Each change says exactly what its
 // transaction changed; applying it yields what a reload at the new version
 // would. The changes travel in the NOTIFY payload, so they are plain JSON.
-import { indexGrant, subjectKey, type GrantRow, type IndexedGrant, type IndexedRole, type OrgIndex } from "./org-index.ts";
+import { LayeredMap } from "./layered-map.ts";
+import { indexGrant, subjectKey, type GrantRow, type OrgIndex } from "./org-index.ts";
 
 /** A grant row as a change carries it: dates as ISO strings; the group's name for a group's grant. */
 export type GrantChangeRow = Omit<GrantRow, "validUntil"> & { validUntil: string | null; groupName: string | null };
@@ -23,79 +24,61 @@ export function grantChangeRow(grant: GrantRow, groupName: string | null = null)
   return { id, roleId, userId, groupId, apiKeyId, projectId, validUntil: validUntil?.toISOString() ?? null, ipCidrs, requireMfa, groupName };
 }
 
-/** Thrown when a change does not fit the index (e.g. a role it has not seen): the organization is then reloaded. */
-class DoesNotApply extends Error {}
-
 /**
- * The index at `version` after `changes`, sharing every map they leave
- * untouched with `index` (which stays as it was: requests in flight hold it).
- * null when a change does not fit; the caller reloads instead.
+ * The index at `version` after `changes`. `index` stays as it was (requests
+ * in flight hold it); the new one shares all it leaves alone, and its changed
+ * maps share their unchanged entries (./layered-map.ts). null when a change
+ * does not fit (a role the index has not seen): the caller reloads instead.
  */
 export function applyAuthzChanges(index: OrgIndex, changes: readonly AuthzChange[], version: number): OrgIndex | null {
-  const next: OrgIndex = { ...index, version };
-  const copied = new Set<string>();
-  // Each map is copied once, on its first change.
-  const own = <K extends "memberRole" | "userByEmail" | "userGroups" | "grantsBySubject">(name: K): OrgIndex[K] => {
-    if (!copied.has(name)) {
-      copied.add(name);
-      (next as Record<K, unknown>)[name] = new Map(index[name] as Map<string, unknown>);
-    }
-    return next[name];
-  };
-  const roleOf = (roleId: string): IndexedRole => {
-    const role = next.roles.get(roleId);
-    if (!role) throw new DoesNotApply();
-    return role;
-  };
-  try {
-    for (const change of changes) {
-      switch (change.type) {
-        case "grant_added": {
-          const { groupName, validUntil, ...row } = change.grant;
-          const grant = indexGrant({ ...row, validUntil: validUntil ? new Date(validUntil) : null }, roleOf(row.roleId), groupName ?? undefined);
-          const key = subjectKey(grant.via.type, grant.via.id);
-          const list = [...(own("grantsBySubject").get(key) ?? [])];
-          // As a reload orders them: by id.
-          const at = list.findIndex((g) => g.id > grant.id);
-          list.splice(at === -1 ? list.length : at, 0, grant);
-          own("grantsBySubject").set(key, list);
-          break;
-        }
-        case "grant_removed": {
-          const key = subjectKey(change.subject.type, change.subject.id);
-          const list = (own("grantsBySubject").get(key) ?? []).filter((g: IndexedGrant) => g.id !== change.grantId);
-          if (list.length) own("grantsBySubject").set(key, list);
-          else own("grantsBySubject").delete(key);
-          break;
-        }
-        case "group_member_added": {
-          const groups = own("userGroups").get(change.userId) ?? [];
-          if (!groups.includes(change.groupId)) own("userGroups").set(change.userId, [...groups, change.groupId]);
-          break;
-        }
-        case "group_member_removed": {
-          const groups = (own("userGroups").get(change.userId) ?? []).filter((id) => id !== change.groupId);
-          if (groups.length) own("userGroups").set(change.userId, groups);
-          else own("userGroups").delete(change.userId);
-          break;
-        }
-        case "member_set":
-          own("memberRole").set(change.userId, roleOf(change.roleId));
-          if (change.email) own("userByEmail").set(change.email.toLowerCase(), change.userId);
-          break;
-        case "member_removed": {
-          own("memberRole").delete(change.userId);
-          const email = change.email.toLowerCase();
-          if (own("userByEmail").get(email) === change.userId) own("userByEmail").delete(email);
-          own("userGroups").delete(change.userId);
-          own("grantsBySubject").delete(subjectKey("user", change.userId));
-          break;
-        }
+  const roleIds = changes.flatMap((c) => (c.type === "grant_added" ? [c.grant.roleId] : c.type === "member_set" ? [c.roleId] : []));
+  if (!roleIds.every((id) => index.roles.has(id))) return null;
+  let grantsBySubject = LayeredMap.over(index.grantsBySubject);
+  let userGroups = LayeredMap.over(index.userGroups);
+  let memberRole = LayeredMap.over(index.memberRole);
+  let userByEmail = LayeredMap.over(index.userByEmail);
+  for (const change of changes) {
+    switch (change.type) {
+      case "grant_added": {
+        const { groupName, validUntil, ...row } = change.grant;
+        const grant = indexGrant({ ...row, validUntil: validUntil ? new Date(validUntil) : null }, index.roles.get(row.roleId)!, groupName ?? undefined);
+        const key = subjectKey(grant.via.type, grant.via.id);
+        // In a reload's order: by id.
+        const list = [...(grantsBySubject.get(key) ?? [])];
+        const at = list.findIndex((g) => g.id > grant.id);
+        list.splice(at === -1 ? list.length : at, 0, grant);
+        grantsBySubject = grantsBySubject.with(key, list);
+        break;
+      }
+      case "grant_removed": {
+        const key = subjectKey(change.subject.type, change.subject.id);
+        const list = (grantsBySubject.get(key) ?? []).filter((g) => g.id !== change.grantId);
+        grantsBySubject = list.length ? grantsBySubject.with(key, list) : grantsBySubject.without(key);
+        break;
+      }
+      case "group_member_added": {
+        const groups = userGroups.get(change.userId) ?? [];
+        if (!groups.includes(change.groupId)) userGroups = userGroups.with(change.userId, [...groups, change.groupId]);
+        break;
+      }
+      case "group_member_removed": {
+        const groups = (userGroups.get(change.userId) ?? []).filter((id) => id !== change.groupId);
+        userGroups = groups.length ? userGroups.with(change.userId, groups) : userGroups.without(change.userId);
+        break;
+      }
+      case "member_set":
+        memberRole = memberRole.with(change.userId, index.roles.get(change.roleId)!);
+        if (change.email) userByEmail = userByEmail.with(change.email.toLowerCase(), change.userId);
+        break;
+      case "member_removed": {
+        memberRole = memberRole.without(change.userId);
+        const email = change.email.toLowerCase();
+        if (userByEmail.get(email) === change.userId) userByEmail = userByEmail.without(email);
+        userGroups = userGroups.without(change.userId);
+        grantsBySubject = grantsBySubject.without(subjectKey("user", change.userId));
+        break;
       }
     }
-  } catch (error) {
-    if (error instanceof DoesNotApply) return null;
-    throw error;
   }
-  return next;
+  return { ...index, version, grantsBySubject, userGroups, memberRole, userByEmail };
 }

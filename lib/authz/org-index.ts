@@ -89,12 +89,13 @@ export type OrgIndex = {
   orgSlug: string;
   version: number;
   roles: Map<string, IndexedRole>;
-  memberRole: Map<string, IndexedRole>;
-  userByEmail: Map<string, string>;
+  // Read-only: a small change makes a new index sharing what it leaves alone (./org-index-changes.ts).
+  memberRole: ReadonlyMap<string, IndexedRole>;
+  userByEmail: ReadonlyMap<string, string>;
   apiKeysByPublicId: Map<string, IndexedApiKey>;
   apiKeysById: Map<string, IndexedApiKey>;
-  userGroups: Map<string, string[]>;
-  grantsBySubject: Map<string, IndexedGrant[]>;
+  userGroups: ReadonlyMap<string, readonly string[]>;
+  grantsBySubject: ReadonlyMap<string, readonly IndexedGrant[]>;
   projects: ReadonlySet<string>;
   productPermissions: ReadonlySet<string>;
 };

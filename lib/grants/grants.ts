@@ -42,7 +42,7 @@ export const ListGrantsQuery = z.object({
   roleId: z.uuid().optional(),
 });
 
-const grantSelect = {
+const grantColumns = {
   id: true,
   roleId: true,
   userId: true,
@@ -53,6 +53,10 @@ const grantSelect = {
   ipCidrs: true,
   requireMfa: true,
   createdAt: true,
+} as const;
+
+const grantSelect = {
+  ...grantColumns,
   role: { select: { name: true } },
   user: { select: { email: true, name: true } },
   group: { select: { name: true } },
@@ -86,27 +90,28 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
   if (!role || !roleRow) throw new NotFound("role_not_found", "roleId: role not found.");
   if (roleRow.isOwner) throw new Invalid("owner_role_not_grantable", "roleId: ownership comes with membership; make the member an owner on the Members page instead.");
   if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
-  if (projectId && !(await db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { id: true } }))) {
-    throw new NotFound("project_not_found", "projectId: project not found.");
-  }
+  const project = projectId ? await db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { name: true, slug: true } }) : null;
+  if (projectId && !project) throw new NotFound("project_not_found", "projectId: project not found.");
   const { subject } = input;
   let subjectKeyLimits: GivenLimits | null = null;
-  const subjectName = await (async () => {
+  // What the created grant shows of its subject, read here rather than joined again after the insert.
+  const shown = await (async (): Promise<{ name: string; user: { email: string; name: string | null } | null; group: { name: string } | null; apiKey: { name: string } | null }> => {
     if (subject.type === "user") {
-      const m = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId: subject.id }, select: { user: { select: { email: true } } } });
-      if (!m) throw new NotFound("member_not_found", "subject: only members of this organization can be given roles.");
-      return m.user.email;
+      const user = await db.user.findFirst({ where: { id: subject.id, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true, name: true } });
+      if (!user) throw new NotFound("member_not_found", "subject: only members of this organization can be given roles.");
+      return { name: user.email, user, group: null, apiKey: null };
     }
     if (subject.type === "group") {
       const g = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
       if (!g) throw new NotFound("group_not_found", "subject: group not found.");
-      return g.name;
+      return { name: g.name, user: null, group: g, apiKey: null };
     }
     const k = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
     if (!k) throw new NotFound("api_key_not_found", "subject: API key not found.");
     subjectKeyLimits = grantLimits({ validUntil: k.expiresAt, ipCidrs: k.ipAllowList });
-    return k.name;
+    return { name: k.name, user: null, group: null, apiKey: { name: k.name } };
   })();
+  const subjectName = shown.name;
   // The granter must be able to give the role's permissions where the grant applies, under its conditions
   // (for a key, as bounded by the key's own expiry and networks).
   const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });
@@ -125,7 +130,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
         requireMfa: input.conditions.requireMfa,
         createdById: userIdOf(ctx),
       },
-      select: grantSelect,
+      select: grantColumns,
     });
     changes.push({ type: "grant_added", grant: grantChangeRow(grant, subject.type === "group" ? subjectName : null) });
     await recordAudit(tx, {
@@ -136,7 +141,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
       meta: ctx,
       after: { role: role.name, subject: { ...subject, name: subjectName }, projectId, conditions: { ...input.conditions, validUntil: input.conditions.validUntil?.toISOString() ?? null } },
     });
-    return grant;
+    return { ...grant, role: { name: roleRow.name }, user: shown.user, group: shown.group, apiKey: shown.apiKey, project };
   });
 }
 

@@ -101,6 +101,7 @@ describe("small authorization writes", () => {
     const viewer = await join("viewer");
     const memberRole = await builtInRole("member");
     const before = await getOrgIndex(org.id);
+    const version = before.version;
     // Another process writes a grant and announces it with its change.
     const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await other.connect();
@@ -120,7 +121,7 @@ describe("small authorization writes", () => {
         grant: grantChangeRow(row as never),
       }),
     );
-    await expect.poll(async () => (await getOrgIndex(org.id)).version, { timeout: 2_000, interval: 20 }).toBe(before.version + 1);
+    await expect.poll(async () => (await getOrgIndex(org.id)).version, { timeout: 2_000, interval: 20 }).toBe(version + 1);
     const moved = await getOrgIndex(org.id);
     expect(moved.roles).toBe(before.roles);
     expect(moved.grantsBySubject.get(`user:${viewer.principal.userId}`)).toHaveLength(1);
@@ -137,7 +138,7 @@ describe("small authorization writes", () => {
         grant: grantChangeRow(row as never),
       }),
     );
-    await expect.poll(async () => (await getOrgIndex(org.id)).version, { timeout: 2_000, interval: 20 }).toBe(before.version + 3);
+    await expect.poll(async () => (await getOrgIndex(org.id)).version, { timeout: 2_000, interval: 20 }).toBe(version + 3);
     const reloaded = await getOrgIndex(org.id);
     expect(reloaded.projects.size).toBe(1);
     expect(reloaded.grantsBySubject.get(`user:${viewer.principal.userId}`)).toHaveLength(2);
