@@ -5,9 +5,10 @@
 // one per kind.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, print, round, runBench, startAppServer, type Figure } from "./harness.ts";
+import { benchDatabase, cpuMs, print, round, runBench, startAppServer, type Figure } from "./harness.ts";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
 const GRANTS = 1_000;
@@ -217,9 +218,15 @@ async function main() {
       const base = new URL(app.url);
       const next = writes(seeded);
       await drive(base, next, WARMUP_SECONDS);
+      const cpuBefore = cpuMs(app.pid);
       const { latencies, elapsed } = await drive(base, next, SECONDS);
-      print(figure("management.write", [...latencies.values()].flat(), elapsed));
+      const cpuAfter = cpuMs(app.pid);
+      const all = [...latencies.values()].flat();
+      print(figure("management.write", all, elapsed));
       for (const [kind, list] of latencies) print(figure(`management.write.${kind}`, list, elapsed));
+      // On a shared machine latency moves with the neighbours' load; the server's own CPU per write does much less.
+      if (cpuBefore !== null && cpuAfter !== null)
+        console.error(`bench: app server CPU ${((cpuAfter - cpuBefore) / all.length).toFixed(2)} ms per write; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs`);
     } finally {
       await app.stop();
     }
