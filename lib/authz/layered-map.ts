@@ -1,7 +1,7 @@
 // A read-only map made of a shared base and a few changes over it, so that
 // "this map with one entry more" costs the changes, not a copy of 10,000
-// members. Once the changes grow past a fraction of the base they are folded
-// into a new base, so lookups stay two map reads at most.
+// members. Once the changes outgrow about the square root of the base they
+// are folded into a new base, so lookups stay two map reads at most.
 
 const REMOVED = Symbol("removed");
 
@@ -40,7 +40,8 @@ export class LayeredMap<K, V> implements ReadonlyMap<K, V> {
 
   private changed(key: K, value: V | typeof REMOVED, size: number): LayeredMap<K, V> {
     const changes = new Map(this.changes).set(key, value);
-    if (changes.size <= 64 + this.base.size / 16) return new LayeredMap(this.base, changes, size);
+    // Each change copies the changes, each fold the whole map: about √n changes between folds costs least.
+    if (changes.size <= 32 + Math.sqrt(this.base.size)) return new LayeredMap(this.base, changes, size);
     const folded = new Map(this.entries());
     if (value === REMOVED) folded.delete(key);
     else folded.set(key, value);

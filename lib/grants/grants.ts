@@ -81,37 +81,54 @@ export async function listGrants(ctx: OrgCtx, raw: unknown = {}) {
   });
 }
 
+const SUBJECT_NOT_FOUND = {
+  user: () => new NotFound("member_not_found", "subject: only members of this organization can be given roles."),
+  group: () => new NotFound("group_not_found", "subject: group not found."),
+  api_key: () => new NotFound("api_key_not_found", "subject: API key not found."),
+};
+
+type ShownSubject = {
+  name: string;
+  /** What the created grant shows of its subject, read before the insert rather than joined again after it. */
+  user: { email: string; name: string | null } | null;
+  group: { name: string } | null;
+  apiKey: { name: string } | null;
+  /** A key's own expiry and networks, which bound what it is given. */
+  keyLimits: GivenLimits | null;
+};
+
+/** The grant's subject in this organization (a member, a group, an active key); null when there is none. */
+async function readSubject(ctx: OrgCtx, subject: z.infer<typeof Subject>): Promise<ShownSubject | null> {
+  if (subject.type === "user") {
+    const user = await db.user.findFirst({ where: { id: subject.id, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true, name: true } });
+    return user && { name: user.email, user, group: null, apiKey: null, keyLimits: null };
+  }
+  if (subject.type === "group") {
+    const group = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
+    return group && { name: group.name, user: null, group, apiKey: null, keyLimits: null };
+  }
+  const key = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
+  return key && { name: key.name, user: null, group: null, apiKey: { name: key.name }, keyLimits: grantLimits({ validUntil: key.expiresAt, ipCidrs: key.ipAllowList }) };
+}
+
 export async function createGrant(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "grants:write");
   const input = CreateGrantInput.parse(raw);
   const projectId = input.projectId ?? null;
   const role = ctx.authz.roles.get(input.roleId);
-  const roleRow = await db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { id: true, name: true, isOwner: true } });
+  const { subject } = input;
+  // Independent reads, made at once; checked in the order below.
+  const [roleRow, project, shown] = await Promise.all([
+    db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { id: true, name: true, isOwner: true } }),
+    projectId ? db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { name: true, slug: true } }) : null,
+    readSubject(ctx, subject),
+  ]);
   if (!role || !roleRow) throw new NotFound("role_not_found", "roleId: role not found.");
   if (roleRow.isOwner) throw new Invalid("owner_role_not_grantable", "roleId: ownership comes with membership; make the member an owner on the Members page instead.");
   if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
-  const project = projectId ? await db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { name: true, slug: true } }) : null;
   if (projectId && !project) throw new NotFound("project_not_found", "projectId: project not found.");
-  const { subject } = input;
-  let subjectKeyLimits: GivenLimits | null = null;
-  // What the created grant shows of its subject, read here rather than joined again after the insert.
-  const shown = await (async (): Promise<{ name: string; user: { email: string; name: string | null } | null; group: { name: string } | null; apiKey: { name: string } | null }> => {
-    if (subject.type === "user") {
-      const user = await db.user.findFirst({ where: { id: subject.id, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true, name: true } });
-      if (!user) throw new NotFound("member_not_found", "subject: only members of this organization can be given roles.");
-      return { name: user.email, user, group: null, apiKey: null };
-    }
-    if (subject.type === "group") {
-      const g = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
-      if (!g) throw new NotFound("group_not_found", "subject: group not found.");
-      return { name: g.name, user: null, group: g, apiKey: null };
-    }
-    const k = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
-    if (!k) throw new NotFound("api_key_not_found", "subject: API key not found.");
-    subjectKeyLimits = grantLimits({ validUntil: k.expiresAt, ipCidrs: k.ipAllowList });
-    return { name: k.name, user: null, group: null, apiKey: { name: k.name } };
-  })();
-  const subjectName = shown.name;
+  if (!shown) throw SUBJECT_NOT_FOUND[subject.type]();
+  const { name: subjectName, keyLimits: subjectKeyLimits } = shown;
   // The granter must be able to give the role's permissions where the grant applies, under its conditions
   // (for a key, as bounded by the key's own expiry and networks).
   const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });

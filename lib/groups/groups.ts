@@ -138,8 +138,8 @@ export async function deleteGroup(ctx: OrgCtx, raw: unknown) {
 export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "groups:write");
   const { groupId, userId } = GroupMemberInput.parse(raw);
-  const group = await findGroup(ctx, groupId);
-  const member = await db.user.findFirst({ where: { id: userId, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true } });
+  // Read at once: the group (NotFound when it is not this organization's), and whether the user is a member.
+  const [group, member] = await Promise.all([findGroup(ctx, groupId), db.user.findFirst({ where: { id: userId, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true } })]);
   if (!member) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
   try {
     await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
