@@ -31,8 +31,11 @@ async function findUser(input: { userId?: string; email?: string; externalId?: s
 export async function addMember(ctx: OrgCtx, raw: unknown) {
   assertInstanceAdmin(ctx, "add existing users to an organization; invite them instead");
   const input = AddMemberInput.parse(raw);
-  const role = await findAssignableRole(ctx, input.roleId);
-  const user = await findUser(input);
+  // Read at once; refused in the same order as if read one after the other (the role first).
+  const [roleRead, userRead] = await Promise.allSettled([findAssignableRole(ctx, input.roleId), findUser(input)]);
+  if (roleRead.status === "rejected") throw roleRead.reason;
+  if (userRead.status === "rejected") throw userRead.reason;
+  const [role, user] = [roleRead.value, userRead.value];
   if (!user) throw new NotFound("user_not_found", "user: no such user. Create it first with POST /api/v1/users.");
   try {
     return await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
