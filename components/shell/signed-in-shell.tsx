@@ -7,10 +7,7 @@ import type { NavItem } from "./nav-links";
 
 // Loads what the shell shows for the signed-in user (their organizations, name).
 export async function SignedInShell({ ctx, currentOrgSlug, nav, children }: { ctx: UserCtx; currentOrgSlug?: string; nav: NavItem[]; children: ReactNode }) {
-  const [orgs, user] = await Promise.all([
-    listMyOrganizations(ctx.principal.userId),
-    getShellUser(ctx),
-  ]);
+  const [orgs, user] = await Promise.all([listMyOrganizations(ctx.principal.userId), getShellUser(ctx)]);
   return (
     <AppShell orgs={orgs} currentOrgSlug={currentOrgSlug} nav={nav} user={user}>
       {children}

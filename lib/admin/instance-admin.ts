@@ -6,7 +6,6 @@ import { redactLinks } from "../mail/send-mail.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { UserCtx } from "../context.ts";
 
-
 export async function listAllOrganizations(ctx: UserCtx) {
   assertInstanceAdmin(ctx);
   const orgs = await db.organization.findMany({

@@ -70,7 +70,8 @@ function instanceKeyContext(key: InstanceKeyPrincipal, meta: RequestMeta): Insta
 }
 
 async function instanceKeyInOrganization(key: InstanceKeyPrincipal, orgRef: string, meta: RequestMeta): Promise<OrgCtx> {
-  const org = isCleanText(orgRef) && orgRef.length <= 100 ? await db.organization.findFirst({ where: z.uuid().safeParse(orgRef).success ? { id: orgRef } : { slug: orgRef }, select: { id: true } }) : null;
+  const org =
+    isCleanText(orgRef) && orgRef.length <= 100 ? await db.organization.findFirst({ where: z.uuid().safeParse(orgRef).success ? { id: orgRef } : { slug: orgRef }, select: { id: true } }) : null;
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
   const authz = await getOrgIndex(org.id);
   return { ...instanceKeyContext(key, meta), orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false, decided: new Map() };

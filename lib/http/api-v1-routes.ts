@@ -8,7 +8,14 @@ import { addGroupMember, CreateGroupInput, createGroup, deleteGroup, getGroup, l
 import { CreateInvitationInput } from "../invitations/schemas.ts";
 import { createInvitation, listInvitations, resendInvitation, revokeInvitation } from "../invitations/invitations.ts";
 import { addMember } from "../members/add-member.ts";
-import { DeclarePermissionInput, declareProductPermission, listProductPermissions, retireProductPermission, UpdatePermissionInput, updateProductPermission } from "../permissions/product-permissions.ts";
+import {
+  DeclarePermissionInput,
+  declareProductPermission,
+  listProductPermissions,
+  retireProductPermission,
+  UpdatePermissionInput,
+  updateProductPermission,
+} from "../permissions/product-permissions.ts";
 import { changeMemberRole, listMembers, removeMember } from "../members/members.ts";
 import { AddMemberInput } from "../members/schemas.ts";
 import { CreateProjectInput, createProject, deleteProject, getProject, listProjects, UpdateProjectInput, updateProject } from "../projects/projects.ts";

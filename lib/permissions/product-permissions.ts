@@ -56,7 +56,15 @@ export async function updateProductPermission(ctx: InstanceCtx, key: string, raw
     const before = await tx.productPermission.findUnique({ where: { key } });
     if (!before) throw new NotFound("permission_not_found", `No product permission ${key}.`);
     const row = await tx.productPermission.update({ where: { key }, data: input });
-    await recordAudit(tx, { action: "permission.updated", orgId: null, actor: actorOf(ctx), target: { type: "permission", id: key }, meta: ctx, before: { description: before.description }, after: input });
+    await recordAudit(tx, {
+      action: "permission.updated",
+      orgId: null,
+      actor: actorOf(ctx),
+      target: { type: "permission", id: key },
+      meta: ctx,
+      before: { description: before.description },
+      after: input,
+    });
     return row;
   });
 }
@@ -74,7 +82,15 @@ export async function retireProductPermission(ctx: InstanceCtx, key: string) {
     const roles = await tx.$executeRaw`UPDATE "Role" SET permissions = array_remove(permissions, ${key}) WHERE ${key} = ANY(permissions)`;
     const apiKeys = await tx.$executeRaw`UPDATE "ApiKey" SET permissions = array_remove(permissions, ${key}) WHERE ${key} = ANY(permissions)`;
     await tx.productPermission.delete({ where: { key } });
-    await recordAudit(tx, { action: "permission.retired", orgId: null, actor: actorOf(ctx), target: { type: "permission", id: key }, meta: ctx, before, after: { rolesChanged: roles, apiKeysChanged: apiKeys } });
+    await recordAudit(tx, {
+      action: "permission.retired",
+      orgId: null,
+      actor: actorOf(ctx),
+      target: { type: "permission", id: key },
+      meta: ctx,
+      before,
+      after: { rolesChanged: roles, apiKeysChanged: apiKeys },
+    });
     return { key, rolesChanged: roles, apiKeysChanged: apiKeys };
   });
 }

@@ -19,9 +19,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     ["audit", "Audit log", "audit:read"],
     ["settings", "Settings", null],
   ];
-  const nav: NavItem[] = sections
-    .filter(([, , permission]) => !permission || can(ctx, permission))
-    .map(([path, label]) => ({ href: `/${ctx.orgSlug}/${path}`, label }));
+  const nav: NavItem[] = sections.filter(([, , permission]) => !permission || can(ctx, permission)).map(([path, label]) => ({ href: `/${ctx.orgSlug}/${path}`, label }));
   return (
     <SignedInShell ctx={ctx} currentOrgSlug={ctx.orgSlug} nav={nav}>
       {children}
