@@ -49,7 +49,7 @@ state.known ??= new Map();
 
 /** More versions than this waiting for an organization: something is off, reload it. */
 const MAX_PENDING = 1_000;
-/** A NOTIFY payload must stay under 8000 bytes; bigger changes are announced as "reload". */
+/** A NOTIFY payload must stay under 8000 bytes; bigger changes (in bytes) are announced as "reload". */
 const MAX_CHANGES_JSON = 7_000;
 
 const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS);
@@ -234,14 +234,14 @@ function parseNotice(payload: string): Notice {
 
 /**
  * Call inside the transaction that changes roles, grants, groups or
- * memberships, as its last statement: the organization's row lock then
- * orders versions as their transactions commit. `changes` (null: anything)
- * go to every process with the new version, which is returned (null: the
+ * memberships: the organization's row lock, held until commit, orders
+ * versions as their transactions commit. `changes` (null: anything) go to
+ * every process with the new version, which is returned (null: the
  * organization is gone).
  */
 export async function bumpAuthzVersion(tx: Tx, orgId: string, changes: readonly AuthzChange[] | null = null): Promise<number | null> {
   let changesJson = changes ? JSON.stringify(changes) : "null";
-  if (changesJson.length > MAX_CHANGES_JSON) changesJson = "null";
+  if (Buffer.byteLength(changesJson) > MAX_CHANGES_JSON) changesJson = "null";
   const [bumped] = await tx.$queryRaw<Array<{ version: number }>>`
     WITH bumped AS (UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid RETURNING "id", "authzVersion")
     SELECT "authzVersion" AS "version", pg_notify(${CHANNEL}, json_build_object('org', "id", 'version', "authzVersion", 'changes', ${changesJson}::json)::text)::text AS "sent"
@@ -265,13 +265,13 @@ export function invalidateEveryOrgIndex() {
 
 /** A transaction that changes authorization data: bumps the version inside; every process reloads the organization after. */
 export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const { value, version } = await db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     const value = await work(tx);
-    return { value, version: await bumpAuthzVersion(tx, orgId) };
+    await bumpAuthzVersion(tx, orgId);
+    return value;
   });
   invalidateOrgIndex(orgId);
-  if (version !== null) learn(orgId, version, null);
-  return value;
+  return result;
 }
 
 /**
