@@ -23,9 +23,12 @@ type Entry = { index: OrgIndex; checkedAt: number };
 // `epoch` moves whenever the listener (re)connects: changes may have been missed meanwhile.
 // `pending` holds, per organization, the changes of versions its cached index
 // does not hold yet (null: a change that needs a reload); `known` the newest
-// version known to be committed, below which no index is served.
+// version known to be committed, below which no index is served; `behind` an
+// index put aside while a version before a known one is missing (this
+// process's own commits can finish out of order), taken back when it arrives.
 type State = {
   entries: Map<string, Entry>;
+  behind: Map<string, Entry>;
   loading: Map<string, Promise<OrgIndex>>;
   generation: Map<string, number>;
   pending: Map<string, Map<number, readonly AuthzChange[] | null>>;
@@ -36,6 +39,7 @@ type State = {
 };
 const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= {
   entries: new Map(),
+  behind: new Map(),
   loading: new Map(),
   generation: new Map(),
   pending: new Map(),
@@ -46,6 +50,7 @@ const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuth
 state.epoch ??= 0;
 state.pending ??= new Map();
 state.known ??= new Map();
+state.behind ??= new Map();
 
 /** More versions than this waiting for an organization: something is off, reload it. */
 const MAX_PENDING = 1_000;
@@ -142,6 +147,7 @@ const isCurrent = (orgId: string, index: OrgIndex) => index.version >= (state.kn
 
 function cache(orgId: string, index: OrgIndex, checkedAt: number) {
   state.entries.set(orgId, { index, checkedAt });
+  state.behind.delete(orgId);
   const pending = state.pending.get(orgId);
   if (!pending) return;
   for (const version of pending.keys()) if (version <= index.version) pending.delete(version);
@@ -154,7 +160,7 @@ function cache(orgId: string, index: OrgIndex, checkedAt: number) {
  * moves to it when every version before it is known, else it is dropped.
  */
 function learn(orgId: string, version: number, changes: readonly AuthzChange[] | null) {
-  const entry = state.entries.get(orgId);
+  const entry = state.entries.get(orgId) ?? state.behind.get(orgId);
   // Nothing held or being loaded: whatever is loaded next holds this version.
   if (!entry && !state.loading.has(orgId)) return;
   if (version > (state.known.get(orgId) ?? -1)) state.known.set(orgId, version);
@@ -168,8 +174,14 @@ function learn(orgId: string, version: number, changes: readonly AuthzChange[] |
   }
   if (!entry) return;
   const index = advance(orgId, entry.index);
-  if (isCurrent(orgId, index)) cache(orgId, index, entry.checkedAt);
-  else state.entries.delete(orgId);
+  if (isCurrent(orgId, index)) {
+    cache(orgId, index, entry.checkedAt);
+    return;
+  }
+  // Not served while a version is missing; kept aside for when it comes, unless a change needs a reload anyway.
+  state.entries.delete(orgId);
+  if (pending.get(index.version + 1) === null) state.behind.delete(orgId);
+  else state.behind.set(orgId, { index, checkedAt: entry.checkedAt });
 }
 
 function sharedLoad(orgId: string): Promise<OrgIndex> {
@@ -219,6 +231,7 @@ export function onAuthzChange(listener: (orgId: string) => void) {
 export function invalidateOrgIndex(orgId: string) {
   state.generation.set(orgId, (state.generation.get(orgId) ?? 0) + 1);
   state.entries.delete(orgId);
+  state.behind.delete(orgId);
   state.loading.delete(orgId);
   state.pending.delete(orgId);
 }
@@ -260,7 +273,7 @@ export async function bumpEveryAuthzVersion(tx: Tx) {
 }
 
 export function invalidateEveryOrgIndex() {
-  for (const orgId of new Set([...state.entries.keys(), ...state.loading.keys(), ...state.pending.keys()])) invalidateOrgIndex(orgId);
+  for (const orgId of new Set([...state.entries.keys(), ...state.behind.keys(), ...state.loading.keys(), ...state.pending.keys()])) invalidateOrgIndex(orgId);
 }
 
 /** A transaction that changes authorization data: bumps the version inside; every process reloads the organization after. */
@@ -329,6 +342,7 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   // Anything cached, or being loaded, before the listener was up may be stale.
   state.epoch++;
   state.entries.clear();
+  state.behind.clear();
   state.loading.clear();
   state.pending.clear();
   state.listener = client;

@@ -146,4 +146,33 @@ describe("small authorization writes", () => {
     await other.end();
     await stopAuthzListener();
   });
+
+  it("move an index forward when versions are learned out of order (the writer's own commits can finish so)", async () => {
+    await startAuthzListener(process.env.DATABASE_URL!);
+    const { org, addMember: join } = await createTestOrg();
+    const viewer = await join("viewer");
+    const memberRole = await builtInRole("member");
+    const before = await getOrgIndex(org.id);
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    await other.query("BEGIN");
+    const insert = `INSERT INTO "Grant" (id, "orgId", "roleId", "userId", "ipCidrs") VALUES (gen_random_uuid(), $1, $2, $3, '{}') RETURNING *`;
+    const [first, second] = [
+      (await other.query(insert, [org.id, memberRole.id, viewer.principal.userId])).rows[0],
+      (await other.query(insert, [org.id, memberRole.id, viewer.principal.userId])).rows[0],
+    ];
+    await other.query(`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 2 WHERE id = $1`, [org.id]);
+    await other.query("COMMIT");
+    const notify = (version: number, row: Record<string, unknown>) =>
+      other.query(`SELECT pg_notify('tollgate_authz', $1)`, [JSON.stringify({ org: org.id, version, changes: [{ type: "grant_added", grant: grantChangeRow(row as never) }] })]);
+    await notify(before.version + 2, second);
+    await notify(before.version + 1, first);
+    await expect.poll(async () => (await getOrgIndex(org.id)).version, { timeout: 2_000, interval: 20 }).toBe(before.version + 2);
+    const moved = await getOrgIndex(org.id);
+    expect(moved.roles).toBe(before.roles);
+    expect(moved.grantsBySubject.get(`user:${viewer.principal.userId}`)).toHaveLength(2);
+    await expectSameAsReload(org.id, moved);
+    await other.end();
+    await stopAuthzListener();
+  });
 });
