@@ -29,7 +29,8 @@ type State = {
   /** Public ids being looked up: concurrent requests with one new key share one query. */
   lookups: Map<string, Promise<string | null>>;
   /** Indexes whose keys are already in orgOf. */
-  learned: WeakSet<OrgIndex>;
+  /** The key maps already learned (a small change to an index keeps its key maps). */
+  learned: WeakSet<object>;
   subscribed: boolean;
 };
 const state: State = ((globalThis as { __tollgateKeyLookup?: State }).__tollgateKeyLookup ??= {
@@ -99,8 +100,8 @@ function orgOfPublicId(publicId: string): string | null | Promise<string | null>
 /** An organization's index lists all its keys: learn them all, so its other keys need no lookup. */
 async function indexOf(orgId: string): Promise<OrgIndex> {
   const index = await getOrgIndex(orgId);
-  if (!state.learned.has(index)) {
-    state.learned.add(index);
+  if (!state.learned.has(index.apiKeysByPublicId)) {
+    state.learned.add(index.apiKeysByPublicId);
     for (const publicId of index.apiKeysByPublicId.keys()) state.orgOf.set(publicId, orgId);
   }
   return index;

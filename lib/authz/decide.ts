@@ -69,7 +69,7 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
     }
   }
 
-  const candidates: Array<IndexedGrant[] | undefined> = [index.grantsBySubject.get(subjectKey(subject.type, subject.id))];
+  const candidates: Array<readonly IndexedGrant[] | undefined> = [index.grantsBySubject.get(subjectKey(subject.type, subject.id))];
   if (subject.type === "user") for (const groupId of index.userGroups.get(subject.id) ?? []) candidates.push(index.grantsBySubject.get(subjectKey("group", groupId)));
 
   for (const list of candidates) {

@@ -1,10 +1,15 @@
 // Per-process cache of organization indexes. A change bumps the
 // organization's authzVersion and NOTIFYs in its transaction; every process
-// LISTENs and drops that organization's index. Without a listener (tests,
+// LISTENs. A small change (a grant, a group member, a membership) travels in
+// the NOTIFY with its version and is applied to the cached index in version
+// order (./org-index-changes.ts); any other change drops the index, to be
+// reloaded. A process never serves an index older than a version it knows
+// was committed, its own writes included. Without a listener (tests,
 // scripts, a dropped connection) an index is re-validated by version after 1 s.
 import pg from "pg";
 import { db, type Tx } from "../db.ts";
 import { logger } from "../logger.ts";
+import { applyAuthzChanges, type AuthzChange } from "./org-index-changes.ts";
 import { buildOrgIndex, type OrgIndex } from "./org-index.ts";
 
 const CHANNEL = "tollgate_authz";
@@ -16,15 +21,41 @@ type Entry = { index: OrgIndex; checkedAt: number };
 // `generation` moves on every invalidation; a load that started before one is
 // returned to its caller but never cached, so a stale index cannot stick.
 // `epoch` moves whenever the listener (re)connects: changes may have been missed meanwhile.
-type State = { entries: Map<string, Entry>; loading: Map<string, Promise<OrgIndex>>; generation: Map<string, number>; epoch: number; listening: boolean; listener?: pg.Client };
+// `pending` holds, per organization, the changes of versions its cached index
+// does not hold yet (null: a change that needs a reload); `known` the newest
+// version known to be committed, below which no index is served; `behind` an
+// index put aside while a version before a known one is missing (this
+// process's own commits can finish out of order), taken back when it arrives.
+type State = {
+  entries: Map<string, Entry>;
+  behind: Map<string, Entry>;
+  loading: Map<string, Promise<OrgIndex>>;
+  generation: Map<string, number>;
+  pending: Map<string, Map<number, readonly AuthzChange[] | null>>;
+  known: Map<string, number>;
+  epoch: number;
+  listening: boolean;
+  listener?: pg.Client;
+};
 const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= {
   entries: new Map(),
+  behind: new Map(),
   loading: new Map(),
   generation: new Map(),
+  pending: new Map(),
+  known: new Map(),
   epoch: 0,
   listening: false,
 });
 state.epoch ??= 0;
+state.pending ??= new Map();
+state.known ??= new Map();
+state.behind ??= new Map();
+
+/** More versions than this waiting for an organization: something is off, reload it. */
+const MAX_PENDING = 1_000;
+/** A NOTIFY payload must stay under 8000 bytes; bigger changes (in bytes) are announced as "reload". */
+const MAX_CHANGES_JSON = 7_000;
 
 const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS);
 
@@ -92,19 +123,68 @@ export function freshOrgIndex(orgId: string, now = Date.now()): OrgIndex | undef
   return entry && isFresh(entry, now) ? entry.index : undefined;
 }
 
-export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
-  const entry = state.entries.get(orgId);
-  const now = Date.now();
-  if (entry && isFresh(entry, now)) return entry.index;
-  if (entry) {
-    const org = await db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } });
-    if (org && org.authzVersion === entry.index.version) {
-      entry.checkedAt = now;
-      return entry.index;
+/** The index with every pending change that follows it applied, in version order, as far as they go. */
+function advance(orgId: string, index: OrgIndex): OrgIndex {
+  const pending = state.pending.get(orgId);
+  let current = index;
+  for (let changes = pending?.get(current.version + 1); changes; changes = pending!.get(current.version + 1)) {
+    let next: OrgIndex | null;
+    try {
+      next = applyAuthzChanges(current, changes, current.version + 1);
+    } catch (error) {
+      // A change this process cannot read (another version of Tollgate?): a reload it is.
+      logger.warn({ err: error, orgId }, "an authorization change did not apply; the organization will be reloaded");
+      pending!.set(current.version + 1, null);
+      next = null;
     }
+    if (!next) break;
+    current = next;
   }
-  const generation = state.generation.get(orgId) ?? 0;
-  const epoch = state.epoch;
+  return current;
+}
+
+const isCurrent = (orgId: string, index: OrgIndex) => index.version >= (state.known.get(orgId) ?? -1);
+
+function cache(orgId: string, index: OrgIndex, checkedAt: number) {
+  state.entries.set(orgId, { index, checkedAt });
+  state.behind.delete(orgId);
+  const pending = state.pending.get(orgId);
+  if (!pending) return;
+  for (const version of pending.keys()) if (version <= index.version) pending.delete(version);
+  if (pending.size === 0) state.pending.delete(orgId);
+}
+
+/**
+ * Version `version` of the organization was committed, by this process or
+ * another, changing `changes` (null: anything; reload). The cached index
+ * moves to it when every version before it is known, else it is dropped.
+ */
+function learn(orgId: string, version: number, changes: readonly AuthzChange[] | null) {
+  const entry = state.entries.get(orgId) ?? state.behind.get(orgId);
+  // Nothing held or being loaded: whatever is loaded next holds this version.
+  if (!entry && !state.loading.has(orgId)) return;
+  if (version > (state.known.get(orgId) ?? -1)) state.known.set(orgId, version);
+  if (entry && entry.index.version >= version) return;
+  let pending = state.pending.get(orgId);
+  if (!pending) state.pending.set(orgId, (pending = new Map()));
+  pending.set(version, changes);
+  if (pending.size > MAX_PENDING) {
+    invalidateOrgIndex(orgId);
+    return;
+  }
+  if (!entry) return;
+  const index = advance(orgId, entry.index);
+  if (isCurrent(orgId, index)) {
+    cache(orgId, index, entry.checkedAt);
+    return;
+  }
+  // Not served while a version is missing; kept aside for when it comes, unless a change needs a reload anyway.
+  state.entries.delete(orgId);
+  if (pending.get(index.version + 1) === null) state.behind.delete(orgId);
+  else state.behind.set(orgId, { index, checkedAt: entry.checkedAt });
+}
+
+function sharedLoad(orgId: string): Promise<OrgIndex> {
   let loading = state.loading.get(orgId);
   if (!loading) {
     const promise: Promise<OrgIndex> = loadOrgIndex(orgId).finally(() => {
@@ -113,9 +193,33 @@ export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
     loading = promise;
     state.loading.set(orgId, loading);
   }
-  const index = await loading;
-  if ((state.generation.get(orgId) ?? 0) === generation && state.epoch === epoch) state.entries.set(orgId, { index, checkedAt: Date.now() });
-  return index;
+  return loading;
+}
+
+export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
+  const entry = state.entries.get(orgId);
+  const now = Date.now();
+  if (entry && isFresh(entry, now)) return entry.index;
+  if (entry) {
+    const org = await db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } });
+    if (org && org.authzVersion === entry.index.version && state.entries.get(orgId) === entry) {
+      entry.checkedAt = now;
+      return entry.index;
+    }
+  }
+  for (let attempt = 1; ; attempt++) {
+    const generation = state.generation.get(orgId) ?? 0;
+    const epoch = state.epoch;
+    const loaded = await sharedLoad(orgId);
+    // Changes applied to the cache while this was loading may have put it ahead.
+    const cached = state.entries.get(orgId);
+    if (cached && cached.index.version >= loaded.version) return cached.index;
+    const index = advance(orgId, loaded);
+    const current = isCurrent(orgId, index);
+    if (current && (state.generation.get(orgId) ?? 0) === generation && state.epoch === epoch) cache(orgId, index, Date.now());
+    // A load that began before a change this process knows of is loaded again (its callers may be the writers).
+    if (current || attempt === 3) return index;
+  }
 }
 
 const changeListeners: Array<(orgId: string) => void> = [];
@@ -127,13 +231,37 @@ export function onAuthzChange(listener: (orgId: string) => void) {
 export function invalidateOrgIndex(orgId: string) {
   state.generation.set(orgId, (state.generation.get(orgId) ?? 0) + 1);
   state.entries.delete(orgId);
+  state.behind.delete(orgId);
   state.loading.delete(orgId);
+  state.pending.delete(orgId);
 }
 
-/** Call inside the transaction that changes roles, grants, groups or memberships. */
-export async function bumpAuthzVersion(tx: Tx, orgId: string) {
-  await tx.$executeRaw`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid`;
+/** What a NOTIFY says: an organization (or "*": every one), and for a versioned change its version and, when small, the change itself. */
+type Notice = { org: string; version?: number; changes?: AuthzChange[] | null };
+
+function parseNotice(payload: string): Notice {
+  // A bare organization id (or "*") asks for a reload.
+  if (!payload.startsWith("{")) return { org: payload };
+  return JSON.parse(payload) as Notice;
+}
+
+/**
+ * Call inside the transaction that changes roles, grants, groups or
+ * memberships: the organization's row lock, held until commit, orders
+ * versions as their transactions commit. `changes` (null: anything) go to
+ * every process with the new version, which is returned (null: the
+ * organization is gone).
+ */
+export async function bumpAuthzVersion(tx: Tx, orgId: string, changes: readonly AuthzChange[] | null = null): Promise<number | null> {
+  let changesJson = changes ? JSON.stringify(changes) : "null";
+  if (Buffer.byteLength(changesJson) > MAX_CHANGES_JSON) changesJson = "null";
+  const [bumped] = await tx.$queryRaw<Array<{ version: number }>>`
+    WITH bumped AS (UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid RETURNING "id", "authzVersion")
+    SELECT "authzVersion" AS "version", pg_notify(${CHANNEL}, json_build_object('org', "id", 'version', "authzVersion", 'changes', ${changesJson}::json)::text)::text AS "sent"
+    FROM bumped`;
+  if (bumped) return bumped.version;
   await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${orgId})`;
+  return null;
 }
 
 const EVERY_ORGANIZATION = "*";
@@ -145,10 +273,10 @@ export async function bumpEveryAuthzVersion(tx: Tx) {
 }
 
 export function invalidateEveryOrgIndex() {
-  for (const orgId of new Set([...state.entries.keys(), ...state.loading.keys()])) invalidateOrgIndex(orgId);
+  for (const orgId of new Set([...state.entries.keys(), ...state.behind.keys(), ...state.loading.keys(), ...state.pending.keys()])) invalidateOrgIndex(orgId);
 }
 
-/** A transaction that changes authorization data: bumps the version inside, drops the local index after. */
+/** A transaction that changes authorization data: bumps the version inside; every process reloads the organization after. */
 export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const result = await db.$transaction(async (tx) => {
     const value = await work(tx);
@@ -157,6 +285,22 @@ export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promi
   });
   invalidateOrgIndex(orgId);
   return result;
+}
+
+/**
+ * A transaction whose work lists, in `changes`, exactly what it changed of
+ * the organization's index (./org-index-changes.ts): every process, this one
+ * first, applies them instead of reloading. Nothing listed: no new version.
+ */
+export async function authzChangeTransaction<T>(orgId: string, work: (tx: Tx, changes: AuthzChange[]) => Promise<T>): Promise<T> {
+  const { value, version, changes } = await db.$transaction(async (tx) => {
+    const changes: AuthzChange[] = [];
+    const value = await work(tx, changes);
+    return { value, changes, version: changes.length ? await bumpAuthzVersion(tx, orgId, changes) : undefined };
+  });
+  if (version === null) invalidateOrgIndex(orgId);
+  else if (version !== undefined) learn(orgId, version, changes);
+  return value;
 }
 
 /** Started once per app process (server/main.ts). Reconnects with backoff. */
@@ -175,9 +319,17 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   client.on("end", () => fail());
   client.on("notification", (msg) => {
     if (msg.channel !== CHANNEL || !msg.payload) return;
-    if (msg.payload === EVERY_ORGANIZATION) invalidateEveryOrgIndex();
-    else invalidateOrgIndex(msg.payload);
-    for (const listener of changeListeners) listener(msg.payload);
+    let notice: Notice;
+    try {
+      notice = parseNotice(msg.payload);
+    } catch {
+      logger.warn({ payload: msg.payload.slice(0, 200) }, "unreadable authorization change notice; dropping every index");
+      notice = { org: EVERY_ORGANIZATION };
+    }
+    if (notice.org === EVERY_ORGANIZATION) invalidateEveryOrgIndex();
+    else if (notice.version === undefined) invalidateOrgIndex(notice.org);
+    else learn(notice.org, notice.version, notice.changes ?? null);
+    for (const listener of changeListeners) listener(notice.org);
   });
   try {
     await client.connect();
@@ -190,7 +342,9 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   // Anything cached, or being loaded, before the listener was up may be stale.
   state.epoch++;
   state.entries.clear();
+  state.behind.clear();
   state.loading.clear();
+  state.pending.clear();
   state.listener = client;
   state.listening = true;
 }

@@ -89,12 +89,13 @@ export type OrgIndex = {
   orgSlug: string;
   version: number;
   roles: Map<string, IndexedRole>;
-  memberRole: Map<string, IndexedRole>;
-  userByEmail: Map<string, string>;
+  // Read-only: a small change makes a new index sharing what it leaves alone (./org-index-changes.ts).
+  memberRole: ReadonlyMap<string, IndexedRole>;
+  userByEmail: ReadonlyMap<string, string>;
   apiKeysByPublicId: Map<string, IndexedApiKey>;
   apiKeysById: Map<string, IndexedApiKey>;
-  userGroups: Map<string, string[]>;
-  grantsBySubject: Map<string, IndexedGrant[]>;
+  userGroups: ReadonlyMap<string, readonly string[]>;
+  grantsBySubject: ReadonlyMap<string, readonly IndexedGrant[]>;
   projects: ReadonlySet<string>;
   productPermissions: ReadonlySet<string>;
 };
@@ -138,18 +139,10 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
   for (const g of sorted) {
     const role = roles.get(g.roleId);
     if (!role) continue;
-    const via: IndexedGrant["via"] = g.userId ? { type: "user", id: g.userId } : g.groupId ? { type: "group", id: g.groupId, name: groupNames.get(g.groupId) } : { type: "api_key", id: g.apiKeyId! };
-    const key = subjectKey(via.type, via.id);
+    const grant = indexGrant(g, role, g.groupId ? groupNames.get(g.groupId) : undefined);
+    const key = subjectKey(grant.via.type, grant.via.id);
     const list = grantsBySubject.get(key) ?? [];
-    list.push({
-      id: g.id,
-      role,
-      projectId: g.projectId,
-      validUntilMs: g.validUntil ? g.validUntil.getTime() : null,
-      ipRanges: g.ipCidrs.length ? g.ipCidrs.map(parseCidr) : null,
-      requireMfa: g.requireMfa,
-      via,
-    });
+    list.push(grant);
     grantsBySubject.set(key, list);
   }
   const userByEmail = new Map<string, string>();
@@ -174,6 +167,20 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
     grantsBySubject,
     projects: new Set(rows.projectIds),
     productPermissions: new Set(rows.productPermissions ?? []),
+  };
+}
+
+/** One grant as decide() reads it; `groupName` names the group a group's grant reaches its members through. */
+export function indexGrant(g: GrantRow, role: IndexedRole, groupName?: string): IndexedGrant {
+  const via: IndexedGrant["via"] = g.userId ? { type: "user", id: g.userId } : g.groupId ? { type: "group", id: g.groupId, name: groupName } : { type: "api_key", id: g.apiKeyId! };
+  return {
+    id: g.id,
+    role,
+    projectId: g.projectId,
+    validUntilMs: g.validUntil ? g.validUntil.getTime() : null,
+    ipRanges: g.ipCidrs.length ? g.ipCidrs.map(parseCidr) : null,
+    requireMfa: g.requireMfa,
+    via,
   };
 }
 

@@ -12,7 +12,8 @@ import { assertAllowed } from "../authz/authorize.ts";
 import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { isValidCidr } from "../authz/cidr.ts";
 import { grantLimits, narrowLimits, type GivenLimits } from "../authz/holdings.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction } from "../authz/org-index-cache.ts";
+import { grantChangeRow } from "../authz/org-index-changes.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
 
@@ -42,7 +43,7 @@ export const ListGrantsQuery = z.object({
   roleId: z.uuid().optional(),
 });
 
-const grantSelect = {
+const grantColumns = {
   id: true,
   roleId: true,
   userId: true,
@@ -53,6 +54,10 @@ const grantSelect = {
   ipCidrs: true,
   requireMfa: true,
   createdAt: true,
+} as const;
+
+const grantSelect = {
+  ...grantColumns,
   role: { select: { name: true } },
   user: { select: { email: true, name: true } },
   group: { select: { name: true } },
@@ -76,41 +81,59 @@ export async function listGrants<P extends PageRequest | undefined = undefined>(
   return keysetList(newestFirst, page, (keyset) => db.grant.findMany({ where: { AND: [filter, keyset.where] }, orderBy: keyset.orderBy, take: keyset.take, select: grantSelect }));
 }
 
+const SUBJECT_NOT_FOUND = {
+  user: () => new NotFound("member_not_found", "subject: only members of this organization can be given roles."),
+  group: () => new NotFound("group_not_found", "subject: group not found."),
+  api_key: () => new NotFound("api_key_not_found", "subject: API key not found."),
+};
+
+type ShownSubject = {
+  name: string;
+  /** What the created grant shows of its subject, read before the insert rather than joined again after it. */
+  user: { email: string; name: string | null } | null;
+  group: { name: string } | null;
+  apiKey: { name: string } | null;
+  /** A key's own expiry and networks, which bound what it is given. */
+  keyLimits: GivenLimits | null;
+};
+
+/** The grant's subject in this organization (a member, a group, an active key); null when there is none. */
+async function readSubject(ctx: OrgCtx, subject: z.infer<typeof Subject>): Promise<ShownSubject | null> {
+  if (subject.type === "user") {
+    const user = await db.user.findFirst({ where: { id: subject.id, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true, name: true } });
+    return user && { name: user.email, user, group: null, apiKey: null, keyLimits: null };
+  }
+  if (subject.type === "group") {
+    const group = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
+    return group && { name: group.name, user: null, group, apiKey: null, keyLimits: null };
+  }
+  const key = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
+  return key && { name: key.name, user: null, group: null, apiKey: { name: key.name }, keyLimits: grantLimits({ validUntil: key.expiresAt, ipCidrs: key.ipAllowList }) };
+}
+
 export async function createGrant(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "grants:write");
   const input = CreateGrantInput.parse(raw);
   const projectId = input.projectId ?? null;
   const role = ctx.authz.roles.get(input.roleId);
-  const roleRow = await db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { id: true, name: true, isOwner: true } });
+  const { subject } = input;
+  // Independent reads, made at once; checked in the order below.
+  const [roleRow, project, shown] = await Promise.all([
+    db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { id: true, name: true, isOwner: true } }),
+    projectId ? db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { name: true, slug: true } }) : null,
+    readSubject(ctx, subject),
+  ]);
   if (!role || !roleRow) throw new NotFound("role_not_found", "roleId: role not found.");
   if (roleRow.isOwner) throw new Invalid("owner_role_not_grantable", "roleId: ownership comes with membership; make the member an owner on the Members page instead.");
   if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
-  if (projectId && !(await db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { id: true } }))) {
-    throw new NotFound("project_not_found", "projectId: project not found.");
-  }
-  const { subject } = input;
-  let subjectKeyLimits: GivenLimits | null = null;
-  const subjectName = await (async () => {
-    if (subject.type === "user") {
-      const m = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId: subject.id }, select: { user: { select: { email: true } } } });
-      if (!m) throw new NotFound("member_not_found", "subject: only members of this organization can be given roles.");
-      return m.user.email;
-    }
-    if (subject.type === "group") {
-      const g = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
-      if (!g) throw new NotFound("group_not_found", "subject: group not found.");
-      return g.name;
-    }
-    const k = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
-    if (!k) throw new NotFound("api_key_not_found", "subject: API key not found.");
-    subjectKeyLimits = grantLimits({ validUntil: k.expiresAt, ipCidrs: k.ipAllowList });
-    return k.name;
-  })();
+  if (projectId && !project) throw new NotFound("project_not_found", "projectId: project not found.");
+  if (!shown) throw SUBJECT_NOT_FOUND[subject.type]();
+  const { name: subjectName, keyLimits: subjectKeyLimits } = shown;
   // The granter must be able to give the role's permissions where the grant applies, under its conditions
   // (for a key, as bounded by the key's own expiry and networks).
   const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });
   assertMayGive(ctx, { permissions: role.permissions, projectId, limits: subjectKeyLimits ? narrowLimits(given, subjectKeyLimits) : given }, `give the ${role.name} role here`, { adjustable: true });
-  return authzTransaction(ctx.orgId, async (tx) => {
+  return authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     const grant = await tx.grant.create({
       data: {
         orgId: ctx.orgId,
@@ -124,8 +147,9 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
         requireMfa: input.conditions.requireMfa,
         createdById: userIdOf(ctx),
       },
-      select: grantSelect,
+      select: grantColumns,
     });
+    changes.push({ type: "grant_added", grant: grantChangeRow(grant, subject.type === "group" ? subjectName : null) });
     await recordAudit(tx, {
       action: "grant.created",
       orgId: ctx.orgId,
@@ -134,7 +158,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
       meta: ctx,
       after: { role: role.name, subject: { ...subject, name: subjectName }, projectId, conditions: { ...input.conditions, validUntil: input.conditions.validUntil?.toISOString() ?? null } },
     });
-    return grant;
+    return { ...grant, role: { name: roleRow.name }, user: shown.user, group: shown.group, apiKey: shown.apiKey, project };
   });
 }
 
@@ -145,9 +169,11 @@ export async function deleteGrant(ctx: OrgCtx, raw: unknown) {
   if (!grant) throw new NotFound("grant_not_found", "Grant not found.");
   const role = ctx.authz.roles.get(grant.roleId);
   assertCanTakeAway(ctx, grant.role.name, role?.permissions ?? [], grant.projectId);
-  await authzTransaction(ctx.orgId, async (tx) => {
+  await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     const { count } = await tx.grant.deleteMany({ where: { id: grantId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("grant_not_found", "Grant not found.");
+    const subject = grant.userId ? { type: "user" as const, id: grant.userId } : grant.groupId ? { type: "group" as const, id: grant.groupId } : { type: "api_key" as const, id: grant.apiKeyId! };
+    changes.push({ type: "grant_removed", grantId, subject });
     await recordAudit(tx, {
       action: "grant.deleted",
       orgId: ctx.orgId,

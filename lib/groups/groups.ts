@@ -7,7 +7,7 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { grantLimits } from "../authz/holdings.ts";
-import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction, authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
@@ -36,24 +36,32 @@ async function assertCanChangeWhatGroupGives(tx: Tx, ctx: OrgCtx, group: { id: s
   const grants = await tx.grant.findMany({
     where: { orgId: ctx.orgId, groupId: group.id },
     orderBy: { id: "asc" },
-    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true, role: { select: { name: true } }, project: { select: { name: true } } },
+    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
   });
   if (grants.length === 0) return;
   // A role made since the caller's index was built is resolved from a fresh one.
   const roles = grants.every((g) => ctx.authz.roles.has(g.roleId)) ? ctx.authz.roles : (await getOrgIndex(ctx.orgId)).roles;
+  // Names only for a refusal's message: read then, not on every change.
+  const described = async (grant: (typeof grants)[number]) => {
+    const project = grant.projectId ? await tx.project.findFirst({ where: { id: grant.projectId, orgId: ctx.orgId }, select: { name: true } }) : null;
+    const roleName = roles.get(grant.roleId)?.name ?? (await tx.role.findUniqueOrThrow({ where: { id: grant.roleId }, select: { name: true } })).name;
+    return `the ${roleName} role ${project ? `on project "${project.name}"` : "on the organization"}`;
+  };
   for (const grant of grants) {
     const permissions = roles.get(grant.roleId)?.permissions ?? [];
-    const where = grant.project ? `on project "${grant.project.name}"` : "on the organization";
     if (giving) {
-      assertMayGive(ctx, { permissions, projectId: grant.projectId, limits: grantLimits(grant) }, `${doing} "${group.name}", which holds the ${grant.role.name} role ${where}`);
+      const give = (what: string) => assertMayGive(ctx, { permissions, projectId: grant.projectId, limits: grantLimits(grant) }, what);
+      try {
+        give("");
+      } catch {
+        // Refused: asked again to be refused in words that name the grant.
+        give(`${doing} "${group.name}", which holds ${await described(grant)}`);
+      }
       continue;
     }
     const missing = missingWhereGranted(ctx, permissions, grant.projectId);
     if (missing.length === 0) continue;
-    throw new Forbidden(
-      "privilege_escalation",
-      `You cannot ${doing} "${group.name}": the group holds the ${grant.role.name} role ${where}, and that needs ${missing.join(", ")}, which you do not hold.`,
-    );
+    throw new Forbidden("privilege_escalation", `You cannot ${doing} "${group.name}": the group holds ${await described(grant)}, and that needs ${missing.join(", ")}, which you do not hold.`);
   }
 }
 
@@ -146,28 +154,26 @@ export async function deleteGroup(ctx: OrgCtx, raw: unknown) {
 export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "groups:write");
   const { groupId, userId } = GroupMemberInput.parse(raw);
-  const group = await findGroup(ctx, groupId);
-  const member = await db.membership.findFirst({ where: { orgId: ctx.orgId, userId }, select: { user: { select: { email: true } } } });
+  // Read at once: the group (NotFound when it is not this organization's), and whether the user is a member.
+  const [group, member] = await Promise.all([findGroup(ctx, groupId), db.user.findFirst({ where: { id: userId, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true } })]);
   if (!member) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
-  const alreadyIn = () => new Conflict("already_in_group", `${member.user.email} is already in ${group.name}.`);
   try {
-    await authzTransaction(ctx.orgId, async (tx) => {
-      const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { groupId: true } });
-      if (exists) throw alreadyIn();
+    await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
+      // Inserted first, so that one already in the group hears so (409) before any refusal; a refusal rolls it back.
+      await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId }, select: { groupId: true } });
       await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
-      await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId } });
+      changes.push({ type: "group_member_added", groupId, userId });
       await recordAudit(tx, {
         action: "group.member_added",
         orgId: ctx.orgId,
         actor: actorOf(ctx),
         target: { type: "group", id: groupId },
         meta: ctx,
-        after: { group: group.name, email: member.user.email },
+        after: { group: group.name, email: member.email },
       });
     });
   } catch (error) {
-    // A concurrent request added them between the check and the insert.
-    if (isUniqueViolation(error)) throw alreadyIn();
+    if (isUniqueViolation(error)) throw new Conflict("already_in_group", `${member.email} is already in ${group.name}.`);
     throw error;
   }
 }
@@ -176,9 +182,10 @@ export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "groups:write");
   const { groupId, userId } = GroupMemberInput.parse(raw);
   const group = await findGroup(ctx, groupId);
-  await authzTransaction(ctx.orgId, async (tx) => {
+  await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("group_member_not_found", "That user is not in this group.");
+    changes.push({ type: "group_member_removed", groupId, userId });
     await assertCanChangeWhatGroupGives(tx, ctx, group, "take members out of the group", false);
     await recordAudit(tx, { action: "group.member_removed", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { group: group.name, userId } });
   });

@@ -4,7 +4,7 @@
 // invites, and the invitee accepts.
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
-import { authzTransaction } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -31,12 +31,16 @@ async function findUser(input: { userId?: string; email?: string; externalId?: s
 export async function addMember(ctx: OrgCtx, raw: unknown) {
   assertInstanceAdmin(ctx, "add existing users to an organization; invite them instead");
   const input = AddMemberInput.parse(raw);
-  const role = await findAssignableRole(ctx, input.roleId);
-  const user = await findUser(input);
+  // Read at once; refused in the same order as if read one after the other (the role first).
+  const [roleRead, userRead] = await Promise.allSettled([findAssignableRole(ctx, input.roleId), findUser(input)]);
+  if (roleRead.status === "rejected") throw roleRead.reason;
+  if (userRead.status === "rejected") throw userRead.reason;
+  const [role, user] = [roleRead.value, userRead.value];
   if (!user) throw new NotFound("user_not_found", "user: no such user. Create it first with POST /api/v1/users.");
   try {
-    return await authzTransaction(ctx.orgId, async (tx) => {
+    return await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
       const membership = await tx.membership.create({ data: { orgId: ctx.orgId, userId: user.id, roleId: role.id }, select: { id: true, createdAt: true } });
+      changes.push({ type: "member_set", userId: user.id, roleId: role.id, email: user.email });
       await recordAudit(tx, {
         action: "member.added",
         orgId: ctx.orgId,

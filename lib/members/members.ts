@@ -1,16 +1,16 @@
 // Members of an organization: list, change role, remove, leave.
-import { db } from "../db.ts";
+import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
-import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { authzChangeTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { assertCallerIsOwner } from "./owner-only.ts";
-import { ChangeMemberRoleInput, memberWhere, RemoveMemberInput } from "./schemas.ts";
+import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
 
 /** A role's permissions including those of the roles it includes (from a fresh index if the caller's predates the role). */
 export async function rolePermissions(ctx: OrgCtx, role: { id: string; name: string }): Promise<string[]> {
@@ -71,16 +71,29 @@ export async function findAssignableRole(ctx: OrgCtx, roleId: string) {
   return role;
 }
 
+type MemberRow = { id: string; userId: string; email: string; roleId: string; roleName: string; isOwner: boolean };
+
+/** The member a change is about, with their address and role, in one read. */
+async function findMember(tx: Tx, orgId: string, ref: { userId?: string; membershipId?: string }) {
+  const [row] = ref.userId
+    ? await tx.$queryRaw<MemberRow[]>`
+        SELECT m."id", m."userId", u."email", r."id" AS "roleId", r."name" AS "roleName", r."isOwner"
+        FROM "Membership" m JOIN "User" u ON u."id" = m."userId" JOIN "Role" r ON r."id" = m."roleId"
+        WHERE m."orgId" = ${orgId}::uuid AND m."userId" = ${ref.userId}::uuid`
+    : await tx.$queryRaw<MemberRow[]>`
+        SELECT m."id", m."userId", u."email", r."id" AS "roleId", r."name" AS "roleName", r."isOwner"
+        FROM "Membership" m JOIN "User" u ON u."id" = m."userId" JOIN "Role" r ON r."id" = m."roleId"
+        WHERE m."orgId" = ${orgId}::uuid AND m."id" = ${ref.membershipId}::uuid`;
+  return row ? { id: row.id, user: { id: row.userId, email: row.email }, role: { id: row.roleId, name: row.roleName, isOwner: row.isOwner } } : null;
+}
+
 export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:update");
   const input = ChangeMemberRoleInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
-  return authzTransaction(ctx.orgId, async (tx) => {
+  return authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     await lockOrganization(tx, ctx.orgId);
-    const member = await tx.membership.findFirst({
-      where: memberWhere(ctx.orgId, input),
-      select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
-    });
+    const member = await findMember(tx, ctx.orgId, input);
     if (!member) throw new NotFound("member_not_found", "Member not found.");
     if (member.role.id === role.id) return { id: member.id, userId: member.user.id, roleId: role.id };
     assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `change the role of a member who is ${member.role.name}`);
@@ -91,6 +104,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
     if (member.role.isOwner) await assertCallerIsOwner(tx, ctx, "change the role of an owner");
     if (role.isOwner) await assertCallerIsOwner(tx, ctx, "make someone an owner");
     await tx.membership.update({ where: { id: member.id, orgId: ctx.orgId }, data: { roleId: role.id } });
+    changes.push({ type: "member_set", userId: member.user.id, roleId: role.id, email: member.user.email });
     await recordAudit(tx, {
       action: "member.role_changed",
       orgId: ctx.orgId,
@@ -108,12 +122,9 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
   const input = RemoveMemberInput.parse(raw);
   const isSelf = ctx.membership !== null && (input.membershipId === ctx.membership.id || input.userId === userIdOf(ctx));
   if (!isSelf) assertAllowed(ctx, "members:remove");
-  await authzTransaction(ctx.orgId, async (tx) => {
+  await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     await lockOrganization(tx, ctx.orgId);
-    const member = await tx.membership.findFirst({
-      where: memberWhere(ctx.orgId, input),
-      select: { id: true, user: { select: { id: true, email: true } }, role: { select: { id: true, name: true, isOwner: true, permissions: true } } },
-    });
+    const member = await findMember(tx, ctx.orgId, input);
     if (!member) throw new NotFound("member_not_found", "Member not found.");
     if (!isSelf) assertHoldsAll(ctx, await rolePermissions(ctx, member.role), `remove a member who is ${member.role.name}`);
     if (member.role.isOwner && (await countOwners(tx, ctx.orgId)) <= 1) {
@@ -124,6 +135,7 @@ export async function removeMember(ctx: OrgCtx, raw: unknown) {
     // Access through groups and direct grants ends with the membership.
     await tx.groupMember.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });
     await tx.grant.deleteMany({ where: { orgId: ctx.orgId, userId: member.user.id } });
+    changes.push({ type: "member_removed", userId: member.user.id, email: member.user.email });
     await recordAudit(tx, {
       action: isSelf ? "member.left" : "member.removed",
       orgId: ctx.orgId,

@@ -21,8 +21,3 @@ export const AddMemberInput = z
     roleId: RoleId,
   })
   .refine((i) => [i.userId, i.email, i.externalId].filter((v) => v !== undefined).length === 1, { message: "Name the user by exactly one of userId, email or externalId", path: ["userId"] });
-
-/** Where a member is, for queries scoped to the organization. */
-export function memberWhere(orgId: string, ref: { userId?: string; membershipId?: string }) {
-  return ref.userId ? { orgId, userId: ref.userId } : { orgId, id: ref.membershipId };
-}

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: a database, the app server and a plain
 // node:http baseline as child processes, and autocannon runs against them.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createDatabaseIfMissing, freePort, startTemporaryPostgres } from "../../lib/db/embedded-postgres.ts";
@@ -65,7 +66,32 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
     stdio: ["ignore", "ignore", "inherit"],
   });
   await waitFor(`http://127.0.0.1:${port}/api/ready`, child);
-  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/**
+ * CPU time (ms) used so far by a process and its children, from /proc (the
+ * app server runs under tsx, in a child); null where there is no /proc.
+ */
+export function cpuMs(pid: number): number | null {
+  const ticksOf = (id: string) => {
+    const fields = readFileSync(`/proc/${id}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return { ppid: fields[1], ticks: Number(fields[11]) + Number(fields[12]) };
+  };
+  try {
+    let ticks = ticksOf(String(pid)).ticks;
+    for (const id of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const proc = ticksOf(id);
+        if (proc.ppid === String(pid)) ticks += proc.ticks;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }
 
 /** A plain node:http server answering every request with a fixed JSON body. */
