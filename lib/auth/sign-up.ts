@@ -21,7 +21,8 @@ import { createSession } from "./sessions.ts";
 import { requireSourceSlot, takeMailSlot, takeRequestSlot } from "./throttle.ts";
 
 const HOUR_MS = 3_600_000;
-const LINK_ATTEMPTS_PER_SOURCE_PER_HOUR = 30;
+/** Sign-up links one source may try an hour: every sign-up it may start needs one, with room for retries. */
+const linkAttemptsPerSourcePerHour = () => Math.max(30, Math.ceil(env().TOLLGATE_SIGN_UPS_PER_HOUR * 1.5));
 /** Wrong passwords a sign-up link takes before it is void. */
 export const WRONG_PASSWORDS_PER_LINK = 5;
 
@@ -58,7 +59,7 @@ export const CompleteSignUpInput = z.object({ token: z.string().max(100), passwo
  */
 export async function completeSignUp(meta: RequestMeta, raw: unknown) {
   const input = CompleteSignUpInput.parse(raw);
-  await requireSourceSlot("signup-link", meta.ip, LINK_ATTEMPTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many attempts from your network. Try again in an hour.");
+  await requireSourceSlot("signup-link", meta.ip, linkAttemptsPerSourcePerHour(), HOUR_MS, "Too many attempts from your network. Try again in an hour.");
   const now = new Date();
   // The password is checked before any lock is taken (it is slow on purpose).
   const pending = await usableEmailToken(["sign_up"], input.token, now);
