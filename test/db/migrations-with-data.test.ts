@@ -7,9 +7,9 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { noFilters, readMigrationList, withSchemaEngine } from "../../lib/db/schema-engine.ts";
 import { DATA_MIGRATIONS, FIRST_CHECKED, SEED } from "./migration-data.ts";
-import { useScratchDatabases } from "./scratch-database.ts";
+import { useEmptyDatabases } from "./empty-databases.ts";
 
-const scratchDatabase = useScratchDatabases();
+const scratchDatabase = useEmptyDatabases();
 const all = await readMigrationList();
 const names = all.migrationDirectories.map((d) => d.path);
 const sqlOf = (name: string) => all.migrationDirectories.find((d) => d.path === name)!.migrationFile.content.value;

@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { diffSchemas, latestSnapshot, pendingSchemaChange } from "../../lib/db/migration-diff.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
 import { SCHEMA_PATH } from "../../lib/db/schema-engine.ts";
-import { useScratchDatabases } from "./scratch-database.ts";
+import { useEmptyDatabases } from "./empty-databases.ts";
 
-const scratchDatabase = useScratchDatabases();
+const scratchDatabase = useEmptyDatabases();
 
 async function catalogue(url: string) {
   const client = new pg.Client({ connectionString: url });

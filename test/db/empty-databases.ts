@@ -11,7 +11,7 @@ const adminUrl = () => {
 };
 
 /** Returns a function making empty databases (their URLs); every one is dropped after the file's tests. */
-export function useScratchDatabases(): () => Promise<string> {
+export function useEmptyDatabases(): () => Promise<string> {
   const created: string[] = [];
   afterAll(async () => {
     const client = new pg.Client({ connectionString: adminUrl().toString() });
