@@ -44,7 +44,6 @@ function log({ orgId, subject, permission, resource, decision, started, source }
     reason: decision.reason,
     latencyUs: Math.round((performance.now() - started) * 1000),
     source,
-    createdAt: new Date(),
   });
 }
 

@@ -4,10 +4,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { bearerToken } from "../apikeys/authenticate-api-key.ts";
 import { keyRequestContext, ORG_HEADER } from "../auth/request-context.ts";
+import { decisionLogRoom } from "../authz/decision-log.ts";
 import { Invalid } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import type { OrgCtx } from "../context.ts";
-import { requestMetaFrom } from "./request-meta.ts";
+import { requestMeta } from "./request-meta.ts";
 import { sendJson, throughDoor, type LeanHandler } from "./lean-router.ts";
 
 const MAX_BODY = 1_000_000;
@@ -50,12 +51,24 @@ export function orgHeader(req: IncomingMessage): string | null {
   return typeof value === "string" && value.trim() ? value.trim() : null;
 }
 
-/** A route of an organization's key (check, verify): its context comes from the door, without an await when it can. */
+/**
+ * A route of an organization's key (check, verify): its context comes from
+ * the door, without an await when it can. Written with plain promises: each
+ * `await` of an async handler costs the hot path a turn of the microtask queue.
+ */
 export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: OrgCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
-  return throughDoor("org-key", async (req: IncomingMessage, res: ServerResponse) => {
-    const ctx = await keyRequestContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers), orgHeader(req));
-    const body = options.body.parse(await readJson(req));
-    const result = await handler(ctx, body);
-    sendJson(res, options.status ?? 200, result);
+  const status = options.status ?? 200;
+  const answer = (res: ServerResponse, ctx: OrgCtx, raw: unknown) => {
+    const result = handler(ctx, options.body.parse(raw));
+    if (result instanceof Promise) return result.then((value) => sendJson(res, status, value));
+    // Every decision is logged: when the log is far behind, the answer waits for it.
+    const room = decisionLogRoom();
+    if (room) return room.then(() => sendJson(res, status, result));
+    sendJson(res, status, result);
+  };
+  return throughDoor("org-key", (req: IncomingMessage, res: ServerResponse) => {
+    const ctx = keyRequestContext(bearerToken(req.headers.authorization), requestMeta(req), orgHeader(req));
+    if (ctx instanceof Promise) return ctx.then((known) => readJson(req).then((raw) => answer(res, known, raw)));
+    return readJson(req).then((raw) => answer(res, ctx, raw));
   });
 }

@@ -11,9 +11,9 @@ import type { InstanceCtx, OrgCtx } from "../context.ts";
 import { NotFound } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { orgHeader, readJson } from "./api-route.ts";
-import { sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
+import { sendEmpty, sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
 import { ApiError, apiSchemas } from "./api-schemas.ts";
-import { requestMetaFrom } from "./request-meta.ts";
+import { requestMeta } from "./request-meta.ts";
 
 export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
 
@@ -63,7 +63,7 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
       route.method,
       path,
       throughDoor("any-key", async (req: IncomingMessage, res: ServerResponse, params) => {
-        const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMetaFrom(req.headers), route.scope ?? "organization", orgHeader(req));
+        const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMeta(req), route.scope ?? "organization", orgHeader(req));
         // The route's permission is checked before input is read; the domain
         // function asks again where it needs to, and the request's memo answers.
         if ("orgId" in ctx) assertRoutePermission(ctx, route, params);
@@ -72,8 +72,7 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
         const body = route.body ? route.body.parse(await readJson(req)) : undefined;
         const result = await (route.handler as (ctx: OrgCtx | InstanceCtx, input: ApiInput) => unknown)(ctx, { params, query, body });
         if (route.status === 204) {
-          res.writeHead(204).end();
-          return;
+          return sendEmpty(res, 204);
         }
         sendJson(res, route.status ?? 200, result ?? null);
       }),

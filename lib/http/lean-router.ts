@@ -4,16 +4,53 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorToResponse } from "../errors.ts";
 import { logger } from "../logger.ts";
-import { REQUEST_ID_HEADER } from "./request-meta.ts";
+import { requestMeta } from "./request-meta.ts";
 
 export type LeanHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown> | unknown;
 type Pattern = { segments: string[]; methods: Map<string, LeanHandler> };
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+// What every answer the server gives itself carries (security headers, the
+// request id), set by the server before routing and written with the status
+// line in one go: one flat list, no setHeader calls (they cost the hot path).
+const FRAME = Symbol.for("tollgate.responseFrame");
+type ResponseFrame = { headers: readonly string[]; requestId: string };
+type Framed = ServerResponse & { [FRAME]?: ResponseFrame };
+
+/** `headers`: flat name, value pairs every answer gets. */
+export function setResponseFrame(res: ServerResponse, headers: readonly string[], requestId: string) {
+  (res as Framed)[FRAME] = { headers, requestId };
+}
+
+/** For answers some other layer (Next.js) writes: the frame's headers set on the response instead. */
+export function releaseResponseFrame(res: ServerResponse) {
+  const frame = (res as Framed)[FRAME];
+  if (!frame) return;
+  res.setHeader("x-request-id", frame.requestId);
+  for (let i = 0; i < frame.headers.length; i += 2) res.setHeader(frame.headers[i]!, frame.headers[i + 1]!);
+  (res as Framed)[FRAME] = undefined;
+}
+
+function writeHead(res: ServerResponse, status: number, head: string[], headers?: Record<string, string>) {
+  const frame = (res as Framed)[FRAME];
+  if (frame) {
+    head.push("x-request-id", frame.requestId);
+    for (const value of frame.headers) head.push(value);
+  }
+  if (headers) for (const name in headers) head.push(name, headers[name]!);
+  res.writeHead(status, head);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload), "cache-control": "no-store", ...headers });
+  writeHead(res, status, ["content-type", "application/json; charset=utf-8", "content-length", String(Buffer.byteLength(payload)), "cache-control", "no-store"], headers);
   res.end(payload);
+}
+
+/** An answer without a body (204). */
+export function sendEmpty(res: ServerResponse, status: number) {
+  writeHead(res, status, ["cache-control", "no-store"]);
+  res.end();
 }
 
 function safeDecode(part: string) {
@@ -98,7 +135,7 @@ export class LeanRouter {
       return true;
     }
     const fail = (error: unknown) => {
-      const requestId = String(req.headers[REQUEST_ID_HEADER] ?? "");
+      const { requestId } = requestMeta(req);
       const { status, body, headers } = errorToResponse(error, requestId);
       if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
       if (!res.headersSent) sendJson(res, status, body, headers);

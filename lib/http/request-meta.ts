@@ -1,6 +1,7 @@
 // Request facts set by the custom server (server/main.ts) on every request:
 // it overwrites these headers, so clients cannot forge them.
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { RequestMeta } from "../context.ts";
 
 export const CLIENT_IP_HEADER = "x-tollgate-client-ip";
@@ -22,4 +23,18 @@ export function requestMetaFrom(headers: HeaderSource): RequestMeta {
     ip: read(headers, CLIENT_IP_HEADER),
     userAgent: read(headers, "user-agent"),
   };
+}
+
+// Lean-router requests get their facts from the server as a value on the
+// request, not as headers: writing into `req.headers` costs the hot path.
+const META = Symbol.for("tollgate.requestMeta");
+type WithMeta = IncomingMessage & { [META]?: RequestMeta };
+
+export function setRequestMeta(req: IncomingMessage, meta: RequestMeta) {
+  (req as WithMeta)[META] = meta;
+}
+
+/** The server's facts about a lean-router request; without the server (tests), only what the socket says. */
+export function requestMeta(req: IncomingMessage): RequestMeta {
+  return (req as WithMeta)[META] ?? { requestId: randomUUID(), ip: req.socket?.remoteAddress?.replace(/^::ffff:/, "") ?? null, userAgent: req.headers["user-agent"] ?? null };
 }

@@ -183,9 +183,11 @@ async function main() {
     await logged.connect();
     const { rows } = await logged.query(`SELECT count(*)::int AS n FROM "DecisionLog" WHERE source LIKE 'check-api%'`);
     await logged.end();
+    const decided = http.answered + batch.answered * 100;
     console.error(
-      `bench: ratios to baseline: http ${(http.rps / baseline.rps).toFixed(2)} (target >= 0.25, p99 < 10 ms), batch ${((batch.rps * 100) / baseline.rps).toFixed(2)} (target >= 1.3); decision log rows written: ${rows[0].n}`,
+      `bench: ratios to baseline: http ${(http.rps / baseline.rps).toFixed(2)} (goal >= 0.5), batch ${((batch.rps * 100) / baseline.rps).toFixed(2)} (goal >= 2); http p99 ${(http.p99 / baseline.p99).toFixed(1)} x baseline p99 (goal <= 3); decisions answered ${decided}, logged ${rows[0].n}`,
     );
+    if (rows[0].n < decided) throw new Error(`the decision log lost ${decided - rows[0].n} of ${decided} decisions`);
   } finally {
     await database.stop();
   }

@@ -141,12 +141,14 @@ export async function load(url: string, requests: Request[], options: { connecti
   ];
   const run = (duration: number) =>
     autocannon({ url, connections, duration, requests: options.spread ? spread : requests, pipelining: 1 } as autocannon.Options) as unknown as Promise<autocannon.Result>;
-  await run(2);
+  const warmUp = await run(2);
   const result = await run(options.seconds ?? 10);
   const failed = result.non2xx + result.errors;
   if (failed) console.error(`bench: load on ${url}${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors (${result.timeouts} timeouts) of ${result.requests.total}`);
   if (failed > result.requests.total / 1000) throw new Error(`load on ${url}${requests[0]!.path}: too many failed requests`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  // Every 2xx answer the server gave, warm-up included (what its logs must hold).
+  const answered = warmUp["2xx"] + result["2xx"];
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered };
 }
 
 type LoadResult = Awaited<ReturnType<typeof load>>;

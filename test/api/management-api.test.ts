@@ -8,7 +8,7 @@ import { assertDocumentedAnswer } from "../api-contract.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
 import { apiV1Routes } from "../../lib/http/api-v1-routes.ts";
-import { CLIENT_IP_HEADER } from "../../lib/http/request-meta.ts";
+import { setRequestMeta } from "../../lib/http/request-meta.ts";
 import { machineRouter } from "../../server/machine-routes.ts";
 import { builtInRole, createTestOrg, uniqueEmail } from "../helpers.ts";
 
@@ -18,7 +18,7 @@ let base: string;
 beforeAll(async () => {
   const router = await machineRouter();
   server = http.createServer((req, res) => {
-    req.headers[CLIENT_IP_HEADER] = "127.0.0.1";
+    setRequestMeta(req, { requestId: crypto.randomUUID(), ip: "127.0.0.1", userAgent: req.headers["user-agent"] ?? null });
     if (!router.handle(req, res)) res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { assertDocumentedAnswer } from "../api-contract.ts";
-import { CLIENT_IP_HEADER } from "../../lib/http/request-meta.ts";
+import { setRequestMeta } from "../../lib/http/request-meta.ts";
 import { machineRouter } from "../../server/machine-routes.ts";
 import { builtInRole, createTestOrg } from "../helpers.ts";
 
@@ -23,7 +23,7 @@ export function useMachineServer(): { call: Caller } {
     const router = await machineRouter();
     server = http.createServer((req, res) => {
       const ip = req.headers[TEST_IP_HEADER];
-      req.headers[CLIENT_IP_HEADER] = typeof ip === "string" && ip ? ip : "127.0.0.1";
+      setRequestMeta(req, { requestId: crypto.randomUUID(), ip: typeof ip === "string" && ip ? ip : "127.0.0.1", userAgent: req.headers["user-agent"] ?? null });
       if (!router.handle(req, res)) res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));

@@ -8,7 +8,7 @@ import { createApiKey, revokeApiKey } from "../../lib/apikeys/api-keys.ts";
 import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
 import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
-import { CLIENT_IP_HEADER } from "../../lib/http/request-meta.ts";
+import { setRequestMeta } from "../../lib/http/request-meta.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { machineRouter } from "../../server/machine-routes.ts";
 import { createTestOrg } from "../helpers.ts";
@@ -19,7 +19,7 @@ let base: string;
 beforeAll(async () => {
   const router = await machineRouter();
   server = http.createServer((req, res) => {
-    req.headers[CLIENT_IP_HEADER] = "127.0.0.1";
+    setRequestMeta(req, { requestId: crypto.randomUUID(), ip: "127.0.0.1", userAgent: req.headers["user-agent"] ?? null });
     if (!router.handle(req, res)) res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,0 +1,47 @@
+// The decision log under load: every recorded decision reaches the table,
+// across several COPY batches, and answers wait (instead of decisions being
+// shed) while the writers are far behind.
+import { describe, expect, it } from "vitest";
+import { decisionLogRoom, flushDecisionLog, recordDecision } from "../../lib/authz/decision-log.ts";
+import { db } from "../../lib/db.ts";
+import { createTestOrg } from "../helpers.ts";
+
+function recordMany(orgId: string, n: number) {
+  for (let i = 0; i < n; i++) {
+    recordDecision({
+      orgId,
+      principalType: "user",
+      principalId: `user-${i}`,
+      permission: "traces:read",
+      resourceType: "organization",
+      resourceId: orgId,
+      allowed: i % 2 === 0,
+      reason: `reason ${i}`,
+      latencyUs: 1,
+      source: "check-api",
+    });
+  }
+}
+
+describe("decision log writer", () => {
+  it("writes every decision when more arrive than one COPY batch holds", async () => {
+    const { org } = await createTestOrg();
+    recordMany(org.id, 45_000);
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(45_000);
+    expect(await db.decisionLog.count({ where: { orgId: org.id, allowed: true } })).toBe(22_500);
+  });
+
+  it("holds answers back while over 100,000 decisions wait, and lets them go once the writers catch up", async () => {
+    const { org } = await createTestOrg();
+    expect(decisionLogRoom()).toBeNull();
+    // Two writers take 20,000 each at once; the rest waits.
+    recordMany(org.id, 150_000);
+    const room = decisionLogRoom();
+    expect(room).toBeInstanceOf(Promise);
+    await room;
+    expect(decisionLogRoom()).toBeNull();
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(150_000);
+  });
+});
