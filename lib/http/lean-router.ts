@@ -74,6 +74,15 @@ export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H):
   return handler;
 }
 
+// A module function, not a closure made per request (the hot path allocates none it can avoid).
+function answerFailure(req: IncomingMessage, res: ServerResponse, path: string, error: unknown) {
+  const { requestId } = requestMeta(req);
+  const { status, body, headers } = errorToResponse(error, requestId);
+  if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
+  if (!res.headersSent) sendJson(res, status, body, headers);
+  else res.end();
+}
+
 export class LeanRouter {
   /** path -> method -> handler; paths it holds are its own (other methods get 405). */
   private routes = new Map<string, Map<string, LeanHandler>>();
@@ -134,18 +143,11 @@ export class LeanRouter {
       sendJson(res, 405, { error: { code: "method_not_allowed", message: `${req.method} is not allowed on ${path}` } });
       return true;
     }
-    const fail = (error: unknown) => {
-      const { requestId } = requestMeta(req);
-      const { status, body, headers } = errorToResponse(error, requestId);
-      if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
-      if (!res.headersSent) sendJson(res, status, body, headers);
-      else res.end();
-    };
     try {
       const result = handler(req, res, params);
-      if (result instanceof Promise) result.catch(fail);
+      if (result instanceof Promise) result.catch((error: unknown) => answerFailure(req, res, path, error));
     } catch (error) {
-      fail(error);
+      answerFailure(req, res, path, error);
     }
     return true;
   }
