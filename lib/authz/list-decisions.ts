@@ -51,9 +51,23 @@ async function principalNames(ctx: OrgCtx, rows: Array<{ principalType: string; 
   return names;
 }
 
-/** Drops decisions older than each organization's retention. Run periodically by the server. */
+/**
+ * Drops decisions older than each organization's retention, and every decision
+ * of organizations that no longer exist (a process may write a few after the
+ * deletion swept the log: buffered ones, retried ones). Run hourly by the server.
+ */
 export async function purgeExpiredDecisions() {
-  return db.$executeRaw`
+  const expired = await db.$executeRaw`
     DELETE FROM "DecisionLog" d USING "Organization" o
     WHERE d."orgId" = o.id AND d."createdAt" < now() - make_interval(days => o."decisionLogRetentionDays")`;
+  // The organizations the log holds, one index probe each (a loose index scan), not a pass over every row.
+  const orphaned = await db.$executeRaw`
+    WITH RECURSIVE logged AS (
+      (SELECT "orgId" FROM "DecisionLog" ORDER BY "orgId" LIMIT 1)
+      UNION ALL
+      SELECT (SELECT d."orgId" FROM "DecisionLog" d WHERE d."orgId" > logged."orgId" ORDER BY d."orgId" LIMIT 1) FROM logged WHERE logged."orgId" IS NOT NULL
+    )
+    DELETE FROM "DecisionLog" d
+    WHERE d."orgId" IN (SELECT l."orgId" FROM logged l WHERE l."orgId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Organization" o WHERE o.id = l."orgId"))`;
+  return expired + orphaned;
 }

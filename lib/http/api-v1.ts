@@ -8,7 +8,7 @@ import { apiKeyContext } from "../auth/request-context.ts";
 import { assertAllowed, assertInstanceAdmin, type Resource } from "../authz/authorize.ts";
 import type { Permission } from "../authz/permissions.ts";
 import type { InstanceCtx, OrgCtx } from "../context.ts";
-import { NotFound } from "../errors.ts";
+import { Invalid, NotFound } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { orgHeader, readJson } from "./api-route.ts";
 import { sendEmpty, sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
@@ -48,12 +48,18 @@ function assertRoutePermission(ctx: OrgCtx, route: ApiRouteDef, params: Record<s
   assertAllowed(ctx, route.permission as Permission, resource);
 }
 
-function queryOf(req: IncomingMessage): Record<string, unknown> {
+/** The query string, refused (like bodies) when it names a parameter the route does not take: a typo must not pass unnoticed. */
+function queryOf(req: IncomingMessage, schema: z.ZodObject | undefined): Record<string, unknown> {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const query = q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
   assertCleanInput(query);
-  return query;
+  const unknown = Object.keys(query).filter((name) => !schema || !(name in schema.shape));
+  if (unknown.length) {
+    const takes = schema ? Object.keys(schema.shape).join(", ") : "none";
+    throw new Invalid("unknown_parameter", `Unknown query parameter${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (this route takes: ${takes}).`);
+  }
+  return schema ? schema.parse(query) : {};
 }
 
 export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
@@ -68,7 +74,7 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
         // function asks again where it needs to, and the request's memo answers.
         if ("orgId" in ctx) assertRoutePermission(ctx, route, params);
         else assertInstanceAdmin(ctx, "use this route: it needs an instance-admin API key");
-        const query = route.query ? route.query.parse(queryOf(req)) : {};
+        const query = queryOf(req, route.query);
         const body = route.body ? route.body.parse(await readJson(req)) : undefined;
         const result = await (route.handler as (ctx: OrgCtx | InstanceCtx, input: ApiInput) => unknown)(ctx, { params, query, body });
         if (route.status === 204) {

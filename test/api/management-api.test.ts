@@ -112,6 +112,13 @@ describe("/api/v1 with an API key", () => {
     expect(bad.body.error.message).toMatch(/^slug: /);
     expect((await call(key, "GET", "/api/v1/projects/not-a-uuid")).status).toBe(404);
     expect((await call(key, "GET", "/api/v1/projects?limit=0")).status).toBe(400);
+    // A misspelt parameter is refused, not ignored (and so is one on a route that takes none).
+    const typo = await call(key, "GET", "/api/v1/projects?limt=2");
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toEqual({ code: "unknown_parameter", message: "Unknown query parameter limt (this route takes: cursor, limit)." });
+    const extra = await call(key, "POST", "/api/v1/projects?dryRun=1", { name: "Y", slug: "y" });
+    expect(extra.body.error.code).toBe("unknown_parameter");
+    expect((await call(key, "GET", "/api/v1/projects")).body.data.map((p: { slug: string }) => p.slug)).not.toContain("y");
   });
 
   it("gives another organization's ids 404 and changes nothing", async () => {

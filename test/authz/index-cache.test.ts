@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { authorize } from "../../lib/authz/authorize.ts";
@@ -107,5 +108,27 @@ describe("decision log retention", () => {
     await purgeExpiredDecisions();
     expect(await db.decisionLog.count({ where: { orgId: a.org.id, source: "test" } })).toBe(1);
     expect(await db.decisionLog.count({ where: { orgId: b.org.id, source: "test" } })).toBe(1); // b keeps 30 days
+  });
+
+  it("purges the decisions of organizations that no longer exist, however recent", async () => {
+    const { purgeExpiredDecisions } = await import("../../lib/authz/list-decisions.ts");
+    const kept = await createTestOrg();
+    const gone = randomUUID();
+    const row = (orgId: string) => ({
+      orgId,
+      principalType: "user",
+      principalId: "x",
+      permission: "p:q",
+      resourceType: "organization",
+      resourceId: orgId,
+      allowed: true,
+      reason: "r",
+      latencyUs: 1,
+      source: "test",
+    });
+    await db.decisionLog.createMany({ data: [row(gone), row(gone), row(kept.org.id)] });
+    await purgeExpiredDecisions();
+    expect(await db.decisionLog.count({ where: { orgId: gone } })).toBe(0);
+    expect(await db.decisionLog.count({ where: { orgId: kept.org.id } })).toBe(1);
   });
 });
