@@ -82,12 +82,12 @@ function startWriters() {
   // A second writer only when a full batch waits: small batches go one at a time.
   while (state.buffer.length > 0 && (state.writing.size === 0 || (state.writing.size < WRITERS && state.buffer.length >= MAX_BATCH))) {
     const batch = state.buffer.splice(0, MAX_BATCH);
-    const write: Promise<void> = insertBatch(batch)
+    const write: Promise<void> = writeBatch(batch)
       .then(() => {
         state.retryAt = 0;
       })
       .catch((error) => {
-        // Kept for another try (in front, so the log stays in order) unless the buffer is full.
+        // Unreachable or failing: kept for another try (in front, so the log stays in order) unless the buffer is full.
         logger.error({ err: error, entries: batch.length }, "writing the decision log failed; retrying");
         state.retryAt = Date.now() + RETRY_MS;
         if (state.buffer.length + batch.length <= MAX_BUFFER) state.buffer = batch.concat(state.buffer);
@@ -120,8 +120,12 @@ function writerPool() {
   return pool;
 }
 
-const SPECIAL = /[\\\t\n\r]/;
-const escape = (value: string) => (!SPECIAL.test(value) ? value : value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r")));
+// COPY's text format: backslash, tab and line breaks escaped; NUL (which no
+// PostgreSQL text can hold, and input validation already refuses) dropped.
+const SPECIAL = /[\\\t\n\r\0]/;
+const SPECIALS = /[\\\t\n\r\0]/g;
+const ESCAPED: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "" };
+const escape = (value: string) => (!SPECIAL.test(value) ? value : value.replace(SPECIALS, (c) => ESCAPED[c]!));
 
 // Thousands of decisions a second share a few timestamps: format each millisecond once.
 let lastMs = 0;
@@ -138,6 +142,22 @@ function isoNow() {
 function copyLine(e: DecisionLogEntry): string {
   const at = e.createdAt ? e.createdAt.toISOString() : isoNow();
   return `${e.orgId}\t${escape(e.principalType)}\t${escape(e.principalId)}\t${escape(e.permission)}\t${escape(e.resourceType)}\t${escape(e.resourceId)}\t${e.allowed ? "t" : "f"}\t${escape(e.reason)}\t${e.latencyUs}\t${escape(e.source)}\t${at}\n`;
+}
+
+/** PostgreSQL refused the rows themselves (SQLSTATE classes 22 and 23): trying them again would fail forever. */
+const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");
+
+/** A batch, or (when a row in it is refused) its halves, down to the refused rows alone, which are dropped. */
+async function writeBatch(lines: string[]): Promise<void> {
+  try {
+    await insertBatch(lines);
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    if (lines.length === 1) return logger.error({ err: error, line: lines[0]!.slice(0, 300) }, "the database refused a decision log entry");
+    const half = lines.length >> 1;
+    await writeBatch(lines.slice(0, half));
+    await writeBatch(lines.slice(half));
+  }
 }
 
 async function insertBatch(lines: string[]) {

@@ -32,6 +32,46 @@ describe("decision log writer", () => {
     expect(await db.decisionLog.count({ where: { orgId: org.id, allowed: true } })).toBe(22_500);
   });
 
+  it("writes a decision whose text holds a NUL (which PostgreSQL cannot store) without it, and goes on", async () => {
+    const { org } = await createTestOrg();
+    recordDecision({
+      orgId: org.id,
+      principalType: "user",
+      principalId: "a\u0000b",
+      permission: "p:q",
+      resourceType: "organization",
+      resourceId: org.id,
+      allowed: false,
+      reason: "r",
+      latencyUs: 1,
+      source: "check-api",
+    });
+    recordMany(org.id, 3);
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(4);
+    expect(await db.decisionLog.count({ where: { orgId: org.id, principalId: "ab" } })).toBe(1);
+  });
+
+  it("writes the rest of a batch when the database refuses one of its rows", async () => {
+    const { org } = await createTestOrg();
+    recordMany(org.id, 2);
+    recordDecision({
+      orgId: "not-a-uuid",
+      principalType: "user",
+      principalId: "x",
+      permission: "p:q",
+      resourceType: "organization",
+      resourceId: "x",
+      allowed: false,
+      reason: "r",
+      latencyUs: 1,
+      source: "check-api",
+    });
+    recordMany(org.id, 3);
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(5);
+  });
+
   it("holds answers back while over 100,000 decisions wait, and lets them go once the writers catch up", async () => {
     const { org } = await createTestOrg();
     expect(decisionLogRoom()).toBeNull();
