@@ -2,25 +2,26 @@
 // across several COPY batches, and answers wait (instead of decisions being
 // shed) while the writers are far behind.
 import { describe, expect, it } from "vitest";
-import { decisionLogRoom, flushDecisionLog, recordDecision } from "../../lib/authz/decision-log.ts";
+import { decisionLogRoom, flushDecisionLog, recordDecision, type DecisionLogEntry } from "../../lib/authz/decision-log.ts";
 import { db } from "../../lib/db.ts";
 import { createTestOrg } from "../helpers.ts";
 
+const decision = (orgId: string, more: Partial<DecisionLogEntry> = {}): DecisionLogEntry => ({
+  orgId,
+  principalType: "user",
+  principalId: "x",
+  permission: "traces:read",
+  resourceType: "organization",
+  resourceId: orgId,
+  allowed: false,
+  reason: "r",
+  latencyUs: 1,
+  source: "check-api",
+  ...more,
+});
+
 function recordMany(orgId: string, n: number) {
-  for (let i = 0; i < n; i++) {
-    recordDecision({
-      orgId,
-      principalType: "user",
-      principalId: `user-${i}`,
-      permission: "traces:read",
-      resourceType: "organization",
-      resourceId: orgId,
-      allowed: i % 2 === 0,
-      reason: `reason ${i}`,
-      latencyUs: 1,
-      source: "check-api",
-    });
-  }
+  for (let i = 0; i < n; i++) recordDecision(decision(orgId, { principalId: `user-${i}`, allowed: i % 2 === 0, reason: `reason ${i}` }));
 }
 
 describe("decision log writer", () => {
@@ -34,18 +35,7 @@ describe("decision log writer", () => {
 
   it("writes a decision whose text holds a NUL (which PostgreSQL cannot store) without it, and goes on", async () => {
     const { org } = await createTestOrg();
-    recordDecision({
-      orgId: org.id,
-      principalType: "user",
-      principalId: "a\u0000b",
-      permission: "p:q",
-      resourceType: "organization",
-      resourceId: org.id,
-      allowed: false,
-      reason: "r",
-      latencyUs: 1,
-      source: "check-api",
-    });
+    recordDecision(decision(org.id, { principalId: "a\u0000b" }));
     recordMany(org.id, 3);
     await flushDecisionLog();
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(4);
@@ -55,18 +45,7 @@ describe("decision log writer", () => {
   it("writes the rest of a batch when the database refuses one of its rows", async () => {
     const { org } = await createTestOrg();
     recordMany(org.id, 2);
-    recordDecision({
-      orgId: "not-a-uuid",
-      principalType: "user",
-      principalId: "x",
-      permission: "p:q",
-      resourceType: "organization",
-      resourceId: "x",
-      allowed: false,
-      reason: "r",
-      latencyUs: 1,
-      source: "check-api",
-    });
+    recordDecision(decision("not-a-uuid"));
     recordMany(org.id, 3);
     await flushDecisionLog();
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(5);

@@ -81,6 +81,20 @@ describe("decision log writer", () => {
   });
 });
 
+const logRow = (orgId: string, createdAt = new Date()) => ({
+  orgId,
+  principalType: "user",
+  principalId: "x",
+  permission: "p:q",
+  resourceType: "organization",
+  resourceId: orgId,
+  allowed: true,
+  reason: "r",
+  latencyUs: 1,
+  source: "test",
+  createdAt,
+});
+
 describe("decision log retention", () => {
   it("is set per organization and purges only older decisions of that organization", async () => {
     const { setDecisionRetention } = await import("../../lib/orgs/update-organization.ts");
@@ -91,20 +105,7 @@ describe("decision log retention", () => {
     await expect(setDecisionRetention(a.owner, { days: 0 })).rejects.toBeInstanceOf(ZodError);
     await setDecisionRetention(a.owner, { days: 7 });
     const old = new Date(Date.now() - 10 * 86_400_000);
-    const row = (orgId: string, createdAt: Date) => ({
-      orgId,
-      principalType: "user",
-      principalId: "x",
-      permission: "p:q",
-      resourceType: "organization",
-      resourceId: orgId,
-      allowed: true,
-      reason: "r",
-      latencyUs: 1,
-      source: "test",
-      createdAt,
-    });
-    await db.decisionLog.createMany({ data: [row(a.org.id, old), row(a.org.id, new Date()), row(b.org.id, old)] });
+    await db.decisionLog.createMany({ data: [logRow(a.org.id, old), logRow(a.org.id), logRow(b.org.id, old)] });
     await purgeExpiredDecisions();
     expect(await db.decisionLog.count({ where: { orgId: a.org.id, source: "test" } })).toBe(1);
     expect(await db.decisionLog.count({ where: { orgId: b.org.id, source: "test" } })).toBe(1); // b keeps 30 days
@@ -114,19 +115,7 @@ describe("decision log retention", () => {
     const { purgeExpiredDecisions } = await import("../../lib/authz/list-decisions.ts");
     const kept = await createTestOrg();
     const gone = randomUUID();
-    const row = (orgId: string) => ({
-      orgId,
-      principalType: "user",
-      principalId: "x",
-      permission: "p:q",
-      resourceType: "organization",
-      resourceId: orgId,
-      allowed: true,
-      reason: "r",
-      latencyUs: 1,
-      source: "test",
-    });
-    await db.decisionLog.createMany({ data: [row(gone), row(gone), row(kept.org.id)] });
+    await db.decisionLog.createMany({ data: [logRow(gone), logRow(gone), logRow(kept.org.id)] });
     await purgeExpiredDecisions();
     expect(await db.decisionLog.count({ where: { orgId: gone } })).toBe(0);
     expect(await db.decisionLog.count({ where: { orgId: kept.org.id } })).toBe(1);
