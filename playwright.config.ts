@@ -23,7 +23,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "node node_modules/tsx/dist/cli.mjs server/main.ts",
+    command: "node --import tsx server/main.ts",
     url: `${baseURL}/api/ready`,
     timeout: 240_000,
     reuseExistingServer: false,

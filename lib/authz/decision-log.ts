@@ -112,7 +112,7 @@ function startWriters() {
 let pool: pg.Pool | undefined;
 function writerPool() {
   pool ??= (globalThis as { __tollgateDecisionLogPool?: pg.Pool }).__tollgateDecisionLogPool ??= (() => {
-    const created = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    const created = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: WRITERS });
     // An idle connection the server drops must not crash the process; the next batch reconnects.
     created.on("error", (error) => logger.warn({ err: error }, "decision log connection lost"));
     return created;

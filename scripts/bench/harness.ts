@@ -50,7 +50,9 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the app server there when it stops.
   const profile = process.env.BENCH_PROFILE_DIR;
   const entry = process.env.BENCH_API_ONLY ? "test/fixtures/api-process.ts" : "server/main.ts";
-  const args = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`, "--import", "tsx", entry] : ["node_modules/tsx/dist/cli.mjs", entry];
+  // tsx as a loader in the server's own process, not its CLI: the CLI relays SIGTERM and
+  // kills a child that does not confirm within 30 ms (a busy one), before it has written its buffers.
+  const args = [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), "--import", "tsx", entry];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
@@ -63,7 +65,8 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
       LOG_LEVEL: "warn",
       NEXT_TELEMETRY_DISABLED: "1",
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    // Its warnings (a log that falls behind, a failed write) go to the bench's stderr, beside the figures.
+    stdio: ["ignore", 2, "inherit"],
   });
   await waitFor(`http://127.0.0.1:${port}/api/ready`, child);
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };

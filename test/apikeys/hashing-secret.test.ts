@@ -28,7 +28,7 @@ afterAll(() => {
 
 /** An API-only app process (as `npm start` serves the API) with these variables changed. */
 function startApp(env: Record<string, string>): Promise<AppProcess> {
-  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "test/fixtures/api-process.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/api-process.ts"], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

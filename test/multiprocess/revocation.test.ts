@@ -13,7 +13,7 @@ type AppProcess = { url: string; child: ChildProcess };
 const processes: AppProcess[] = [];
 
 function startProcess(): Promise<AppProcess> {
-  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "test/fixtures/api-process.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/api-process.ts"], {
     env: { ...process.env, LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });
