@@ -36,6 +36,8 @@ test("sign up, confirm from the outbox, sign out, reset the password through “
   await page.waitForURL("**/sign-in**");
 
   await page.getByRole("link", { name: "Forgot your password?" }).click();
+  // The sign-in page has an Email field too: fill only once the new page is there.
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByTestId("check-inbox")).toContainText(email);
