@@ -79,8 +79,10 @@ export function keyRequestContext(token: string | null, meta: RequestMeta, orgRe
   return key instanceof Promise ? key.then((k) => orgKeyContext(k, meta, false)) : orgKeyContext(key, meta, false);
 }
 
+const instancePrincipal = (key: InstanceKeyPrincipal): InstanceCtx["principal"] => ({ type: "api_key", keyId: key.keyId, name: key.name, display: key.display, projectId: null, instance: true });
+
 function instanceKeyContext(key: InstanceKeyPrincipal, meta: RequestMeta): InstanceCtx {
-  return { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, principal: { type: "api_key", keyId: key.keyId, name: key.name, display: key.display, projectId: null, instance: true } };
+  return { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, principal: instancePrincipal(key) };
 }
 
 async function instanceKeyInOrganization(key: InstanceKeyPrincipal, orgRef: string, meta: RequestMeta): Promise<OrgCtx> {
@@ -88,8 +90,18 @@ async function instanceKeyInOrganization(key: InstanceKeyPrincipal, orgRef: stri
     isCleanText(orgRef) && orgRef.length <= 100 ? await db.organization.findFirst({ where: z.uuid().safeParse(orgRef).success ? { id: orgRef } : { slug: orgRef }, select: { id: true } }) : null;
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
   const authz = await getOrgIndex(org.id);
-  const { principal } = instanceKeyContext(key, meta);
-  return { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, principal, orgId: org.id, orgSlug: authz.orgSlug, membership: null, authz, mfa: false, decided: new Map() };
+  return {
+    requestId: meta.requestId,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    principal: instancePrincipal(key),
+    orgId: org.id,
+    orgSlug: authz.orgSlug,
+    membership: null,
+    authz,
+    mfa: false,
+    decided: new Map(),
+  };
 }
 
 export const ORG_HEADER = "tollgate-organization";

@@ -58,13 +58,15 @@ export function orgHeader(req: IncomingMessage): string | null {
  */
 export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: number }, handler: (ctx: OrgCtx, body: z.infer<S>) => R | Promise<R>): LeanHandler {
   const status = options.status ?? 200;
+  // Every decision is logged: when the log is far behind, the answer waits for it.
+  const send = (res: ServerResponse, value: R) => {
+    const room = decisionLogRoom();
+    if (room) return room.then(() => sendJson(res, status, value));
+    sendJson(res, status, value);
+  };
   const answer = (res: ServerResponse, ctx: OrgCtx, raw: unknown) => {
     const result = handler(ctx, options.body.parse(raw));
-    if (result instanceof Promise) return result.then((value) => sendJson(res, status, value));
-    // Every decision is logged: when the log is far behind, the answer waits for it.
-    const room = decisionLogRoom();
-    if (room) return room.then(() => sendJson(res, status, result));
-    sendJson(res, status, result);
+    return result instanceof Promise ? result.then((value) => send(res, value)) : send(res, result);
   };
   return throughDoor("org-key", (req: IncomingMessage, res: ServerResponse) => {
     const ctx = keyRequestContext(bearerToken(req.headers.authorization), requestMeta(req), orgHeader(req));

@@ -54,7 +54,7 @@ function queryOf(req: IncomingMessage, schema: z.ZodObject | undefined): Record<
   const q = url.indexOf("?");
   const query = q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
   assertCleanInput(query);
-  const unknown = Object.keys(query).filter((name) => !schema || !(name in schema.shape));
+  const unknown = Object.keys(query).filter((name) => !schema || !Object.hasOwn(schema.shape, name));
   if (unknown.length) {
     const takes = schema ? Object.keys(schema.shape).join(", ") : "none";
     throw new Invalid("unknown_parameter", `Unknown query parameter${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (this route takes: ${takes}).`);

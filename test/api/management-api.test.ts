@@ -116,6 +116,8 @@ describe("/api/v1 with an API key", () => {
     const typo = await call(key, "GET", "/api/v1/projects?limt=2");
     expect(typo.status).toBe(400);
     expect(typo.body.error).toEqual({ code: "unknown_parameter", message: "Unknown query parameter limt (this route takes: cursor, limit)." });
+    // Names every object has (its prototype's) are not parameters either.
+    expect((await call(key, "GET", "/api/v1/projects?toString=1")).body.error.code).toBe("unknown_parameter");
     const extra = await call(key, "POST", "/api/v1/projects?dryRun=1", { name: "Y", slug: "y" });
     expect(extra.body.error.code).toBe("unknown_parameter");
     expect((await call(key, "GET", "/api/v1/projects")).body.data.map((p: { slug: string }) => p.slug)).not.toContain("y");
