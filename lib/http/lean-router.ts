@@ -41,16 +41,41 @@ function writeHead(res: ServerResponse, status: number, head: string[], headers?
   res.writeHead(status, head);
 }
 
+// Answers are written together, once the event loop has handled every request
+// it read in this turn. A write to a client that is waiting for it wakes that
+// client (on a VM, an interrupt to another core: the kernel's write took 58 µs
+// of a check's 165 µs); the writes after it, back to back, find it awake. The
+// delay is the rest of one turn: the other requests read with this one.
+let unwritten: Array<ServerResponse | string | undefined> = [];
+
+function endSoon(res: ServerResponse, payload: string | undefined) {
+  if (unwritten.push(res, payload) === 2) setImmediate(writeAnswers);
+}
+
+function writeAnswers() {
+  const answers = unwritten;
+  unwritten = [];
+  for (let i = 0; i < answers.length; i += 2) {
+    const res = answers[i] as ServerResponse;
+    try {
+      res.end(answers[i + 1] as string | undefined);
+    } catch (error) {
+      logger.error({ err: error }, "writing an answer failed");
+      res.destroy();
+    }
+  }
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) {
   const payload = JSON.stringify(body);
   writeHead(res, status, ["content-type", "application/json; charset=utf-8", "content-length", String(Buffer.byteLength(payload)), "cache-control", "no-store"], headers);
-  res.end(payload);
+  endSoon(res, payload);
 }
 
 /** An answer without a body (204). */
 export function sendEmpty(res: ServerResponse, status: number) {
   writeHead(res, status, ["cache-control", "no-store"]);
-  res.end();
+  endSoon(res, undefined);
 }
 
 function safeDecode(part: string) {
