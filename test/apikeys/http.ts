@@ -13,7 +13,7 @@ import { builtInRole, createTestOrg } from "../helpers.ts";
 export const TEST_IP_HEADER = "x-test-ip";
 
 export type Reply = { status: number; headers: Headers; body: any };
-export type Caller = (method: string, path: string, options?: { key?: string | null; body?: unknown; ip?: string; headers?: Record<string, string> }) => Promise<Reply>;
+export type Caller = (method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: Buffer; ip?: string; headers?: Record<string, string> }) => Promise<Reply>;
 
 /** Starts the machine router for the file; `call` talks to it. */
 export function useMachineServer(): { call: Caller } {
@@ -35,12 +35,13 @@ export function useMachineServer(): { call: Caller } {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     if (options.ip) headers[TEST_IP_HEADER] = options.ip;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(base + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    if (options.body !== undefined || options.rawBody) headers["content-type"] = "application/json";
+    const body = options.rawBody ? new Uint8Array(options.rawBody) : options.body === undefined ? undefined : JSON.stringify(options.body);
+    const res = await fetch(base + path, { method, headers, body });
     const text = await res.text();
-    const body = text ? JSON.parse(text) : null;
-    assertDocumentedAnswer(method, path, res.status, body);
-    return { status: res.status, headers: res.headers, body };
+    const answer = text ? JSON.parse(text) : null;
+    assertDocumentedAnswer(method, path, res.status, answer);
+    return { status: res.status, headers: res.headers, body: answer };
   };
   return { call };
 }

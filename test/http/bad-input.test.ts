@@ -49,6 +49,13 @@ describe("NUL characters and unpaired surrogates", () => {
       expect(res.status, JSON.stringify(name)).toBe(400);
       expect(res.body.error).toEqual({ code: "invalid_text", message: "name: text may not contain NUL characters or unpaired UTF-16 surrogates" });
     }
+    // Raw bytes cannot make one: a NUL byte is not JSON, and bytes that are not UTF-8 (here an encoded surrogate) decode to U+FFFD.
+    const rawNul = await call("POST", "/api/v1/projects", { key: adminKey, rawBody: Buffer.from('{"name":"Web\u0000","slug":"web"}') });
+    expect(rawNul).toMatchObject({ status: 400, body: { error: { code: "invalid_json" } } });
+    const encodedSurrogate = Buffer.concat([Buffer.from('{"name":"Web'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","slug":"web"}')]);
+    const replaced = await call("POST", "/api/v1/projects", { key: adminKey, rawBody: encodedSurrogate });
+    expect(replaced).toMatchObject({ status: 201, body: { name: "Web\ufffd\ufffd\ufffd" } });
+    await db.project.deleteMany({ where: { orgId: org.id } });
     expect(await db.project.count({ where: { orgId: org.id } })).toBe(0);
     const key = await call("POST", "/api/v1/api-keys", { key: adminKey, body: { name: "k", permissions: ["projects:read"], description: "x\u0000" } });
     expect(key.body.error.code).toBe("invalid_text");
