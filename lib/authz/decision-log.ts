@@ -99,7 +99,10 @@ function startWriters() {
           logger.warn({ dropped: state.dropped }, "decision log entries dropped: the database has taken none for too long");
           state.dropped = 0;
         }
-        if (state.buffer.length >= MAX_BATCH || (state.buffer.length > 0 && state.writing.size === 0)) startWriters();
+        // What came in meanwhile waits for the timer unless a full batch is there:
+        // a few large batches cost both sides far less than many small ones.
+        if (state.buffer.length >= MAX_BATCH) startWriters();
+        else if (state.buffer.length > 0) state.timer ??= setTimeout(() => startWriters(), FLUSH_MS).unref();
         releaseWaiters();
       });
     state.writing.add(write);
