@@ -1,6 +1,8 @@
 // The one audit writer. Call it with the transaction that makes the change,
 // so an event exists exactly when its change does.
+import { randomUUID } from "node:crypto";
 import type { Prisma, Tx } from "../db.ts";
+import { sql, type Sql } from "../db/sql.ts";
 import type { Principal, RequestMeta } from "../context.ts";
 
 export type AuditActor = { userId: string | null; email: string | null };
@@ -30,6 +32,18 @@ export async function recordAudit(tx: Tx, event: AuditEventInput) {
       after: event.after,
     },
   });
+}
+
+const json = (value: Prisma.InputJsonValue | undefined) => (value === undefined ? null : JSON.stringify(value));
+
+/**
+ * The audit row of a change made as one SQL statement (authzChangeStatement):
+ * an `INSERT ... SELECT` that the statement makes conditional on the change.
+ */
+export function auditInsert(event: AuditEventInput): Sql {
+  return sql`INSERT INTO "AuditEvent" ("id", "orgId", "actorId", "actorEmail", "action", "targetType", "targetId", "ip", "userAgent", "before", "after")
+    SELECT ${randomUUID()}::uuid, ${event.orgId}::uuid, ${event.actor.userId}::uuid, ${event.actor.email}, ${event.action}, ${event.target.type}, ${event.target.id ?? null},
+           ${event.meta.ip}, ${event.meta.userAgent?.slice(0, 512) ?? null}, ${json(event.before)}::jsonb, ${json(event.after)}::jsonb`;
 }
 
 export function actorOf(ctx: { principal: Principal }): AuditActor {

@@ -8,6 +8,7 @@
 // scripts, a dropped connection) an index is re-validated by version after 1 s.
 import pg from "pg";
 import { db, type Tx } from "../db.ts";
+import { rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
 import { logger } from "../logger.ts";
 import { applyAuthzChanges, type AuthzChange } from "./org-index-changes.ts";
 import { buildOrgIndex, type OrgIndex } from "./org-index.ts";
@@ -252,9 +253,14 @@ function parseNotice(payload: string): Notice {
  * every process with the new version, which is returned (null: the
  * organization is gone).
  */
+/** The changes as NOTIFY carries them; "null" (reload) when they would not fit. */
+function changesPayload(changes: readonly AuthzChange[] | null): string {
+  const json = changes ? JSON.stringify(changes) : "null";
+  return Buffer.byteLength(json) > MAX_CHANGES_JSON ? "null" : json;
+}
+
 export async function bumpAuthzVersion(tx: Tx, orgId: string, changes: readonly AuthzChange[] | null = null): Promise<number | null> {
-  let changesJson = changes ? JSON.stringify(changes) : "null";
-  if (Buffer.byteLength(changesJson) > MAX_CHANGES_JSON) changesJson = "null";
+  const changesJson = changesPayload(changes);
   const [bumped] = await tx.$queryRaw<Array<{ version: number }>>`
     WITH bumped AS (UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid RETURNING "id", "authzVersion")
     SELECT "authzVersion" AS "version", pg_notify(${CHANNEL}, json_build_object('org', "id", 'version', "authzVersion", 'changes', ${changesJson}::json)::text)::text AS "sent"
@@ -302,6 +308,31 @@ export async function authzChangeTransaction<T>(orgId: string, work: (tx: Tx, ch
   else if (version !== undefined) learn(orgId, version, changes);
   return value;
 }
+
+/**
+ * A change to authorization data made as one SQL statement, without the round
+ * trips of a transaction: `change` (an INSERT or UPDATE ... RETURNING one row,
+ * which is the result), the `alongside` statements (`INSERT ... SELECT`, such
+ * as the audit row) and the version bump with its NOTIFY all happen, or, when
+ * `change` returns no row, none does (null). `changes` as for authzChangeTransaction.
+ */
+export async function authzChangeStatement<Row extends object>(orgId: string, change: Sql, changes: AuthzChange[], alongside: Sql[] = []): Promise<Row | null> {
+  const ctes = [sql`changed AS (${change})`];
+  alongside.forEach((statement, i) => ctes.push(sql`${rawSql(`alongside_${i}`)} AS (${statement} WHERE EXISTS (SELECT 1 FROM changed))`));
+  const [row] = await sqlRows<Row & { __version: number | null }>(sql`
+    WITH ${joinCtes(ctes)},
+    bumped AS (UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid AND EXISTS (SELECT 1 FROM changed) RETURNING "id", "authzVersion")
+    SELECT changed.*, bumped."authzVersion" AS "__version",
+           CASE WHEN bumped."id" IS NOT NULL THEN pg_notify(${CHANNEL}, json_build_object('org', bumped."id", 'version', bumped."authzVersion", 'changes', ${changesPayload(changes)}::json)::text) END AS "__sent"
+    FROM changed LEFT JOIN bumped ON true`);
+  if (!row) return null;
+  const { __version: version, __sent: _sent, ...value } = row as Row & { __version: number | null; __sent: unknown };
+  if (version === null) invalidateOrgIndex(orgId);
+  else learn(orgId, version, changes);
+  return value as unknown as Row;
+}
+
+const joinCtes = (ctes: Sql[]) => ctes.reduce((all, cte) => sql`${all}, ${cte}`);
 
 /** Started once per app process (server/main.ts). Reconnects with backoff. */
 export async function startAuthzListener(connectionString: string, attempt = 0): Promise<void> {
