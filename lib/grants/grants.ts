@@ -2,17 +2,19 @@
 // organization or on one project, optionally only until a time, only from
 // some networks, or only with MFA. A project grant adds to the organization
 // role; it never takes anything away.
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { boundedDate } from "../input.ts";
 import { db } from "../db.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
+import { sql, sqlRows, type Sql } from "../db/sql.ts";
 import { Invalid, NotFound } from "../errors.ts";
-import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { actorOf, auditInsert, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { isValidCidr } from "../authz/cidr.ts";
-import { grantLimits, narrowLimits, type GivenLimits } from "../authz/holdings.ts";
-import { authzChangeTransaction } from "../authz/org-index-cache.ts";
+import { grantLimits, narrowLimits } from "../authz/holdings.ts";
+import { authzChangeStatement, authzChangeTransaction } from "../authz/org-index-cache.ts";
 import { grantChangeRow } from "../authz/org-index-changes.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
@@ -87,29 +89,45 @@ const SUBJECT_NOT_FOUND = {
   api_key: () => new NotFound("api_key_not_found", "subject: API key not found."),
 };
 
-type ShownSubject = {
-  name: string;
-  /** What the created grant shows of its subject, read before the insert rather than joined again after it. */
-  user: { email: string; name: string | null } | null;
-  group: { name: string } | null;
-  apiKey: { name: string } | null;
-  /** A key's own expiry and networks, which bound what it is given. */
-  keyLimits: GivenLimits | null;
+type GrantFacts = {
+  role: { id: string; name: string; isOwner: boolean } | null;
+  project: { name: string; slug: string } | null;
+  subject: { name: string; email?: string; userName?: string | null; expiresAt?: string | null; ipAllowList?: string[] } | null;
 };
 
-/** The grant's subject in this organization (a member, a group, an active key); null when there is none. */
-async function readSubject(ctx: OrgCtx, subject: z.infer<typeof Subject>): Promise<ShownSubject | null> {
+/** The subject's row in this organization (a member, a group, an active key) as JSON, or NULL. */
+function subjectFacts(orgId: string, subject: z.infer<typeof Subject>): Sql {
   if (subject.type === "user") {
-    const user = await db.user.findFirst({ where: { id: subject.id, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true, name: true } });
-    return user && { name: user.email, user, group: null, apiKey: null, keyLimits: null };
+    return sql`(SELECT json_build_object('name', u."email", 'email', u."email", 'userName', u."name") FROM "User" u
+                WHERE u."id" = ${subject.id}::uuid AND EXISTS (SELECT 1 FROM "Membership" m WHERE m."userId" = u."id" AND m."orgId" = ${orgId}::uuid))`;
   }
-  if (subject.type === "group") {
-    const group = await db.group.findFirst({ where: { id: subject.id, orgId: ctx.orgId }, select: { name: true } });
-    return group && { name: group.name, user: null, group, apiKey: null, keyLimits: null };
-  }
-  const key = await db.apiKey.findFirst({ where: { id: subject.id, orgId: ctx.orgId, revokedAt: null }, select: { name: true, expiresAt: true, ipAllowList: true } });
-  return key && { name: key.name, user: null, group: null, apiKey: { name: key.name }, keyLimits: grantLimits({ validUntil: key.expiresAt, ipCidrs: key.ipAllowList }) };
+  if (subject.type === "group") return sql`(SELECT json_build_object('name', g."name") FROM "Group" g WHERE g."id" = ${subject.id}::uuid AND g."orgId" = ${orgId}::uuid)`;
+  return sql`(SELECT json_build_object('name', k."name", 'expiresAt', k."expiresAt", 'ipAllowList', k."ipAllowList") FROM "ApiKey" k
+              WHERE k."id" = ${subject.id}::uuid AND k."orgId" = ${orgId}::uuid AND k."revokedAt" IS NULL)`;
 }
+
+/** What a new grant refers to, read in one query: its role (built-in or this organization's), project and subject. */
+async function readGrantFacts(ctx: OrgCtx, roleId: string, projectId: string | null, subject: z.infer<typeof Subject>): Promise<GrantFacts> {
+  const [facts] = await sqlRows<GrantFacts>(sql`
+    SELECT (SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner") FROM "Role" r
+            WHERE r."id" = ${roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${ctx.orgId}::uuid)) AS "role",
+           ${projectId ? sql`(SELECT json_build_object('name', p."name", 'slug', p."slug") FROM "Project" p WHERE p."id" = ${projectId}::uuid AND p."orgId" = ${ctx.orgId}::uuid)` : sql`NULL::json`} AS "project",
+           ${subjectFacts(ctx.orgId, subject)} AS "subject"`);
+  return facts!;
+}
+
+type CreatedGrantRow = {
+  id: string;
+  roleId: string;
+  userId: string | null;
+  groupId: string | null;
+  apiKeyId: string | null;
+  projectId: string | null;
+  validUntil: Date | null;
+  ipCidrs: string[];
+  requireMfa: boolean;
+  createdAt: Date;
+};
 
 export async function createGrant(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "grants:write");
@@ -117,49 +135,56 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
   const projectId = input.projectId ?? null;
   const role = ctx.authz.roles.get(input.roleId);
   const { subject } = input;
-  // Independent reads, made at once; checked in the order below.
-  const [roleRow, project, shown] = await Promise.all([
-    db.role.findFirst({ where: { id: input.roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] }, select: { id: true, name: true, isOwner: true } }),
-    projectId ? db.project.findFirst({ where: { id: projectId, orgId: ctx.orgId }, select: { name: true, slug: true } }) : null,
-    readSubject(ctx, subject),
-  ]);
+  const { role: roleRow, project, subject: found } = await readGrantFacts(ctx, input.roleId, projectId, subject);
   if (!role || !roleRow) throw new NotFound("role_not_found", "roleId: role not found.");
   if (roleRow.isOwner) throw new Invalid("owner_role_not_grantable", "roleId: ownership comes with membership; make the member an owner on the Members page instead.");
   if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
   if (projectId && !project) throw new NotFound("project_not_found", "projectId: project not found.");
-  if (!shown) throw SUBJECT_NOT_FOUND[subject.type]();
-  const { name: subjectName, keyLimits: subjectKeyLimits } = shown;
+  if (!found) throw SUBJECT_NOT_FOUND[subject.type]();
+  // A key's own expiry and networks bound what it is given.
+  const subjectKeyLimits = subject.type === "api_key" ? grantLimits({ validUntil: found.expiresAt ? new Date(found.expiresAt) : null, ipCidrs: found.ipAllowList ?? [] }) : null;
   // The granter must be able to give the role's permissions where the grant applies, under its conditions
   // (for a key, as bounded by the key's own expiry and networks).
   const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });
   assertMayGive(ctx, { permissions: role.permissions, projectId, limits: subjectKeyLimits ? narrowLimits(given, subjectKeyLimits) : given }, `give the ${role.name} role here`, { adjustable: true });
-  return authzChangeTransaction(ctx.orgId, async (tx, changes) => {
-    const grant = await tx.grant.create({
-      data: {
+
+  const values = {
+    id: randomUUID(),
+    roleId: role.id,
+    userId: subject.type === "user" ? subject.id : null,
+    groupId: subject.type === "group" ? subject.id : null,
+    apiKeyId: subject.type === "api_key" ? subject.id : null,
+    projectId,
+    validUntil: input.conditions.validUntil ?? null,
+    ipCidrs: input.conditions.ipCidrs,
+    requireMfa: input.conditions.requireMfa,
+  };
+  const grant = await authzChangeStatement<CreatedGrantRow>(
+    ctx.orgId,
+    sql`INSERT INTO "Grant" ("id", "orgId", "roleId", "userId", "groupId", "apiKeyId", "projectId", "validUntil", "ipCidrs", "requireMfa", "createdById")
+        VALUES (${values.id}::uuid, ${ctx.orgId}::uuid, ${values.roleId}::uuid, ${values.userId}::uuid, ${values.groupId}::uuid, ${values.apiKeyId}::uuid, ${values.projectId}::uuid,
+                ${values.validUntil}::timestamptz, ${values.ipCidrs}::text[], ${values.requireMfa}, ${userIdOf(ctx)}::uuid)
+        RETURNING "id", "roleId", "userId", "groupId", "apiKeyId", "projectId", "validUntil", "ipCidrs", "requireMfa", "createdAt"`,
+    [{ type: "grant_added", grant: grantChangeRow(values, subject.type === "group" ? found.name : null) }],
+    [
+      auditInsert({
+        action: "grant.created",
         orgId: ctx.orgId,
-        roleId: role.id,
-        userId: subject.type === "user" ? subject.id : null,
-        groupId: subject.type === "group" ? subject.id : null,
-        apiKeyId: subject.type === "api_key" ? subject.id : null,
-        projectId,
-        validUntil: input.conditions.validUntil ?? null,
-        ipCidrs: input.conditions.ipCidrs,
-        requireMfa: input.conditions.requireMfa,
-        createdById: userIdOf(ctx),
-      },
-      select: grantColumns,
-    });
-    changes.push({ type: "grant_added", grant: grantChangeRow(grant, subject.type === "group" ? subjectName : null) });
-    await recordAudit(tx, {
-      action: "grant.created",
-      orgId: ctx.orgId,
-      actor: actorOf(ctx),
-      target: { type: "grant", id: grant.id },
-      meta: ctx,
-      after: { role: role.name, subject: { ...subject, name: subjectName }, projectId, conditions: { ...input.conditions, validUntil: input.conditions.validUntil?.toISOString() ?? null } },
-    });
-    return { ...grant, role: { name: roleRow.name }, user: shown.user, group: shown.group, apiKey: shown.apiKey, project };
-  });
+        actor: actorOf(ctx),
+        target: { type: "grant", id: values.id },
+        meta: ctx,
+        after: { role: role.name, subject: { ...subject, name: found.name }, projectId, conditions: { ...input.conditions, validUntil: input.conditions.validUntil?.toISOString() ?? null } },
+      }),
+    ],
+  );
+  return {
+    ...grant!,
+    role: { name: roleRow.name },
+    user: subject.type === "user" ? { email: found.email!, name: found.userName ?? null } : null,
+    group: subject.type === "group" ? { name: found.name } : null,
+    apiKey: subject.type === "api_key" ? { name: found.name } : null,
+    project,
+  };
 }
 
 export async function deleteGrant(ctx: OrgCtx, raw: unknown) {

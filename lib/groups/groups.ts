@@ -3,14 +3,15 @@
 import { z } from "zod";
 import { db, type Tx } from "../db.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
-import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { actorOf, auditInsert, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertMayGive, missingWhereGranted } from "../authz/escalation.ts";
 import { grantLimits } from "../authz/holdings.ts";
-import { authzChangeTransaction, authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { authzChangeStatement, authzChangeTransaction, authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
+import { sql, sqlRows } from "../db/sql.ts";
 
 const GroupName = z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters");
 export const CreateGroupInput = z.strictObject({ name: GroupName, description: z.string().trim().max(500).default("") });
@@ -32,19 +33,20 @@ async function findGroup(ctx: OrgCtx, groupId: string) {
  * role's includes too) where that grant applies, as when granting directly;
  * and to give, in a way each grant fits inside, with its conditions.
  */
-async function assertCanChangeWhatGroupGives(tx: Tx, ctx: OrgCtx, group: { id: string; name: string }, doing: string, giving: boolean) {
-  const grants = await tx.grant.findMany({
-    where: { orgId: ctx.orgId, groupId: group.id },
-    orderBy: { id: "asc" },
-    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
-  });
+type GroupGrant = { roleId: string; projectId: string | null; validUntil: Date | null; ipCidrs: string[]; requireMfa: boolean };
+
+function groupGrants(tx: Tx, ctx: OrgCtx, groupId: string): Promise<GroupGrant[]> {
+  return tx.grant.findMany({ where: { orgId: ctx.orgId, groupId }, orderBy: { id: "asc" }, select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true } });
+}
+
+async function assertCanChangeWhatGroupGives(ctx: OrgCtx, group: { id: string; name: string }, grants: GroupGrant[], doing: string, giving: boolean) {
   if (grants.length === 0) return;
   // A role made since the caller's index was built is resolved from a fresh one.
   const roles = grants.every((g) => ctx.authz.roles.has(g.roleId)) ? ctx.authz.roles : (await getOrgIndex(ctx.orgId)).roles;
   // Names only for a refusal's message: read then, not on every change.
   const described = async (grant: (typeof grants)[number]) => {
-    const project = grant.projectId ? await tx.project.findFirst({ where: { id: grant.projectId, orgId: ctx.orgId }, select: { name: true } }) : null;
-    const roleName = roles.get(grant.roleId)?.name ?? (await tx.role.findUniqueOrThrow({ where: { id: grant.roleId }, select: { name: true } })).name;
+    const project = grant.projectId ? await db.project.findFirst({ where: { id: grant.projectId, orgId: ctx.orgId }, select: { name: true } }) : null;
+    const roleName = roles.get(grant.roleId)?.name ?? (await db.role.findUniqueOrThrow({ where: { id: grant.roleId }, select: { name: true } })).name;
     return `the ${roleName} role ${project ? `on project "${project.name}"` : "on the organization"}`;
   };
   for (const grant of grants) {
@@ -145,35 +147,46 @@ export async function deleteGroup(ctx: OrgCtx, raw: unknown) {
   const { groupId } = GroupIdInput.parse(raw);
   const before = await findGroup(ctx, groupId);
   await authzTransaction(ctx.orgId, async (tx) => {
-    await assertCanChangeWhatGroupGives(tx, ctx, before, "delete the group", false);
+    await assertCanChangeWhatGroupGives(ctx, before, await groupGrants(tx, ctx, before.id), "delete the group", false);
     await tx.group.delete({ where: { id: groupId, orgId: ctx.orgId } });
     await recordAudit(tx, { action: "group.deleted", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { name: before.name } });
   });
 }
 
+type GroupMemberFacts = {
+  group: { id: string; name: string } | null;
+  email: string | null;
+  alreadyIn: boolean;
+  grants: Array<Omit<GroupGrant, "validUntil"> & { validUntil: string | null }>;
+};
+
 export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "groups:write");
   const { groupId, userId } = GroupMemberInput.parse(raw);
-  // Read at once: the group (NotFound when it is not this organization's), and whether the user is a member.
-  const [group, member] = await Promise.all([findGroup(ctx, groupId), db.user.findFirst({ where: { id: userId, memberships: { some: { orgId: ctx.orgId } } }, select: { email: true } })]);
-  if (!member) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
+  // One read: the group (when it is this organization's), the user's address if a member, and what the group gives.
+  const [facts] = await sqlRows<GroupMemberFacts>(sql`
+    SELECT (SELECT json_build_object('id', g."id", 'name', g."name") FROM "Group" g WHERE g."id" = ${groupId}::uuid AND g."orgId" = ${ctx.orgId}::uuid) AS "group",
+           (SELECT u."email" FROM "User" u JOIN "Membership" m ON m."userId" = u."id" AND m."orgId" = ${ctx.orgId}::uuid WHERE u."id" = ${userId}::uuid) AS "email",
+           EXISTS (SELECT 1 FROM "GroupMember" gm WHERE gm."groupId" = ${groupId}::uuid AND gm."userId" = ${userId}::uuid) AS "alreadyIn",
+           COALESCE((SELECT json_agg(json_build_object('roleId', gr."roleId", 'projectId', gr."projectId", 'validUntil', gr."validUntil", 'ipCidrs', gr."ipCidrs", 'requireMfa', gr."requireMfa") ORDER BY gr."id")
+                     FROM "Grant" gr WHERE gr."orgId" = ${ctx.orgId}::uuid AND gr."groupId" = ${groupId}::uuid), '[]'::json) AS "grants"`);
+  const { group, email, alreadyIn } = facts!;
+  if (!group) throw new NotFound("group_not_found", "Group not found.");
+  if (email === null) throw new NotFound("member_not_found", "Only members of this organization can join its groups.");
+  const alreadyInGroup = () => new Conflict("already_in_group", `${email} is already in ${group.name}.`);
+  // One already in the group hears so before any refusal.
+  if (alreadyIn) throw alreadyInGroup();
+  const grants = facts!.grants.map((g) => ({ ...g, ipCidrs: g.ipCidrs ?? [], validUntil: g.validUntil ? new Date(g.validUntil) : null }));
+  await assertCanChangeWhatGroupGives(ctx, group, grants, "add members to the group", true);
   try {
-    await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
-      // Inserted first, so that one already in the group hears so (409) before any refusal; a refusal rolls it back.
-      await tx.groupMember.create({ data: { groupId, userId, orgId: ctx.orgId }, select: { groupId: true } });
-      await assertCanChangeWhatGroupGives(tx, ctx, group, "add members to the group", true);
-      changes.push({ type: "group_member_added", groupId, userId });
-      await recordAudit(tx, {
-        action: "group.member_added",
-        orgId: ctx.orgId,
-        actor: actorOf(ctx),
-        target: { type: "group", id: groupId },
-        meta: ctx,
-        after: { group: group.name, email: member.email },
-      });
-    });
+    await authzChangeStatement(
+      ctx.orgId,
+      sql`INSERT INTO "GroupMember" ("groupId", "userId", "orgId") VALUES (${groupId}::uuid, ${userId}::uuid, ${ctx.orgId}::uuid) RETURNING "groupId"`,
+      [{ type: "group_member_added", groupId, userId }],
+      [auditInsert({ action: "group.member_added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, after: { group: group.name, email } })],
+    );
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict("already_in_group", `${member.email} is already in ${group.name}.`);
+    if (isUniqueViolation(error)) throw alreadyInGroup();
     throw error;
   }
 }
@@ -186,7 +199,7 @@ export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {
     const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("group_member_not_found", "That user is not in this group.");
     changes.push({ type: "group_member_removed", groupId, userId });
-    await assertCanChangeWhatGroupGives(tx, ctx, group, "take members out of the group", false);
+    await assertCanChangeWhatGroupGives(ctx, group, await groupGrants(tx, ctx, group.id), "take members out of the group", false);
     await recordAudit(tx, { action: "group.member_removed", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { group: group.name, userId } });
   });
 }

@@ -2,61 +2,58 @@
 // product that runs Tollgate puts the users of its own sign-up into their
 // organizations. Only instance admins (provisioning keys) may: anyone else
 // invites, and the invitee accepts.
-import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { randomUUID } from "node:crypto";
+import { actorOf, auditInsert } from "../audit/record-audit.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
-import { authzChangeTransaction } from "../authz/org-index-cache.ts";
+import { authzChangeStatement } from "../authz/org-index-cache.ts";
 import type { OrgCtx } from "../context.ts";
-import { db } from "../db.ts";
+import { sql, sqlRows } from "../db/sql.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { Conflict, NotFound } from "../errors.ts";
-import { findAssignableRole } from "./members.ts";
 import { AddMemberInput } from "./schemas.ts";
 
-const userSelect = { id: true, email: true, name: true, externalId: true, emailVerifiedAt: true, origin: true } as const;
+type UserFacts = { id: string; email: string; name: string | null; emailVerifiedAt: string | null; origin: string };
+type MemberFacts = { role: { id: string; name: string; isOwner: boolean } | null; user: UserFacts | null };
 
-async function findUser(input: { userId?: string; email?: string; externalId?: string }) {
-  if (input.userId) return db.user.findUnique({ where: { id: input.userId }, select: userSelect });
-  if (input.externalId) return db.user.findUnique({ where: { externalId: input.externalId }, select: userSelect });
-  const user = await db.user.findUnique({ where: { email: input.email! }, select: userSelect });
-  // An address alone proves nothing until its owner confirmed it (see provisioning's upsertUser).
-  if (user && !user.emailVerifiedAt && user.origin !== "provisioning") {
-    throw new Conflict(
-      "email_unverified",
-      `The account of ${user.email} has not confirmed its address, so it cannot be found by email. Add it by userId or externalId, or wait until it is confirmed.`,
-    );
-  }
-  return user;
+/** The role (built-in or this organization's) and the user, read in one query. */
+async function readFacts(ctx: OrgCtx, input: { roleId: string; userId?: string; email?: string; externalId?: string }) {
+  const where = input.userId ? sql`u."id" = ${input.userId}::uuid` : input.externalId ? sql`u."externalId" = ${input.externalId}` : sql`u."email" = ${input.email!}`;
+  const [facts] = await sqlRows<MemberFacts>(sql`
+    SELECT (SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner") FROM "Role" r
+            WHERE r."id" = ${input.roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${ctx.orgId}::uuid)) AS "role",
+           (SELECT json_build_object('id', u."id", 'email', u."email", 'name', u."name", 'emailVerifiedAt', u."emailVerifiedAt", 'origin', u."origin") FROM "User" u WHERE ${where}) AS "user"`);
+  return facts!;
 }
 
 export async function addMember(ctx: OrgCtx, raw: unknown) {
   assertInstanceAdmin(ctx, "add existing users to an organization; invite them instead");
   const input = AddMemberInput.parse(raw);
-  // Read at once; refused in the same order as if read one after the other (the role first).
-  const [roleRead, userRead] = await Promise.allSettled([findAssignableRole(ctx, input.roleId), findUser(input)]);
-  if (roleRead.status === "rejected") throw roleRead.reason;
-  if (userRead.status === "rejected") throw userRead.reason;
-  const [role, user] = [roleRead.value, userRead.value];
+  const { role, user } = await readFacts(ctx, input);
+  // Refused in this order: the role first.
+  if (!role) throw new NotFound("role_not_found", "Role not found.");
+  // An address alone proves nothing until its owner confirmed it (see provisioning's upsertUser).
+  if (user && !input.userId && !input.externalId && !user.emailVerifiedAt && user.origin !== "provisioning") {
+    throw new Conflict(
+      "email_unverified",
+      `The account of ${user.email} has not confirmed its address, so it cannot be found by email. Add it by userId or externalId, or wait until it is confirmed.`,
+    );
+  }
   if (!user) throw new NotFound("user_not_found", "user: no such user. Create it first with POST /api/v1/users.");
   try {
-    return await authzChangeTransaction(ctx.orgId, async (tx, changes) => {
-      const membership = await tx.membership.create({ data: { orgId: ctx.orgId, userId: user.id, roleId: role.id }, select: { id: true, createdAt: true } });
-      changes.push({ type: "member_set", userId: user.id, roleId: role.id, email: user.email });
-      await recordAudit(tx, {
-        action: "member.added",
-        orgId: ctx.orgId,
-        actor: actorOf(ctx),
-        target: { type: "user", id: user.id },
-        meta: ctx,
-        after: { email: user.email, role: role.name },
-      });
-      return {
-        id: membership.id,
-        userId: user.id,
-        createdAt: membership.createdAt,
-        user: { id: user.id, email: user.email, name: user.name },
-        role: { id: role.id, name: role.name, isOwner: role.isOwner },
-      };
-    });
+    const membership = await authzChangeStatement<{ id: string; createdAt: Date }>(
+      ctx.orgId,
+      sql`INSERT INTO "Membership" ("id", "orgId", "userId", "roleId", "updatedAt") VALUES (${randomUUID()}::uuid, ${ctx.orgId}::uuid, ${user.id}::uuid, ${role.id}::uuid, now())
+          RETURNING "id", "createdAt"`,
+      [{ type: "member_set", userId: user.id, roleId: role.id, email: user.email }],
+      [auditInsert({ action: "member.added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "user", id: user.id }, meta: ctx, after: { email: user.email, role: role.name } })],
+    );
+    return {
+      id: membership!.id,
+      userId: user.id,
+      createdAt: membership!.createdAt,
+      user: { id: user.id, email: user.email, name: user.name },
+      role: { id: role.id, name: role.name, isOwner: role.isOwner },
+    };
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict("already_member", `${user.email} is already a member. Change their role with PATCH /api/v1/members/${user.id}.`);
     throw error;

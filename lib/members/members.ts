@@ -1,13 +1,14 @@
 // Members of an organization: list, change role, remove, leave.
 import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
-import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { actorOf, auditInsert, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
-import { authzChangeTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
+import { authzChangeStatement, authzChangeTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
+import { sql, sqlRows } from "../db/sql.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { assertCallerIsOwner } from "./owner-only.ts";
 import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
@@ -87,10 +88,52 @@ async function findMember(tx: Tx, orgId: string, ref: { userId?: string; members
   return row ? { id: row.id, user: { id: row.userId, email: row.email }, role: { id: row.roleId, name: row.roleName, isOwner: row.isOwner } } : null;
 }
 
+type RoleChangeFacts = {
+  role: { id: string; name: string; isOwner: boolean } | null;
+  member: { id: string; userId: string; email: string; roleId: string; roleName: string; isOwner: boolean } | null;
+};
+
 export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:update");
   const input = ChangeMemberRoleInput.parse(raw);
-  const role = await findAssignableRole(ctx, input.roleId);
+  // One read: the role (built-in or this organization's) and the member with their current role.
+  const memberIs = input.userId ? sql`m."userId" = ${input.userId}::uuid` : sql`m."id" = ${input.membershipId}::uuid`;
+  const [facts] = await sqlRows<RoleChangeFacts>(sql`
+    SELECT (SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner") FROM "Role" r
+            WHERE r."id" = ${input.roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${ctx.orgId}::uuid)) AS "role",
+           (SELECT json_build_object('id', m."id", 'userId', m."userId", 'email', u."email", 'roleId', r."id", 'roleName', r."name", 'isOwner', r."isOwner")
+            FROM "Membership" m JOIN "User" u ON u."id" = m."userId" JOIN "Role" r ON r."id" = m."roleId"
+            WHERE m."orgId" = ${ctx.orgId}::uuid AND ${memberIs}) AS "member"`);
+  const { role, member } = facts!;
+  if (!role) throw new NotFound("role_not_found", "Role not found.");
+  if (!member) throw new NotFound("member_not_found", "Member not found.");
+  if (member.roleId === role.id) return { id: member.id, userId: member.userId, roleId: role.id };
+  // Ownership changes count the owners and check the caller under the organization's lock.
+  if (member.isOwner || role.isOwner) return changeRoleUnderLock(ctx, input, role);
+  assertHoldsAll(ctx, await rolePermissions(ctx, { id: member.roleId, name: member.roleName }), `change the role of a member who is ${member.roleName}`);
+  assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `give the ${role.name} role`);
+  // Only if the role is still the one read: one changed meanwhile (perhaps to owner) is decided again under the lock.
+  const changed = await authzChangeStatement(
+    ctx.orgId,
+    sql`UPDATE "Membership" SET "roleId" = ${role.id}::uuid, "updatedAt" = now() WHERE "id" = ${member.id}::uuid AND "orgId" = ${ctx.orgId}::uuid AND "roleId" = ${member.roleId}::uuid RETURNING "id"`,
+    [{ type: "member_set", userId: member.userId, roleId: role.id, email: member.email }],
+    [
+      auditInsert({
+        action: "member.role_changed",
+        orgId: ctx.orgId,
+        actor: actorOf(ctx),
+        target: { type: "user", id: member.userId },
+        meta: ctx,
+        before: { email: member.email, role: member.roleName },
+        after: { email: member.email, role: role.name },
+      }),
+    ],
+  );
+  if (!changed) return changeRoleUnderLock(ctx, input, role);
+  return { id: member.id, userId: member.userId, roleId: role.id };
+}
+
+async function changeRoleUnderLock(ctx: OrgCtx, input: { userId?: string; membershipId?: string }, role: { id: string; name: string; isOwner: boolean }) {
   return authzChangeTransaction(ctx.orgId, async (tx, changes) => {
     await lockOrganization(tx, ctx.orgId);
     const member = await findMember(tx, ctx.orgId, input);
