@@ -3,7 +3,7 @@
 // authzTransaction's NOTIFY). Unknown public ids are cached as misses briefly,
 // so floods of bad keys do not reach the database. Every refusal carries a
 // reason code and is audited (in batches, without the secret).
-import { db } from "../db.ts";
+import { sql, sqlRows } from "../db/sql.ts";
 import { RateLimited, Unauthenticated } from "../errors.ts";
 import { freshOrgIndex, getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
 import { ipInRanges } from "../authz/cidr.ts";
@@ -80,9 +80,8 @@ function orgOfPublicId(publicId: string): string | null | Promise<string | null>
   if (missedAt && Date.now() - missedAt < MISS_TTL_MS) return null;
   let lookup = state.lookups.get(publicId);
   if (!lookup) {
-    lookup = db.apiKey
-      .findUnique({ where: { publicId }, select: { orgId: true } })
-      .then((row) => {
+    lookup = sqlRows<{ orgId: string | null }>(sql`SELECT "orgId" FROM "ApiKey" WHERE "publicId" = ${publicId}`)
+      .then(([row]) => {
         if (!row || !row.orgId) {
           if (state.misses.size > 100_000) state.misses.clear();
           state.misses.set(publicId, Date.now());
@@ -265,28 +264,30 @@ const INSTANCE_KEY_PERMISSIONS: ReadonlySet<string> = new Set();
  * expiry, IP allow list, then rate limits. Their refusals are audited at
  * instance level (no organization).
  */
+type InstanceKeyRow = {
+  id: string;
+  name: string;
+  lastFour: string;
+  publicId: string;
+  secretHash: string;
+  isInstanceAdmin: boolean;
+  orgId: string | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  ipAllowList: string[];
+  rateLimitPerSecond: number | null;
+  rateLimitPerDay: number | null;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: Date | null;
+};
+
 export async function authenticateAnyKey(token: string | null, meta: Pick<RequestMeta, "ip" | "userAgent">, now = Date.now()): Promise<ApiKeyPrincipal | InstanceKeyPrincipal> {
   const parsed = token ? parseKey(token) : null;
   if (!parsed || (await orgOfPublicId(parsed.publicId))) return authenticateRequest(token, meta, now);
-  const row = await db.apiKey.findUnique({
-    where: { publicId: parsed.publicId },
-    select: {
-      id: true,
-      name: true,
-      lastFour: true,
-      publicId: true,
-      secretHash: true,
-      isInstanceAdmin: true,
-      orgId: true,
-      revokedAt: true,
-      expiresAt: true,
-      ipAllowList: true,
-      rateLimitPerSecond: true,
-      rateLimitPerDay: true,
-      previousSecretHash: true,
-      previousSecretExpiresAt: true,
-    },
-  });
+  const [row] = await sqlRows<InstanceKeyRow>(sql`
+    SELECT "id", "name", "lastFour", "publicId", "secretHash", "isInstanceAdmin", "orgId", "revokedAt", "expiresAt", COALESCE("ipAllowList", '{}') AS "ipAllowList",
+           "rateLimitPerSecond", "rateLimitPerDay", "previousSecretHash", "previousSecretExpiresAt"
+    FROM "ApiKey" WHERE "publicId" = ${parsed.publicId}`);
   const entry = row && !row.orgId && row.isInstanceAdmin ? indexApiKey({ ...row, projectId: null, roleId: null, permissions: [] }, INSTANCE_KEY_PERMISSIONS) : undefined;
   const fail = (code: KeyFailureCode, retryAfterSeconds?: number) => {
     const check = { ok: false as const, code, entry, publicId: parsed.publicId, retryAfterSeconds };
