@@ -45,7 +45,10 @@ export async function disconnectDb() {
   const pool = globalForDb.__tollgatePool;
   globalForDb.__tollgateDb = undefined;
   globalForDb.__tollgatePool = undefined;
-  await client?.$disconnect();
-  // A client that never connected has not taken the pool over.
-  if (pool && !pool.ended) await pool.end();
+  try {
+    await client?.$disconnect();
+  } finally {
+    // A client that never connected has not taken the pool over.
+    if (pool && !pool.ended) await pool.end();
+  }
 }

@@ -312,8 +312,8 @@ export async function authzChangeTransaction<T>(orgId: string, work: (tx: Tx, ch
 /**
  * A change to authorization data made as one SQL statement, without the round
  * trips of a transaction: `change` (an INSERT or UPDATE ... RETURNING one row,
- * which is the result), the `alongside` statements (`INSERT ... SELECT`, such
- * as the audit row) and the version bump with its NOTIFY all happen, or, when
+ * which is the result), the `alongside` statements (`INSERT ... SELECT` with
+ * no WHERE of its own, such as the audit row) and the version bump with its NOTIFY all happen, or, when
  * `change` returns no row, none does (null). `changes` as for authzChangeTransaction.
  */
 export async function authzChangeStatement<Row extends object>(orgId: string, change: Sql, changes: AuthzChange[], alongside: Sql[] = []): Promise<Row | null> {

@@ -23,8 +23,16 @@ function statementName(text: string) {
   return name;
 }
 
+/** A prepared statement the server no longer takes (its tables changed under a migration) or no longer has (a pooler in between). */
+const isStalePreparedStatement = (error: unknown) => ["0A000", "26000"].includes((error as { code?: string }).code ?? "");
+
 export async function sqlRows<Row>(query: Sql): Promise<Row[]> {
   const text = query.text;
-  const result = await dbPool().query({ name: statementName(text), text, values: query.values as unknown[] });
-  return result.rows as Row[];
+  const values = query.values as unknown[];
+  try {
+    return (await dbPool().query({ name: statementName(text), text, values })).rows as Row[];
+  } catch (error) {
+    if (!isStalePreparedStatement(error)) throw error;
+    return (await dbPool().query({ text, values })).rows as Row[];
+  }
 }

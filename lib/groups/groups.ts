@@ -1,7 +1,7 @@
 // Groups of an organization's members. Grants to a group reach its members;
 // SCIM fills groups later through the same functions.
 import { z } from "zod";
-import { db, type Tx } from "../db.ts";
+import { db, type Db, type Tx } from "../db.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
 import { actorOf, auditInsert, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -39,14 +39,15 @@ function groupGrants(tx: Tx, ctx: OrgCtx, groupId: string): Promise<GroupGrant[]
   return tx.grant.findMany({ where: { orgId: ctx.orgId, groupId }, orderBy: { id: "asc" }, select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true } });
 }
 
-async function assertCanChangeWhatGroupGives(ctx: OrgCtx, group: { id: string; name: string }, grants: GroupGrant[], doing: string, giving: boolean) {
+/** `reader`: the transaction the change runs in, if any (names for a refusal are read on it, not on a second connection). */
+async function assertCanChangeWhatGroupGives(ctx: OrgCtx, group: { id: string; name: string }, grants: GroupGrant[], doing: string, giving: boolean, reader: Db | Tx = db) {
   if (grants.length === 0) return;
   // A role made since the caller's index was built is resolved from a fresh one.
   const roles = grants.every((g) => ctx.authz.roles.has(g.roleId)) ? ctx.authz.roles : (await getOrgIndex(ctx.orgId)).roles;
   // Names only for a refusal's message: read then, not on every change.
   const described = async (grant: (typeof grants)[number]) => {
-    const project = grant.projectId ? await db.project.findFirst({ where: { id: grant.projectId, orgId: ctx.orgId }, select: { name: true } }) : null;
-    const roleName = roles.get(grant.roleId)?.name ?? (await db.role.findUniqueOrThrow({ where: { id: grant.roleId }, select: { name: true } })).name;
+    const project = grant.projectId ? await reader.project.findFirst({ where: { id: grant.projectId, orgId: ctx.orgId }, select: { name: true } }) : null;
+    const roleName = roles.get(grant.roleId)?.name ?? (await reader.role.findUniqueOrThrow({ where: { id: grant.roleId }, select: { name: true } })).name;
     return `the ${roleName} role ${project ? `on project "${project.name}"` : "on the organization"}`;
   };
   for (const grant of grants) {
@@ -147,7 +148,7 @@ export async function deleteGroup(ctx: OrgCtx, raw: unknown) {
   const { groupId } = GroupIdInput.parse(raw);
   const before = await findGroup(ctx, groupId);
   await authzTransaction(ctx.orgId, async (tx) => {
-    await assertCanChangeWhatGroupGives(ctx, before, await groupGrants(tx, ctx, before.id), "delete the group", false);
+    await assertCanChangeWhatGroupGives(ctx, before, await groupGrants(tx, ctx, before.id), "delete the group", false, tx);
     await tx.group.delete({ where: { id: groupId, orgId: ctx.orgId } });
     await recordAudit(tx, { action: "group.deleted", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { name: before.name } });
   });
@@ -199,7 +200,7 @@ export async function removeGroupMember(ctx: OrgCtx, raw: unknown) {
     const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId, orgId: ctx.orgId } });
     if (count === 0) throw new NotFound("group_member_not_found", "That user is not in this group.");
     changes.push({ type: "group_member_removed", groupId, userId });
-    await assertCanChangeWhatGroupGives(ctx, group, await groupGrants(tx, ctx, group.id), "take members out of the group", false);
+    await assertCanChangeWhatGroupGives(ctx, group, await groupGrants(tx, ctx, group.id), "take members out of the group", false, tx);
     await recordAudit(tx, { action: "group.member_removed", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "group", id: groupId }, meta: ctx, before: { group: group.name, userId } });
   });
 }

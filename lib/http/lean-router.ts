@@ -47,8 +47,11 @@ function writeHead(res: ServerResponse, status: number, head: string[], headers?
 // of a check's 165 µs); the writes after it, back to back, find it awake. The
 // delay is the rest of one turn: the other requests read with this one.
 let unwritten: Array<ServerResponse | string | undefined> = [];
+/** Answered, though not yet written (headersSent is true already). */
+const queued = new WeakSet<ServerResponse>();
 
 function endSoon(res: ServerResponse, payload: string | undefined) {
+  queued.add(res);
   if (unwritten.push(res, payload) === 2) setImmediate(writeAnswers);
 }
 
@@ -105,7 +108,8 @@ function answerFailure(req: IncomingMessage, res: ServerResponse, path: string, 
   const { status, body, headers } = errorToResponse(error, requestId);
   if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
   if (!res.headersSent) sendJson(res, status, body, headers);
-  else res.end();
+  // Failed after answering: the answer stands; failed while writing one of its own: end it.
+  else if (!queued.has(res)) res.end();
 }
 
 export class LeanRouter {

@@ -115,7 +115,11 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   // Only if the role is still the one read: one changed meanwhile (perhaps to owner) is decided again under the lock.
   const changed = await authzChangeStatement(
     ctx.orgId,
-    sql`UPDATE "Membership" SET "roleId" = ${role.id}::uuid, "updatedAt" = now() WHERE "id" = ${member.id}::uuid AND "orgId" = ${ctx.orgId}::uuid AND "roleId" = ${member.roleId}::uuid RETURNING "id"`,
+    // The organization's lock first, as every ownership change takes it (the other order could deadlock with one).
+    sql`UPDATE "Membership" SET "roleId" = ${role.id}::uuid, "updatedAt" = now()
+        WHERE "id" = ${member.id}::uuid AND "orgId" = ${ctx.orgId}::uuid AND "roleId" = ${member.roleId}::uuid
+          AND EXISTS (SELECT 1 FROM "Organization" o WHERE o."id" = ${ctx.orgId}::uuid FOR NO KEY UPDATE)
+        RETURNING "id"`,
     [{ type: "member_set", userId: member.userId, roleId: role.id, email: member.email }],
     [
       auditInsert({
