@@ -16,6 +16,8 @@ import { isValidCidr } from "../authz/cidr.ts";
 import { grantLimits, narrowLimits } from "../authz/holdings.ts";
 import { authzChangeStatement, authzChangeTransaction } from "../authz/org-index-cache.ts";
 import { grantChangeRow } from "../authz/org-index-changes.ts";
+import type { GrantRow } from "../authz/org-index.ts";
+import { assignableRoleJson, type AssignableRole } from "../members/members.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
 
@@ -90,7 +92,7 @@ const SUBJECT_NOT_FOUND = {
 };
 
 type GrantFacts = {
-  role: { id: string; name: string; isOwner: boolean } | null;
+  role: AssignableRole | null;
   project: { name: string; slug: string } | null;
   subject: { name: string; email?: string; userName?: string | null; expiresAt?: string | null; ipAllowList?: string[] } | null;
 };
@@ -109,25 +111,13 @@ function subjectFacts(orgId: string, subject: z.infer<typeof Subject>): Sql {
 /** What a new grant refers to, read in one query: its role (built-in or this organization's), project and subject. */
 async function readGrantFacts(ctx: OrgCtx, roleId: string, projectId: string | null, subject: z.infer<typeof Subject>): Promise<GrantFacts> {
   const [facts] = await sqlRows<GrantFacts>(sql`
-    SELECT (SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner") FROM "Role" r
-            WHERE r."id" = ${roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${ctx.orgId}::uuid)) AS "role",
+    SELECT ${assignableRoleJson(ctx.orgId, roleId)} AS "role",
            ${projectId ? sql`(SELECT json_build_object('name', p."name", 'slug', p."slug") FROM "Project" p WHERE p."id" = ${projectId}::uuid AND p."orgId" = ${ctx.orgId}::uuid)` : sql`NULL::json`} AS "project",
            ${subjectFacts(ctx.orgId, subject)} AS "subject"`);
   return facts!;
 }
 
-type CreatedGrantRow = {
-  id: string;
-  roleId: string;
-  userId: string | null;
-  groupId: string | null;
-  apiKeyId: string | null;
-  projectId: string | null;
-  validUntil: Date | null;
-  ipCidrs: string[];
-  requireMfa: boolean;
-  createdAt: Date;
-};
+type CreatedGrantRow = GrantRow & { createdAt: Date };
 
 export async function createGrant(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "grants:write");

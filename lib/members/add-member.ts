@@ -10,17 +10,17 @@ import type { OrgCtx } from "../context.ts";
 import { sql, sqlRows } from "../db/sql.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { Conflict, NotFound } from "../errors.ts";
+import { assignableRoleJson, type AssignableRole } from "./members.ts";
 import { AddMemberInput } from "./schemas.ts";
 
 type UserFacts = { id: string; email: string; name: string | null; emailVerifiedAt: string | null; origin: string };
-type MemberFacts = { role: { id: string; name: string; isOwner: boolean } | null; user: UserFacts | null };
+type MemberFacts = { role: AssignableRole | null; user: UserFacts | null };
 
 /** The role (built-in or this organization's) and the user, read in one query. */
 async function readFacts(ctx: OrgCtx, input: { roleId: string; userId?: string; email?: string; externalId?: string }) {
   const where = input.userId ? sql`u."id" = ${input.userId}::uuid` : input.externalId ? sql`u."externalId" = ${input.externalId}` : sql`u."email" = ${input.email!}`;
   const [facts] = await sqlRows<MemberFacts>(sql`
-    SELECT (SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner") FROM "Role" r
-            WHERE r."id" = ${input.roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${ctx.orgId}::uuid)) AS "role",
+    SELECT ${assignableRoleJson(ctx.orgId, input.roleId)} AS "role",
            (SELECT json_build_object('id', u."id", 'email', u."email", 'name', u."name", 'emailVerifiedAt', u."emailVerifiedAt", 'origin', u."origin") FROM "User" u WHERE ${where}) AS "user"`);
   return facts!;
 }

@@ -1,14 +1,14 @@
 // Members of an organization: list, change role, remove, leave.
 import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
-import { actorOf, auditInsert, recordAudit } from "../audit/record-audit.ts";
+import { actorOf, auditInsert, recordAudit, type AuditEventInput } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { assertHoldsAll, assertMayGive } from "../authz/escalation.ts";
 import { UNCONDITIONED } from "../authz/holdings.ts";
 import { authzChangeStatement, authzChangeTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
-import { sql, sqlRows } from "../db/sql.ts";
+import { sql, sqlRows, type Sql } from "../db/sql.ts";
 import { countOwners, lockOrganization } from "../orgs/lock-organization.ts";
 import { assertCallerIsOwner } from "./owner-only.ts";
 import { ChangeMemberRoleInput, RemoveMemberInput } from "./schemas.ts";
@@ -63,13 +63,18 @@ export async function listAssignableRoles(ctx: OrgCtx) {
   });
 }
 
-export async function findAssignableRole(ctx: OrgCtx, roleId: string) {
-  const role = await db.role.findFirst({
-    where: { id: roleId, OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] },
-    select: { id: true, name: true, permissions: true, isOwner: true },
-  });
-  if (!role) throw new NotFound("role_not_found", "Role not found.");
-  return role;
+export type AssignableRole = { id: string; name: string; isOwner: boolean; permissions: string[] };
+
+/** The role as JSON (NULL when there is none) if the organization may give it: a built-in one or its own. */
+export function assignableRoleJson(orgId: string, roleId: string): Sql {
+  return sql`(SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner", 'permissions', r."permissions") FROM "Role" r
+              WHERE r."id" = ${roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${orgId}::uuid))`;
+}
+
+export async function findAssignableRole(ctx: OrgCtx, roleId: string): Promise<AssignableRole> {
+  const [row] = await sqlRows<{ role: AssignableRole | null }>(sql`SELECT ${assignableRoleJson(ctx.orgId, roleId)} AS "role"`);
+  if (!row?.role) throw new NotFound("role_not_found", "Role not found.");
+  return row.role;
 }
 
 type MemberRow = { id: string; userId: string; email: string; roleId: string; roleName: string; isOwner: boolean };
@@ -89,7 +94,7 @@ async function findMember(tx: Tx, orgId: string, ref: { userId?: string; members
 }
 
 type RoleChangeFacts = {
-  role: { id: string; name: string; isOwner: boolean } | null;
+  role: AssignableRole | null;
   member: { id: string; userId: string; email: string; roleId: string; roleName: string; isOwner: boolean } | null;
 };
 
@@ -99,8 +104,7 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
   // One read: the role (built-in or this organization's) and the member with their current role.
   const memberIs = input.userId ? sql`m."userId" = ${input.userId}::uuid` : sql`m."id" = ${input.membershipId}::uuid`;
   const [facts] = await sqlRows<RoleChangeFacts>(sql`
-    SELECT (SELECT json_build_object('id', r."id", 'name', r."name", 'isOwner', r."isOwner") FROM "Role" r
-            WHERE r."id" = ${input.roleId}::uuid AND ((r."orgId" IS NULL AND r."isBuiltIn") OR r."orgId" = ${ctx.orgId}::uuid)) AS "role",
+    SELECT ${assignableRoleJson(ctx.orgId, input.roleId)} AS "role",
            (SELECT json_build_object('id', m."id", 'userId', m."userId", 'email', u."email", 'roleId', r."id", 'roleName', r."name", 'isOwner', r."isOwner")
             FROM "Membership" m JOIN "User" u ON u."id" = m."userId" JOIN "Role" r ON r."id" = m."roleId"
             WHERE m."orgId" = ${ctx.orgId}::uuid AND ${memberIs}) AS "member"`);
@@ -121,20 +125,22 @@ export async function changeMemberRole(ctx: OrgCtx, raw: unknown) {
           AND EXISTS (SELECT 1 FROM "Organization" o WHERE o."id" = ${ctx.orgId}::uuid FOR NO KEY UPDATE)
         RETURNING "id"`,
     [{ type: "member_set", userId: member.userId, roleId: role.id, email: member.email }],
-    [
-      auditInsert({
-        action: "member.role_changed",
-        orgId: ctx.orgId,
-        actor: actorOf(ctx),
-        target: { type: "user", id: member.userId },
-        meta: ctx,
-        before: { email: member.email, role: member.roleName },
-        after: { email: member.email, role: role.name },
-      }),
-    ],
+    [auditInsert(roleChanged(ctx, { userId: member.userId, email: member.email, roleName: member.roleName }, role))],
   );
   if (!changed) return changeRoleUnderLock(ctx, input, role);
   return { id: member.id, userId: member.userId, roleId: role.id };
+}
+
+function roleChanged(ctx: OrgCtx, member: { userId: string; email: string; roleName: string }, role: { name: string }): AuditEventInput {
+  return {
+    action: "member.role_changed",
+    orgId: ctx.orgId,
+    actor: actorOf(ctx),
+    target: { type: "user", id: member.userId },
+    meta: ctx,
+    before: { email: member.email, role: member.roleName },
+    after: { email: member.email, role: role.name },
+  };
 }
 
 async function changeRoleUnderLock(ctx: OrgCtx, input: { userId?: string; membershipId?: string }, role: { id: string; name: string; isOwner: boolean }) {
@@ -152,15 +158,7 @@ async function changeRoleUnderLock(ctx: OrgCtx, input: { userId?: string; member
     if (role.isOwner) await assertCallerIsOwner(tx, ctx, "make someone an owner");
     await tx.membership.update({ where: { id: member.id, orgId: ctx.orgId }, data: { roleId: role.id } });
     changes.push({ type: "member_set", userId: member.user.id, roleId: role.id, email: member.user.email });
-    await recordAudit(tx, {
-      action: "member.role_changed",
-      orgId: ctx.orgId,
-      actor: actorOf(ctx),
-      target: { type: "user", id: member.user.id },
-      meta: ctx,
-      before: { email: member.user.email, role: member.role.name },
-      after: { email: member.user.email, role: role.name },
-    });
+    await recordAudit(tx, roleChanged(ctx, { userId: member.user.id, email: member.user.email, roleName: member.role.name }, role));
     return { id: member.id, userId: member.user.id, roleId: role.id };
   });
 }
