@@ -8,7 +8,7 @@
 // scripts, a dropped connection) an index is re-validated by version after 1 s.
 import pg from "pg";
 import { db, type Tx } from "../db.ts";
-import { rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
+import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
 import { logger } from "../logger.ts";
 import { applyAuthzChanges, type AuthzChange } from "./org-index-changes.ts";
 import { buildOrgIndex, type OrgIndex } from "./org-index.ts";
@@ -320,7 +320,7 @@ export async function authzChangeStatement<Row extends object>(orgId: string, ch
   const ctes = [sql`changed AS (${change})`];
   alongside.forEach((statement, i) => ctes.push(sql`${rawSql(`alongside_${i}`)} AS (${statement} WHERE EXISTS (SELECT 1 FROM changed))`));
   const [row] = await sqlRows<Row & { __version: number | null }>(sql`
-    WITH ${joinCtes(ctes)},
+    WITH ${joinSql(ctes, ", ")},
     bumped AS (UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE "id" = ${orgId}::uuid AND EXISTS (SELECT 1 FROM changed) RETURNING "id", "authzVersion")
     SELECT changed.*, bumped."authzVersion" AS "__version",
            CASE WHEN bumped."id" IS NOT NULL THEN pg_notify(${CHANNEL}, json_build_object('org', bumped."id", 'version', bumped."authzVersion", 'changes', ${changesPayload(changes)}::json)::text) END AS "__sent"
@@ -331,8 +331,6 @@ export async function authzChangeStatement<Row extends object>(orgId: string, ch
   else learn(orgId, version, changes);
   return value as unknown as Row;
 }
-
-const joinCtes = (ctes: Sql[]) => ctes.reduce((all, cte) => sql`${all}, ${cte}`);
 
 /** Started once per app process (server/main.ts). Reconnects with backoff. */
 export async function startAuthzListener(connectionString: string, attempt = 0): Promise<void> {

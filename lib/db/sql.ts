@@ -10,7 +10,6 @@ export type Sql = Prisma.Sql;
 export const sql = Prisma.sql;
 export const joinSql = Prisma.join;
 export const rawSql = Prisma.raw;
-export const emptySql = Prisma.empty;
 
 // Each statement is prepared once per connection (PostgreSQL parses and plans it once).
 const statementNames = new Map<string, string>();

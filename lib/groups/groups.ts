@@ -168,7 +168,7 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   const [facts] = await sqlRows<GroupMemberFacts>(sql`
     SELECT (SELECT json_build_object('id', g."id", 'name', g."name") FROM "Group" g WHERE g."id" = ${groupId}::uuid AND g."orgId" = ${ctx.orgId}::uuid) AS "group",
            (SELECT u."email" FROM "User" u JOIN "Membership" m ON m."userId" = u."id" AND m."orgId" = ${ctx.orgId}::uuid WHERE u."id" = ${userId}::uuid) AS "email",
-           EXISTS (SELECT 1 FROM "GroupMember" gm WHERE gm."groupId" = ${groupId}::uuid AND gm."userId" = ${userId}::uuid) AS "alreadyIn",
+           EXISTS (SELECT 1 FROM "GroupMember" gm WHERE gm."orgId" = ${ctx.orgId}::uuid AND gm."groupId" = ${groupId}::uuid AND gm."userId" = ${userId}::uuid) AS "alreadyIn",
            COALESCE((SELECT json_agg(json_build_object('roleId', gr."roleId", 'projectId', gr."projectId", 'validUntil', gr."validUntil", 'ipCidrs', gr."ipCidrs", 'requireMfa', gr."requireMfa") ORDER BY gr."id")
                      FROM "Grant" gr WHERE gr."orgId" = ${ctx.orgId}::uuid AND gr."groupId" = ${groupId}::uuid), '[]'::json) AS "grants"`);
   const { group, email, alreadyIn } = facts!;
