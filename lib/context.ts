@@ -16,7 +16,17 @@ export type UserPrincipal = {
  * project), or an instance-admin key (`instance`), which belongs to no
  * organization and acts in any one it names.
  */
-export type ApiKeyActor = { type: "api_key"; keyId: string; name: string; display: string; projectId?: string | null; instance?: boolean };
+export type ApiKeyActor = {
+  type: "api_key";
+  keyId: string;
+  name: string;
+  display: string;
+  projectId?: string | null;
+  /** An instance-admin key: holds instance:admin, acts in any organization. */
+  instance?: boolean;
+  /** An instance-level key that is not an admin's holds only these instance permissions (e.g. usage:write). */
+  instancePermissions?: readonly string[];
+};
 
 export type Principal = UserPrincipal | ApiKeyActor;
 

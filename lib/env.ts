@@ -53,6 +53,10 @@ const EnvSchema = z.object({
   ),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Tollgate <no-reply@localhost>"),
+  /** Usage events older than this many days are refused (late events inside it count in their own period). */
+  TOLLGATE_USAGE_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
+  /** Usage events this many minutes or less ahead of the server's clock are taken (clock skew); later ones are refused. */
+  TOLLGATE_USAGE_MAX_FUTURE_MINUTES: z.coerce.number().int().min(0).max(1440).default(5),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -3,7 +3,8 @@
 import { db } from "../lib/db.ts";
 import { readMigrationList } from "../lib/db/schema-engine.ts";
 import { LeanRouter, sendJson, throughDoor } from "../lib/http/lean-router.ts";
-import { apiRoute } from "../lib/http/api-route.ts";
+import { apiRoute, instanceKeyRoute } from "../lib/http/api-route.ts";
+import { INGEST_MAX_BYTES, IngestInput, ingestUsage } from "../lib/usage/ingest.ts";
 import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-access.ts";
 import { errorToResponse } from "../lib/errors.ts";
 import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
@@ -58,6 +59,12 @@ export async function machineRouter() {
         "POST",
         "/api/v1/authz/check",
         apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx, body)),
+      )
+      // POST /api/v1/usage/events: 1–1,000 usage events, answered one by one.
+      .on(
+        "POST",
+        "/api/v1/usage/events",
+        instanceKeyRoute({ body: IngestInput, status: 202, maxBytes: INGEST_MAX_BYTES }, (ctx, body) => ingestUsage(ctx, body)),
       )
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(

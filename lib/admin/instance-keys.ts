@@ -10,7 +10,7 @@ import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { ApiKeyIdInput, IpAllowList, keyLifecycleSelect, present, RateLimit, RotateApiKeyInput } from "../apikeys/api-keys.ts";
 import { displayKey, generateKey } from "../apikeys/key-format.ts";
-import { assertInstanceAdmin } from "../authz/authorize.ts";
+import { assertInstanceAdmin, INSTANCE_ADMIN, USAGE_WRITE } from "../authz/authorize.ts";
 import type { UserCtx } from "../context.ts";
 
 export const CreateInstanceKeyInput = z.strictObject({
@@ -19,10 +19,14 @@ export const CreateInstanceKeyInput = z.strictObject({
   ipAllowList: IpAllowList,
   rateLimitPerSecond: RateLimit("rateLimitPerSecond", 100_000),
   rateLimitPerDay: RateLimit("rateLimitPerDay", 1_000_000_000),
+  /** admin: provisioning, acting in any organization; usage: sending usage events only (usage:write). */
+  access: z.enum(["admin", "usage"], "access: admin or usage").default("admin"),
 });
 
-const instanceKeys = { orgId: null, isInstanceAdmin: true } as const;
-const keySelect = keyLifecycleSelect;
+// Instance-level keys: an instance admin's, or a usage key (holding only usage:write).
+const instanceKeys = { orgId: null } as const;
+const keySelect = { ...keyLifecycleSelect, isInstanceAdmin: true } as const;
+const withAccess = <K extends { isInstanceAdmin: boolean }>({ isInstanceAdmin, ...key }: K) => ({ ...key, access: isInstanceAdmin ? ("admin" as const) : ("usage" as const) });
 export type InstanceKeyView = Awaited<ReturnType<typeof listInstanceKeys>>[number];
 
 const assertKeyAdmin = (ctx: UserCtx) => assertInstanceAdmin(ctx, "manage provisioning keys");
@@ -31,7 +35,7 @@ export async function listInstanceKeys(ctx: UserCtx) {
   assertKeyAdmin(ctx);
   const keys = await db.apiKey.findMany({ where: instanceKeys, orderBy: { createdAt: "desc" }, select: keySelect });
   const now = Date.now();
-  return keys.map((k) => present(k, now));
+  return keys.map((k) => withAccess(present(k, now)));
 }
 
 export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
@@ -44,11 +48,12 @@ export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
     const created = await tx.apiKey.create({
       data: {
         ...instanceKeys,
+        isInstanceAdmin: input.access === "admin",
         name: input.name,
         publicId: generated.publicId,
         secretHash: generated.secretHash,
         lastFour: generated.lastFour,
-        permissions: [],
+        permissions: input.access === "admin" ? [] : [USAGE_WRITE],
         expiresAt,
         ipAllowList: input.ipAllowList,
         rateLimitPerSecond: input.rateLimitPerSecond ?? null,
@@ -65,7 +70,8 @@ export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
       meta: ctx,
       after: {
         name: created.name,
-        instanceAdmin: true,
+        instanceAdmin: input.access === "admin",
+        permissions: created.isInstanceAdmin ? [INSTANCE_ADMIN] : [USAGE_WRITE],
         display: displayKey(created.publicId, created.lastFour),
         expiresAt: created.expiresAt?.toISOString() ?? null,
         ipAllowList: created.ipAllowList,
@@ -75,7 +81,7 @@ export async function createInstanceKey(ctx: UserCtx, raw: unknown) {
     });
     return created;
   });
-  return { apiKey: present(apiKey), key: generated.key };
+  return { apiKey: withAccess(present(apiKey)), key: generated.key };
 }
 
 /**
@@ -112,7 +118,7 @@ export async function rotateInstanceKey(ctx: UserCtx, raw: unknown) {
     });
     return { rotated, key: generated.key };
   });
-  return { apiKey: present(result.rotated), key: result.key };
+  return { apiKey: withAccess(present(result.rotated)), key: result.key };
 }
 
 export async function revokeInstanceKey(ctx: UserCtx, apiKeyId: string) {

@@ -18,11 +18,13 @@ import { OrgName, OrgSlug } from "../orgs/schemas.ts";
 const ExternalId = z.string().trim().min(1).max(200);
 export const ProvisionUserInput = z.strictObject({ email: Email, name: PersonName.optional(), externalId: ExternalId.optional() });
 export const FindUsersQuery = z.object({ email: Email.optional(), externalId: ExternalId.optional() });
-export const ProvisionOrganizationInput = z.strictObject({ name: OrgName, slug: OrgSlug, owner: ProvisionUserInput });
-export const UpdateOrganizationInput = z.strictObject({ name: OrgName.optional(), slug: OrgSlug.optional() });
+/** The product's own id for the organization: usage events may name the organization by it. */
+const OrgExternalId = z.string().trim().min(1, "externalId: must not be empty").max(200, "externalId: at most 200 characters");
+export const ProvisionOrganizationInput = z.strictObject({ name: OrgName, slug: OrgSlug, externalId: OrgExternalId.optional(), owner: ProvisionUserInput });
+export const UpdateOrganizationInput = z.strictObject({ name: OrgName.optional(), slug: OrgSlug.optional(), externalId: OrgExternalId.nullable().optional() });
 
 const userSelect = { id: true, email: true, name: true, externalId: true, createdAt: true } as const;
-const orgSelect = { id: true, name: true, slug: true, createdAt: true } as const;
+const orgSelect = { id: true, name: true, slug: true, externalId: true, createdAt: true } as const;
 
 /**
  * Finds the user by external id, then by email; creates one (without a
@@ -95,6 +97,8 @@ export async function getUser(ctx: InstanceCtx, userId: string) {
   return user;
 }
 
+const externalIdTaken = (externalId: string) => new Conflict("external_id_taken", `Another organization has the externalId "${externalId}".`);
+
 export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
   assertInstanceAdmin(ctx, "provision organizations and users");
   const input = ProvisionOrganizationInput.parse(raw);
@@ -102,7 +106,7 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
     return await db.$transaction(async (tx) => {
       const { user } = await upsertUser(tx, ctx, input.owner);
       const ownerRole = await tx.role.findFirstOrThrow({ where: { orgId: null, isBuiltIn: true, isOwner: true }, select: { id: true } });
-      const org = await tx.organization.create({ data: { name: input.name, slug: input.slug }, select: orgSelect });
+      const org = await tx.organization.create({ data: { name: input.name, slug: input.slug, externalId: input.externalId ?? null }, select: orgSelect });
       await tx.membership.create({ data: { orgId: org.id, userId: user.id, roleId: ownerRole.id } });
       await recordAudit(tx, {
         action: "organization.created",
@@ -118,6 +122,7 @@ export async function provisionOrganization(ctx: InstanceCtx, raw: unknown) {
     if (!isUniqueViolation(error)) throw error;
     // The slug, or a user created by a concurrent request with the same email or externalId.
     if (await db.organization.findUnique({ where: { slug: input.slug }, select: { id: true } })) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
+    if (input.externalId && (await db.organization.findUnique({ where: { externalId: input.externalId }, select: { id: true } }))) throw externalIdTaken(input.externalId);
     throw concurrentUser();
   }
 }
@@ -143,7 +148,7 @@ export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, ra
   try {
     // The slug is part of the authorization index, so this is an authorization change.
     return await authzTransaction(orgId, async (tx) => {
-      const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true } });
+      const before = await tx.organization.findUnique({ where: { id: orgId }, select: { name: true, slug: true, externalId: true } });
       if (!before) throw new NotFound("organization_not_found", "Organization not found.");
       const after = await tx.organization.update({ where: { id: orgId }, data: input, select: orgSelect });
       await recordAudit(tx, {
@@ -153,11 +158,14 @@ export async function updateOrganizationById(ctx: InstanceCtx, orgId: string, ra
         target: { type: "organization", id: orgId },
         meta: ctx,
         before,
-        after: { name: after.name, slug: after.slug },
+        after: { name: after.name, slug: after.slug, externalId: after.externalId },
       });
       return after;
     });
   } catch (error) {
+    if (isUniqueViolation(error) && input.externalId && (await db.organization.findFirst({ where: { externalId: input.externalId, id: { not: orgId } }, select: { id: true } }))) {
+      throw externalIdTaken(input.externalId);
+    }
     if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
     throw error;
   }

@@ -50,7 +50,8 @@ if (!state.subscribed) {
 
 export type ApiKeyPrincipal = { type: "api_key"; keyId: string; orgId: string; projectId: string | null; authz: OrgIndex };
 /** An instance-admin key: belongs to no organization, may act in any (provisioning). */
-export type InstanceKeyPrincipal = { type: "instance_key"; keyId: string; name: string; display: string };
+/** An instance-level key: an instance admin's (provisioning, `admin`), or one holding only the instance permissions listed (usage ingest). */
+export type InstanceKeyPrincipal = { type: "instance_key"; keyId: string; name: string; display: string; admin: boolean; permissions: readonly string[] };
 
 export const KEY_FAILURES = {
   missing_api_key: "Send an API key as `Authorization: Bearer <key>`.",
@@ -271,6 +272,7 @@ type InstanceKeyRow = {
   publicId: string;
   secretHash: string;
   isInstanceAdmin: boolean;
+  permissions: string[];
   orgId: string | null;
   revokedAt: Date | null;
   expiresAt: Date | null;
@@ -285,10 +287,11 @@ export async function authenticateAnyKey(token: string | null, meta: Pick<Reques
   const parsed = token ? parseKey(token) : null;
   if (!parsed || (await orgOfPublicId(parsed.publicId))) return authenticateRequest(token, meta, now);
   const [row] = await sqlRows<InstanceKeyRow>(sql`
-    SELECT "id", "name", "lastFour", "publicId", "secretHash", "isInstanceAdmin", "orgId", "revokedAt", "expiresAt", COALESCE("ipAllowList", '{}') AS "ipAllowList",
+    SELECT "id", "name", "lastFour", "publicId", "secretHash", "isInstanceAdmin", "permissions", "orgId", "revokedAt", "expiresAt", COALESCE("ipAllowList", '{}') AS "ipAllowList",
            "rateLimitPerSecond", "rateLimitPerDay", "previousSecretHash", "previousSecretExpiresAt"
     FROM "ApiKey" WHERE "publicId" = ${parsed.publicId}`);
-  const entry = row && !row.orgId && row.isInstanceAdmin ? indexApiKey({ ...row, projectId: null, roleId: null, permissions: [] }, INSTANCE_KEY_PERMISSIONS) : undefined;
+  const entry =
+    row && !row.orgId && (row.isInstanceAdmin || row.permissions.length > 0) ? indexApiKey({ ...row, projectId: null, roleId: null, permissions: [] }, INSTANCE_KEY_PERMISSIONS) : undefined;
   const fail = (code: KeyFailureCode, retryAfterSeconds?: number) => {
     const check = { ok: false as const, code, entry, publicId: parsed.publicId, retryAfterSeconds };
     auditKeyFailure(check, meta, "api", null);
@@ -304,5 +307,5 @@ export async function authenticateAnyKey(token: string | null, meta: Pick<Reques
     if (!verdict.allowed) throw fail("rate_limited", verdict.retryAfterSeconds);
   }
   recordKeyUse(entry.id, meta.ip, now);
-  return { type: "instance_key", keyId: entry.id, name: entry.name, display: entry.display };
+  return { type: "instance_key", keyId: entry.id, name: entry.name, display: entry.display, admin: row!.isInstanceAdmin, permissions: row!.isInstanceAdmin ? [] : row!.permissions };
 }

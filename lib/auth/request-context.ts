@@ -9,7 +9,7 @@ import { authenticateAnyKey, authenticateCachedRequest, type ApiKeyPrincipal, ty
 import { getOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx, MemberCtx, OrgCtx, RequestMeta, UserCtx, UserPrincipal } from "../context.ts";
 import { db } from "../db.ts";
-import { Invalid, NotFound } from "../errors.ts";
+import { Forbidden, Invalid, NotFound } from "../errors.ts";
 import { isCleanText } from "../input.ts";
 
 // Contexts copy the request's facts field by field: V8 (Node 20) builds
@@ -79,7 +79,10 @@ export function keyRequestContext(token: string | null, meta: RequestMeta, orgRe
   return key instanceof Promise ? key.then((k) => orgKeyContext(k, meta, false)) : orgKeyContext(key, meta, false);
 }
 
-const instancePrincipal = (key: InstanceKeyPrincipal): InstanceCtx["principal"] => ({ type: "api_key", keyId: key.keyId, name: key.name, display: key.display, projectId: null, instance: true });
+const instancePrincipal = (key: InstanceKeyPrincipal): InstanceCtx["principal"] =>
+  key.admin
+    ? { type: "api_key", keyId: key.keyId, name: key.name, display: key.display, projectId: null, instance: true }
+    : { type: "api_key", keyId: key.keyId, name: key.name, display: key.display, projectId: null, instancePermissions: key.permissions };
 
 function instanceKeyContext(key: InstanceKeyPrincipal, meta: RequestMeta): InstanceCtx {
   return { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, principal: instancePrincipal(key) };
@@ -116,6 +119,7 @@ export async function apiKeyContext(token: string | null, meta: RequestMeta, sco
   const key = await authenticateAnyKey(token, meta);
   if (key.type === "instance_key") {
     if (scope === "instance") return instanceKeyContext(key, meta);
+    if (!key.admin) throw new Forbidden("instance_admin_only", `This key holds only ${key.permissions.join(", ")} and acts in no organization.`);
     if (!orgRef) throw new Invalid("organization_required", `An instance-admin key names the organization it acts in with the ${ORG_HEADER} header (id or slug).`);
     return instanceKeyInOrganization(key, orgRef, meta);
   }

@@ -65,7 +65,7 @@ const memoKey = (ctx: OrgCtx, permission: string, resource: Resource) => `${perm
 function decideFor(ctx: OrgCtx, permission: string, resource: Resource): Decision {
   const principal = ctx.principal;
   // Instance-admin keys provision every organization: they hold instance:admin, which covers all.
-  if (principal.type === "api_key" && principal.instance) return instanceAdminDecision(principal);
+  if (principal.type === "api_key" && principal.instance) return instanceDecision(principal, INSTANCE_ADMIN);
   return decide(ctx.authz, subjectOf(principal), permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
 }
 
@@ -109,17 +109,27 @@ function sourceOf(ctx: OrgCtx): DecisionSource {
  */
 export const INSTANCE_ADMIN = "instance:admin";
 
-function instanceAdminDecision(principal: Principal): Decision {
+/** Instance permissions a key can hold without being an instance admin's: sending usage events for any organization. */
+export const USAGE_WRITE = "usage:write";
+export type InstancePermission = typeof INSTANCE_ADMIN | typeof USAGE_WRITE;
+
+function instanceDecision(principal: Principal, permission: InstancePermission): Decision {
   if (principal.type === "api_key") {
-    return principal.instance
-      ? { allowed: true, reason: `instance-admin API key ${principal.display} holds ${INSTANCE_ADMIN}` }
-      : { allowed: false, reason: `API key ${principal.display || principal.keyId} belongs to one organization and does not hold ${INSTANCE_ADMIN}` };
+    const name = principal.display || principal.keyId;
+    if (principal.instance) return { allowed: true, reason: `instance-admin API key ${name} holds ${INSTANCE_ADMIN}` };
+    if (principal.instancePermissions) {
+      return principal.instancePermissions.includes(permission)
+        ? { allowed: true, reason: `API key ${name} holds ${permission}` }
+        : { allowed: false, reason: `API key ${name} holds only ${principal.instancePermissions.join(", ")}, not ${permission}` };
+    }
+    return { allowed: false, reason: `API key ${name} belongs to one organization and does not hold ${permission}` };
   }
   return principal.isInstanceAdmin ? { allowed: true, reason: `${principal.email} is an instance admin` } : { allowed: false, reason: `${principal.email} is not an instance admin` };
 }
 
-export function authorizeInstance(ctx: InstanceCtx): Decision {
-  return instanceAdminDecision(ctx.principal);
+/** Instance-wide permissions: instance admins (users and keys) hold them all; a usage key holds usage:write. */
+export function authorizeInstance(ctx: InstanceCtx, permission: InstancePermission = INSTANCE_ADMIN): Decision {
+  return instanceDecision(ctx.principal, permission);
 }
 
 /** The one check for what only instance admins (users or keys) may see or do. */

@@ -3,32 +3,32 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { bearerToken } from "../apikeys/authenticate-api-key.ts";
-import { keyRequestContext, ORG_HEADER } from "../auth/request-context.ts";
+import { apiKeyContext, keyRequestContext, ORG_HEADER } from "../auth/request-context.ts";
 import { decisionLogRoom } from "../authz/decision-log.ts";
 import { Invalid } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
-import type { OrgCtx } from "../context.ts";
+import type { InstanceCtx, OrgCtx } from "../context.ts";
 import { requestMeta } from "./request-meta.ts";
 import { sendJson, throughDoor, type LeanHandler } from "./lean-router.ts";
 
 const MAX_BODY = 1_000_000;
 
 // Plain stream events: an async iterator costs measurably more per request.
-export function readJson(req: IncomingMessage): Promise<unknown> {
+export function readJson(req: IncomingMessage, maxBytes = MAX_BODY): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
+      if (size > maxBytes) {
         req.removeAllListeners("data");
         req.resume();
-        reject(new Invalid("body_too_large", "The request body is larger than 1 MB."));
+        reject(new Invalid("body_too_large", `The request body is larger than ${maxBytes / 1_000_000} MB.`));
       } else chunks.push(chunk);
     });
     req.on("error", reject);
     req.on("end", () => {
-      if (size > MAX_BODY) return;
+      if (size > maxBytes) return;
       if (size === 0) return reject(new Invalid("invalid_json", "Send a JSON body."));
       let text: string;
       let body: unknown;
@@ -78,5 +78,18 @@ export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: nu
     const ctx = keyRequestContext(bearerToken(req.headers.authorization), requestMeta(req), orgHeader(req));
     if (ctx instanceof Promise) return ctx.then((known) => readJson(req).then((raw) => answer(res, known, raw)));
     return readJson(req).then((raw) => answer(res, ctx, raw));
+  });
+}
+
+/**
+ * A route of an instance-level key that acts for many organizations (usage
+ * ingest): the handler checks the instance permission it needs.
+ */
+export function instanceKeyRoute<S extends z.ZodType, R>(options: { body: S; status?: number; maxBytes?: number }, handler: (ctx: InstanceCtx, body: z.infer<S>) => Promise<R>): LeanHandler {
+  const status = options.status ?? 200;
+  return throughDoor("any-key", async (req: IncomingMessage, res: ServerResponse) => {
+    const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMeta(req), "instance", null);
+    const body = options.body.parse(await readJson(req, options.maxBytes));
+    sendJson(res, status, await handler(ctx, body));
   });
 }

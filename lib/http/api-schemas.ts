@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { CheckBatchInput, CheckInput, CheckSubject } from "../authz/check-access.ts";
 import { VerifyKeyInput } from "../apikeys/verify-key.ts";
+import { IngestInput, MAX_EVENTS_PER_REQUEST, UsageEventInput } from "../usage/ingest.ts";
+import { AGGREGATIONS } from "../usage/meters.ts";
 
 /** Schemas with an id here are named components of the document. */
 export const apiSchemas = z.registry<{ id?: string; description?: string }>();
@@ -125,7 +127,16 @@ export const Role = named(
 );
 export const RolePage = page("RolePage", Role);
 
-export const Organization = named("Organization", z.strictObject({ id: Id, name: z.string(), slug: z.string(), createdAt: DateTime }));
+export const Organization = named(
+  "Organization",
+  z.strictObject({
+    id: Id,
+    name: z.string(),
+    slug: z.string(),
+    externalId: doc("Your product's id for it (usage events may name the organization by it).", z.string().nullable()),
+    createdAt: DateTime,
+  }),
+);
 export const OrganizationPage = page("OrganizationPage", Organization);
 export const User = named("User", z.strictObject({ id: Id, email: z.string(), name: z.string(), externalId: z.string().nullable(), createdAt: DateTime }));
 export const ProvisionedOrganization = named("ProvisionedOrganization", Organization.extend({ owner: User }));
@@ -197,3 +208,43 @@ export const Grant = named(
   }),
 );
 export const GrantPage = page("GrantPage", Grant);
+
+export const Meter = named(
+  "Meter",
+  z.strictObject({
+    id: Id,
+    key: doc("How plans and the usage API name the meter.", z.string()),
+    name: z.string(),
+    eventType: doc("Events of this type count.", z.string()),
+    aggregation: z.enum(AGGREGATIONS),
+    valueProperty: doc("The property holding the value; null for count.", z.string().nullable()),
+    filter: doc("Property values an event must have to count.", z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+    groupBy: doc("Properties whose values split the usage.", z.array(z.string())),
+    createdAt: DateTime,
+  }),
+);
+export const MeterList = named("MeterList", z.strictObject({ data: z.array(Meter) }));
+
+named("UsageEvent", UsageEventInput);
+export const UsageEventBatch = named(
+  "UsageEventBatch",
+  IngestInput.extend({
+    events: doc("Each event is answered on its own, in order: one that is not valid is rejected, the others are taken.", z.array(UsageEventInput).min(1).max(MAX_EVENTS_PER_REQUEST)),
+  }),
+);
+export const UsageIngestResult = named(
+  "UsageIngestResult",
+  z.strictObject({
+    accepted: Count,
+    duplicates: Count,
+    rejected: Count,
+    results: z.array(
+      z.strictObject({
+        id: doc("The event's id (null when it had none).", z.string().nullable()),
+        status: doc("duplicate: an event with this id was taken for this organization before (it is not counted again).", z.enum(["accepted", "duplicate", "rejected"])),
+        reason: z.enum(["invalid_event", "too_old", "in_future", "organization_not_found", "invalid_value"]).optional(),
+        message: z.string().optional(),
+      }),
+    ),
+  }),
+);

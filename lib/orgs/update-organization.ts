@@ -1,3 +1,4 @@
+import { deleteOrganizationUsage } from "../usage/event-store.ts";
 import { z } from "zod";
 import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
@@ -61,6 +62,7 @@ export async function removeOrganization(ctx: { principal: Principal } & Request
     if (!before) throw new NotFound("organization_not_found", "Organization not found.");
     await recordAudit(tx, { action: "organization.deleted", orgId, actor: actorOf(ctx), target: { type: "organization", id: orgId }, meta: ctx, before });
     await tx.decisionLog.deleteMany({ where: { orgId } });
+    await deleteOrganizationUsage(tx, orgId);
     await tx.organization.delete({ where: { id: orgId } });
   });
   // Other processes may still hold a few of its decisions in their write buffers

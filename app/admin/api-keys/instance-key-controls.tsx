@@ -9,6 +9,7 @@ import { ShownOnce } from "@/components/shown-once";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createInstanceKeyAction, revokeInstanceKeyAction, rotateInstanceKeyAction } from "./actions";
 
@@ -26,11 +27,19 @@ export function CreateInstanceKeyDialog() {
       description="It may act in every organization. Keep it in your product's back end only, and limit where it can be used from."
       submitLabel="Create key"
       action={createInstanceKeyAction}
-      toInput={(f) => ({ name: f.get("name"), ...keyLimitsOf(f) })}
+      toInput={(f) => ({ name: f.get("name"), access: f.get("access"), ...keyLimitsOf(f) })}
       success={(data, close) => <ShownOnce secret={data.key} close={close} />}
     >
       <FormField id="instance-key-name" label="Name" required>
         {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. product sign-up" />}
+      </FormField>
+      <FormField id="instance-key-access" label="Access" description="A usage key can only send usage events (POST /api/v1/usage/events) for any organization.">
+        {(p) => (
+          <NativeSelect {...p} name="access" defaultValue="admin">
+            <option value="admin">Instance admin: provisioning in every organization</option>
+            <option value="usage">Usage events only</option>
+          </NativeSelect>
+        )}
       </FormField>
       <ExpiryField />
       <NetworkAndRateFields perSecondDefault="no limit" perDayDefault="no limit" />

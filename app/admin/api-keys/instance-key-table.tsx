@@ -26,6 +26,7 @@ export function InstanceKeyTable({ keys }: { keys: InstanceKeyView[] }) {
             <TableRow key={k.id} data-testid={`instance-key-${k.name}`}>
               <TableCell className="min-w-36 max-w-56 font-medium">
                 {k.name}
+                <span className="block text-xs font-normal text-muted-foreground">{k.access === "admin" ? "Instance admin" : "Usage events only"}</span>
                 <span className="block text-xs font-normal text-muted-foreground">{keyRestrictions(k) ?? "Any address, no rate limit"}</span>
               </TableCell>
               <KeySecretCell display={k.display} previousSecretValidUntil={k.previousSecretValidUntil} />

@@ -494,6 +494,78 @@ export interface paths {
     patch: operations["patchProductPermissionsByKey"];
     trace?: never;
   };
+  "/api/v1/usage/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send 1–1,000 usage events (a usage key, or an instance admin's)
+     * @description Needs an instance-admin API key.
+     */
+    post: operations["postUsageEvents"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/meters": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the meters
+     * @description Needs an instance-admin API key.
+     */
+    get: operations["getMeters"];
+    put?: never;
+    /**
+     * Define a meter: which events count, and how
+     * @description Needs an instance-admin API key.
+     */
+    post: operations["postMeters"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/meters/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a meter
+     * @description Needs an instance-admin API key.
+     */
+    get: operations["getMetersByKey"];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a meter and its rollups (the raw events stay)
+     * @description Needs an instance-admin API key.
+     */
+    delete: operations["deleteMetersByKey"];
+    options?: never;
+    head?: never;
+    /**
+     * Rename a meter (its counting rule is fixed once made)
+     * @description Needs an instance-admin API key.
+     */
+    patch: operations["patchMetersByKey"];
+    trace?: never;
+  };
   "/api/v1/keys/verify": {
     parameters: {
       query?: never;
@@ -900,11 +972,37 @@ export interface components {
       email: string;
       name: string;
     };
+    Meter: {
+      /** Format: uuid */
+      id: string;
+      /** @description How plans and the usage API name the meter. */
+      key: string;
+      name: string;
+      /** @description Events of this type count. */
+      eventType: string;
+      /** @enum {string} */
+      aggregation: "count" | "sum" | "max" | "unique_count" | "latest";
+      /** @description The property holding the value; null for count. */
+      valueProperty: string | null;
+      /** @description Property values an event must have to count. */
+      filter: {
+        [key: string]: string | number | boolean;
+      };
+      /** @description Properties whose values split the usage. */
+      groupBy: string[];
+      /** Format: date-time */
+      createdAt: string;
+    };
+    MeterList: {
+      data: components["schemas"]["Meter"][];
+    };
     Organization: {
       /** Format: uuid */
       id: string;
       name: string;
       slug: string;
+      /** @description Your product's id for it (usage events may name the organization by it). */
+      externalId: string | null;
       /** Format: date-time */
       createdAt: string;
     };
@@ -918,6 +1016,8 @@ export interface components {
       id: string;
       name: string;
       slug: string;
+      /** @description Your product's id for it (usage events may name the organization by it). */
+      externalId: string | null;
       /** Format: date-time */
       createdAt: string;
       memberCount: number;
@@ -951,6 +1051,8 @@ export interface components {
       id: string;
       name: string;
       slug: string;
+      /** @description Your product's id for it (usage events may name the organization by it). */
+      externalId: string | null;
       /** Format: date-time */
       createdAt: string;
       owner: components["schemas"]["User"];
@@ -992,6 +1094,38 @@ export interface components {
       id: string;
       name: string;
       isOwner: boolean;
+    };
+    UsageEvent: {
+      id: string;
+      type: string;
+      /** Format: date-time */
+      timestamp: string;
+      organization: string;
+      /** @default {} */
+      properties?: {
+        [key: string]: unknown;
+      };
+    };
+    UsageEventBatch: {
+      /** @description Each event is answered on its own, in order: one that is not valid is rejected, the others are taken. */
+      events: components["schemas"]["UsageEvent"][];
+    };
+    UsageIngestResult: {
+      accepted: number;
+      duplicates: number;
+      rejected: number;
+      results: {
+        /** @description The event's id (null when it had none). */
+        id: string | null;
+        /**
+         * @description duplicate: an event with this id was taken for this organization before (it is not counted again).
+         * @enum {string}
+         */
+        status: "accepted" | "duplicate" | "rejected";
+        /** @enum {string} */
+        reason?: "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value";
+        message?: string;
+      }[];
     };
     User: {
       /** Format: uuid */
@@ -2067,6 +2201,7 @@ export interface operations {
         "application/json": {
           name: string;
           slug: string;
+          externalId?: string;
           owner: {
             email: string;
             name?: string;
@@ -2167,6 +2302,7 @@ export interface operations {
         "application/json": {
           name?: string;
           slug?: string;
+          externalId?: string | null;
         };
       };
     };
@@ -2402,6 +2538,196 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["ProductPermission"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postUsageEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UsageEventBatch"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["UsageIngestResult"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getMeters: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MeterList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postMeters: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          key: string;
+          name: string;
+          eventType: string;
+          /** @enum {string} */
+          aggregation: "count" | "sum" | "max" | "unique_count" | "latest";
+          valueProperty?: string;
+          /** @default {} */
+          filter?: {
+            [key: string]: string | number | boolean;
+          };
+          /** @default [] */
+          groupBy?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Meter"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description A meter with this key exists (meter_key_taken) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getMetersByKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Meter"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  deleteMetersByKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  patchMetersByKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Meter"];
         };
       };
       400: components["responses"]["Invalid"];

@@ -1,0 +1,157 @@
+// Usage ingest: the customer's product reports what each organization used.
+// A batch of 1–1,000 events is answered event by event: accepted, duplicate
+// (its id was stored for that organization before, by any request), or
+// rejected with a reason. Nothing rejected is stored; everything accepted is
+// stored with its rollups in one statement (lib/usage/event-store.ts).
+import { z } from "zod";
+import { authorizeInstance, USAGE_WRITE } from "../authz/authorize.ts";
+import type { InstanceCtx } from "../context.ts";
+import { sql, sqlRows } from "../db/sql.ts";
+import { env } from "../env.ts";
+import { Forbidden } from "../errors.ts";
+import { storeEvents, type NewEvent } from "./event-store.ts";
+import { metersByEventType, type Meter } from "./meters.ts";
+
+export const MAX_EVENTS_PER_REQUEST = 1_000;
+/** A full batch of 1,000 events with properties: larger than other API bodies. */
+export const INGEST_MAX_BYTES = 5_000_000;
+
+export const IngestInput = z.strictObject({
+  events: z
+    .array(z.unknown())
+    .min(1, "events: send at least one event")
+    .max(MAX_EVENTS_PER_REQUEST, `events: at most ${MAX_EVENTS_PER_REQUEST.toLocaleString("en")} a request`),
+});
+
+export const UsageEventInput = z.strictObject({
+  /** Unique per organization: a repeat is a duplicate, whenever it comes. */
+  id: z.string().min(1, "required").max(200, "at most 200 characters"),
+  type: z.string().min(1, "required").max(200, "at most 200 characters"),
+  timestamp: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time with a zone, e.g. 2026-12-03T10:15:00Z" }),
+  /** The organization's id, or the external id the product gave it. */
+  organization: z.string().min(1, "required").max(200, "at most 200 characters"),
+  properties: z.record(z.string().max(100, "property names are at most 100 characters"), z.unknown()).default({}),
+});
+
+export type EventResult = { id: string | null; status: "accepted" | "duplicate" } | { id: string | null; status: "rejected"; reason: RejectReason; message: string };
+export type RejectReason = "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value";
+export type IngestResult = { accepted: number; duplicates: number; rejected: number; results: EventResult[] };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DECIMAL_TEXT = /^[0-9]{1,30}(\.[0-9]{1,18})?$/; // the store's rule (event-store.ts matchedRows)
+
+/** Organization ids for the references of a batch: an id, else an external id. */
+async function resolveOrganizations(refs: Set<string>): Promise<Map<string, string>> {
+  const all = [...refs];
+  const ids = all.filter((r) => UUID.test(r));
+  const rows = await sqlRows<{ id: string; externalId: string | null }>(
+    sql`SELECT id::text AS id, "externalId" FROM "Organization" WHERE id = ANY(${ids}::uuid[]) OR "externalId" = ANY(${all}::text[])`,
+  );
+  const byId = new Map(rows.map((r) => [r.id, r.id]));
+  const byExternal = new Map(rows.filter((r) => r.externalId !== null).map((r) => [r.externalId!, r.id]));
+  const resolved = new Map<string, string>();
+  for (const ref of all) {
+    const orgId = byId.get(ref.toLowerCase()) ?? byExternal.get(ref);
+    if (orgId) resolved.set(ref, orgId);
+  }
+  return resolved;
+}
+
+function matchesFilter(meter: Meter, properties: Record<string, unknown>): boolean {
+  for (const [key, value] of Object.entries(meter.filter)) if (properties[key] !== value) return false;
+  return true;
+}
+
+/** Numbers must survive the trip through a double exactly: at most 15 significant digits, no exponent. */
+function isExactNumber(value: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  const text = String(Math.abs(value));
+  return !text.includes("e") && text.replace(".", "").replace(/^0+/, "").length <= 15;
+}
+
+/** Why the event's value cannot count for a meter it matches, or null. */
+function valueProblem(meter: Meter, properties: Record<string, unknown>): string | null {
+  if (meter.aggregation === "count") return null;
+  const property = meter.valueProperty!;
+  const value = properties[property];
+  if (meter.aggregation === "unique_count") {
+    return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? null : `properties.${property}: meter ${meter.key} counts distinct values and needs a string or number`;
+  }
+  if (typeof value === "number" && value >= 0 && isExactNumber(value)) return null;
+  if (typeof value === "string" && DECIMAL_TEXT.test(value)) return null;
+  if (typeof value === "number" && value >= 0)
+    return `properties.${property}: numbers are taken with at most 15 significant digits; send this one as a string, e.g. "${BigInt(Math.trunc(value)).toString()}"`;
+  return `properties.${property}: meter ${meter.key} needs a non-negative number (e.g. 12 or "12.5")`;
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+  return issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message;
+}
+
+/**
+ * Takes a batch of usage events. The key needs usage:write (a usage key, or
+ * an instance admin's). Events name their organization, so one key reports
+ * for all of them.
+ */
+export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestInput>, now = Date.now()): Promise<IngestResult> {
+  const decision = authorizeInstance(ctx, USAGE_WRITE);
+  if (!decision.allowed) throw new Forbidden("forbidden", `Sending usage events needs the ${USAGE_WRITE} permission: ${decision.reason}`);
+  const { TOLLGATE_USAGE_MAX_AGE_DAYS: maxAgeDays, TOLLGATE_USAGE_MAX_FUTURE_MINUTES: maxFutureMinutes } = env();
+  const oldest = now - maxAgeDays * 86_400_000;
+  const latest = now + maxFutureMinutes * 60_000;
+
+  const results: EventResult[] = new Array(body.events.length);
+  const reject = (i: number, id: string | null, reason: RejectReason, message: string) => (results[i] = { id, status: "rejected", reason, message });
+  const valid: Array<{ i: number; event: z.infer<typeof UsageEventInput>; at: number }> = [];
+  for (let i = 0; i < body.events.length; i++) {
+    const raw = body.events[i];
+    const parsed = UsageEventInput.safeParse(raw);
+    if (!parsed.success) {
+      const id = raw && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string" ? (raw as { id: string }).id.slice(0, 200) : null;
+      reject(i, id, "invalid_event", firstIssue(parsed.error));
+      continue;
+    }
+    const at = Date.parse(parsed.data.timestamp);
+    if (at < oldest) reject(i, parsed.data.id, "too_old", `timestamp: events older than ${maxAgeDays} days are not taken`);
+    else if (at > latest) reject(i, parsed.data.id, "in_future", `timestamp: more than ${maxFutureMinutes} minutes ahead of the server's clock`);
+    else valid.push({ i, event: parsed.data, at });
+  }
+
+  const organizations = valid.length ? await resolveOrganizations(new Set(valid.map((v) => v.event.organization))) : new Map<string, string>();
+  const meters = valid.length ? await metersByEventType() : new Map<string, Meter[]>();
+  const seen = new Set<string>();
+  const toStore: NewEvent[] = [];
+  const positions: number[] = [];
+  for (const { i, event, at } of valid) {
+    const orgId = organizations.get(event.organization);
+    if (!orgId) {
+      reject(i, event.id, "organization_not_found", `organization: no organization with the id or external id "${event.organization}"`);
+      continue;
+    }
+    const problem = (meters.get(event.type) ?? []).reduce<string | null>((found, meter) => found ?? (matchesFilter(meter, event.properties) ? valueProblem(meter, event.properties) : null), null);
+    if (problem) {
+      reject(i, event.id, "invalid_value", problem);
+      continue;
+    }
+    const key = `${orgId}\u0000${event.id}`;
+    if (seen.has(key)) {
+      results[i] = { id: event.id, status: "duplicate" };
+      continue;
+    }
+    seen.add(key);
+    toStore.push({ orgId, id: event.id, type: event.type, timestamp: new Date(at), properties: event.properties });
+    positions.push(i);
+  }
+
+  const stored = await storeEvents(toStore);
+  positions.forEach((i, n) => (results[i] = { id: toStore[n]!.id, status: stored.has(n) ? "accepted" : "duplicate" }));
+  let accepted = 0;
+  let duplicates = 0;
+  for (const r of results) {
+    if (r.status === "accepted") accepted++;
+    else if (r.status === "duplicate") duplicates++;
+  }
+  return { accepted, duplicates, rejected: results.length - accepted - duplicates, results };
+}

@@ -1,0 +1,213 @@
+// Usage ingest over HTTP: who may send, what is accepted, what is a duplicate
+// (within a batch, across batches, across concurrent requests, after a failed
+// write), what is rejected and why, and what the rollups then say.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
+import { createApiKey } from "../../lib/apikeys/api-keys.ts";
+import { db } from "../../lib/db.ts";
+import { readUsage, storeEvents } from "../../lib/usage/event-store.ts";
+import { createMeter, deleteMeter, type Meter } from "../../lib/usage/meters.ts";
+import { removeOrganization } from "../../lib/orgs/update-organization.ts";
+import { orgWithAdminKey, useMachineServer } from "../apikeys/http.ts";
+import { builtInRole, createTestOrg, createUser } from "../helpers.ts";
+
+const { call } = useMachineServer();
+const admin = await createUser({ isInstanceAdmin: true });
+const usageKey = (await createInstanceKey(admin, { name: "usage", access: "usage" })).key;
+const HOUR = 3_600_000;
+
+const send = (events: unknown[], key: string | null = usageKey) => call("POST", "/api/v1/usage/events", { key, body: { events } });
+const unique = (prefix: string) => `${prefix}_${randomUUID().slice(0, 8)}`;
+const event = (orgId: string, type: string, properties: Record<string, unknown> = {}, at = new Date(), id: string = randomUUID()) => ({
+  id,
+  type,
+  timestamp: at.toISOString(),
+  organization: orgId,
+  properties,
+});
+
+async function meter(aggregation: Meter["aggregation"], extra: Partial<{ valueProperty: string; filter: Record<string, string>; groupBy: string[] }> = {}) {
+  const type = unique("evt");
+  return createMeter(admin, { key: unique(aggregation.replace("_", "")), name: `${aggregation} meter`, eventType: type, aggregation, ...extra });
+}
+
+/** One figure for the organization and meter over all time the store keeps. */
+async function quantity(orgId: string, m: Meter, byDimensions = false) {
+  const rows = await readUsage({ orgId, meter: m, from: new Date(Date.now() - 40 * 24 * HOUR), to: new Date(Date.now() + 2 * HOUR), byDimensions });
+  return byDimensions ? Object.fromEntries(rows.map((r) => [JSON.stringify(r.dims), r.quantity])) : (rows[0]?.quantity ?? "0");
+}
+
+describe("usage ingest", () => {
+  it("accepts new events, answers repeats as duplicates, and counts each once", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage" });
+    const m = await meter("count");
+    const first = [event(org.id, m.eventType), event(org.id, m.eventType)];
+    const answer = await send(first);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0 });
+    expect(answer.body.results).toEqual(first.map((e) => ({ id: e.id, status: "accepted" })));
+
+    // A repeat in a later request, and twice in the same request.
+    const again = await send([first[0], event(org.id, m.eventType, {}, new Date(), "same"), event(org.id, m.eventType, {}, new Date(), "same")]);
+    expect(again.body.results.map((r: { status: string }) => r.status)).toEqual(["duplicate", "accepted", "duplicate"]);
+    expect(await quantity(org.id, m)).toBe("3");
+  });
+
+  it("stores an id once when two requests race with it", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-race" });
+    const m = await meter("sum", { valueProperty: "tokens" });
+    const batch = Array.from({ length: 300 }, (_, i) => event(org.id, m.eventType, { tokens: i }));
+    const answers = await Promise.all([send(batch), send(batch), send([...batch].reverse())]);
+    expect(answers.reduce((n, a) => n + a.body.accepted, 0)).toBe(300);
+    expect(answers.reduce((n, a) => n + a.body.duplicates, 0)).toBe(600);
+    expect(await quantity(org.id, m)).toBe(String((299 * 300) / 2));
+  });
+
+  it("claims an id only with its event: a write that failed leaves the retry to store it", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-retry" });
+    const m = await meter("count");
+    const fail = `usage_fail_${randomUUID().slice(0, 8)}`;
+    // The rollup write fails for this organization, after the ids were claimed in the same statement.
+    await db.$executeRawUnsafe(`CREATE FUNCTION usage.${fail}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER ${fail} BEFORE INSERT ON usage.rollup FOR EACH ROW WHEN (NEW.org_id = '${org.id}') EXECUTE FUNCTION usage.${fail}()`);
+    const events = [1, 2, 3].map(() => ({ orgId: org.id, id: randomUUID(), type: m.eventType, timestamp: new Date(), properties: {} }));
+    try {
+      await expect(storeEvents(events)).rejects.toThrow(/disk full/);
+    } finally {
+      await db.$executeRawUnsafe(`DROP TRIGGER ${fail} ON usage.rollup`);
+      await db.$executeRawUnsafe(`DROP FUNCTION usage.${fail}()`);
+    }
+    expect(await storeEvents(events)).toEqual(new Set([0, 1, 2]));
+    expect(await quantity(org.id, m)).toBe("3");
+  });
+
+  it("rejects, one by one and with the reason, what it cannot take, and takes the rest", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-reject" });
+    const m = await meter("sum", { valueProperty: "bytes" });
+    const answer = await send([
+      event(org.id, m.eventType, { bytes: 10 }),
+      event(org.id, m.eventType, { bytes: 1 }, new Date(Date.now() - 36 * 24 * HOUR)),
+      event(org.id, m.eventType, { bytes: 1 }, new Date(Date.now() + HOUR)),
+      event(randomUUID(), m.eventType, { bytes: 1 }),
+      event("no-such-external-id", m.eventType, { bytes: 1 }),
+      event(org.id, m.eventType, { bytes: "a lot" }),
+      event(org.id, m.eventType, { bytes: -5 }),
+      event(org.id, m.eventType, { bytes: 2 ** 60 }),
+      { ...event(org.id, m.eventType), extra: true },
+      { id: "no-timestamp", type: m.eventType, organization: org.id },
+      event(org.id, m.eventType, { bytes: "2.5" }),
+    ]);
+    expect(answer.status).toBe(202);
+    expect(answer.body.results.map((r: { status: string; reason?: string }) => r.reason ?? r.status)).toEqual([
+      "accepted",
+      "too_old",
+      "in_future",
+      "organization_not_found",
+      "organization_not_found",
+      "invalid_value",
+      "invalid_value",
+      "invalid_value",
+      "invalid_event",
+      "invalid_event",
+      "accepted",
+    ]);
+    expect(answer.body.results[7].message).toMatch(/send this one as a string/);
+    expect(answer.body.results[8].message).toBe("unknown field extra");
+    expect(answer.body.results[9].message).toMatch(/^timestamp: /);
+    expect(answer.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 9 });
+    expect(await quantity(org.id, m)).toBe("12.5");
+  });
+
+  it("refuses a request that is not a batch of 1 to 1,000 events, and changes nothing", async () => {
+    expect((await send([])).body.error.message).toMatch(/at least one event/);
+    expect((await send(Array.from({ length: 1001 }, () => ({})))).body.error.message).toMatch(/at most 1,000/);
+    expect((await call("POST", "/api/v1/usage/events", { key: usageKey, body: { events: [], more: 1 } })).status).toBe(400);
+  });
+
+  it("names organizations by id or by the external id provisioning gave them", async () => {
+    const externalId = unique("acct");
+    const { key } = await createInstanceKey(admin, { name: "provisioning" });
+    const org = (await call("POST", "/api/v1/organizations", { key, body: { name: "Ext", slug: unique("ext").replace("_", "-"), externalId, owner: { email: `${unique("o")}@example.com` } } })).body;
+    expect(org.externalId).toBe(externalId);
+    const m = await meter("count");
+    expect((await send([event(externalId, m.eventType), event(org.id, m.eventType)])).body.accepted).toBe(2);
+    expect(await quantity(org.id, m)).toBe("2");
+  });
+
+  it("takes only keys holding usage:write, and a usage key can do nothing else", async () => {
+    const { org, adminKey } = await orgWithAdminKey();
+    const m = await meter("count");
+    const refused = await send([event(org.id, m.eventType)], adminKey);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/usage:write/);
+    expect((await send([event(org.id, m.eventType)], null)).status).toBe(401);
+    // An instance admin's key holds every instance permission.
+    const { key: provisioning } = await createInstanceKey(admin, { name: "provisioning" });
+    expect((await send([event(org.id, m.eventType)], provisioning)).body.accepted).toBe(1);
+    // The usage key provisions nothing and acts in no organization.
+    expect((await call("GET", "/api/v1/organizations", { key: usageKey })).status).toBe(403);
+    expect((await call("GET", "/api/v1/meters", { key: usageKey })).status).toBe(403);
+    const inOrg = await call("GET", "/api/v1/members", { key: usageKey, headers: { "tollgate-organization": org.id } });
+    expect(inOrg.status).toBe(403);
+    expect(inOrg.body.error.message).toMatch(/holds only usage:write/);
+  });
+
+  it("keeps each organization's usage its own: the same id in two organizations is two events", async () => {
+    const a = await createTestOrg({ slugPrefix: "usage-a" });
+    const b = await createTestOrg({ slugPrefix: "usage-b" });
+    const m = await meter("count");
+    const id = randomUUID();
+    const answer = await send([event(a.org.id, m.eventType, {}, new Date(), id), event(b.org.id, m.eventType, {}, new Date(), id), event(a.org.id, m.eventType)]);
+    expect(answer.body.accepted).toBe(3);
+    expect(await quantity(a.org.id, m)).toBe("2");
+    expect(await quantity(b.org.id, m)).toBe("1");
+    // An organization key with every permission an org key can hold still cannot send usage for it.
+    const { key } = await createApiKey(b.owner, { name: "admin key", roleId: (await builtInRole("admin")).id });
+    expect((await send([event(b.org.id, m.eventType)], key)).status).toBe(403);
+    expect(await quantity(b.org.id, m)).toBe("1");
+  });
+
+  it("aggregates by meter: count, sum, max, latest and distinct values, with filters and dimensions, late events in their own hour", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-agg" });
+    const type = unique("llm");
+    const make = (key: string, aggregation: Meter["aggregation"], extra: object = {}) => createMeter(admin, { key: unique(key), name: key, eventType: type, aggregation, ...extra });
+    const count = await make("calls", "count", { groupBy: ["model"] });
+    const sum = await make("tokens", "sum", { valueProperty: "tokens", groupBy: ["model"] });
+    const eu = await make("eu_tokens", "sum", { valueProperty: "tokens", filter: { region: "eu" } });
+    const max = await make("peak", "max", { valueProperty: "tokens" });
+    const latest = await make("seats", "latest", { valueProperty: "seats" });
+    const users = await make("users", "unique_count", { valueProperty: "user" });
+    const now = Date.now();
+    const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR);
+    await send([
+      event(org.id, type, { model: "small", tokens: 10, region: "eu", seats: 3, user: "u1" }, at(5)),
+      event(org.id, type, { model: "large", tokens: "0.25", region: "us", seats: 5, user: "u2" }, at(3)),
+      event(org.id, type, { model: "small", tokens: 7, region: "eu", seats: 4, user: "u1" }, at(1)),
+    ]);
+    // Late, but inside the window: it counts in its own hour, and is not the latest.
+    await send([event(org.id, type, { model: "large", tokens: 100, seats: 9, user: 7 }, at(48))]);
+    expect(await quantity(org.id, count, true)).toEqual({ '{"model":"large"}': "2", '{"model":"small"}': "2" });
+    expect(await quantity(org.id, sum, true)).toEqual({ '{"model":"large"}': "100.25", '{"model":"small"}': "17" });
+    expect(await quantity(org.id, eu)).toBe("17");
+    expect(await quantity(org.id, max)).toBe("100");
+    expect(await quantity(org.id, latest)).toBe("4");
+    expect(await quantity(org.id, users)).toBe("3");
+    const hourly = await readUsage({ orgId: org.id, meter: sum, from: at(49), to: at(-1), window: "hour" });
+    expect(hourly.map((r) => r.quantity)).toEqual(["100", "10", "0.25", "7"]);
+    expect(hourly[0]!.windowStart!.getTime()).toBe(Math.floor((now - 48 * HOUR) / HOUR) * HOUR);
+    // A deleted meter takes its rollups with it.
+    await deleteMeter(admin, eu.key);
+    expect(await db.$queryRaw<unknown[]>`SELECT 1 FROM usage.rollup WHERE meter_id = ${eu.id}::uuid`).toEqual([]);
+  });
+
+  it("forgets an organization's usage when the organization is deleted", async () => {
+    const t = await createTestOrg({ slugPrefix: "usage-gone" });
+    const m = await meter("count");
+    await send([event(t.org.id, m.eventType)]);
+    await removeOrganization(t.owner, t.org.id);
+    for (const table of ["usage.event", "usage.event_id", "usage.rollup"]) {
+      expect(await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM ${table} WHERE org_id = $1::uuid`, t.org.id)).toEqual([]);
+    }
+  });
+});
