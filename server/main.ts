@@ -30,6 +30,8 @@ async function main() {
   const machines = await machineRouter();
   const authz = await import("../lib/authz/org-index-cache.ts");
   await authz.startAuthzListener(booted.databaseUrl);
+  const usage = await import("../lib/usage/folding.ts");
+  usage.startUsageFolding();
   const { purgeExpiredDecisions } = await import("../lib/authz/list-decisions.ts");
   const { purgeExpiredCounters, closeCounterStore } = await import("../lib/apikeys/rate-limit.ts");
   const { purgeThrottles } = await import("../lib/auth/throttle.ts");
@@ -73,6 +75,7 @@ async function main() {
     server.closeAllConnections();
     await closeDecisionLog().catch(() => {});
     await closeKeyUsage().catch(() => {});
+    await usage.stopUsageFolding().catch(() => {});
     await app.close().catch(() => {});
     await closeCounterStore().catch(() => {});
     await authz.stopAuthzListener();

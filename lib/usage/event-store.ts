@@ -4,47 +4,98 @@
 // here, so a column store (ClickHouse) could take over behind them.
 //
 // One statement stores a batch: it claims each (organization, id) in
-// usage.event_id, stores the events whose claim is new, and adds them to the
-// rollups of every meter they match. The claim commits with the event or not
-// at all, so a retried batch finds exactly what the first try stored, and two
-// concurrent requests with the same id store it once (the second waits on the
-// first's claim, then sees it).
+// usage.event_id and stores the events whose claim is new. The claim commits
+// with the event or not at all, so a retried batch finds exactly what the
+// first try stored, and two concurrent requests with the same id store it
+// once (the second waits on the first's claim, then sees it).
+//
+// Rollups are kept by folding, not by the ingest statement: updating shared
+// rollup rows from every batch made concurrent batches queue on each other's
+// row locks (7k events/s). Each event carries the id of the transaction that
+// stored it; a fold adds to the rollups every event of a transaction older
+// than any still running (PostgreSQL's snapshot xmin), and moves a watermark
+// past them, in one transaction. Readers add the few events at or above the
+// watermark to the rollups, so every figure is exact and current.
 import type pg from "pg";
 import { dbPool, type Tx } from "../db.ts";
-import { rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
+import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
 
 export type NewEvent = { orgId: string; id: string; type: string; timestamp: Date; properties: Record<string, unknown> };
 
 // ---------------------------------------------------------------------------
-// What a meter counts from an event, in SQL shared by ingest and rebuild, so
-// both apply one rule. `events` is a relation of (org_id, id, type, ts,
-// properties). A value is a non-negative JSON number or a string of digits;
-// a unique_count value is any string or number.
-const matchedRows = (events: Sql) => sql`
-  SELECT e.org_id, m.id AS meter_id, date_trunc('hour', e.ts, 'UTC') AS hour, e.ts, e.id,
-    COALESCE((SELECT jsonb_object_agg(k, e.properties -> k) FROM unnest(m."groupBy") AS k WHERE e.properties ? k), '{}'::jsonb) AS dims,
-    CASE m.aggregation WHEN 'count' THEN 1::numeric WHEN 'unique_count' THEN NULL ELSE n.num END AS value,
-    CASE m.aggregation WHEN 'unique_count' THEN v.raw #>> '{}' END AS unique_value
-  FROM ${events} e
-  JOIN "Meter" m ON m."eventType" = e.type AND e.properties @> m.filter
-  CROSS JOIN LATERAL (SELECT e.properties -> m."valueProperty" AS raw) v
-  CROSS JOIN LATERAL (SELECT CASE
-      WHEN jsonb_typeof(v.raw) = 'number' THEN v.raw::numeric
-      WHEN jsonb_typeof(v.raw) = 'string' AND (v.raw #>> '{}') ~ '^[0-9]{1,30}(\\.[0-9]{1,18})?$' THEN (v.raw #>> '{}')::numeric
-    END AS num) n
-  WHERE CASE m.aggregation
-    WHEN 'count' THEN true
-    WHEN 'unique_count' THEN jsonb_typeof(v.raw) IN ('string', 'number')
-    ELSE n.num >= 0
-  END`;
+// What a meter counts from events, as SQL made from the meter definitions and
+// shared by the fold, the readers and the rebuild, so all apply one rule.
+// `events` is a relation of (org_id, id, type, ts, properties). An event
+// counts for a meter when its type is the meter's, it has the filter's
+// property values, and (but for count) its value is usable: a non-negative
+// JSON number or a string of digits; for unique_count, any string or number.
+// Dimensions: the groupBy properties the event has (null counts as absent).
 
-const rollupRows = (matched: Sql) => sql`
-  SELECT org_id, meter_id, hour, dims, count(*)::bigint AS events, COALESCE(sum(value), 0) AS total, max(value) AS max,
-    (array_agg(value ORDER BY ts DESC, id DESC))[1] AS latest, max(ts) AS latest_ts, (array_agg(id ORDER BY ts DESC, id DESC))[1] AS latest_id
-  FROM (${matched}) matched GROUP BY org_id, meter_id, hour, dims`;
+/** What a meter's rule needs: the counting part of a Meter. */
+export type MeterRule = { id: string; eventType: string; aggregation: string; valueProperty: string | null; filter: unknown; groupBy: string[] };
 
-const uniqueRows = (matched: Sql) => sql`
-  SELECT DISTINCT org_id, meter_id, hour, dims, unique_value AS value FROM (${matched}) matched WHERE unique_value IS NOT NULL`;
+const DECIMAL = "^[0-9]{1,30}(\\.[0-9]{1,18})?$";
+const valueOf = (m: MeterRule) => sql`(e.properties -> ${m.valueProperty}::text)`;
+const numberOf = (m: MeterRule) => sql`(CASE jsonb_typeof(${valueOf(m)}) WHEN 'number' THEN ${valueOf(m)}::numeric ELSE (${valueOf(m)} #>> '{}')::numeric END)`;
+const dimsOf = (m: MeterRule) => (m.groupBy.length ? sql`jsonb_strip_nulls(jsonb_build_object(${joinSql(m.groupBy.map((k) => sql`${k}::text, e.properties -> ${k}::text`))}))` : sql`'{}'::jsonb`);
+
+function countsFor(m: MeterRule): Sql {
+  const base = sql`e.type = ${m.eventType}::text AND e.properties @> ${JSON.stringify(m.filter ?? {})}::jsonb`;
+  if (m.aggregation === "count") return base;
+  const v = valueOf(m);
+  if (m.aggregation === "unique_count") return sql`${base} AND jsonb_typeof(${v}) IN ('string', 'number')`;
+  return sql`${base} AND (CASE jsonb_typeof(${v}) WHEN 'number' THEN ${v}::numeric >= 0 WHEN 'string' THEN (${v} #>> '{}') ~ ${DECIMAL}::text ELSE false END)`;
+}
+
+/** One meter's rollup rows from `events`: org, meter, hour, dims, events, total, max, latest, latest_ts, latest_id. */
+function meterRollup(m: MeterRule, events: Sql): Sql {
+  const numeric = ["sum", "max", "latest"].includes(m.aggregation);
+  const grouped = sql`
+    SELECT e.org_id, ${m.id}::uuid AS meter_id, date_trunc('hour', e.ts, 'UTC') AS hour, ${dimsOf(m)} AS dims, count(*)::bigint AS events,
+      ${numeric ? sql`sum(${numberOf(m)})` : m.aggregation === "count" ? sql`count(*)::numeric` : sql`0::numeric`} AS total,
+      ${numeric ? sql`max(${numberOf(m)})` : sql`NULL::numeric`} AS max, max(e.ts) AS latest_ts
+    FROM ${events} e WHERE ${countsFor(m)} GROUP BY 1, 3, 4`;
+  if (m.aggregation !== "latest") return sql`SELECT org_id, meter_id, hour, dims, events, total, max, NULL::numeric AS latest, latest_ts, NULL::text AS latest_id FROM (${grouped}) g`;
+  // The latest value: of the event with the latest timestamp, then the greatest id.
+  return sql`
+    SELECT g.org_id, g.meter_id, g.hour, g.dims, g.events, g.total, g.max, l.value AS latest, g.latest_ts, l.id AS latest_id
+    FROM (${grouped}) g JOIN (
+      SELECT DISTINCT ON (1, 2, 3) e.org_id, date_trunc('hour', e.ts, 'UTC') AS hour, ${dimsOf(m)} AS dims, ${numberOf(m)} AS value, e.id
+      FROM ${events} e WHERE ${countsFor(m)} ORDER BY 1, 2, 3, e.ts DESC, e.id DESC
+    ) l USING (org_id, hour, dims)`;
+}
+
+/** The distinct values of one unique_count meter: org, meter, hour, dims, value. */
+const meterValues = (m: MeterRule, events: Sql) => sql`
+  SELECT DISTINCT e.org_id, ${m.id}::uuid AS meter_id, date_trunc('hour', e.ts, 'UTC') AS hour, ${dimsOf(m)} AS dims, ${valueOf(m)} #>> '{}' AS value
+  FROM ${events} e WHERE ${countsFor(m)}`;
+
+const NO_ROLLUP = sql`SELECT NULL::uuid AS org_id, NULL::uuid AS meter_id, NULL::timestamptz AS hour, NULL::jsonb AS dims, 0::bigint AS events, 0::numeric AS total,
+  NULL::numeric AS max, NULL::numeric AS latest, NULL::timestamptz AS latest_ts, NULL::text AS latest_id WHERE false`;
+const NO_VALUES = sql`SELECT NULL::uuid AS org_id, NULL::uuid AS meter_id, NULL::timestamptz AS hour, NULL::jsonb AS dims, NULL::text AS value WHERE false`;
+
+/** Rollup rows of every meter from `events`. */
+export const rollupsOf = (meters: MeterRule[], events: Sql): Sql =>
+  meters.length
+    ? joinSql(
+        meters.map((m) => sql`(${meterRollup(m, events)})`),
+        " UNION ALL ",
+      )
+    : NO_ROLLUP;
+/** Distinct-value rows of every unique_count meter from `events`. */
+export function valuesOf(meters: MeterRule[], events: Sql): Sql {
+  const unique = meters.filter((m) => m.aggregation === "unique_count");
+  return unique.length
+    ? joinSql(
+        unique.map((m) => sql`(${meterValues(m, events)})`),
+        " UNION ALL ",
+      )
+    : NO_VALUES;
+}
+
+async function meterRules(client: pg.PoolClient): Promise<MeterRule[]> {
+  return run<MeterRule>(client, sql`SELECT id::text, "eventType", aggregation, "valueProperty", filter, "groupBy" FROM "Meter" ORDER BY id`);
+}
 
 const insertStatement = (input: string) => sql`
   WITH input AS (
@@ -56,11 +107,20 @@ const insertStatement = (input: string) => sql`
   ), stored AS (
     INSERT INTO usage.event (org_id, id, type, ts, properties)
     SELECT i.org_id, i.id, i.type, i.ts, i.properties FROM input i JOIN fresh USING (org_id, id)
-    RETURNING org_id, id, type, ts, properties
-  ), matched AS (${matchedRows(rawSql("stored"))}
+  )
+  SELECT i.n FROM input i JOIN fresh USING (org_id, id)`;
+
+/**
+ * Every event of a transaction between the watermark and the horizon (the
+ * oldest transaction still running: everything below it has finished) goes
+ * into the rollups, and the watermark moves to the horizon, in one statement.
+ */
+const foldStatement = (meters: MeterRule[], watermark: string, horizon: string) => sql`
+  WITH events AS (
+    SELECT org_id, id, type, ts, properties FROM usage.event WHERE xid >= ${watermark}::bigint AND xid < ${horizon}::bigint
   ), rolled AS (
     INSERT INTO usage.rollup AS r (org_id, meter_id, hour, dims, events, total, max, latest, latest_ts, latest_id)
-    SELECT * FROM (${rollupRows(rawSql("SELECT * FROM matched"))}) g ORDER BY org_id, meter_id, hour, dims
+    SELECT * FROM (${rollupsOf(meters, rawSql("events"))}) g ORDER BY org_id, meter_id, hour, dims
     ON CONFLICT (org_id, meter_id, hour, dims) DO UPDATE SET
       events = r.events + excluded.events,
       total = r.total + excluded.total,
@@ -70,10 +130,25 @@ const insertStatement = (input: string) => sql`
       latest_ts = GREATEST(r.latest_ts, excluded.latest_ts)
   ), valued AS (
     INSERT INTO usage.rollup_value (org_id, meter_id, hour, dims, value)
-    SELECT * FROM (${uniqueRows(rawSql("SELECT * FROM matched"))}) u ORDER BY org_id, meter_id, hour, dims, value
+    SELECT * FROM (${valuesOf(meters, rawSql("events"))}) u ORDER BY org_id, meter_id, hour, dims, value
     ON CONFLICT DO NOTHING
-  )
-  SELECT i.n FROM input i JOIN fresh USING (org_id, id)`;
+  ), moved AS (UPDATE usage.fold_state SET watermark = ${horizon}::bigint WHERE id = 1)
+  SELECT count(*)::int AS events FROM events`;
+
+/**
+ * Folds, holding the fold: the watermark and the horizon are read first, so
+ * that the events between them are found through the BRIN index on xid.
+ */
+async function foldHeld(client: pg.PoolClient): Promise<number> {
+  const [{ watermark, horizon }] = await run<{ watermark: string; horizon: string }>(
+    client,
+    sql`SELECT watermark::text AS watermark, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon FROM usage.fold_state WHERE id = 1`,
+  );
+  if (BigInt(horizon) <= BigInt(watermark)) return 0;
+  // A fold of many events sorts them in memory.
+  await client.query("SET LOCAL work_mem = '64MB'");
+  return (await run<{ events: number }>(client, foldStatement(await meterRules(client), watermark, horizon)))[0]!.events;
+}
 
 // ---------------------------------------------------------------------------
 // Month partitions, made when an event first needs one.
@@ -135,7 +210,7 @@ export type UsageWindow = "hour" | "day" | "month";
 /** Usage is kept by the hour: [from, to) is widened to whole hours. */
 export type UsageQuery = {
   orgId: string;
-  meter: { id: string; aggregation: string };
+  meter: MeterRule;
   from: Date;
   to: Date;
   /** Split into windows (for charts); none: one figure for [from, to). */
@@ -147,18 +222,32 @@ export type UsageQuery = {
 export type UsageRow = { windowStart: Date | null; dims: Record<string, unknown>; quantity: string; events: string };
 
 export async function readUsage(q: UsageQuery): Promise<UsageRow[]> {
+  const from = floorHour(q.from);
+  const to = ceilHour(q.to);
   const windowExpr = q.window ? sql`date_trunc(${q.window}, hour, 'UTC')` : sql`NULL::timestamptz`;
   const dimsExpr = q.byDimensions ? sql`dims` : sql`'{}'::jsonb`;
-  const where = sql`org_id = ${q.orgId}::uuid AND meter_id = ${q.meter.id}::uuid AND hour >= ${floorHour(q.from)} AND hour < ${ceilHour(q.to)}`;
+  const where = sql`org_id = ${q.orgId}::uuid AND meter_id = ${q.meter.id}::uuid AND hour >= ${from} AND hour < ${to}`;
+  // The events not folded yet (at or above the watermark, in this statement's snapshot).
+  const recent = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties FROM usage.event e
+    WHERE e.xid >= (SELECT watermark FROM usage.fold_state WHERE id = 1) AND e.org_id = ${q.orgId}::uuid AND e.ts >= ${from} AND e.ts < ${to})`;
   const rows = await sqlRows<{ window_start: Date | null; dims: Record<string, unknown>; events: string; total: string; max: string | null; latest: string | null }>(sql`
+    WITH combined AS (
+      SELECT hour, dims, events, total, max, latest, latest_ts, latest_id FROM usage.rollup WHERE ${where}
+      UNION ALL
+      SELECT hour, dims, events, total, max, latest, latest_ts, latest_id FROM (${rollupsOf([q.meter], recent)}) g
+    )
     SELECT ${windowExpr} AS window_start, ${dimsExpr} AS dims, sum(events)::text AS events, sum(total)::text AS total, max(max)::text AS max,
       ((array_agg(latest ORDER BY latest_ts DESC, latest_id DESC))[1])::text AS latest
-    FROM usage.rollup WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`);
+    FROM combined GROUP BY 1, 2 ORDER BY 1, 2`);
   let uniques = new Map<string, string>();
   if (q.meter.aggregation === "unique_count") {
     const counted = await sqlRows<{ window_start: Date | null; dims: Record<string, unknown>; n: string }>(sql`
-      SELECT ${windowExpr} AS window_start, ${dimsExpr} AS dims, count(DISTINCT value)::text AS n
-      FROM usage.rollup_value WHERE ${where} GROUP BY 1, 2`);
+      WITH combined AS (
+        SELECT hour, dims, value FROM usage.rollup_value WHERE ${where}
+        UNION ALL
+        SELECT hour, dims, value FROM (${valuesOf([q.meter], recent)}) v
+      )
+      SELECT ${windowExpr} AS window_start, ${dimsExpr} AS dims, count(DISTINCT value)::text AS n FROM combined GROUP BY 1, 2`);
     uniques = new Map(counted.map((r) => [rowKey(r.window_start, r.dims), r.n]));
   }
   return rows.map((r) => ({
@@ -187,16 +276,51 @@ function quantityOf(aggregation: string, r: { events: string; total: string; max
 }
 
 // ---------------------------------------------------------------------------
-// Maintenance.
+// Folding and maintenance.
 
-/** A meter's rollups, deleted with it (inside the caller's transaction). */
+/** Holds the fold: folds elsewhere skip meanwhile (`skip`) or this waits for them. Inside a transaction. */
+async function holdFold(client: pg.PoolClient | Tx, skip: boolean): Promise<boolean> {
+  const text = `SELECT 1 FROM usage.fold_state WHERE id = 1 FOR UPDATE${skip ? " SKIP LOCKED" : ""}`;
+  const rows = "query" in client ? (await client.query(text)).rows : await client.$queryRawUnsafe<unknown[]>(text);
+  return rows.length > 0;
+}
+
+async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await dbPool().connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Folds the events of finished transactions into the rollups. Returns how
+ * many it folded, or null when another process was folding.
+ */
+export async function foldEvents(): Promise<number | null> {
+  return inTransaction(async (client) => {
+    if (!(await holdFold(client, true))) return null;
+    return foldHeld(client);
+  });
+}
+
+/** A meter's rollups, deleted with it (inside the caller's transaction; a fold running meanwhile finishes first). */
 export async function deleteMeterRollups(tx: Tx, meterId: string) {
+  await holdFold(tx, false);
   await tx.$executeRaw`DELETE FROM usage.rollup WHERE meter_id = ${meterId}::uuid`;
   await tx.$executeRaw`DELETE FROM usage.rollup_value WHERE meter_id = ${meterId}::uuid`;
 }
 
 /** Everything an organization sent, deleted with it (inside the caller's transaction). */
 export async function deleteOrganizationUsage(tx: Tx, orgId: string) {
+  await holdFold(tx, false);
   for (const table of ["usage.rollup", "usage.rollup_value", "usage.event", "usage.event_id"]) {
     await tx.$executeRawUnsafe(`DELETE FROM ${table} WHERE org_id = $1::uuid`, orgId);
   }
@@ -208,20 +332,20 @@ export type RollupReport = { from: Date; to: Date; rowsChecked: number; differen
 /**
  * Recomputes the rollups of [from, to) (widened to whole hours) from the raw
  * events and reports every row that differs; with `repair`, replaces them.
- * Ingest waits meanwhile (the rollup tables are locked against writes), so
- * the comparison is exact.
+ * It holds the fold and folds first, so the rollups and the events below the
+ * watermark it compares describe the same events.
  */
 export async function rebuildRollups(range: { from: Date; to: Date; repair: boolean }): Promise<RollupReport> {
   const from = floorHour(range.from);
   const to = ceilHour(range.to);
-  const client = await dbPool().connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("LOCK TABLE usage.rollup, usage.rollup_value IN SHARE ROW EXCLUSIVE MODE");
-    const events = sql`(SELECT org_id, id, type, ts, properties FROM usage.event WHERE ts >= ${from} AND ts < ${to})`;
-    await run(client, sql`CREATE TEMP TABLE expected_matched ON COMMIT DROP AS ${matchedRows(events)}`);
-    await run(client, sql`CREATE TEMP TABLE expected_rollup ON COMMIT DROP AS ${rollupRows(rawSql("SELECT * FROM expected_matched"))}`);
-    await run(client, sql`CREATE TEMP TABLE expected_value ON COMMIT DROP AS ${uniqueRows(rawSql("SELECT * FROM expected_matched"))}`);
+  return inTransaction(async (client) => {
+    await holdFold(client, false);
+    await foldHeld(client);
+    const events = sql`(SELECT org_id, id, type, ts, properties FROM usage.event
+      WHERE ts >= ${from} AND ts < ${to} AND xid < (SELECT watermark FROM usage.fold_state WHERE id = 1))`;
+    const meters = await meterRules(client);
+    await run(client, sql`CREATE TEMP TABLE expected_rollup ON COMMIT DROP AS ${rollupsOf(meters, events)}`);
+    await run(client, sql`CREATE TEMP TABLE expected_value ON COMMIT DROP AS ${valuesOf(meters, events)}`);
     const inRange = sql`hour >= ${from} AND hour < ${to}`;
     const describe = (t: string) =>
       rawSql(`CASE WHEN ${t}.org_id IS NULL THEN NULL ELSE concat_ws(' ', 'events=' || ${t}.events, 'total=' || ${t}.total, 'max=' || ${t}.max, 'latest=' || ${t}.latest) END`);
@@ -249,7 +373,6 @@ export async function rebuildRollups(range: { from: Date; to: Date; repair: bool
       await client.query("INSERT INTO usage.rollup (org_id, meter_id, hour, dims, events, total, max, latest, latest_ts, latest_id) SELECT * FROM expected_rollup");
       await client.query("INSERT INTO usage.rollup_value (org_id, meter_id, hour, dims, value) SELECT * FROM expected_value");
     }
-    await client.query("COMMIT");
     return {
       from,
       to,
@@ -258,12 +381,7 @@ export async function rebuildRollups(range: { from: Date; to: Date; repair: bool
       examples: differing.slice(0, 20).map((d) => ({ orgId: d.org_id, meterId: d.meter_id, hour: d.hour, dims: d.dims, stored: d.stored, expected: d.expected })),
       repaired,
     };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function run<Row>(client: pg.PoolClient, query: Sql): Promise<Row[]> {

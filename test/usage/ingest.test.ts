@@ -6,11 +6,11 @@ import { describe, expect, it } from "vitest";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
-import { readUsage, storeEvents } from "../../lib/usage/event-store.ts";
+import { foldEvents, readUsage, storeEvents } from "../../lib/usage/event-store.ts";
 import { createMeter, deleteMeter, type Meter } from "../../lib/usage/meters.ts";
 import { removeOrganization } from "../../lib/orgs/update-organization.ts";
 import { orgWithAdminKey, useMachineServer } from "../apikeys/http.ts";
-import { builtInRole, createTestOrg, createUser } from "../helpers.ts";
+import { builtInRole, createTestOrg, createUser, until } from "../helpers.ts";
 
 const { call } = useMachineServer();
 const admin = await createUser({ isInstanceAdmin: true });
@@ -68,14 +68,14 @@ describe("usage ingest", () => {
     const { org } = await createTestOrg({ slugPrefix: "usage-retry" });
     const m = await meter("count");
     const fail = `usage_fail_${randomUUID().slice(0, 8)}`;
-    // The rollup write fails for this organization, after the ids were claimed in the same statement.
+    // The event write fails for this organization, after the ids were claimed in the same statement.
     await db.$executeRawUnsafe(`CREATE FUNCTION usage.${fail}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
-    await db.$executeRawUnsafe(`CREATE TRIGGER ${fail} BEFORE INSERT ON usage.rollup FOR EACH ROW WHEN (NEW.org_id = '${org.id}') EXECUTE FUNCTION usage.${fail}()`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER ${fail} BEFORE INSERT ON usage.event FOR EACH ROW WHEN (NEW.org_id = '${org.id}') EXECUTE FUNCTION usage.${fail}()`);
     const events = [1, 2, 3].map(() => ({ orgId: org.id, id: randomUUID(), type: m.eventType, timestamp: new Date(), properties: {} }));
     try {
       await expect(storeEvents(events)).rejects.toThrow(/disk full/);
     } finally {
-      await db.$executeRawUnsafe(`DROP TRIGGER ${fail} ON usage.rollup`);
+      await db.$executeRawUnsafe(`DROP TRIGGER ${fail} ON usage.event`);
       await db.$executeRawUnsafe(`DROP FUNCTION usage.${fail}()`);
     }
     expect(await storeEvents(events)).toEqual(new Set([0, 1, 2]));
@@ -187,15 +187,20 @@ describe("usage ingest", () => {
     ]);
     // Late, but inside the window: it counts in its own hour, and is not the latest.
     await send([event(org.id, type, { model: "large", tokens: 100, seats: 9, user: 7 }, at(48))]);
-    expect(await quantity(org.id, count, true)).toEqual({ '{"model":"large"}': "2", '{"model":"small"}': "2" });
-    expect(await quantity(org.id, sum, true)).toEqual({ '{"model":"large"}': "100.25", '{"model":"small"}': "17" });
-    expect(await quantity(org.id, eu)).toBe("17");
-    expect(await quantity(org.id, max)).toBe("100");
-    expect(await quantity(org.id, latest)).toBe("4");
-    expect(await quantity(org.id, users)).toBe("3");
-    const hourly = await readUsage({ orgId: org.id, meter: sum, from: at(49), to: at(-1), window: "hour" });
-    expect(hourly.map((r) => r.quantity)).toEqual(["100", "10", "0.25", "7"]);
-    expect(hourly[0]!.windowStart!.getTime()).toBe(Math.floor((now - 48 * HOUR) / HOUR) * HOUR);
+    // The same figures before the events are folded into the rollups (read from the events) and after.
+    for (const folded of [false, true]) {
+      if (folded)
+        await until("the events are folded", async () => (await foldEvents()) !== null && (await db.$queryRaw<unknown[]>`SELECT 1 FROM usage.rollup WHERE meter_id = ${count.id}::uuid`).length === 4);
+      expect(await quantity(org.id, count, true)).toEqual({ '{"model":"large"}': "2", '{"model":"small"}': "2" });
+      expect(await quantity(org.id, sum, true)).toEqual({ '{"model":"large"}': "100.25", '{"model":"small"}': "17" });
+      expect(await quantity(org.id, eu)).toBe("17");
+      expect(await quantity(org.id, max)).toBe("100");
+      expect(await quantity(org.id, latest)).toBe("4");
+      expect(await quantity(org.id, users)).toBe("3");
+      const hourly = await readUsage({ orgId: org.id, meter: sum, from: at(49), to: at(-1), window: "hour" });
+      expect(hourly.map((r) => r.quantity)).toEqual(["100", "10", "0.25", "7"]);
+      expect(hourly[0]!.windowStart!.getTime()).toBe(Math.floor((now - 48 * HOUR) / HOUR) * HOUR);
+    }
     // A deleted meter takes its rollups with it.
     await deleteMeter(admin, eu.key);
     expect(await db.$queryRaw<unknown[]>`SELECT 1 FROM usage.rollup WHERE meter_id = ${eu.id}::uuid`).toEqual([]);
