@@ -143,6 +143,7 @@ test("signing up and using the dashboard under the CSP causes no violation", asy
     ["access", "Access"],
     ["api-keys", "API keys"],
     ["audit", "Audit log"],
+    ["usage", "Usage"],
     ["settings", "Settings"],
   ]) {
     await page.goto(`/${slug}/${path}`);
@@ -163,7 +164,7 @@ test("signing up and using the dashboard under the CSP causes no violation", asy
   await expect(page.getByRole("dialog")).toHaveCount(0);
 
   expect(violations).toEqual([]);
-  expect(documents.length).toBeGreaterThanOrEqual(8);
+  expect(documents.length).toBeGreaterThanOrEqual(9);
   for (const doc of documents) expect(doc.csp, doc.url).toMatch(PAGE_NONCE);
 
   // The collector works: content the policy forbids is reported.

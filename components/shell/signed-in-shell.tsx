@@ -24,6 +24,7 @@ export function accountNav(isInstanceAdmin: boolean): NavItem[] {
     items.push(
       { href: "/admin", label: "All organizations" },
       { href: "/admin/permissions", label: "Product permissions" },
+      { href: "/admin/meters", label: "Meters" },
       { href: "/admin/api-keys", label: "Provisioning keys" },
       { href: "/admin/outbox", label: "Outbox" },
     );

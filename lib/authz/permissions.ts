@@ -29,7 +29,9 @@ export const PERMISSIONS = {
   "scim:manage": "Manage SCIM provisioning",
   "audit:read": "Read the audit log",
   "usage:read": "See usage",
-  "usage:write": "Report usage events",
+  // Sending usage (usage:write) is not an organization's permission but an instance's, held by
+  // usage keys (lib/authz/authorize.ts): a customer who could send events could claim the ids of
+  // the product's own reports in advance, and have them dropped as duplicates.
   "billing:read": "See plans and invoices",
   "billing:write": "Change the plan and billing details",
 } as const;

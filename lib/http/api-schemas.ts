@@ -248,3 +248,21 @@ export const UsageIngestResult = named(
     ),
   }),
 );
+
+export const UsageReport = named(
+  "UsageReport",
+  z.strictObject({
+    meter: z.strictObject({ key: z.string(), name: z.string(), aggregation: z.enum(AGGREGATIONS) }),
+    from: doc("Whole hours: usage is kept by the hour.", DateTime),
+    to: DateTime,
+    window: z.enum(["hour", "day", "month"]).nullable(),
+    data: z.array(
+      z.strictObject({
+        windowStart: doc("null without a window: one figure for the whole range.", DateTime.nullable()),
+        dimensions: doc("The groupBy property values (empty unless byDimensions=true).", z.record(z.string(), z.unknown())),
+        quantity: doc("An exact decimal, as a string.", z.string()),
+        events: doc("Events counted, as a string.", z.string()),
+      }),
+    ),
+  }),
+);

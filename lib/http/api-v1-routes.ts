@@ -58,9 +58,11 @@ import {
   MeterList,
   UsageEventBatch,
   UsageIngestResult,
+  UsageReport,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
+import { organizationUsage, UsageQueryInput } from "../usage/usage-report.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
   ApiKeyPolicyInput,
@@ -548,6 +550,16 @@ export const apiV1Routes: ApiRouteDef[] = [
     docOnly: true,
     response: UsageIngestResult,
     handler: () => null,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/usage",
+    summary: "The organization's usage of one meter over a time range, by window and dimension",
+    tag: "Usage",
+    permission: "usage:read",
+    query: UsageQueryInput,
+    response: UsageReport,
+    handler: (ctx, { query }) => organizationUsage(ctx, query),
   },
   {
     scope: "instance",

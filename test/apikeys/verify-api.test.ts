@@ -41,7 +41,7 @@ describe("POST /api/v1/keys/verify", () => {
     // A ctx's index is a snapshot: the owner needs one that knows the project.
     const owner = await resolveOrgContext(before.principal, org.slug, meta());
     const expiresAt = new Date(Date.now() + 3 * 86_400_000);
-    const { key, apiKey } = await createApiKey(owner, { name: "web backend", permissions: ["usage:write", "authz:check", "projects:read"], projectId: project.id, expiresAt });
+    const { key, apiKey } = await createApiKey(owner, { name: "web backend", permissions: ["usage:read", "authz:check", "projects:read"], projectId: project.id, expiresAt });
     const res = await verify(verifier, { key });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -50,7 +50,7 @@ describe("POST /api/v1/keys/verify", () => {
       orgId: org.id,
       projectId: project.id,
       name: "web backend",
-      permissions: ["authz:check", "projects:read", "usage:write"],
+      permissions: ["authz:check", "projects:read", "usage:read"],
       expiresAt: expiresAt.toISOString(),
       reason: null,
     });

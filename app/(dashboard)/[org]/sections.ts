@@ -14,6 +14,7 @@ export const SECTIONS: Section[] = [
   { path: "api-keys", label: "API keys", permission: "apikeys:read" },
   { path: "decisions", label: "Access decisions", permission: "decisions:read" },
   { path: "audit", label: "Audit log", permission: "audit:read" },
+  { path: "usage", label: "Usage", permission: "usage:read" },
   { path: "settings", label: "Settings", permission: null },
 ];
 

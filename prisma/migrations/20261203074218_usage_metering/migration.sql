@@ -27,6 +27,10 @@ CREATE INDEX "Meter_eventType_idx" ON "Meter"("eventType");
 CREATE UNIQUE INDEX "Organization_externalId_key" ON "Organization"("externalId");
 
 -- Written by hand from here: Prisma cannot describe these.
+
+-- usage:write became an instance permission (usage keys): no organization role or key holds it.
+UPDATE "Role" SET "permissions" = array_remove("permissions", 'usage:write') WHERE 'usage:write' = ANY("permissions");
+UPDATE "ApiKey" SET "permissions" = array_remove("permissions", 'usage:write') WHERE "orgId" IS NOT NULL AND 'usage:write' = ANY("permissions");
 ALTER TABLE "Meter" ADD CONSTRAINT "Meter_aggregation_check" CHECK ("aggregation" IN ('count', 'sum', 'max', 'unique_count', 'latest'));
 ALTER TABLE "Meter" ADD CONSTRAINT "Meter_value_check" CHECK (("aggregation" = 'count') = ("valueProperty" IS NULL));
 
