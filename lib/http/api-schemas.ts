@@ -253,7 +253,7 @@ export const UsageReport = named(
   "UsageReport",
   z.strictObject({
     meter: z.strictObject({ key: z.string(), name: z.string(), aggregation: z.enum(AGGREGATIONS) }),
-    from: doc("Whole hours: usage is kept by the hour.", DateTime),
+    from: doc("Whole hours: usage is kept by the hour.", z.iso.datetime()),
     to: DateTime,
     window: z.enum(["hour", "day", "month"]).nullable(),
     data: z.array(

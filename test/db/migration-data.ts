@@ -55,7 +55,7 @@ export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
   ["User", { id: ids.external, email: "external@example.test", externalId: "ext-1", name: "Eve External", updatedAt: at }],
   ["Organization", { id: ids.org, name: "Acme", slug: "acme", apiKeyRateLimitPerDay: 1000, updatedAt: at }],
   ["Role", { id: ids.ownerRole, orgId: null, key: "owner", name: "Owner", permissions: ["organization:read"], isBuiltIn: true, isOwner: true, position: 0, updatedAt: at }],
-  ["Role", { id: ids.customRole, orgId: ids.org, key: "auditor", name: "Auditor", permissions: ["audit:read", "projects:read"], updatedAt: at }],
+  ["Role", { id: ids.customRole, orgId: ids.org, key: "auditor", name: "Auditor", permissions: ["audit:read", "usage:write", "projects:read"], updatedAt: at }],
   ["Membership", { id: "00000000-0000-4000-8000-000000000070", orgId: ids.org, userId: ids.signedUp, roleId: ids.ownerRole, updatedAt: at }],
   ["Membership", { id: "00000000-0000-4000-8000-000000000071", orgId: ids.org, userId: ids.provisioned, roleId: ids.customRole, updatedAt: at }],
   ["Project", { id: ids.project, orgId: ids.org, name: "Web", slug: "web", updatedAt: at }],
@@ -64,7 +64,7 @@ export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
   ["ApiKey", key(ids.keyDated, "dated", { expiresAt: "2027-06-01 00:00:00.000+00", projectId: ids.project, ipAllowList: ["10.0.0.0/8"] })],
   // Stored before dates were bounded to the year 9999.
   ["ApiKey", key(ids.keyFarFuture, "farfuture", { expiresAt: "20000-01-01 00:00:00.000+00", rateLimitPerDay: 50 })],
-  ["ApiKey", key(ids.keyForever, "forever", { expiresAt: null, requestCount: 42 })],
+  ["ApiKey", key(ids.keyForever, "forever", { expiresAt: null, requestCount: 42, permissions: ["usage:write", "projects:read"] })],
   ["ApiKey", key(ids.instanceKey, "instance", { orgId: null, isInstanceAdmin: true, permissions: [] })],
   ["Grant", { id: ids.grantDated, orgId: ids.org, roleId: ids.customRole, userId: ids.provisioned, validUntil: "2027-01-01 00:00:00.000+00", ipCidrs: [] }],
   ["Grant", { id: ids.grantFarFuture, orgId: ids.org, roleId: ids.customRole, groupId: ids.group, validUntil: "12000-06-01 00:00:00.000+00", ipCidrs: ["192.0.2.0/24"] }],
@@ -134,6 +134,22 @@ export const DATA_MIGRATIONS: Record<string, DataMigration> = {
         { id: ids.instanceKey, expiresAt: null },
       ]);
       expect(await rowsOf(client, `SELECT "invitedByApiKeyId" FROM "Invitation"`)).toEqual([{ invitedByApiKeyId: null }]);
+    },
+  },
+  "20261203074218_usage_metering": {
+    changes: { Role: ["permissions"], ApiKey: ["permissions"] },
+    async verify(client) {
+      // usage:write became an instance permission: organization roles and keys no longer hold it; the rest stays.
+      expect(await rowsOf(client, `SELECT id, permissions FROM "Role" ORDER BY id`)).toEqual([
+        { id: ids.ownerRole, permissions: ["organization:read"] },
+        { id: ids.customRole, permissions: ["audit:read", "projects:read"] },
+      ]);
+      expect(await rowsOf(client, `SELECT id, permissions FROM "ApiKey" ORDER BY id`)).toEqual([
+        { id: ids.keyDated, permissions: ["projects:read"] },
+        { id: ids.keyFarFuture, permissions: ["projects:read"] },
+        { id: ids.keyForever, permissions: ["projects:read"] },
+        { id: ids.instanceKey, permissions: [] },
+      ]);
     },
   },
 };

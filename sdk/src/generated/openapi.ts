@@ -514,6 +514,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/usage": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organization's usage of one meter over a time range, by window and dimension
+     * @description Needs the `usage:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getUsage"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/meters": {
     parameters: {
       query?: never;
@@ -1125,6 +1145,34 @@ export interface components {
         /** @enum {string} */
         reason?: "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value";
         message?: string;
+      }[];
+    };
+    UsageReport: {
+      meter: {
+        key: string;
+        name: string;
+        /** @enum {string} */
+        aggregation: "count" | "sum" | "max" | "unique_count" | "latest";
+      };
+      /**
+       * Format: date-time
+       * @description Whole hours: usage is kept by the hour.
+       */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      window: ("hour" | "day" | "month") | null;
+      data: {
+        /** @description null without a window: one figure for the whole range. */
+        windowStart: string | null;
+        /** @description The groupBy property values (empty unless byDimensions=true). */
+        dimensions: {
+          [key: string]: unknown;
+        };
+        /** @description An exact decimal, as a string. */
+        quantity: string;
+        /** @description Events counted, as a string. */
+        events: string;
       }[];
     };
     User: {
@@ -2567,6 +2615,37 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["UsageIngestResult"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getUsage: {
+    parameters: {
+      query: {
+        meter: string;
+        from: string;
+        to: string;
+        window?: "hour" | "day" | "month";
+        byDimensions?: "true" | "false";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["UsageReport"];
         };
       };
       400: components["responses"]["Invalid"];
