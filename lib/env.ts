@@ -57,6 +57,10 @@ const EnvSchema = z.object({
   TOLLGATE_USAGE_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(35),
   /** Usage events this many minutes or less ahead of the server's clock are taken (clock skew); later ones are refused. */
   TOLLGATE_USAGE_MAX_FUTURE_MINUTES: z.coerce.number().int().min(0).max(1440).default(5),
+  /** Raw usage events and their dedup claims are kept this long (whole months are dropped); rollups stay. */
+  TOLLGATE_USAGE_RETENTION_DAYS: z.coerce.number().int().min(35).max(3650).default(400),
+  /** Whether `npm start` works the background job queues itself; "false" when a separate `npm run worker` does. */
+  TOLLGATE_IN_PROCESS_WORKER: z.enum(["true", "false"], "must be true or false").default("true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

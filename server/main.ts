@@ -32,6 +32,8 @@ async function main() {
   await authz.startAuthzListener(booted.databaseUrl);
   const usage = await import("../lib/usage/folding.ts");
   usage.startUsageFolding();
+  const jobs = await import("../lib/jobs/jobs.ts");
+  await jobs.startJobs({ databaseUrl: booted.databaseUrl, work: booted.env.TOLLGATE_IN_PROCESS_WORKER === "true" });
   const { purgeExpiredDecisions } = await import("../lib/authz/list-decisions.ts");
   const { purgeExpiredCounters, closeCounterStore } = await import("../lib/apikeys/rate-limit.ts");
   const { purgeThrottles } = await import("../lib/auth/throttle.ts");
@@ -76,6 +78,7 @@ async function main() {
     await closeDecisionLog().catch(() => {});
     await closeKeyUsage().catch(() => {});
     await usage.stopUsageFolding().catch(() => {});
+    await jobs.stopJobs().catch(() => {});
     await app.close().catch(() => {});
     await closeCounterStore().catch(() => {});
     await authz.stopAuthzListener();

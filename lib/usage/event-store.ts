@@ -387,3 +387,32 @@ export async function rebuildRollups(range: { from: Date; to: Date; repair: bool
 async function run<Row>(client: pg.PoolClient, query: Sql): Promise<Row[]> {
   return (await client.query({ text: query.text, values: query.values as unknown[] })).rows as Row[];
 }
+
+/**
+ * Drops what is older than `keepDays`: whole month partitions of raw events
+ * that end before the cut-off, and the claims received before it (their ids
+ * may be used again after that). Rollups stay. Idempotent.
+ */
+export async function purgeOldUsage(keepDays: number, now = new Date()): Promise<{ partitionsDropped: string[]; claimsDeleted: number }> {
+  const cutoff = new Date(now.getTime() - keepDays * 86_400_000);
+  const partitions = await sqlRows<{ name: string; bound: string }>(sql`
+    SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'usage.event'::regclass`);
+  const dropped: string[] = [];
+  for (const { name, bound } of partitions) {
+    const end = /TO \('([^']+)'\)/.exec(bound)?.[1];
+    if (!end || new Date(end) > cutoff) continue;
+    await dbPool().query(`DROP TABLE IF EXISTS usage.${name.replace(/[^a-z0-9_]/g, "")}`);
+    knownMonths.delete(name.replace(/^event_/, "").replace("_", "-"));
+    dropped.push(name);
+  }
+  let claimsDeleted = 0;
+  for (;;) {
+    // In slices, so that no single statement holds a long lock.
+    const result = await dbPool().query(`DELETE FROM usage.event_id WHERE ctid IN (SELECT ctid FROM usage.event_id WHERE received_at < $1 LIMIT 50000)`, [cutoff]);
+    claimsDeleted += result.rowCount ?? 0;
+    if ((result.rowCount ?? 0) < 50_000) break;
+  }
+  return { partitionsDropped: dropped, claimsDeleted };
+}

@@ -1,0 +1,48 @@
+// The background jobs: what each does, when it runs on its own, and how it is
+// retried. Every job is idempotent: run twice, it does its work once.
+import { env } from "../env.ts";
+import { logger } from "../logger.ts";
+import { purgeOldUsage, rebuildRollups } from "../usage/event-store.ts";
+
+export type JobDefinition = {
+  name: string;
+  title: string;
+  description: string;
+  /** Cron (UTC) on which it is queued by itself; none: only on demand. */
+  schedule?: string;
+  retryLimit: number;
+  /** Seconds before the first retry; doubled on each one. */
+  retryDelay: number;
+  expireInSeconds: number;
+  run: (data: Record<string, unknown>) => Promise<unknown>;
+};
+
+const HOUR = 3_600_000;
+
+export const JOBS: JobDefinition[] = [
+  {
+    name: "usage-rollup-check",
+    title: "Usage rollup check",
+    description: "Recomputes the last two days of usage rollups from the raw events and repairs any row that differs.",
+    schedule: "23 * * * *",
+    retryLimit: 5,
+    retryDelay: 30,
+    expireInSeconds: 15 * 60,
+    run: async () => {
+      const now = Date.now();
+      const report = await rebuildRollups({ from: new Date(now - 48 * HOUR), to: new Date(now + HOUR), repair: true });
+      if (report.differences) logger.warn({ differences: report.differences, examples: report.examples.slice(0, 3) }, "usage: rollups differed from the raw events and were repaired");
+      return { rowsChecked: report.rowsChecked, differences: report.differences };
+    },
+  },
+  {
+    name: "usage-retention",
+    title: "Usage retention",
+    description: "Drops raw usage events and their de-duplication records older than TOLLGATE_USAGE_RETENTION_DAYS (rollups stay).",
+    schedule: "17 3 * * *",
+    retryLimit: 5,
+    retryDelay: 60,
+    expireInSeconds: 60 * 60,
+    run: () => purgeOldUsage(env().TOLLGATE_USAGE_RETENTION_DAYS),
+  },
+];

@@ -1,0 +1,97 @@
+// Background jobs on pg-boss, in the app's PostgreSQL (schema `pgboss`): one
+// client per process. `npm start` works the queues in its own process;
+// `npm run worker` does it alone (then app processes only queue jobs).
+import PgBoss from "pg-boss";
+import { assertInstanceAdmin } from "../authz/authorize.ts";
+import type { InstanceCtx } from "../context.ts";
+import { sql, sqlRows } from "../db/sql.ts";
+import { NotFound } from "../errors.ts";
+import { logger } from "../logger.ts";
+import { JOBS, type JobDefinition } from "./definitions.ts";
+
+export const JOBS_SCHEMA = "pgboss";
+// On globalThis: the Next.js bundle (server actions, pages) loads its own copy
+// of this module, and must find the client the server process started.
+const shared = globalThis as { __tollgateJobs?: PgBoss | null };
+
+/** Starts the client, makes the queues and schedules, and (with `work`) runs their handlers. */
+export async function startJobs(options: { databaseUrl: string; work: boolean; jobs?: JobDefinition[] }) {
+  if (shared.__tollgateJobs) return;
+  const jobs = options.jobs ?? JOBS;
+  const client = new PgBoss({ connectionString: options.databaseUrl, schema: JOBS_SCHEMA, max: 4, application_name: "tollgate-jobs" });
+  client.on("error", (error) => logger.warn({ err: error }, "jobs: pg-boss reported an error"));
+  await client.start();
+  for (const job of jobs) {
+    await client.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit, retryDelay: job.retryDelay, retryBackoff: true, expireInSeconds: job.expireInSeconds });
+    if (job.schedule) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
+    if (options.work) {
+      await client.work<Record<string, unknown>>(job.name, { pollingIntervalSeconds: 2 }, async ([item]) => {
+        const started = Date.now();
+        const output = await job.run(item!.data ?? {});
+        logger.info({ job: job.name, id: item!.id, ms: Date.now() - started }, "jobs: done");
+        return output;
+      });
+    }
+  }
+  shared.__tollgateJobs = client;
+}
+
+/** Stops taking jobs, lets running ones finish (up to 10 s), and closes the client. */
+export async function stopJobs() {
+  const client = shared.__tollgateJobs;
+  shared.__tollgateJobs = null;
+  await client?.stop({ graceful: true, timeout: 10_000, wait: true });
+}
+
+function running(): PgBoss {
+  const client = shared.__tollgateJobs;
+  if (!client) throw new Error("jobs: not started");
+  return client;
+}
+
+/** Queues a job (from domain code: e.g. a webhook to process). Returns its id. */
+export async function enqueueJob(name: string, data: Record<string, unknown> = {}): Promise<string> {
+  return (await running().send(name, data))!;
+}
+
+/** Queues a job to run now: an instance admin's "Run now". Returns its id. */
+export async function runJobNow(ctx: InstanceCtx, name: string): Promise<string> {
+  assertInstanceAdmin(ctx, "run jobs");
+  if (!JOBS.some((j) => j.name === name)) throw new NotFound("job_not_found", `No job named ${name}.`);
+  return enqueueJob(name);
+}
+
+export type JobRun = { id: string; state: string; createdOn: Date; startedOn: Date | null; completedOn: Date | null; retryCount: number; output: unknown };
+export type JobOverview = { name: string; title: string; description: string; schedule: string | null; queued: number; active: number; failedLastWeek: number; lastRuns: JobRun[] };
+
+/** What the jobs page shows: per queue, what waits, what runs, what failed lately, and the last runs. */
+export async function jobsOverview(ctx: InstanceCtx): Promise<JobOverview[]> {
+  assertInstanceAdmin(ctx, "see jobs");
+  const names = JOBS.map((j) => j.name);
+  const [{ ready }] = await sqlRows<{ ready: boolean }>(sql`SELECT to_regclass('pgboss.job') IS NOT NULL AS ready`);
+  if (!ready) return JOBS.map((job) => ({ name: job.name, title: job.title, description: job.description, schedule: job.schedule ?? null, queued: 0, active: 0, failedLastWeek: 0, lastRuns: [] }));
+  const counts = await sqlRows<{ name: string; queued: number; active: number; failed: number }>(sql`
+    SELECT name, count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS queued, count(*) FILTER (WHERE state = 'active')::int AS active,
+      count(*) FILTER (WHERE state = 'failed' AND completed_on > now() - interval '7 days')::int AS failed
+    FROM pgboss.job WHERE name = ANY(${names}::text[]) GROUP BY name`);
+  const runs = await sqlRows<{ name: string; id: string; state: string; created_on: Date; started_on: Date | null; completed_on: Date | null; retry_count: number; output: unknown }>(sql`
+    SELECT name, id::text, state::text, created_on, started_on, completed_on, retry_count, output FROM (
+      SELECT *, row_number() OVER (PARTITION BY name ORDER BY created_on DESC) AS n FROM pgboss.job
+      WHERE name = ANY(${names}::text[]) AND state IN ('active', 'completed', 'failed', 'retry')
+    ) j WHERE n <= 5 ORDER BY name, created_on DESC`);
+  return JOBS.map((job) => {
+    const count = counts.find((c) => c.name === job.name);
+    return {
+      name: job.name,
+      title: job.title,
+      description: job.description,
+      schedule: job.schedule ?? null,
+      queued: count?.queued ?? 0,
+      active: count?.active ?? 0,
+      failedLastWeek: count?.failed ?? 0,
+      lastRuns: runs
+        .filter((r) => r.name === job.name)
+        .map((r) => ({ id: r.id, state: r.state, createdOn: r.created_on, startedOn: r.started_on, completedOn: r.completed_on, retryCount: r.retry_count, output: r.output })),
+    };
+  });
+}
