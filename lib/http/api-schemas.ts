@@ -8,6 +8,8 @@ import { CheckBatchInput, CheckInput, CheckSubject } from "../authz/check-access
 import { VerifyKeyInput } from "../apikeys/verify-key.ts";
 import { IngestInput, MAX_EVENTS_PER_REQUEST, UsageEventInput } from "../usage/ingest.ts";
 import { AGGREGATIONS } from "../usage/meters.ts";
+import { Entitlements } from "../billing/plans.ts";
+import { PriceModel } from "../billing/pricing.ts";
 
 /** Schemas with an id here are named components of the document. */
 export const apiSchemas = z.registry<{ id?: string; description?: string }>();
@@ -266,3 +268,28 @@ export const UsageReport = named(
     ),
   }),
 );
+
+export const Plan = named(
+  "Plan",
+  z.strictObject({
+    id: Id,
+    key: z.string(),
+    name: z.string(),
+    currency: doc("ISO 4217, lowercase.", z.string()),
+    interval: z.enum(["month", "year"]),
+    baseFee: doc("Per interval, in the currency's minor unit (cents).", z.number().int()),
+    trialDays: z.number().int(),
+    entitlements: Entitlements,
+    archivedAt: doc("An archived plan takes no new subscriptions.", DateTime.nullable()),
+    createdAt: DateTime,
+    prices: z.array(
+      z.strictObject({
+        meter: z.string(),
+        meterName: z.string(),
+        price: PriceModel,
+        includedQuantity: doc("Free each period, before the price applies (an exact decimal).", z.string()),
+      }),
+    ),
+  }),
+);
+export const PlanList = named("PlanList", z.strictObject({ data: z.array(Plan) }));

@@ -59,10 +59,13 @@ import {
   UsageEventBatch,
   UsageIngestResult,
   UsageReport,
+  Plan,
+  PlanList,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
 import { organizationUsage, UsageQueryInput } from "../usage/usage-report.ts";
+import { archivePlan, CreatePlanInput, createPlan, getPlan, listPlans } from "../billing/plans.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
   ApiKeyPolicyInput,
@@ -613,7 +616,54 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Usage",
     permission: "instance:admin",
     status: 204,
+    conflict: "Plans price the meter (meter_in_use)",
     handler: (ctx, { params }) => deleteMeter(ctx, params.key!),
+  },
+
+  // Plans (billing)
+  {
+    scope: "instance",
+    method: "GET",
+    path: "/api/v1/plans",
+    summary: "List the plans",
+    tag: "Billing",
+    permission: "instance:admin",
+    response: PlanList,
+    handler: async () => ({ data: await listPlans() }),
+  },
+  {
+    scope: "instance",
+    method: "POST",
+    path: "/api/v1/plans",
+    summary: "Define a plan: base fee, a price per meter, trial and entitlements (money in minor units)",
+    tag: "Billing",
+    permission: "instance:admin",
+    body: CreatePlanInput,
+    status: 201,
+    response: Plan,
+    conflict: "A plan with this key exists (plan_key_taken)",
+    handler: (ctx, { body }) => createPlan(ctx, body),
+  },
+  {
+    scope: "instance",
+    method: "GET",
+    path: "/api/v1/plans/{key}",
+    summary: "Get a plan",
+    tag: "Billing",
+    permission: "instance:admin",
+    response: Plan,
+    handler: (_ctx, { params }) => getPlan(params.key!),
+  },
+  {
+    scope: "instance",
+    method: "POST",
+    path: "/api/v1/plans/{key}/archive",
+    summary: "Archive a plan: it takes no new subscriptions",
+    tag: "Billing",
+    permission: "instance:admin",
+    response: Plan,
+    conflict: "The plan is archived already (plan_archived)",
+    handler: (ctx, { params }) => archivePlan(ctx, params.key!),
   },
 
   // API keys

@@ -130,10 +130,12 @@ export async function renameMeter(ctx: InstanceCtx, key: string, raw: unknown): 
   return asMeter(meter);
 }
 
-/** Deletes the meter and its rollups; the raw events stay (another meter may count them). */
+/** Deletes the meter and its rollups; the raw events stay (another meter may count them). A meter that plans price stays. */
 export async function deleteMeter(ctx: InstanceCtx, key: string): Promise<void> {
   assertInstanceAdmin(ctx, "delete meters");
   const meter = await getMeter(key);
+  const pricedIn = await db.planPrice.findMany({ where: { meterId: meter.id }, select: { plan: { select: { key: true } } }, orderBy: { plan: { key: "asc" } } });
+  if (pricedIn.length) throw new Conflict("meter_in_use", `Plans price this meter (${pricedIn.map((p) => p.plan.key).join(", ")}): its figures are on their invoices, so it stays.`);
   await db.$transaction(async (tx) => {
     const { count } = await tx.meter.deleteMany({ where: { id: meter.id } });
     if (count === 0) throw new NotFound("meter_not_found", `No meter with the key "${key}".`);

@@ -586,6 +586,70 @@ export interface paths {
     patch: operations["patchMetersByKey"];
     trace?: never;
   };
+  "/api/v1/plans": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the plans
+     * @description Needs an instance-admin API key.
+     */
+    get: operations["getPlans"];
+    put?: never;
+    /**
+     * Define a plan: base fee, a price per meter, trial and entitlements (money in minor units)
+     * @description Needs an instance-admin API key.
+     */
+    post: operations["postPlans"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/plans/{key}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a plan
+     * @description Needs an instance-admin API key.
+     */
+    get: operations["getPlansByKey"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/plans/{key}/archive": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Archive a plan: it takes no new subscriptions
+     * @description Needs an instance-admin API key.
+     */
+    post: operations["postPlansByKeyArchive"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/keys/verify": {
     parameters: {
       query?: never;
@@ -1041,6 +1105,70 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
       memberCount: number;
+    };
+    Plan: {
+      /** Format: uuid */
+      id: string;
+      key: string;
+      name: string;
+      /** @description ISO 4217, lowercase. */
+      currency: string;
+      /** @enum {string} */
+      interval: "month" | "year";
+      /** @description Per interval, in the currency's minor unit (cents). */
+      baseFee: number;
+      trialDays: number;
+      entitlements: {
+        members?: number | null;
+        apiKeys?: number | null;
+        eventsPerMonth?: number | null;
+        sso?: boolean;
+      };
+      /** @description An archived plan takes no new subscriptions. */
+      archivedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      prices: {
+        meter: string;
+        meterName: string;
+        price:
+          | {
+              /** @constant */
+              model: "per_unit";
+              unitPrice: string;
+            }
+          | {
+              /** @constant */
+              model: "package";
+              packageSize: string;
+              packagePrice: number;
+            }
+          | {
+              /** @constant */
+              model: "graduated";
+              tiers: {
+                upTo: string | null;
+                unitPrice: string;
+                /** @default 0 */
+                flatPrice: number;
+              }[];
+            }
+          | {
+              /** @constant */
+              model: "volume";
+              tiers: {
+                upTo: string | null;
+                unitPrice: string;
+                /** @default 0 */
+                flatPrice: number;
+              }[];
+            };
+        /** @description Free each period, before the price applies (an exact decimal). */
+        includedQuantity: string;
+      }[];
+    };
+    PlanList: {
+      data: components["schemas"]["Plan"][];
     };
     ProductPermission: {
       key: string;
@@ -2780,6 +2908,15 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      /** @description Plans price the meter (meter_in_use) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       429: components["responses"]["RateLimited"];
     };
   };
@@ -2813,6 +2950,186 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getPlans: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PlanList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postPlans: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          key: string;
+          name: string;
+          currency: string;
+          /** @enum {string} */
+          interval: "month" | "year";
+          baseFee: number;
+          /** @default 0 */
+          trialDays?: number;
+          /** @default [] */
+          prices?: {
+            meter: string;
+            price:
+              | {
+                  /** @constant */
+                  model: "per_unit";
+                  unitPrice: string;
+                }
+              | {
+                  /** @constant */
+                  model: "package";
+                  packageSize: string;
+                  packagePrice: number;
+                }
+              | {
+                  /** @constant */
+                  model: "graduated";
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    /** @default 0 */
+                    flatPrice?: number;
+                  }[];
+                }
+              | {
+                  /** @constant */
+                  model: "volume";
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    /** @default 0 */
+                    flatPrice?: number;
+                  }[];
+                };
+            /** @default 0 */
+            includedQuantity?: string;
+          }[];
+          /** @default {} */
+          entitlements?: {
+            members?: number | null;
+            apiKeys?: number | null;
+            eventsPerMonth?: number | null;
+            sso?: boolean;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Plan"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description A plan with this key exists (plan_key_taken) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getPlansByKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Plan"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postPlansByKeyArchive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Plan"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description The plan is archived already (plan_archived) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       429: components["responses"]["RateLimited"];
     };
   };
