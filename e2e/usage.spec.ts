@@ -3,7 +3,10 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { expectAccessible, ownerWithOrg, signUpInstanceAdmin } from "./helpers";
 
-test("an instance admin defines a meter and a usage key; the product sends usage; the org admin sees it rise on the Usage page and exports it", async ({ browser, baseURL }) => {
+test("an instance admin defines a meter and a usage key; the product sends usage; the org admin sees it rise on the Usage page, exports it, and sees it priced on the Billing page", async ({
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(180_000);
   const { context: adminContext, page: admin } = await signUpInstanceAdmin(browser, "meters-admin", "/admin/meters", "Meters");
   const suffix = randomUUID().slice(0, 6);
@@ -75,6 +78,28 @@ test("an instance admin defines a meter and a usage key; the product sends usage
   expect(file.suggestedFilename()).toBe(`usage-${slug}-${now.slice(0, 7)}.csv`);
   const csv = await (await file.createReadStream()).toArray();
   expect(Buffer.concat(csv).toString()).toContain(`${key},${now.slice(0, 10)},1234.5`);
+
+  // The billing page: no plan yet, then the plan's price of this usage so far.
+  await page.goto(`/${slug}/billing`);
+  await expect(page.getByRole("heading", { name: "No plan yet" })).toBeVisible();
+  await admin.getByRole("button", { name: "New provisioning key" }).click();
+  await keyDialog.getByLabel("Name").fill(`billing ${suffix}`);
+  await keyDialog.getByRole("button", { name: "Create key" }).click();
+  const provisioningKey = await keyDialog.getByTestId("new-api-key").inputValue();
+  await keyDialog.getByRole("button", { name: "Done" }).click();
+  const api = (method: string, path: string, body: unknown) =>
+    fetch(`${baseURL}${path}`, { method, headers: { authorization: `Bearer ${provisioningKey}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.status);
+  const planKey = `pro-${suffix}`;
+  expect(
+    await api("POST", "/api/v1/plans", { key: planKey, name: "Pro", currency: "usd", interval: "month", baseFee: 2900, prices: [{ meter: key, price: { model: "per_unit", unitPrice: "0.1" } }] }),
+  ).toBe(201);
+  expect(await api("PUT", `/api/v1/organizations/${organization}/subscription`, { plan: planKey, startAt: new Date(Date.now() - 3_600_000).toISOString() })).toBe(200);
+  await page.reload();
+  await expect(page.getByRole("heading", { name: /Pro/ })).toBeVisible();
+  // $29 base fee + 1234.5 tokens at 0.1 cent = 123.45 cents, rounded to 123.
+  await expect(page.getByRole("table", { name: "Invoice preview" })).toContainText("LLM tokens");
+  await expect(page.getByTestId("preview-total")).toHaveText("$30.23");
+  await expectAccessible(page);
 
   await context.close();
   await adminContext.close();

@@ -293,3 +293,37 @@ export const Plan = named(
   }),
 );
 export const PlanList = named("PlanList", z.strictObject({ data: z.array(Plan) }));
+
+export const Subscription = named(
+  "Subscription",
+  z.strictObject({
+    id: Id,
+    orgId: Id,
+    plan: z.string(),
+    status: z.enum(["trialing", "active", "past_due", "canceled"]),
+    startedAt: DateTime,
+    trialEndsAt: DateTime.nullable(),
+    anchorAt: doc("Periods start here, one interval at a time.", z.iso.datetime()),
+    canceledAt: DateTime.nullable(),
+  }),
+);
+export const InvoicePreview = named(
+  "InvoicePreview",
+  z.strictObject({
+    subscription: Subscription,
+    plan: z.strictObject({ key: z.string(), name: z.string(), currency: z.string(), interval: z.enum(["month", "year"]), baseFee: z.number().int() }),
+    period: z.strictObject({ start: DateTime, end: DateTime }),
+    trial: doc("In the trial nothing is due.", z.boolean()),
+    lines: z.array(
+      z.strictObject({
+        description: z.string(),
+        meter: z.string().nullable(),
+        quantity: doc("Usage so far this period (an exact decimal); null for the base fee.", z.string().nullable()),
+        billableQuantity: doc("After the included quantity.", z.string().nullable()),
+        amount: doc("In the currency's minor unit.", z.number().int()),
+      }),
+    ),
+    subtotal: z.number().int(),
+    total: z.number().int(),
+  }),
+);

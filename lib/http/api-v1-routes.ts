@@ -61,11 +61,15 @@ import {
   UsageReport,
   Plan,
   PlanList,
+  Subscription,
+  InvoicePreview,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
 import { organizationUsage, UsageQueryInput } from "../usage/usage-report.ts";
 import { archivePlan, CreatePlanInput, createPlan, getPlan, listPlans } from "../billing/plans.ts";
+import { requireInvoicePreview } from "../billing/preview.ts";
+import { SubscribeInput, subscribeOrganization } from "../billing/subscriptions.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
   ApiKeyPolicyInput,
@@ -664,6 +668,28 @@ export const apiV1Routes: ApiRouteDef[] = [
     response: Plan,
     conflict: "The plan is archived already (plan_archived)",
     handler: (ctx, { params }) => archivePlan(ctx, params.key!),
+  },
+
+  {
+    scope: "instance",
+    method: "PUT",
+    path: "/api/v1/organizations/{orgId}/subscription",
+    summary: "Put an organization on a plan (starting now or at startAt, with the plan's trial)",
+    tag: "Billing",
+    permission: "instance:admin",
+    body: SubscribeInput,
+    response: Subscription,
+    conflict: "The plan is archived (plan_archived)",
+    handler: (ctx, { params, body }) => subscribeOrganization(ctx, id(params, "orgId", "organization"), body),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/billing/preview",
+    summary: "The invoice so far for the organization's current period",
+    tag: "Billing",
+    permission: "billing:read",
+    response: InvoicePreview,
+    handler: (ctx) => requireInvoicePreview(ctx),
   },
 
   // API keys

@@ -15,6 +15,7 @@ export const SECTIONS: Section[] = [
   { path: "decisions", label: "Access decisions", permission: "decisions:read" },
   { path: "audit", label: "Audit log", permission: "audit:read" },
   { path: "usage", label: "Usage", permission: "usage:read" },
+  { path: "billing", label: "Billing", permission: "billing:read" },
   { path: "settings", label: "Settings", permission: null },
 ];
 

@@ -650,6 +650,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/organizations/{orgId}/subscription": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Put an organization on a plan (starting now or at startAt, with the plan's trial)
+     * @description Needs an instance-admin API key.
+     */
+    put: operations["putOrganizationsByOrgIdSubscription"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/billing/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The invoice so far for the organization's current period
+     * @description Needs the `billing:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getBillingPreview"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/keys/verify": {
     parameters: {
       query?: never;
@@ -1029,6 +1069,37 @@ export interface components {
       /** @description Pass it as ?cursor= for the next page; null on the last page. */
       nextCursor: string | null;
     };
+    InvoicePreview: {
+      subscription: components["schemas"]["Subscription"];
+      plan: {
+        key: string;
+        name: string;
+        currency: string;
+        /** @enum {string} */
+        interval: "month" | "year";
+        baseFee: number;
+      };
+      period: {
+        /** Format: date-time */
+        start: string;
+        /** Format: date-time */
+        end: string;
+      };
+      /** @description In the trial nothing is due. */
+      trial: boolean;
+      lines: {
+        description: string;
+        meter: string | null;
+        /** @description Usage so far this period (an exact decimal); null for the base fee. */
+        quantity: string | null;
+        /** @description After the included quantity. */
+        billableQuantity: string | null;
+        /** @description In the currency's minor unit. */
+        amount: number;
+      }[];
+      subtotal: number;
+      total: number;
+    };
     Member: {
       /** Format: uuid */
       id: string;
@@ -1242,6 +1313,24 @@ export interface components {
       id: string;
       name: string;
       isOwner: boolean;
+    };
+    Subscription: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      orgId: string;
+      plan: string;
+      /** @enum {string} */
+      status: "trialing" | "active" | "past_due" | "canceled";
+      /** Format: date-time */
+      startedAt: string;
+      trialEndsAt: string | null;
+      /**
+       * Format: date-time
+       * @description Periods start here, one interval at a time.
+       */
+      anchorAt: string;
+      canceledAt: string | null;
     };
     UsageEvent: {
       id: string;
@@ -3130,6 +3219,75 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  putOrganizationsByOrgIdSubscription: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          plan: string;
+          /** Format: date-time */
+          startAt?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Subscription"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description The plan is archived (plan_archived) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getBillingPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["InvoicePreview"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
     };
   };

@@ -1,0 +1,57 @@
+// Which plan an organization is on, set by instance admins (provisioning) and,
+// later, by Stripe Checkout. One subscription per organization; its periods
+// run from the anchor (the trial's end, or the start), in whole hours.
+import { z } from "zod";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertInstanceAdmin } from "../authz/authorize.ts";
+import type { InstanceCtx } from "../context.ts";
+import { db } from "../db.ts";
+import { Conflict, NotFound } from "../errors.ts";
+import { getPlan, PlanKey } from "./plans.ts";
+
+export const SubscribeInput = z.strictObject({
+  plan: PlanKey,
+  /** When it starts (default now); rounded down to the hour, since usage is kept by the hour. */
+  startAt: z.iso.datetime({ offset: true, error: "startAt: an ISO 8601 date-time" }).optional(),
+});
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** Puts the organization on a plan (replacing the one it had: plan changes with proration come with invoicing). */
+export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw: unknown) {
+  assertInstanceAdmin(ctx, "change organizations' plans");
+  const input = SubscribeInput.parse(raw);
+  const plan = await getPlan(input.plan);
+  if (plan.archivedAt) throw new Conflict("plan_archived", `The plan "${plan.key}" is archived and takes no new subscriptions.`);
+  const org = await db.organization.findUnique({ where: { id: orgId }, select: { id: true } });
+  if (!org) throw new NotFound("organization_not_found", "Organization not found.");
+  const startedAt = new Date(Math.floor((input.startAt ? Date.parse(input.startAt) : Date.now()) / HOUR) * HOUR);
+  const trialEndsAt = plan.trialDays > 0 ? new Date(startedAt.getTime() + plan.trialDays * DAY) : null;
+  const data = { planId: plan.id, status: trialEndsAt ? "trialing" : "active", startedAt, trialEndsAt, anchorAt: trialEndsAt ?? startedAt, canceledAt: null };
+  return db.$transaction(async (tx) => {
+    const before = await tx.subscription.findUnique({ where: { orgId }, select: { plan: { select: { key: true } } } });
+    const subscription = await tx.subscription.upsert({ where: { orgId }, create: { orgId, ...data }, update: data, select: subscriptionSelect });
+    await recordAudit(tx, {
+      action: "subscription.changed",
+      orgId,
+      actor: actorOf(ctx),
+      target: { type: "subscription", id: subscription.id },
+      meta: ctx,
+      before: before ? { plan: before.plan.key } : undefined,
+      after: { plan: plan.key, startedAt: startedAt.toISOString(), trialEndsAt: trialEndsAt?.toISOString() ?? null },
+    });
+    return present(subscription);
+  });
+}
+
+const subscriptionSelect = { id: true, orgId: true, status: true, startedAt: true, trialEndsAt: true, anchorAt: true, canceledAt: true, plan: { select: { key: true } } } as const;
+type SubscriptionRow = { id: string; orgId: string; status: string; startedAt: Date; trialEndsAt: Date | null; anchorAt: Date; canceledAt: Date | null; plan: { key: string } };
+const present = ({ plan, ...row }: SubscriptionRow) => ({ ...row, plan: plan.key });
+export type Subscription = ReturnType<typeof present>;
+
+/** The organization's subscription, or null (no plan yet). Callers check the permission. */
+export async function subscriptionOf(orgId: string): Promise<Subscription | null> {
+  const row = await db.subscription.findUnique({ where: { orgId }, select: subscriptionSelect });
+  return row ? present(row) : null;
+}
