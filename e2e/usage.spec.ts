@@ -94,6 +94,9 @@ test("an instance admin defines a meter and a usage key; the product sends usage
     await api("POST", "/api/v1/plans", { key: planKey, name: "Pro", currency: "usd", interval: "month", baseFee: 2900, prices: [{ meter: key, price: { model: "per_unit", unitPrice: "0.1" } }] }),
   ).toBe(201);
   expect(await api("PUT", `/api/v1/organizations/${organization}/subscription`, { plan: planKey, startAt: new Date(Date.now() - 3_600_000).toISOString() })).toBe(200);
+  await admin.goto("/admin/plans");
+  await expect(admin.getByTestId(`plan-row-${planKey}`)).toContainText("$29.00 / month");
+  await expect(admin.getByTestId(`plan-row-${planKey}`)).toContainText("LLM tokens: 0.1 USD minor units per unit");
   await page.reload();
   await expect(page.getByRole("heading", { name: /Pro/ })).toBeVisible();
   // $29 base fee + 1234.5 tokens at 0.1 cent = 123.45 cents, rounded to 123.

@@ -25,6 +25,7 @@ export function accountNav(isInstanceAdmin: boolean): NavItem[] {
       { href: "/admin", label: "All organizations" },
       { href: "/admin/permissions", label: "Product permissions" },
       { href: "/admin/meters", label: "Meters" },
+      { href: "/admin/plans", label: "Plans" },
       { href: "/admin/jobs", label: "Jobs" },
       { href: "/admin/api-keys", label: "Provisioning keys" },
       { href: "/admin/outbox", label: "Outbox" },

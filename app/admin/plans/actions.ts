@@ -1,0 +1,6 @@
+"use server";
+import { z } from "zod";
+import { archivePlan } from "@/lib/billing/plans";
+import { userAction } from "@/lib/http/actions";
+
+export const archivePlanAction = userAction((ctx, key: unknown) => archivePlan(ctx, z.string().max(100).parse(key)));
