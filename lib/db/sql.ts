@@ -4,6 +4,7 @@
 // of a transaction. Build statements with `sql` (values become $n parameters).
 import { createHash } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.ts";
+import type pg from "pg";
 import { dbPool } from "../db.ts";
 
 export type Sql = Prisma.Sql;
@@ -33,5 +34,21 @@ export async function sqlRows<Row>(query: Sql): Promise<Row[]> {
   } catch (error) {
     if (!isStalePreparedStatement(error)) throw error;
     return (await dbPool().query({ text, values })).rows as Row[];
+  }
+}
+
+/** `work` on one connection of `pool` inside BEGIN … COMMIT, rolled back if it throws. */
+export async function sqlTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, pool: pg.Pool = dbPool()): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
   }
 }

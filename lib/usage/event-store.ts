@@ -18,7 +18,7 @@
 // watermark to the rollups, so every figure is exact and current.
 import type pg from "pg";
 import { dbPool, type Tx } from "../db.ts";
-import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
+import { joinSql, rawSql, sql, sqlRows, sqlTransaction, type Sql } from "../db/sql.ts";
 
 export type NewEvent = { orgId: string; id: string; type: string; timestamp: Date; properties: Record<string, unknown> };
 
@@ -158,9 +158,7 @@ const monthOf = (at: Date) => at.toISOString().slice(0, 7);
 async function ensureMonths(months: Iterable<string>) {
   const missing = [...months].filter((m) => !knownMonths.has(m));
   if (!missing.length) return;
-  const client = await dbPool().connect();
-  try {
-    await client.query("BEGIN");
+  await sqlTransaction(async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('usage.ensure_month'))");
     for (const month of missing) {
       const first = new Date(`${month}-01T00:00:00Z`);
@@ -168,14 +166,8 @@ async function ensureMonths(months: Iterable<string>) {
       const name = `event_${month.replace("-", "_")}`;
       await client.query(`CREATE TABLE IF NOT EXISTS usage.${name} PARTITION OF usage.event FOR VALUES FROM ('${first.toISOString()}') TO ('${next.toISOString()}')`);
     }
-    await client.query("COMMIT");
-    for (const month of missing) knownMonths.add(month);
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
+  for (const month of missing) knownMonths.add(month);
 }
 
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock, serialization failure: the statement changed nothing
@@ -290,27 +282,12 @@ async function holdFold(client: pg.PoolClient | Tx, skip: boolean): Promise<bool
   return rows.length > 0;
 }
 
-async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await dbPool().connect();
-  try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /**
  * Folds the events of finished transactions into the rollups. Returns how
  * many it folded, or null when another process was folding.
  */
 export async function foldEvents(): Promise<number | null> {
-  return inTransaction(async (client) => {
+  return sqlTransaction(async (client) => {
     if (!(await holdFold(client, true))) return null;
     return foldHeld(client);
   });
@@ -343,7 +320,7 @@ export type RollupReport = { from: Date; to: Date; rowsChecked: number; differen
 export async function rebuildRollups(range: { from: Date; to: Date; repair: boolean }): Promise<RollupReport> {
   const from = floorHour(range.from);
   const to = ceilHour(range.to);
-  return inTransaction(async (client) => {
+  return sqlTransaction(async (client) => {
     await holdFold(client, false);
     await foldHeld(client);
     const events = sql`(SELECT org_id, id, type, ts, properties FROM usage.event
