@@ -13,6 +13,7 @@ describe("parseEnv", () => {
     [{ DATABASE_URL: "mysql://localhost/x" }, /^DATABASE_URL: must be a postgresql:\/\/ URL$/],
     [{ NEXTAUTH_URL: "tollgate" }, /^NEXTAUTH_URL: must be a URL/],
     [{ TOLLGATE_ADMIN_EMAIL: "nobody" }, /^TOLLGATE_ADMIN_EMAIL: must be an email address$/],
+    [{ TOLLGATE_USAGE_MAX_AGE_DAYS: "100", TOLLGATE_USAGE_RETENTION_DAYS: "120" }, /^TOLLGATE_USAGE_MAX_AGE_DAYS: must be at most TOLLGATE_USAGE_RETENTION_DAYS minus 31/],
     [{ TOLLGATE_API_KEY_SECRET_PREVIOUS: `${"x".repeat(32)},short` }, /^TOLLGATE_API_KEY_SECRET_PREVIOUS: each secret \(comma-separated\) must be at least 32 characters$/],
   ])("names the variable of a bad value %j", (source, message) => {
     expect(() => parseEnv(source as unknown as NodeJS.ProcessEnv)).toThrow(EnvError);

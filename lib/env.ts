@@ -64,12 +64,17 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+const CheckedEnvSchema = EnvSchema.refine((e) => e.TOLLGATE_USAGE_MAX_AGE_DAYS <= e.TOLLGATE_USAGE_RETENTION_DAYS - 31, {
+  path: ["TOLLGATE_USAGE_MAX_AGE_DAYS"],
+  message: "must be at most TOLLGATE_USAGE_RETENTION_DAYS minus 31, so that no event is taken whose duplicate record was already dropped",
+});
+
 export type Env = z.infer<typeof EnvSchema>;
 
 export class EnvError extends Error {}
 
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const result = EnvSchema.safeParse(source);
+  const result = CheckedEnvSchema.safeParse(source);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new EnvError(`${issue.path.join(".")}: ${issue.message}`);

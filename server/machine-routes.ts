@@ -64,7 +64,7 @@ export async function machineRouter() {
       .on(
         "POST",
         "/api/v1/usage/events",
-        instanceKeyRoute({ body: IngestInput, status: 202, maxBytes: INGEST_MAX_BYTES }, (ctx, body) => ingestUsage(ctx, body)),
+        instanceKeyRoute({ body: IngestInput, status: 202, maxBytes: INGEST_MAX_BYTES, textCheckedByHandler: true }, (ctx, body) => ingestUsage(ctx, body)),
       )
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(

@@ -11,7 +11,7 @@ import { db } from "../db.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { MeterKey } from "../usage/meters.ts";
-import { DecimalText, MeterPrice, MinorUnits, PriceModel } from "./pricing.ts";
+import { DecimalText, MeterPrice, PriceModel } from "./pricing.ts";
 
 const Limit = z.number().int("a whole number").min(0).max(1_000_000_000_000).nullable().optional();
 /** What an organization on the plan may have; an absent or null limit is no limit. */
@@ -37,7 +37,7 @@ export const CreatePlanInput = z.strictObject({
     .toLowerCase()
     .regex(/^[a-z]{3}$/, "currency: a three-letter ISO 4217 code, e.g. usd"),
   interval: z.enum(["month", "year"], "interval: month or year"),
-  baseFee: MinorUnits,
+  baseFee: z.number().int("baseFee: a whole number of minor units (e.g. cents)").min(0, "baseFee: not negative").max(2_147_483_647, "baseFee: at most 2,147,483,647 minor units"),
   trialDays: z.number().int().min(0).max(365, "trialDays: at most 365").default(0),
   prices: z
     .array(z.strictObject({ meter: MeterKey, price: PriceModel, includedQuantity: DecimalText.default("0") }))

@@ -4,6 +4,7 @@
 // minor unit. Each line is rounded once, half up, after its whole computation.
 import { Decimal } from "decimal.js";
 import { z } from "zod";
+import { Invalid } from "../errors.ts";
 
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP });
 type Dec = InstanceType<typeof D>;
@@ -49,7 +50,12 @@ export type PriceModel = z.infer<typeof PriceModel>;
 export const MeterPrice = z.strictObject({ price: PriceModel, includedQuantity: DecimalText.default("0") });
 export type MeterPrice = z.infer<typeof MeterPrice>;
 
-const roundToMinor = (amount: Dec): number => amount.toDecimalPlaces(0, D.ROUND_HALF_UP).toNumber();
+/** Whole minor units, half up; an amount beyond what a number holds exactly is refused, never approximated. */
+function roundToMinor(amount: Dec): number {
+  const rounded = amount.toDecimalPlaces(0, D.ROUND_HALF_UP);
+  if (rounded.gt(Number.MAX_SAFE_INTEGER)) throw new Invalid("amount_too_large", `An amount of ${rounded.toFixed()} minor units is more than can be billed (at most ${Number.MAX_SAFE_INTEGER}).`);
+  return rounded.toNumber();
+}
 
 /** A tier's flat fee applies once at least one unit falls in it. */
 function graduated(tiers: z.infer<typeof Tier>[], quantity: Dec): Dec {
@@ -102,6 +108,7 @@ export type InvoiceTotals = { lines: InvoiceLine[]; subtotal: number; creditsApp
  */
 export function totalInvoice(lines: InvoiceLine[], credits: Array<{ creditId: string; remaining: number }>): InvoiceTotals {
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+  if (!Number.isSafeInteger(subtotal)) throw new Invalid("amount_too_large", "The invoice's total is more than can be billed.");
   let due = subtotal;
   const creditsApplied: InvoiceTotals["creditsApplied"] = [];
   for (const credit of credits) {

@@ -9,14 +9,17 @@ import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
 import { getPlan, PlanKey } from "./plans.ts";
 
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
 export const SubscribeInput = z.strictObject({
   plan: PlanKey,
   /** When it starts (default now); rounded down to the hour, since usage is kept by the hour. */
-  startAt: z.iso.datetime({ offset: true, error: "startAt: an ISO 8601 date-time" }).optional(),
+  startAt: z.iso
+    .datetime({ offset: true, error: "startAt: an ISO 8601 date-time" })
+    .refine((at) => Math.abs(Date.parse(at) - Date.now()) <= 366 * DAY, "startAt: within a year of now")
+    .optional(),
 });
-
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 
 /** Puts the organization on a plan (replacing the one it had: plan changes with proration come with invoicing). */
 export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw: unknown) {

@@ -14,7 +14,8 @@ import { sendJson, throughDoor, type LeanHandler } from "./lean-router.ts";
 const MAX_BODY = 1_000_000;
 
 // Plain stream events: an async iterator costs measurably more per request.
-export function readJson(req: IncomingMessage, maxBytes = MAX_BODY): Promise<unknown> {
+/** `checkText: false` leaves NUL and lone surrogates to the handler (ingest refuses them event by event). */
+export function readJson(req: IncomingMessage, maxBytes = MAX_BODY, checkText = true): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -40,7 +41,7 @@ export function readJson(req: IncomingMessage, maxBytes = MAX_BODY): Promise<unk
       }
       // Decoded UTF-8 never holds NUL or a lone surrogate (JSON refuses a raw
       // NUL, the decoder replaces bad bytes): only a \u escape can make one.
-      if (text.includes("\\u")) {
+      if (checkText && text.includes("\\u")) {
         try {
           assertCleanInput(body);
         } catch (error) {
@@ -85,11 +86,14 @@ export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: nu
  * A route of an instance-level key that acts for many organizations (usage
  * ingest): the handler checks the instance permission it needs.
  */
-export function instanceKeyRoute<S extends z.ZodType, R>(options: { body: S; status?: number; maxBytes?: number }, handler: (ctx: InstanceCtx, body: z.infer<S>) => Promise<R>): LeanHandler {
+export function instanceKeyRoute<S extends z.ZodType, R>(
+  options: { body: S; status?: number; maxBytes?: number; textCheckedByHandler?: boolean },
+  handler: (ctx: InstanceCtx, body: z.infer<S>) => Promise<R>,
+): LeanHandler {
   const status = options.status ?? 200;
   return throughDoor("any-key", async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMeta(req), "instance", null);
-    const body = options.body.parse(await readJson(req, options.maxBytes));
+    const body = options.body.parse(await readJson(req, options.maxBytes, !options.textCheckedByHandler));
     sendJson(res, status, await handler(ctx, body));
   });
 }

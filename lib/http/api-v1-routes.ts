@@ -65,7 +65,7 @@ import {
   InvoicePreview,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
-import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
+import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, publicMeter, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
 import { organizationUsage, UsageQueryInput } from "../usage/usage-report.ts";
 import { archivePlan, CreatePlanInput, createPlan, getPlan, listPlans } from "../billing/plans.ts";
 import { requireInvoicePreview } from "../billing/preview.ts";
@@ -576,7 +576,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Usage",
     permission: "instance:admin",
     response: MeterList,
-    handler: async () => ({ data: await listMeters() }),
+    handler: async () => ({ data: (await listMeters()).map(publicMeter) }),
   },
   {
     scope: "instance",
@@ -589,7 +589,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     status: 201,
     response: Meter,
     conflict: "A meter with this key exists (meter_key_taken)",
-    handler: (ctx, { body }) => createMeter(ctx, body),
+    handler: async (ctx, { body }) => publicMeter(await createMeter(ctx, body)),
   },
   {
     scope: "instance",
@@ -599,7 +599,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     tag: "Usage",
     permission: "instance:admin",
     response: Meter,
-    handler: (_ctx, { params }) => getMeter(params.key!),
+    handler: async (_ctx, { params }) => publicMeter(await getMeter(params.key!)),
   },
   {
     scope: "instance",
@@ -610,7 +610,7 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "instance:admin",
     body: UpdateMeterInput,
     response: Meter,
-    handler: (ctx, { params, body }) => renameMeter(ctx, params.key!, body),
+    handler: async (ctx, { params, body }) => publicMeter(await renameMeter(ctx, params.key!, body)),
   },
   {
     scope: "instance",

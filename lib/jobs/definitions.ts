@@ -2,7 +2,7 @@
 // retried. Every job is idempotent: run twice, it does its work once.
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
-import { purgeOldUsage, rebuildRollups } from "../usage/event-store.ts";
+import { prepareMonths, purgeOldUsage, rebuildRollups } from "../usage/event-store.ts";
 
 export type JobDefinition = {
   name: string;
@@ -33,6 +33,19 @@ export const JOBS: JobDefinition[] = [
       const report = await rebuildRollups({ from: new Date(now - 48 * HOUR), to: new Date(now + HOUR), repair: true });
       if (report.differences) logger.warn({ differences: report.differences, examples: report.examples.slice(0, 3) }, "usage: rollups differed from the raw events and were repaired");
       return { rowsChecked: report.rowsChecked, differences: report.differences };
+    },
+  },
+  {
+    name: "usage-partitions",
+    title: "Usage partitions",
+    description: "Makes the raw event partitions of this month and the next two ahead of need.",
+    schedule: "11 1 * * *",
+    retryLimit: 5,
+    retryDelay: 60,
+    expireInSeconds: 10 * 60,
+    run: async () => {
+      await prepareMonths();
+      return { ok: true };
     },
   },
   {

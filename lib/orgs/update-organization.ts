@@ -1,4 +1,4 @@
-import { deleteOrganizationUsage } from "../usage/event-store.ts";
+import { deleteOrganizationUsage, forgetOrganizationEvents } from "../usage/event-store.ts";
 import { z } from "zod";
 import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
@@ -68,6 +68,8 @@ export async function removeOrganization(ctx: { principal: Principal } & Request
   // Other processes may still hold a few of its decisions in their write buffers
   // (flushed every 250 ms): sweep once more when those have landed.
   setTimeout(() => void db.decisionLog.deleteMany({ where: { orgId } }).catch(() => {}), LATE_DECISIONS_MS).unref();
+  // Its raw usage events (a scan of every month: not inside the deletion's transaction).
+  await forgetOrganizationEvents(orgId);
 }
 
 const LATE_DECISIONS_MS = 2_000;

@@ -16,6 +16,7 @@
 // than any still running (PostgreSQL's snapshot xmin), and moves a watermark
 // past them, in one transaction. Readers add the few events at or above the
 // watermark to the rollups, so every figure is exact and current.
+import { Decimal } from "decimal.js";
 import type pg from "pg";
 import { dbPool, type Tx } from "../db.ts";
 import { joinSql, rawSql, sql, sqlRows, sqlTransaction, type Sql } from "../db/sql.ts";
@@ -32,7 +33,7 @@ export type NewEvent = { orgId: string; id: string; type: string; timestamp: Dat
 // Dimensions: the groupBy properties the event has (null counts as absent).
 
 /** What a meter's rule needs: the counting part of a Meter. */
-export type MeterRule = { id: string; eventType: string; aggregation: string; valueProperty: string | null; filter: unknown; groupBy: string[] };
+export type MeterRule = { id: string; eventType: string; aggregation: string; valueProperty: string | null; filter: unknown; groupBy: string[]; countsFromXid: string };
 
 const DECIMAL = "^[0-9]{1,30}(\\.[0-9]{1,18})?$";
 const valueOf = (m: MeterRule) => sql`(e.properties -> ${m.valueProperty}::text)`;
@@ -40,7 +41,7 @@ const numberOf = (m: MeterRule) => sql`(CASE jsonb_typeof(${valueOf(m)}) WHEN 'n
 const dimsOf = (m: MeterRule) => (m.groupBy.length ? sql`jsonb_strip_nulls(jsonb_build_object(${joinSql(m.groupBy.map((k) => sql`${k}::text, e.properties -> ${k}::text`))}))` : sql`'{}'::jsonb`);
 
 function countsFor(m: MeterRule): Sql {
-  const base = sql`e.type = ${m.eventType}::text AND e.properties @> ${JSON.stringify(m.filter ?? {})}::jsonb`;
+  const base = sql`e.type = ${m.eventType}::text AND e.properties @> ${JSON.stringify(m.filter ?? {})}::jsonb AND e.xid >= ${m.countsFromXid}::bigint`;
   if (m.aggregation === "count") return base;
   const v = valueOf(m);
   if (m.aggregation === "unique_count") return sql`${base} AND jsonb_typeof(${v}) IN ('string', 'number')`;
@@ -94,7 +95,7 @@ export function valuesOf(meters: MeterRule[], events: Sql): Sql {
 }
 
 async function meterRules(client: pg.PoolClient): Promise<MeterRule[]> {
-  return run<MeterRule>(client, sql`SELECT id::text, "eventType", aggregation, "valueProperty", filter, "groupBy" FROM "Meter" ORDER BY id`);
+  return run<MeterRule>(client, sql`SELECT id::text, "eventType", aggregation, "valueProperty", filter, "groupBy", "countsFromXid"::text AS "countsFromXid" FROM "Meter" ORDER BY id`);
 }
 
 const insertStatement = (input: string) => sql`
@@ -117,7 +118,9 @@ const insertStatement = (input: string) => sql`
  */
 const foldStatement = (meters: MeterRule[], watermark: string, horizon: string) => sql`
   WITH events AS (
-    SELECT org_id, id, type, ts, properties FROM usage.event WHERE xid >= ${watermark}::bigint AND xid < ${horizon}::bigint
+    SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
+    WHERE e.xid >= ${watermark}::bigint AND e.xid < ${horizon}::bigint
+      AND EXISTS (SELECT 1 FROM "Organization" o WHERE o.id = e.org_id) -- a deleted organization's events wait to be forgotten
   ), rolled AS (
     INSERT INTO usage.rollup AS r (org_id, meter_id, hour, dims, events, total, max, latest, latest_ts, latest_id)
     SELECT * FROM (${rollupsOf(meters, rawSql("events"))}) g ORDER BY org_id, meter_id, hour, dims
@@ -159,6 +162,8 @@ async function ensureMonths(months: Iterable<string>) {
   const missing = [...months].filter((m) => !knownMonths.has(m));
   if (!missing.length) return;
   await sqlTransaction(async (client) => {
+    // Making a partition locks the events table: fail fast rather than queue every ingest behind a long reader.
+    await client.query("SET LOCAL lock_timeout = '5s'");
     await client.query("SELECT pg_advisory_xact_lock(hashtext('usage.ensure_month'))");
     for (const month of missing) {
       const first = new Date(`${month}-01T00:00:00Z`);
@@ -168,6 +173,12 @@ async function ensureMonths(months: Iterable<string>) {
     }
   });
   for (const month of missing) knownMonths.add(month);
+}
+
+/** Makes this month's partition and the next ones ahead of need (at start-up and daily), so ingest seldom has to. */
+export async function prepareMonths(now = new Date(), ahead = 2) {
+  const months = Array.from({ length: ahead + 1 }, (_, i) => monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1))));
+  await ensureMonths(months);
 }
 
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock, serialization failure: the statement changed nothing
@@ -214,6 +225,8 @@ export type UsageQuery = {
 export type UsageRow = { windowStart: Date | null; dims: Record<string, unknown>; quantity: string; events: string };
 
 export async function readUsage(q: UsageQuery): Promise<UsageRow[]> {
+  // A latest meter split by dimensions (seats per workspace) is the sum of each one's latest value.
+  if (q.meter.aggregation === "latest" && q.meter.groupBy.length > 0 && !q.byDimensions) return sumOverDimensions(await readUsage({ ...q, byDimensions: true }));
   const from = floorHour(q.from);
   const to = ceilHour(q.to);
   const windowExpr = q.window ? sql`date_trunc(${q.window}, hour, 'UTC')` : sql`NULL::timestamptz`;
@@ -224,7 +237,7 @@ export async function readUsage(q: UsageQuery): Promise<UsageRow[]> {
   // grows), given as a constant so that the planner finds them through the
   // BRIN index on xid rather than scanning the month.
   const [{ watermark }] = await sqlRows<{ watermark: string }>(sql`SELECT watermark::text AS watermark FROM usage.fold_state WHERE id = 1`);
-  const recent = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties FROM usage.event e
+  const recent = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
     WHERE e.xid >= ${watermark}::bigint AND e.xid >= (SELECT watermark FROM usage.fold_state WHERE id = 1)
       AND e.org_id = ${q.orgId}::uuid AND e.ts >= ${from} AND e.ts < ${to})`;
   const rows = await sqlRows<{ window_start: Date | null; dims: Record<string, unknown>; events: string; total: string; max: string | null; latest: string | null }>(sql`
@@ -253,6 +266,21 @@ export async function readUsage(q: UsageQuery): Promise<UsageRow[]> {
     events: r.events,
     quantity: quantityOf(q.meter.aggregation, r, uniques.get(rowKey(r.window_start, r.dims))),
   }));
+}
+
+function sumOverDimensions(rows: UsageRow[]): UsageRow[] {
+  const byWindow = new Map<string, UsageRow>();
+  for (const row of rows) {
+    const key = row.windowStart?.toISOString() ?? "";
+    const sum = byWindow.get(key);
+    byWindow.set(
+      key,
+      sum
+        ? { ...sum, quantity: new Decimal(sum.quantity).plus(row.quantity).toFixed(), events: (BigInt(sum.events) + BigInt(row.events)).toString() }
+        : { windowStart: row.windowStart, dims: {}, quantity: row.quantity, events: row.events },
+    );
+  }
+  return [...byWindow.values()];
 }
 
 const rowKey = (windowStart: Date | null, dims: unknown) => `${windowStart?.toISOString() ?? ""}|${JSON.stringify(dims)}`;
@@ -300,12 +328,32 @@ export async function deleteMeterRollups(tx: Tx, meterId: string) {
   await tx.$executeRaw`DELETE FROM usage.rollup_value WHERE meter_id = ${meterId}::uuid`;
 }
 
-/** Everything an organization sent, deleted with it (inside the caller's transaction). */
+/**
+ * An organization's claims and rollups, deleted with it (inside the caller's
+ * transaction; all found by their primary keys). Its raw events are
+ * forgotten just after, by forgetOrganizationEvents: folds and rebuilds skip
+ * the events of organizations that no longer exist meanwhile.
+ */
 export async function deleteOrganizationUsage(tx: Tx, orgId: string) {
-  await holdFold(tx, false);
-  for (const table of ["usage.rollup", "usage.rollup_value", "usage.event", "usage.event_id"]) {
+  for (const table of ["usage.rollup", "usage.rollup_value", "usage.event_id"]) {
     await tx.$executeRawUnsafe(`DELETE FROM ${table} WHERE org_id = $1::uuid`, orgId);
   }
+}
+
+/**
+ * A deleted organization's raw events, and any rollup a fold that began
+ * before the deletion wrote for it. Run after the deletion commits; idempotent.
+ */
+export async function forgetOrganizationEvents(orgId: string) {
+  for (const table of ["usage.event", "usage.rollup", "usage.rollup_value", "usage.event_id"]) {
+    await dbPool().query(`DELETE FROM ${table} WHERE org_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM "Organization" WHERE id = $1::uuid)`, [orgId]);
+  }
+}
+
+/** Holds the fold (waiting for one in progress) and answers the watermark: a new meter counts from there. */
+export async function holdFoldAtWatermark(tx: Tx): Promise<string> {
+  const [row] = await tx.$queryRaw<Array<{ watermark: string }>>`SELECT watermark::text AS watermark FROM usage.fold_state WHERE id = 1 FOR UPDATE`;
+  return row!.watermark;
 }
 
 export type RollupDifference = { orgId: string; meterId: string; hour: Date; dims: Record<string, unknown>; stored: string | null; expected: string | null };
@@ -323,8 +371,9 @@ export async function rebuildRollups(range: { from: Date; to: Date; repair: bool
   return sqlTransaction(async (client) => {
     await holdFold(client, false);
     await foldHeld(client);
-    const events = sql`(SELECT org_id, id, type, ts, properties FROM usage.event
-      WHERE ts >= ${from} AND ts < ${to} AND xid < (SELECT watermark FROM usage.fold_state WHERE id = 1))`;
+    const events = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
+      WHERE e.ts >= ${from} AND e.ts < ${to} AND e.xid < (SELECT watermark FROM usage.fold_state WHERE id = 1)
+        AND EXISTS (SELECT 1 FROM "Organization" o WHERE o.id = e.org_id))`;
     const meters = await meterRules(client);
     await run(client, sql`CREATE TEMP TABLE expected_rollup ON COMMIT DROP AS ${rollupsOf(meters, events)}`);
     await run(client, sql`CREATE TEMP TABLE expected_value ON COMMIT DROP AS ${valuesOf(meters, events)}`);
@@ -385,7 +434,10 @@ export async function purgeOldUsage(keepDays: number, now = new Date()): Promise
   for (const { name, bound } of partitions) {
     const end = /TO \('([^']+)'\)/.exec(bound)?.[1];
     if (!end || new Date(end) > cutoff) continue;
-    await dbPool().query(`DROP TABLE IF EXISTS usage.${name.replace(/[^a-z0-9_]/g, "")}`);
+    const table = `usage.${name.replace(/[^a-z0-9_]/g, "")}`;
+    // Detached without blocking ingest and readers, then dropped.
+    await dbPool().query(`ALTER TABLE usage.event DETACH PARTITION ${table} CONCURRENTLY`);
+    await dbPool().query(`DROP TABLE IF EXISTS ${table}`);
     knownMonths.delete(name.replace(/^event_/, "").replace("_", "-"));
     dropped.push(name);
   }

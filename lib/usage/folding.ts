@@ -3,7 +3,7 @@
 // elsewhere is skipped). Readers never wait for it: they add what is not
 // folded yet (lib/usage/event-store.ts).
 import { logger } from "../logger.ts";
-import { foldEvents } from "./event-store.ts";
+import { foldEvents, prepareMonths } from "./event-store.ts";
 
 const FOLD_EVERY_MS = 1_000;
 let timer: NodeJS.Timeout | null = null;
@@ -21,6 +21,7 @@ function foldOnce() {
 
 export function startUsageFolding(everyMs = FOLD_EVERY_MS) {
   if (timer) return;
+  void prepareMonths().catch((error: unknown) => logger.warn({ err: error }, "usage: could not make the coming months' partitions; ingest will"));
   timer = setInterval(foldOnce, everyMs);
   timer.unref();
 }

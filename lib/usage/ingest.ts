@@ -9,6 +9,7 @@ import type { InstanceCtx } from "../context.ts";
 import { sql, sqlRows } from "../db/sql.ts";
 import { env } from "../env.ts";
 import { Forbidden } from "../errors.ts";
+import { findUncleanText, isCleanText } from "../input.ts";
 import { storeEvents, type NewEvent } from "./event-store.ts";
 import { metersByEventType, type Meter } from "./meters.ts";
 
@@ -30,8 +31,28 @@ export const UsageEventInput = z.strictObject({
   timestamp: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time with a zone, e.g. 2026-12-03T10:15:00Z" }),
   /** The organization's id, or the external id the product gave it. */
   organization: z.string().min(1, "required").max(200, "at most 200 characters"),
-  properties: z.record(z.string().max(100, "property names are at most 100 characters"), z.unknown()).default({}),
+  properties: z
+    .record(z.string().max(100, "property names are at most 100 characters"), z.unknown())
+    .superRefine((properties, issue) => {
+      const problem = propertiesProblem(properties, 1);
+      if (problem) issue.addIssue({ code: "custom", message: problem });
+    })
+    .default({}),
 });
+
+const MAX_PROPERTY_DEPTH = 4;
+/** Properties nest at most 4 levels, and their text holds no NUL or lone surrogate (PostgreSQL's JSONB refuses both). */
+function propertiesProblem(value: unknown, depth: number): string | null {
+  if (typeof value === "string") return isCleanText(value) ? null : "text may not contain NUL characters or unpaired UTF-16 surrogates";
+  if (value === null || typeof value !== "object") return null;
+  if (depth > MAX_PROPERTY_DEPTH) return `properties nest at most ${MAX_PROPERTY_DEPTH} levels deep`;
+  for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    if (typeof key === "string" && !isCleanText(key)) return "property names may not contain NUL characters or unpaired UTF-16 surrogates";
+    const problem = propertiesProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
 
 export type EventResult = { id: string | null; status: "accepted" | "duplicate" } | { id: string | null; status: "rejected"; reason: RejectReason; message: string };
 export type RejectReason = "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value";
@@ -107,7 +128,13 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
   const valid: Array<{ i: number; event: z.infer<typeof UsageEventInput>; at: number }> = [];
   for (let i = 0; i < body.events.length; i++) {
     const raw = body.events[i];
-    const parsed = UsageEventInput.safeParse(raw);
+    // Text PostgreSQL would refuse (NUL, lone surrogates) anywhere in the event: this event only is refused.
+    const unclean = findUncleanText(raw);
+    const parsed = unclean ? null : UsageEventInput.safeParse(raw);
+    if (!parsed) {
+      reject(i, null, "invalid_event", `${unclean}: text may not contain NUL characters or unpaired UTF-16 surrogates`);
+      continue;
+    }
     if (!parsed.success) {
       const id = raw && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string" ? (raw as { id: string }).id.slice(0, 200) : null;
       reject(i, id, "invalid_event", firstIssue(parsed.error));

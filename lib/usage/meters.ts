@@ -9,7 +9,7 @@ import type { InstanceCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { Conflict, NotFound } from "../errors.ts";
-import { deleteMeterRollups } from "./event-store.ts";
+import { deleteMeterRollups, holdFoldAtWatermark } from "./event-store.ts";
 
 export const AGGREGATIONS = ["count", "sum", "max", "unique_count", "latest"] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
@@ -51,7 +51,7 @@ export const CreateMeterInput = z
 
 export const UpdateMeterInput = z.strictObject({ name: z.string().trim().min(1, "name: required").max(80, "name: at most 80 characters") });
 
-const meterSelect = { id: true, key: true, name: true, eventType: true, aggregation: true, valueProperty: true, filter: true, groupBy: true, createdAt: true } as const;
+const meterSelect = { id: true, key: true, name: true, eventType: true, aggregation: true, valueProperty: true, filter: true, groupBy: true, countsFromXid: true, createdAt: true } as const;
 
 export type Meter = {
   id: string;
@@ -62,9 +62,17 @@ export type Meter = {
   valueProperty: string | null;
   filter: Record<string, string | number | boolean>;
   groupBy: string[];
+  /** Counts events stored by this transaction id or later (see event-store.ts). */
+  countsFromXid: string;
   createdAt: Date;
 };
-const asMeter = (row: { aggregation: string; filter: unknown }) => row as unknown as Meter;
+const asMeter = (row: { aggregation: string; filter: unknown; countsFromXid: bigint }) => ({ ...row, countsFromXid: row.countsFromXid.toString() }) as unknown as Meter;
+
+/** A meter as the API shows it. */
+export const publicMeter = ({ countsFromXid: _internal, ...meter }: Meter) => meter;
+
+// Deleting a meter or making one waits for a fold (or a rebuild) in progress.
+const WAITS_FOR_FOLD = { timeout: 120_000, maxWait: 10_000 };
 
 /** Every meter, for anyone signed in (meters are the instance's price list, not tenant data). */
 export async function listMeters(): Promise<Meter[]> {
@@ -81,8 +89,11 @@ export async function createMeter(ctx: InstanceCtx, raw: unknown): Promise<Meter
   assertInstanceAdmin(ctx, "define meters");
   const input = CreateMeterInput.parse(raw);
   try {
+    // It counts the events stored from now on: those below the fold's watermark are in
+    // rollups made without it (a backfill would be a rebuild of them).
     const meter = await db.$transaction(async (tx) => {
-      const created = await tx.meter.create({ data: { ...input, valueProperty: input.valueProperty ?? null }, select: meterSelect });
+      const watermark = await holdFoldAtWatermark(tx);
+      const created = await tx.meter.create({ data: { ...input, valueProperty: input.valueProperty ?? null, countsFromXid: BigInt(watermark) }, select: meterSelect });
       await recordAudit(tx, {
         action: "meter.created",
         orgId: null,
@@ -100,7 +111,7 @@ export async function createMeter(ctx: InstanceCtx, raw: unknown): Promise<Meter
         },
       });
       return created;
-    });
+    }, WAITS_FOR_FOLD);
     meterRulesChanged();
     return asMeter(meter);
   } catch (error) {
@@ -141,7 +152,7 @@ export async function deleteMeter(ctx: InstanceCtx, key: string): Promise<void> 
     if (count === 0) throw new NotFound("meter_not_found", `No meter with the key "${key}".`);
     await deleteMeterRollups(tx, meter.id);
     await recordAudit(tx, { action: "meter.deleted", orgId: null, actor: actorOf(ctx), target: { type: "meter", id: meter.id }, meta: ctx, before: { key: meter.key, name: meter.name } });
-  });
+  }, WAITS_FOR_FOLD);
   meterRulesChanged();
 }
 

@@ -75,3 +75,15 @@ describe("plans", () => {
     expect((await call("GET", "/api/v1/plans", { key: adminKey })).status).toBe(403);
   });
 });
+
+describe("plan and subscription limits", () => {
+  it("refuse a base fee the database cannot hold, and a start far from now, with a clear message", async () => {
+    const big = await call("POST", "/api/v1/plans", { key, body: { key: `big-${suffix()}`, name: "Big", currency: "usd", interval: "year", baseFee: 3_000_000_000 } });
+    expect(big.body.error.message).toMatch(/baseFee: at most 2,147,483,647/);
+    const plan = (await call("POST", "/api/v1/plans", { key, body: { key: `ok-${suffix()}`, name: "Ok", currency: "usd", interval: "month", baseFee: 100 } })).body;
+    const { org } = await orgWithAdminKey();
+    const far = await call("PUT", `/api/v1/organizations/${org.id}/subscription`, { key, body: { plan: plan.key, startAt: "9999-12-20T00:00:00Z" } });
+    expect(far.body.error.message).toMatch(/startAt: within a year of now/);
+    expect(await db.subscription.findUnique({ where: { orgId: org.id } })).toBeNull();
+  });
+});

@@ -120,3 +120,10 @@ describe("pricing", () => {
     expect(totalInvoice(lines, []).total).toBe(1250);
   });
 });
+
+describe("amounts beyond what a number holds exactly", () => {
+  it("are refused, never approximated", () => {
+    const huge = MeterPrice.parse({ price: { model: "per_unit", unitPrice: "1000000000" } });
+    expect(() => priceQuantity(huge, "100000000000000000000")).toThrow(/more than can be billed/);
+  });
+});

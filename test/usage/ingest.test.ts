@@ -96,6 +96,8 @@ describe("usage ingest", () => {
       event(org.id, m.eventType, { bytes: 2 ** 60 }),
       { ...event(org.id, m.eventType), extra: true },
       { id: "no-timestamp", type: m.eventType, organization: org.id },
+      event(org.id, m.eventType, { bytes: 1, deep: { a: { b: { c: { d: 1 } } } } }),
+      event(org.id, m.eventType, { bytes: 1, note: "nul \u0000 inside" }),
       event(org.id, m.eventType, { bytes: "2.5" }),
     ]);
     expect(answer.status).toBe(202);
@@ -110,12 +112,16 @@ describe("usage ingest", () => {
       "invalid_value",
       "invalid_event",
       "invalid_event",
+      "invalid_event",
+      "invalid_event",
       "accepted",
     ]);
+    expect(answer.body.results[10].message).toBe("properties: properties nest at most 4 levels deep");
+    expect(answer.body.results[11].message).toMatch(/NUL characters/);
     expect(answer.body.results[7].message).toMatch(/send this one as a string/);
     expect(answer.body.results[8].message).toBe("unknown field extra");
     expect(answer.body.results[9].message).toMatch(/^timestamp: /);
-    expect(answer.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 9 });
+    expect(answer.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 11 });
     expect(await quantity(org.id, m)).toBe("12.5");
   });
 

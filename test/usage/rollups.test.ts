@@ -3,9 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
-import { readUsage, rebuildRollups, storeEvents } from "../../lib/usage/event-store.ts";
+import { foldEvents, readUsage, rebuildRollups, storeEvents } from "../../lib/usage/event-store.ts";
 import { createMeter } from "../../lib/usage/meters.ts";
-import { createTestOrg, createUser } from "../helpers.ts";
+import { createTestOrg, createUser, until } from "../helpers.ts";
 
 const HOUR = 3_600_000;
 
@@ -52,5 +52,50 @@ describe("usage rollups", () => {
     expect((await ours(false)).examples).toEqual([]);
     expect(await total()).toBe(String((59 * 60) / 2));
     expect((await readUsage({ orgId: org.id, meter: users, ...range }))[0]!.quantity).toBe("7");
+  });
+});
+
+describe("a meter made after events were folded", () => {
+  it("counts the events stored from its making on, the same in reads, folds and rebuilds", async () => {
+    const admin = await createUser({ isInstanceAdmin: true });
+    const { org } = await createTestOrg({ slugPrefix: "late-meter" });
+    const type = `late_${randomUUID().slice(0, 8)}`;
+    const at = new Date(Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR);
+    const events = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ orgId: org.id, id: `${prefix}-${i}`, type, timestamp: at, properties: {} }));
+    await storeEvents(events(5, "before"));
+    await until(
+      "the first events are folded",
+      async () =>
+        (await foldEvents()) !== null &&
+        (await db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM usage.event WHERE org_id = ${org.id}::uuid AND xid < (SELECT watermark FROM usage.fold_state)`)[0]!.n === 5,
+    );
+    const meter = await createMeter(admin, { key: `late_${randomUUID().slice(0, 8)}`, name: "Late", eventType: type, aggregation: "count" });
+    await storeEvents(events(2, "after"));
+    const figure = async () => (await readUsage({ orgId: org.id, meter, from: at, to: new Date(at.getTime() + HOUR) }))[0]?.quantity ?? "0";
+    expect(await figure()).toBe("2");
+    const report = await rebuildRollups({ from: at, to: new Date(at.getTime() + HOUR), repair: false });
+    expect(report.examples.filter((d) => d.orgId === org.id)).toEqual([]);
+    expect(await figure()).toBe("2");
+  });
+});
+
+describe("a latest meter split by a dimension", () => {
+  it("is, in all, the sum of each dimension's latest value (seats per workspace)", async () => {
+    const admin = await createUser({ isInstanceAdmin: true });
+    const { org } = await createTestOrg({ slugPrefix: "latest-dims" });
+    const type = `seats_${randomUUID().slice(0, 8)}`;
+    const meter = await createMeter(admin, { key: `seats_${randomUUID().slice(0, 8)}`, name: "Seats", eventType: type, aggregation: "latest", valueProperty: "seats", groupBy: ["workspace"] });
+    const now = Date.now();
+    const seat = (workspace: string, seats: number, minutesAgo: number) => ({
+      orgId: org.id,
+      id: randomUUID(),
+      type,
+      timestamp: new Date(now - minutesAgo * 60_000),
+      properties: { workspace, seats },
+    });
+    await storeEvents([seat("w1", 4, 30), seat("w1", 10, 20), seat("w2", 3, 10)]);
+    const range = { from: new Date(now - HOUR), to: new Date(now + HOUR) };
+    expect((await readUsage({ orgId: org.id, meter, ...range }))[0]!.quantity).toBe("13");
+    expect((await readUsage({ orgId: org.id, meter, ...range, byDimensions: true })).map((r) => r.quantity)).toEqual(["10", "3"]);
   });
 });

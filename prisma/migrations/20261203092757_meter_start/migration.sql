@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Meter" ADD COLUMN     "countsFromXid" BIGINT NOT NULL DEFAULT 0;
