@@ -61,6 +61,16 @@ const EnvSchema = z.object({
   TOLLGATE_USAGE_RETENTION_DAYS: z.coerce.number().int().min(35).max(3650).default(400),
   /** Whether `npm start` works the background job queues itself; "false" when a separate `npm run worker` does. */
   TOLLGATE_IN_PROCESS_WORKER: z.enum(["true", "false"], "must be true or false").default("true"),
+  /** Stripe: the secret key (sk_live_… or sk_test_…); none: invoices are computed and kept here, not sent. */
+  STRIPE_SECRET_KEY: optionalString,
+  /** Stripe: the signing secret of the webhook endpoint (whsec_…) that POSTs to /api/webhooks/stripe. */
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  /** A Stripe-compatible server to use instead of https://api.stripe.com (tests, stripe-mock). */
+  STRIPE_API_URL: optionalString.pipe(z.string().url("must be a URL such as http://127.0.0.1:12111").optional()),
+  /** Days an organization keeps its plan after a failed payment, before its plan's fallback entitlements apply. */
+  TOLLGATE_BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  /** Minutes after a period ends before it is invoiced (events sent later count as corrections on the next invoice). */
+  TOLLGATE_BILLING_CLOSE_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

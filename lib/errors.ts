@@ -13,7 +13,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-type ErrorKind = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "invalid" | "rate_limited" | "limit_exceeded";
+type ErrorKind = "unauthenticated" | "forbidden" | "not_found" | "conflict" | "invalid" | "rate_limited" | "limit_exceeded" | "unavailable";
 
 export class Unauthenticated extends DomainError {
   readonly kind = "unauthenticated";
@@ -43,6 +43,10 @@ export class RateLimited extends DomainError {
 export class LimitExceeded extends DomainError {
   readonly kind = "limit_exceeded";
 }
+/** A feature this instance is not configured for (e.g. Stripe). */
+export class Unavailable extends DomainError {
+  readonly kind = "unavailable";
+}
 
 const STATUS: Record<ErrorKind, number> = {
   unauthenticated: 401,
@@ -52,6 +56,7 @@ const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
   rate_limited: 429,
   limit_exceeded: 402,
+  unavailable: 503,
 };
 
 export type ErrorBody = { error: { code: string; message: string; requestId?: string } };

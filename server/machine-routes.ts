@@ -3,7 +3,9 @@
 import { db } from "../lib/db.ts";
 import { readMigrationList } from "../lib/db/schema-engine.ts";
 import { LeanRouter, sendJson, throughDoor } from "../lib/http/lean-router.ts";
-import { apiRoute, instanceKeyRoute } from "../lib/http/api-route.ts";
+import { apiRoute, instanceKeyRoute, readRaw } from "../lib/http/api-route.ts";
+import { requestMeta } from "../lib/http/request-meta.ts";
+import { receiveStripeWebhook } from "../lib/billing/stripe-webhooks.ts";
 import { INGEST_MAX_BYTES, IngestInput, ingestUsage } from "../lib/usage/ingest.ts";
 import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-access.ts";
 import { errorToResponse } from "../lib/errors.ts";
@@ -65,6 +67,15 @@ export async function machineRouter() {
         "POST",
         "/api/v1/usage/events",
         instanceKeyRoute({ body: IngestInput, status: 202, maxBytes: INGEST_MAX_BYTES, textCheckedByHandler: true }, (ctx, body) => ingestUsage(ctx, body)),
+      )
+      // POST /api/webhooks/stripe: Stripe's events, signed; stored and acted on once.
+      .on(
+        "POST",
+        "/api/webhooks/stripe",
+        throughDoor("stripe-signature", async (req, res) => {
+          const signature = req.headers["stripe-signature"];
+          sendJson(res, 200, await receiveStripeWebhook(await readRaw(req), typeof signature === "string" ? signature : undefined, requestMeta(req)));
+        }),
       )
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(

@@ -45,6 +45,8 @@ export const CreatePlanInput = z.strictObject({
     .refine((prices) => new Set(prices.map((p) => p.meter)).size === prices.length, "prices: a meter is priced twice")
     .default([]),
   entitlements: Entitlements.default({}),
+  /** What is left after a failed payment's grace period; absent: the plan's entitlements without SSO. */
+  fallbackEntitlements: Entitlements.optional(),
 });
 
 const planInclude = { prices: { select: { pricing: true, meter: { select: { key: true, name: true } } }, orderBy: { meter: { key: "asc" } } } } as const;
@@ -58,6 +60,7 @@ type PlanRow = {
   baseFee: number;
   trialDays: number;
   entitlements: unknown;
+  fallbackEntitlements: unknown;
   archivedAt: Date | null;
   createdAt: Date;
   prices: Array<{ pricing: unknown; meter: { key: string; name: string } }>;
@@ -73,6 +76,7 @@ function present(plan: PlanRow) {
     baseFee: plan.baseFee,
     trialDays: plan.trialDays,
     entitlements: plan.entitlements as Entitlements,
+    fallbackEntitlements: (plan.fallbackEntitlements as Entitlements | null) ?? { ...(plan.entitlements as Entitlements), sso: false },
     archivedAt: plan.archivedAt,
     createdAt: plan.createdAt,
     prices: plan.prices.map((p) => ({ meter: p.meter.key, meterName: p.meter.name, ...(p.pricing as MeterPrice) })),
@@ -108,6 +112,7 @@ export async function createPlan(ctx: InstanceCtx, raw: unknown): Promise<Plan> 
           baseFee: input.baseFee,
           trialDays: input.trialDays,
           entitlements: input.entitlements,
+          fallbackEntitlements: input.fallbackEntitlements,
           prices: { create: input.prices.map((p) => ({ meterId: meters.find((m) => m.key === p.meter)!.id, pricing: MeterPrice.parse({ price: p.price, includedQuantity: p.includedQuantity }) })) },
         },
         include: planInclude,

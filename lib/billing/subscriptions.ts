@@ -48,8 +48,18 @@ export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw
   });
 }
 
-const subscriptionSelect = { id: true, orgId: true, status: true, startedAt: true, trialEndsAt: true, anchorAt: true, canceledAt: true, plan: { select: { key: true } } } as const;
-type SubscriptionRow = { id: string; orgId: string; status: string; startedAt: Date; trialEndsAt: Date | null; anchorAt: Date; canceledAt: Date | null; plan: { key: string } };
+const subscriptionSelect = { id: true, orgId: true, status: true, startedAt: true, trialEndsAt: true, anchorAt: true, canceledAt: true, pastDueSince: true, plan: { select: { key: true } } } as const;
+type SubscriptionRow = {
+  id: string;
+  orgId: string;
+  status: string;
+  startedAt: Date;
+  trialEndsAt: Date | null;
+  anchorAt: Date;
+  canceledAt: Date | null;
+  pastDueSince: Date | null;
+  plan: { key: string };
+};
 const present = ({ plan, ...row }: SubscriptionRow) => ({ ...row, plan: plan.key });
 export type Subscription = ReturnType<typeof present>;
 

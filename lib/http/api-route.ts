@@ -14,22 +14,28 @@ import { sendJson, throughDoor, type LeanHandler } from "./lean-router.ts";
 const MAX_BODY = 1_000_000;
 
 // Plain stream events: an async iterator costs measurably more per request.
+/** Collects the body up to `maxBytes` (refused beyond), then calls `done` with its chunks. */
+function collectBody(req: IncomingMessage, maxBytes: number, reject: (error: unknown) => void, done: (chunks: Buffer[], size: number) => void) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.removeAllListeners("data");
+      req.resume();
+      reject(new Invalid("body_too_large", `The request body is larger than ${maxBytes / 1_000_000} MB.`));
+    } else chunks.push(chunk);
+  });
+  req.on("error", reject);
+  req.on("end", () => {
+    if (size <= maxBytes) done(chunks, size);
+  });
+}
+
 /** `checkText: false` leaves NUL and lone surrogates to the handler (ingest refuses them event by event). */
 export function readJson(req: IncomingMessage, maxBytes = MAX_BODY, checkText = true): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new Invalid("body_too_large", `The request body is larger than ${maxBytes / 1_000_000} MB.`));
-      } else chunks.push(chunk);
-    });
-    req.on("error", reject);
-    req.on("end", () => {
-      if (size > maxBytes) return;
+    collectBody(req, maxBytes, reject, (chunks, size) => {
       if (size === 0) return reject(new Invalid("invalid_json", "Send a JSON body."));
       let text: string;
       let body: unknown;
@@ -51,6 +57,11 @@ export function readJson(req: IncomingMessage, maxBytes = MAX_BODY, checkText = 
       resolve(body);
     });
   });
+}
+
+/** The body as sent (a signature is checked on these exact bytes). */
+export function readRaw(req: IncomingMessage, maxBytes = MAX_BODY): Promise<Buffer> {
+  return new Promise((resolve, reject) => collectBody(req, maxBytes, reject, (chunks) => resolve(Buffer.concat(chunks))));
 }
 
 export function orgHeader(req: IncomingMessage): string | null {

@@ -280,6 +280,7 @@ export const Plan = named(
     baseFee: doc("Per interval, in the currency's minor unit (cents).", z.number().int()),
     trialDays: z.number().int(),
     entitlements: Entitlements,
+    fallbackEntitlements: doc("What an organization keeps once a failed payment's grace period is over.", Entitlements),
     archivedAt: doc("An archived plan takes no new subscriptions.", DateTime.nullable()),
     createdAt: DateTime,
     prices: z.array(
@@ -305,6 +306,7 @@ export const Subscription = named(
     trialEndsAt: DateTime.nullable(),
     anchorAt: doc("Periods start here, one interval at a time.", z.iso.datetime()),
     canceledAt: DateTime.nullable(),
+    pastDueSince: doc("Since when a payment has failed (the grace period runs from here); null when paid up.", DateTime.nullable()),
   }),
 );
 export const InvoicePreview = named(

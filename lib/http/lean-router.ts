@@ -91,10 +91,11 @@ function safeDecode(part: string) {
 
 /**
  * How a route's caller comes in: through the door with an organization's key,
- * with any key (management API), or not at all (health, readiness, the API
- * document). Every route says which, so a test can list them all.
+ * with any key (management API), with Stripe's signature on the body
+ * (webhooks), or not at all (health, readiness, the API document). Every
+ * route says which, so a test can list them all.
  */
-export type RouteDoor = "org-key" | "any-key" | "public";
+export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "public";
 const doors = new WeakMap<LeanHandler, RouteDoor>();
 
 export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H): H {

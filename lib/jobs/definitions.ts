@@ -1,5 +1,8 @@
 // The background jobs: what each does, when it runs on its own, and how it is
 // retried. Every job is idempotent: run twice, it does its work once.
+import { closeDuePeriods, draftInvoices } from "../billing/invoicing.ts";
+import { sendInvoice } from "../billing/stripe-sync.ts";
+import { processPendingStripeEvents } from "../billing/stripe-webhooks.ts";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
 import { prepareMonths, purgeOldUsage, rebuildRollups } from "../usage/event-store.ts";
@@ -19,7 +22,58 @@ export type JobDefinition = {
 
 const HOUR = 3_600_000;
 
+/** Sends each draft invoice, one after the other; fails (to be retried) if any did. */
+async function sendDrafts(ids: string[]) {
+  const failed: string[] = [];
+  for (const id of ids) {
+    try {
+      await sendInvoice(id);
+    } catch (error) {
+      logger.warn({ err: error, invoiceId: id }, "billing: sending an invoice to Stripe failed (will be retried)");
+      failed.push(id);
+    }
+  }
+  if (failed.length) throw new Error(`billing: ${failed.length} of ${ids.length} invoices could not be sent to Stripe yet: ${failed.slice(0, 5).join(", ")}`);
+  return { sent: ids.length };
+}
+
 export const JOBS: JobDefinition[] = [
+  {
+    name: "billing-close-periods",
+    title: "Billing: close periods",
+    description: "Computes the invoice of every subscription period that has ended (usage, corrections for late usage, credits) and queues it for Stripe.",
+    schedule: "*/10 * * * *",
+    retryLimit: 5,
+    retryDelay: 60,
+    expireInSeconds: 30 * 60,
+    run: async () => {
+      const made = await closeDuePeriods();
+      // New drafts, and any a failed run left behind.
+      const { enqueueJob } = await import("./jobs.ts");
+      const drafts = await draftInvoices();
+      for (const id of drafts) await enqueueJob("billing-send-invoice", { invoiceId: id }, { singletonKey: id });
+      return { invoicesMade: made.length, queuedForStripe: drafts.length };
+    },
+  },
+  {
+    name: "billing-send-invoice",
+    title: "Billing: send invoices to Stripe",
+    description: "Creates an invoice in Stripe (customer, items, finalize) with idempotency keys from our own ids; without an invoice id, every draft.",
+    retryLimit: 8,
+    retryDelay: 30,
+    expireInSeconds: 15 * 60,
+    run: async (data) => sendDrafts(typeof data.invoiceId === "string" ? [data.invoiceId] : await draftInvoices()),
+  },
+  {
+    name: "stripe-events",
+    title: "Stripe events",
+    description: "Applies Stripe webhook events that were stored but not yet applied (a failure while they arrived).",
+    schedule: "* * * * *",
+    retryLimit: 3,
+    retryDelay: 30,
+    expireInSeconds: 10 * 60,
+    run: () => processPendingStripeEvents(),
+  },
   {
     name: "usage-rollup-check",
     title: "Usage rollup check",

@@ -50,15 +50,16 @@ function running(): PgBoss {
 }
 
 /** Queues a job (from domain code: e.g. a webhook to process). Returns its id. */
-export async function enqueueJob(name: string, data: Record<string, unknown> = {}): Promise<string> {
-  return (await running().send(name, data))!;
+/** `singletonKey`: while a job with this key waits or runs, another is not queued (null returned). */
+export async function enqueueJob(name: string, data: Record<string, unknown> = {}, options: { singletonKey?: string } = {}): Promise<string | null> {
+  return running().send(name, data, options);
 }
 
 /** Queues a job to run now: an instance admin's "Run now". Returns its id. */
 export async function runJobNow(ctx: InstanceCtx, name: string): Promise<string> {
   assertInstanceAdmin(ctx, "run jobs");
   if (!JOBS.some((j) => j.name === name)) throw new NotFound("job_not_found", `No job named ${name}.`);
-  return enqueueJob(name);
+  return (await enqueueJob(name))!;
 }
 
 export type JobRun = { id: string; state: string; createdOn: Date; startedOn: Date | null; completedOn: Date | null; retryCount: number; output: unknown };

@@ -16,7 +16,7 @@ export type Reply = { status: number; headers: Headers; body: any };
 export type Caller = (method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: Buffer; ip?: string; headers?: Record<string, string> }) => Promise<Reply>;
 
 /** Starts the machine router for the file; `call` talks to it. */
-export function useMachineServer(): { call: Caller } {
+export function useMachineServer(): { call: Caller; baseUrl: () => string } {
   let server: http.Server | undefined;
   let base = "";
   beforeAll(async () => {
@@ -43,7 +43,7 @@ export function useMachineServer(): { call: Caller } {
     assertDocumentedAnswer(method, path, res.status, answer);
     return { status: res.status, headers: res.headers, body: answer };
   };
-  return { call };
+  return { call, baseUrl: () => base };
 }
 
 /** An organization whose owner made an admin-role key for the management API. */

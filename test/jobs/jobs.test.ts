@@ -29,7 +29,7 @@ const stateOf = async (id: string) => (await db.$queryRaw<Array<{ state: string;
 
 describe("background jobs", () => {
   it("retry a failing job with backoff until it works", { timeout: 60_000 }, async () => {
-    const id = await enqueueJob(flaky.name);
+    const id = (await enqueueJob(flaky.name))!;
     await until("the flaky job completes", async () => (await stateOf(id))?.state === "completed", 45_000);
     expect(await stateOf(id)).toEqual({ state: "completed", retry_count: 2 });
     expect(flakyRuns).toBe(3);

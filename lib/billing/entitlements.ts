@@ -1,0 +1,30 @@
+// What an organization may have now: its plan's entitlements, or, once a
+// failed payment's grace period is over (or the plan was canceled), the
+// plan's fallback entitlements. No plan: no limits (billing not in use).
+import { db } from "../db.ts";
+import { env } from "../env.ts";
+import type { Entitlements } from "./plans.ts";
+
+const DAY = 86_400_000;
+
+export type EntitlementState = {
+  plan: string | null;
+  entitlements: Entitlements;
+  source: "plan" | "fallback" | "none";
+  pastDueSince: Date | null;
+  /** When the fallback applies (a payment failed and is still unpaid). */
+  graceEndsAt: Date | null;
+};
+
+export async function entitlementsOf(orgId: string, now = new Date()): Promise<EntitlementState> {
+  const sub = await db.subscription.findUnique({
+    where: { orgId },
+    select: { status: true, pastDueSince: true, plan: { select: { key: true, entitlements: true, fallbackEntitlements: true } } },
+  });
+  if (!sub) return { plan: null, entitlements: {}, source: "none", pastDueSince: null, graceEndsAt: null };
+  const own = sub.plan.entitlements as Entitlements;
+  const fallback = (sub.plan.fallbackEntitlements as Entitlements | null) ?? { ...own, sso: false };
+  const graceEndsAt = sub.pastDueSince ? new Date(sub.pastDueSince.getTime() + env().TOLLGATE_BILLING_GRACE_DAYS * DAY) : null;
+  const limited = sub.status === "canceled" || (graceEndsAt !== null && now >= graceEndsAt);
+  return { plan: sub.plan.key, entitlements: limited ? fallback : own, source: limited ? "fallback" : "plan", pastDueSince: sub.pastDueSince, graceEndsAt };
+}

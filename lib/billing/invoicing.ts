@@ -1,0 +1,251 @@
+// Closing periods: when a subscription's period has ended (and the close
+// delay passed), its invoice is computed from the usage of that period, priced
+// by the plan, with corrections for usage that arrived late for periods
+// already invoiced, less the organization's credits; it is stored as a draft
+// in one transaction (one invoice per organization and period, whoever runs
+// the job), and then sent to Stripe (stripe-sync.ts).
+import { Decimal } from "decimal.js";
+import { recordAudit } from "../audit/record-audit.ts";
+import { db, type Tx } from "../db.ts";
+import { env } from "../env.ts";
+import { readUsage } from "../usage/event-store.ts";
+import { getMeter } from "../usage/meters.ts";
+import { periodAt, type Period } from "./periods.ts";
+import { getPlan, type Plan } from "./plans.ts";
+import { MeterPrice, priceQuantity, totalInvoice } from "./pricing.ts";
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** How many ended periods one run closes per organization (a long-stopped worker catches up over runs). */
+const MAX_PERIODS_PER_RUN = 12;
+
+export const BILLING_ACTOR = { userId: null, email: "Tollgate billing" };
+const NO_META = { ip: null, userAgent: null };
+
+type NewLine = {
+  kind: "base" | "usage" | "correction" | "credit";
+  meterId?: string;
+  meterKey?: string;
+  servicePeriodStart: Date;
+  servicePeriodEnd: Date;
+  description: string;
+  quantity: string | null;
+  amount: number;
+  pricing?: MeterPrice;
+  creditGrantId?: string;
+};
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+const describePeriod = (start: Date, end: Date) => `${day(start)} to ${day(new Date(end.getTime() - 1))}`;
+
+/** The periods of this subscription that have ended and have no invoice yet, oldest first. */
+export function periodsToClose(sub: { anchorAt: Date; canceledAt: Date | null }, interval: "month" | "year", lastInvoicedEnd: Date | null, now: Date): Period[] {
+  const closeBefore = new Date(now.getTime() - env().TOLLGATE_BILLING_CLOSE_DELAY_MINUTES * MINUTE);
+  const out: Period[] = [];
+  let cursor = lastInvoicedEnd && lastInvoicedEnd > sub.anchorAt ? lastInvoicedEnd : sub.anchorAt;
+  while (out.length < MAX_PERIODS_PER_RUN) {
+    const period = periodAt(sub.anchorAt, interval, cursor);
+    // A plan change re-anchors: a period that starts before the last invoiced end was billed already.
+    if (period.start < cursor) {
+      cursor = period.end;
+      continue;
+    }
+    if (period.end > closeBefore) break;
+    if (sub.canceledAt && period.start >= sub.canceledAt) break;
+    out.push(period);
+    cursor = period.end;
+  }
+  return out;
+}
+
+/** The usage lines of a period: each priced meter's quantity, priced. */
+async function usageLines(orgId: string, plan: Plan, period: Period): Promise<NewLine[]> {
+  const lines: NewLine[] = [];
+  for (const price of plan.prices) {
+    const meter = await getMeter(price.meter);
+    const [usage] = await readUsage({ orgId, meter, from: period.start, to: period.end });
+    const quantity = usage?.quantity ?? "0";
+    const pricing = MeterPrice.parse({ price: price.price, includedQuantity: price.includedQuantity });
+    lines.push({
+      kind: "usage",
+      meterId: meter.id,
+      meterKey: meter.key,
+      servicePeriodStart: period.start,
+      servicePeriodEnd: period.end,
+      description: meter.name,
+      quantity,
+      amount: priceQuantity(pricing, quantity).amount,
+      pricing,
+    });
+  }
+  return lines;
+}
+
+/**
+ * Usage that arrived after earlier periods were invoiced: for each metered
+ * line of a period still open to late events, what it comes to now, priced as
+ * it was then, less what was billed for it (its line and earlier corrections).
+ */
+async function correctionLines(tx: Tx, orgId: string, before: Date, now: Date): Promise<NewLine[]> {
+  const lateSince = new Date(now.getTime() - (env().TOLLGATE_USAGE_MAX_AGE_DAYS + 1) * DAY);
+  const billed = await tx.invoiceLine.findMany({
+    where: { kind: { in: ["usage", "correction"] }, servicePeriodEnd: { gt: lateSince }, servicePeriodStart: { lt: before }, invoice: { orgId } },
+    orderBy: [{ servicePeriodStart: "asc" }, { meterKey: "asc" }],
+    select: { kind: true, meterKey: true, servicePeriodStart: true, servicePeriodEnd: true, description: true, quantity: true, amount: true, pricing: true },
+  });
+  const groups = new Map<string, typeof billed>();
+  for (const line of billed) {
+    const key = `${line.meterKey}|${line.servicePeriodStart.toISOString()}`;
+    groups.set(key, [...(groups.get(key) ?? []), line]);
+  }
+  const out: NewLine[] = [];
+  for (const lines of groups.values()) {
+    const original = lines.find((l) => l.kind === "usage");
+    if (!original?.meterKey || !original.pricing) continue;
+    const meter = await getMeter(original.meterKey);
+    const period = { start: original.servicePeriodStart, end: original.servicePeriodEnd };
+    const [usage] = await readUsage({ orgId, meter, from: period.start, to: period.end });
+    const quantity = usage?.quantity ?? "0";
+    const billedQuantity = lines.reduce((sum, l) => sum.plus(l.quantity ?? "0"), new Decimal(0));
+    const billedAmount = lines.reduce((sum, l) => sum + l.amount, 0);
+    const pricing = MeterPrice.parse(original.pricing);
+    const amount = priceQuantity(pricing, quantity).amount - billedAmount;
+    const change = new Decimal(quantity).minus(billedQuantity);
+    if (amount === 0 && change.isZero()) continue;
+    out.push({
+      kind: "correction",
+      meterId: meter.id,
+      meterKey: meter.key,
+      servicePeriodStart: period.start,
+      servicePeriodEnd: period.end,
+      description: `${meter.name}: late usage for ${describePeriod(period.start, period.end)}`,
+      quantity: change.toFixed(),
+      amount,
+      pricing,
+    });
+  }
+  return out;
+}
+
+/** Credits usable now in this currency: those that expire first are used first, then the oldest. */
+async function usableCredits(tx: Tx, orgId: string, currency: string, now: Date) {
+  const grants = await tx.creditGrant.findMany({
+    where: { orgId, currency, voidedAt: null, remaining: { gt: 0 }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    orderBy: [{ expiresAt: { sort: "asc", nulls: "last" } }, { createdAt: "asc" }],
+    select: { id: true, remaining: true, description: true, kind: true },
+  });
+  return grants;
+}
+
+/**
+ * Computes and stores the invoice of one ended period (a draft), or finds the
+ * one stored already. Runs under the organization's invoicing lock, so two
+ * workers never bill a period twice or spend a credit twice.
+ */
+export async function closePeriod(orgId: string, plan: Plan, period: Period, now = new Date()): Promise<{ id: string; created: boolean }> {
+  // Read before the transaction: usage reads go through the store's own connections.
+  const usage = await usageLines(orgId, plan, period);
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tollgate:invoice:${orgId}`}, 0))`;
+      const existing = await tx.invoice.findUnique({ where: { orgId_periodStart: { orgId, periodStart: period.start } }, select: { id: true } });
+      if (existing) return { id: existing.id, created: false };
+      const lines: NewLine[] = [
+        {
+          kind: "base",
+          servicePeriodStart: period.start,
+          servicePeriodEnd: period.end,
+          description: `${plan.name} (${plan.interval}ly base fee, ${describePeriod(period.start, period.end)})`,
+          quantity: null,
+          amount: plan.baseFee,
+        },
+        ...usage,
+        ...(await correctionLines(tx, orgId, period.start, now)),
+      ];
+      const grants = await usableCredits(tx, orgId, plan.currency, now);
+      const totals = totalInvoice(
+        lines,
+        grants.map((g) => ({ creditId: g.id, remaining: g.remaining })),
+      );
+      for (const applied of totals.creditsApplied) {
+        const grant = grants.find((g) => g.id === applied.creditId)!;
+        // Guarded: a credit never goes below zero, whatever ran in between.
+        const spent = await tx.creditGrant.updateMany({ where: { id: grant.id, remaining: { gte: applied.amount } }, data: { remaining: { decrement: applied.amount } } });
+        if (spent.count !== 1) throw new Error(`billing: credit ${grant.id} changed while invoicing`);
+        lines.push({
+          kind: "credit",
+          creditGrantId: grant.id,
+          servicePeriodStart: period.start,
+          servicePeriodEnd: period.end,
+          description: `Credit: ${grant.description}`,
+          quantity: null,
+          amount: -applied.amount,
+        });
+      }
+      const creditsApplied = totals.creditsApplied.reduce((sum, c) => sum + c.amount, 0);
+      const invoice = await tx.invoice.create({
+        data: {
+          orgId,
+          planKey: plan.key,
+          currency: plan.currency,
+          periodStart: period.start,
+          periodEnd: period.end,
+          status: "draft",
+          subtotal: totals.subtotal,
+          creditsApplied,
+          total: totals.subtotal - creditsApplied,
+          lines: {
+            create: lines.map((line, position) => ({
+              position,
+              kind: line.kind,
+              meterId: line.meterId ?? null,
+              meterKey: line.meterKey ?? null,
+              servicePeriodStart: line.servicePeriodStart,
+              servicePeriodEnd: line.servicePeriodEnd,
+              description: line.description,
+              quantity: line.quantity,
+              amount: line.amount,
+              pricing: line.pricing,
+              creditGrantId: line.creditGrantId ?? null,
+            })),
+          },
+        },
+        select: { id: true, total: true },
+      });
+      await recordAudit(tx, {
+        action: "invoice.created",
+        orgId,
+        actor: BILLING_ACTOR,
+        target: { type: "invoice", id: invoice.id },
+        meta: NO_META,
+        after: { period: describePeriod(period.start, period.end), plan: plan.key, total: invoice.total, currency: plan.currency, lines: lines.length },
+      });
+      return { id: invoice.id, created: true };
+    },
+    { timeout: 60_000 },
+  );
+}
+
+/** Closes every ended period of every subscription: returns the invoices made. */
+export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): Promise<string[]> {
+  const subscriptions = await db.subscription.findMany({
+    where: onlyOrgIds ? { orgId: { in: onlyOrgIds } } : {},
+    select: { orgId: true, anchorAt: true, canceledAt: true, plan: { select: { key: true } }, org: { select: { invoices: { orderBy: { periodEnd: "desc" }, take: 1, select: { periodEnd: true } } } } },
+  });
+  const made: string[] = [];
+  const plans = new Map<string, Plan>();
+  for (const sub of subscriptions) {
+    const plan = plans.get(sub.plan.key) ?? (await getPlan(sub.plan.key));
+    plans.set(plan.key, plan);
+    for (const period of periodsToClose(sub, plan.interval, sub.org.invoices[0]?.periodEnd ?? null, now)) {
+      const invoice = await closePeriod(sub.orgId, plan, period, now);
+      if (invoice.created) made.push(invoice.id);
+    }
+  }
+  return made;
+}
+
+/** Invoices computed but not yet sent (to Stripe, or finalized here), oldest first. */
+export async function draftInvoices(limit = 5000): Promise<string[]> {
+  return (await db.invoice.findMany({ where: { status: "draft" }, orderBy: { createdAt: "asc" }, take: limit, select: { id: true } })).map((i) => i.id);
+}

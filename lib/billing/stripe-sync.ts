@@ -1,0 +1,134 @@
+// Sending a stored invoice to Stripe: the customer, the invoice, one invoice
+// item per line, finalize. Each call carries an idempotency key made of our
+// own ids, and each Stripe id is saved as soon as it is known, so a run that
+// crashed or timed out anywhere is simply run again: Stripe replays what it
+// did (within its 24 hours of idempotency), and beyond that the invoice and
+// its items are found again by the ids in their metadata. One Stripe invoice
+// per invoice, whatever happens.
+import type Stripe from "stripe";
+import { recordAudit } from "../audit/record-audit.ts";
+import { db } from "../db.ts";
+import { logger } from "../logger.ts";
+import { BILLING_ACTOR } from "./invoicing.ts";
+import { stripeClient } from "./stripe-client.ts";
+
+const NO_META = { ip: null, userAgent: null };
+const unix = (d: Date) => Math.floor(d.getTime() / 1000);
+
+async function customerOf(stripe: Stripe, org: { id: string; name: string; slug: string; stripeCustomerId: string | null }): Promise<string> {
+  if (org.stripeCustomerId) return org.stripeCustomerId;
+  const customer = await stripe.customers.create({ name: org.name, metadata: { tollgate_org_id: org.id, tollgate_org_slug: org.slug } }, { idempotencyKey: `tollgate-customer-${org.id}` });
+  // Only if still unset: a Checkout may have set one meanwhile.
+  await db.organization.updateMany({ where: { id: org.id, stripeCustomerId: null }, data: { stripeCustomerId: customer.id } });
+  const saved = await db.organization.findUniqueOrThrow({ where: { id: org.id }, select: { stripeCustomerId: true } });
+  return saved.stripeCustomerId!;
+}
+
+/** The Stripe invoice made for ours earlier, found by its metadata (when the idempotency key has expired). */
+async function findStripeInvoice(stripe: Stripe, customer: string, invoiceId: string): Promise<Stripe.Invoice | null> {
+  for await (const invoice of stripe.invoices.list({ customer, limit: 100 })) {
+    if (invoice.metadata?.tollgate_invoice_id === invoiceId) return invoice;
+  }
+  return null;
+}
+
+export type SendResult = { status: "sent" | "already_sent" | "kept_here"; stripeInvoiceId: string | null };
+
+/** Sends a draft invoice to Stripe and finalizes it there. Safe to run again at any point. */
+export async function sendInvoice(invoiceId: string, stripe: Stripe | null = stripeClient()): Promise<SendResult> {
+  const invoice = await db.invoice.findUnique({
+    where: { id: invoiceId },
+    include: { org: { select: { id: true, name: true, slug: true, stripeCustomerId: true } }, lines: { orderBy: { position: "asc" } } },
+  });
+  if (!invoice) return { status: "already_sent", stripeInvoiceId: null };
+  if (invoice.status !== "draft") return { status: "already_sent", stripeInvoiceId: invoice.stripeInvoiceId };
+  if (!stripe) {
+    // No Stripe: the invoice is final here, and collected by other means.
+    await db.$transaction(async (tx) => {
+      const moved = await tx.invoice.updateMany({ where: { id: invoiceId, status: "draft" }, data: { status: "open", sentAt: new Date() } });
+      if (moved.count)
+        await recordAudit(tx, {
+          action: "invoice.finalized",
+          orgId: invoice.orgId,
+          actor: BILLING_ACTOR,
+          target: { type: "invoice", id: invoiceId },
+          meta: NO_META,
+          after: { stripe: false, total: invoice.total },
+        });
+    });
+    return { status: "kept_here", stripeInvoiceId: null };
+  }
+
+  const customer = await customerOf(stripe, invoice.org);
+  let stripeInvoiceId = invoice.stripeInvoiceId;
+  if (!stripeInvoiceId) {
+    const made =
+      (await findStripeInvoice(stripe, customer, invoice.id)) ??
+      (await stripe.invoices.create(
+        {
+          customer,
+          currency: invoice.currency,
+          collection_method: "charge_automatically",
+          auto_advance: false,
+          pending_invoice_items_behavior: "exclude",
+          description: `Tollgate ${invoice.planKey}: ${invoice.periodStart.toISOString().slice(0, 10)} to ${new Date(invoice.periodEnd.getTime() - 1).toISOString().slice(0, 10)}`,
+          metadata: { tollgate_invoice_id: invoice.id, tollgate_org_id: invoice.orgId },
+        },
+        { idempotencyKey: `tollgate-invoice-${invoice.id}` },
+      ));
+    stripeInvoiceId = made.id;
+    await db.invoice.update({ where: { id: invoice.id }, data: { stripeInvoiceId } });
+  }
+
+  const unsent = invoice.lines.filter((line) => !line.stripeInvoiceItemId);
+  if (unsent.length) {
+    // Items made by a run that crashed before it saved their ids.
+    const present = new Map<string, string>();
+    for await (const item of stripe.invoiceItems.list({ invoice: stripeInvoiceId, limit: 100 })) {
+      if (item.metadata?.tollgate_line_id) present.set(item.metadata.tollgate_line_id, item.id);
+    }
+    for (const line of unsent) {
+      const itemId =
+        present.get(line.id) ??
+        (
+          await stripe.invoiceItems.create(
+            {
+              customer,
+              invoice: stripeInvoiceId,
+              amount: line.amount,
+              currency: invoice.currency,
+              description: line.quantity !== null && line.kind !== "credit" ? `${line.description} (${line.quantity})` : line.description,
+              period: { start: unix(line.servicePeriodStart), end: unix(line.servicePeriodEnd) },
+              metadata: { tollgate_line_id: line.id, tollgate_kind: line.kind, ...(line.meterKey ? { tollgate_meter: line.meterKey } : {}) },
+            },
+            { idempotencyKey: `tollgate-line-${line.id}` },
+          )
+        ).id;
+      await db.invoiceLine.update({ where: { id: line.id }, data: { stripeInvoiceItemId: itemId } });
+    }
+  }
+
+  let finalized = await stripe.invoices.retrieve(stripeInvoiceId);
+  if (finalized.status === "draft") finalized = await stripe.invoices.finalizeInvoice(stripeInvoiceId, { auto_advance: true }, { idempotencyKey: `tollgate-finalize-${invoice.id}` });
+  if (finalized.total !== invoice.total) {
+    logger.error({ invoiceId, stripeInvoiceId, ours: invoice.total, stripe: finalized.total }, "billing: Stripe's invoice total differs from ours");
+  }
+  await db.$transaction(async (tx) => {
+    // A webhook may have moved it on already (paid): only a draft becomes open here.
+    const moved = await tx.invoice.updateMany({
+      where: { id: invoice.id, status: "draft" },
+      data: { status: "open", sentAt: new Date(), number: finalized.number ?? null, hostedInvoiceUrl: finalized.hosted_invoice_url ?? null },
+    });
+    await tx.invoice.updateMany({ where: { id: invoice.id, hostedInvoiceUrl: null }, data: { number: finalized.number ?? null, hostedInvoiceUrl: finalized.hosted_invoice_url ?? null } });
+    if (moved.count)
+      await recordAudit(tx, {
+        action: "invoice.finalized",
+        orgId: invoice.orgId,
+        actor: BILLING_ACTOR,
+        target: { type: "invoice", id: invoice.id },
+        meta: NO_META,
+        after: { stripeInvoiceId, number: finalized.number ?? null, total: invoice.total },
+      });
+  });
+  return { status: "sent", stripeInvoiceId };
+}
