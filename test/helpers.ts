@@ -8,7 +8,7 @@ import { authzTransaction } from "../lib/authz/org-index-cache.ts";
 import { resolveOrgContext } from "../lib/auth/request-context.ts";
 import { createOrganization } from "../lib/orgs/create-organization.ts";
 
-export type RoleKey = "owner" | "admin" | "member" | "viewer";
+export type RoleKey = "owner" | "admin" | "member" | "viewer" | "billing";
 
 export const meta = (): RequestMeta => ({ requestId: randomUUID(), ip: "203.0.113.7", userAgent: "vitest" });
 

@@ -1,6 +1,8 @@
 // What an organization may have now: its plan's entitlements, or, once a
 // failed payment's grace period is over (or the plan was canceled), the
 // plan's fallback entitlements. No plan: no limits (billing not in use).
+import { assertAllowed } from "../authz/authorize.ts";
+import type { OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
 import type { Entitlements } from "./plans.ts";
@@ -27,4 +29,10 @@ export async function entitlementsOf(orgId: string, now = new Date()): Promise<E
   const graceEndsAt = sub.pastDueSince ? new Date(sub.pastDueSince.getTime() + env().TOLLGATE_BILLING_GRACE_DAYS * DAY) : null;
   const limited = sub.status === "canceled" || (graceEndsAt !== null && now >= graceEndsAt);
   return { plan: sub.plan.key, entitlements: limited ? fallback : own, source: limited ? "fallback" : "plan", pastDueSince: sub.pastDueSince, graceEndsAt };
+}
+
+/** For the organization's own admins (and its product, through the API). */
+export async function organizationEntitlements(ctx: OrgCtx): Promise<EntitlementState> {
+  assertAllowed(ctx, "billing:read");
+  return entitlementsOf(ctx.orgId);
 }

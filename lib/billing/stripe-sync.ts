@@ -15,13 +15,14 @@ import { stripeClient } from "./stripe-client.ts";
 const NO_META = { ip: null, userAgent: null };
 const unix = (d: Date) => Math.floor(d.getTime() / 1000);
 
-async function customerOf(stripe: Stripe, org: { id: string; name: string; slug: string; stripeCustomerId: string | null }): Promise<string> {
+/** The organization's Stripe customer, made once (the idempotency key and the guarded save keep it one). */
+export async function stripeCustomerFor(stripe: Stripe, orgId: string): Promise<string> {
+  const org = await db.organization.findUniqueOrThrow({ where: { id: orgId }, select: { id: true, name: true, slug: true, stripeCustomerId: true } });
   if (org.stripeCustomerId) return org.stripeCustomerId;
   const customer = await stripe.customers.create({ name: org.name, metadata: { tollgate_org_id: org.id, tollgate_org_slug: org.slug } }, { idempotencyKey: `tollgate-customer-${org.id}` });
   // Only if still unset: a Checkout may have set one meanwhile.
   await db.organization.updateMany({ where: { id: org.id, stripeCustomerId: null }, data: { stripeCustomerId: customer.id } });
-  const saved = await db.organization.findUniqueOrThrow({ where: { id: org.id }, select: { stripeCustomerId: true } });
-  return saved.stripeCustomerId!;
+  return (await db.organization.findUniqueOrThrow({ where: { id: org.id }, select: { stripeCustomerId: true } })).stripeCustomerId!;
 }
 
 /** The Stripe invoice made for ours earlier, found by its metadata (when the idempotency key has expired). */
@@ -38,7 +39,7 @@ export type SendResult = { status: "sent" | "already_sent" | "kept_here"; stripe
 export async function sendInvoice(invoiceId: string, stripe: Stripe | null = stripeClient()): Promise<SendResult> {
   const invoice = await db.invoice.findUnique({
     where: { id: invoiceId },
-    include: { org: { select: { id: true, name: true, slug: true, stripeCustomerId: true } }, lines: { orderBy: { position: "asc" } } },
+    include: { lines: { orderBy: { position: "asc" } } },
   });
   if (!invoice) return { status: "already_sent", stripeInvoiceId: null };
   if (invoice.status !== "draft") return { status: "already_sent", stripeInvoiceId: invoice.stripeInvoiceId };
@@ -59,7 +60,7 @@ export async function sendInvoice(invoiceId: string, stripe: Stripe | null = str
     return { status: "kept_here", stripeInvoiceId: null };
   }
 
-  const customer = await customerOf(stripe, invoice.org);
+  const customer = await stripeCustomerFor(stripe, invoice.orgId);
   let stripeInvoiceId = invoice.stripeInvoiceId;
   if (!stripeInvoiceId) {
     const made =

@@ -199,13 +199,30 @@ async function applyCheckoutCompleted(tx: Tx, session: Stripe.Checkout.Session):
   const org = await tx.organization.findUnique({ where: { id: orgId }, select: { id: true, stripeCustomerId: true } });
   if (!org) return "unknown_organization";
   if (customer && !org.stripeCustomerId) await tx.organization.update({ where: { id: orgId }, data: { stripeCustomerId: customer } });
+  // A plan chosen in Checkout (lib/billing/billing-account.ts startCheckout):
+  // the current period is billed on it (periods keep their anchor); a first plan starts now.
+  const planKey = session.metadata?.tollgate_plan;
+  const plan = planKey ? await getPlan(planKey).catch(() => null) : null;
+  let outcome = "checkout_completed";
+  if (plan && !plan.archivedAt) {
+    const before = await tx.subscription.findUnique({ where: { orgId }, select: { plan: { select: { key: true } } } });
+    if (before?.plan.key !== plan.key) {
+      const startedAt = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+      await tx.subscription.upsert({
+        where: { orgId },
+        create: { orgId, planId: plan.id, status: "active", startedAt, anchorAt: startedAt },
+        update: { planId: plan.id, canceledAt: null },
+      });
+      outcome = "plan_changed";
+    }
+  }
   await recordAudit(tx, {
     action: "billing.checkout_completed",
     orgId,
     actor: STRIPE_ACTOR,
     target: { type: "checkout_session", id: session.id },
     meta: NO_META,
-    after: { customer, subscription: typeof session.subscription === "string" ? session.subscription : null },
+    after: { customer, plan: plan?.key ?? null, outcome },
   });
-  return "checkout_completed";
+  return outcome;
 }

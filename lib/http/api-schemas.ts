@@ -329,3 +329,64 @@ export const InvoicePreview = named(
     total: z.number().int(),
   }),
 );
+
+const InvoiceStatus = z.enum(["draft", "open", "paid", "void", "uncollectible"]);
+export const Invoice = named(
+  "Invoice",
+  z.strictObject({
+    id: Id,
+    planKey: z.string(),
+    currency: z.string(),
+    periodStart: DateTime,
+    periodEnd: DateTime,
+    status: doc("draft: computed, not yet sent; open: finalized (in Stripe when configured); then paid, void or uncollectible.", InvoiceStatus),
+    subtotal: doc("In the currency's minor unit: the base fee, usage and corrections.", z.number().int()),
+    creditsApplied: z.number().int(),
+    total: doc("What is charged: subtotal less credits.", z.number().int()),
+    number: z.string().nullable(),
+    hostedInvoiceUrl: doc("Stripe's page for the invoice (pay, download).", z.string().nullable()),
+    sentAt: DateTime.nullable(),
+    paidAt: DateTime.nullable(),
+    paymentFailedAt: DateTime.nullable(),
+    createdAt: DateTime,
+    lines: z.array(
+      z.strictObject({
+        kind: doc("base, usage, correction (late usage of an earlier period) or credit (negative).", z.enum(["base", "usage", "correction", "credit"])),
+        description: z.string(),
+        meter: z.string().nullable(),
+        quantity: doc("An exact decimal: the usage, or for a correction its change.", z.string().nullable()),
+        amount: z.number().int(),
+        servicePeriodStart: DateTime,
+        servicePeriodEnd: DateTime,
+      }),
+    ),
+  }),
+);
+export const InvoiceList = named("InvoiceList", z.strictObject({ data: z.array(Invoice) }));
+
+export const CreditGrant = named(
+  "CreditGrant",
+  z.strictObject({
+    id: Id,
+    kind: z.enum(["prepaid", "promotional"]),
+    currency: z.string(),
+    amount: doc("Granted, in minor units.", z.number().int()),
+    remaining: doc("Not yet used by an invoice.", z.number().int()),
+    description: z.string(),
+    expiresAt: DateTime.nullable(),
+    voidedAt: DateTime.nullable(),
+    createdAt: DateTime,
+  }),
+);
+export const CreditList = named("CreditList", z.strictObject({ data: z.array(CreditGrant), available: doc("Usable now, by currency, in minor units.", z.record(z.string(), z.number().int())) }));
+export const RedirectUrl = named("RedirectUrl", z.strictObject({ url: doc("Send the browser here (Stripe).", z.string()) }));
+export const EntitlementState = named(
+  "EntitlementState",
+  z.strictObject({
+    plan: z.string().nullable(),
+    entitlements: Entitlements,
+    source: doc("plan; fallback after a failed payment's grace period or a cancellation; none without a plan (no limits).", z.enum(["plan", "fallback", "none"])),
+    pastDueSince: DateTime.nullable(),
+    graceEndsAt: DateTime.nullable(),
+  }),
+);

@@ -63,12 +63,19 @@ import {
   PlanList,
   Subscription,
   InvoicePreview,
+  InvoiceList,
+  CreditGrant,
+  CreditList,
+  RedirectUrl,
+  EntitlementState,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, publicMeter, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
 import { organizationUsage, UsageQueryInput } from "../usage/usage-report.ts";
 import { archivePlan, CreatePlanInput, createPlan, getPlan, listPlans } from "../billing/plans.ts";
 import { requireInvoicePreview } from "../billing/preview.ts";
+import { CheckoutInput, GrantCreditInput, grantCredit, listCredits, listInvoices, openCustomerPortal, startCheckout } from "../billing/billing-account.ts";
+import { organizationEntitlements } from "../billing/entitlements.ts";
 import { SubscribeInput, subscribeOrganization } from "../billing/subscriptions.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
@@ -690,6 +697,67 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "billing:read",
     response: InvoicePreview,
     handler: (ctx) => requireInvoicePreview(ctx),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/billing/invoices",
+    summary: "The organization's invoices, newest period first, with their lines",
+    tag: "Billing",
+    permission: "billing:read",
+    response: InvoiceList,
+    handler: (ctx) => listInvoices(ctx),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/billing/credits",
+    summary: "The organization's credits, and what is usable now",
+    tag: "Billing",
+    permission: "billing:read",
+    response: CreditList,
+    handler: (ctx) => listCredits(ctx),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/billing/entitlements",
+    summary: "What the organization may have now: its plan's limits, or the fallback after a failed payment's grace period",
+    tag: "Billing",
+    permission: "billing:read",
+    response: EntitlementState,
+    handler: (ctx) => organizationEntitlements(ctx),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/billing/checkout",
+    summary: "Start Stripe Checkout to move to a plan (a card is taken; the plan changes when Stripe confirms)",
+    tag: "Billing",
+    permission: "billing:write",
+    body: CheckoutInput,
+    response: RedirectUrl,
+    conflict: "The plan is archived (plan_archived)",
+    unavailable: "Stripe is not configured here (stripe_not_configured)",
+    handler: (ctx, { body }) => startCheckout(ctx, body),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/billing/portal",
+    summary: "A link to Stripe's customer portal (payment methods, billing details, receipts)",
+    tag: "Billing",
+    permission: "billing:write",
+    response: RedirectUrl,
+    unavailable: "Stripe is not configured here (stripe_not_configured)",
+    handler: (ctx) => openCustomerPortal(ctx),
+  },
+  {
+    scope: "instance",
+    method: "POST",
+    path: "/api/v1/organizations/{orgId}/credits",
+    summary: "Grant an organization credit (prepaid or promotional, optionally expiring), used before anything is charged",
+    tag: "Billing",
+    permission: "instance:admin",
+    body: GrantCreditInput,
+    status: 201,
+    response: CreditGrant,
+    handler: (ctx, { params, body }) => grantCredit(ctx, id(params, "orgId", "organization"), body),
   },
 
   // API keys

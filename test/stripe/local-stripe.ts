@@ -142,6 +142,11 @@ export class LocalStripe {
     if (session.status !== "open") throw invalid("session", "This Checkout Session is not open.");
     let customer = session.customer as string | null;
     if (!customer) customer = this.create("customer", "cus", { email: session.customer_email ?? null, name: null, metadata: {} }).id;
+    if (session.mode !== "subscription") {
+      Object.assign(session, { status: "complete", payment_status: "no_payment_required", customer });
+      this.emit("checkout.session.completed", session);
+      return session;
+    }
     const lineItems = (session.line_items_params as Array<Params>) ?? [];
     const subscription = this.create("subscription", "sub", {
       customer,

@@ -690,6 +690,126 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/billing/invoices": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organization's invoices, newest period first, with their lines
+     * @description Needs the `billing:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getBillingInvoices"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/billing/credits": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organization's credits, and what is usable now
+     * @description Needs the `billing:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getBillingCredits"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/billing/entitlements": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the organization may have now: its plan's limits, or the fallback after a failed payment's grace period
+     * @description Needs the `billing:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getBillingEntitlements"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/billing/checkout": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start Stripe Checkout to move to a plan (a card is taken; the plan changes when Stripe confirms)
+     * @description Needs the `billing:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postBillingCheckout"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/billing/portal": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A link to Stripe's customer portal (payment methods, billing details, receipts)
+     * @description Needs the `billing:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postBillingPortal"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/organizations/{orgId}/credits": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Grant an organization credit (prepaid or promotional, optionally expiring), used before anything is charged
+     * @description Needs an instance-admin API key.
+     */
+    post: operations["postOrganizationsByOrgIdCredits"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/keys/verify": {
     parameters: {
       query?: never;
@@ -967,6 +1087,46 @@ export interface components {
       /** Format: uri */
       url: string;
     };
+    CreditGrant: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: "prepaid" | "promotional";
+      currency: string;
+      /** @description Granted, in minor units. */
+      amount: number;
+      /** @description Not yet used by an invoice. */
+      remaining: number;
+      description: string;
+      expiresAt: string | null;
+      voidedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    CreditList: {
+      data: components["schemas"]["CreditGrant"][];
+      /** @description Usable now, by currency, in minor units. */
+      available: {
+        [key: string]: number;
+      };
+    };
+    EntitlementState: {
+      plan: string | null;
+      /** @description What an organization keeps once a failed payment's grace period is over. */
+      entitlements: {
+        members?: number | null;
+        apiKeys?: number | null;
+        eventsPerMonth?: number | null;
+        sso?: boolean;
+      };
+      /**
+       * @description plan; fallback after a failed payment's grace period or a cancellation; none without a plan (no limits).
+       * @enum {string}
+       */
+      source: "plan" | "fallback" | "none";
+      pastDueSince: string | null;
+      graceEndsAt: string | null;
+    };
     Error: {
       error: components["schemas"]["ErrorDetail"];
     };
@@ -1068,6 +1228,53 @@ export interface components {
       data: components["schemas"]["Invitation"][];
       /** @description Pass it as ?cursor= for the next page; null on the last page. */
       nextCursor: string | null;
+    };
+    Invoice: {
+      /** Format: uuid */
+      id: string;
+      planKey: string;
+      currency: string;
+      /** Format: date-time */
+      periodStart: string;
+      /** Format: date-time */
+      periodEnd: string;
+      /**
+       * @description draft: computed, not yet sent; open: finalized (in Stripe when configured); then paid, void or uncollectible.
+       * @enum {string}
+       */
+      status: "draft" | "open" | "paid" | "void" | "uncollectible";
+      /** @description In the currency's minor unit: the base fee, usage and corrections. */
+      subtotal: number;
+      creditsApplied: number;
+      /** @description What is charged: subtotal less credits. */
+      total: number;
+      number: string | null;
+      /** @description Stripe's page for the invoice (pay, download). */
+      hostedInvoiceUrl: string | null;
+      sentAt: string | null;
+      paidAt: string | null;
+      paymentFailedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      lines: {
+        /**
+         * @description base, usage, correction (late usage of an earlier period) or credit (negative).
+         * @enum {string}
+         */
+        kind: "base" | "usage" | "correction" | "credit";
+        description: string;
+        meter: string | null;
+        /** @description An exact decimal: the usage, or for a correction its change. */
+        quantity: string | null;
+        amount: number;
+        /** Format: date-time */
+        servicePeriodStart: string;
+        /** Format: date-time */
+        servicePeriodEnd: string;
+      }[];
+    };
+    InvoiceList: {
+      data: components["schemas"]["Invoice"][];
     };
     InvoicePreview: {
       subscription: components["schemas"]["Subscription"];
@@ -1189,7 +1396,15 @@ export interface components {
       /** @description Per interval, in the currency's minor unit (cents). */
       baseFee: number;
       trialDays: number;
+      /** @description What an organization keeps once a failed payment's grace period is over. */
       entitlements: {
+        members?: number | null;
+        apiKeys?: number | null;
+        eventsPerMonth?: number | null;
+        sso?: boolean;
+      };
+      /** @description What an organization keeps once a failed payment's grace period is over. */
+      fallbackEntitlements: {
         members?: number | null;
         apiKeys?: number | null;
         eventsPerMonth?: number | null;
@@ -1280,6 +1495,10 @@ export interface components {
       user: components["schemas"]["User"];
       created: boolean;
     };
+    RedirectUrl: {
+      /** @description Send the browser here (Stripe). */
+      url: string;
+    };
     ResentInvitation: {
       /** Format: uri */
       url: string;
@@ -1331,6 +1550,8 @@ export interface components {
        */
       anchorAt: string;
       canceledAt: string | null;
+      /** @description Since when a payment has failed (the grace period runs from here); null when paid up. */
+      pastDueSince: string | null;
     };
     UsageEvent: {
       id: string;
@@ -3123,8 +3344,18 @@ export interface operations {
             /** @default 0 */
             includedQuantity?: string;
           }[];
-          /** @default {} */
+          /**
+           * @description What an organization keeps once a failed payment's grace period is over.
+           * @default {}
+           */
           entitlements?: {
+            members?: number | null;
+            apiKeys?: number | null;
+            eventsPerMonth?: number | null;
+            sso?: boolean;
+          };
+          /** @description What an organization keeps once a failed payment's grace period is over. */
+          fallbackEntitlements?: {
             members?: number | null;
             apiKeys?: number | null;
             eventsPerMonth?: number | null;
@@ -3282,6 +3513,203 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["InvoicePreview"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getBillingInvoices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["InvoiceList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getBillingCredits: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreditList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getBillingEntitlements: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EntitlementState"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postBillingCheckout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          plan: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RedirectUrl"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description The plan is archived (plan_archived) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+      /** @description Stripe is not configured here (stripe_not_configured) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  postBillingPortal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RedirectUrl"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+      /** @description Stripe is not configured here (stripe_not_configured) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  postOrganizationsByOrgIdCredits: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @enum {string} */
+          kind: "prepaid" | "promotional";
+          amount: number;
+          currency: string;
+          description: string;
+          /** Format: date-time */
+          expiresAt?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreditGrant"];
         };
       };
       400: components["responses"]["Invalid"];
