@@ -154,3 +154,12 @@ export async function signUpInstanceAdmin(browser: Browser, prefix: string, land
   }).toPass({ timeout: 15_000 });
   return { context, page, email };
 }
+
+/** The organization's id, as the product would have it from provisioning. */
+export async function orgIdOf(slug: string): Promise<string> {
+  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await client.connect();
+  const { rows } = await client.query(`SELECT id FROM "Organization" WHERE slug = $1`, [slug]);
+  await client.end();
+  return rows[0].id as string;
+}

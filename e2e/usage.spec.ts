@@ -1,7 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
-import { expectAccessible, ownerWithOrg, signUpInstanceAdmin } from "./helpers";
+import { expectAccessible, orgIdOf, ownerWithOrg, signUpInstanceAdmin } from "./helpers";
 
 test("an instance admin defines a meter and a usage key; the product sends usage; the org admin sees it rise on the Usage page, exports it, and sees it priced on the Billing page", async ({
   browser,
@@ -107,12 +106,3 @@ test("an instance admin defines a meter and a usage key; the product sends usage
   await context.close();
   await adminContext.close();
 });
-
-/** The organization's id, as the product would have it from provisioning. */
-async function orgIdOf(slug: string): Promise<string> {
-  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
-  await client.connect();
-  const { rows } = await client.query(`SELECT id FROM "Organization" WHERE slug = $1`, [slug]);
-  await client.end();
-  return rows[0].id as string;
-}

@@ -102,6 +102,7 @@ async function main() {
         E2E_DATABASE_URL: e2eUrl,
         E2E_ADMIN_DATABASE_URL: base,
         E2E_PORT: String(await freePort()),
+        E2E_STRIPE_PORT: String(await freePort()),
         PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
         NEXT_TELEMETRY_DISABLED: "1",
       });

@@ -25,3 +25,6 @@ export function stripeClient(): Stripe | null {
   if (cached?.key !== key) cached = { key, client: stripeFrom(STRIPE_SECRET_KEY, STRIPE_API_URL) };
   return cached.client;
 }
+
+/** Whether payments go through Stripe here (Checkout, the portal, invoices sent). */
+export const stripeConfigured = () => Boolean(env().STRIPE_SECRET_KEY);

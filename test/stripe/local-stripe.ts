@@ -451,6 +451,7 @@ export class LocalStripe {
     const url = new URL(req.url ?? "/", "http://local");
     const method = req.method ?? "GET";
     if (url.pathname.startsWith("/_control/")) return this.control(method, url.pathname, Buffer.concat(chunks).toString("utf8"), res);
+    if (/^\/(hosted|portal|checkout)\//.test(url.pathname)) return this.page(method, url.pathname, res);
     const raw = method === "GET" || method === "DELETE" ? url.search.slice(1) : Buffer.concat(chunks).toString("utf8");
     const params = qs.parse(raw, { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 }) as Params;
     const idempotencyKey = method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
@@ -508,6 +509,27 @@ export class LocalStripe {
       return;
     }
     send(answer, headers);
+  }
+
+  /** Stand-ins for Stripe's hosted pages (e2e): the invoice page, the portal, Checkout with a "Pay" button. */
+  private page(method: string, pathname: string, res: ServerResponse) {
+    const [, area, id, action] = pathname.split("/");
+    const html = (status: number, title: string, body: string) => {
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`);
+    };
+    const escape = (text: unknown) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const found = this.objects.get(id ?? "");
+    if (!found) return html(404, "Not found", "<p>No such object.</p>");
+    if (area === "hosted")
+      return html(200, `Invoice ${escape(found.number)}`, `<p>Status: <strong>${escape(found.status)}</strong></p><p>Amount due: ${escape(found.amount_due)} ${escape(found.currency)}</p>`);
+    if (area === "portal") return html(200, "Customer portal", `<p>Customer ${escape(found.customer)}</p><p><a href="${escape(found.return_url)}">Return</a></p>`);
+    if (method === "POST" && action === "complete") {
+      this.completeCheckout(found.id);
+      res.writeHead(303, { location: String(found.success_url) });
+      return res.end();
+    }
+    return html(200, "Checkout", `<form method="post" action="/checkout/${escape(found.id)}/complete"><button type="submit">Pay</button></form>`);
   }
 
   /** For tests in other processes (e2e): pay or fail an invoice, complete a Checkout, read what was made. */
