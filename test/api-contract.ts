@@ -26,7 +26,7 @@ export function assertDocumentedAnswer(method: string, url: string, status: numb
     if (!parsed.success) fail(z.prettifyError(parsed.error));
     return;
   }
-  const documented = [...ERROR_STATUSES, ...(route.conflict ? [409] : []), ...(route.unavailable ? [503] : [])];
+  const documented = [...ERROR_STATUSES, ...(route.conflict ? [409] : []), ...(route.unavailable ? [503] : []), ...(route.limit ? [402] : [])];
   if (!documented.includes(status)) fail(`it documents ${documented.join(", ")}`);
   const parsed = ApiError.safeParse(body);
   if (!parsed.success) fail(z.prettifyError(parsed.error));

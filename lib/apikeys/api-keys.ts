@@ -3,6 +3,7 @@
 // acts as a principal for authorize() with the permissions it carries, which
 // are never more than its creator (or whoever rotates it) holds where it
 // applies, within the limits they hold them under (key-caps.ts).
+import { assertRoomFor } from "../billing/limits.ts";
 import { z } from "zod";
 import { boundedDate } from "../input.ts";
 import { db, type Tx } from "../db.ts";
@@ -184,6 +185,7 @@ export async function createApiKey(ctx: OrgCtx, raw: unknown) {
 
   const generated = generateKey();
   const apiKey = await authzTransaction(ctx.orgId, async (tx) => {
+    await assertRoomFor(tx, ctx.orgId, "apiKeys", 1);
     const created = await tx.apiKey.create({
       data: {
         orgId: ctx.orgId,

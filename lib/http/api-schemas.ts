@@ -244,7 +244,7 @@ export const UsageIngestResult = named(
       z.strictObject({
         id: doc("The event's id (null when it had none).", z.string().nullable()),
         status: doc("duplicate: an event with this id was taken for this organization before (it is not counted again).", z.enum(["accepted", "duplicate", "rejected"])),
-        reason: z.enum(["invalid_event", "too_old", "in_future", "organization_not_found", "invalid_value"]).optional(),
+        reason: z.enum(["invalid_event", "too_old", "in_future", "organization_not_found", "invalid_value", "limit_exceeded"]).optional(),
         message: z.string().optional(),
       }),
     ),

@@ -214,6 +214,7 @@ export const apiV1Routes: ApiRouteDef[] = [
   {
     method: "POST",
     path: "/api/v1/members",
+    limit: "The plan allows no more members (plan_limit_reached)",
     summary: "Add an existing user (by userId, email or externalId) with a role, without an invitation. Instance-admin keys only; others invite.",
     tag: "Members",
     permission: "members:invite",
@@ -257,6 +258,7 @@ export const apiV1Routes: ApiRouteDef[] = [
   {
     method: "POST",
     path: "/api/v1/invitations",
+    limit: "The plan allows no more members and pending invitations (plan_limit_reached)",
     summary: "Invite someone by email",
     tag: "Members",
     permission: "members:invite",
@@ -785,6 +787,7 @@ export const apiV1Routes: ApiRouteDef[] = [
   {
     method: "POST",
     path: "/api/v1/api-keys",
+    limit: "The plan allows no more active API keys (plan_limit_reached)",
     summary: "Create an API key (the secret is in the answer, once)",
     tag: "API keys",
     permission: "apikeys:write",

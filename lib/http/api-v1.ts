@@ -31,6 +31,8 @@ type RouteCommon = {
   response?: z.ZodType;
   /** When the route answers 409, for the document. */
   conflict?: string;
+  /** When it answers 402: a plan limit it can reach. */
+  limit?: string;
   /** When it answers 503: a feature this instance is not configured for. */
   unavailable?: string;
   /** What the route acts on, for its permission check (default: the organization); a project that does not exist is a 404. */
@@ -152,6 +154,7 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         "403": { $ref: "#/components/responses/Forbidden" },
         "404": { $ref: "#/components/responses/NotFound" },
         ...(route.conflict ? { "409": errorResponse(route.conflict) } : {}),
+        ...(route.limit ? { "402": errorResponse(route.limit) } : {}),
         ...(route.unavailable ? { "503": errorResponse(route.unavailable) } : {}),
         "429": { $ref: "#/components/responses/RateLimited" },
       },

@@ -1,6 +1,7 @@
 // Invitations: a random token, stored hashed, for one email, valid 7 days,
 // usable once. Resending issues a new token and invalidates the old one.
 // Accepting checks again that whoever sent it may still give its role.
+import { assertRoomFor } from "../billing/limits.ts";
 import { db, type Tx } from "../db.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
 import { Conflict, Forbidden, NotFound } from "../errors.ts";
@@ -74,6 +75,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
       select: { id: true },
     });
     if (pending) throw new Conflict("already_invited", `${input.email} already has a pending invitation. Resend it instead.`);
+    await assertRoomFor(tx, ctx.orgId, "members", 1);
     const invitation = await tx.invitation.create({
       data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), ...sentBy(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
@@ -237,6 +239,8 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
       throw new Forbidden("email_unverified", `Confirm ${inv.email} first: send yourself a confirmation link from your account page, then open this invitation again.`);
     }
     await assertInviterMayStillGive(tx, inv);
+    // The invitation held its seat: accepting it adds none, unless the plan's limit was lowered since.
+    await assertRoomFor(tx, inv.orgId, "members", 0);
     // Marking it accepted with a guard makes a second, concurrent accept fail.
     const { count } = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
     if (count === 0) throw new Conflict("invitation_accepted", "This invitation was accepted already.");

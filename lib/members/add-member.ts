@@ -2,6 +2,7 @@
 // product that runs Tollgate puts the users of its own sign-up into their
 // organizations. Only instance admins (provisioning keys) may: anyone else
 // invites, and the invitee accepts.
+import { withRoomFor } from "../billing/limits.ts";
 import { randomUUID } from "node:crypto";
 import { actorOf, auditInsert } from "../audit/record-audit.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
@@ -40,12 +41,14 @@ export async function addMember(ctx: OrgCtx, raw: unknown) {
   }
   if (!user) throw new NotFound("user_not_found", "user: no such user. Create it first with POST /api/v1/users.");
   try {
-    const membership = await authzChangeStatement<{ id: string; createdAt: Date }>(
-      ctx.orgId,
-      sql`INSERT INTO "Membership" ("id", "orgId", "userId", "roleId", "updatedAt") VALUES (${randomUUID()}::uuid, ${ctx.orgId}::uuid, ${user.id}::uuid, ${role.id}::uuid, now())
+    const membership = await withRoomFor(ctx.orgId, "members", 1, () =>
+      authzChangeStatement<{ id: string; createdAt: Date }>(
+        ctx.orgId,
+        sql`INSERT INTO "Membership" ("id", "orgId", "userId", "roleId", "updatedAt") VALUES (${randomUUID()}::uuid, ${ctx.orgId}::uuid, ${user.id}::uuid, ${role.id}::uuid, now())
           RETURNING "id", "createdAt"`,
-      [{ type: "member_set", userId: user.id, roleId: role.id, email: user.email }],
-      [auditInsert({ action: "member.added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "user", id: user.id }, meta: ctx, after: { email: user.email, role: role.name } })],
+        [{ type: "member_set", userId: user.id, roleId: role.id, email: user.email }],
+        [auditInsert({ action: "member.added", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "user", id: user.id }, meta: ctx, after: { email: user.email, role: role.name } })],
+      ),
     );
     return {
       id: membership!.id,

@@ -135,6 +135,10 @@ const foldStatement = (meters: MeterRule[], watermark: string, horizon: string) 
     INSERT INTO usage.rollup_value (org_id, meter_id, hour, dims, value)
     SELECT * FROM (${valuesOf(meters, rawSql("events"))}) u ORDER BY org_id, meter_id, hour, dims, value
     ON CONFLICT DO NOTHING
+  ), counted AS (
+    INSERT INTO usage.org_month AS m (org_id, month, events)
+    SELECT org_id, date_trunc('month', ts, 'UTC'), count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (org_id, month) DO UPDATE SET events = m.events + excluded.events
   ), moved AS (UPDATE usage.fold_state SET watermark = ${horizon}::bigint WHERE id = 1)
   SELECT count(*)::int AS events FROM events`;
 
@@ -335,7 +339,7 @@ export async function deleteMeterRollups(tx: Tx, meterId: string) {
  * the events of organizations that no longer exist meanwhile.
  */
 export async function deleteOrganizationUsage(tx: Tx, orgId: string) {
-  for (const table of ["usage.rollup", "usage.rollup_value", "usage.event_id"]) {
+  for (const table of ["usage.rollup", "usage.rollup_value", "usage.event_id", "usage.org_month"]) {
     await tx.$executeRawUnsafe(`DELETE FROM ${table} WHERE org_id = $1::uuid`, orgId);
   }
 }
@@ -345,9 +349,28 @@ export async function deleteOrganizationUsage(tx: Tx, orgId: string) {
  * before the deletion wrote for it. Run after the deletion commits; idempotent.
  */
 export async function forgetOrganizationEvents(orgId: string) {
-  for (const table of ["usage.event", "usage.rollup", "usage.rollup_value", "usage.event_id"]) {
+  for (const table of ["usage.event", "usage.rollup", "usage.rollup_value", "usage.event_id", "usage.org_month"]) {
     await dbPool().query(`DELETE FROM ${table} WHERE org_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM "Organization" WHERE id = $1::uuid)`, [orgId]);
   }
+}
+
+/**
+ * Events stored for each organization in the month (UTC) that starts at
+ * `month`: the folded count, plus those not folded yet.
+ */
+export async function eventsInMonth(orgIds: string[], month: Date): Promise<Map<string, number>> {
+  const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1));
+  const [{ watermark }] = await sqlRows<{ watermark: string }>(sql`SELECT watermark::text AS watermark FROM usage.fold_state WHERE id = 1`);
+  const rows = await sqlRows<{ org_id: string; events: string }>(sql`
+    SELECT org_id::text, sum(events)::text AS events FROM (
+      SELECT org_id, events FROM usage.org_month WHERE org_id = ANY(${orgIds}::uuid[]) AND month = ${month}
+      UNION ALL
+      SELECT e.org_id, count(*) FROM usage.event e
+      WHERE e.xid >= ${watermark}::bigint AND e.xid >= (SELECT watermark FROM usage.fold_state WHERE id = 1)
+        AND e.org_id = ANY(${orgIds}::uuid[]) AND e.ts >= ${month} AND e.ts < ${next}
+      GROUP BY e.org_id
+    ) counts GROUP BY org_id`);
+  return new Map(rows.map((r) => [r.org_id, Number(r.events)]));
 }
 
 /** Holds the fold (waiting for one in progress) and answers the watermark: a new meter counts from there. */

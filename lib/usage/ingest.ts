@@ -10,6 +10,7 @@ import { sql, sqlRows } from "../db/sql.ts";
 import { env } from "../env.ts";
 import { Forbidden } from "../errors.ts";
 import { findUncleanText, isCleanText } from "../input.ts";
+import { countAccepted, eventsOverLimit, storedAlready } from "../billing/event-limits.ts";
 import { storeEvents, type NewEvent } from "./event-store.ts";
 import { metersByEventType, type Meter } from "./meters.ts";
 
@@ -55,7 +56,7 @@ function propertiesProblem(value: unknown, depth: number): string | null {
 }
 
 export type EventResult = { id: string | null; status: "accepted" | "duplicate" } | { id: string | null; status: "rejected"; reason: RejectReason; message: string };
-export type RejectReason = "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value";
+export type RejectReason = "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value" | "limit_exceeded";
 export type IngestResult = { accepted: number; duplicates: number; rejected: number; results: EventResult[] };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -172,8 +173,28 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
     positions.push(i);
   }
 
+  // The plan's events a month: what has no room is refused (or, if stored before, a duplicate).
+  const over = await eventsOverLimit(toStore.map((e) => ({ orgId: e.orgId, id: e.id, at: e.timestamp.getTime() })));
+  if (over.length) {
+    const already = await storedAlready(over.map((o) => toStore[o.index]!));
+    const refused = new Set(over.map((o) => o.index));
+    for (const o of over) {
+      const e = toStore[o.index]!;
+      const i = positions[o.index]!;
+      if (already.has(`${e.orgId}|${e.id}`)) results[i] = { id: e.id, status: "duplicate" };
+      else reject(i, e.id, "limit_exceeded", `The organization's plan allows ${o.max} events a month, and ${o.month} has them all. Events are taken again next month, or on a larger plan.`);
+    }
+    const kept = toStore.map((e, n) => ({ e, i: positions[n]! })).filter((_, n) => !refused.has(n));
+    toStore.length = 0;
+    positions.length = 0;
+    for (const k of kept) {
+      toStore.push(k.e);
+      positions.push(k.i);
+    }
+  }
   const stored = await storeEvents(toStore);
   positions.forEach((i, n) => (results[i] = { id: toStore[n]!.id, status: stored.has(n) ? "accepted" : "duplicate" }));
+  countAccepted(toStore.filter((_, n) => stored.has(n)).map((e) => ({ orgId: e.orgId, at: e.timestamp.getTime() })));
   let accepted = 0;
   let duplicates = 0;
   for (const r of results) {

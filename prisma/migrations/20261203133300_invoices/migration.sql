@@ -129,3 +129,17 @@ ALTER TABLE "Invoice" ADD CONSTRAINT "Invoice_total_check" CHECK ("total" = "sub
 ALTER TABLE "InvoiceLine" ADD CONSTRAINT "InvoiceLine_kind_check" CHECK ("kind" IN ('base', 'usage', 'correction', 'credit'));
 ALTER TABLE "CreditGrant" ADD CONSTRAINT "CreditGrant_kind_check" CHECK ("kind" IN ('prepaid', 'promotional'));
 ALTER TABLE "CreditGrant" ADD CONSTRAINT "CreditGrant_amount_check" CHECK ("amount" > 0 AND "remaining" >= 0 AND "remaining" <= "amount");
+
+-- Events per organization and month (UTC), kept by the fold with the rollups: what plan limits on events a month read
+CREATE TABLE usage.org_month (
+  org_id uuid NOT NULL,
+  month timestamptz NOT NULL,
+  events bigint NOT NULL,
+  PRIMARY KEY (org_id, month)
+);
+
+-- The events folded before this table existed
+INSERT INTO usage.org_month (org_id, month, events)
+SELECT org_id, date_trunc('month', ts, 'UTC'), count(*) FROM usage.event
+WHERE xid < (SELECT watermark FROM usage.fold_state WHERE id = 1)
+GROUP BY 1, 2;

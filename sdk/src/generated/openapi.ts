@@ -1581,7 +1581,7 @@ export interface components {
          */
         status: "accepted" | "duplicate" | "rejected";
         /** @enum {string} */
-        reason?: "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value";
+        reason?: "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value" | "limit_exceeded";
         message?: string;
       }[];
     };
@@ -2003,6 +2003,15 @@ export interface operations {
       };
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];
+      /** @description The plan allows no more members (plan_limit_reached) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       /** @description Already a member (already_member), or found by an email its owner has not confirmed (email_unverified) */
@@ -2150,6 +2159,15 @@ export interface operations {
       };
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];
+      /** @description The plan allows no more members and pending invitations (plan_limit_reached) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       /** @description Already a member (already_member) or already invited (already_invited) */
@@ -3814,6 +3832,15 @@ export interface operations {
       };
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];
+      /** @description The plan allows no more active API keys (plan_limit_reached) */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
