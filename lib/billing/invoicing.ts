@@ -8,8 +8,8 @@ import { Decimal } from "decimal.js";
 import { recordAudit } from "../audit/record-audit.ts";
 import { db, type Tx } from "../db.ts";
 import { env } from "../env.ts";
-import { readUsage } from "../usage/event-store.ts";
-import { getMeter } from "../usage/meters.ts";
+import { readUsage, readUsageTotals } from "../usage/event-store.ts";
+import { getMeter, type Meter } from "../usage/meters.ts";
 import { periodAt, type Period } from "./periods.ts";
 import { getPlan, type Plan } from "./plans.ts";
 import { MeterPrice, priceQuantity, totalInvoice } from "./pricing.ts";
@@ -58,13 +58,18 @@ export function periodsToClose(sub: { anchorAt: Date; canceledAt: Date | null },
   return out;
 }
 
-/** The usage lines of a period: each priced meter's quantity, priced. */
-async function usageLines(orgId: string, plan: Plan, period: Period): Promise<NewLine[]> {
+type MeterCache = Map<string, Promise<Meter>>;
+function meterOf(cache: MeterCache, key: string): Promise<Meter> {
+  if (!cache.has(key)) cache.set(key, getMeter(key));
+  return cache.get(key)!;
+}
+
+/** The usage lines of a period: each priced meter's quantity (read, or `known` by meter key), priced. */
+async function usageLines(orgId: string, plan: Plan, period: Period, meters: MeterCache, known?: Map<string, string>): Promise<NewLine[]> {
   const lines: NewLine[] = [];
   for (const price of plan.prices) {
-    const meter = await getMeter(price.meter);
-    const [usage] = await readUsage({ orgId, meter, from: period.start, to: period.end });
-    const quantity = usage?.quantity ?? "0";
+    const meter = await meterOf(meters, price.meter);
+    const quantity = known ? (known.get(meter.key) ?? "0") : ((await readUsage({ orgId, meter, from: period.start, to: period.end }))[0]?.quantity ?? "0");
     const pricing = MeterPrice.parse({ price: price.price, includedQuantity: price.includedQuantity });
     lines.push({
       kind: "usage",
@@ -142,9 +147,9 @@ async function usableCredits(tx: Tx, orgId: string, currency: string, now: Date)
  * one stored already. Runs under the organization's invoicing lock, so two
  * workers never bill a period twice or spend a credit twice.
  */
-export async function closePeriod(orgId: string, plan: Plan, period: Period, now = new Date()): Promise<{ id: string; created: boolean }> {
+export async function closePeriod(orgId: string, plan: Plan, period: Period, now = new Date(), meters: MeterCache = new Map(), known?: Map<string, string>): Promise<{ id: string; created: boolean }> {
   // Read before the transaction: usage reads go through the store's own connections.
-  const usage = await usageLines(orgId, plan, period);
+  const usage = await usageLines(orgId, plan, period, meters, known);
   return db.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tollgate:invoice:${orgId}`}, 0))`;
@@ -227,19 +232,49 @@ export async function closePeriod(orgId: string, plan: Plan, period: Period, now
 }
 
 /** Closes every ended period of every subscription: returns the invoices made. */
+/** Organizations closed at once: each is a few reads and one transaction, mostly waiting on the database. */
+const CLOSING_CONCURRENCY = 4;
+/** Organizations whose usage one statement reads. */
+const USAGE_READ_BATCH = 500;
+
 export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): Promise<string[]> {
   const subscriptions = await db.subscription.findMany({
     where: onlyOrgIds ? { orgId: { in: onlyOrgIds } } : {},
     select: { orgId: true, anchorAt: true, canceledAt: true, plan: { select: { key: true } }, org: { select: { invoices: { orderBy: { periodEnd: "desc" }, take: 1, select: { periodEnd: true } } } } },
   });
-  const made: string[] = [];
-  const plans = new Map<string, Plan>();
+  const plans = new Map<string, Promise<Plan>>();
+  const meters: MeterCache = new Map();
+  // What is due, grouped by plan and period: the usage of each group is read in a few statements, not one per organization.
+  const groups = new Map<string, { plan: Plan; period: Period; orgIds: string[] }>();
   for (const sub of subscriptions) {
-    const plan = plans.get(sub.plan.key) ?? (await getPlan(sub.plan.key));
-    plans.set(plan.key, plan);
+    if (!plans.has(sub.plan.key)) plans.set(sub.plan.key, getPlan(sub.plan.key));
+    const plan = await plans.get(sub.plan.key)!;
     for (const period of periodsToClose(sub, plan.interval, sub.org.invoices[0]?.periodEnd ?? null, now)) {
-      const invoice = await closePeriod(sub.orgId, plan, period, now);
-      if (invoice.created) made.push(invoice.id);
+      const key = `${plan.key}|${period.start.toISOString()}|${period.end.toISOString()}`;
+      const group = groups.get(key) ?? { plan, period, orgIds: [] };
+      group.orgIds.push(sub.orgId);
+      groups.set(key, group);
+    }
+  }
+  const made: string[] = [];
+  // Oldest periods first, so that an organization's earlier period is closed before its next one.
+  for (const { plan, period, orgIds } of [...groups.values()].sort((a, b) => a.period.start.getTime() - b.period.start.getTime())) {
+    for (let at = 0; at < orgIds.length; at += USAGE_READ_BATCH) {
+      const batch = orgIds.slice(at, at + USAGE_READ_BATCH);
+      const known = new Map(batch.map((orgId) => [orgId, new Map<string, string>()]));
+      for (const price of plan.prices) {
+        const meter = await meterOf(meters, price.meter);
+        for (const [orgId, quantity] of await readUsageTotals(batch, meter, period.start, period.end)) known.get(orgId)?.set(meter.key, quantity);
+      }
+      const queue = [...batch];
+      await Promise.all(
+        Array.from({ length: CLOSING_CONCURRENCY }, async () => {
+          for (let orgId = queue.shift(); orgId; orgId = queue.shift()) {
+            const invoice = await closePeriod(orgId, plan, period, now, meters, known.get(orgId));
+            if (invoice.created) made.push(invoice.id);
+          }
+        }),
+      );
     }
   }
   return made;

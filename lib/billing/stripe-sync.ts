@@ -21,7 +21,8 @@ export async function stripeCustomerFor(stripe: Stripe, orgId: string): Promise<
   if (org.stripeCustomerId) return org.stripeCustomerId;
   const customer = await stripe.customers.create({ name: org.name, metadata: { tollgate_org_id: org.id, tollgate_org_slug: org.slug } }, { idempotencyKey: `tollgate-customer-${org.id}` });
   // Only if still unset: a Checkout may have set one meanwhile.
-  await db.organization.updateMany({ where: { id: org.id, stripeCustomerId: null }, data: { stripeCustomerId: customer.id } });
+  const saved = await db.organization.updateMany({ where: { id: org.id, stripeCustomerId: null }, data: { stripeCustomerId: customer.id } });
+  if (saved.count) return customer.id;
   return (await db.organization.findUniqueOrThrow({ where: { id: org.id }, select: { stripeCustomerId: true } })).stripeCustomerId!;
 }
 
@@ -60,11 +61,14 @@ export async function sendInvoice(invoiceId: string, stripe: Stripe | null = str
     return { status: "kept_here", stripeInvoiceId: null };
   }
 
+  // On a first run nothing of it can be in Stripe yet: no need to look for what a crashed run made.
+  const [claimed] = await db.$queryRaw<Array<{ sendAttempts: number }>>`UPDATE "Invoice" SET "sendAttempts" = "sendAttempts" + 1 WHERE "id" = ${invoice.id}::uuid RETURNING "sendAttempts"`;
+  const firstRun = claimed?.sendAttempts === 1;
   const customer = await stripeCustomerFor(stripe, invoice.orgId);
   let stripeInvoiceId = invoice.stripeInvoiceId;
   if (!stripeInvoiceId) {
     const made =
-      (await findStripeInvoice(stripe, customer, invoice.id)) ??
+      (firstRun ? null : await findStripeInvoice(stripe, customer, invoice.id)) ??
       (await stripe.invoices.create(
         {
           customer,
@@ -85,32 +89,41 @@ export async function sendInvoice(invoiceId: string, stripe: Stripe | null = str
   if (unsent.length) {
     // Items made by a run that crashed before it saved their ids.
     const present = new Map<string, string>();
-    for await (const item of stripe.invoiceItems.list({ invoice: stripeInvoiceId, limit: 100 })) {
-      if (item.metadata?.tollgate_line_id) present.set(item.metadata.tollgate_line_id, item.id);
+    if (!firstRun) {
+      for await (const item of stripe.invoiceItems.list({ invoice: stripeInvoiceId, limit: 100 })) {
+        if (item.metadata?.tollgate_line_id) present.set(item.metadata.tollgate_line_id, item.id);
+      }
     }
-    for (const line of unsent) {
-      const itemId =
-        present.get(line.id) ??
-        (
-          await stripe.invoiceItems.create(
-            {
-              customer,
-              invoice: stripeInvoiceId,
-              amount: line.amount,
-              currency: invoice.currency,
-              description: line.quantity !== null && line.kind !== "credit" ? `${line.description} (${line.quantity})` : line.description,
-              period: { start: unix(line.servicePeriodStart), end: unix(line.servicePeriodEnd) },
-              metadata: { tollgate_line_id: line.id, tollgate_kind: line.kind, ...(line.meterKey ? { tollgate_meter: line.meterKey } : {}) },
-            },
-            { idempotencyKey: `tollgate-line-${line.id}` },
-          )
-        ).id;
-      await db.invoiceLine.update({ where: { id: line.id }, data: { stripeInvoiceItemId: itemId } });
+    const made: Array<{ id: string; itemId: string }> = [];
+    try {
+      for (const line of unsent) {
+        const itemId =
+          present.get(line.id) ??
+          (
+            await stripe.invoiceItems.create(
+              {
+                customer,
+                invoice: stripeInvoiceId,
+                amount: line.amount,
+                currency: invoice.currency,
+                description: line.quantity !== null && line.kind !== "credit" ? `${line.description} (${line.quantity})` : line.description,
+                period: { start: unix(line.servicePeriodStart), end: unix(line.servicePeriodEnd) },
+                metadata: { tollgate_line_id: line.id, tollgate_kind: line.kind, ...(line.meterKey ? { tollgate_meter: line.meterKey } : {}) },
+              },
+              { idempotencyKey: `tollgate-line-${line.id}` },
+            )
+          ).id;
+        made.push({ id: line.id, itemId });
+      }
+    } finally {
+      // Saved together (what failed midway is found again by the next run's listing).
+      if (made.length)
+        await db.$executeRaw`UPDATE "InvoiceLine" l SET "stripeInvoiceItemId" = m.item FROM unnest(${made.map((m) => m.id)}::uuid[], ${made.map((m) => m.itemId)}::text[]) AS m(id, item) WHERE l."id" = m.id`;
     }
   }
 
-  let finalized = await stripe.invoices.retrieve(stripeInvoiceId);
-  if (finalized.status === "draft") finalized = await stripe.invoices.finalizeInvoice(stripeInvoiceId, { auto_advance: true }, { idempotencyKey: `tollgate-finalize-${invoice.id}` });
+  let finalized = firstRun ? null : await stripe.invoices.retrieve(stripeInvoiceId);
+  if (!finalized || finalized.status === "draft") finalized = await stripe.invoices.finalizeInvoice(stripeInvoiceId, { auto_advance: true }, { idempotencyKey: `tollgate-finalize-${invoice.id}` });
   if (finalized.total !== invoice.total) {
     logger.error({ invoiceId, stripeInvoiceId, ours: invoice.total, stripe: finalized.total }, "billing: Stripe's invoice total differs from ours");
   }
@@ -132,4 +145,28 @@ export async function sendInvoice(invoiceId: string, stripe: Stripe | null = str
       });
   });
   return { status: "sent", stripeInvoiceId };
+}
+
+/**
+ * Sends every draft invoice, `concurrency` at a time (the billing-send-invoice
+ * job). Throws at the end if any failed, so that the job is retried with
+ * backoff; a retry sends only those still drafts.
+ */
+export async function sendDraftInvoices(ids: string[], concurrency = 8, stripe: Stripe | null = stripeClient()): Promise<{ sent: number }> {
+  const queue = [...ids];
+  const failed: string[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        try {
+          await sendInvoice(id, stripe);
+        } catch (error) {
+          logger.warn({ err: error, invoiceId: id }, "billing: sending an invoice to Stripe failed (will be retried)");
+          failed.push(id);
+        }
+      }
+    }),
+  );
+  if (failed.length) throw new Error(`billing: ${failed.length} of ${ids.length} invoices could not be sent to Stripe yet: ${failed.slice(0, 5).join(", ")}`);
+  return { sent: ids.length };
 }

@@ -1,7 +1,7 @@
 // The background jobs: what each does, when it runs on its own, and how it is
 // retried. Every job is idempotent: run twice, it does its work once.
 import { closeDuePeriods, draftInvoices } from "../billing/invoicing.ts";
-import { sendInvoice } from "../billing/stripe-sync.ts";
+import { sendDraftInvoices } from "../billing/stripe-sync.ts";
 import { processPendingStripeEvents } from "../billing/stripe-webhooks.ts";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
@@ -22,21 +22,6 @@ export type JobDefinition = {
 
 const HOUR = 3_600_000;
 
-/** Sends each draft invoice, one after the other; fails (to be retried) if any did. */
-async function sendDrafts(ids: string[]) {
-  const failed: string[] = [];
-  for (const id of ids) {
-    try {
-      await sendInvoice(id);
-    } catch (error) {
-      logger.warn({ err: error, invoiceId: id }, "billing: sending an invoice to Stripe failed (will be retried)");
-      failed.push(id);
-    }
-  }
-  if (failed.length) throw new Error(`billing: ${failed.length} of ${ids.length} invoices could not be sent to Stripe yet: ${failed.slice(0, 5).join(", ")}`);
-  return { sent: ids.length };
-}
-
 export const JOBS: JobDefinition[] = [
   {
     name: "billing-close-periods",
@@ -48,21 +33,21 @@ export const JOBS: JobDefinition[] = [
     expireInSeconds: 30 * 60,
     run: async () => {
       const made = await closeDuePeriods();
-      // New drafts, and any a failed run left behind.
+      // One job sends the new drafts, and any a failed run left behind, several at a time.
       const { enqueueJob } = await import("./jobs.ts");
       const drafts = await draftInvoices();
-      for (const id of drafts) await enqueueJob("billing-send-invoice", { invoiceId: id }, { singletonKey: id });
-      return { invoicesMade: made.length, queuedForStripe: drafts.length };
+      if (drafts.length) await enqueueJob("billing-send-invoice", {}, { singletonKey: "drafts" });
+      return { invoicesMade: made.length, drafts: drafts.length };
     },
   },
   {
     name: "billing-send-invoice",
     title: "Billing: send invoices to Stripe",
-    description: "Creates an invoice in Stripe (customer, items, finalize) with idempotency keys from our own ids; without an invoice id, every draft.",
+    description: "Creates each draft invoice in Stripe (customer, items, finalize), eight at a time, with idempotency keys from our own ids; with an invoice id, that one.",
     retryLimit: 8,
     retryDelay: 30,
     expireInSeconds: 15 * 60,
-    run: async (data) => sendDrafts(typeof data.invoiceId === "string" ? [data.invoiceId] : await draftInvoices()),
+    run: async (data) => sendDraftInvoices(typeof data.invoiceId === "string" ? [data.invoiceId] : await draftInvoices()),
   },
   {
     name: "stripe-events",

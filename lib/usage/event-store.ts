@@ -229,13 +229,27 @@ export type UsageQuery = {
 export type UsageRow = { windowStart: Date | null; dims: Record<string, unknown>; quantity: string; events: string };
 
 export async function readUsage(q: UsageQuery): Promise<UsageRow[]> {
+  return (await usageRows([q.orgId], q)).map(({ orgId: _org, ...row }) => row);
+}
+
+/**
+ * One figure per organization for [from, to) (organizations without usage are
+ * absent): the invoice run reads the usage of many organizations at once.
+ */
+export async function readUsageTotals(orgIds: string[], meter: MeterRule, from: Date, to: Date): Promise<Map<string, string>> {
+  const rows = await usageRows(orgIds, { orgId: "", meter, from, to });
+  return new Map(rows.map((r) => [r.orgId, r.quantity]));
+}
+
+async function usageRows(orgIds: string[], q: UsageQuery): Promise<Array<UsageRow & { orgId: string }>> {
   // A latest meter split by dimensions (seats per workspace) is the sum of each one's latest value.
-  if (q.meter.aggregation === "latest" && q.meter.groupBy.length > 0 && !q.byDimensions) return sumOverDimensions(await readUsage({ ...q, byDimensions: true }));
+  if (q.meter.aggregation === "latest" && q.meter.groupBy.length > 0 && !q.byDimensions) return sumOverDimensions(await usageRows(orgIds, { ...q, byDimensions: true }));
   const from = floorHour(q.from);
   const to = ceilHour(q.to);
   const windowExpr = q.window ? sql`date_trunc(${q.window}, hour, 'UTC')` : sql`NULL::timestamptz`;
   const dimsExpr = q.byDimensions ? sql`dims` : sql`'{}'::jsonb`;
-  const where = sql`org_id = ${q.orgId}::uuid AND meter_id = ${q.meter.id}::uuid AND hour >= ${from} AND hour < ${to}`;
+  const orgs = orgIds.length === 1 ? sql`org_id = ${orgIds[0]}::uuid` : sql`org_id = ANY(${orgIds}::uuid[])`;
+  const where = sql`${orgs} AND meter_id = ${q.meter.id}::uuid AND hour >= ${from} AND hour < ${to}`;
   // The events not folded yet: at or above the watermark in this statement's
   // snapshot. The watermark read just before is a lower bound of it (it only
   // grows), given as a constant so that the planner finds them through the
@@ -243,51 +257,52 @@ export async function readUsage(q: UsageQuery): Promise<UsageRow[]> {
   const [{ watermark }] = await sqlRows<{ watermark: string }>(sql`SELECT watermark::text AS watermark FROM usage.fold_state WHERE id = 1`);
   const recent = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
     WHERE e.xid >= ${watermark}::bigint AND e.xid >= (SELECT watermark FROM usage.fold_state WHERE id = 1)
-      AND e.org_id = ${q.orgId}::uuid AND e.ts >= ${from} AND e.ts < ${to})`;
-  const rows = await sqlRows<{ window_start: Date | null; dims: Record<string, unknown>; events: string; total: string; max: string | null; latest: string | null }>(sql`
+      AND e.${orgs} AND e.ts >= ${from} AND e.ts < ${to})`;
+  const rows = await sqlRows<{ org_id: string; window_start: Date | null; dims: Record<string, unknown>; events: string; total: string; max: string | null; latest: string | null }>(sql`
     WITH combined AS (
-      SELECT hour, dims, events, total, max, latest, latest_ts, latest_id FROM usage.rollup WHERE ${where}
+      SELECT org_id, hour, dims, events, total, max, latest, latest_ts, latest_id FROM usage.rollup WHERE ${where}
       UNION ALL
-      SELECT hour, dims, events, total, max, latest, latest_ts, latest_id FROM (${rollupsOf([q.meter], recent)}) g
+      SELECT org_id, hour, dims, events, total, max, latest, latest_ts, latest_id FROM (${rollupsOf([q.meter], recent)}) g
     )
-    SELECT ${windowExpr} AS window_start, ${dimsExpr} AS dims, sum(events)::text AS events, sum(total)::text AS total, max(max)::text AS max,
+    SELECT org_id::text, ${windowExpr} AS window_start, ${dimsExpr} AS dims, sum(events)::text AS events, sum(total)::text AS total, max(max)::text AS max,
       ((array_agg(latest ORDER BY latest_ts DESC, latest_id DESC))[1])::text AS latest
-    FROM combined GROUP BY 1, 2 ORDER BY 1, 2`);
+    FROM combined GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
   let uniques = new Map<string, string>();
   if (q.meter.aggregation === "unique_count") {
-    const counted = await sqlRows<{ window_start: Date | null; dims: Record<string, unknown>; n: string }>(sql`
+    const counted = await sqlRows<{ org_id: string; window_start: Date | null; dims: Record<string, unknown>; n: string }>(sql`
       WITH combined AS (
-        SELECT hour, dims, value FROM usage.rollup_value WHERE ${where}
+        SELECT org_id, hour, dims, value FROM usage.rollup_value WHERE ${where}
         UNION ALL
-        SELECT hour, dims, value FROM (${valuesOf([q.meter], recent)}) v
+        SELECT org_id, hour, dims, value FROM (${valuesOf([q.meter], recent)}) v
       )
-      SELECT ${windowExpr} AS window_start, ${dimsExpr} AS dims, count(DISTINCT value)::text AS n FROM combined GROUP BY 1, 2`);
-    uniques = new Map(counted.map((r) => [rowKey(r.window_start, r.dims), r.n]));
+      SELECT org_id::text, ${windowExpr} AS window_start, ${dimsExpr} AS dims, count(DISTINCT value)::text AS n FROM combined GROUP BY 1, 2, 3`);
+    uniques = new Map(counted.map((r) => [rowKey(r.org_id, r.window_start, r.dims), r.n]));
   }
   return rows.map((r) => ({
+    orgId: r.org_id,
     windowStart: r.window_start,
     dims: r.dims,
     events: r.events,
-    quantity: quantityOf(q.meter.aggregation, r, uniques.get(rowKey(r.window_start, r.dims))),
+    quantity: quantityOf(q.meter.aggregation, r, uniques.get(rowKey(r.org_id, r.window_start, r.dims))),
   }));
 }
 
-function sumOverDimensions(rows: UsageRow[]): UsageRow[] {
-  const byWindow = new Map<string, UsageRow>();
+function sumOverDimensions(rows: Array<UsageRow & { orgId: string }>): Array<UsageRow & { orgId: string }> {
+  const byWindow = new Map<string, UsageRow & { orgId: string }>();
   for (const row of rows) {
-    const key = row.windowStart?.toISOString() ?? "";
+    const key = `${row.orgId}|${row.windowStart?.toISOString() ?? ""}`;
     const sum = byWindow.get(key);
     byWindow.set(
       key,
       sum
         ? { ...sum, quantity: new Decimal(sum.quantity).plus(row.quantity).toFixed(), events: (BigInt(sum.events) + BigInt(row.events)).toString() }
-        : { windowStart: row.windowStart, dims: {}, quantity: row.quantity, events: row.events },
+        : { orgId: row.orgId, windowStart: row.windowStart, dims: {}, quantity: row.quantity, events: row.events },
     );
   }
   return [...byWindow.values()];
 }
 
-const rowKey = (windowStart: Date | null, dims: unknown) => `${windowStart?.toISOString() ?? ""}|${JSON.stringify(dims)}`;
+const rowKey = (orgId: string, windowStart: Date | null, dims: unknown) => `${orgId}|${windowStart?.toISOString() ?? ""}|${JSON.stringify(dims)}`;
 
 function quantityOf(aggregation: string, r: { events: string; total: string; max: string | null; latest: string | null }, unique: string | undefined): string {
   switch (aggregation) {

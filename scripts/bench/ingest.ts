@@ -3,12 +3,14 @@
 // 1,000 organizations. Prints accepted events/s with batch latency, and, from
 // the same run and database, the baseline: rows/s of a server-side
 // INSERT … SELECT … ON CONFLICT DO NOTHING into a table shaped like the events
-// table (primary key, JSONB), from as many connections.
+// table (primary key, JSONB), from as many connections. Then the invoice run
+// (./invoice-run.ts): 10 million events to finalized Stripe invoices.
 import http from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { benchDatabase, print, round, runBench, startAppServer } from "./harness.ts";
+import { invoiceRun } from "./invoice-run.ts";
 
 const ORGS = 1_000;
 const BATCH = 500;
@@ -175,6 +177,10 @@ async function main() {
     );
   } finally {
     await server.stop();
+  }
+  try {
+    await invoiceRun(db.url, orgIds);
+  } finally {
     await db.stop();
   }
 }

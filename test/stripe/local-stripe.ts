@@ -68,10 +68,13 @@ export class LocalStripe {
   readonly webhookSecret: string;
   delivery: "auto" | "manual";
   readonly objects = new Map<string, Obj>();
+  private readonly byKind = new Map<string, Map<string, Obj>>();
+  private readonly itemsByInvoice = new Map<string, Obj[]>();
+  private invoiceNumbers = 0;
   readonly requests: LoggedRequest[] = [];
   readonly events: SentEvent[] = [];
   readonly deliveries: Array<{ eventId: string; status: number }> = [];
-  private readonly idempotency = new Map<string, { fingerprint: string; answer: Answer }>();
+  private readonly idempotency = new Map<string, { fingerprint: string; answer: Answer; text: string }>();
   private faults: Fault[] = [];
   private readonly fixtures = loadFixtures();
   private readonly signer = new Stripe("sk_test_signer");
@@ -115,7 +118,7 @@ export class LocalStripe {
   }
 
   list(object: string): Obj[] {
-    return [...this.objects.values()].filter((o) => o.object === object);
+    return [...(this.byKind.get(object)?.values() ?? [])];
   }
 
   // --- What Stripe does on its own: payments, Checkout completion ------------
@@ -183,9 +186,22 @@ export class LocalStripe {
       request: { id: null, idempotency_key: null },
       data: { object: structuredClone(object) },
     };
-    const sent: SentEvent = { id: event.id, type, created, object: event.data.object as Obj, payload: JSON.stringify(event, null, 2) };
+    // The payload as Stripe sends it (pretty-printed), made when first needed.
+    let payload: string | undefined;
+    const sent: SentEvent = {
+      id: event.id,
+      type,
+      created,
+      object: event.data.object as Obj,
+      get payload() {
+        return (payload ??= JSON.stringify(event, null, 2));
+      },
+      set payload(text: string) {
+        payload = text;
+      },
+    };
     this.events.push(sent);
-    this.objects.set(event.id, event as unknown as Obj);
+    this.store(event as unknown as Obj);
     if (this.delivery === "auto" && this.webhookUrl) this.track(this.deliver(sent.id));
   }
 
@@ -233,8 +249,16 @@ export class LocalStripe {
   private create(object: string, prefix: string, fields: Params): Obj {
     const base = structuredClone(this.fixtures[object] ?? {}) as Params;
     const made = { ...base, ...fields, id: newId(prefix), object, created: now(), livemode: false } as Obj;
-    this.objects.set(made.id, made);
+    this.store(made);
     return made;
+  }
+
+  private store(made: Obj) {
+    this.objects.set(made.id, made);
+    const kind = this.byKind.get(made.object) ?? new Map<string, Obj>();
+    kind.set(made.id, made);
+    this.byKind.set(made.object, kind);
+    if (made.object === "invoiceitem" && typeof made.invoice === "string") this.itemsByInvoice.set(made.invoice, [...(this.itemsByInvoice.get(made.invoice) ?? []), made]);
   }
 
   private get(object: string, id: string): Obj {
@@ -259,7 +283,7 @@ export class LocalStripe {
   }
 
   private invoiceLines(invoice: Obj) {
-    const items = this.list("invoiceitem").filter((i) => i.invoice === invoice.id);
+    const items = this.itemsByInvoice.get(invoice.id) ?? [];
     const total = items.reduce((sum, i) => sum + (i.amount as number), 0);
     const lines = items.map((i) => ({
       id: newId("il"),
@@ -368,7 +392,7 @@ export class LocalStripe {
         if (invoice.status !== "draft")
           throw new StripeFailure(400, { type: "invalid_request_error", code: "invoice_not_editable", message: `This invoice is already finalized, you can't re-finalize a non-draft invoice.` });
         this.invoiceLines(invoice);
-        const count = this.list("invoice").filter((i) => i.number).length + 1;
+        const count = ++this.invoiceNumbers;
         Object.assign(invoice, {
           status: "open",
           number: `TG-${String(count).padStart(4, "0")}`,
@@ -456,10 +480,10 @@ export class LocalStripe {
     const params = qs.parse(raw, { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 }) as Params;
     const idempotencyKey = method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
     const log = (status: number, replayed = false) => this.requests.push({ method, path: url.pathname, params, idempotencyKey, status, replayed });
-    const send = (answer: Answer, headers: Record<string, string> = {}) => {
+    const send = (answer: Answer, headers: Record<string, string> = {}, text = JSON.stringify(answer.body)) => {
       if (res.destroyed) return;
       res.writeHead(answer.status, { "content-type": "application/json", "request-id": newId("req"), "stripe-version": API_VERSION, ...headers });
-      res.end(JSON.stringify(answer.body));
+      res.end(text);
     };
 
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
@@ -474,6 +498,7 @@ export class LocalStripe {
     }
 
     let answer: Answer;
+    let text: string | undefined;
     let replayed = false;
     const fingerprint = `${method} ${url.pathname} ${JSON.stringify(params)}`;
     const earlier = idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
@@ -489,26 +514,28 @@ export class LocalStripe {
       };
     } else if (earlier) {
       answer = earlier.answer;
+      text = earlier.text;
       replayed = true;
     } else {
       try {
         answer = this.route(method, url.pathname, params);
-        answer = { status: answer.status, body: structuredClone(answer.body) };
       } catch (error) {
         if (!(error instanceof StripeFailure)) throw error;
         answer = { status: error.status, body: { error: error.error } };
       }
+      // Serialized now: the objects change later, the answer to this request does not.
+      text = JSON.stringify(answer.body);
       // Stripe keeps the result of a request that ran (also an error) for its key; a 500 is not kept.
-      if (idempotencyKey && answer.status < 500) this.idempotency.set(idempotencyKey, { fingerprint, answer });
+      if (idempotencyKey && answer.status < 500) this.idempotency.set(idempotencyKey, { fingerprint, answer, text });
     }
     log(answer.status, replayed);
     const headers: Record<string, string> = replayed ? { "idempotent-replayed": "true" } : {};
     if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
     if (fault?.mode === "timeout") {
-      setTimeout(() => send(answer, headers), fault.delayMs ?? 30_000).unref();
+      setTimeout(() => send(answer, headers, text), fault.delayMs ?? 30_000).unref();
       return;
     }
-    send(answer, headers);
+    send(answer, headers, text);
   }
 
   /** Stand-ins for Stripe's hosted pages (e2e): the invoice page, the portal, Checkout with a "Pay" button. */

@@ -25,6 +25,7 @@ CREATE TABLE "Invoice" (
     "stripeInvoiceId" TEXT,
     "hostedInvoiceUrl" TEXT,
     "stripeEventAt" TIMESTAMPTZ(3),
+    "sendAttempts" INTEGER NOT NULL DEFAULT 0,
     "sentAt" TIMESTAMPTZ(3),
     "paidAt" TIMESTAMPTZ(3),
     "paymentFailedAt" TIMESTAMPTZ(3),
