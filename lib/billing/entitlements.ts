@@ -18,17 +18,21 @@ export type EntitlementState = {
   graceEndsAt: Date | null;
 };
 
-export async function entitlementsOf(orgId: string, now = new Date()): Promise<EntitlementState> {
-  const sub = await db.subscription.findUnique({
-    where: { orgId },
-    select: { status: true, pastDueSince: true, plan: { select: { key: true, entitlements: true, fallbackEntitlements: true } } },
-  });
+type SubscriptionFacts = { status: string; pastDueSince: Date | null; plan: { key: string; entitlements: unknown; fallbackEntitlements: unknown } };
+export const subscriptionFacts = { status: true, pastDueSince: true, plan: { select: { key: true, entitlements: true, fallbackEntitlements: true } } } as const;
+
+/** What a subscription entitles to at `now` (no subscription: no limits). */
+export function effectiveEntitlements(sub: SubscriptionFacts | null, now: Date): EntitlementState {
   if (!sub) return { plan: null, entitlements: {}, source: "none", pastDueSince: null, graceEndsAt: null };
   const own = sub.plan.entitlements as Entitlements;
   const fallback = (sub.plan.fallbackEntitlements as Entitlements | null) ?? { ...own, sso: false };
   const graceEndsAt = sub.pastDueSince ? new Date(sub.pastDueSince.getTime() + env().TOLLGATE_BILLING_GRACE_DAYS * DAY) : null;
   const limited = sub.status === "canceled" || (graceEndsAt !== null && now >= graceEndsAt);
   return { plan: sub.plan.key, entitlements: limited ? fallback : own, source: limited ? "fallback" : "plan", pastDueSince: sub.pastDueSince, graceEndsAt };
+}
+
+export async function entitlementsOf(orgId: string, now = new Date()): Promise<EntitlementState> {
+  return effectiveEntitlements(await db.subscription.findUnique({ where: { orgId }, select: subscriptionFacts }), now);
 }
 
 /** For the organization's own admins (and its product, through the API). */

@@ -5,7 +5,8 @@
 // to within what they take between two reads (seconds of traffic).
 import { sql, sqlRows } from "../db/sql.ts";
 import { eventsInMonth } from "../usage/event-store.ts";
-import { entitlementsOf } from "./entitlements.ts";
+import { db } from "../db.ts";
+import { effectiveEntitlements, subscriptionFacts } from "./entitlements.ts";
 
 const LIMIT_TTL_MS = 5_000;
 const COUNT_TTL_MS = 2_000;
@@ -17,12 +18,25 @@ const monthStart = (at: number) => {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
 };
 
-async function limitOf(orgId: string, now: number): Promise<number | null> {
-  const known = limits.get(orgId);
-  if (known && now - known.at < LIMIT_TTL_MS) return known.max;
-  const max = (await entitlementsOf(orgId, new Date(now))).entitlements.eventsPerMonth ?? null;
-  limits.set(orgId, { max, at: now });
-  return max;
+/** Each organization's events-a-month limit (null: none), from a cache renewed every few seconds in one query for all it missed. */
+async function limitsOf(orgIds: Set<string>, now: number): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  const missing: string[] = [];
+  for (const orgId of orgIds) {
+    const known = limits.get(orgId);
+    if (known && now - known.at < LIMIT_TTL_MS) out.set(orgId, known.max);
+    else missing.push(orgId);
+  }
+  if (missing.length) {
+    const subs = await db.subscription.findMany({ where: { orgId: { in: missing } }, select: { orgId: true, ...subscriptionFacts } });
+    const byOrg = new Map(subs.map((s) => [s.orgId, s]));
+    for (const orgId of missing) {
+      const max = effectiveEntitlements(byOrg.get(orgId) ?? null, new Date(now)).entitlements.eventsPerMonth ?? null;
+      limits.set(orgId, { max, at: now });
+      out.set(orgId, max);
+    }
+  }
+  return out;
 }
 
 export type Candidate = { orgId: string; at: number; id: string };
@@ -33,19 +47,19 @@ export type Refusal = { index: number; max: number; month: string };
  * ones in the batch take the room first). Organizations without the limit
  * cost a cache lookup.
  */
-export async function eventsOverLimit(candidates: Candidate[], now = Date.now()): Promise<Refusal[]> {
+export async function eventsOverLimit(candidates: Candidate[], now = Date.now()): Promise<{ refused: Refusal[]; duplicates: number[] }> {
   const limited = new Map<string, number>();
-  for (const orgId of new Set(candidates.map((c) => c.orgId))) {
-    const max = await limitOf(orgId, now);
-    if (max !== null) limited.set(orgId, max);
-  }
-  if (!limited.size) return [];
+  for (const [orgId, max] of await limitsOf(new Set(candidates.map((c) => c.orgId)), now)) if (max !== null) limited.set(orgId, max);
+  if (!limited.size) return { refused: [], duplicates: [] };
+  // Events stored before (a retried batch) take no room: they are duplicates, whatever the month holds.
+  const atLimit = candidates.map((c, index) => ({ c, index })).filter(({ c }) => limited.has(c.orgId));
+  const stored = await storedAlready(atLimit.map(({ c }) => c));
+  const duplicates = atLimit.filter(({ c }) => stored.has(`${c.orgId}|${c.id}`)).map(({ index }) => index);
   const refused: Refusal[] = [];
   const room = new Map<string, number>();
-  for (let index = 0; index < candidates.length; index++) {
-    const c = candidates[index]!;
-    const max = limited.get(c.orgId);
-    if (max === undefined) continue;
+  for (const { c, index } of atLimit) {
+    if (stored.has(`${c.orgId}|${c.id}`)) continue;
+    const max = limited.get(c.orgId)!;
     const month = monthStart(c.at);
     const key = `${c.orgId}|${month.toISOString()}`;
     if (!room.has(key)) room.set(key, max - (await countOf(c.orgId, month, now)));
@@ -53,7 +67,7 @@ export async function eventsOverLimit(candidates: Candidate[], now = Date.now())
     if (left > 0) room.set(key, left - 1);
     else refused.push({ index, max, month: month.toISOString().slice(0, 7) });
   }
-  return refused;
+  return { refused, duplicates };
 }
 
 async function countOf(orgId: string, month: Date, now: number): Promise<number> {
@@ -73,8 +87,8 @@ export function countAccepted(accepted: Array<{ orgId: string; at: number }>) {
   }
 }
 
-/** Of refused events, those stored before (a retry of an accepted event): answered as duplicates, not refusals. */
-export async function storedAlready(events: Array<{ orgId: string; id: string }>): Promise<Set<string>> {
+/** Of these events, those stored before (a retry of an accepted event). */
+async function storedAlready(events: Array<{ orgId: string; id: string }>): Promise<Set<string>> {
   if (!events.length) return new Set();
   const rows = await sqlRows<{ key: string }>(sql`
     SELECT c.org_id::text || '|' || c.id AS key FROM usage.event_id c

@@ -4,16 +4,19 @@
 // already invoiced, less the organization's credits; it is stored as a draft
 // in one transaction (one invoice per organization and period, whoever runs
 // the job), and then sent to Stripe (stripe-sync.ts).
-import { Decimal } from "decimal.js";
+import { Decimal as BaseDecimal } from "decimal.js";
 import { recordAudit } from "../audit/record-audit.ts";
 import { db, type Tx } from "../db.ts";
 import { env } from "../env.ts";
+import { logger } from "../logger.ts";
 import { readUsage, readUsageTotals } from "../usage/event-store.ts";
 import { getMeter, type Meter } from "../usage/meters.ts";
 import { periodAt, type Period } from "./periods.ts";
 import { getPlan, type Plan } from "./plans.ts";
 import { MeterPrice, priceQuantity, totalInvoice } from "./pricing.ts";
 
+// Quantities have up to 48 significant digits: the default 20 would round them.
+const Decimal = BaseDecimal.clone({ precision: 60 });
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** How many ended periods one run closes per organization (a long-stopped worker catches up over runs). */
@@ -257,6 +260,7 @@ export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): 
     }
   }
   const made: string[] = [];
+  const failed: string[] = [];
   // Oldest periods first, so that an organization's earlier period is closed before its next one.
   for (const { plan, period, orgIds } of [...groups.values()].sort((a, b) => a.period.start.getTime() - b.period.start.getTime())) {
     for (let at = 0; at < orgIds.length; at += USAGE_READ_BATCH) {
@@ -270,13 +274,20 @@ export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): 
       await Promise.all(
         Array.from({ length: CLOSING_CONCURRENCY }, async () => {
           for (let orgId = queue.shift(); orgId; orgId = queue.shift()) {
-            const invoice = await closePeriod(orgId, plan, period, now, meters, known.get(orgId));
-            if (invoice.created) made.push(invoice.id);
+            try {
+              const invoice = await closePeriod(orgId, plan, period, now, meters, known.get(orgId));
+              if (invoice.created) made.push(invoice.id);
+            } catch (error) {
+              // One organization's problem must not hold up everyone's invoices: the job fails at the end and is retried.
+              logger.error({ err: error, orgId, period: period.start.toISOString() }, "billing: closing a period failed");
+              failed.push(orgId);
+            }
           }
         }),
       );
     }
   }
+  if (failed.length) throw new Error(`billing: closing failed for ${failed.length} organizations (${failed.slice(0, 5).join(", ")}); ${made.length} invoices were made`);
   return made;
 }
 

@@ -6,7 +6,7 @@
 import type { Tx } from "../db.ts";
 import { db } from "../db.ts";
 import { LimitExceeded } from "../errors.ts";
-import { entitlementsOf } from "./entitlements.ts";
+import { effectiveEntitlements, entitlementsOf, subscriptionFacts } from "./entitlements.ts";
 
 export type CountedLimit = "members" | "apiKeys";
 
@@ -29,9 +29,10 @@ async function countOf(tx: Tx, orgId: string, limit: CountedLimit, now: Date): P
  * when the plan's limit would be passed.
  */
 export async function assertRoomFor(tx: Tx, orgId: string, limit: CountedLimit, adding: number, now = new Date()) {
-  const { entitlements, source, plan } = await entitlementsOf(orgId, now);
+  const { entitlements, source, plan } = effectiveEntitlements(await tx.subscription.findUnique({ where: { orgId }, select: subscriptionFacts }), now);
   const max = entitlements[limit];
   if (max === undefined || max === null) return;
+  // Taken before any other lock of the organization on every path (invitations lock its row after this), so no cycle.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tollgate:limit:${limit}:${orgId}`}, 0))`;
   const { count, said } = await countOf(tx, orgId, limit, now);
   if (count + adding <= max) return;
@@ -40,7 +41,12 @@ export async function assertRoomFor(tx: Tx, orgId: string, limit: CountedLimit, 
   throw new LimitExceeded("plan_limit_reached", `This organization may have at most ${max} ${max === 1 ? one : many} (${why}) and has ${said}. Remove one, or move to a larger plan.`);
 }
 
-/** For a change made outside a Prisma transaction (a single statement): the check and the change under one lock. */
+/**
+ * For a change made outside a Prisma transaction (a single statement on its
+ * own connection): the check and the change under one lock. The change may
+ * lock the organization's row: nothing that holds that row waits for this
+ * lock (see assertRoomFor's callers), so the two connections cannot deadlock.
+ */
 export async function withRoomFor<T>(orgId: string, limit: CountedLimit, adding: number, change: () => Promise<T>): Promise<T> {
   const { entitlements } = await entitlementsOf(orgId);
   if (entitlements[limit] === undefined || entitlements[limit] === null) return change();

@@ -122,11 +122,13 @@ export async function sendInvoice(invoiceId: string, stripe: Stripe | null = str
     }
   }
 
-  let finalized = firstRun ? null : await stripe.invoices.retrieve(stripeInvoiceId);
-  if (!finalized || finalized.status === "draft") finalized = await stripe.invoices.finalizeInvoice(stripeInvoiceId, { auto_advance: true }, { idempotencyKey: `tollgate-finalize-${invoice.id}` });
-  if (finalized.total !== invoice.total) {
-    logger.error({ invoiceId, stripeInvoiceId, ours: invoice.total, stripe: finalized.total }, "billing: Stripe's invoice total differs from ours");
+  // Checked before finalizing, which cannot be undone: Stripe's draft must add up to ours.
+  const draft = await stripe.invoices.retrieve(stripeInvoiceId);
+  if (draft.status === "draft" && draft.total !== invoice.total) {
+    logger.error({ invoiceId, stripeInvoiceId, ours: invoice.total, stripe: draft.total }, "billing: Stripe's draft invoice total differs from ours; not finalized");
+    throw new Error(`billing: Stripe's draft ${stripeInvoiceId} totals ${draft.total}, ours ${invoice.total}: not finalized`);
   }
+  const finalized = draft.status === "draft" ? await stripe.invoices.finalizeInvoice(stripeInvoiceId, { auto_advance: true }, { idempotencyKey: `tollgate-finalize-${invoice.id}` }) : draft;
   await db.$transaction(async (tx) => {
     // A webhook may have moved it on already (paid): only a draft becomes open here.
     const moved = await tx.invoice.updateMany({

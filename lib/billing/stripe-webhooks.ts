@@ -15,10 +15,21 @@ import { logger } from "../logger.ts";
 import { getPlan } from "./plans.ts";
 
 const STRIPE_ACTOR = { userId: null, email: "Stripe" };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An event that failed this often waits for an operator (lastError says why) instead of blocking the retries of others. */
+const MAX_ATTEMPTS = 10;
 const NO_META = { ip: null, userAgent: null };
 const TOLERANCE_SECONDS = 300;
 // Verifies signatures only: no key is needed for that.
 const verifier = new Stripe("sk_unused_for_signatures");
+
+const REFUSALS_AUDITED_PER_MINUTE = 20;
+let refusals = { minute: 0, count: 0 };
+function refusalsThisMinute(): number {
+  const minute = Math.floor(Date.now() / 60_000);
+  if (refusals.minute !== minute) refusals = { minute, count: 0 };
+  return ++refusals.count;
+}
 
 export type WebhookAnswer = { received: true; duplicate: boolean; outcome: string | null };
 
@@ -30,9 +41,11 @@ export async function receiveStripeWebhook(raw: Buffer, signature: string | unde
     event = verifier.webhooks.constructEvent(raw, signature ?? "", secret, TOLERANCE_SECONDS);
   } catch (error) {
     const reason = signature ? (error instanceof Error ? error.message.split("\n")[0]!.slice(0, 200) : "invalid signature") : "no Stripe-Signature header";
-    await db.$transaction((tx) =>
-      recordAudit(tx, { action: "stripe.webhook_refused", orgId: null, actor: STRIPE_ACTOR, target: { type: "stripe_webhook" }, meta, after: { reason, bytes: raw.length } }),
-    );
+    // Anyone can post here: the audit log records the first refusals of each minute, the log all of them.
+    if (refusalsThisMinute() <= REFUSALS_AUDITED_PER_MINUTE)
+      await db.$transaction((tx) =>
+        recordAudit(tx, { action: "stripe.webhook_refused", orgId: null, actor: STRIPE_ACTOR, target: { type: "stripe_webhook" }, meta, after: { reason, bytes: raw.length } }),
+      );
     logger.warn({ requestId: meta.requestId, reason }, "stripe: webhook refused");
     throw new Invalid("invalid_signature", `The Stripe signature did not verify: ${reason}`);
   }
@@ -70,7 +83,12 @@ export async function processStripeEvent(id: string): Promise<string | null> {
 
 /** The stripe-events job: every stored event not applied yet, oldest first. */
 export async function processPendingStripeEvents(limit = 500): Promise<{ processed: number; failed: number }> {
-  const pending = await db.stripeEvent.findMany({ where: { processedAt: null }, orderBy: { createdAt: "asc" }, take: limit, select: { id: true } });
+  const pending = await db.stripeEvent.findMany({
+    where: { processedAt: null, attempts: { lt: MAX_ATTEMPTS } },
+    orderBy: [{ attempts: "asc" }, { createdAt: "asc" }],
+    take: limit,
+    select: { id: true },
+  });
   let failed = 0;
   for (const { id } of pending) {
     try {
@@ -106,7 +124,7 @@ async function apply(tx: Tx, event: Stripe.Event, at: Date): Promise<string> {
 async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, at: Date): Promise<string> {
   const ourId = object.metadata?.tollgate_invoice_id;
   const invoice = await tx.invoice.findFirst({
-    where: { OR: [{ stripeInvoiceId: object.id }, ...(ourId && /^[0-9a-f-]{36}$/.test(ourId) ? [{ id: ourId }] : [])] },
+    where: { OR: [{ stripeInvoiceId: object.id }, ...(ourId && UUID.test(ourId) ? [{ id: ourId }] : [])] },
     select: { id: true, orgId: true, status: true, stripeEventAt: true, paymentFailedAt: true },
   });
   if (!invoice) return "unknown_invoice";
@@ -125,7 +143,8 @@ async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, a
     outcome = `status_${next}`;
   }
   if (type === "invoice.payment_failed") {
-    if (invoice.status === "open" && newer) {
+    // A failure may arrive before the finalize event (or before the sender saved its answer): draft counts as open.
+    if ((invoice.status === "open" || invoice.status === "draft") && newer) {
       data.paymentFailedAt = at;
       outcome = "payment_failed";
     }
@@ -138,7 +157,7 @@ async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, a
   }
   if (outcome === "status_paid" || outcome === "status_void") {
     // Paid up when no other invoice still waits on a failed payment.
-    const unpaid = await tx.invoice.count({ where: { orgId: invoice.orgId, id: { not: invoice.id }, status: "open", paymentFailedAt: { not: null } } });
+    const unpaid = await tx.invoice.count({ where: { orgId: invoice.orgId, id: { not: invoice.id }, OR: [{ status: "open", paymentFailedAt: { not: null } }, { status: "uncollectible" }] } });
     if (!unpaid) {
       await tx.subscription.updateMany({ where: { orgId: invoice.orgId, pastDueSince: { not: null } }, data: { pastDueSince: null } });
       await tx.subscription.updateMany({ where: { orgId: invoice.orgId, status: "past_due" }, data: { status: "active" } });
@@ -160,7 +179,7 @@ async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, a
 async function applySubscriptionEvent(tx: Tx, type: string, object: Stripe.Subscription, at: Date): Promise<string> {
   const orgId = object.metadata?.tollgate_org_id;
   const sub = await tx.subscription.findFirst({
-    where: { OR: [{ stripeSubscriptionId: object.id }, ...(orgId && /^[0-9a-f-]{36}$/.test(orgId) ? [{ orgId }] : [])] },
+    where: { OR: [{ stripeSubscriptionId: object.id }, ...(orgId && UUID.test(orgId) ? [{ orgId }] : [])] },
     select: { id: true, orgId: true, stripeEventAt: true, status: true, plan: { select: { key: true } } },
   });
   if (!sub) return "unknown_subscription";
@@ -194,7 +213,7 @@ async function applySubscriptionEvent(tx: Tx, type: string, object: Stripe.Subsc
 
 async function applyCheckoutCompleted(tx: Tx, session: Stripe.Checkout.Session): Promise<string> {
   const orgId = session.metadata?.tollgate_org_id ?? session.client_reference_id;
-  if (!orgId || !/^[0-9a-f-]{36}$/.test(orgId)) return "unknown_organization";
+  if (!orgId || !UUID.test(orgId)) return "unknown_organization";
   const customer = typeof session.customer === "string" ? session.customer : (session.customer?.id ?? null);
   const org = await tx.organization.findUnique({ where: { id: orgId }, select: { id: true, stripeCustomerId: true } });
   if (!org) return "unknown_organization";
@@ -205,13 +224,13 @@ async function applyCheckoutCompleted(tx: Tx, session: Stripe.Checkout.Session):
   const plan = planKey ? await getPlan(planKey).catch(() => null) : null;
   let outcome = "checkout_completed";
   if (plan && !plan.archivedAt) {
-    const before = await tx.subscription.findUnique({ where: { orgId }, select: { plan: { select: { key: true } } } });
-    if (before?.plan.key !== plan.key) {
+    const before = await tx.subscription.findUnique({ where: { orgId }, select: { status: true, plan: { select: { key: true } } } });
+    if (before?.plan.key !== plan.key || before.status === "canceled") {
       const startedAt = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
       await tx.subscription.upsert({
         where: { orgId },
         create: { orgId, planId: plan.id, status: "active", startedAt, anchorAt: startedAt },
-        update: { planId: plan.id, canceledAt: null },
+        update: { planId: plan.id, canceledAt: null, ...(before?.status === "canceled" ? { status: "active" } : {}) },
       });
       outcome = "plan_changed";
     }

@@ -66,6 +66,8 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
+    // The plan's seats first: its lock comes before the organization's row on every path.
+    await assertRoomFor(tx, ctx.orgId, "members", 1);
     await lockOrganization(tx, ctx.orgId);
     if (role.isOwner) await assertCallerIsOwner(tx, ctx, "invite someone as an owner");
     const alreadyMember = await tx.membership.findFirst({ where: { orgId: ctx.orgId, user: { email: input.email } }, select: { id: true } });
@@ -75,7 +77,6 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
       select: { id: true },
     });
     if (pending) throw new Conflict("already_invited", `${input.email} already has a pending invitation. Resend it instead.`);
-    await assertRoomFor(tx, ctx.orgId, "members", 1);
     const invitation = await tx.invitation.create({
       data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), ...sentBy(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
@@ -106,6 +107,8 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     });
     if (!inv) throw new NotFound("invitation_not_found", "Invitation not found.");
     if (inv.acceptedAt || inv.revokedAt) throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
+    // An expired invitation sent again holds a seat again.
+    await assertRoomFor(tx, ctx.orgId, "members", inv.expiresAt <= new Date() ? 1 : 0);
     await lockOrganization(tx, ctx.orgId);
     const newer = await tx.invitation.findFirst({
       where: { orgId: ctx.orgId, email: inv.email, id: { not: inv.id }, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
@@ -211,6 +214,8 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
   const inv0 = await db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, select: { orgId: true } });
   if (!inv0) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
   return authzTransaction(inv0.orgId, async (tx) => {
+    // The invitation held its seat: accepting it adds none, unless the plan's limit was lowered since.
+    await assertRoomFor(tx, inv0.orgId, "members", 0);
     const inv = await tx.invitation.findUnique({
       where: { tokenHash: hashToken(token) },
       select: {
@@ -239,8 +244,6 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
       throw new Forbidden("email_unverified", `Confirm ${inv.email} first: send yourself a confirmation link from your account page, then open this invitation again.`);
     }
     await assertInviterMayStillGive(tx, inv);
-    // The invitation held its seat: accepting it adds none, unless the plan's limit was lowered since.
-    await assertRoomFor(tx, inv.orgId, "members", 0);
     // Marking it accepted with a guard makes a second, concurrent accept fail.
     const { count } = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: new Date() } });
     if (count === 0) throw new Conflict("invitation_accepted", "This invitation was accepted already.");

@@ -15,15 +15,17 @@ export const JOBS_SCHEMA = "pgboss";
 const shared = globalThis as { __tollgateJobs?: PgBoss | null };
 
 /** Starts the client, makes the queues and schedules, and (with `work`) runs their handlers. */
-export async function startJobs(options: { databaseUrl: string; work: boolean; jobs?: JobDefinition[] }) {
+/** `schedule: false` (tests): no job is queued by its cron, only on demand. */
+export async function startJobs(options: { databaseUrl: string; work: boolean; jobs?: JobDefinition[]; schedule?: boolean }) {
   if (shared.__tollgateJobs) return;
   const jobs = options.jobs ?? JOBS;
-  const client = new PgBoss({ connectionString: options.databaseUrl, schema: JOBS_SCHEMA, max: 4, application_name: "tollgate-jobs" });
+  const scheduling = options.schedule !== false;
+  const client = new PgBoss({ connectionString: options.databaseUrl, schema: JOBS_SCHEMA, max: 4, application_name: "tollgate-jobs", schedule: scheduling });
   client.on("error", (error) => logger.warn({ err: error }, "jobs: pg-boss reported an error"));
   await client.start();
   for (const job of jobs) {
     await client.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit, retryDelay: job.retryDelay, retryBackoff: true, expireInSeconds: job.expireInSeconds });
-    if (job.schedule) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
+    if (job.schedule && scheduling) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
     if (options.work) {
       await client.work<Record<string, unknown>>(job.name, { pollingIntervalSeconds: 2 }, async ([item]) => {
         const started = Date.now();

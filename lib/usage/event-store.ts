@@ -403,19 +403,21 @@ export type RollupReport = { from: Date; to: Date; rowsChecked: number; differen
  * It holds the fold and folds first, so the rollups and the events below the
  * watermark it compares describe the same events.
  */
-export async function rebuildRollups(range: { from: Date; to: Date; repair: boolean }): Promise<RollupReport> {
+/** `orgId`: only that organization's rollups are checked (and repaired). */
+export async function rebuildRollups(range: { from: Date; to: Date; repair: boolean; orgId?: string }): Promise<RollupReport> {
   const from = floorHour(range.from);
   const to = ceilHour(range.to);
+  const ofOrg = range.orgId ? sql` AND org_id = ${range.orgId}::uuid` : sql``;
   return sqlTransaction(async (client) => {
     await holdFold(client, false);
     await foldHeld(client);
     const events = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
-      WHERE e.ts >= ${from} AND e.ts < ${to} AND e.xid < (SELECT watermark FROM usage.fold_state WHERE id = 1)
+      WHERE e.ts >= ${from} AND e.ts < ${to} AND e.xid < (SELECT watermark FROM usage.fold_state WHERE id = 1)${range.orgId ? sql` AND e.org_id = ${range.orgId}::uuid` : sql``}
         AND EXISTS (SELECT 1 FROM "Organization" o WHERE o.id = e.org_id))`;
     const meters = await meterRules(client);
     await run(client, sql`CREATE TEMP TABLE expected_rollup ON COMMIT DROP AS ${rollupsOf(meters, events)}`);
     await run(client, sql`CREATE TEMP TABLE expected_value ON COMMIT DROP AS ${valuesOf(meters, events)}`);
-    const inRange = sql`hour >= ${from} AND hour < ${to}`;
+    const inRange = sql`hour >= ${from} AND hour < ${to}${ofOrg}`;
     const describe = (t: string) =>
       rawSql(`CASE WHEN ${t}.org_id IS NULL THEN NULL ELSE concat_ws(' ', 'events=' || ${t}.events, 'total=' || ${t}.total, 'max=' || ${t}.max, 'latest=' || ${t}.latest) END`);
     const differing = await run<{ org_id: string; meter_id: string; hour: Date; dims: Record<string, unknown>; stored: string | null; expected: string | null }>(

@@ -10,7 +10,7 @@ import { sql, sqlRows } from "../db/sql.ts";
 import { env } from "../env.ts";
 import { Forbidden } from "../errors.ts";
 import { findUncleanText, isCleanText } from "../input.ts";
-import { countAccepted, eventsOverLimit, storedAlready } from "../billing/event-limits.ts";
+import { countAccepted, eventsOverLimit } from "../billing/event-limits.ts";
 import { storeEvents, type NewEvent } from "./event-store.ts";
 import { metersByEventType, type Meter } from "./meters.ts";
 
@@ -173,18 +173,20 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
     positions.push(i);
   }
 
-  // The plan's events a month: what has no room is refused (or, if stored before, a duplicate).
-  const over = await eventsOverLimit(toStore.map((e) => ({ orgId: e.orgId, id: e.id, at: e.timestamp.getTime() })));
-  if (over.length) {
-    const already = await storedAlready(over.map((o) => toStore[o.index]!));
-    const refused = new Set(over.map((o) => o.index));
-    for (const o of over) {
-      const e = toStore[o.index]!;
-      const i = positions[o.index]!;
-      if (already.has(`${e.orgId}|${e.id}`)) results[i] = { id: e.id, status: "duplicate" };
-      else reject(i, e.id, "limit_exceeded", `The organization's plan allows ${o.max} events a month, and ${o.month} has them all. Events are taken again next month, or on a larger plan.`);
+  // The plan's events a month: what has no room is refused; a retried event stored before is a duplicate.
+  const limits = await eventsOverLimit(toStore.map((e) => ({ orgId: e.orgId, id: e.id, at: e.timestamp.getTime() })));
+  if (limits.refused.length || limits.duplicates.length) {
+    const dropped = new Set([...limits.duplicates, ...limits.refused.map((o) => o.index)]);
+    for (const n of limits.duplicates) results[positions[n]!] = { id: toStore[n]!.id, status: "duplicate" };
+    for (const o of limits.refused) {
+      reject(
+        positions[o.index]!,
+        toStore[o.index]!.id,
+        "limit_exceeded",
+        `The organization's plan allows ${o.max} events a month, and ${o.month} has them all. Events are taken again next month, or on a larger plan.`,
+      );
     }
-    const kept = toStore.map((e, n) => ({ e, i: positions[n]! })).filter((_, n) => !refused.has(n));
+    const kept = toStore.map((e, n) => ({ e, i: positions[n]! })).filter((_, n) => !dropped.has(n));
     toStore.length = 0;
     positions.length = 0;
     for (const k of kept) {

@@ -97,6 +97,8 @@ describe("billing API", () => {
     const bigger = await meteredPlan(t.meter, { name: "Scale", baseFee: 9900 });
     const client = stripeFrom(stripe.apiKey, stripe.url);
     const ctx = { ...t.owner };
+    // Canceled before: Checkout brings it back.
+    await db.subscription.update({ where: { orgId: t.org.id }, data: { status: "canceled", canceledAt: new Date() } });
     const { url } = await startCheckout(ctx, { plan: bigger.key }, client);
     const sessionId = url.split("/").pop()!;
     expect((await db.subscription.findUniqueOrThrow({ where: { orgId: t.org.id }, include: { plan: true } })).plan.key).toBe(t.plan.key);
@@ -104,6 +106,7 @@ describe("billing API", () => {
     await stripe.settled();
     const sub = await db.subscription.findUniqueOrThrow({ where: { orgId: t.org.id }, include: { plan: true } });
     expect(sub.plan.key).toBe(bigger.key);
+    expect(sub).toMatchObject({ status: "active", canceledAt: null });
     expect(sub.anchorAt).toEqual(t.subscription.anchorAt);
     const portal = await openCustomerPortal(ctx, client);
     expect(portal.url).toContain("/portal/");

@@ -9,7 +9,7 @@ import { createApiKey, revokeApiKey, rotateApiKey } from "../../lib/apikeys/api-
 import { resetEventLimitCache } from "../../lib/billing/event-limits.ts";
 import { db } from "../../lib/db.ts";
 import { LimitExceeded } from "../../lib/errors.ts";
-import { acceptInvitation, createInvitation } from "../../lib/invitations/invitations.ts";
+import { acceptInvitation, createInvitation, resendInvitation } from "../../lib/invitations/invitations.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { builtInRole, createUser, uniqueEmail } from "../helpers.ts";
 import { admin, DAY, meteredPlan, subscribedOrg, tokenMeter } from "./billing-fixtures.ts";
@@ -55,6 +55,15 @@ describe("plan limits", () => {
     expect(await db.membership.count({ where: { orgId: t.org.id } })).toBe(2);
   });
 
+  it("count an expired invitation sent again as a seat again", async () => {
+    const t = await limitedOrg({ members: 2 });
+    const viewer = (await builtInRole("viewer")).id;
+    const invite = await createInvitation(t.owner, { email: uniqueEmail("late"), roleId: viewer });
+    await db.invitation.update({ where: { id: invite.id }, data: { expiresAt: new Date(Date.now() - DAY) } });
+    await createInvitation(t.owner, { email: uniqueEmail("seat"), roleId: viewer });
+    await refused(resendInvitation(t.owner, { invitationId: invite.id }));
+  });
+
   it("let concurrent invitations take only the seats there are", async () => {
     const t = await limitedOrg({ members: 3 });
     const viewer = (await builtInRole("viewer")).id;
@@ -98,6 +107,8 @@ describe("plan limits", () => {
     expect(second.results[3]).toMatchObject({ status: "rejected", reason: "limit_exceeded" });
     expect(second.results[3].message).toMatch(/allows 5 events a month/);
     expect(await send([first[0]])).toMatchObject({ duplicates: 1, rejected: 0 });
+    // A retried batch at the limit: what was stored before is a duplicate and takes no room.
+    expect(await send([first[1], first[2]])).toMatchObject({ duplicates: 2, rejected: 0 });
     // Read again from the store (another process, or after the cache expires): still full.
     resetEventLimitCache();
     expect(await send([event()])).toMatchObject({ accepted: 0, rejected: 1 });

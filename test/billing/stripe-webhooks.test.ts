@@ -105,6 +105,16 @@ describe("Stripe webhooks", () => {
     expect((await db.subscription.findUniqueOrThrow({ where: { orgId: org.id } })).status).toBe("active");
   });
 
+  it("record a failed payment that arrives before the invoice's finalize event was applied", async () => {
+    const { org, invoiceId, stripeInvoiceId } = await sentInvoice();
+    // As if the sender had not yet saved Stripe's answer to finalize.
+    await db.invoice.update({ where: { id: invoiceId }, data: { status: "draft", stripeEventAt: null } });
+    stripe.failInvoicePayment(stripeInvoiceId);
+    await stripe.settled();
+    expect((await ourInvoice(invoiceId)).paymentFailedAt).not.toBeNull();
+    expect((await db.subscription.findUniqueOrThrow({ where: { orgId: org.id } })).pastDueSince).not.toBeNull();
+  });
+
   it("refuse a bad, missing or stale signature, record it, and store nothing", async () => {
     const { stripeInvoiceId, invoiceId } = await sentInvoice();
     stripe.delivery = "manual";

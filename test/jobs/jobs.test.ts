@@ -22,7 +22,7 @@ const flaky: JobDefinition = {
   },
 };
 
-beforeAll(() => startJobs({ databaseUrl: process.env.DATABASE_URL!, work: true, jobs: [...JOBS, flaky] }), 60_000);
+beforeAll(() => startJobs({ databaseUrl: process.env.DATABASE_URL!, work: true, jobs: [...JOBS, flaky], schedule: false }), 60_000);
 afterAll(() => stopJobs());
 
 const stateOf = async (id: string) => (await db.$queryRaw<Array<{ state: string; retry_count: number }>>`SELECT state::text, retry_count FROM pgboss.job WHERE id = ${id}::uuid`)[0];

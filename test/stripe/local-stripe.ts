@@ -17,7 +17,8 @@ import Stripe from "stripe";
 type Obj = Record<string, unknown> & { id: string; object: string; created: number };
 type Params = Record<string, unknown>;
 type Answer = { status: number; body: unknown };
-export type Fault = { method?: string; path: RegExp; mode: "error" | "timeout"; times: number; delayMs?: number };
+/** `after`: matching requests let through first. */
+export type Fault = { method?: string; path: RegExp; mode: "error" | "timeout"; times: number; after?: number; delayMs?: number };
 export type LoggedRequest = { method: string; path: string; params: Params; idempotencyKey: string | null; status: number; replayed: boolean };
 export type SentEvent = { id: string; type: string; created: number; object: Obj; payload: string };
 
@@ -490,7 +491,11 @@ export class LocalStripe {
       log(401);
       return send({ status: 401, body: { error: { type: "invalid_request_error", message: "Invalid API Key provided." } } });
     }
-    const fault = this.faults.find((f) => f.times > 0 && f.path.test(url.pathname) && (!f.method || f.method === method));
+    let fault = this.faults.find((f) => f.times > 0 && f.path.test(url.pathname) && (!f.method || f.method === method));
+    if (fault?.after) {
+      fault.after--;
+      fault = undefined;
+    }
     if (fault) fault.times--;
     if (fault?.mode === "error") {
       log(500);

@@ -30,7 +30,7 @@ describe("usage rollups", () => {
     const range = { from: new Date(start), to: new Date(start + 8 * HOUR) };
     // Only this organization's rows are judged: the database is shared with other test files.
     const ours = async (repair: boolean) => {
-      const report = await rebuildRollups({ ...range, repair });
+      const report = await rebuildRollups({ ...range, repair, orgId: org.id });
       return { ...report, examples: report.examples.filter((d) => d.orgId === org.id) };
     };
     expect((await ours(false)).examples).toEqual([]);
