@@ -171,6 +171,9 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     "setDecisionRetentionAction",
     "updateApiKeyPolicyAction",
     "leaveOrganizationAction",
+    // Billing acts on the caller's own organization; a plan key is the instance's, not A's.
+    "startCheckoutAction",
+    "openPortalAction",
   ];
   const argsInB: Record<string, object> = {
     deleteProjectAction: { projectId: ofA.projectId },
