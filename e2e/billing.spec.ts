@@ -28,7 +28,7 @@ test("after a period closes, the org admin sees its Stripe invoice, and sees it 
   const meter = `calls_${suffix}`;
   expect((await api("POST", "/api/v1/meters", { key: meter, name: "API calls", eventType: `call.${suffix}`, aggregation: "count" })).status).toBe(201);
   const plan = (key: string, name: string, baseFee: number) =>
-    api("POST", "/api/v1/plans", { key, name, currency: "usd", interval: "month", baseFee, prices: [{ meter, price: { model: "per_unit", unitPrice: "10" } }] });
+    api("POST", "/api/v1/plans", { key, name, currency: "usd", interval: "month", baseFee, selfServe: true, prices: [{ meter, price: { model: "per_unit", unitPrice: "10" } }] });
   expect((await plan(`starter-${suffix}`, "Starter", 1000)).status).toBe(201);
   expect((await plan(`scale-${suffix}`, "Scale", 5000)).status).toBe(201);
   const { page, slug, context } = await ownerWithOrg(browser, "billing");

@@ -9,7 +9,7 @@ import { assertAllowed, assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx, OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
-import { Conflict, NotFound, Unavailable } from "../errors.ts";
+import { Conflict, Forbidden, NotFound, Unavailable } from "../errors.ts";
 import { getPlan, PlanKey } from "./plans.ts";
 import { stripeClient } from "./stripe-client.ts";
 import { stripeCustomerFor } from "./stripe-sync.ts";
@@ -118,10 +118,13 @@ export const CheckoutInput = z.strictObject({ plan: PlanKey });
 export async function startCheckout(ctx: OrgCtx, raw: unknown, stripe = stripeClient()): Promise<{ url: string }> {
   assertAllowed(ctx, "billing:write");
   const input = CheckoutInput.parse(raw);
+  const client = requireStripe(stripe);
   const plan = await getPlan(input.plan);
   if (plan.archivedAt) throw new Conflict("plan_archived", `The plan "${plan.key}" is archived and takes no new subscriptions.`);
-  const customer = await stripeCustomerFor(requireStripe(stripe), ctx.orgId);
-  const session = await requireStripe(stripe).checkout.sessions.create({
+  // Only plans the instance offers to everyone: another would be a price or limits nobody agreed to give this organization.
+  if (!plan.selfServe) throw new Forbidden("plan_not_self_serve", `The plan "${plan.key}" is not offered for self-service; ask your provider to change your plan.`);
+  const customer = await stripeCustomerFor(client, ctx.orgId);
+  const session = await client.checkout.sessions.create({
     mode: "setup",
     currency: plan.currency,
     customer,

@@ -47,6 +47,8 @@ export const CreatePlanInput = z.strictObject({
   entitlements: Entitlements.default({}),
   /** What is left after a failed payment's grace period; absent: the plan's entitlements without SSO. */
   fallbackEntitlements: Entitlements.optional(),
+  /** Offered to organizations' own admins through Stripe Checkout (default: set by instance admins only). */
+  selfServe: z.boolean().default(false),
 });
 
 const planInclude = { prices: { select: { pricing: true, meter: { select: { key: true, name: true } } }, orderBy: { meter: { key: "asc" } } } } as const;
@@ -61,6 +63,7 @@ type PlanRow = {
   trialDays: number;
   entitlements: unknown;
   fallbackEntitlements: unknown;
+  selfServe: boolean;
   archivedAt: Date | null;
   createdAt: Date;
   prices: Array<{ pricing: unknown; meter: { key: string; name: string } }>;
@@ -77,6 +80,7 @@ function present(plan: PlanRow) {
     trialDays: plan.trialDays,
     entitlements: plan.entitlements as Entitlements,
     fallbackEntitlements: (plan.fallbackEntitlements as Entitlements | null) ?? { ...(plan.entitlements as Entitlements), sso: false },
+    selfServe: plan.selfServe,
     archivedAt: plan.archivedAt,
     createdAt: plan.createdAt,
     prices: plan.prices.map((p) => ({ meter: p.meter.key, meterName: p.meter.name, ...(p.pricing as MeterPrice) })),
@@ -113,6 +117,7 @@ export async function createPlan(ctx: InstanceCtx, raw: unknown): Promise<Plan> 
           trialDays: input.trialDays,
           entitlements: input.entitlements,
           fallbackEntitlements: input.fallbackEntitlements,
+          selfServe: input.selfServe,
           prices: { create: input.prices.map((p) => ({ meterId: meters.find((m) => m.key === p.meter)!.id, pricing: MeterPrice.parse({ price: p.price, includedQuantity: p.includedQuantity }) })) },
         },
         include: planInclude,

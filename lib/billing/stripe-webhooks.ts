@@ -223,7 +223,8 @@ async function applyCheckoutCompleted(tx: Tx, session: Stripe.Checkout.Session):
   const planKey = session.metadata?.tollgate_plan;
   const plan = planKey ? await getPlan(planKey).catch(() => null) : null;
   let outcome = "checkout_completed";
-  if (plan && !plan.archivedAt) {
+  // Checkout is only started for self-serve plans; metadata naming another plan changes nothing.
+  if (plan && !plan.archivedAt && plan.selfServe) {
     const before = await tx.subscription.findUnique({ where: { orgId }, select: { status: true, plan: { select: { key: true } } } });
     if (before?.plan.key !== plan.key || before.status === "canceled") {
       const startedAt = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);

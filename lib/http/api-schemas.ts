@@ -281,6 +281,7 @@ export const Plan = named(
     trialDays: z.number().int(),
     entitlements: Entitlements,
     fallbackEntitlements: doc("What an organization keeps once a failed payment's grace period is over.", Entitlements),
+    selfServe: doc("Offered to organizations' own admins through Stripe Checkout.", z.boolean()),
     archivedAt: doc("An archived plan takes no new subscriptions.", DateTime.nullable()),
     createdAt: DateTime,
     prices: z.array(

@@ -94,7 +94,10 @@ describe("billing API", () => {
 
   it("moves the organization to the plan chosen in Checkout once Stripe confirms it, and opens the portal for its customer", async () => {
     const t = await invoicedOrg();
-    const bigger = await meteredPlan(t.meter, { name: "Scale", baseFee: 9900 });
+    const bigger = await meteredPlan(t.meter, { name: "Scale", baseFee: 9900, selfServe: true });
+    // A plan the instance does not offer for self-service cannot be chosen, and changes nothing.
+    const internal = await meteredPlan(t.meter, { name: "Internal", baseFee: 0, entitlements: { members: 1_000_000 } });
+    await expect(startCheckout({ ...t.owner }, { plan: internal.key }, stripeFrom(stripe.apiKey, stripe.url))).rejects.toMatchObject({ code: "plan_not_self_serve" });
     const client = stripeFrom(stripe.apiKey, stripe.url);
     const ctx = { ...t.owner };
     // Canceled before: Checkout brings it back.

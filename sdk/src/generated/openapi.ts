@@ -1410,6 +1410,8 @@ export interface components {
         eventsPerMonth?: number | null;
         sso?: boolean;
       };
+      /** @description Offered to organizations' own admins through Stripe Checkout. */
+      selfServe: boolean;
       /** @description An archived plan takes no new subscriptions. */
       archivedAt: string | null;
       /** Format: date-time */
@@ -3379,6 +3381,8 @@ export interface operations {
             eventsPerMonth?: number | null;
             sso?: boolean;
           };
+          /** @default false */
+          selfServe?: boolean;
         };
       };
     };

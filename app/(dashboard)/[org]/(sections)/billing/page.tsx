@@ -47,7 +47,9 @@ export default async function BillingPage({ params, searchParams }: { params: Pr
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const [preview, invoices, credits, entitlements] = await Promise.all([invoicePreview(ctx), listInvoices(ctx), listCredits(ctx), entitlementsOf(ctx.orgId)]);
   const manage = can(ctx, "billing:write") && stripeConfigured();
-  const plans = manage ? (await listPlans()).filter((p) => !p.archivedAt).map((p) => ({ key: p.key, label: `${p.name}: ${formatMoney(p.baseFee, p.currency)} a ${p.interval} plus usage` })) : [];
+  const plans = manage
+    ? (await listPlans()).filter((p) => !p.archivedAt && p.selfServe).map((p) => ({ key: p.key, label: `${p.name}: ${formatMoney(p.baseFee, p.currency)} a ${p.interval} plus usage` }))
+    : [];
   if (!preview) {
     return (
       <div className="grid gap-6">

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Plan" ADD COLUMN     "selfServe" BOOLEAN NOT NULL DEFAULT false;
