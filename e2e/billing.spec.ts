@@ -88,6 +88,8 @@ test("after a period closes, the org admin sees its Stripe invoice, and sees it 
     await page.reload();
     await expect(page.getByRole("heading", { name: /Scale/ })).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
+  // Prorated: the plan left is billed up to the change, on an invoice of its own.
+  await expect(page.getByTestId("invoice-row")).toHaveCount(2);
 
   // The portal button leads to Stripe's customer portal for this organization's customer.
   await page.getByRole("button", { name: "Payment methods and receipts" }).click();

@@ -61,7 +61,7 @@ export function periodsToClose(sub: { anchorAt: Date; canceledAt: Date | null },
   return out;
 }
 
-type MeterCache = Map<string, Promise<Meter>>;
+export type MeterCache = Map<string, Promise<Meter>>;
 function meterOf(cache: MeterCache, key: string): Promise<Meter> {
   if (!cache.has(key)) cache.set(key, getMeter(key));
   return cache.get(key)!;
@@ -145,93 +145,133 @@ async function usableCredits(tx: Tx, orgId: string, currency: string, now: Date)
   return grants;
 }
 
+/** A period cut short by a plan change ends at `end`; its base fee is the part of [start, fullEnd) it covers. */
+export type ClosingPeriod = Period & { fullEnd?: Date };
+
+/** The base fee for the part of the period billed, rounded half up to the minor unit (exact: no floating point). */
+export function proratedBaseFee(baseFee: number, period: ClosingPeriod): number {
+  if (!period.fullEnd) return baseFee;
+  const used = BigInt(period.end.getTime() - period.start.getTime());
+  const full = BigInt(period.fullEnd.getTime() - period.start.getTime());
+  return Number((BigInt(baseFee) * used * 2n + full) / (2n * full));
+}
+
+function baseLine(plan: Plan, period: ClosingPeriod): NewLine {
+  const cut = period.fullEnd ? `, prorated: ${describePeriod(period.start, period.end)} of ${describePeriod(period.start, period.fullEnd)}` : `, ${describePeriod(period.start, period.end)}`;
+  return {
+    kind: "base",
+    servicePeriodStart: period.start,
+    servicePeriodEnd: period.end,
+    description: `${plan.name} (${plan.interval}ly base fee${cut})`,
+    quantity: null,
+    amount: proratedBaseFee(plan.baseFee, period),
+  };
+}
+
+/** Takes the organization's invoicing lock for the rest of the transaction: one biller at a time per organization. */
+export async function lockInvoicing(tx: Tx, orgId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tollgate:invoice:${orgId}`}, 0))`;
+}
+
 /**
  * Computes and stores the invoice of one ended period (a draft), or finds the
  * one stored already. Runs under the organization's invoicing lock, so two
- * workers never bill a period twice or spend a credit twice.
+ * workers never bill a period twice or spend a credit twice. `expected` is
+ * the subscription the period was computed from: if a plan change came in
+ * between, nothing is written (the change billed what was due).
  */
-export async function closePeriod(orgId: string, plan: Plan, period: Period, now = new Date(), meters: MeterCache = new Map(), known?: Map<string, string>): Promise<{ id: string; created: boolean }> {
+export async function closePeriod(
+  orgId: string,
+  plan: Plan,
+  period: Period,
+  now = new Date(),
+  meters: MeterCache = new Map(),
+  known?: Map<string, string>,
+  expected?: { anchorAt: Date },
+): Promise<{ id: string | null; created: boolean }> {
   // Read before the transaction: usage reads go through the store's own connections.
   const usage = await usageLines(orgId, plan, period, meters, known);
   return db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tollgate:invoice:${orgId}`}, 0))`;
-      const existing = await tx.invoice.findUnique({ where: { orgId_periodStart: { orgId, periodStart: period.start } }, select: { id: true } });
-      if (existing) return { id: existing.id, created: false };
-      const lines: NewLine[] = [
-        {
-          kind: "base",
-          servicePeriodStart: period.start,
-          servicePeriodEnd: period.end,
-          description: `${plan.name} (${plan.interval}ly base fee, ${describePeriod(period.start, period.end)})`,
-          quantity: null,
-          amount: plan.baseFee,
-        },
-        ...usage,
-        ...(await correctionLines(tx, orgId, period.start, now)),
-      ];
-      const grants = await usableCredits(tx, orgId, plan.currency, now);
-      const totals = totalInvoice(
-        lines,
-        grants.map((g) => ({ creditId: g.id, remaining: g.remaining })),
-      );
-      for (const applied of totals.creditsApplied) {
-        const grant = grants.find((g) => g.id === applied.creditId)!;
-        // Guarded: a credit never goes below zero, whatever ran in between.
-        const spent = await tx.creditGrant.updateMany({ where: { id: grant.id, remaining: { gte: applied.amount } }, data: { remaining: { decrement: applied.amount } } });
-        if (spent.count !== 1) throw new Error(`billing: credit ${grant.id} changed while invoicing`);
-        lines.push({
-          kind: "credit",
-          creditGrantId: grant.id,
-          servicePeriodStart: period.start,
-          servicePeriodEnd: period.end,
-          description: `Credit: ${grant.description}`,
-          quantity: null,
-          amount: -applied.amount,
-        });
+      await lockInvoicing(tx, orgId);
+      if (expected) {
+        const sub = await tx.subscription.findUnique({ where: { orgId }, select: { anchorAt: true, plan: { select: { key: true } } } });
+        if (!sub || sub.plan.key !== plan.key || sub.anchorAt.getTime() !== expected.anchorAt.getTime()) return { id: null, created: false };
       }
-      const creditsApplied = totals.creditsApplied.reduce((sum, c) => sum + c.amount, 0);
-      const invoice = await tx.invoice.create({
-        data: {
-          orgId,
-          planKey: plan.key,
-          currency: plan.currency,
-          periodStart: period.start,
-          periodEnd: period.end,
-          status: "draft",
-          subtotal: totals.subtotal,
-          creditsApplied,
-          total: totals.subtotal - creditsApplied,
-          lines: {
-            create: lines.map((line, position) => ({
-              position,
-              kind: line.kind,
-              meterId: line.meterId ?? null,
-              meterKey: line.meterKey ?? null,
-              servicePeriodStart: line.servicePeriodStart,
-              servicePeriodEnd: line.servicePeriodEnd,
-              description: line.description,
-              quantity: line.quantity,
-              amount: line.amount,
-              pricing: line.pricing,
-              creditGrantId: line.creditGrantId ?? null,
-            })),
-          },
-        },
-        select: { id: true, total: true },
-      });
-      await recordAudit(tx, {
-        action: "invoice.created",
-        orgId,
-        actor: BILLING_ACTOR,
-        target: { type: "invoice", id: invoice.id },
-        meta: NO_META,
-        after: { period: describePeriod(period.start, period.end), plan: plan.key, total: invoice.total, currency: plan.currency, lines: lines.length },
-      });
-      return { id: invoice.id, created: true };
+      return writeInvoice(tx, orgId, plan, period, usage, now);
     },
     { timeout: 60_000 },
   );
+}
+
+/** Bills a period under the invoicing lock the caller holds (see plan-change.ts): usage read, priced and stored with corrections and credits. */
+export async function closePeriodIn(tx: Tx, orgId: string, plan: Plan, period: ClosingPeriod, now: Date, meters: MeterCache = new Map()) {
+  return writeInvoice(tx, orgId, plan, period, await usageLines(orgId, plan, period, meters), now);
+}
+
+async function writeInvoice(tx: Tx, orgId: string, plan: Plan, period: ClosingPeriod, usage: NewLine[], now: Date): Promise<{ id: string; created: boolean }> {
+  const existing = await tx.invoice.findUnique({ where: { orgId_periodStart: { orgId, periodStart: period.start } }, select: { id: true } });
+  if (existing) return { id: existing.id, created: false };
+  const lines: NewLine[] = [baseLine(plan, period), ...usage, ...(await correctionLines(tx, orgId, period.start, now))];
+  const grants = await usableCredits(tx, orgId, plan.currency, now);
+  const totals = totalInvoice(
+    lines,
+    grants.map((g) => ({ creditId: g.id, remaining: g.remaining })),
+  );
+  for (const applied of totals.creditsApplied) {
+    const grant = grants.find((g) => g.id === applied.creditId)!;
+    // Guarded: a credit never goes below zero, whatever ran in between.
+    const spent = await tx.creditGrant.updateMany({ where: { id: grant.id, remaining: { gte: applied.amount } }, data: { remaining: { decrement: applied.amount } } });
+    if (spent.count !== 1) throw new Error(`billing: credit ${grant.id} changed while invoicing`);
+    lines.push({
+      kind: "credit",
+      creditGrantId: grant.id,
+      servicePeriodStart: period.start,
+      servicePeriodEnd: period.end,
+      description: `Credit: ${grant.description}`,
+      quantity: null,
+      amount: -applied.amount,
+    });
+  }
+  const creditsApplied = totals.creditsApplied.reduce((sum, c) => sum + c.amount, 0);
+  const invoice = await tx.invoice.create({
+    data: {
+      orgId,
+      planKey: plan.key,
+      currency: plan.currency,
+      periodStart: period.start,
+      periodEnd: period.end,
+      status: "draft",
+      subtotal: totals.subtotal,
+      creditsApplied,
+      total: totals.subtotal - creditsApplied,
+      lines: {
+        create: lines.map((line, position) => ({
+          position,
+          kind: line.kind,
+          meterId: line.meterId ?? null,
+          meterKey: line.meterKey ?? null,
+          servicePeriodStart: line.servicePeriodStart,
+          servicePeriodEnd: line.servicePeriodEnd,
+          description: line.description,
+          quantity: line.quantity,
+          amount: line.amount,
+          pricing: line.pricing,
+          creditGrantId: line.creditGrantId ?? null,
+        })),
+      },
+    },
+    select: { id: true, total: true },
+  });
+  await recordAudit(tx, {
+    action: "invoice.created",
+    orgId,
+    actor: BILLING_ACTOR,
+    target: { type: "invoice", id: invoice.id },
+    meta: NO_META,
+    after: { period: describePeriod(period.start, period.end), plan: plan.key, total: invoice.total, currency: plan.currency, lines: lines.length, ...(period.fullEnd ? { prorated: true } : {}) },
+  });
+  return { id: invoice.id, created: true };
 }
 
 /** Closes every ended period of every subscription: returns the invoices made. */
@@ -249,6 +289,7 @@ export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): 
   const meters: MeterCache = new Map();
   // What is due, grouped by plan and period: the usage of each group is read in a few statements, not one per organization.
   const groups = new Map<string, { plan: Plan; period: Period; orgIds: string[] }>();
+  const anchors = new Map(subscriptions.map((s) => [s.orgId, s.anchorAt]));
   for (const sub of subscriptions) {
     if (!plans.has(sub.plan.key)) plans.set(sub.plan.key, getPlan(sub.plan.key));
     const plan = await plans.get(sub.plan.key)!;
@@ -275,8 +316,8 @@ export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): 
         Array.from({ length: CLOSING_CONCURRENCY }, async () => {
           for (let orgId = queue.shift(); orgId; orgId = queue.shift()) {
             try {
-              const invoice = await closePeriod(orgId, plan, period, now, meters, known.get(orgId));
-              if (invoice.created) made.push(invoice.id);
+              const invoice = await closePeriod(orgId, plan, period, now, meters, known.get(orgId), { anchorAt: anchors.get(orgId)! });
+              if (invoice.created && invoice.id) made.push(invoice.id);
             } catch (error) {
               // One organization's problem must not hold up everyone's invoices: the job fails at the end and is retried.
               logger.error({ err: error, orgId, period: period.start.toISOString() }, "billing: closing a period failed");

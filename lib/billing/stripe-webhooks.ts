@@ -12,6 +12,7 @@ import { db, type Tx } from "../db.ts";
 import { env } from "../env.ts";
 import { Invalid, Unavailable } from "../errors.ts";
 import { logger } from "../logger.ts";
+import { changePlanIn, onTheHour } from "./plan-change.ts";
 import { getPlan } from "./plans.ts";
 
 const STRIPE_ACTOR = { userId: null, email: "Stripe" };
@@ -68,13 +69,17 @@ type Row = { id: string; type: string; createdAt: Date; processedAt: Date | null
 /** Applies a stored event once. Returns what it did, or null when it was done already. */
 export async function processStripeEvent(id: string): Promise<string | null> {
   try {
-    return await db.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Row[]>`SELECT "id", "type", "createdAt", "processedAt", "payload" FROM "StripeEvent" WHERE "id" = ${id} FOR UPDATE`;
-      if (!row || row.processedAt) return null;
-      const outcome = await apply(tx, row.payload as Stripe.Event, row.createdAt);
-      await tx.stripeEvent.update({ where: { id }, data: { processedAt: new Date(), outcome, attempts: { increment: 1 }, lastError: null } });
-      return outcome;
-    });
+    return await db.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<Row[]>`SELECT "id", "type", "createdAt", "processedAt", "payload" FROM "StripeEvent" WHERE "id" = ${id} FOR UPDATE`;
+        if (!row || row.processedAt) return null;
+        const outcome = await apply(tx, row.payload as Stripe.Event, row.createdAt);
+        await tx.stripeEvent.update({ where: { id }, data: { processedAt: new Date(), outcome, attempts: { increment: 1 }, lastError: null } });
+        return outcome;
+        // A plan change bills the plan it leaves in the same transaction.
+      },
+      { timeout: 30_000 },
+    );
   } catch (error) {
     await db.stripeEvent.updateMany({ where: { id, processedAt: null }, data: { attempts: { increment: 1 }, lastError: error instanceof Error ? error.message.slice(0, 500) : String(error) } });
     throw error;
@@ -192,7 +197,8 @@ async function applySubscriptionEvent(tx: Tx, type: string, object: Stripe.Subsc
     const planKey = object.metadata?.tollgate_plan;
     if (planKey && planKey !== sub.plan.key) {
       const plan = await getPlan(planKey).catch(() => null);
-      if (plan) data.planId = plan.id;
+      // Only plans the organization could choose itself (as in Checkout); billed up to now on the plan it leaves.
+      if (plan && !plan.archivedAt && plan.selfServe) await changePlanIn(tx, sub.orgId, { plan, at: onTheHour(new Date()) });
     }
     if (object.status === "active" || object.status === "trialing") data.status = object.status;
     if (object.status === "past_due") data.status = "past_due";
@@ -219,7 +225,7 @@ async function applyCheckoutCompleted(tx: Tx, session: Stripe.Checkout.Session):
   if (!org) return "unknown_organization";
   if (customer && !org.stripeCustomerId) await tx.organization.update({ where: { id: orgId }, data: { stripeCustomerId: customer } });
   // A plan chosen in Checkout (lib/billing/billing-account.ts startCheckout):
-  // the current period is billed on it (periods keep their anchor); a first plan starts now.
+  // the plan it leaves is billed up to now, and a period on the new one starts.
   const planKey = session.metadata?.tollgate_plan;
   const plan = planKey ? await getPlan(planKey).catch(() => null) : null;
   let outcome = "checkout_completed";
@@ -227,12 +233,7 @@ async function applyCheckoutCompleted(tx: Tx, session: Stripe.Checkout.Session):
   if (plan && !plan.archivedAt && plan.selfServe) {
     const before = await tx.subscription.findUnique({ where: { orgId }, select: { status: true, plan: { select: { key: true } } } });
     if (before?.plan.key !== plan.key || before.status === "canceled") {
-      const startedAt = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
-      await tx.subscription.upsert({
-        where: { orgId },
-        create: { orgId, planId: plan.id, status: "active", startedAt, anchorAt: startedAt },
-        update: { planId: plan.id, canceledAt: null, ...(before?.status === "canceled" ? { status: "active" } : {}) },
-      });
+      await changePlanIn(tx, orgId, { plan, at: onTheHour(new Date()) });
       outcome = "plan_changed";
     }
   }

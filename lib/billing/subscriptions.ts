@@ -7,9 +7,9 @@ import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
+import { changePlanIn, onTheHour } from "./plan-change.ts";
 import { getPlan, PlanKey } from "./plans.ts";
 
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export const SubscribeInput = z.strictObject({
@@ -21,7 +21,7 @@ export const SubscribeInput = z.strictObject({
     .optional(),
 });
 
-/** Puts the organization on a plan (replacing the one it had: plan changes with proration come with invoicing). */
+/** Puts the organization on a plan, or moves it to another (prorated: see plan-change.ts). */
 export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw: unknown) {
   assertInstanceAdmin(ctx, "change organizations' plans");
   const input = SubscribeInput.parse(raw);
@@ -29,23 +29,24 @@ export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw
   if (plan.archivedAt) throw new Conflict("plan_archived", `The plan "${plan.key}" is archived and takes no new subscriptions.`);
   const org = await db.organization.findUnique({ where: { id: orgId }, select: { id: true } });
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
-  const startedAt = new Date(Math.floor((input.startAt ? Date.parse(input.startAt) : Date.now()) / HOUR) * HOUR);
-  const trialEndsAt = plan.trialDays > 0 ? new Date(startedAt.getTime() + plan.trialDays * DAY) : null;
-  const data = { planId: plan.id, status: trialEndsAt ? "trialing" : "active", startedAt, trialEndsAt, anchorAt: trialEndsAt ?? startedAt, canceledAt: null };
-  return db.$transaction(async (tx) => {
-    const before = await tx.subscription.findUnique({ where: { orgId }, select: { plan: { select: { key: true } } } });
-    const subscription = await tx.subscription.upsert({ where: { orgId }, create: { orgId, ...data }, update: data, select: subscriptionSelect });
-    await recordAudit(tx, {
-      action: "subscription.changed",
-      orgId,
-      actor: actorOf(ctx),
-      target: { type: "subscription", id: subscription.id },
-      meta: ctx,
-      before: before ? { plan: before.plan.key } : undefined,
-      after: { plan: plan.key, startedAt: startedAt.toISOString(), trialEndsAt: trialEndsAt?.toISOString() ?? null },
-    });
-    return present(subscription);
-  });
+  const at = onTheHour(input.startAt ? new Date(input.startAt) : new Date());
+  return db.$transaction(
+    async (tx) => {
+      const change = await changePlanIn(tx, orgId, { plan, at });
+      const subscription = await tx.subscription.findUniqueOrThrow({ where: { orgId }, select: subscriptionSelect });
+      await recordAudit(tx, {
+        action: "subscription.changed",
+        orgId,
+        actor: actorOf(ctx),
+        target: { type: "subscription", id: subscription.id },
+        meta: ctx,
+        before: change.before ? { plan: change.before } : undefined,
+        after: { plan: plan.key, startedAt: at.toISOString(), trialEndsAt: subscription.trialEndsAt?.toISOString() ?? null, invoicesMade: change.invoiceIds.length },
+      });
+      return present(subscription);
+    },
+    { timeout: 60_000 },
+  );
 }
 
 const subscriptionSelect = { id: true, orgId: true, status: true, startedAt: true, trialEndsAt: true, anchorAt: true, canceledAt: true, pastDueSince: true, plan: { select: { key: true } } } as const;

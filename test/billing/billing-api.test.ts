@@ -110,7 +110,10 @@ describe("billing API", () => {
     const sub = await db.subscription.findUniqueOrThrow({ where: { orgId: t.org.id }, include: { plan: true } });
     expect(sub.plan.key).toBe(bigger.key);
     expect(sub).toMatchObject({ status: "active", canceledAt: null });
-    expect(sub.anchorAt).toEqual(t.subscription.anchorAt);
+    // Prorated: the plan left is billed up to the change, and the new plan's period starts then.
+    expect(sub.anchorAt.getTime()).toBeGreaterThan(Date.now() - 3_600_000);
+    const cut = await db.invoice.findFirstOrThrow({ where: { orgId: t.org.id, periodEnd: sub.anchorAt } });
+    expect(cut).toMatchObject({ planKey: t.plan.key, status: "draft" });
     const portal = await openCustomerPortal(ctx, client);
     expect(portal.url).toContain("/portal/");
     const org = await db.organization.findUniqueOrThrow({ where: { id: t.org.id } });

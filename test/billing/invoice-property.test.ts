@@ -1,5 +1,6 @@
 // The property: for random events (with repeated ids), plans and credits,
-// the invoice of a closed period equals, to the minor unit, a plain
+// the invoice of a closed period (whole, or cut short by a plan change and
+// prorated) equals, to the minor unit, a plain
 // recomputation from the raw events sent, written here independently of
 // lib/ (its own aggregation, pricing and rounding, in decimal.js).
 import { randomUUID } from "node:crypto";
@@ -17,6 +18,7 @@ import { admin, DAY, HOUR, suffix } from "./billing-fixtures.ts";
 
 const D = Decimal.clone({ precision: 80 });
 const CASES = 200;
+const nextPlan = await createPlan(admin, { key: `prop-next-${suffix()}`, name: "Next", currency: "usd", interval: "month", baseFee: 777 });
 
 // One meter per aggregation (and a filtered one), shared by every case: each case is its own organization.
 const type = `prop_${suffix()}`;
@@ -61,6 +63,8 @@ const caseArb = fc.record({
   // Events by batch; `repeat` sends an earlier event's id again (with other properties).
   batches: fc.array(fc.array(fc.record({ e: event, repeat: fc.option(fc.nat(), { nil: null }) }), { maxLength: 12 }), { minLength: 1, maxLength: 3 }),
   credits: fc.array(fc.record({ amount: fc.integer({ min: 1, max: 30_000 }), expired: fc.boolean() }), { maxLength: 3 }),
+  // A move to another plan this many hours into the period (late enough that the new plan's period is still running).
+  changeAfterHours: fc.option(fc.integer({ min: 4 * 24, max: 27 * 24 }), { nil: null }),
 });
 
 // --- The plain recomputation -------------------------------------------------
@@ -149,11 +153,17 @@ describe("invoices, property", () => {
             },
           });
 
-        const [invoiceId] = await closeDuePeriods(new Date(), [org.id]);
-        const invoice = await db.invoice.findUniqueOrThrow({ where: { id: invoiceId! }, include: { lines: true } });
+        // A plan change bills the period up to the change; otherwise the closing job bills the whole period.
+        const changeAt = c.changeAfterHours === null ? null : new Date(period.start.getTime() + c.changeAfterHours * HOUR);
+        if (changeAt) await subscribeOrganization(admin, org.id, { plan: nextPlan.key, startAt: changeAt.toISOString() });
+        else await closeDuePeriods(new Date(), [org.id]);
+        const invoice = await db.invoice.findUniqueOrThrow({ where: { orgId_periodStart: { orgId: org.id, periodStart: period.start } }, include: { lines: true } });
+        const end = changeAt ?? period.end;
+        expect(invoice.periodEnd).toEqual(end);
 
-        const inPeriod = [...kept.values()].filter((e) => e.ts >= period.start.getTime() && e.ts < period.end.getTime());
-        let subtotal = c.baseFee;
+        const inPeriod = [...kept.values()].filter((e) => e.ts >= period.start.getTime() && e.ts < end.getTime());
+        const fullHours = new D(period.end.getTime() - period.start.getTime()).div(HOUR);
+        let subtotal = changeAt ? new D(c.baseFee).times(c.changeAfterHours!).div(fullHours).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber() : c.baseFee;
         meters.forEach((m, i) => {
           if (c.priced[i]) subtotal += amountOf(c.prices[i]!.price, c.prices[i]!.included, aggregate(m, inPeriod));
         });

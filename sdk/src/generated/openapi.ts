@@ -659,7 +659,7 @@ export interface paths {
     };
     get?: never;
     /**
-     * Put an organization on a plan (starting now or at startAt, with the plan's trial)
+     * Put an organization on a plan, or move it to another (prorated: the plan left is billed up to the change)
      * @description Needs an instance-admin API key.
      */
     put: operations["putOrganizationsByOrgIdSubscription"];
@@ -3507,7 +3507,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
-      /** @description The plan is archived (plan_archived) */
+      /** @description The plan is archived (plan_archived); a change is dated in the future (plan_change_in_future) or before the end of the last invoiced period (plan_change_before_invoiced) */
       409: {
         headers: {
           [name: string]: unknown;
