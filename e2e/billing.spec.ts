@@ -27,10 +27,11 @@ test("after a period closes, the org admin sees its Stripe invoice, and sees it 
   // A meter, two plans, and an organization on the first one since 33 days ago: its first period has ended.
   const meter = `calls_${suffix}`;
   expect((await api("POST", "/api/v1/meters", { key: meter, name: "API calls", eventType: `call.${suffix}`, aggregation: "count" })).status).toBe(201);
-  const plan = (key: string, name: string, baseFee: number) =>
-    api("POST", "/api/v1/plans", { key, name, currency: "usd", interval: "month", baseFee, selfServe: true, prices: [{ meter, price: { model: "per_unit", unitPrice: "10" } }] });
+  const plan = (key: string, name: string, baseFee: number, entitlements = {}) =>
+    api("POST", "/api/v1/plans", { key, name, currency: "usd", interval: "month", baseFee, selfServe: true, prices: [{ meter, price: { model: "per_unit", unitPrice: "10" } }], entitlements });
   expect((await plan(`starter-${suffix}`, "Starter", 1000)).status).toBe(201);
-  expect((await plan(`scale-${suffix}`, "Scale", 5000)).status).toBe(201);
+  // Scale allows one member, as a soft limit: the owner alone reaches it.
+  expect((await plan(`scale-${suffix}`, "Scale", 5000, { members: 1, soft: ["members"] })).status).toBe(201);
   const { page, slug, context } = await ownerWithOrg(browser, "billing");
   const organization = await orgIdOf(slug);
   expect((await api("PUT", `/api/v1/organizations/${organization}/subscription`, { plan: `starter-${suffix}`, startAt: new Date(Date.now() - 33 * 86_400_000).toISOString() })).status).toBe(200);
@@ -90,6 +91,13 @@ test("after a period closes, the org admin sees its Stripe invoice, and sees it 
   }).toPass({ timeout: 30_000 });
   // Prorated: the plan left is billed up to the change, on an invoice of its own.
   await expect(page.getByTestId("invoice-row")).toHaveCount(2);
+  // At a limit: a banner on every page of the organization, and the limit's bar on the Billing page.
+  await expect(page.getByTestId("limit-banner")).toContainText("At the plan's limit: 1 of 1 members");
+  await expect(page.getByTestId("limit-members")).toContainText("1 of 1 (100%)");
+  await page.goto(`/${slug}/members`);
+  await expect(page.getByTestId("limit-banner")).toBeVisible();
+  await expectAccessible(page);
+  await page.goto(`/${slug}/billing`);
 
   // The portal button leads to Stripe's customer portal for this organization's customer.
   await page.getByRole("button", { name: "Payment methods and receipts" }).click();

@@ -5,7 +5,7 @@ import { assertAllowed } from "../authz/authorize.ts";
 import type { OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
-import type { Entitlements } from "./plans.ts";
+import type { Entitlements, LimitName } from "./plans.ts";
 
 const DAY = 86_400_000;
 
@@ -39,4 +39,11 @@ export async function entitlementsOf(orgId: string, now = new Date()): Promise<E
 export async function organizationEntitlements(ctx: OrgCtx): Promise<EntitlementState> {
   assertAllowed(ctx, "billing:read");
   return entitlementsOf(ctx.orgId);
+}
+
+/** The limit to refuse at: null when there is none, or when the plan only warns at it (a soft limit). */
+export function hardLimit(entitlements: Entitlements, name: LimitName): number | null {
+  const max = entitlements[name];
+  if (max === undefined || max === null || entitlements.soft?.includes(name)) return null;
+  return max;
 }

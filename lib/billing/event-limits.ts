@@ -6,7 +6,7 @@
 import { sql, sqlRows } from "../db/sql.ts";
 import { eventsInMonth } from "../usage/event-store.ts";
 import { db } from "../db.ts";
-import { effectiveEntitlements, subscriptionFacts } from "./entitlements.ts";
+import { effectiveEntitlements, hardLimit, subscriptionFacts } from "./entitlements.ts";
 
 const LIMIT_TTL_MS = 5_000;
 const COUNT_TTL_MS = 2_000;
@@ -31,7 +31,7 @@ async function limitsOf(orgIds: Set<string>, now: number): Promise<Map<string, n
     const subs = await db.subscription.findMany({ where: { orgId: { in: missing } }, select: { orgId: true, ...subscriptionFacts } });
     const byOrg = new Map(subs.map((s) => [s.orgId, s]));
     for (const orgId of missing) {
-      const max = effectiveEntitlements(byOrg.get(orgId) ?? null, new Date(now)).entitlements.eventsPerMonth ?? null;
+      const max = hardLimit(effectiveEntitlements(byOrg.get(orgId) ?? null, new Date(now)).entitlements, "eventsPerMonth");
       limits.set(orgId, { max, at: now });
       out.set(orgId, max);
     }

@@ -3,17 +3,26 @@
 // inside the transaction that adds, under a per-organization lock for that
 // limit, so concurrent adds count each other and none slips past. An
 // organization without a limit (no plan, or none set) takes no lock.
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { Tx } from "../db.ts";
 import { db } from "../db.ts";
 import { LimitExceeded } from "../errors.ts";
-import { effectiveEntitlements, entitlementsOf, subscriptionFacts } from "./entitlements.ts";
+import { effectiveEntitlements, entitlementsOf, hardLimit, subscriptionFacts } from "./entitlements.ts";
 
 export type CountedLimit = "members" | "apiKeys";
 
 const NOUN: Record<CountedLimit, [string, string]> = { members: ["member", "members"], apiKeys: ["API key", "API keys"] };
 
+type Counter<W> = { count(args: { where: W }): PromiseLike<number> };
+/** The database client or a transaction: counting needs nothing more. */
+type Counting = {
+  apiKey: Counter<Prisma.ApiKeyWhereInput>;
+  membership: Counter<Prisma.MembershipWhereInput>;
+  invitation: Counter<Prisma.InvitationWhereInput>;
+};
+
 /** What counts, and how to say it: members and pending invitations (an invitation holds a seat); keys neither revoked nor expired. */
-async function countOf(tx: Tx, orgId: string, limit: CountedLimit, now: Date): Promise<{ count: number; said: string }> {
+export async function countOf(tx: Counting, orgId: string, limit: CountedLimit, now: Date): Promise<{ count: number; said: string }> {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   if (limit === "apiKeys") {
     const keys = await tx.apiKey.count({ where: { orgId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } });
@@ -30,8 +39,8 @@ async function countOf(tx: Tx, orgId: string, limit: CountedLimit, now: Date): P
  */
 export async function assertRoomFor(tx: Tx, orgId: string, limit: CountedLimit, adding: number, now = new Date()) {
   const { entitlements, source, plan } = effectiveEntitlements(await tx.subscription.findUnique({ where: { orgId }, select: subscriptionFacts }), now);
-  const max = entitlements[limit];
-  if (max === undefined || max === null) return;
+  const max = hardLimit(entitlements, limit);
+  if (max === null) return;
   // Taken before any other lock of the organization on every path (invitations lock its row after this), so no cycle.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tollgate:limit:${limit}:${orgId}`}, 0))`;
   const { count, said } = await countOf(tx, orgId, limit, now);
@@ -49,7 +58,7 @@ export async function assertRoomFor(tx: Tx, orgId: string, limit: CountedLimit, 
  */
 export async function withRoomFor<T>(orgId: string, limit: CountedLimit, adding: number, change: () => Promise<T>): Promise<T> {
   const { entitlements } = await entitlementsOf(orgId);
-  if (entitlements[limit] === undefined || entitlements[limit] === null) return change();
+  if (hardLimit(entitlements, limit) === null) return change();
   return db.$transaction(
     async (tx) => {
       await assertRoomFor(tx, orgId, limit, adding);

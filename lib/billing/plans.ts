@@ -15,11 +15,19 @@ import { DecimalText, MeterPrice, PriceModel } from "./pricing.ts";
 
 const Limit = z.number().int("a whole number").min(0).max(1_000_000_000_000).nullable().optional();
 /** What an organization on the plan may have; an absent or null limit is no limit. */
+export const LIMIT_NAMES = ["members", "apiKeys", "eventsPerMonth"] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
 export const Entitlements = z.strictObject({
   members: Limit,
   apiKeys: Limit,
   eventsPerMonth: Limit,
   sso: z.boolean().optional(),
+  /** Limits that only warn (alerts and a banner at 80% and 100%) and refuse nothing. */
+  soft: z
+    .array(z.enum(LIMIT_NAMES, "soft: members, apiKeys or eventsPerMonth"))
+    .max(3)
+    .refine((names) => new Set(names).size === names.length, "soft: a limit is named twice")
+    .optional(),
 });
 export type Entitlements = z.infer<typeof Entitlements>;
 

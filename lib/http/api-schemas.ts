@@ -391,3 +391,19 @@ export const EntitlementState = named(
     graceEndsAt: DateTime.nullable(),
   }),
 );
+export const LimitUseList = named(
+  "LimitUseList",
+  z.strictObject({
+    data: z.array(
+      z.strictObject({
+        limit: z.enum(["members", "apiKeys", "eventsPerMonth"]),
+        used: doc("Members count pending invitations; API keys, those neither revoked nor expired; events, this month's (UTC).", z.number().int()),
+        max: z.number().int(),
+        percent: doc("Of the limit used, rounded down.", z.number().int()),
+        soft: doc("A soft limit warns and refuses nothing.", z.boolean()),
+        period: doc("The month counted (YYYY-MM), for events a month.", z.string().nullable()),
+        level: doc("warning from 80%, reached from 100%.", z.enum(["ok", "warning", "reached"])),
+      }),
+    ),
+  }),
+);

@@ -68,6 +68,7 @@ import {
   CreditList,
   RedirectUrl,
   EntitlementState,
+  LimitUseList,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, publicMeter, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
@@ -76,6 +77,7 @@ import { archivePlan, CreatePlanInput, createPlan, getPlan, listPlans } from "..
 import { requireInvoicePreview } from "../billing/preview.ts";
 import { CheckoutInput, GrantCreditInput, grantCredit, listCredits, listInvoices, openCustomerPortal, startCheckout } from "../billing/billing-account.ts";
 import { organizationEntitlements } from "../billing/entitlements.ts";
+import { organizationLimitUse } from "../billing/limit-alerts.ts";
 import { SubscribeInput, subscribeOrganization } from "../billing/subscriptions.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
@@ -726,6 +728,15 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "billing:read",
     response: EntitlementState,
     handler: (ctx) => organizationEntitlements(ctx),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/billing/limits",
+    summary: "How much of each plan limit the organization uses now (alerts go out at 80% and 100%)",
+    tag: "Billing",
+    permission: "billing:read",
+    response: LimitUseList,
+    handler: async (ctx) => ({ data: await organizationLimitUse(ctx) }),
   },
   {
     method: "POST",

@@ -1,6 +1,7 @@
 // The background jobs: what each does, when it runs on its own, and how it is
 // retried. Every job is idempotent: run twice, it does its work once.
 import { closeDuePeriods, draftInvoices } from "../billing/invoicing.ts";
+import { sendLimitAlerts } from "../billing/limit-alerts.ts";
 import { sendDraftInvoices } from "../billing/stripe-sync.ts";
 import { processPendingStripeEvents } from "../billing/stripe-webhooks.ts";
 import { env } from "../env.ts";
@@ -48,6 +49,16 @@ export const JOBS: JobDefinition[] = [
     retryDelay: 30,
     expireInSeconds: 15 * 60,
     run: async (data) => sendDraftInvoices(typeof data.invoiceId === "string" ? [data.invoiceId] : await draftInvoices()),
+  },
+  {
+    name: "billing-limit-alerts",
+    title: "Billing: limit alerts",
+    description: "Mails each organization's billing managers when its use of a plan limit reaches 80% or 100% (once per crossing).",
+    schedule: "*/5 * * * *",
+    retryLimit: 3,
+    retryDelay: 60,
+    expireInSeconds: 10 * 60,
+    run: () => sendLimitAlerts(),
   },
   {
     name: "stripe-events",

@@ -750,6 +750,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/billing/limits": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How much of each plan limit the organization uses now (alerts go out at 80% and 100%)
+     * @description Needs the `billing:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getBillingLimits"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/billing/checkout": {
     parameters: {
       query?: never;
@@ -1118,6 +1138,7 @@ export interface components {
         apiKeys?: number | null;
         eventsPerMonth?: number | null;
         sso?: boolean;
+        soft?: ("members" | "apiKeys" | "eventsPerMonth")[];
       };
       /**
        * @description plan; fallback after a failed payment's grace period or a cancellation; none without a plan (no limits).
@@ -1307,6 +1328,26 @@ export interface components {
       subtotal: number;
       total: number;
     };
+    LimitUseList: {
+      data: {
+        /** @enum {string} */
+        limit: "members" | "apiKeys" | "eventsPerMonth";
+        /** @description Members count pending invitations; API keys, those neither revoked nor expired; events, this month's (UTC). */
+        used: number;
+        max: number;
+        /** @description Of the limit used, rounded down. */
+        percent: number;
+        /** @description A soft limit warns and refuses nothing. */
+        soft: boolean;
+        /** @description The month counted (YYYY-MM), for events a month. */
+        period: string | null;
+        /**
+         * @description warning from 80%, reached from 100%.
+         * @enum {string}
+         */
+        level: "ok" | "warning" | "reached";
+      }[];
+    };
     Member: {
       /** Format: uuid */
       id: string;
@@ -1402,6 +1443,7 @@ export interface components {
         apiKeys?: number | null;
         eventsPerMonth?: number | null;
         sso?: boolean;
+        soft?: ("members" | "apiKeys" | "eventsPerMonth")[];
       };
       /** @description What an organization keeps once a failed payment's grace period is over. */
       fallbackEntitlements: {
@@ -1409,6 +1451,7 @@ export interface components {
         apiKeys?: number | null;
         eventsPerMonth?: number | null;
         sso?: boolean;
+        soft?: ("members" | "apiKeys" | "eventsPerMonth")[];
       };
       /** @description Offered to organizations' own admins through Stripe Checkout. */
       selfServe: boolean;
@@ -3373,6 +3416,7 @@ export interface operations {
             apiKeys?: number | null;
             eventsPerMonth?: number | null;
             sso?: boolean;
+            soft?: ("members" | "apiKeys" | "eventsPerMonth")[];
           };
           /** @description What an organization keeps once a failed payment's grace period is over. */
           fallbackEntitlements?: {
@@ -3380,6 +3424,7 @@ export interface operations {
             apiKeys?: number | null;
             eventsPerMonth?: number | null;
             sso?: boolean;
+            soft?: ("members" | "apiKeys" | "eventsPerMonth")[];
           };
           /** @default false */
           selfServe?: boolean;
@@ -3610,6 +3655,31 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["EntitlementState"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getBillingLimits: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LimitUseList"];
         };
       };
       400: components["responses"]["Invalid"];

@@ -10,6 +10,8 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { authorize, can } from "@/lib/authz/authorize";
 import { listCredits, listInvoices, type InvoiceView } from "@/lib/billing/billing-account";
 import { entitlementsOf } from "@/lib/billing/entitlements";
+import { organizationLimitUse } from "@/lib/billing/limit-alerts";
+import { LimitUseTable } from "@/components/billing/limit-banner";
 import { formatMoney } from "@/lib/billing/money";
 import { listPlans } from "@/lib/billing/plans";
 import { invoicePreview } from "@/lib/billing/preview";
@@ -45,7 +47,7 @@ export default async function BillingPage({ params, searchParams }: { params: Pr
   const notice = CHECKOUT_NOTICES[(await searchParams).checkout ?? ""];
   const read = authorize(ctx, "billing:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
-  const [preview, invoices, credits, entitlements] = await Promise.all([invoicePreview(ctx), listInvoices(ctx), listCredits(ctx), entitlementsOf(ctx.orgId)]);
+  const [preview, invoices, credits, entitlements, limits] = await Promise.all([invoicePreview(ctx), listInvoices(ctx), listCredits(ctx), entitlementsOf(ctx.orgId), organizationLimitUse(ctx)]);
   const manage = can(ctx, "billing:write") && stripeConfigured();
   const plans = manage
     ? (await listPlans()).filter((p) => !p.archivedAt && p.selfServe).map((p) => ({ key: p.key, label: `${p.name}: ${formatMoney(p.baseFee, p.currency)} a ${p.interval} plus usage` }))
@@ -88,6 +90,17 @@ export default async function BillingPage({ params, searchParams }: { params: Pr
               : `Pay the open invoice by ${dateFormat.format(entitlements.graceEndsAt)} to keep your plan's limits.`}
           </AlertDescription>
         </Alert>
+      )}
+      {limits.length > 0 && (
+        <Card>
+          <CardHeader>
+            <CardTitle>Plan limits</CardTitle>
+            <CardDescription>What this organization uses of its plan&apos;s limits now. Billing managers get an email at 80% and at 100%.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <LimitUseTable uses={limits} />
+          </CardContent>
+        </Card>
       )}
       {manage && (
         <Card>
