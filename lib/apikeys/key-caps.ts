@@ -122,7 +122,7 @@ export async function assertMayPassOnGrants(tx: Tx, ctx: OrgCtx, key: { id: stri
   const grants = await tx.grant.findMany({
     where: { orgId: ctx.orgId, apiKeyId: key.id, requireMfa: false },
     orderBy: { id: "asc" },
-    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, role: { select: { name: true } }, project: { select: { name: true } } },
+    select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, plans: true, role: { select: { name: true } }, project: { select: { name: true } } },
   });
   if (grants.length === 0) return;
   // A role made since the caller's index was built is resolved from a fresh one.

@@ -11,8 +11,6 @@ export type DecisionContext = {
   mfa?: boolean;
   /** Milliseconds since the epoch; defaults to now. */
   now?: number;
-  /** Attributes of the organization (its plan, later), for conditions that read them. */
-  attributes?: Readonly<Record<string, string | number | boolean>>;
 };
 export type Decision = { allowed: boolean; reason: string; grantId?: string; roleId?: string };
 
@@ -26,11 +24,18 @@ function viaText(grant: IndexedGrant) {
 }
 
 /** Why a grant's conditions fail now, or null when they hold. */
-function conditionFailure(grant: IndexedGrant, context: DecisionContext, now: number): string | null {
+function conditionFailure(grant: IndexedGrant, context: DecisionContext, now: number, plan: string | null): string | null {
   if (grant.validUntilMs !== null && now >= grant.validUntilMs) return `it expired at ${new Date(grant.validUntilMs).toISOString()}`;
   if (grant.ipRanges && !ipInRanges(context.ip, grant.ipRanges)) return `the request IP ${context.ip ?? "(unknown)"} is not in its allow list`;
   if (grant.requireMfa && !context.mfa) return "it requires MFA and this session has not used MFA";
+  if (grant.plans && !(plan !== null && grant.plans.has(plan))) return `it holds only on the ${planList(grant.plans)} plan and this organization is on ${plan === null ? "no plan" : `the ${plan} plan`}`;
   return null;
+}
+
+/** "pro", "pro or scale" */
+export function planList(plans: Iterable<string>): string {
+  const list = [...plans];
+  return list.length <= 1 ? (list[0] ?? "") : `${list.slice(0, -1).join(", ")} or ${list.at(-1)}`;
 }
 
 function appliesTo(grant: IndexedGrant, resource: AuthzResource) {
@@ -76,7 +81,7 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
     if (!list) continue;
     for (const grant of list) {
       if (!grant.role.permissions.has(permission) || !appliesTo(grant, resource)) continue;
-      const failure = conditionFailure(grant, context, now);
+      const failure = conditionFailure(grant, context, now, index.plan);
       if (failure) {
         blocked ??= `grant ${grant.id} (role "${grant.role.name}"${viaText(grant)} ${scopeText(grant)}) would allow ${permission}, but ${failure}`;
         continue;

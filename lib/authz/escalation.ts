@@ -34,7 +34,7 @@ export type GiftOptions = {
   note?: string;
 };
 
-const CODE: Record<OutsideHolding["limit"], string> = { expiry: "expiry_beyond_holding", ip: "ip_beyond_holding", mfa: "mfa_beyond_holding" };
+const CODE: Record<OutsideHolding["limit"], string> = { expiry: "expiry_beyond_holding", ip: "ip_beyond_holding", mfa: "mfa_beyond_holding", plan: "plan_beyond_holding" };
 
 /**
  * Refuses a gift the caller could not make: each permission given must be
@@ -76,7 +76,7 @@ export function assertMayGive(ctx: OrgCtx, gift: Gift, what: string, options: Gi
   const [first] = misfits;
   if (!first) return;
   const [from, { permissions, outside }] = first;
-  const limit = (["expiry", "ip", "mfa"] as const).find((l) => outside.some((o) => o.limit === l))!;
+  const limit = (["expiry", "ip", "mfa", "plan"] as const).find((l) => outside.some((o) => o.limit === l))!;
   const message = `You cannot ${what}: ${permissions.join(", ")} ${permissions.length === 1 ? "comes" : "come"} to you from ${from}.${options.note ? ` ${options.note}` : ""}`;
   throw options.adjustable ? new Invalid(CODE[limit], message) : new Forbidden(CODE[limit], message);
 }

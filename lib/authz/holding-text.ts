@@ -1,6 +1,7 @@
 // How refusals name a holding and the limit what is handed on must keep:
 // shared by API keys (lib/apikeys/key-caps.ts) and every other gift (escalation.ts).
 import type { ParsedCidr } from "./cidr.ts";
+import { planList } from "./decide.ts";
 import type { Holding, OutsideHolding } from "./holdings.ts";
 
 export const cidrText = (ranges: readonly ParsedCidr[]) => ranges.map(([address, bits]) => `${address.toString()}/${bits}`).join(", ");
@@ -9,6 +10,7 @@ export const cidrText = (ranges: readonly ParsedCidr[]) => ranges.map(([address,
 export function conditionText(o: OutsideHolding) {
   if (o.limit === "expiry") return `valid until ${new Date(o.untilMs).toISOString()}`;
   if (o.limit === "ip") return `usable only from ${cidrText(o.ranges)}`;
+  if (o.limit === "plan") return `held only on the ${planList(o.plans)} plan`;
   return "that requires MFA";
 }
 
@@ -23,5 +25,6 @@ export function holdingText(holding: Holding, outside: OutsideHolding[]) {
 export function giftNeedText(o: OutsideHolding) {
   if (o.limit === "expiry") return "what you give must end by then";
   if (o.limit === "ip") return `what you give must be usable only from within ${cidrText(o.ranges)}`;
+  if (o.limit === "plan") return `what you give must hold only on the ${planList(o.plans)} plan too`;
   return "what you give must require MFA too";
 }

@@ -183,7 +183,7 @@ describe("outsideHolding: whether what is given (a grant, a membership role) fit
         (expiresAtMs, cidrs) => {
           for (const holding of [dated, net, mfa, membership]) {
             const key = { expiresAtMs, ipAllowList: cidrs.map(parseCidr) };
-            expect(keyOutsideHolding(holding, key)).toEqual(outsideHolding(holding, { validUntilMs: expiresAtMs, ipRanges: cidrs.length ? key.ipAllowList : null, requireMfa: false }));
+            expect(keyOutsideHolding(holding, key)).toEqual(outsideHolding(holding, { validUntilMs: expiresAtMs, ipRanges: cidrs.length ? key.ipAllowList : null, requireMfa: false, plans: null }));
           }
         },
       ),

@@ -20,6 +20,8 @@ export type Holding = {
   /** Networks the request must come from: every one of these lists (a grant's and a key's own); none: anywhere. */
   ipRanges: ParsedCidr[][];
   requireMfa: boolean;
+  /** The plans a grant holds on; null: any. */
+  plans: ReadonlySet<string> | null;
 };
 
 const earlier = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -42,13 +44,13 @@ export function holdingsOf(index: OrgIndex, subject: AuthzSubject, permission: s
     if (key.projectId !== null && !(resource.type === "project" && resource.id === key.projectId)) return [];
     keyLimits = { validUntilMs: key.expiresAtMs, ipRanges: key.ipRanges ? [key.ipRanges] : [] };
     if (key.permissions.has(permission)) {
-      holdings.push({ source: "api_key", roleName: null, grantId: null, viaGroup: null, projectId: key.projectId, ...keyLimits, requireMfa: false });
+      holdings.push({ source: "api_key", roleName: null, grantId: null, viaGroup: null, projectId: key.projectId, ...keyLimits, requireMfa: false, plans: null });
     }
   } else {
     const role = index.memberRole.get(subject.id);
     if (!role) return [];
     if (role.permissions.has(permission) || role.isOwner) {
-      holdings.push({ source: "membership", roleName: role.name, grantId: null, viaGroup: null, projectId: null, validUntilMs: null, ipRanges: [], requireMfa: false });
+      holdings.push({ source: "membership", roleName: role.name, grantId: null, viaGroup: null, projectId: null, validUntilMs: null, ipRanges: [], requireMfa: false, plans: null });
     }
   }
 
@@ -57,6 +59,8 @@ export function holdingsOf(index: OrgIndex, subject: AuthzSubject, permission: s
   for (const grant of lists.flatMap((list) => list ?? [])) {
     if (!grant.role.permissions.has(permission) || !appliesTo(grant, resource)) continue;
     if (grant.validUntilMs !== null && now >= grant.validUntilMs) continue;
+    // A grant for plans the organization is not on holds nothing now.
+    if (grant.plans && !(index.plan !== null && grant.plans.has(index.plan))) continue;
     holdings.push({
       source: "grant",
       roleName: grant.role.name,
@@ -66,6 +70,7 @@ export function holdingsOf(index: OrgIndex, subject: AuthzSubject, permission: s
       validUntilMs: earlier(grant.validUntilMs, keyLimits.validUntilMs),
       ipRanges: [...(grant.ipRanges ? [grant.ipRanges] : []), ...keyLimits.ipRanges],
       requireMfa: grant.requireMfa,
+      plans: grant.plans,
     });
   }
   return holdings;
@@ -76,17 +81,22 @@ export function holdingInForce(holding: Holding, context: { ip?: string | null; 
   return holding.ipRanges.every((ranges) => ipInRanges(context.ip, ranges)) && (!holding.requireMfa || context.mfa === true);
 }
 
-/** The conditions of what is given: when it ends (null: never), the networks it is usable from (null: anywhere; empty: nowhere), whether it needs MFA. */
-export type GivenLimits = { validUntilMs: number | null; ipRanges: readonly ParsedCidr[] | null; requireMfa: boolean };
+/** The conditions of what is given: when it ends (null: never), the networks it is usable from (null: anywhere; empty: nowhere), whether it needs MFA, the plans it holds on (null: any). */
+export type GivenLimits = { validUntilMs: number | null; ipRanges: readonly ParsedCidr[] | null; requireMfa: boolean; plans: readonly string[] | null };
 /** A membership role, or a grant without conditions. */
-export const UNCONDITIONED: GivenLimits = Object.freeze({ validUntilMs: null, ipRanges: null, requireMfa: false });
+export const UNCONDITIONED: GivenLimits = Object.freeze({ validUntilMs: null, ipRanges: null, requireMfa: false, plans: null });
 
 /** A grant's conditions as stored, as what it gives. */
-export function grantLimits(grant: { validUntil?: Date | null; ipCidrs?: readonly string[]; requireMfa?: boolean }): GivenLimits {
-  return { validUntilMs: grant.validUntil?.getTime() ?? null, ipRanges: grant.ipCidrs?.length ? grant.ipCidrs.map(parseCidr) : null, requireMfa: grant.requireMfa ?? false };
+export function grantLimits(grant: { validUntil?: Date | null; ipCidrs?: readonly string[]; requireMfa?: boolean; plans?: readonly string[] }): GivenLimits {
+  return {
+    validUntilMs: grant.validUntil?.getTime() ?? null,
+    ipRanges: grant.ipCidrs?.length ? grant.ipCidrs.map(parseCidr) : null,
+    requireMfa: grant.requireMfa ?? false,
+    plans: grant.plans?.length ? grant.plans : null,
+  };
 }
 
-export type OutsideHolding = { limit: "expiry"; untilMs: number } | { limit: "ip"; ranges: ParsedCidr[] } | { limit: "mfa" };
+export type OutsideHolding = { limit: "expiry"; untilMs: number } | { limit: "ip"; ranges: ParsedCidr[] } | { limit: "mfa" } | { limit: "plan"; plans: string[] };
 
 /**
  * How what is given would reach beyond the holding; empty when it fits inside:
@@ -100,18 +110,20 @@ export function outsideHolding(holding: Holding, given: GivenLimits): OutsideHol
     if (given.ipRanges === null || !given.ipRanges.every((range) => rangeWithin(range, ranges))) outside.push({ limit: "ip", ranges });
   }
   if (holding.requireMfa && !given.requireMfa) outside.push({ limit: "mfa" });
+  // Held only on some plans: what is given must hold on no others.
+  if (holding.plans && (given.plans === null || !given.plans.every((plan) => holding.plans!.has(plan)))) outside.push({ limit: "plan", plans: [...holding.plans] });
   return outside;
 }
 
 /** What is given to an API key reaches no further than the key itself: its own expiry and IP allow list bound it. */
 export function narrowLimits(given: GivenLimits, key: Pick<GivenLimits, "validUntilMs" | "ipRanges">): GivenLimits {
   const ipRanges = given.ipRanges === null ? key.ipRanges : key.ipRanges === null ? given.ipRanges : intersectRanges(given.ipRanges, key.ipRanges);
-  return { validUntilMs: earlier(given.validUntilMs, key.validUntilMs), ipRanges, requireMfa: given.requireMfa };
+  return { validUntilMs: earlier(given.validUntilMs, key.validUntilMs), ipRanges, requireMfa: given.requireMfa, plans: given.plans };
 }
 
 export type KeyLimits = { expiresAtMs: number | null; ipAllowList: readonly ParsedCidr[] };
 
 /** How a key with these limits would reach beyond the holding; empty when it fits inside. A key cannot present MFA. */
 export function keyOutsideHolding(holding: Holding, key: KeyLimits): OutsideHolding[] {
-  return outsideHolding(holding, { validUntilMs: key.expiresAtMs, ipRanges: key.ipAllowList.length ? key.ipAllowList : null, requireMfa: false });
+  return outsideHolding(holding, { validUntilMs: key.expiresAtMs, ipRanges: key.ipAllowList.length ? key.ipAllowList : null, requireMfa: false, plans: null });
 }

@@ -62,7 +62,7 @@ const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.li
 
 export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   // One snapshot: the version and every row come from the same moment.
-  const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys, productPermissions] = await db.$transaction(
+  const [org, roles, memberships, groups, groupMembers, grants, projects, apiKeys, productPermissions, subscription] = await db.$transaction(
     async (tx) =>
       [
         await tx.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true, slug: true, apiKeyRateLimitPerSecond: true, apiKeyRateLimitPerDay: true } }),
@@ -75,7 +75,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
         await tx.groupMember.findMany({ where: { orgId }, select: { groupId: true, userId: true } }),
         await tx.grant.findMany({
           where: { orgId },
-          select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true },
+          select: { id: true, roleId: true, userId: true, groupId: true, apiKeyId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true, plans: true },
         }),
         await tx.project.findMany({ where: { orgId }, select: { id: true } }),
         await tx.apiKey.findMany({
@@ -99,6 +99,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
           },
         }),
         await tx.productPermission.findMany({ select: { key: true } }),
+        await tx.subscription.findUnique({ where: { orgId }, select: { status: true, plan: { select: { key: true } } } }),
       ] as const,
     { isolationLevel: "RepeatableRead" },
   );
@@ -115,6 +116,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
     grants,
     projectIds: projects.map((p) => p.id),
     productPermissions: productPermissions.map((p) => p.key),
+    plan: subscription && subscription.status !== "canceled" ? subscription.plan.key : null,
   });
 }
 

@@ -20,8 +20,8 @@ export type AuthzChange =
   | { type: "member_removed"; userId: string; email: string };
 
 export function grantChangeRow(grant: GrantRow, groupName: string | null = null): GrantChangeRow {
-  const { id, roleId, userId, groupId, apiKeyId, projectId, validUntil, ipCidrs, requireMfa } = grant;
-  return { id, roleId, userId, groupId, apiKeyId, projectId, validUntil: validUntil?.toISOString() ?? null, ipCidrs, requireMfa, groupName };
+  const { id, roleId, userId, groupId, apiKeyId, projectId, validUntil, ipCidrs, requireMfa, plans } = grant;
+  return { id, roleId, userId, groupId, apiKeyId, projectId, validUntil: validUntil?.toISOString() ?? null, ipCidrs, requireMfa, plans: plans ?? [], groupName };
 }
 
 /**

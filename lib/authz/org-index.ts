@@ -15,6 +15,8 @@ export type GrantRow = {
   validUntil: Date | null;
   ipCidrs: string[];
   requireMfa: boolean;
+  /** Held only while the organization is on one of these plans; empty or absent: any. */
+  plans?: string[];
 };
 export type ApiKeyRow = {
   id: string;
@@ -49,6 +51,8 @@ export type OrgRows = {
   projectIds: string[];
   /** Permissions the instance admin declared for the customer's product (instance-wide). */
   productPermissions?: string[];
+  /** The key of the organization's plan (null: none, or canceled): an attribute grant conditions read. */
+  plan?: string | null;
 };
 
 export type IndexedRole = { id: string; name: string; permissions: ReadonlySet<string>; isOwner: boolean };
@@ -59,6 +63,8 @@ export type IndexedGrant = {
   validUntilMs: number | null;
   ipRanges: ParsedCidr[] | null;
   requireMfa: boolean;
+  /** null: on any plan. */
+  plans: ReadonlySet<string> | null;
   via: { type: "user" | "group" | "api_key"; id: string; name?: string };
 };
 
@@ -98,6 +104,8 @@ export type OrgIndex = {
   grantsBySubject: ReadonlyMap<string, readonly IndexedGrant[]>;
   projects: ReadonlySet<string>;
   productPermissions: ReadonlySet<string>;
+  /** The organization's plan (its key), which grant conditions can require; null: none. */
+  plan: string | null;
 };
 
 /** A Tollgate permission or a declared product permission: anything else is a typo, not a denial. */
@@ -167,6 +175,7 @@ export function buildOrgIndex(rows: OrgRows): OrgIndex {
     grantsBySubject,
     projects: new Set(rows.projectIds),
     productPermissions: new Set(rows.productPermissions ?? []),
+    plan: rows.plan ?? null,
   };
 }
 
@@ -180,6 +189,7 @@ export function indexGrant(g: GrantRow, role: IndexedRole, groupName?: string): 
     validUntilMs: g.validUntil ? g.validUntil.getTime() : null,
     ipRanges: g.ipCidrs.length ? g.ipCidrs.map(parseCidr) : null,
     requireMfa: g.requireMfa,
+    plans: g.plans?.length ? new Set(g.plans) : null,
     via,
   };
 }

@@ -6,6 +6,7 @@
 // change is a correction on the next invoice, priced as the old plan priced it.
 // Every path that changes a plan (instance admins, Checkout, Stripe's
 // subscription events) goes through changePlanIn, inside its own transaction.
+import { bumpAuthzVersion } from "../authz/org-index-cache.ts";
 import type { Tx } from "../db.ts";
 import { Conflict } from "../errors.ts";
 import { closePeriodIn, lockInvoicing, type ClosingPeriod, type MeterCache } from "./invoicing.ts";
@@ -76,5 +77,7 @@ export async function changePlanIn(tx: Tx, orgId: string, { plan, at }: PlanChan
     canceledAt: null,
   };
   const subscription = await tx.subscription.upsert({ where: { orgId }, create: { orgId, ...data }, update: data, select: { id: true } });
+  // The plan is an attribute authorization reads (grant conditions): every process reloads the organization.
+  await bumpAuthzVersion(tx, orgId);
   return { invoiceIds, subscriptionId: subscription.id, before: current?.plan.key ?? null };
 }

@@ -12,6 +12,7 @@ import { db, type Tx } from "../db.ts";
 import { env } from "../env.ts";
 import { Invalid, Unavailable } from "../errors.ts";
 import { logger } from "../logger.ts";
+import { bumpAuthzVersion } from "../authz/org-index-cache.ts";
 import { changePlanIn, onTheHour } from "./plan-change.ts";
 import { getPlan } from "./plans.ts";
 
@@ -205,6 +206,8 @@ async function applySubscriptionEvent(tx: Tx, type: string, object: Stripe.Subsc
     data.canceledAt = null;
   }
   await tx.subscription.update({ where: { id: sub.id }, data });
+  // Canceled or back: the plan attribute authorization reads changes with it.
+  if (data.status !== undefined && data.status !== sub.status && (data.status === "canceled" || sub.status === "canceled")) await bumpAuthzVersion(tx, sub.orgId);
   await recordAudit(tx, {
     action: "subscription.synced_from_stripe",
     orgId: sub.orgId,

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
+import { invalidateOrgIndex } from "../authz/org-index-cache.ts";
 import type { InstanceCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { Conflict, NotFound } from "../errors.ts";
@@ -30,7 +31,7 @@ export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw
   const org = await db.organization.findUnique({ where: { id: orgId }, select: { id: true } });
   if (!org) throw new NotFound("organization_not_found", "Organization not found.");
   const at = onTheHour(input.startAt ? new Date(input.startAt) : new Date());
-  return db.$transaction(
+  const subscription = await db.$transaction(
     async (tx) => {
       const change = await changePlanIn(tx, orgId, { plan, at });
       const subscription = await tx.subscription.findUniqueOrThrow({ where: { orgId }, select: subscriptionSelect });
@@ -47,6 +48,8 @@ export async function subscribeOrganization(ctx: InstanceCtx, orgId: string, raw
     },
     { timeout: 60_000 },
   );
+  invalidateOrgIndex(orgId);
+  return subscription;
 }
 
 const subscriptionSelect = { id: true, orgId: true, status: true, startedAt: true, trialEndsAt: true, anchorAt: true, canceledAt: true, pastDueSince: true, plan: { select: { key: true } } } as const;

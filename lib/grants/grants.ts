@@ -36,8 +36,14 @@ export const CreateGrantInput = z.strictObject({
       validUntil: boundedDate("validUntil").nullish(),
       ipCidrs: z.array(z.string().trim().refine(isValidCidr, "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32")).max(50).default([]),
       requireMfa: z.boolean().default(false),
+      /** Held only while the organization is on one of these plans (their keys). */
+      plans: z
+        .array(z.string().trim().regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plan key, e.g. pro-monthly"))
+        .max(20, "at most 20 plans")
+        .refine((plans) => new Set(plans).size === plans.length, "a plan is named twice")
+        .default([]),
     })
-    .default({ ipCidrs: [], requireMfa: false }),
+    .default({ ipCidrs: [], requireMfa: false, plans: [] }),
 });
 export const GrantIdInput = z.strictObject({ grantId: z.uuid("Unknown grant") });
 export const ListGrantsQuery = z.object({
@@ -57,6 +63,7 @@ const grantColumns = {
   validUntil: true,
   ipCidrs: true,
   requireMfa: true,
+  plans: true,
   createdAt: true,
 } as const;
 
@@ -117,7 +124,15 @@ async function readGrantFacts(ctx: OrgCtx, roleId: string, projectId: string | n
   return facts!;
 }
 
-type CreatedGrantRow = GrantRow & { createdAt: Date };
+type CreatedGrantRow = GrantRow & { plans: string[]; createdAt: Date };
+
+/** A plan condition names plans that exist (archived ones too: organizations may still be on them). */
+async function assertPlansExist(plans: string[]) {
+  if (!plans.length) return;
+  const found = new Set((await db.plan.findMany({ where: { key: { in: plans } }, select: { key: true } })).map((p) => p.key));
+  const missing = plans.find((key) => !found.has(key));
+  if (missing) throw new NotFound("plan_not_found", `conditions.plans: no plan with the key "${missing}".`);
+}
 
 export async function createGrant(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "grants:write");
@@ -131,11 +146,12 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
   if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
   if (projectId && !project) throw new NotFound("project_not_found", "projectId: project not found.");
   if (!found) throw SUBJECT_NOT_FOUND[subject.type]();
+  await assertPlansExist(input.conditions.plans);
   // A key's own expiry and networks bound what it is given.
   const subjectKeyLimits = subject.type === "api_key" ? grantLimits({ validUntil: found.expiresAt ? new Date(found.expiresAt) : null, ipCidrs: found.ipAllowList ?? [] }) : null;
   // The granter must be able to give the role's permissions where the grant applies, under its conditions
   // (for a key, as bounded by the key's own expiry and networks).
-  const given = grantLimits({ validUntil: input.conditions.validUntil, ipCidrs: input.conditions.ipCidrs, requireMfa: input.conditions.requireMfa });
+  const given = grantLimits(input.conditions);
   assertMayGive(ctx, { permissions: role.permissions, projectId, limits: subjectKeyLimits ? narrowLimits(given, subjectKeyLimits) : given }, `give the ${role.name} role here`, { adjustable: true });
 
   const values = {
@@ -148,13 +164,14 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
     validUntil: input.conditions.validUntil ?? null,
     ipCidrs: input.conditions.ipCidrs,
     requireMfa: input.conditions.requireMfa,
+    plans: input.conditions.plans,
   };
   const grant = await authzChangeStatement<CreatedGrantRow>(
     ctx.orgId,
-    sql`INSERT INTO "Grant" ("id", "orgId", "roleId", "userId", "groupId", "apiKeyId", "projectId", "validUntil", "ipCidrs", "requireMfa", "createdById")
+    sql`INSERT INTO "Grant" ("id", "orgId", "roleId", "userId", "groupId", "apiKeyId", "projectId", "validUntil", "ipCidrs", "requireMfa", "plans", "createdById")
         VALUES (${values.id}::uuid, ${ctx.orgId}::uuid, ${values.roleId}::uuid, ${values.userId}::uuid, ${values.groupId}::uuid, ${values.apiKeyId}::uuid, ${values.projectId}::uuid,
-                ${values.validUntil}::timestamptz, ${values.ipCidrs}::text[], ${values.requireMfa}, ${userIdOf(ctx)}::uuid)
-        RETURNING "id", "roleId", "userId", "groupId", "apiKeyId", "projectId", "validUntil", "ipCidrs", "requireMfa", "createdAt"`,
+                ${values.validUntil}::timestamptz, ${values.ipCidrs}::text[], ${values.requireMfa}, ${values.plans}::text[], ${userIdOf(ctx)}::uuid)
+        RETURNING "id", "roleId", "userId", "groupId", "apiKeyId", "projectId", "validUntil", "ipCidrs", "requireMfa", "plans", "createdAt"`,
     [{ type: "grant_added", grant: grantChangeRow(values, subject.type === "group" ? found.name : null) }],
     [
       auditInsert({

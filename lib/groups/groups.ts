@@ -33,10 +33,10 @@ async function findGroup(ctx: OrgCtx, groupId: string) {
  * role's includes too) where that grant applies, as when granting directly;
  * and to give, in a way each grant fits inside, with its conditions.
  */
-type GroupGrant = { roleId: string; projectId: string | null; validUntil: Date | null; ipCidrs: string[]; requireMfa: boolean };
+type GroupGrant = { roleId: string; projectId: string | null; validUntil: Date | null; ipCidrs: string[]; requireMfa: boolean; plans: string[] };
 
 function groupGrants(tx: Tx, ctx: OrgCtx, groupId: string): Promise<GroupGrant[]> {
-  return tx.grant.findMany({ where: { orgId: ctx.orgId, groupId }, orderBy: { id: "asc" }, select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true } });
+  return tx.grant.findMany({ where: { orgId: ctx.orgId, groupId }, orderBy: { id: "asc" }, select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true, plans: true } });
 }
 
 /** `reader`: the transaction the change runs in, if any (names for a refusal are read on it, not on a second connection). */
@@ -169,7 +169,7 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
     SELECT (SELECT json_build_object('id', g."id", 'name', g."name") FROM "Group" g WHERE g."id" = ${groupId}::uuid AND g."orgId" = ${ctx.orgId}::uuid) AS "group",
            (SELECT u."email" FROM "User" u JOIN "Membership" m ON m."userId" = u."id" AND m."orgId" = ${ctx.orgId}::uuid WHERE u."id" = ${userId}::uuid) AS "email",
            EXISTS (SELECT 1 FROM "GroupMember" gm WHERE gm."orgId" = ${ctx.orgId}::uuid AND gm."groupId" = ${groupId}::uuid AND gm."userId" = ${userId}::uuid) AS "alreadyIn",
-           COALESCE((SELECT json_agg(json_build_object('roleId', gr."roleId", 'projectId', gr."projectId", 'validUntil', gr."validUntil", 'ipCidrs', gr."ipCidrs", 'requireMfa', gr."requireMfa") ORDER BY gr."id")
+           COALESCE((SELECT json_agg(json_build_object('roleId', gr."roleId", 'projectId', gr."projectId", 'validUntil', gr."validUntil", 'ipCidrs', gr."ipCidrs", 'requireMfa', gr."requireMfa", 'plans', gr."plans") ORDER BY gr."id")
                      FROM "Grant" gr WHERE gr."orgId" = ${ctx.orgId}::uuid AND gr."groupId" = ${groupId}::uuid), '[]'::json) AS "grants"`);
   const { group, email, alreadyIn } = facts!;
   if (!group) throw new NotFound("group_not_found", "Group not found.");
@@ -177,7 +177,7 @@ export async function addGroupMember(ctx: OrgCtx, raw: unknown) {
   const alreadyInGroup = () => new Conflict("already_in_group", `${email} is already in ${group.name}.`);
   // One already in the group hears so before any refusal.
   if (alreadyIn) throw alreadyInGroup();
-  const grants = facts!.grants.map((g) => ({ ...g, ipCidrs: g.ipCidrs ?? [], validUntil: g.validUntil ? new Date(g.validUntil) : null }));
+  const grants = facts!.grants.map((g) => ({ ...g, ipCidrs: g.ipCidrs ?? [], plans: g.plans ?? [], validUntil: g.validUntil ? new Date(g.validUntil) : null }));
   await assertCanChangeWhatGroupGives(ctx, group, grants, "add members to the group", true);
   try {
     await authzChangeStatement(

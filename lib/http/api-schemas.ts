@@ -206,6 +206,7 @@ export const Grant = named(
     validUntil: DateTime.nullable(),
     ipCidrs: z.array(z.string()),
     requireMfa: z.boolean(),
+    plans: doc("Held only while the organization is on one of these plans (keys); empty: on any.", z.array(z.string())),
     createdAt: DateTime,
   }),
 );

@@ -12,7 +12,7 @@ export const DAY = 86_400_000;
 /** test/helpers.ts meta() calls come from 203.0.113.7. */
 export const CALLER_NET = "203.0.113.0/24";
 
-export type GrantConditions = { validUntil?: string; ipCidrs?: readonly string[]; requireMfa?: boolean };
+export type GrantConditions = { validUntil?: string; ipCidrs?: readonly string[]; requireMfa?: boolean; plans?: string[] };
 
 export async function orgWithConditionalAdmin(conditions: GrantConditions, membership: RoleKey = "member") {
   const t = await createTestOrg({ slugPrefix: "gift" });

@@ -8,7 +8,9 @@ import { closeDuePeriods } from "../../lib/billing/invoicing.ts";
 import { stripeFrom } from "../../lib/billing/stripe-client.ts";
 import { sendInvoice } from "../../lib/billing/stripe-sync.ts";
 import { processPendingStripeEvents } from "../../lib/billing/stripe-webhooks.ts";
+import { getOrgIndex } from "../../lib/authz/org-index-cache.ts";
 import { db } from "../../lib/db.ts";
+import { until } from "../helpers.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { LocalStripe } from "../stripe/local-stripe.ts";
 import { DAY, invoicesOf, meteredPlan, sendTokens, subscribedOrg, tokenMeter } from "./billing-fixtures.ts";
@@ -171,6 +173,48 @@ describe("Stripe webhooks", () => {
     } finally {
       stripe.delivery = "auto";
     }
+  });
+
+  it("follow the subscription's changes in Stripe: a self-serve plan chosen there (prorated), a cancellation, and never an older event after them", async () => {
+    const meter = await tokenMeter();
+    const starter = await meteredPlan(meter, { name: "Starter", selfServe: true });
+    const scale = await meteredPlan(meter, { name: "Scale", baseFee: 9900, selfServe: true });
+    const internal = await meteredPlan(meter, { name: "Internal", baseFee: 0 });
+    const t = await subscribedOrg(starter.key, 10);
+    const stripeSubscription = stripe.createSubscription({ metadata: { tollgate_org_id: t.org.id, tollgate_plan: starter.key } }).id;
+    await stripe.settled();
+    const ours = () => db.subscription.findUniqueOrThrow({ where: { orgId: t.org.id }, include: { plan: true } });
+    expect((await ours()).stripeSubscriptionId).toBe(stripeSubscription);
+
+    // A plan the organization could not choose itself changes nothing.
+    stripe.updateSubscription(stripeSubscription, { metadata: { tollgate_plan: internal.key } });
+    await stripe.settled();
+    expect((await ours()).plan.key).toBe(starter.key);
+    // A self-serve plan: the plan left is billed up to now.
+    stripe.updateSubscription(stripeSubscription, { metadata: { tollgate_plan: scale.key } });
+    await stripe.settled();
+    const moved = await ours();
+    expect(moved.plan.key).toBe(scale.key);
+    expect(await db.invoice.findFirst({ where: { orgId: t.org.id, planKey: starter.key, periodEnd: moved.anchorAt } })).not.toBeNull();
+    expect((await getOrgIndex(t.org.id)).plan).toBe(scale.key);
+
+    // Canceled in Stripe: canceled here, and the plan is gone from authorization's view.
+    stripe.delivery = "manual";
+    try {
+      stripe.updateSubscription(stripeSubscription, { status: "active" });
+      const older = stripe.events.at(-1)!;
+      stripe.cancelSubscription(stripeSubscription);
+      expect(await stripe.deliver(stripe.events.at(-1)!.id)).toBe(200);
+      // The update made before the cancellation arrives after it: stale, ignored.
+      const payload = JSON.parse(older.payload) as { created: number };
+      payload.created -= 5;
+      older.payload = JSON.stringify(payload);
+      expect(await stripe.deliver(older.id)).toBe(200);
+    } finally {
+      stripe.delivery = "auto";
+    }
+    expect(await ours()).toMatchObject({ status: "canceled" });
+    await until("the index to drop the plan", async () => (await getOrgIndex(t.org.id)).plan === null);
   });
 
   it("say an unknown invoice is unknown, and tell Stripe the event was received", async () => {

@@ -172,6 +172,40 @@ export class LocalStripe {
     return session;
   }
 
+  /** A subscription made in Stripe itself (its dashboard, or a product that prices in Stripe). */
+  createSubscription(options: { customer?: string; metadata: Record<string, string> }): Obj {
+    const customer = options.customer ?? this.create("customer", "cus", { email: null, name: null, metadata: {} }).id;
+    const subscription = this.create("subscription", "sub", {
+      customer,
+      status: "active",
+      cancel_at_period_end: false,
+      canceled_at: null,
+      current_period_start: now(),
+      metadata: { ...options.metadata },
+      items: { object: "list", data: [], has_more: false, url: "/v1/subscription_items" },
+    });
+    this.emit("customer.subscription.created", subscription);
+    return subscription;
+  }
+
+  /** A change made in Stripe (the dashboard, the portal): the subscription's new fields, announced. */
+  updateSubscription(id: string, changes: { metadata?: Record<string, string>; status?: string }): Obj {
+    const subscription = this.get("subscription", id);
+    if (subscription.status === "canceled") throw invalid("subscription", "A canceled subscription can no longer be updated.");
+    if (changes.metadata) subscription.metadata = { ...(subscription.metadata as Params), ...changes.metadata };
+    if (changes.status) subscription.status = changes.status;
+    this.emit("customer.subscription.updated", subscription);
+    return subscription;
+  }
+
+  /** The customer canceled (in the portal) or Stripe gave up collecting. */
+  cancelSubscription(id: string): Obj {
+    const subscription = this.get("subscription", id);
+    Object.assign(subscription, { status: "canceled", canceled_at: now(), ended_at: now() });
+    this.emit("customer.subscription.deleted", subscription);
+    return subscription;
+  }
+
   // --- Events -----------------------------------------------------------------
 
   private emit(type: string, object: Obj) {

@@ -32,7 +32,7 @@ function Select({ id, label, name, options, placeholder, required }: { id: strin
   );
 }
 
-export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { roles: Option[]; subjects: Option[]; projects: Option[] } }) {
+export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { roles: Option[]; subjects: Option[]; projects: Option[]; plans: Option[] } }) {
   return (
     <FormDialog
       trigger={
@@ -58,6 +58,7 @@ export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { 
               .split(/[\s,]+/)
               .filter(Boolean),
             requireMfa: f.get("requireMfa") === "on",
+            plans: f.getAll("plans").map(String),
           },
         };
       }}
@@ -75,6 +76,18 @@ export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { 
         <input type="checkbox" name="requireMfa" className="size-4 accent-primary" />
         Only in sessions that used MFA
       </label>
+      {options.plans.length > 0 && (
+        <fieldset className="grid gap-2">
+          <legend className="mb-1 text-sm font-medium">Only while the organization is on</legend>
+          <p className="text-sm text-muted-foreground">Leave all unticked for any plan. A plan change applies at once.</p>
+          {options.plans.map((plan) => (
+            <label key={plan.id} className="inline-flex items-center gap-2 text-sm">
+              <input type="checkbox" name="plans" value={plan.id} className="size-4 accent-primary" />
+              {plan.label} <span className="text-muted-foreground">({plan.id})</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
     </FormDialog>
   );
 }

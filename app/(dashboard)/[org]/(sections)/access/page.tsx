@@ -6,6 +6,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { authorize, can } from "@/lib/authz/authorize";
+import { listPlans } from "@/lib/billing/plans";
 import { listGrants } from "@/lib/grants/grants";
 import { listGroups } from "@/lib/groups/groups";
 import { requirePageOrg } from "@/lib/http/page-context";
@@ -22,18 +23,20 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
   const read = authorize(ctx, "grants:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
-  const [grants, roles, members, groups, projects] = await Promise.all([
+  const [grants, roles, members, groups, projects, plans] = await Promise.all([
     listGrants(ctx),
     may("roles:read") ? listRoles(ctx) : [],
     may("members:read") ? listMembers(ctx) : [],
     may("groups:read") ? listGroups(ctx) : [],
     may("projects:read") ? listProjects(ctx) : [],
+    may("grants:write") ? listPlans() : [],
   ]);
   const options = {
     roles: roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, label: r.name })),
     subjects: [...members.map((m) => ({ id: `user:${m.user.id}`, label: `${m.user.name} (${m.user.email})` })), ...groups.map((g) => ({ id: `group:${g.id}`, label: `Group: ${g.name}` }))],
     members: members.map((m) => ({ id: m.user.id, label: `${m.user.name} (${m.user.email})` })),
     projects: projects.map((p) => ({ id: p.id, label: p.name })),
+    plans: plans.filter((p) => !p.archivedAt).map((p) => ({ id: p.key, label: p.name })),
   };
   return (
     <div className="grid gap-8">
@@ -60,7 +63,7 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
           <TableBody>
             {grants.map((g) => {
               const who = g.user ? g.user.email : g.group ? `Group: ${g.group.name}` : `API key: ${g.apiKey?.name}`;
-              const conditions = [g.validUntil && `until ${timeFormat.format(g.validUntil)} UTC`, g.ipCidrs.length > 0 && `from ${g.ipCidrs.join(", ")}`, g.requireMfa && "with MFA"].filter(Boolean);
+              const conditions = [g.validUntil && `until ${timeFormat.format(g.validUntil)} UTC`, g.ipCidrs.length > 0 && `from ${g.ipCidrs.join(", ")}`, g.requireMfa && "with MFA", g.plans.length > 0 && `on the ${g.plans.join(" or ")} plan`].filter(Boolean);
               return (
                 <TableRow key={g.id} data-testid={`grant-${g.id}`}>
                   <TableCell className="font-medium">{who}</TableCell>

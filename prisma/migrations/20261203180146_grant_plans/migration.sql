@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Grant" ADD COLUMN     "plans" TEXT[] DEFAULT ARRAY[]::TEXT[];
