@@ -1187,6 +1187,8 @@ export interface components {
       validUntil: string | null;
       ipCidrs: string[];
       requireMfa: boolean;
+      /** @description Held only while the organization is on one of these plans (keys); empty: on any. */
+      plans: string[];
       /** Format: date-time */
       createdAt: string;
     };
@@ -4150,7 +4152,8 @@ export interface operations {
           /**
            * @default {
            *       "ipCidrs": [],
-           *       "requireMfa": false
+           *       "requireMfa": false,
+           *       "plans": []
            *     }
            */
           conditions?: {
@@ -4159,6 +4162,8 @@ export interface operations {
             ipCidrs?: string[];
             /** @default false */
             requireMfa?: boolean;
+            /** @default [] */
+            plans?: string[];
           };
         };
       };
