@@ -28,7 +28,8 @@ function conditionFailure(grant: IndexedGrant, context: DecisionContext, now: nu
   if (grant.validUntilMs !== null && now >= grant.validUntilMs) return `it expired at ${new Date(grant.validUntilMs).toISOString()}`;
   if (grant.ipRanges && !ipInRanges(context.ip, grant.ipRanges)) return `the request IP ${context.ip ?? "(unknown)"} is not in its allow list`;
   if (grant.requireMfa && !context.mfa) return "it requires MFA and this session has not used MFA";
-  if (grant.plans && !(plan !== null && grant.plans.has(plan))) return `it holds only on the ${planList(grant.plans)} plan and this organization is on ${plan === null ? "no plan" : `the ${plan} plan`}`;
+  if (grant.plans && !(plan !== null && grant.plans.has(plan)))
+    return `it holds only on the ${planList(grant.plans)} plan and this organization is on ${plan === null ? "no plan" : `the ${plan} plan`}`;
   return null;
 }
 

@@ -38,7 +38,12 @@ export const CreateGrantInput = z.strictObject({
       requireMfa: z.boolean().default(false),
       /** Held only while the organization is on one of these plans (their keys). */
       plans: z
-        .array(z.string().trim().regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plan key, e.g. pro-monthly"))
+        .array(
+          z
+            .string()
+            .trim()
+            .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plan key, e.g. pro-monthly"),
+        )
         .max(20, "at most 20 plans")
         .refine((plans) => new Set(plans).size === plans.length, "a plan is named twice")
         .default([]),

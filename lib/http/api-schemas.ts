@@ -8,6 +8,7 @@ import { CheckBatchInput, CheckInput, CheckSubject } from "../authz/check-access
 import { VerifyKeyInput } from "../apikeys/verify-key.ts";
 import { IngestInput, MAX_EVENTS_PER_REQUEST, UsageEventInput } from "../usage/ingest.ts";
 import { AGGREGATIONS } from "../usage/meters.ts";
+import { BillingSettings } from "../billing/billing-settings.ts";
 import { Entitlements } from "../billing/plans.ts";
 import { PriceModel } from "../billing/pricing.ts";
 
@@ -408,3 +409,4 @@ export const LimitUseList = named(
     ),
   }),
 );
+export const BillingSettingsSchema = named("BillingSettings", BillingSettings);

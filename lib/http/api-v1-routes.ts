@@ -69,6 +69,7 @@ import {
   RedirectUrl,
   EntitlementState,
   LimitUseList,
+  BillingSettingsSchema,
 } from "./api-schemas.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, publicMeter, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
@@ -78,6 +79,7 @@ import { requireInvoicePreview } from "../billing/preview.ts";
 import { CheckoutInput, GrantCreditInput, grantCredit, listCredits, listInvoices, openCustomerPortal, startCheckout } from "../billing/billing-account.ts";
 import { organizationEntitlements } from "../billing/entitlements.ts";
 import { organizationLimitUse } from "../billing/limit-alerts.ts";
+import { BillingSettings, billingSettings, updateBillingSettings } from "../billing/billing-settings.ts";
 import { SubscribeInput, subscribeOrganization } from "../billing/subscriptions.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
@@ -636,6 +638,27 @@ export const apiV1Routes: ApiRouteDef[] = [
   },
 
   // Plans (billing)
+  {
+    scope: "instance",
+    method: "GET",
+    path: "/api/v1/billing/settings",
+    summary: "How the instance bills: Tollgate's invoices sent to Stripe, or usage reported to Stripe Billing Meters",
+    tag: "Billing",
+    permission: "instance:admin",
+    response: BillingSettingsSchema,
+    handler: () => billingSettings(),
+  },
+  {
+    scope: "instance",
+    method: "PUT",
+    path: "/api/v1/billing/settings",
+    summary: "Choose how the instance bills (mode: invoices or stripe_meters)",
+    tag: "Billing",
+    permission: "instance:admin",
+    body: BillingSettings,
+    response: BillingSettingsSchema,
+    handler: (ctx, { body }) => updateBillingSettings(ctx, body),
+  },
   {
     scope: "instance",
     method: "GET",

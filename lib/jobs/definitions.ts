@@ -2,6 +2,8 @@
 // retried. Every job is idempotent: run twice, it does its work once.
 import { closeDuePeriods, draftInvoices } from "../billing/invoicing.ts";
 import { sendLimitAlerts } from "../billing/limit-alerts.ts";
+import { billingSettings } from "../billing/billing-settings.ts";
+import { reportUsageToStripe } from "../billing/stripe-meters.ts";
 import { sendDraftInvoices } from "../billing/stripe-sync.ts";
 import { processPendingStripeEvents } from "../billing/stripe-webhooks.ts";
 import { env } from "../env.ts";
@@ -33,6 +35,8 @@ export const JOBS: JobDefinition[] = [
     retryDelay: 60,
     expireInSeconds: 30 * 60,
     run: async () => {
+      // Priced in Stripe: Stripe makes the invoices.
+      if ((await billingSettings()).mode === "stripe_meters") return { skipped: "billing mode is stripe_meters" };
       const made = await closeDuePeriods();
       // One job sends the new drafts, and any a failed run left behind, several at a time.
       const { enqueueJob } = await import("./jobs.ts");
@@ -59,6 +63,21 @@ export const JOBS: JobDefinition[] = [
     retryDelay: 60,
     expireInSeconds: 10 * 60,
     run: () => sendLimitAlerts(),
+  },
+  {
+    name: "stripe-meter-report",
+    title: "Billing: usage to Stripe meters",
+    description:
+      "When the instance bills through Stripe Billing Meters, reports each organization's usage of count and sum meters that Stripe has not been told of (the last 3 hours; once an hour, the whole late-event window).",
+    schedule: "*/5 * * * *",
+    retryLimit: 5,
+    retryDelay: 60,
+    expireInSeconds: 30 * 60,
+    run: async (data) => {
+      if ((await billingSettings()).mode !== "stripe_meters") return { skipped: "billing mode is invoices" };
+      const wholeWindow = new Date().getUTCMinutes() < 5;
+      return reportUsageToStripe({ lookbackHours: typeof data.lookbackHours === "number" ? data.lookbackHours : wholeWindow ? env().TOLLGATE_USAGE_MAX_AGE_DAYS * 24 + 1 : 3 });
+    },
   },
   {
     name: "stripe-events",

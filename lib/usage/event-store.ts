@@ -241,6 +241,12 @@ export async function readUsageTotals(orgIds: string[], meter: MeterRule, from: 
   return new Map(rows.map((r) => [r.orgId, r.quantity]));
 }
 
+/** Each organization's quantity per hour of [from, to) (hours without usage are absent). */
+export async function readUsageByHour(orgIds: string[], meter: MeterRule, from: Date, to: Date): Promise<Array<{ orgId: string; hour: Date; quantity: string }>> {
+  const rows = await usageRows(orgIds, { orgId: "", meter, from, to, window: "hour" });
+  return rows.map((r) => ({ orgId: r.orgId, hour: r.windowStart!, quantity: r.quantity }));
+}
+
 async function usageRows(orgIds: string[], q: UsageQuery): Promise<Array<UsageRow & { orgId: string }>> {
   // A latest meter split by dimensions (seats per workspace) is the sum of each one's latest value.
   if (q.meter.aggregation === "latest" && q.meter.groupBy.length > 0 && !q.byDimensions) return sumOverDimensions(await usageRows(orgIds, { ...q, byDimensions: true }));

@@ -487,7 +487,10 @@ export class LocalStripe {
         const identifier = (params.identifier as string | undefined) ?? newId("mev");
         if (this.list("billing.meter_event").some((e) => e.identifier === identifier))
           throw new StripeFailure(400, { type: "invalid_request_error", code: "duplicate_meter_event", message: `A meter event with identifier ${identifier} already exists.` });
-        const event = this.create("billing.meter_event", "mev", { event_name: params.event_name, identifier, payload, timestamp: params.timestamp ? int(params.timestamp, "timestamp") : now() });
+        const timestamp = params.timestamp ? int(params.timestamp, "timestamp") : now();
+        // As Stripe: within the past 35 days and at most 5 minutes ahead.
+        if (timestamp < now() - 35 * 86_400 || timestamp > now() + 300) throw invalid("timestamp", "Meter event timestamps must be within the past 35 days and no more than 5 minutes in the future.");
+        const event = this.create("billing.meter_event", "mev", { event_name: params.event_name, identifier, payload, timestamp });
         return ok(event);
       }
       case "GET /v1/events":

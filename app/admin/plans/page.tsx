@@ -4,11 +4,14 @@ import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Card, CardContent } from "@/components/ui/card";
+import { billingSettings } from "@/lib/billing/billing-settings";
 import { formatMoney } from "@/lib/billing/money";
 import { listPlans, type Plan } from "@/lib/billing/plans";
 import type { PriceModel } from "@/lib/billing/pricing";
 import { requirePageUser } from "@/lib/http/page-context";
 import { ArchivePlanButton } from "./archive-plan-button";
+import { BillingModeForm } from "./billing-mode-form";
 
 export const metadata: Metadata = { title: "Plans" };
 
@@ -38,13 +41,18 @@ function describeEntitlements(plan: Plan): string {
 export default async function PlansPage() {
   const ctx = await requirePageUser();
   if (!ctx.principal.isInstanceAdmin) return null;
-  const plans = await listPlans();
+  const [plans, settings] = await Promise.all([listPlans(), billingSettings()]);
   return (
     <div className="grid gap-6">
       <PageHeader
         title="Plans"
         description="What organizations are billed: a base fee per month or year, a price per meter, a trial, and limits. Plans are defined at /api/v1/plans with a provisioning key; a plan's prices never change, so a new price is a new plan and the old one is archived."
       />
+      <Card>
+        <CardContent className="pt-6">
+          <BillingModeForm mode={settings.mode} />
+        </CardContent>
+      </Card>
       {plans.length === 0 ? (
         <EmptyState icon={<Receipt />} title="No plans yet" description="Define plans with POST /api/v1/plans; organizations are put on one with PUT /api/v1/organizations/{id}/subscription." />
       ) : (

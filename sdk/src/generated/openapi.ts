@@ -586,6 +586,30 @@ export interface paths {
     patch: operations["patchMetersByKey"];
     trace?: never;
   };
+  "/api/v1/billing/settings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How the instance bills: Tollgate's invoices sent to Stripe, or usage reported to Stripe Billing Meters
+     * @description Needs an instance-admin API key.
+     */
+    get: operations["getBillingSettings"];
+    /**
+     * Choose how the instance bills (mode: invoices or stripe_meters)
+     * @description Needs an instance-admin API key.
+     */
+    put: operations["putBillingSettings"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/plans": {
     parameters: {
       query?: never;
@@ -1053,6 +1077,10 @@ export interface components {
     };
     BatchResult: {
       results: (components["schemas"]["CheckResult"] | components["schemas"]["CheckError"])[];
+    };
+    BillingSettings: {
+      /** @enum {string} */
+      mode: "invoices" | "stripe_meters";
     };
     CheckBatchInput: {
       /** @description Answered in order; a check that is not valid gets a CheckError in its place. */
@@ -3319,6 +3347,60 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Meter"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getBillingSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BillingSettings"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  putBillingSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BillingSettings"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["BillingSettings"];
         };
       };
       400: components["responses"]["Invalid"];

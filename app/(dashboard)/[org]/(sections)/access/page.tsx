@@ -63,7 +63,12 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
           <TableBody>
             {grants.map((g) => {
               const who = g.user ? g.user.email : g.group ? `Group: ${g.group.name}` : `API key: ${g.apiKey?.name}`;
-              const conditions = [g.validUntil && `until ${timeFormat.format(g.validUntil)} UTC`, g.ipCidrs.length > 0 && `from ${g.ipCidrs.join(", ")}`, g.requireMfa && "with MFA", g.plans.length > 0 && `on the ${g.plans.join(" or ")} plan`].filter(Boolean);
+              const conditions = [
+                g.validUntil && `until ${timeFormat.format(g.validUntil)} UTC`,
+                g.ipCidrs.length > 0 && `from ${g.ipCidrs.join(", ")}`,
+                g.requireMfa && "with MFA",
+                g.plans.length > 0 && `on the ${g.plans.join(" or ")} plan`,
+              ].filter(Boolean);
               return (
                 <TableRow key={g.id} data-testid={`grant-${g.id}`}>
                   <TableCell className="font-medium">{who}</TableCell>

@@ -52,7 +52,9 @@ export function ChangePlanForm({ orgSlug, plans, current }: { orgSlug: string; p
           {checkout.isPending ? "Opening Stripe…" : "Continue to Stripe"}
         </Button>
       </div>
-      <p className="text-xs text-muted-foreground">Stripe takes a card; the new plan applies to this period once Stripe confirms it.</p>
+      <p className="text-xs text-muted-foreground">
+        Stripe takes a card. Once Stripe confirms it, the plan you leave is billed up to then (its base fee for the part of the period used) and the new plan's period starts.
+      </p>
       {checkout.error && <FormAlert message={checkout.error.message} />}
     </form>
   );
