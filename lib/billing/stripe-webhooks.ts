@@ -161,6 +161,20 @@ async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, a
     await tx.subscription.updateMany({ where: { orgId: invoice.orgId, pastDueSince: null }, data: { pastDueSince: at } });
     await tx.subscription.updateMany({ where: { orgId: invoice.orgId, status: { in: ["active", "trialing"] } }, data: { status: "past_due" } });
   }
+  if (outcome === "status_void") {
+    // Nothing was charged: the credits it used are given back (once: an invoice is voided once).
+    const credits = await tx.invoiceLine.findMany({ where: { invoiceId: invoice.id, kind: "credit", creditGrantId: { not: null } }, select: { creditGrantId: true, amount: true } });
+    for (const line of credits) await tx.creditGrant.update({ where: { id: line.creditGrantId! }, data: { remaining: { increment: -line.amount } } });
+    if (credits.length)
+      await recordAudit(tx, {
+        action: "credit.returned",
+        orgId: invoice.orgId,
+        actor: STRIPE_ACTOR,
+        target: { type: "invoice", id: invoice.id },
+        meta: NO_META,
+        after: { credits: credits.map((c) => ({ creditGrantId: c.creditGrantId, amount: -c.amount })) },
+      });
+  }
   if (outcome === "status_paid" || outcome === "status_void") {
     // Paid up when no other invoice still waits on a failed payment.
     const unpaid = await tx.invoice.count({ where: { orgId: invoice.orgId, id: { not: invoice.id }, OR: [{ status: "open", paymentFailedAt: { not: null } }, { status: "uncollectible" }] } });

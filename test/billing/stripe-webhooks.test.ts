@@ -25,10 +25,12 @@ beforeAll(async () => {
 afterAll(() => stripe.close());
 
 /** An organization whose first period was invoiced and sent to Stripe (finalized there). */
-async function sentInvoice(options: { fallbackEntitlements?: { members: number; sso: boolean } } = {}) {
+async function sentInvoice(options: { fallbackEntitlements?: { members: number; sso: boolean }; credit?: number } = {}) {
   const meter = await tokenMeter();
   const plan = await meteredPlan(meter, { entitlements: { members: 50, sso: true }, fallbackEntitlements: options.fallbackEntitlements });
   const t = await subscribedOrg(plan.key, 45);
+  if (options.credit)
+    await db.creditGrant.create({ data: { orgId: t.org.id, kind: "promotional", currency: "usd", amount: options.credit, remaining: options.credit, description: "Welcome credit" } });
   const first = periodAt(t.subscription.anchorAt, "month", t.subscription.anchorAt);
   await sendTokens(t.org.id, meter, [{ at: new Date(first.start.getTime() + DAY), tokens: 500 }]);
   const [id] = await closeDuePeriods(new Date(), [t.org.id]);
@@ -215,6 +217,20 @@ describe("Stripe webhooks", () => {
     }
     expect(await ours()).toMatchObject({ status: "canceled" });
     await until("the index to drop the plan", async () => (await getOrgIndex(t.org.id)).plan === null);
+  });
+
+  it("give back the credits a voided invoice used, once", async () => {
+    const { org, invoiceId, stripeInvoiceId } = await sentInvoice({ credit: 500 });
+    const credit = () => db.creditGrant.findFirstOrThrow({ where: { orgId: org.id } });
+    expect((await credit()).remaining).toBe(0);
+    await stripeFrom(stripe.apiKey, stripe.url).invoices.voidInvoice(stripeInvoiceId);
+    await stripe.settled();
+    expect((await ourInvoice(invoiceId)).status).toBe("void");
+    expect((await credit()).remaining).toBe(500);
+    // The event again changes nothing.
+    const voided = stripe.events.find((e) => e.type === "invoice.voided" && e.object.id === stripeInvoiceId)!;
+    expect(await stripe.deliver(voided.id)).toBe(200);
+    expect((await credit()).remaining).toBe(500);
   });
 
   it("say an unknown invoice is unknown, and tell Stripe the event was received", async () => {
