@@ -47,10 +47,10 @@ export type Refusal = { index: number; max: number; month: string };
  * ones in the batch take the room first). Organizations without the limit
  * cost a cache lookup.
  */
-export async function eventsOverLimit(candidates: Candidate[], now = Date.now()): Promise<{ refused: Refusal[]; duplicates: number[] }> {
+export async function eventsOverLimit(candidates: Candidate[], now = Date.now()): Promise<{ refused: Refusal[]; duplicates: number[]; limited: boolean }> {
   const limited = new Map<string, number>();
   for (const [orgId, max] of await limitsOf(new Set(candidates.map((c) => c.orgId)), now)) if (max !== null) limited.set(orgId, max);
-  if (!limited.size) return { refused: [], duplicates: [] };
+  if (!limited.size) return { refused: [], duplicates: [], limited: false };
   // Events stored before (a retried batch) take no room: they are duplicates, whatever the month holds.
   const atLimit = candidates.map((c, index) => ({ c, index })).filter(({ c }) => limited.has(c.orgId));
   const stored = await storedAlready(atLimit.map(({ c }) => c));
@@ -67,7 +67,7 @@ export async function eventsOverLimit(candidates: Candidate[], now = Date.now())
     if (left > 0) room.set(key, left - 1);
     else refused.push({ index, max, month: month.toISOString().slice(0, 7) });
   }
-  return { refused, duplicates };
+  return { refused, duplicates, limited: true };
 }
 
 async function countOf(orgId: string, month: Date, now: number): Promise<number> {
@@ -81,6 +81,7 @@ async function countOf(orgId: string, month: Date, now: number): Promise<number>
 
 /** After storing: what this process accepted counts until the next read. */
 export function countAccepted(accepted: Array<{ orgId: string; at: number }>) {
+  if (!counts.size) return;
   for (const a of accepted) {
     const known = counts.get(`${a.orgId}|${monthStart(a.at).toISOString()}`);
     if (known) known.count++;

@@ -400,6 +400,16 @@ export async function holdFoldAtWatermark(tx: Tx): Promise<string> {
   return row!.watermark;
 }
 
+/** The meterId a difference in events a month (usage.org_month) is reported under. */
+export const MONTH_COUNTS = "events-a-month";
+
+/** The whole UTC months inside [from, to), or null. */
+function wholeMonths(from: Date, to: Date): { from: Date; to: Date } | null {
+  const first = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + (from.getTime() === Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1) ? 0 : 1), 1));
+  const end = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), 1));
+  return first < end ? { from: first, to: end } : null;
+}
+
 export type RollupDifference = { orgId: string; meterId: string; hour: Date; dims: Record<string, unknown>; stored: string | null; expected: string | null };
 export type RollupReport = { from: Date; to: Date; rowsChecked: number; differences: number; examples: RollupDifference[]; repaired: boolean };
 
@@ -442,13 +452,39 @@ export async function rebuildRollups(range: { from: Date; to: Date; repair: bool
       FULL JOIN expected_value x ON (s.org_id, s.meter_id, s.hour, s.dims, s.value) = (x.org_id, x.meter_id, x.hour, x.dims, x.value)
       WHERE s.org_id IS NULL OR x.org_id IS NULL`,
     );
-    const [{ n }] = await run<{ n: string }>(client, sql`SELECT (SELECT count(*) FROM expected_rollup) + (SELECT count(*) FROM expected_value) AS n`);
+    // Events a month (what plan limits count): only months the range holds whole can be recomputed.
+    const months = wholeMonths(from, to);
+    const inMonths = months ? sql`month >= ${months.from} AND month < ${months.to}${ofOrg}` : null;
+    if (months && inMonths) {
+      await run(
+        client,
+        sql`CREATE TEMP TABLE expected_month ON COMMIT DROP AS SELECT org_id, date_trunc('month', ts, 'UTC') AS month, count(*) AS events FROM ${events} ev WHERE ts >= ${months.from} AND ts < ${months.to} GROUP BY 1, 2`,
+      );
+      differing.push(
+        ...(await run<(typeof differing)[number]>(
+          client,
+          sql`SELECT COALESCE(s.org_id, x.org_id) AS org_id, ${MONTH_COUNTS}::text AS meter_id, COALESCE(s.month, x.month) AS hour, '{}'::jsonb AS dims,
+                'events=' || s.events AS stored, 'events=' || x.events AS expected
+              FROM (SELECT * FROM usage.org_month WHERE ${inMonths}) s
+              FULL JOIN expected_month x ON (s.org_id, s.month) = (x.org_id, x.month)
+              WHERE s.events IS DISTINCT FROM x.events`,
+        )),
+      );
+    }
+    const [{ n }] = await run<{ n: string }>(
+      client,
+      sql`SELECT (SELECT count(*) FROM expected_rollup) + (SELECT count(*) FROM expected_value)${inMonths ? sql` + (SELECT count(*) FROM expected_month)` : sql``} AS n`,
+    );
     const repaired = range.repair && differing.length > 0;
     if (repaired) {
       await run(client, sql`DELETE FROM usage.rollup WHERE ${inRange}`);
       await run(client, sql`DELETE FROM usage.rollup_value WHERE ${inRange}`);
       await client.query("INSERT INTO usage.rollup (org_id, meter_id, hour, dims, events, total, max, latest, latest_ts, latest_id) SELECT * FROM expected_rollup");
       await client.query("INSERT INTO usage.rollup_value (org_id, meter_id, hour, dims, value) SELECT * FROM expected_value");
+      if (inMonths) {
+        await run(client, sql`DELETE FROM usage.org_month WHERE ${inMonths}`);
+        await client.query("INSERT INTO usage.org_month (org_id, month, events) SELECT org_id, month, events FROM expected_month");
+      }
     }
     return {
       from,

@@ -196,7 +196,7 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
   }
   const stored = await storeEvents(toStore);
   positions.forEach((i, n) => (results[i] = { id: toStore[n]!.id, status: stored.has(n) ? "accepted" : "duplicate" }));
-  countAccepted(toStore.filter((_, n) => stored.has(n)).map((e) => ({ orgId: e.orgId, at: e.timestamp.getTime() })));
+  if (limits.limited) countAccepted(toStore.filter((_, n) => stored.has(n)).map((e) => ({ orgId: e.orgId, at: e.timestamp.getTime() })));
   let accepted = 0;
   let duplicates = 0;
   for (const r of results) {

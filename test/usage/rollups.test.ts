@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
-import { foldEvents, readUsage, rebuildRollups, storeEvents } from "../../lib/usage/event-store.ts";
+import { foldEvents, MONTH_COUNTS, readUsage, rebuildRollups, storeEvents } from "../../lib/usage/event-store.ts";
 import { createMeter } from "../../lib/usage/meters.ts";
 import { createTestOrg, createUser, until } from "../helpers.ts";
 
@@ -52,6 +52,31 @@ describe("usage rollups", () => {
     expect((await ours(false)).examples).toEqual([]);
     expect(await total()).toBe(String((59 * 60) / 2));
     expect((await readUsage({ orgId: org.id, meter: users, ...range }))[0]!.quantity).toBe("7");
+  });
+});
+
+describe("events a month (what plan limits count)", () => {
+  it("are recomputed for the months the range holds whole; a damaged count is reported, then repaired", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "months" });
+    const now = new Date();
+    const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    await storeEvents(Array.from({ length: 12 }, (_, i) => ({ orgId: org.id, id: `m-${i}`, type: "months_test", timestamp: new Date(month.getTime() + (i + 1) * HOUR), properties: {} })));
+    const check = async (repair: boolean) => rebuildRollups({ from: month, to: next, repair, orgId: org.id });
+    await until("the events are folded", async () => (await check(false)).differences === 0);
+    const count = async () => (await db.$queryRaw<Array<{ events: bigint }>>`SELECT events FROM usage.org_month WHERE org_id = ${org.id}::uuid AND month = ${month}`)[0]?.events;
+    expect(await count()).toBe(12n);
+
+    await db.$executeRaw`UPDATE usage.org_month SET events = events + 5 WHERE org_id = ${org.id}::uuid AND month = ${month}`;
+    const report = await check(false);
+    expect(report.examples).toEqual([expect.objectContaining({ orgId: org.id, meterId: MONTH_COUNTS, stored: "events=17", expected: "events=12" })]);
+    expect((await check(true)).repaired).toBe(true);
+    expect(await count()).toBe(12n);
+    expect((await check(false)).differences).toBe(0);
+    // A range that holds no whole month does not judge the month's count.
+    await db.$executeRaw`UPDATE usage.org_month SET events = events + 5 WHERE org_id = ${org.id}::uuid AND month = ${month}`;
+    expect((await rebuildRollups({ from: new Date(month.getTime() + HOUR), to: next, repair: false, orgId: org.id })).differences).toBe(0);
+    await check(true);
   });
 });
 
