@@ -12,6 +12,8 @@ import type { PriceModel } from "@/lib/billing/pricing";
 import { requirePageUser } from "@/lib/http/page-context";
 import { ArchivePlanButton } from "./archive-plan-button";
 import { BillingModeForm } from "./billing-mode-form";
+import { CreatePlanDialog } from "./create-plan-dialog";
+import { listMeters } from "@/lib/usage/meters";
 
 export const metadata: Metadata = { title: "Plans" };
 
@@ -29,10 +31,11 @@ function describePrice(price: PriceModel, currency: string): string {
 
 function describeEntitlements(plan: Plan): string {
   const e = plan.entitlements;
+  const soft = (name: "members" | "apiKeys" | "eventsPerMonth") => (e.soft?.includes(name) ? " (soft)" : "");
   const parts = [
-    e.members != null && `${e.members} members`,
-    e.apiKeys != null && `${e.apiKeys} API keys`,
-    e.eventsPerMonth != null && `${e.eventsPerMonth.toLocaleString("en")} events a month`,
+    e.members != null && `${e.members} members${soft("members")}`,
+    e.apiKeys != null && `${e.apiKeys} API keys${soft("apiKeys")}`,
+    e.eventsPerMonth != null && `${e.eventsPerMonth.toLocaleString("en")} events a month${soft("eventsPerMonth")}`,
     e.sso !== undefined && (e.sso ? "SSO" : "no SSO"),
   ].filter(Boolean);
   return parts.length ? parts.join(" · ") : "No limits";
@@ -41,12 +44,13 @@ function describeEntitlements(plan: Plan): string {
 export default async function PlansPage() {
   const ctx = await requirePageUser();
   if (!ctx.principal.isInstanceAdmin) return null;
-  const [plans, settings] = await Promise.all([listPlans(), billingSettings()]);
+  const [plans, settings, meters] = await Promise.all([listPlans(), billingSettings(), listMeters()]);
   return (
     <div className="grid gap-6">
       <PageHeader
         title="Plans"
-        description="What organizations are billed: a base fee per month or year, a price per meter, a trial, and limits. Plans are defined at /api/v1/plans with a provisioning key; a plan's prices never change, so a new price is a new plan and the old one is archived."
+        description="What organizations are billed: a base fee per month or year, a price per meter, a trial, and limits. A plan's prices never change, so a new price is a new plan and the old one is archived. Tiered prices and fallback limits are defined with POST /api/v1/plans."
+        actions={<CreatePlanDialog meters={meters.map((m) => ({ key: m.key, name: m.name }))} />}
       />
       <Card>
         <CardContent className="pt-6">
@@ -54,7 +58,11 @@ export default async function PlansPage() {
         </CardContent>
       </Card>
       {plans.length === 0 ? (
-        <EmptyState icon={<Receipt />} title="No plans yet" description="Define plans with POST /api/v1/plans; organizations are put on one with PUT /api/v1/organizations/{id}/subscription." />
+        <EmptyState
+          icon={<Receipt />}
+          title="No plans yet"
+          description="Define a plan with New plan (or POST /api/v1/plans); organizations are put on one with PUT /api/v1/organizations/{id}/subscription."
+        />
       ) : (
         <Table aria-label="Plans">
           <TableHeader>

@@ -1,0 +1,40 @@
+import { randomUUID } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { expectAccessible, signUpInstanceAdmin } from "./helpers";
+
+test("an instance admin defines a plan in the browser: base fee, a price per unit, limits (one soft); a wrong key is refused in words", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { context, page } = await signUpInstanceAdmin(browser, "plans-admin", "/admin/meters", "Meters");
+  const suffix = randomUUID().slice(0, 6);
+  // A meter to price.
+  await page.getByRole("button", { name: "New meter" }).click();
+  const meterDialog = page.getByRole("dialog");
+  await meterDialog.getByLabel("Key").fill(`seats_${suffix}`);
+  await meterDialog.getByLabel("Name").fill(`Seats ${suffix}`);
+  await meterDialog.getByLabel("Event type").fill(`seat.${suffix}`);
+  await meterDialog.getByRole("button", { name: "Create meter" }).click();
+  await expect(meterDialog).toBeHidden();
+
+  await page.goto("/admin/plans");
+  await page.getByRole("button", { name: "New plan" }).click();
+  const dialog = page.getByRole("dialog");
+  await expectAccessible(page);
+  await dialog.getByRole("textbox", { name: "Key", exact: true }).fill(`Team ${suffix}`);
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill("Team");
+  await dialog.getByLabel("Base fee (minor units)").fill("4900");
+  await dialog.locator(`#plan-price-seats_${suffix}`).fill("12.5");
+  await dialog.locator(`#plan-included-seats_${suffix}`).fill("10");
+  await dialog.getByRole("textbox", { name: "Members", exact: true }).fill("25");
+  await dialog.getByLabel("Events a month").fill("1000000");
+  await dialog.getByRole("checkbox", { name: "Soft" }).nth(2).check();
+  await dialog.getByRole("button", { name: "Create plan" }).click();
+  await expect(dialog).toContainText("lowercase letters, digits, _ and -");
+  await dialog.getByRole("textbox", { name: "Key", exact: true }).fill(`team-${suffix}`);
+  await dialog.getByRole("button", { name: "Create plan" }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByTestId(`plan-row-team-${suffix}`);
+  await expect(row).toContainText("$49.00 / month");
+  await expect(row).toContainText(`Seats ${suffix}: 12.5 USD minor units per unit, 10 included`);
+  await expect(row).toContainText("25 members · 1,000,000 events a month (soft) · no SSO");
+  await context.close();
+});
