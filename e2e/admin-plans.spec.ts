@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { expectAccessible, signUpInstanceAdmin } from "./helpers";
+import { expectAccessible, ownerWithOrg, signUpInstanceAdmin } from "./helpers";
 
-test("an instance admin defines a plan in the browser: base fee, a price per unit, limits (one soft); a wrong key is refused in words", async ({ browser }) => {
+test("an instance admin defines a plan in the browser (a wrong key refused in words), puts an organization on it and grants it a credit", async ({ browser }) => {
   test.setTimeout(120_000);
   const { context, page } = await signUpInstanceAdmin(browser, "plans-admin", "/admin/meters", "Meters");
   const suffix = randomUUID().slice(0, 6);
@@ -36,5 +36,28 @@ test("an instance admin defines a plan in the browser: base fee, a price per uni
   await expect(row).toContainText("$49.00 / month");
   await expect(row).toContainText(`Seats ${suffix}: 12.5 USD minor units per unit, 10 included`);
   await expect(row).toContainText("25 members · 1,000,000 events a month (soft) · no SSO");
+
+  // An organization is put on it, and given a credit, from the list of organizations.
+  const owner = await ownerWithOrg(browser, "plan-target");
+  await page.goto("/admin");
+  const org = page.getByTestId(`org-row-${owner.slug}`);
+  await expect(org).toContainText("No plan");
+  await org.getByRole("button", { name: /Choose a plan for/ }).click();
+  const planDialog = page.getByRole("dialog");
+  await planDialog.getByLabel("Plan").selectOption(`team-${suffix}`);
+  await planDialog.getByRole("button", { name: "Save plan" }).click();
+  await expect(planDialog).toBeHidden();
+  await expect(org).toContainText("Team");
+  await org.getByRole("button", { name: /Grant credit to/ }).click();
+  const creditDialog = page.getByRole("dialog");
+  await creditDialog.getByLabel("Amount (minor units)").fill("5000");
+  await creditDialog.getByLabel("Description").fill("Welcome credit");
+  await creditDialog.getByRole("button", { name: "Grant credit" }).click();
+  await expect(creditDialog).toBeHidden();
+  await expectAccessible(page);
+  await owner.page.goto(`/${owner.slug}/billing`);
+  await expect(owner.page.getByRole("heading", { name: /Team/ })).toBeVisible();
+  await expect(owner.page.getByText("Welcome credit")).toBeVisible();
+  await owner.context.close();
   await context.close();
 });

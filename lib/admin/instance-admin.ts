@@ -10,9 +10,23 @@ export async function listAllOrganizations(ctx: UserCtx) {
   assertInstanceAdmin(ctx);
   const orgs = await db.organization.findMany({
     orderBy: { createdAt: "desc" },
-    select: { id: true, name: true, slug: true, createdAt: true, _count: { select: { memberships: true } } },
+    select: {
+      id: true,
+      name: true,
+      slug: true,
+      createdAt: true,
+      _count: { select: { memberships: true } },
+      subscription: { select: { status: true, plan: { select: { key: true, name: true } } } },
+    },
   });
-  return orgs.map((o) => ({ id: o.id, name: o.name, slug: o.slug, createdAt: o.createdAt, members: o._count.memberships }));
+  return orgs.map((o) => ({
+    id: o.id,
+    name: o.name,
+    slug: o.slug,
+    createdAt: o.createdAt,
+    members: o._count.memberships,
+    plan: o.subscription ? { key: o.subscription.plan.key, name: o.subscription.plan.name, status: o.subscription.status } : null,
+  }));
 }
 
 /**
