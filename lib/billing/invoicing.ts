@@ -68,12 +68,12 @@ function meterOf(cache: MeterCache, key: string): Promise<Meter> {
 }
 
 /** The usage lines of a period: each priced meter's quantity (read, or `known` by meter key), priced. */
-async function usageLines(orgId: string, plan: Plan, period: Period, meters: MeterCache, known?: Map<string, string>): Promise<NewLine[]> {
+async function usageLines(orgId: string, plan: Plan, period: ClosingPeriod, meters: MeterCache, known?: Map<string, string>): Promise<NewLine[]> {
   const lines: NewLine[] = [];
   for (const price of plan.prices) {
     const meter = await meterOf(meters, price.meter);
     const quantity = known ? (known.get(meter.key) ?? "0") : ((await readUsage({ orgId, meter, from: period.start, to: period.end }))[0]?.quantity ?? "0");
-    const pricing = MeterPrice.parse({ price: price.price, includedQuantity: price.includedQuantity });
+    const pricing = MeterPrice.parse({ price: price.price, includedQuantity: proratedIncluded(price.includedQuantity, period) });
     lines.push({
       kind: "usage",
       meterId: meter.id,
@@ -154,6 +154,18 @@ export function proratedBaseFee(baseFee: number, period: ClosingPeriod): number 
   const used = BigInt(period.end.getTime() - period.start.getTime());
   const full = BigInt(period.fullEnd.getTime() - period.start.getTime());
   return Number((BigInt(baseFee) * used * 2n + full) / (2n * full));
+}
+
+/**
+ * The included quantity for the part of the period billed, rounded down to
+ * six decimal places: a period cut short by a plan change includes its share,
+ * so changing plans back and forth never multiplies what is free.
+ */
+export function proratedIncluded(included: string, period: ClosingPeriod): string {
+  if (!period.fullEnd) return included;
+  const used = period.end.getTime() - period.start.getTime();
+  const full = period.fullEnd.getTime() - period.start.getTime();
+  return new Decimal(included).times(used).div(full).toDecimalPlaces(6, Decimal.ROUND_DOWN).toFixed();
 }
 
 function baseLine(plan: Plan, period: ClosingPeriod): NewLine {

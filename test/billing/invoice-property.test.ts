@@ -165,7 +165,9 @@ describe("invoices, property", () => {
         const fullHours = new D(period.end.getTime() - period.start.getTime()).div(HOUR);
         let subtotal = changeAt ? new D(c.baseFee).times(c.changeAfterHours!).div(fullHours).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber() : c.baseFee;
         meters.forEach((m, i) => {
-          if (c.priced[i]) subtotal += amountOf(c.prices[i]!.price, c.prices[i]!.included, aggregate(m, inPeriod));
+          // A period cut short includes its share of the included quantity, rounded down to 6 places.
+          const included = changeAt ? new D(c.prices[i]!.included).times(c.changeAfterHours!).div(fullHours).toDecimalPlaces(6, Decimal.ROUND_DOWN).toFixed() : c.prices[i]!.included;
+          if (c.priced[i]) subtotal += amountOf(c.prices[i]!.price, included, aggregate(m, inPeriod));
         });
         const usable = c.credits.filter((cr) => !cr.expired).reduce((s, cr) => s + cr.amount, 0);
         const total = subtotal - Math.min(subtotal, usable);

@@ -3,6 +3,7 @@
 // period at the change, late usage for the part before the change is a
 // correction priced by the old plan, a trial carries over, and a change that
 // would rewrite what is invoiced, or a stale closing run, changes nothing.
+import { Decimal } from "decimal.js";
 import { describe, expect, it } from "vitest";
 import { closeDuePeriods, closePeriod, proratedBaseFee } from "../../lib/billing/invoicing.ts";
 import { onTheHour } from "../../lib/billing/plan-change.ts";
@@ -38,12 +39,16 @@ describe("plan changes", () => {
     // Computed here in plain integers: 2000 × used / full, rounded half up.
     const expectedBase = Math.floor((2000 * usedHours * 2 + fullHours) / (2 * fullHours));
     expect(cut).toMatchObject({ planKey: small.key, periodStart: second.start, periodEnd: at, status: "draft" });
+    // The 100 tokens included are prorated too (rounded down to 6 places), so changing plans never multiplies them.
+    const included = new Decimal(100).times(usedHours).div(fullHours).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+    const expectedUsage = new Decimal(500).minus(included).times("0.5").toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
     expect(cut!.lines.map((l) => [l.kind, l.quantity, l.amount])).toEqual([
       ["base", null, expectedBase],
-      ["usage", "500", 200],
+      ["usage", "500", expectedUsage],
     ]);
+    expect((cut!.lines[1]!.pricing as { includedQuantity: string }).includedQuantity).toBe(included.toFixed());
     expect(cut!.lines[0]!.description).toContain("prorated");
-    expect(cut!.total).toBe(expectedBase + 200);
+    expect(cut!.total).toBe(expectedBase + expectedUsage);
 
     // Late usage for the part before the change: a correction on the next invoice, at the old plan's price.
     await sendTokens(t.org.id, meter, [{ at: new Date(at.getTime() - 2 * HOUR), tokens: 40 }]);
