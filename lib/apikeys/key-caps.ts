@@ -74,6 +74,7 @@ function assertWithinCallingKey(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
 function needText(o: OutsideHolding) {
   if (o.limit === "expiry") return "the key must expire by then";
   if (o.limit === "ip") return `its IP allow list must lie within ${cidrText(o.ranges)}`;
+  if (o.limit === "plan") return "a key cannot be limited to a plan";
   return "a key cannot present MFA";
 }
 
@@ -97,8 +98,8 @@ function assertWithinHoldings(ctx: OrgCtx, key: HandedOutKey, doing: Doing) {
     if (misfits.length === 0 || misfits.some((m) => m.outside.length === 0)) continue;
     const message = `${doing === "rotate" ? ROTATE_PREFIX : ""}${permission} comes to you from ${misfits.map((m) => misfitText(m.holding, m.outside)).join("; or from ")}.`;
     // What a different expiry or allow list could fix is a 400; what nothing can (MFA) is a 403.
-    const fixable = misfits.filter((m) => !m.outside.some((o) => o.limit === "mfa")).flatMap((m) => m.outside);
-    if (fixable.length === 0) throw new Forbidden("mfa_only_permission", message);
+    const fixable = misfits.filter((m) => !m.outside.some((o) => o.limit === "mfa" || o.limit === "plan")).flatMap((m) => m.outside);
+    if (fixable.length === 0) throw new Forbidden(misfits.some((m) => m.outside.some((o) => o.limit === "mfa")) ? "mfa_only_permission" : "plan_beyond_holding", message);
     throw new Invalid(fixable.some((o) => o.limit === "expiry") ? "expiry_beyond_holding" : "ip_beyond_holding", message);
   }
 }

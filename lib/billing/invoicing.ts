@@ -11,7 +11,7 @@ import { env } from "../env.ts";
 import { logger } from "../logger.ts";
 import { readUsage, readUsageTotals } from "../usage/event-store.ts";
 import { getMeter, type Meter } from "../usage/meters.ts";
-import { periodAt, type Period } from "./periods.ts";
+import { periodAt, periodsBefore, type ClosingPeriod, type Period } from "./periods.ts";
 import { getPlan, type Plan } from "./plans.ts";
 import { MeterPrice, priceQuantity, totalInvoice } from "./pricing.ts";
 
@@ -145,8 +145,7 @@ async function usableCredits(tx: Tx, orgId: string, currency: string, now: Date)
   return grants;
 }
 
-/** A period cut short by a plan change ends at `end`; its base fee is the part of [start, fullEnd) it covers. */
-export type ClosingPeriod = Period & { fullEnd?: Date };
+export type { ClosingPeriod };
 
 /** The base fee for the part of the period billed, rounded half up to the minor unit (exact: no floating point). */
 export function proratedBaseFee(baseFee: number, period: ClosingPeriod): number {
@@ -195,7 +194,7 @@ export async function lockInvoicing(tx: Tx, orgId: string) {
 export async function closePeriod(
   orgId: string,
   plan: Plan,
-  period: Period,
+  period: ClosingPeriod,
   now = new Date(),
   meters: MeterCache = new Map(),
   known?: Map<string, string>,
@@ -292,7 +291,8 @@ const CLOSING_CONCURRENCY = 4;
 /** Organizations whose usage one statement reads. */
 const USAGE_READ_BATCH = 500;
 
-export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): Promise<string[]> {
+/** `until`: bill only up to then (the switch to Stripe meters): whole periods before it, and the one it cuts short. */
+export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[], until?: Date): Promise<string[]> {
   const subscriptions = await db.subscription.findMany({
     where: onlyOrgIds ? { orgId: { in: onlyOrgIds } } : {},
     select: { orgId: true, anchorAt: true, canceledAt: true, plan: { select: { key: true } }, org: { select: { invoices: { orderBy: { periodEnd: "desc" }, take: 1, select: { periodEnd: true } } } } },
@@ -300,14 +300,17 @@ export async function closeDuePeriods(now = new Date(), onlyOrgIds?: string[]): 
   const plans = new Map<string, Promise<Plan>>();
   const meters: MeterCache = new Map();
   // What is due, grouped by plan and period: the usage of each group is read in a few statements, not one per organization.
-  const groups = new Map<string, { plan: Plan; period: Period; orgIds: string[] }>();
+  const groups = new Map<string, { plan: Plan; period: ClosingPeriod; orgIds: string[] }>();
   const anchors = new Map(subscriptions.map((s) => [s.orgId, s.anchorAt]));
   for (const sub of subscriptions) {
     if (!plans.has(sub.plan.key)) plans.set(sub.plan.key, getPlan(sub.plan.key));
     const plan = await plans.get(sub.plan.key)!;
-    for (const period of periodsToClose(sub, plan.interval, sub.org.invoices[0]?.periodEnd ?? null, now)) {
+    const lastEnd = sub.org.invoices[0]?.periodEnd ?? null;
+    const closeBefore = now.getTime() - env().TOLLGATE_BILLING_CLOSE_DELAY_MINUTES * MINUTE;
+    const due: ClosingPeriod[] = until ? periodsBefore(sub, plan.interval, lastEnd, until).filter((p) => p.end.getTime() <= closeBefore) : periodsToClose(sub, plan.interval, lastEnd, now);
+    for (const period of due) {
       const key = `${plan.key}|${period.start.toISOString()}|${period.end.toISOString()}`;
-      const group = groups.get(key) ?? { plan, period, orgIds: [] };
+      const group = groups.get(key) ?? { plan, period, orgIds: [] as string[] };
       group.orgIds.push(sub.orgId);
       groups.set(key, group);
     }

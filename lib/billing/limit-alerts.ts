@@ -15,6 +15,7 @@ import { countOf } from "./limits.ts";
 import { LIMIT_NAMES, type LimitName } from "./plans.ts";
 
 export const THRESHOLDS = [80, 100] as const;
+const REARM_AFTER_MS = 86_400_000;
 
 export type LimitUse = {
   limit: LimitName;
@@ -112,7 +113,11 @@ export async function sendLimitAlerts(now = new Date(), onlyOrgIds?: string[]): 
     await db.$transaction(async (tx) => {
       for (const use of uses) {
         const crossed = THRESHOLDS.filter((t) => use.percent >= t);
-        if (use.period === null) await tx.limitAlert.deleteMany({ where: { orgId: sub.orgId, limit: use.limit, period: "", threshold: { notIn: [...crossed] } } });
+        // Re-armed once the use is below again, but at most a day after the alert: adding and removing around a threshold sends no stream of mail.
+        if (use.period === null)
+          await tx.limitAlert.deleteMany({
+            where: { orgId: sub.orgId, limit: use.limit, period: "", threshold: { notIn: [...crossed] }, createdAt: { lt: new Date(now.getTime() - REARM_AFTER_MS) } },
+          });
         const fresh: number[] = [];
         for (const threshold of crossed) {
           const made = await tx.limitAlert.createMany({

@@ -20,3 +20,22 @@ export function periodAt(anchor: Date, interval: "month" | "year", at: Date): Pe
   while (index > 0 && addMonths(anchor, index * step) > at) index--;
   return { start: addMonths(anchor, index * step), end: addMonths(anchor, (index + 1) * step), index };
 }
+
+/** A period cut short (by a plan change, or a change of billing mode) ends at `end`; its base fee and included quantities are the part of [start, fullEnd) it covers. */
+export type ClosingPeriod = Period & { fullEnd?: Date };
+
+/** The periods of a subscription not yet invoiced up to `at`: whole ones, then the one `at` cuts short. */
+export function periodsBefore(sub: { anchorAt: Date; canceledAt: Date | null }, interval: "month" | "year", lastInvoicedEnd: Date | null, at: Date): ClosingPeriod[] {
+  const out: ClosingPeriod[] = [];
+  let cursor = lastInvoicedEnd && lastInvoicedEnd > sub.anchorAt ? lastInvoicedEnd : sub.anchorAt;
+  while (cursor < at && !(sub.canceledAt && cursor >= sub.canceledAt)) {
+    const period = periodAt(sub.anchorAt, interval, cursor);
+    if (period.start < cursor) {
+      cursor = period.end;
+      continue;
+    }
+    out.push(period.end <= at ? period : { ...period, end: at, fullEnd: period.end });
+    cursor = period.end;
+  }
+  return out;
+}

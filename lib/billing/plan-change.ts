@@ -9,8 +9,9 @@
 import { bumpAuthzVersion } from "../authz/org-index-cache.ts";
 import type { Tx } from "../db.ts";
 import { Conflict } from "../errors.ts";
-import { closePeriodIn, lockInvoicing, type ClosingPeriod, type MeterCache } from "./invoicing.ts";
-import { periodAt } from "./periods.ts";
+import { closePeriodIn, lockInvoicing, type MeterCache } from "./invoicing.ts";
+import { billingSettings } from "./billing-settings.ts";
+import { periodsBefore } from "./periods.ts";
 import { getPlan, type Plan } from "./plans.ts";
 
 const HOUR = 3_600_000;
@@ -18,22 +19,6 @@ const DAY = 86_400_000;
 
 /** Usage is kept by the hour, so plans change on the hour. */
 export const onTheHour = (at: Date) => new Date(Math.floor(at.getTime() / HOUR) * HOUR);
-
-/** The periods of a subscription not yet invoiced up to `at`: whole ones, then the one `at` cuts short. */
-export function periodsBefore(sub: { anchorAt: Date; canceledAt: Date | null }, interval: "month" | "year", lastInvoicedEnd: Date | null, at: Date): ClosingPeriod[] {
-  const out: ClosingPeriod[] = [];
-  let cursor = lastInvoicedEnd && lastInvoicedEnd > sub.anchorAt ? lastInvoicedEnd : sub.anchorAt;
-  while (cursor < at && !(sub.canceledAt && cursor >= sub.canceledAt)) {
-    const period = periodAt(sub.anchorAt, interval, cursor);
-    if (period.start < cursor) {
-      cursor = period.end;
-      continue;
-    }
-    out.push(period.end <= at ? period : { ...period, end: at, fullEnd: period.end });
-    cursor = period.end;
-  }
-  return out;
-}
 
 export type PlanChange = { plan: Plan; at: Date; status?: "active" | "trialing" };
 
@@ -47,19 +32,26 @@ export async function changePlanIn(tx: Tx, orgId: string, { plan, at }: PlanChan
   await lockInvoicing(tx, orgId);
   const current = await tx.subscription.findUnique({
     where: { orgId },
-    select: { anchorAt: true, canceledAt: true, status: true, trialEndsAt: true, pastDueSince: true, plan: { select: { key: true } } },
+    select: { startedAt: true, anchorAt: true, canceledAt: true, status: true, trialEndsAt: true, pastDueSince: true, plan: { select: { key: true } } },
   });
   const invoiceIds: string[] = [];
   let trialEndsAt: Date | null = null;
   if (current) {
     const last = await tx.invoice.findFirst({ where: { orgId }, orderBy: { periodEnd: "desc" }, select: { periodEnd: true } });
     if (at > now) throw new Conflict("plan_change_in_future", "A plan change takes effect now or at a past hour; it cannot be scheduled.");
+    // Never dated before the plan it replaces began, or (after a cancellation) before it ended: that time was not on any plan.
+    const floor = onTheHour(current.canceledAt && current.canceledAt > current.startedAt ? current.canceledAt : current.startedAt);
+    if (at < floor)
+      throw new Conflict("plan_change_before_start", `A plan change can take effect no earlier than ${floor.toISOString()}, when the current plan ${current.canceledAt ? "ended" : "began"}.`);
     if (last && at < last.periodEnd) {
       throw new Conflict("plan_change_before_invoiced", `A plan change can take effect no earlier than ${last.periodEnd.toISOString()}, the end of the last invoiced period.`);
     }
     const leaving = await getPlan(current.plan.key);
     const meters: MeterCache = new Map();
-    for (const period of periodsBefore(current, leaving.interval, last?.periodEnd ?? null, at)) {
+    // Priced in Stripe since the switch: Tollgate bills only what came before it.
+    const settings = await billingSettings();
+    const billUntil = settings.mode === "stripe_meters" ? new Date(Math.min(at.getTime(), settings.since?.getTime() ?? 0)) : at;
+    for (const period of periodsBefore(current, leaving.interval, last?.periodEnd ?? null, billUntil)) {
       const invoice = await closePeriodIn(tx, orgId, leaving, period, now, meters);
       if (invoice.created) invoiceIds.push(invoice.id);
     }
@@ -69,7 +61,7 @@ export async function changePlanIn(tx: Tx, orgId: string, { plan, at }: PlanChan
   }
   const data = {
     planId: plan.id,
-    status: current?.status === "past_due" ? "past_due" : trialEndsAt ? "trialing" : "active",
+    status: current?.status === "past_due" ? "past_due" : trialEndsAt && trialEndsAt > now ? "trialing" : "active",
     pastDueSince: current?.pastDueSince ?? null,
     startedAt: at,
     trialEndsAt,

@@ -42,7 +42,13 @@ async function send(stripe: Stripe, rows: Row[], meters: Map<string, Meter>, cus
     const customer = customers.get(row.orgId) ?? (await stripeCustomerFor(stripe, row.orgId));
     customers.set(row.orgId, customer);
     try {
-      if (meter && row.hour.getTime() > Date.now() - STRIPE_MAX_AGE_MS) {
+      if (!meter || row.hour.getTime() <= Date.now() - STRIPE_MAX_AGE_MS) {
+        // Stripe would refuse it (its meter is gone, or the hour is past the 35 days Stripe takes): said loudly, then done with.
+        logger.error(
+          { orgId: row.orgId, meterId: row.meterId, hour: row.hour.toISOString(), value: row.value, identifier: row.identifier },
+          "billing: usage could not be reported to Stripe and is skipped",
+        );
+      } else {
         await stripe.billing.meterEvents.create(
           { event_name: meter.key, identifier: row.identifier, timestamp: Math.floor(row.hour.getTime() / 1000), payload: { stripe_customer_id: customer, value: row.value } },
           { idempotencyKey: row.identifier },
@@ -104,12 +110,14 @@ async function recordDue(orgId: string, meters: Meter[], from: Date, to: Date): 
  * usage of the last `lookbackHours` hours (late events included) that Stripe
  * has not been told of.
  */
-export async function reportUsageToStripe(options: { lookbackHours?: number; now?: Date; onlyOrgIds?: string[]; stripe?: Stripe | null } = {}) {
+export async function reportUsageToStripe(options: { lookbackHours?: number; now?: Date; onlyOrgIds?: string[]; stripe?: Stripe | null; since?: Date | null } = {}) {
   const stripe = options.stripe === undefined ? stripeClient() : options.stripe;
   if (!stripe) return { organizations: 0, events: 0, failed: 0, skipped: "stripe_not_configured" as const };
   const now = options.now ?? new Date();
-  const lookback = Math.min(options.lookbackHours ?? 3, env().TOLLGATE_USAGE_MAX_AGE_DAYS * 24 + 1);
-  const from = new Date(Math.floor((now.getTime() - lookback * HOUR) / HOUR) * HOUR);
+  // Never older than Stripe takes; never before the switch to this mode (Tollgate invoiced what came before).
+  const lookback = Math.min(options.lookbackHours ?? 3, env().TOLLGATE_USAGE_MAX_AGE_DAYS * 24 + 1, STRIPE_MAX_AGE_MS / HOUR - 1);
+  const earliest = Math.floor((now.getTime() - lookback * HOUR) / HOUR) * HOUR;
+  const from = new Date(Math.max(earliest, options.since?.getTime() ?? 0));
   const to = new Date(Math.ceil((now.getTime() + 1) / HOUR) * HOUR);
   const meters = (await listMeters()).filter(reportable);
   const byId = new Map(meters.map((m) => [m.id, m]));

@@ -129,6 +129,8 @@ async function apply(tx: Tx, event: Stripe.Event, at: Date): Promise<string> {
 
 async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, at: Date): Promise<string> {
   const ourId = object.metadata?.tollgate_invoice_id;
+  // Events about one invoice apply one at a time (a void gives credits back once, whatever arrives together).
+  await tx.$executeRaw`SELECT 1 FROM "Invoice" WHERE "stripeInvoiceId" = ${object.id} OR "id"::text = ${ourId && UUID.test(ourId) ? ourId : ""} FOR UPDATE`;
   const invoice = await tx.invoice.findFirst({
     where: { OR: [{ stripeInvoiceId: object.id }, ...(ourId && UUID.test(ourId) ? [{ id: ourId }] : [])] },
     select: { id: true, orgId: true, status: true, stripeEventAt: true, paymentFailedAt: true },
@@ -210,11 +212,11 @@ async function applySubscriptionEvent(tx: Tx, type: string, object: Stripe.Subsc
     data.canceledAt = object.canceled_at ? new Date(object.canceled_at * 1000) : at;
   } else {
     const planKey = object.metadata?.tollgate_plan;
-    if (planKey && planKey !== sub.plan.key) {
-      const plan = await getPlan(planKey).catch(() => null);
-      // Only plans the organization could choose itself (as in Checkout); billed up to now on the plan it leaves.
-      if (plan && !plan.archivedAt && plan.selfServe) await changePlanIn(tx, sub.orgId, { plan, at: onTheHour(new Date()) });
-    }
+    // Only plans the organization could choose itself (as in Checkout); billed up to now on the plan it leaves.
+    const chosen = planKey && planKey !== sub.plan.key ? await getPlan(planKey).catch(() => null) : null;
+    const plan = chosen && !chosen.archivedAt && chosen.selfServe ? chosen : null;
+    // Back from a cancellation: a new start (its periods from now, not from the old anchor).
+    if (plan || sub.status === "canceled") await changePlanIn(tx, sub.orgId, { plan: plan ?? (await getPlan(sub.plan.key)), at: onTheHour(new Date()) });
     if (object.status === "active" || object.status === "trialing") data.status = object.status;
     if (object.status === "past_due") data.status = "past_due";
     data.canceledAt = null;

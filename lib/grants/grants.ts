@@ -131,10 +131,16 @@ async function readGrantFacts(ctx: OrgCtx, roleId: string, projectId: string | n
 
 type CreatedGrantRow = GrantRow & { plans: string[]; createdAt: Date };
 
-/** A plan condition names plans that exist (archived ones too: organizations may still be on them). */
-async function assertPlansExist(plans: string[]) {
+/**
+ * A plan condition names plans the organization knows of: self-serve plans
+ * and its own (any plan, for provisioning keys). Others answer as if they did
+ * not exist, so that no organization learns another's private plans.
+ */
+async function assertPlansKnown(ctx: OrgCtx, plans: string[]) {
   if (!plans.length) return;
-  const found = new Set((await db.plan.findMany({ where: { key: { in: plans } }, select: { key: true } })).map((p) => p.key));
+  const everyPlan = ctx.principal.type === "api_key" && ctx.principal.instance;
+  const rows = await db.plan.findMany({ where: { key: { in: plans } }, select: { key: true, selfServe: true } });
+  const found = new Set(rows.filter((p) => everyPlan || p.selfServe || p.key === ctx.authz.plan).map((p) => p.key));
   const missing = plans.find((key) => !found.has(key));
   if (missing) throw new NotFound("plan_not_found", `conditions.plans: no plan with the key "${missing}".`);
 }
@@ -151,7 +157,7 @@ export async function createGrant(ctx: OrgCtx, raw: unknown) {
   if (input.conditions.validUntil && input.conditions.validUntil.getTime() <= Date.now()) throw new Invalid("valid_until_in_past", "conditions.validUntil: must be in the future");
   if (projectId && !project) throw new NotFound("project_not_found", "projectId: project not found.");
   if (!found) throw SUBJECT_NOT_FOUND[subject.type]();
-  await assertPlansExist(input.conditions.plans);
+  await assertPlansKnown(ctx, input.conditions.plans);
   // A key's own expiry and networks bound what it is given.
   const subjectKeyLimits = subject.type === "api_key" ? grantLimits({ validUntil: found.expiresAt ? new Date(found.expiresAt) : null, ipCidrs: found.ipAllowList ?? [] }) : null;
   // The granter must be able to give the role's permissions where the grant applies, under its conditions

@@ -8,7 +8,7 @@ import { CheckBatchInput, CheckInput, CheckSubject } from "../authz/check-access
 import { VerifyKeyInput } from "../apikeys/verify-key.ts";
 import { IngestInput, MAX_EVENTS_PER_REQUEST, UsageEventInput } from "../usage/ingest.ts";
 import { AGGREGATIONS } from "../usage/meters.ts";
-import { BillingSettings } from "../billing/billing-settings.ts";
+import { BILLING_MODES } from "../billing/billing-settings.ts";
 import { Entitlements } from "../billing/plans.ts";
 import { PriceModel } from "../billing/pricing.ts";
 
@@ -409,4 +409,10 @@ export const LimitUseList = named(
     ),
   }),
 );
-export const BillingSettingsSchema = named("BillingSettings", BillingSettings);
+export const BillingSettingsSchema = named(
+  "BillingSettings",
+  z.strictObject({
+    mode: z.enum(BILLING_MODES),
+    since: doc("When the mode took effect (a whole hour); null: invoices from the start.", DateTime.nullable()),
+  }),
+);

@@ -79,7 +79,7 @@ import { requireInvoicePreview } from "../billing/preview.ts";
 import { CheckoutInput, GrantCreditInput, grantCredit, listCredits, listInvoices, openCustomerPortal, startCheckout } from "../billing/billing-account.ts";
 import { organizationEntitlements } from "../billing/entitlements.ts";
 import { organizationLimitUse } from "../billing/limit-alerts.ts";
-import { BillingSettings, billingSettings, updateBillingSettings } from "../billing/billing-settings.ts";
+import { BillingSettingsInput, billingSettings, updateBillingSettings } from "../billing/billing-settings.ts";
 import { SubscribeInput, subscribeOrganization } from "../billing/subscriptions.ts";
 import type { ApiRouteDef } from "./api-v1.ts";
 import {
@@ -655,8 +655,9 @@ export const apiV1Routes: ApiRouteDef[] = [
     summary: "Choose how the instance bills (mode: invoices or stripe_meters)",
     tag: "Billing",
     permission: "instance:admin",
-    body: BillingSettings,
+    body: BillingSettingsInput,
     response: BillingSettingsSchema,
+    conflict: "Back to invoices after usage was reported to Stripe meters (billing_mode_locked)",
     handler: (ctx, { body }) => updateBillingSettings(ctx, body),
   },
   {

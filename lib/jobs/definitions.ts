@@ -35,9 +35,9 @@ export const JOBS: JobDefinition[] = [
     retryDelay: 60,
     expireInSeconds: 30 * 60,
     run: async () => {
-      // Priced in Stripe: Stripe makes the invoices.
-      if ((await billingSettings()).mode === "stripe_meters") return { skipped: "billing mode is stripe_meters" };
-      const made = await closeDuePeriods();
+      // Priced in Stripe: Stripe makes the invoices; Tollgate bills only what came before the switch.
+      const settings = await billingSettings();
+      const made = await closeDuePeriods(new Date(), undefined, settings.mode === "stripe_meters" ? (settings.since ?? new Date(0)) : undefined);
       // One job sends the new drafts, and any a failed run left behind, several at a time.
       const { enqueueJob } = await import("./jobs.ts");
       const drafts = await draftInvoices();
@@ -74,9 +74,10 @@ export const JOBS: JobDefinition[] = [
     retryDelay: 60,
     expireInSeconds: 30 * 60,
     run: async (data) => {
-      if ((await billingSettings()).mode !== "stripe_meters") return { skipped: "billing mode is invoices" };
+      const settings = await billingSettings();
+      if (settings.mode !== "stripe_meters") return { skipped: "billing mode is invoices" };
       const wholeWindow = new Date().getUTCMinutes() < 5;
-      return reportUsageToStripe({ lookbackHours: typeof data.lookbackHours === "number" ? data.lookbackHours : wholeWindow ? env().TOLLGATE_USAGE_MAX_AGE_DAYS * 24 + 1 : 3 });
+      return reportUsageToStripe({ since: settings.since, lookbackHours: typeof data.lookbackHours === "number" ? data.lookbackHours : wholeWindow ? env().TOLLGATE_USAGE_MAX_AGE_DAYS * 24 + 1 : 3 });
     },
   },
   {

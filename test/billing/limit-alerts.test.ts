@@ -46,7 +46,8 @@ describe("limit alerts", () => {
     expect(mail.at(-1)!.subject).toMatch(/has reached its plan's limit of members/);
     expect((await auditActions(t.org.id)).filter((a) => a === "billing.limit_alert")).toHaveLength(2);
 
-    // Below 80% again: re-armed; rising again alerts again.
+    // Below 80% again (a day after the alerts): re-armed; rising again alerts again.
+    await db.limitAlert.updateMany({ where: { orgId: t.org.id }, data: { createdAt: new Date(Date.now() - 2 * 86_400_000) } });
     await db.membership.deleteMany({ where: { orgId: t.org.id, userId: { in: [fifth.principal.userId, extra.principal.userId] } } });
     await sendLimitAlerts(new Date(), [t.org.id]);
     expect(await db.limitAlert.count({ where: { orgId: t.org.id } })).toBe(0);

@@ -94,6 +94,8 @@ describe("plan changes", () => {
     await closeDuePeriods(new Date(), [t.org.id]);
     const [invoiced] = await invoicesOf(t.org.id);
     await expect(subscribeOrganization(admin, t.org.id, { plan: other.key, startAt: new Date(Date.now() + 2 * DAY).toISOString() })).rejects.toMatchObject({ code: "plan_change_in_future" });
+    // Before the current plan began: that time was on no plan.
+    await expect(subscribeOrganization(admin, t.org.id, { plan: other.key, startAt: new Date(Date.now() - 50 * DAY).toISOString() })).rejects.toMatchObject({ code: "plan_change_before_start" });
     await expect(subscribeOrganization(admin, t.org.id, { plan: other.key, startAt: new Date(invoiced!.periodEnd.getTime() - DAY).toISOString() })).rejects.toMatchObject({
       code: "plan_change_before_invoiced",
     });

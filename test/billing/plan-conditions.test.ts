@@ -21,7 +21,7 @@ const { call } = useMachineServer();
 
 async function twoPlans() {
   const meter = await tokenMeter();
-  return { pro: await meteredPlan(meter, { name: "Pro" }), free: await meteredPlan(meter, { name: "Free", baseFee: 0 }) };
+  return { pro: await meteredPlan(meter, { name: "Pro", selfServe: true }), free: await meteredPlan(meter, { name: "Free", baseFee: 0, selfServe: true }) };
 }
 
 describe("plan conditions on grants", () => {
@@ -58,6 +58,11 @@ describe("plan conditions on grants", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatchObject({ code: "plan_not_found", message: 'conditions.plans: no plan with the key "no-such-plan".' });
     expect((await call("POST", "/api/v1/grants", { key, body: body(["Not A Key"]) })).status).toBe(400);
+    // A private plan (not self-serve, not this organization's) answers as if it did not exist: no organization learns another's plans.
+    const secret = await meteredPlan(await tokenMeter(), { name: "Acme enterprise" });
+    const hidden = await call("POST", "/api/v1/grants", { key, body: body([secret.key]) });
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.error.code).toBe("plan_not_found");
     const made = await call("POST", "/api/v1/grants", { key, body: body([pro.key]) });
     expect(made.status).toBe(201);
     expect(made.body.plans).toEqual([pro.key]);

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
+import { closeDuePeriods } from "../../lib/billing/invoicing.ts";
 import { stripeFrom } from "../../lib/billing/stripe-client.ts";
 import { reportUsageToStripe } from "../../lib/billing/stripe-meters.ts";
 import { db } from "../../lib/db.ts";
@@ -105,18 +106,45 @@ describe("usage to Stripe Billing Meters", () => {
 
   it("is chosen by instance admins only, with a clear error for a mode that does not exist", async () => {
     const key = (await createInstanceKey(admin, { name: `billing-settings-${randomUUID().slice(0, 6)}` })).key;
-    expect((await call("GET", "/api/v1/billing/settings", { key })).body).toEqual({ mode: "invoices" });
+    expect((await call("GET", "/api/v1/billing/settings", { key })).body).toMatchObject({ mode: "invoices" });
     const bad = await call("PUT", "/api/v1/billing/settings", { key, body: { mode: "stripe" } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain("mode: invoices (Tollgate's invoices, sent to Stripe) or stripe_meters");
     const t = await subscribedOrg((await meteredPlan(await tokenMeter())).key, 1);
     const { key: ownerKey } = await createApiKey(t.owner, { name: "owner", roleId: (await builtInRole("admin")).id });
     expect((await call("PUT", "/api/v1/billing/settings", { key: ownerKey, body: { mode: "stripe_meters" } })).status).toBe(403);
-    // Set and put back at once (other suites share the instance).
+    // Set and put back at once (other suites share the instance): from the next whole hour.
     const set = await call("PUT", "/api/v1/billing/settings", { key, body: { mode: "stripe_meters" } });
-    await call("PUT", "/api/v1/billing/settings", { key, body: { mode: "invoices" } });
-    expect(set.body).toEqual({ mode: "stripe_meters" });
-    expect(await db.auditEvent.count({ where: { action: "billing.settings_changed", targetId: "billing" } })).toBeGreaterThanOrEqual(2);
+    const back = await call("PUT", "/api/v1/billing/settings", { key, body: { mode: "invoices" } });
+    if (back.status !== 200) await db.instanceSetting.update({ where: { key: "billing" }, data: { value: { mode: "invoices", since: null } } });
+    expect(set.body.mode).toBe("stripe_meters");
+    expect(Date.parse(set.body.since) % HOUR).toBe(0);
+    expect(Date.parse(set.body.since)).toBeGreaterThan(Date.now());
+    // Usage was reported to Stripe meters above: going back would bill it twice.
+    expect(back.status).toBe(409);
+    expect(back.body.error.code).toBe("billing_mode_locked");
+    expect(await db.auditEvent.count({ where: { action: "billing.settings_changed", targetId: "billing" } })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("after a switch, Tollgate invoices each organization up to it (the period it cuts, prorated) and Stripe gets only the hours from it", async () => {
+    const t = await meteredOrg();
+    const now = new Date();
+    const since = hourOf(new Date(now.getTime() - 4 * HOUR));
+    await sendTokens(t.org.id, t.tokens, [
+      { at: new Date(since.getTime() - HOUR), tokens: 100 },
+      { at: new Date(since.getTime() + HOUR), tokens: 30 },
+    ]);
+    const client = stripeFrom(stripe.apiKey, stripe.url);
+    await reportUsageToStripe({ lookbackHours: 24, onlyOrgIds: [t.org.id], stripe: client, since });
+    const customer = (await db.organization.findUniqueOrThrow({ where: { id: t.org.id } })).stripeCustomerId!;
+    expect(stripeTotals(customer)).toEqual({ [`${t.tokens.key}@${new Date(since.getTime() + HOUR).toISOString()}`]: 30, [`${t.calls.key}@${new Date(since.getTime() + HOUR).toISOString()}`]: 1 });
+    // The invoice side: the period the switch cuts is billed up to it, once its close delay has passed.
+    const [cut] = await closeDuePeriods(new Date(since.getTime() + 2 * HOUR), [t.org.id], since);
+    const invoice = await db.invoice.findUniqueOrThrow({ where: { id: cut! }, include: { lines: { orderBy: { position: "asc" } } } });
+    expect(invoice.periodEnd).toEqual(since);
+    expect(invoice.lines[0]!.description).toContain("prorated");
+    expect(invoice.lines.find((l) => l.meterKey === t.tokens.key)!.quantity).toBe("100");
+    expect(await closeDuePeriods(new Date(since.getTime() + 40 * 24 * HOUR), [t.org.id], since)).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import { db } from "../../lib/db.ts";
 import { until } from "../helpers.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { LocalStripe } from "../stripe/local-stripe.ts";
-import { DAY, invoicesOf, meteredPlan, sendTokens, subscribedOrg, tokenMeter } from "./billing-fixtures.ts";
+import { DAY, HOUR, invoicesOf, meteredPlan, sendTokens, subscribedOrg, tokenMeter } from "./billing-fixtures.ts";
 import { periodAt } from "../../lib/billing/periods.ts";
 
 const { call, baseUrl } = useMachineServer();
@@ -217,6 +217,12 @@ describe("Stripe webhooks", () => {
     }
     expect(await ours()).toMatchObject({ status: "canceled" });
     await until("the index to drop the plan", async () => (await getOrgIndex(t.org.id)).plan === null);
+    // Subscribed again in Stripe, on the same plan: a new start, so the canceled months are never billed.
+    stripe.createSubscription({ metadata: { tollgate_org_id: t.org.id, tollgate_plan: scale.key } });
+    await stripe.settled();
+    const revived = await ours();
+    expect(revived).toMatchObject({ status: "active", canceledAt: null });
+    expect(Date.now() - revived.anchorAt.getTime()).toBeLessThan(HOUR + 60_000);
   });
 
   it("give back the credits a voided invoice used, once", async () => {

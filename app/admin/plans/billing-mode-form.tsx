@@ -21,6 +21,7 @@ export function BillingModeForm({ mode }: { mode: string }) {
   const [chosen, setChosen] = useState(mode);
   const [saved, setSaved] = useState(mode);
   const save = useServerAction(updateBillingSettingsAction, { onSuccess: (s) => setSaved(s.mode) });
+  const since = save.data?.since;
   return (
     <form
       className="grid gap-2"
@@ -47,7 +48,7 @@ export function BillingModeForm({ mode }: { mode: string }) {
       <p className="text-xs text-muted-foreground">{MODES.find((m) => m.value === chosen)?.help}</p>
       {save.isSuccess && chosen === saved && (
         <p role="status" className="text-xs text-success">
-          Saved.
+          Saved: from {since ? new Date(since).toISOString().slice(0, 16).replace("T", " ") : "now"} UTC. What came before is billed the old way.
         </p>
       )}
       {save.error && <FormAlert message={save.error.message} />}

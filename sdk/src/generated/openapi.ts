@@ -1081,6 +1081,8 @@ export interface components {
     BillingSettings: {
       /** @enum {string} */
       mode: "invoices" | "stripe_meters";
+      /** @description When the mode took effect (a whole hour); null: invoices from the start. */
+      since: string | null;
     };
     CheckBatchInput: {
       /** @description Answered in order; a check that is not valid gets a CheckError in its place. */
@@ -3390,7 +3392,10 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": components["schemas"]["BillingSettings"];
+        "application/json": {
+          /** @enum {string} */
+          mode: "invoices" | "stripe_meters";
+        };
       };
     };
     responses: {
@@ -3407,6 +3412,15 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      /** @description Back to invoices after usage was reported to Stripe meters (billing_mode_locked) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       429: components["responses"]["RateLimited"];
     };
   };

@@ -36,7 +36,8 @@ export default async function AccessPage({ params }: { params: Promise<{ org: st
     subjects: [...members.map((m) => ({ id: `user:${m.user.id}`, label: `${m.user.name} (${m.user.email})` })), ...groups.map((g) => ({ id: `group:${g.id}`, label: `Group: ${g.name}` }))],
     members: members.map((m) => ({ id: m.user.id, label: `${m.user.name} (${m.user.email})` })),
     projects: projects.map((p) => ({ id: p.id, label: p.name })),
-    plans: plans.filter((p) => !p.archivedAt).map((p) => ({ id: p.key, label: p.name })),
+    // The plans this organization knows of: those anyone may choose, and its own.
+    plans: plans.filter((p) => !p.archivedAt && (p.selfServe || p.key === ctx.authz.plan)).map((p) => ({ id: p.key, label: p.name })),
   };
   return (
     <div className="grid gap-8">
