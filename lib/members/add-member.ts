@@ -14,7 +14,7 @@ import { Conflict, NotFound } from "../errors.ts";
 import { assignableRoleJson, type AssignableRole } from "./members.ts";
 import { AddMemberInput } from "./schemas.ts";
 
-type UserFacts = { id: string; email: string; name: string | null; emailVerifiedAt: string | null; origin: string };
+type UserFacts = { id: string; email: string; name: string | null; emailVerifiedAt: string | null; origin: string; member: boolean };
 type MemberFacts = { role: AssignableRole | null; user: UserFacts | null };
 
 /** The role (built-in or this organization's) and the user, read in one query. */
@@ -22,7 +22,8 @@ async function readFacts(ctx: OrgCtx, input: { roleId: string; userId?: string; 
   const where = input.userId ? sql`u."id" = ${input.userId}::uuid` : input.externalId ? sql`u."externalId" = ${input.externalId}` : sql`u."email" = ${input.email!}`;
   const [facts] = await sqlRows<MemberFacts>(sql`
     SELECT ${assignableRoleJson(ctx.orgId, input.roleId)} AS "role",
-           (SELECT json_build_object('id', u."id", 'email', u."email", 'name', u."name", 'emailVerifiedAt', u."emailVerifiedAt", 'origin', u."origin") FROM "User" u WHERE ${where}) AS "user"`);
+           (SELECT json_build_object('id', u."id", 'email', u."email", 'name', u."name", 'emailVerifiedAt', u."emailVerifiedAt", 'origin', u."origin",
+             'member', EXISTS (SELECT 1 FROM "Membership" m WHERE m."orgId" = ${ctx.orgId}::uuid AND m."userId" = u."id")) FROM "User" u WHERE ${where}) AS "user"`);
   return facts!;
 }
 
@@ -40,6 +41,9 @@ export async function addMember(ctx: OrgCtx, raw: unknown) {
     );
   }
   if (!user) throw new NotFound("user_not_found", "user: no such user. Create it first with POST /api/v1/users.");
+  const alreadyMember = () => new Conflict("already_member", `${user.email} is already a member. Change their role with PATCH /api/v1/members/${user.id}.`);
+  // Said before any plan limit: a member already in takes no new seat.
+  if (user.member) throw alreadyMember();
   try {
     const membership = await withRoomFor(ctx.orgId, "members", 1, () =>
       authzChangeStatement<{ id: string; createdAt: Date }>(
@@ -58,7 +62,7 @@ export async function addMember(ctx: OrgCtx, raw: unknown) {
       role: { id: role.id, name: role.name, isOwner: role.isOwner },
     };
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict("already_member", `${user.email} is already a member. Change their role with PATCH /api/v1/members/${user.id}.`);
+    if (isUniqueViolation(error)) throw alreadyMember();
     throw error;
   }
 }

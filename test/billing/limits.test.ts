@@ -50,6 +50,10 @@ describe("plan limits", () => {
     const added = await call("POST", "/api/v1/members", { key: provisioning, headers: { "tollgate-organization": t.org.id }, body: { userId: user.principal.userId, roleId: viewer } });
     expect(added.status).toBe(402);
     expect(added.body.error.code).toBe("plan_limit_reached");
+    // Someone already in takes no new seat: they hear that first.
+    const again = await call("POST", "/api/v1/members", { key: provisioning, headers: { "tollgate-organization": t.org.id }, body: { userId: t.owner.principal.userId, roleId: viewer } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("already_member");
     // Accepting an invitation sent within the limit adds no seat.
     await acceptInvitation(await createUser({ email }), tokenOf(invite.url));
     expect(await db.membership.count({ where: { orgId: t.org.id } })).toBe(2);
