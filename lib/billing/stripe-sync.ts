@@ -19,7 +19,9 @@ const unix = (d: Date) => Math.floor(d.getTime() / 1000);
 export async function stripeCustomerFor(stripe: Stripe, orgId: string): Promise<string> {
   const org = await db.organization.findUniqueOrThrow({ where: { id: orgId }, select: { id: true, name: true, slug: true, stripeCustomerId: true } });
   if (org.stripeCustomerId) return org.stripeCustomerId;
-  const customer = await stripe.customers.create({ name: org.name, metadata: { tollgate_org_id: org.id, tollgate_org_slug: org.slug } }, { idempotencyKey: `tollgate-customer-${org.id}` });
+  // One made by a run that stopped before saving it, beyond Stripe's 24 hours of idempotency, is found by its metadata.
+  const [made] = (await stripe.customers.search({ query: `metadata['tollgate_org_id']:'${org.id}'`, limit: 1 })).data;
+  const customer = made ?? (await stripe.customers.create({ name: org.name, metadata: { tollgate_org_id: org.id, tollgate_org_slug: org.slug } }, { idempotencyKey: `tollgate-customer-${org.id}` }));
   // Only if still unset: a Checkout may have set one meanwhile.
   const saved = await db.organization.updateMany({ where: { id: org.id, stripeCustomerId: null }, data: { stripeCustomerId: customer.id } });
   if (saved.count) return customer.id;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDuePeriods, draftInvoices } from "../../lib/billing/invoicing.ts";
 import { periodAt } from "../../lib/billing/periods.ts";
 import { stripeFrom } from "../../lib/billing/stripe-client.ts";
-import { sendInvoice } from "../../lib/billing/stripe-sync.ts";
+import { sendInvoice, stripeCustomerFor } from "../../lib/billing/stripe-sync.ts";
 import { db } from "../../lib/db.ts";
 import { LocalStripe } from "../stripe/local-stripe.ts";
 import { DAY, HOUR, invoicesOf, meteredPlan, sendTokens, subscribedOrg, tokenMeter } from "./billing-fixtures.ts";
@@ -163,6 +163,15 @@ describe("sending invoices to Stripe", () => {
     expect(remote[0]).toMatchObject({ status: "open", total: 2125 });
     expect(stripe.list("invoiceitem").filter((i) => i.invoice === remote[0]!.id)).toHaveLength(2);
     expect((await invoicesOf(org.id))[0]).toMatchObject({ status: "open", stripeInvoiceId: remote[0]!.id });
+  });
+
+  it("finds the Stripe customer a run made but never saved, after Stripe's 24 hours of idempotency, instead of making a second", async () => {
+    const { org } = await orgWithClosedPeriod();
+    // Made by a run that died before saving it; its idempotency key has long expired (another key here).
+    const orphan = await client().customers.create({ name: org.name, metadata: { tollgate_org_id: org.id } }, { idempotencyKey: `expired-${org.id}` });
+    expect(await stripeCustomerFor(client(), org.id)).toBe(orphan.id);
+    expect((await db.organization.findUniqueOrThrow({ where: { id: org.id } })).stripeCustomerId).toBe(orphan.id);
+    expect(stripe.list("customer").filter((c) => (c.metadata as Record<string, string>).tollgate_org_id === org.id)).toHaveLength(1);
   });
 
   it("without Stripe, an invoice is finalized here", async () => {

@@ -360,6 +360,15 @@ export class LocalStripe {
         );
       case "GET /v1/customers":
         return ok(this.listOf("customer", params, "/v1/customers", (c) => !params.email || c.email === params.email));
+      case "GET /v1/customers/search": {
+        // The one form Tollgate uses: metadata['key']:'value' (Stripe's search query language).
+        const match = /^metadata\['([^']+)'\]:'([^']*)'$/.exec(String(params.query ?? "").trim());
+        if (!match) throw invalid("query", "This search query is not supported here (only metadata['key']:'value').");
+        const data = this.list("customer")
+          .filter((c) => (c.metadata as Params)[match[1]!] === match[2])
+          .sort((a, b) => (b.created as number) - (a.created as number));
+        return ok({ object: "search_result", data, has_more: false, next_page: null, url: "/v1/customers/search" });
+      }
       case "GET /v1/customers/:id":
         return ok(this.get("customer", id));
       case "POST /v1/customers/:id": {
