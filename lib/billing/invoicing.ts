@@ -13,7 +13,7 @@ import { readUsage, readUsageTotals } from "../usage/event-store.ts";
 import { getMeter, type Meter } from "../usage/meters.ts";
 import { periodAt, periodsBefore, type ClosingPeriod, type Period } from "./periods.ts";
 import { getPlan, type Plan } from "./plans.ts";
-import { MeterPrice, priceQuantity, totalInvoice } from "./pricing.ts";
+import { MeterPrice, priceQuantity, totalInvoice, type PriceModel } from "./pricing.ts";
 
 // Quantities have up to 48 significant digits: the default 20 would round them.
 const Decimal = BaseDecimal.clone({ precision: 60 });
@@ -73,7 +73,7 @@ async function usageLines(orgId: string, plan: Plan, period: ClosingPeriod, mete
   for (const price of plan.prices) {
     const meter = await meterOf(meters, price.meter);
     const quantity = known ? (known.get(meter.key) ?? "0") : ((await readUsage({ orgId, meter, from: period.start, to: period.end }))[0]?.quantity ?? "0");
-    const pricing = MeterPrice.parse({ price: price.price, includedQuantity: proratedIncluded(price.includedQuantity, period) });
+    const pricing = MeterPrice.parse({ price: proratedTiers(price.price, period), includedQuantity: proratedIncluded(price.includedQuantity, period) });
     lines.push({
       kind: "usage",
       meterId: meter.id,
@@ -165,6 +165,26 @@ export function proratedIncluded(included: string, period: ClosingPeriod): strin
   const used = period.end.getTime() - period.start.getTime();
   const full = period.fullEnd.getTime() - period.start.getTime();
   return new Decimal(included).times(used).div(full).toDecimalPlaces(6, Decimal.ROUND_DOWN).toFixed();
+}
+
+/**
+ * Tier bounds for the part of the period billed (rounded down to 18 places,
+ * kept strictly increasing): a cheap first tier is a share of the period's too.
+ */
+export function proratedTiers(price: PriceModel, period: ClosingPeriod): PriceModel {
+  if (!period.fullEnd || (price.model !== "graduated" && price.model !== "volume")) return price;
+  const used = period.end.getTime() - period.start.getTime();
+  const full = period.fullEnd.getTime() - period.start.getTime();
+  const step = new Decimal("1e-18");
+  let previous: InstanceType<typeof Decimal> | null = null;
+  const tiers = price.tiers.map((tier) => {
+    if (tier.upTo === null) return tier;
+    let upTo = new Decimal(tier.upTo).times(used).div(full).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+    if (previous && upTo.lte(previous)) upTo = previous.plus(step);
+    previous = upTo;
+    return { ...tier, upTo: upTo.toFixed() };
+  });
+  return { ...price, tiers };
 }
 
 function baseLine(plan: Plan, period: ClosingPeriod): NewLine {

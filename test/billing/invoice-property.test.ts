@@ -167,7 +167,16 @@ describe("invoices, property", () => {
         meters.forEach((m, i) => {
           // A period cut short includes its share of the included quantity, rounded down to 6 places.
           const included = changeAt ? new D(c.prices[i]!.included).times(c.changeAfterHours!).div(fullHours).toDecimalPlaces(6, Decimal.ROUND_DOWN).toFixed() : c.prices[i]!.included;
-          if (c.priced[i]) subtotal += amountOf(c.prices[i]!.price, included, aggregate(m, inPeriod));
+          // And its share of each tier (bounds rounded down to 18 places).
+          const price = c.prices[i]!.price;
+          const scaled: Price =
+            changeAt && (price.model === "graduated" || price.model === "volume")
+              ? {
+                  ...price,
+                  tiers: price.tiers.map((t) => ({ ...t, upTo: t.upTo === null ? null : new D(t.upTo).times(c.changeAfterHours!).div(fullHours).toDecimalPlaces(18, Decimal.ROUND_DOWN).toFixed() })),
+                }
+              : price;
+          if (c.priced[i]) subtotal += amountOf(scaled, included, aggregate(m, inPeriod));
         });
         const usable = c.credits.filter((cr) => !cr.expired).reduce((s, cr) => s + cr.amount, 0);
         const total = subtotal - Math.min(subtotal, usable);

@@ -5,7 +5,8 @@
 // would rewrite what is invoiced, or a stale closing run, changes nothing.
 import { Decimal } from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { closeDuePeriods, closePeriod, proratedBaseFee } from "../../lib/billing/invoicing.ts";
+import { closeDuePeriods, closePeriod, proratedBaseFee, proratedTiers } from "../../lib/billing/invoicing.ts";
+import { MeterPrice } from "../../lib/billing/pricing.ts";
 import { onTheHour } from "../../lib/billing/plan-change.ts";
 import { periodAt } from "../../lib/billing/periods.ts";
 import { getPlan } from "../../lib/billing/plans.ts";
@@ -73,6 +74,32 @@ describe("plan changes", () => {
     // Beyond 2^53 in the intermediate product: still exact.
     expect(proratedBaseFee(2_147_483_647, period(8759, 365))).toBe(2_147_238_500); // 2,147,483,647 × 8759 / 8760 = 2,147,238,499.85...
     expect(proratedBaseFee(500, { ...period(24, 31), fullEnd: undefined })).toBe(500);
+  });
+
+  it("prorates tier bounds too, keeping them strictly increasing and valid", () => {
+    const start = new Date("2026-01-01T00:00:00Z");
+    const half = { start, end: new Date(start.getTime() + 15 * DAY), fullEnd: new Date(start.getTime() + 30 * DAY), index: 0 };
+    const free = {
+      model: "graduated" as const,
+      tiers: [
+        { upTo: "1000", unitPrice: "0", flatPrice: 0 },
+        { upTo: null, unitPrice: "1", flatPrice: 0 },
+      ],
+    };
+    expect(proratedTiers(free, half)).toEqual({
+      model: "graduated",
+      tiers: [
+        { upTo: "500", unitPrice: "0", flatPrice: 0 },
+        { upTo: null, unitPrice: "1", flatPrice: 0 },
+      ],
+    });
+    const third = { ...half, end: new Date(start.getTime() + 10 * DAY) };
+    const tiny = { model: "volume" as const, tiers: ["0.000000000000000001", "0.000000000000000002", "0.000000000000000003", null].map((upTo) => ({ upTo, unitPrice: "1", flatPrice: 0 })) };
+    const scaled = proratedTiers(tiny, third);
+    expect(MeterPrice.safeParse({ price: scaled, includedQuantity: "0" }).success).toBe(true);
+    expect((scaled as typeof tiny).tiers.map((t) => t.upTo)).toEqual(["0", "0.000000000000000001", "0.000000000000000002", null]);
+    // A whole period, or a per-unit price, is left as it is.
+    expect(proratedTiers(free, { start, end: half.fullEnd, index: 0 })).toBe(free);
   });
 
   it("carries a running trial over to the new plan and bills nothing for it", async () => {
