@@ -147,11 +147,17 @@ async function usableCredits(tx: Tx, orgId: string, currency: string, now: Date)
 
 export type { ClosingPeriod };
 
+/** Milliseconds billed, and of the whole period, for a period cut short; null for a whole one. */
+function shareOf(period: ClosingPeriod): { used: number; full: number } | null {
+  if (!period.fullEnd) return null;
+  return { used: period.end.getTime() - period.start.getTime(), full: period.fullEnd.getTime() - period.start.getTime() };
+}
+
 /** The base fee for the part of the period billed, rounded half up to the minor unit (exact: no floating point). */
 export function proratedBaseFee(baseFee: number, period: ClosingPeriod): number {
-  if (!period.fullEnd) return baseFee;
-  const used = BigInt(period.end.getTime() - period.start.getTime());
-  const full = BigInt(period.fullEnd.getTime() - period.start.getTime());
+  const share = shareOf(period);
+  if (!share) return baseFee;
+  const [used, full] = [BigInt(share.used), BigInt(share.full)];
   return Number((BigInt(baseFee) * used * 2n + full) / (2n * full));
 }
 
@@ -161,10 +167,9 @@ export function proratedBaseFee(baseFee: number, period: ClosingPeriod): number 
  * so changing plans back and forth never multiplies what is free.
  */
 export function proratedIncluded(included: string, period: ClosingPeriod): string {
-  if (!period.fullEnd) return included;
-  const used = period.end.getTime() - period.start.getTime();
-  const full = period.fullEnd.getTime() - period.start.getTime();
-  return new Decimal(included).times(used).div(full).toDecimalPlaces(6, Decimal.ROUND_DOWN).toFixed();
+  const share = shareOf(period);
+  if (!share) return included;
+  return new Decimal(included).times(share.used).div(share.full).toDecimalPlaces(6, Decimal.ROUND_DOWN).toFixed();
 }
 
 /**
@@ -172,14 +177,13 @@ export function proratedIncluded(included: string, period: ClosingPeriod): strin
  * kept strictly increasing): a cheap first tier is a share of the period's too.
  */
 export function proratedTiers(price: PriceModel, period: ClosingPeriod): PriceModel {
-  if (!period.fullEnd || (price.model !== "graduated" && price.model !== "volume")) return price;
-  const used = period.end.getTime() - period.start.getTime();
-  const full = period.fullEnd.getTime() - period.start.getTime();
+  const share = shareOf(period);
+  if (!share || (price.model !== "graduated" && price.model !== "volume")) return price;
   const step = new Decimal("1e-18");
   let previous: InstanceType<typeof Decimal> | null = null;
   const tiers = price.tiers.map((tier) => {
     if (tier.upTo === null) return tier;
-    let upTo = new Decimal(tier.upTo).times(used).div(full).toDecimalPlaces(18, Decimal.ROUND_DOWN);
+    let upTo = new Decimal(tier.upTo).times(share.used).div(share.full).toDecimalPlaces(18, Decimal.ROUND_DOWN);
     if (previous && upTo.lte(previous)) upTo = previous.plus(step);
     previous = upTo;
     return { ...tier, upTo: upTo.toFixed() };

@@ -129,13 +129,17 @@ async function apply(tx: Tx, event: Stripe.Event, at: Date): Promise<string> {
 
 async function applyInvoiceEvent(tx: Tx, type: string, object: Stripe.Invoice, at: Date): Promise<string> {
   const ourId = object.metadata?.tollgate_invoice_id;
-  // Events about one invoice apply one at a time (a void gives credits back once, whatever arrives together).
-  await tx.$executeRaw`SELECT 1 FROM "Invoice" WHERE "stripeInvoiceId" = ${object.id} OR "id"::text = ${ourId && UUID.test(ourId) ? ourId : ""} FOR UPDATE`;
-  const invoice = await tx.invoice.findFirst({
+  const found = await tx.invoice.findFirst({
     where: { OR: [{ stripeInvoiceId: object.id }, ...(ourId && UUID.test(ourId) ? [{ id: ourId }] : [])] },
+    select: { id: true },
+  });
+  if (!found) return "unknown_invoice";
+  // Events about one invoice apply one at a time (a void gives credits back once, whatever arrives together): locked, then read.
+  await tx.$executeRaw`SELECT 1 FROM "Invoice" WHERE "id" = ${found.id}::uuid FOR UPDATE`;
+  const invoice = await tx.invoice.findUniqueOrThrow({
+    where: { id: found.id },
     select: { id: true, orgId: true, status: true, stripeEventAt: true, paymentFailedAt: true },
   });
-  if (!invoice) return "unknown_invoice";
   const newer = !invoice.stripeEventAt || at >= invoice.stripeEventAt;
   const next =
     type === "invoice.finalized" ? "open" : type === "invoice.paid" ? "paid" : type === "invoice.voided" ? "void" : type === "invoice.marked_uncollectible" ? "uncollectible" : invoice.status;
