@@ -71,6 +71,8 @@ const EnvSchema = z.object({
   TOLLGATE_BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   /** Minutes after a period ends before it is invoiced (events sent later count as corrections on the next invoice). */
   TOLLGATE_BILLING_CLOSE_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  /** Single sign-on: let connections reach identity providers over plain http (a provider on this machine, in tests or development). Never in production. */
+  TOLLGATE_SSO_ALLOW_HTTP: z.enum(["true", "false"], "must be true or false").default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -12,6 +12,7 @@ import { errorToResponse } from "../lib/errors.ts";
 import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
 import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
 import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
+import { ssoOidcCallback, ssoStart } from "../lib/http/sso-browser.ts";
 
 const startedAt = Date.now();
 
@@ -77,6 +78,10 @@ export async function machineRouter() {
           sendJson(res, 200, await receiveStripeWebhook(await readRaw(req), typeof signature === "string" ? signature : undefined, requestMeta(req)));
         }),
       )
+      // GET /api/sso/start: a browser on its way to its organization's identity provider.
+      .on("GET", "/api/sso/start", throughDoor("identity-provider", ssoStart))
+      // GET /api/sso/oidc/{connectionId}/callback: the provider's answer; signed in if it holds.
+      .on("GET", "/api/sso/oidc/:connectionId/callback", throughDoor("identity-provider", ssoOidcCallback))
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(
         "POST",

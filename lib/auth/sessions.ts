@@ -13,9 +13,19 @@ const LAST_SEEN_EVERY_MS = 60_000;
 type CachedSession = { principal: UserPrincipal | null; at: number };
 const cache: Map<string, CachedSession> = ((globalThis as { __tollgateSessions?: Map<string, CachedSession> }).__tollgateSessions ??= new Map());
 
-export async function createSession(userId: string, meta: { ip: string | null; userAgent: string | null }) {
+/** How a session's user proved who they are. */
+export type SessionOrigin = { authMethod: "password" | "sign_up_link" | "sso"; ssoConnectionId?: string };
+
+export async function createSession(userId: string, meta: { ip: string | null; userAgent: string | null }, origin: SessionOrigin = { authMethod: "password" }) {
   return db.session.create({
-    data: { userId, ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) ?? null, expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000) },
+    data: {
+      userId,
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+      expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000),
+      authMethod: origin.authMethod,
+      ssoConnectionId: origin.ssoConnectionId ?? null,
+    },
     select: { id: true },
   });
 }

@@ -103,6 +103,6 @@ export async function completeSignUp(meta: RequestMeta, raw: unknown) {
     else throw error;
   }
   if (!user) throw new Conflict("account_exists", "An account with this address exists now. Sign in, or use “Forgot your password?”.");
-  const session = await createSession(user.id, meta);
+  const session = await createSession(user.id, meta, { authMethod: "sign_up_link" });
   return { user: { id: user.id, email: user.email, name: user.name, isInstanceAdmin: user.isInstanceAdmin }, sessionId: session.id, nextPath: nextPath ?? "/" };
 }

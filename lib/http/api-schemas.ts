@@ -416,3 +416,53 @@ export const BillingSettingsSchema = named(
     since: doc("When the mode took effect (a whole hour); null: invoices from the start.", DateTime.nullable()),
   }),
 );
+
+// Single sign-on
+const SsoTestResult = named(
+  "SsoTestResult",
+  z.strictObject({
+    ok: z.boolean(),
+    reason: doc("Why the test login failed (ok: false).", z.string()).optional(),
+    detail: z.string().optional(),
+    subject: z.string().optional(),
+    email: z.string().nullable().optional(),
+    emailVerified: z.boolean().nullable().optional(),
+    name: z.string().nullable().optional(),
+    claims: doc("Every claim of the ID token the provider sent.", z.record(z.string(), z.unknown())).optional(),
+  }),
+);
+export const SsoConnection = named(
+  "SsoConnection",
+  z.strictObject({
+    id: Id,
+    protocol: z.literal("oidc"),
+    name: z.string(),
+    enabled: doc("Members sign in with it only when enabled; a test login works before.", z.boolean()),
+    issuer: z.string(),
+    clientId: z.string(),
+    clientSecretSet: doc("The client secret is never shown again, only whether one is set.", z.boolean()),
+    authorizationEndpoint: z.string().nullable(),
+    tokenEndpoint: z.string().nullable(),
+    jwksUri: z.string().nullable(),
+    redirectUri: doc("Register this with the identity provider as the redirect (callback) URI.", z.string()),
+    defaultRole: doc("The role of people who join by signing in (their address in a verified domain); null: members only.", z.strictObject({ id: Id, name: z.string() }).nullable()),
+    lastTestAt: DateTime.nullable(),
+    lastTest: SsoTestResult.nullable(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  }),
+);
+export const SsoConnectionList = named("SsoConnectionList", z.strictObject({ data: z.array(SsoConnection) }));
+export const SsoTestLogin = named("SsoTestLogin", z.strictObject({ url: doc("Open this in a browser and sign in at the provider; the connection's lastTest then shows the result.", z.string()) }));
+export const SsoDomain = named(
+  "SsoDomain",
+  z.strictObject({
+    id: Id,
+    domain: z.string(),
+    verified: z.boolean(),
+    verifiedAt: DateTime.nullable(),
+    createdAt: DateTime,
+    record: doc("Publish this DNS record, then verify.", z.strictObject({ type: z.literal("TXT"), name: z.string(), value: z.string() })),
+  }),
+);
+export const SsoDomainList = named("SsoDomainList", z.strictObject({ data: z.array(SsoDomain) }));

@@ -75,6 +75,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   endSoon(res, payload);
 }
 
+/** A redirect for a browser (302), setting the cookies given (each a whole Set-Cookie value). */
+export function sendRedirect(res: ServerResponse, location: string, cookies: readonly string[] = []) {
+  const head = ["location", location, "cache-control", "no-store", "content-length", "0"];
+  for (const cookie of cookies) head.push("set-cookie", cookie);
+  writeHead(res, 302, head);
+  endSoon(res, undefined);
+}
+
 /** An answer without a body (204). */
 export function sendEmpty(res: ServerResponse, status: number) {
   writeHead(res, status, ["cache-control", "no-store"]);
@@ -92,10 +100,10 @@ function safeDecode(part: string) {
 /**
  * How a route's caller comes in: through the door with an organization's key,
  * with any key (management API), with Stripe's signature on the body
- * (webhooks), or not at all (health, readiness, the API document). Every
+ * (webhooks), with an identity provider's signed answer (single sign-on), or not at all (health, readiness, the API document). Every
  * route says which, so a test can list them all.
  */
-export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "public";
+export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "public";
 const doors = new WeakMap<LeanHandler, RouteDoor>();
 
 export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H): H {

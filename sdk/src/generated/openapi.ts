@@ -1010,6 +1010,142 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/sso/connections": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List SSO connections
+     * @description Needs the `sso:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSsoConnections"];
+    put?: never;
+    /**
+     * Create an OpenID Connect connection (endpoints discovered from the issuer unless given)
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postSsoConnections"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sso/connections/{connectionId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get an SSO connection, with its last test
+     * @description Needs the `sso:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSsoConnectionsByConnectionId"];
+    put?: never;
+    post?: never;
+    /**
+     * Delete an SSO connection
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    delete: operations["deleteSsoConnectionsByConnectionId"];
+    options?: never;
+    head?: never;
+    /**
+     * Change an SSO connection (turn it on or off, new secret, default role)
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    patch: operations["patchSsoConnectionsByConnectionId"];
+    trace?: never;
+  };
+  "/api/v1/sso/connections/{connectionId}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a test login: the provider's answer (or why it failed) is kept on the connection
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postSsoConnectionsByConnectionIdTest"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sso/domains": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the organization's email domains
+     * @description Needs the `sso:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSsoDomains"];
+    put?: never;
+    /**
+     * Claim an email domain; publish the TXT record it answers, then verify
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postSsoDomains"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sso/domains/{domainId}/verify": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Verify a domain by its DNS TXT record
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postSsoDomainsByDomainIdVerify"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sso/domains/{domainId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a domain
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    delete: operations["deleteSsoDomainsByDomainId"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1609,6 +1745,76 @@ export interface components {
       id: string;
       name: string;
       isOwner: boolean;
+    };
+    SsoConnection: {
+      /** Format: uuid */
+      id: string;
+      /** @constant */
+      protocol: "oidc";
+      name: string;
+      /** @description Members sign in with it only when enabled; a test login works before. */
+      enabled: boolean;
+      issuer: string;
+      clientId: string;
+      /** @description The client secret is never shown again, only whether one is set. */
+      clientSecretSet: boolean;
+      authorizationEndpoint: string | null;
+      tokenEndpoint: string | null;
+      jwksUri: string | null;
+      /** @description Register this with the identity provider as the redirect (callback) URI. */
+      redirectUri: string;
+      /** @description The role of people who join by signing in (their address in a verified domain); null: members only. */
+      defaultRole: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+      } | null;
+      lastTestAt: string | null;
+      lastTest: components["schemas"]["SsoTestResult"] | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    SsoConnectionList: {
+      data: components["schemas"]["SsoConnection"][];
+    };
+    SsoDomain: {
+      /** Format: uuid */
+      id: string;
+      domain: string;
+      verified: boolean;
+      verifiedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Publish this DNS record, then verify. */
+      record: {
+        /** @constant */
+        type: "TXT";
+        name: string;
+        value: string;
+      };
+    };
+    SsoDomainList: {
+      data: components["schemas"]["SsoDomain"][];
+    };
+    SsoTestLogin: {
+      /** @description Open this in a browser and sign in at the provider; the connection's lastTest then shows the result. */
+      url: string;
+    };
+    SsoTestResult: {
+      ok: boolean;
+      /** @description Why the test login failed (ok: false). */
+      reason?: string;
+      detail?: string;
+      subject?: string;
+      email?: string | null;
+      emailVerified?: boolean | null;
+      name?: string | null;
+      /** @description Every claim of the ID token the provider sent. */
+      claims?: {
+        [key: string]: unknown;
+      };
     };
     Subscription: {
       /** Format: uuid */
@@ -4287,6 +4493,318 @@ export interface operations {
       header?: never;
       path: {
         grantId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSsoConnections: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoConnectionList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postSsoConnections: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @constant */
+          protocol: "oidc";
+          name: string;
+          issuer: string;
+          clientId: string;
+          clientSecret: string;
+          authorizationEndpoint?: string;
+          tokenEndpoint?: string;
+          jwksUri?: string;
+          defaultRoleId?: string | null;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoConnection"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSsoConnectionsByConnectionId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoConnection"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  deleteSsoConnectionsByConnectionId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  patchSsoConnectionsByConnectionId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          issuer?: string;
+          clientId?: string;
+          clientSecret?: string;
+          authorizationEndpoint?: string;
+          tokenEndpoint?: string;
+          jwksUri?: string;
+          defaultRoleId?: string | null;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoConnection"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postSsoConnectionsByConnectionIdTest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoTestLogin"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSsoDomains: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoDomainList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postSsoDomains: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          domain: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoDomain"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description Listed already (domain_exists), or verified by another organization (domain_taken) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postSsoDomainsByDomainIdVerify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        domainId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoDomain"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description Verified by another organization meanwhile (domain_taken) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  deleteSsoDomainsByDomainId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        domainId: string;
       };
       cookie?: never;
     };

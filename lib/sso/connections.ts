@@ -1,0 +1,262 @@
+// An organization's single sign-on connections (OpenID Connect for now):
+// created, changed, tested and deleted by those who hold sso:write. The
+// client secret is sealed and never shown again; the default role of
+// just-in-time members is a gift, so its giver must hold all of it.
+import { z } from "zod";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { entitlementsOf } from "../billing/entitlements.ts";
+import type { OrgCtx } from "../context.ts";
+import { db, type Prisma } from "../db.ts";
+import { publicUrl } from "../env.ts";
+import { Forbidden, Invalid, NotFound } from "../errors.ts";
+import { assertMayGiveMembershipRole, findAssignableRole } from "../members/members.ts";
+import { seal, unseal } from "../secrets/sealed.ts";
+import { discoverProvider, providerUrlProblem, type OidcClient, type OidcProviderMetadata } from "./oidc-protocol.ts";
+
+export const CLIENT_SECRET_PURPOSE = "sso-oidc-client-secret";
+
+const ProviderUrl = z
+  .string()
+  .max(2000, "at most 2,000 characters")
+  .superRefine((value, issue) => {
+    const problem = providerUrlProblem(value);
+    if (problem) issue.addIssue({ code: "custom", message: problem });
+  });
+const Name = z.string().trim().min(1, "required").max(100, "at most 100 characters");
+const ClientId = z.string().min(1, "required").max(500, "at most 500 characters");
+const ClientSecret = z.string().min(1, "required").max(2000, "at most 2,000 characters");
+
+const endpointFields = {
+  /** Entered endpoints; without them the issuer's discovery document gives them. */
+  authorizationEndpoint: ProviderUrl.optional(),
+  tokenEndpoint: ProviderUrl.optional(),
+  jwksUri: ProviderUrl.optional(),
+};
+
+export const CreateConnectionInput = z
+  .strictObject({
+    protocol: z.literal("oidc", "only oidc is supported so far"),
+    name: Name,
+    issuer: ProviderUrl,
+    clientId: ClientId,
+    clientSecret: ClientSecret,
+    ...endpointFields,
+    defaultRoleId: z.uuid("Unknown role").nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .superRefine(endpointsTogether);
+
+const updateFields = {
+  name: Name.optional(),
+  issuer: ProviderUrl.optional(),
+  clientId: ClientId.optional(),
+  /** A new client secret; without it the one set stays. */
+  clientSecret: ClientSecret.optional(),
+  ...endpointFields,
+  defaultRoleId: z.uuid("Unknown role").nullable().optional(),
+  enabled: z.boolean().optional(),
+};
+/** The changes to a connection (the API's PATCH body). */
+export const UpdateConnectionBody = z.strictObject(updateFields).superRefine(endpointsTogether);
+export const UpdateConnectionInput = z.strictObject({ connectionId: z.uuid("Unknown connection"), ...updateFields }).superRefine(endpointsTogether);
+
+export const ConnectionIdInput = z.strictObject({ connectionId: z.uuid("Unknown connection") });
+
+function endpointsTogether(input: { authorizationEndpoint?: string; tokenEndpoint?: string; jwksUri?: string }, issue: z.RefinementCtx) {
+  const given = [input.authorizationEndpoint, input.tokenEndpoint, input.jwksUri].filter((v) => v !== undefined).length;
+  if (given !== 0 && given !== 3) {
+    issue.addIssue({ code: "custom", path: ["authorizationEndpoint"], message: "enter the authorization, token and JWKS endpoints together, or none to discover them from the issuer" });
+  }
+}
+
+const connectionSelect = {
+  id: true,
+  orgId: true,
+  protocol: true,
+  name: true,
+  enabled: true,
+  oidcIssuer: true,
+  oidcMetadata: true,
+  oidcClientId: true,
+  oidcClientSecretSealed: true,
+  defaultRole: { select: { id: true, name: true } },
+  lastTestAt: true,
+  lastTest: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+type ConnectionRow = Prisma.SsoConnectionGetPayload<{ select: typeof connectionSelect }>;
+
+/** Where the provider sends the browser back: registered with the provider as the redirect URI. */
+export function redirectUriOf(connectionId: string): string {
+  return `${publicUrl().replace(/\/$/, "")}/api/sso/oidc/${connectionId}/callback`;
+}
+
+/** A connection as shown to its organization's admins: never its secret. */
+function present(row: ConnectionRow) {
+  const metadata = row.oidcMetadata as OidcProviderMetadata | null;
+  return {
+    id: row.id,
+    protocol: row.protocol,
+    name: row.name,
+    enabled: row.enabled,
+    issuer: row.oidcIssuer ?? "",
+    clientId: row.oidcClientId ?? "",
+    clientSecretSet: row.oidcClientSecretSealed !== null,
+    authorizationEndpoint: metadata?.authorization_endpoint ?? null,
+    tokenEndpoint: metadata?.token_endpoint ?? null,
+    jwksUri: metadata?.jwks_uri ?? null,
+    redirectUri: redirectUriOf(row.id),
+    defaultRole: row.defaultRole,
+    lastTestAt: row.lastTestAt,
+    lastTest: (row.lastTest as Record<string, unknown> | null) ?? null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+export type SsoConnectionView = ReturnType<typeof present>;
+
+async function findConnection(ctx: OrgCtx, connectionId: string): Promise<ConnectionRow> {
+  const row = await db.ssoConnection.findFirst({ where: { id: connectionId, orgId: ctx.orgId }, select: connectionSelect });
+  if (!row) throw new NotFound("connection_not_found", "SSO connection not found.");
+  return row;
+}
+
+export async function listConnections(ctx: OrgCtx): Promise<{ data: SsoConnectionView[] }> {
+  assertAllowed(ctx, "sso:read");
+  const rows = await db.ssoConnection.findMany({ where: { orgId: ctx.orgId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: connectionSelect });
+  return { data: rows.map(present) };
+}
+
+export async function getConnection(ctx: OrgCtx, connectionId: string): Promise<SsoConnectionView> {
+  assertAllowed(ctx, "sso:read");
+  return present(await findConnection(ctx, connectionId));
+}
+
+/** Single sign-on is a plan feature when billing is in use: a plan without it (or its fallback) cannot turn a connection on. */
+export async function assertSsoInPlan(orgId: string) {
+  const { source, entitlements, plan } = await entitlementsOf(orgId);
+  if (source !== "none" && entitlements.sso !== true) {
+    throw new Forbidden(
+      "plan_without_sso",
+      source === "fallback" ? "Single sign-on is paused until the organization's plan is paid." : `The ${plan} plan does not include single sign-on. Change the plan to turn it on.`,
+    );
+  }
+}
+
+/** The provider's metadata: entered endpoints, or discovered from the issuer. */
+async function providerMetadata(input: { issuer: string; authorizationEndpoint?: string; tokenEndpoint?: string; jwksUri?: string }): Promise<OidcProviderMetadata> {
+  if (input.authorizationEndpoint && input.tokenEndpoint && input.jwksUri) {
+    return { issuer: input.issuer, authorization_endpoint: input.authorizationEndpoint, token_endpoint: input.tokenEndpoint, jwks_uri: input.jwksUri };
+  }
+  return discoverProvider(input.issuer);
+}
+
+async function checkedDefaultRole(ctx: OrgCtx, roleId: string | null | undefined) {
+  if (!roleId) return null;
+  const role = await findAssignableRole(ctx, roleId);
+  assertMayGiveMembershipRole(ctx, role.permissions, `make ${role.name} the role of people who join by single sign-on`);
+  return role;
+}
+
+/** What the audit log keeps of a connection: its settings, never the secret. */
+const auditView = (c: SsoConnectionView) => ({
+  name: c.name,
+  enabled: c.enabled,
+  issuer: c.issuer,
+  clientId: c.clientId,
+  defaultRole: c.defaultRole?.name ?? null,
+  authorizationEndpoint: c.authorizationEndpoint,
+  tokenEndpoint: c.tokenEndpoint,
+  jwksUri: c.jwksUri,
+});
+
+export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoConnectionView> {
+  assertAllowed(ctx, "sso:write");
+  const input = CreateConnectionInput.parse(raw);
+  if (input.enabled) await assertSsoInPlan(ctx.orgId);
+  const role = await checkedDefaultRole(ctx, input.defaultRoleId);
+  const metadata = await providerMetadata(input);
+  return db.$transaction(async (tx) => {
+    const row = await tx.ssoConnection.create({
+      data: {
+        orgId: ctx.orgId,
+        protocol: "oidc",
+        name: input.name,
+        enabled: input.enabled ?? false,
+        oidcIssuer: metadata.issuer,
+        oidcMetadata: metadata,
+        oidcClientId: input.clientId,
+        oidcClientSecretSealed: seal(input.clientSecret, CLIENT_SECRET_PURPOSE),
+        defaultRoleId: role?.id ?? null,
+      },
+      select: connectionSelect,
+    });
+    const view = present(row);
+    await recordAudit(tx, { action: "sso.connection.created", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "sso_connection", id: row.id }, meta: ctx, after: auditView(view) });
+    return view;
+  });
+}
+
+export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoConnectionView> {
+  assertAllowed(ctx, "sso:write");
+  const input = UpdateConnectionInput.parse(raw);
+  const before = await findConnection(ctx, input.connectionId);
+  if (input.enabled && !before.enabled) await assertSsoInPlan(ctx.orgId);
+  const role = input.defaultRoleId === undefined ? undefined : await checkedDefaultRole(ctx, input.defaultRoleId);
+  const providerChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined;
+  const metadata = providerChanged ? await providerMetadata({ ...input, issuer: input.issuer ?? before.oidcIssuer ?? "" }) : undefined;
+  return db.$transaction(async (tx) => {
+    const row = await tx.ssoConnection.update({
+      where: { id: before.id, orgId: ctx.orgId },
+      data: {
+        name: input.name,
+        enabled: input.enabled,
+        oidcIssuer: metadata?.issuer,
+        oidcMetadata: metadata,
+        oidcClientId: input.clientId,
+        oidcClientSecretSealed: input.clientSecret === undefined ? undefined : seal(input.clientSecret, CLIENT_SECRET_PURPOSE),
+        defaultRoleId: role === undefined ? undefined : (role?.id ?? null),
+      },
+      select: connectionSelect,
+    });
+    const view = present(row);
+    await recordAudit(tx, {
+      action: "sso.connection.updated",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "sso_connection", id: row.id },
+      meta: ctx,
+      before: auditView(present(before)),
+      after: { ...auditView(view), ...(input.clientSecret === undefined ? {} : { clientSecret: "changed" }) },
+    });
+    return view;
+  });
+}
+
+export async function deleteConnection(ctx: OrgCtx, raw: unknown) {
+  assertAllowed(ctx, "sso:write");
+  const { connectionId } = ConnectionIdInput.parse(raw);
+  const before = await findConnection(ctx, connectionId);
+  await db.$transaction(async (tx) => {
+    await tx.ssoConnection.delete({ where: { id: before.id, orgId: ctx.orgId } });
+    await recordAudit(tx, {
+      action: "sso.connection.deleted",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "sso_connection", id: before.id },
+      meta: ctx,
+      before: auditView(present(before)),
+    });
+  });
+}
+
+/** A connection's client, with the secret opened, for a sign-in. */
+export function oidcClientOf(row: { oidcMetadata: unknown; oidcClientId: string | null; oidcClientSecretSealed: string | null }): OidcClient {
+  const clientSecret = row.oidcClientSecretSealed ? unseal(row.oidcClientSecretSealed, CLIENT_SECRET_PURPOSE) : null;
+  if (!row.oidcMetadata || !row.oidcClientId || clientSecret === null) {
+    throw new Invalid("connection_incomplete", "This SSO connection's client secret cannot be read (was NEXTAUTH_SECRET changed?). Enter the client secret again.");
+  }
+  return { metadata: row.oidcMetadata as OidcProviderMetadata, clientId: row.oidcClientId, clientSecret };
+}

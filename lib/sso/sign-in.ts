@@ -1,0 +1,267 @@
+// Signing in through an organization's identity provider (OpenID Connect).
+//
+// start: the browser is sent to the provider with a fresh state, nonce and
+// PKCE verifier, kept in an SsoLogin row (the state only as a hash) and the
+// state also in a cookie of that browser, so an answer is taken only by the
+// browser that asked (no login CSRF).
+// finish: the provider's answer is taken once (the row is marked used), the
+// code exchanged and the ID token checked (lib/sso/oidc-protocol.ts); then the
+// user is found by their link to the provider's subject, or by an address in a
+// domain the organization verified (linked, or created just in time), joins
+// with the connection's default role if not a member, and gets a session.
+import { randomUUID } from "node:crypto";
+import { recordAudit } from "../audit/record-audit.ts";
+import { authzChangeTransaction } from "../authz/org-index-cache.ts";
+import { assertRoomFor } from "../billing/limits.ts";
+import type { RequestMeta, OrgCtx } from "../context.ts";
+import { db } from "../db.ts";
+import { DomainError, NotFound } from "../errors.ts";
+import { logger } from "../logger.ts";
+import { assertAllowed } from "../authz/authorize.ts";
+import { hashToken, safeEqual } from "../secrets/secrets.ts";
+import { createSession } from "../auth/sessions.ts";
+import { assertSsoInPlan, ConnectionIdInput, oidcClientOf, redirectUriOf } from "./connections.ts";
+import { domainOfEmail, organizationOfVerifiedDomain } from "./domains.ts";
+import { authorizationRequest, exchangeCode, OidcLoginError, type OidcClaims } from "./oidc-protocol.ts";
+import { z } from "zod";
+
+const LOGIN_TTL_MS = 10 * 60_000;
+
+/** A sign-in refused: `reason` is a stable code the sign-in page turns into a sentence. */
+export class SsoSignInError extends Error {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export const StartSsoInput = z.strictObject({
+  /** The address of the person signing in: its verified domain names the organization. */
+  email: z.email("must be an email address").max(320).optional(),
+  /** Or the organization's slug. */
+  org: z.string().min(1).max(100).optional(),
+  /** A path on this site (the edge has made it safe: lib/http/safe-redirect.ts); checked again here. */
+  returnTo: z
+    .string()
+    .max(2000)
+    .regex(/^\/(?![/\\])/, "must be a path on this site")
+    .optional(),
+});
+
+const connectionForLogin = {
+  id: true,
+  orgId: true,
+  enabled: true,
+  oidcMetadata: true,
+  oidcClientId: true,
+  oidcClientSecretSealed: true,
+  defaultRoleId: true,
+  org: { select: { slug: true } },
+} as const;
+
+/** The organization's connection people sign in with: its enabled one (the oldest, if several). */
+async function enabledConnectionOf(orgId: string) {
+  return db.ssoConnection.findFirst({ where: { orgId, enabled: true, protocol: "oidc" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: connectionForLogin });
+}
+
+export type StartedSignIn = { url: string; state: string };
+
+/** Where to send someone who signs in with single sign-on, found by their address's domain or the organization's slug. */
+export async function startSsoSignIn(raw: unknown): Promise<StartedSignIn> {
+  const input = StartSsoInput.parse(raw);
+  let orgId: string | null = null;
+  if (input.email) orgId = await organizationOfVerifiedDomain(input.email);
+  else if (input.org) orgId = (await db.organization.findUnique({ where: { slug: input.org }, select: { id: true } }))?.id ?? null;
+  const connection = orgId ? await enabledConnectionOf(orgId) : null;
+  if (!connection) {
+    throw new SsoSignInError("sso_not_configured", input.email ? `No single sign-on is set up for ${domainOfEmail(input.email)}.` : "This organization has no single sign-on.");
+  }
+  try {
+    await assertSsoInPlan(connection.orgId);
+  } catch (error) {
+    throw new SsoSignInError("sso_not_in_plan", (error as Error).message);
+  }
+  return beginLogin(connection, "login", input.returnTo ?? `/${connection.org.slug}`, input.email);
+}
+
+async function beginLogin(
+  connection: { id: string; oidcMetadata: unknown; oidcClientId: string | null; oidcClientSecretSealed: string | null },
+  purpose: "login" | "test",
+  returnTo: string | null,
+  loginHint?: string,
+) {
+  const request = await authorizationRequest(oidcClientOf(connection), redirectUriOf(connection.id), { loginHint });
+  await db.ssoLogin.create({
+    data: {
+      connectionId: connection.id,
+      stateHash: hashToken(request.state),
+      nonce: request.nonce,
+      codeVerifier: request.codeVerifier,
+      purpose,
+      returnTo,
+      expiresAt: new Date(Date.now() + LOGIN_TTL_MS),
+    },
+  });
+  return { url: request.url, state: request.state };
+}
+
+/**
+ * A test of a connection by one of its admins (enabled or not): open the URL,
+ * sign in at the provider, and the connection's page shows what it sent, or
+ * why it failed. Nobody is signed in by it.
+ */
+export async function startConnectionTest(ctx: OrgCtx, raw: unknown): Promise<{ url: string }> {
+  assertAllowed(ctx, "sso:write");
+  const { connectionId } = ConnectionIdInput.parse(raw);
+  const connection = await db.ssoConnection.findFirst({ where: { id: connectionId, orgId: ctx.orgId }, select: connectionForLogin });
+  if (!connection) throw new NotFound("connection_not_found", "SSO connection not found.");
+  const { url } = await beginLogin(connection, "test", null);
+  return { url };
+}
+
+export type FinishedSignIn = { kind: "session"; sessionId: string; user: { id: string; email: string; name: string }; redirectTo: string } | { kind: "test"; redirectTo: string };
+
+/**
+ * Takes the provider's answer at the connection's redirect URI. `stateCookie`
+ * is the state this browser was given at the start. Throws SsoSignInError.
+ */
+export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, callbackUrl: URL, stateCookie: string | null): Promise<FinishedSignIn> {
+  const state = callbackUrl.searchParams.get("state");
+  if (!state) throw new SsoSignInError("state_missing", "The provider's answer carries no state.");
+  const login = await db.ssoLogin.findUnique({ where: { stateHash: hashToken(state) } });
+  // An unknown state is nobody's sign-in: logged, not audited (anyone can send one).
+  if (!login || login.connectionId !== connectionId) throw new SsoSignInError("state_invalid", "This sign-in was not started here, or by another connection.");
+  if (login.purpose === "login" && (!stateCookie || !safeEqual(stateCookie, state))) {
+    throw new SsoSignInError("state_mismatch", "This sign-in was started in another browser.");
+  }
+  const connection = await db.ssoConnection.findUnique({ where: { id: connectionId }, select: connectionForLogin });
+  if (!connection) throw new SsoSignInError("state_invalid", "This SSO connection no longer exists.");
+  const fail = async (reason: string, detail: string): Promise<never> => {
+    await db.$transaction(async (tx) => {
+      if (login.purpose === "test") await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: { ok: false, reason, detail } } });
+      await recordAudit(tx, {
+        action: login.purpose === "test" ? "sso.connection.tested" : "sso.login.failed",
+        orgId: connection.orgId,
+        actor: { userId: null, email: null },
+        target: { type: "sso_connection", id: connection.id },
+        meta,
+        after: { ok: false, reason, detail },
+      });
+    });
+    throw new SsoSignInError(reason, detail);
+  };
+  // Taken once: a replayed answer finds the row used.
+  const taken = await db.ssoLogin.updateMany({ where: { id: login.id, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
+  if (taken.count !== 1) return fail(login.usedAt ? "state_replayed" : "state_expired", login.usedAt ? "This sign-in was used already." : "This sign-in took too long. Start again.");
+
+  let claims: OidcClaims;
+  try {
+    claims = await exchangeCode(oidcClientOf(connection), callbackUrl, { state, nonce: login.nonce, codeVerifier: login.codeVerifier });
+  } catch (error) {
+    if (error instanceof OidcLoginError) return fail(error.reason, error.detail);
+    if (error instanceof DomainError) return fail(error.code, error.message);
+    throw error;
+  }
+
+  const testView = { subject: claims.subject, email: claims.email, emailVerified: claims.emailVerified, name: claims.name, claims: claims.claims };
+  if (login.purpose === "test") {
+    await db.$transaction(async (tx) => {
+      await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: JSON.parse(JSON.stringify({ ok: true, ...testView })) } });
+      await recordAudit(tx, {
+        action: "sso.connection.tested",
+        orgId: connection.orgId,
+        actor: { userId: null, email: claims.email },
+        target: { type: "sso_connection", id: connection.id },
+        meta,
+        after: { ok: true, subject: claims.subject, email: claims.email },
+      });
+    });
+    return { kind: "test", redirectTo: `/${connection.org.slug}/sso?tested=${connection.id}` };
+  }
+
+  if (!connection.enabled) return fail("connection_disabled", "This SSO connection is turned off.");
+  try {
+    await assertSsoInPlan(connection.orgId);
+  } catch (error) {
+    return fail("sso_not_in_plan", (error as Error).message);
+  }
+  try {
+    const user = await signInUser(meta, connection, claims);
+    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id });
+    return { kind: "session", sessionId: session.id, user, redirectTo: login.returnTo ?? `/${connection.org.slug}` };
+  } catch (error) {
+    if (error instanceof SsoSignInError) return fail(error.reason, error.message);
+    if (error instanceof DomainError) return fail(error.code, error.message);
+    throw error;
+  }
+}
+
+type LoginConnection = { id: string; orgId: string; defaultRoleId: string | null };
+
+/**
+ * The user the provider vouches for, made a member if they are not: found by
+ * their link to the provider's subject, else by an address in a domain the
+ * organization verified (an address elsewhere could belong to anyone).
+ * One transaction: the user, their link, their membership and the audit.
+ */
+async function signInUser(meta: RequestMeta, connection: LoginConnection, claims: OidcClaims): Promise<{ id: string; email: string; name: string }> {
+  const linked = await db.ssoIdentity.findUnique({
+    where: { connectionId_subject: { connectionId: connection.id, subject: claims.subject } },
+    select: { user: { select: { id: true, email: true, name: true } } },
+  });
+  let existing = linked?.user ?? null;
+  if (!existing) {
+    if (!claims.email) throw new SsoSignInError("email_missing", "The provider sent no email address (ask for the email scope or claim).");
+    if (claims.emailVerified === false) throw new SsoSignInError("email_unverified", `The provider says ${claims.email} is not verified.`);
+    if ((await organizationOfVerifiedDomain(claims.email)) !== connection.orgId) {
+      throw new SsoSignInError("email_domain_not_verified", `${domainOfEmail(claims.email)} is not a verified domain of this organization, so ${claims.email} cannot sign in through it.`);
+    }
+    existing = await db.user.findUnique({ where: { email: claims.email }, select: { id: true, email: true, name: true } });
+  }
+  const member = existing ? await db.membership.findUnique({ where: { orgId_userId: { orgId: connection.orgId, userId: existing.id } }, select: { id: true } }) : null;
+  if (!member && !connection.defaultRoleId) throw new SsoSignInError("not_a_member", "You are not a member of this organization. Ask one of its admins to invite you.");
+
+  return authzChangeTransaction(connection.orgId, async (tx, changes) => {
+    let user = existing;
+    if (!user) {
+      user = await tx.user.create({
+        data: { email: claims.email!, name: (claims.name ?? claims.email!.split("@")[0]!).slice(0, 100), emailVerifiedAt: new Date(), origin: "sso" },
+        select: { id: true, email: true, name: true },
+      });
+    }
+    await tx.ssoIdentity.upsert({
+      where: { connectionId_subject: { connectionId: connection.id, subject: claims.subject } },
+      create: { connectionId: connection.id, subject: claims.subject, userId: user.id },
+      update: { lastLoginAt: new Date() },
+    });
+    const actor = { userId: user.id, email: user.email };
+    if (!member) {
+      await assertRoomFor(tx, connection.orgId, "members", 1);
+      const role = await tx.role.findUniqueOrThrow({ where: { id: connection.defaultRoleId! }, select: { id: true, name: true } });
+      await tx.membership.create({ data: { id: randomUUID(), orgId: connection.orgId, userId: user.id, roleId: role.id } });
+      changes.push({ type: "member_set", userId: user.id, roleId: role.id, email: user.email });
+      await recordAudit(tx, { action: "member.added", orgId: connection.orgId, actor, target: { type: "user", id: user.id }, meta, after: { email: user.email, role: role.name, via: "sso" } });
+    }
+    await recordAudit(tx, {
+      action: "sso.login.succeeded",
+      orgId: connection.orgId,
+      actor,
+      target: { type: "sso_connection", id: connection.id },
+      meta,
+      after: { email: user.email, subject: claims.subject, ...(existing ? {} : { created: true }) },
+    });
+    return user;
+  });
+}
+
+/** Sign-ins in flight that were never finished: dropped a day after they expired. */
+export async function purgeSsoLogins(now = new Date()) {
+  await db.ssoLogin.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
+}
+
+/** Logged for the operator: refusals that reach no organization's audit log. */
+export function logSsoRefusal(meta: RequestMeta, connectionId: string, error: SsoSignInError) {
+  logger.info({ requestId: meta.requestId, connectionId, reason: error.reason }, "sso sign-in refused");
+}

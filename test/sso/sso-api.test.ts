@@ -1,0 +1,141 @@
+// /api/v1/sso over real HTTP with API keys: connections and domains, their
+// audit, other organizations' ids, the default role as a gift, and the plan.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../../lib/apikeys/api-keys.ts";
+import { db } from "../../lib/db.ts";
+import { useMachineServer } from "../apikeys/http.ts";
+import { auditActions, builtInRole, createTestOrg } from "../helpers.ts";
+import { startOidcProvider, type TestIdp } from "./oidc-idp.ts";
+import { useTestDns } from "./sso-fixtures.ts";
+
+const server = useMachineServer();
+const dns = useTestDns();
+let idp: TestIdp;
+beforeAll(async () => {
+  idp = await startOidcProvider();
+});
+afterAll(() => idp.close());
+
+const call = (key: string, method: string, path: string, body?: unknown) => server.call(method, path, { key, body });
+
+async function orgWithKey(role: "admin" | "member" = "admin") {
+  const t = await createTestOrg();
+  const { key } = await createApiKey(t.owner, { name: "sso automation", roleId: (await builtInRole(role)).id });
+  return { ...t, key };
+}
+
+const oidcBody = (extra: Record<string, unknown> = {}) => ({ protocol: "oidc", name: "Okta", issuer: idp.issuer, clientId: "tollgate", clientSecret: "s3cret-value", ...extra });
+
+describe("/api/v1/sso", () => {
+  it("creates, reads, changes and deletes a connection; the secret is never answered; every change is audited", async () => {
+    const { key, org } = await orgWithKey();
+    const created = await call(key, "POST", "/api/v1/sso/connections", oidcBody());
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ protocol: "oidc", enabled: false, clientSecretSet: true, tokenEndpoint: `${idp.issuer}/token`, defaultRole: null, lastTest: null });
+    expect(created.body.redirectUri).toMatch(new RegExp(`/api/sso/oidc/${created.body.id}/callback$`));
+    expect(JSON.stringify(created.body)).not.toContain("s3cret-value");
+    const id = created.body.id;
+
+    const member = await builtInRole("member");
+    const changed = await call(key, "PATCH", `/api/v1/sso/connections/${id}`, { name: "Okta (prod)", enabled: true, defaultRoleId: member.id, clientSecret: "n3w-secret" });
+    expect(changed.body).toMatchObject({ name: "Okta (prod)", enabled: true, defaultRole: { id: member.id, name: "Member" } });
+    expect((await call(key, "GET", "/api/v1/sso/connections")).body.data.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect((await call(key, "GET", `/api/v1/sso/connections/${id}`)).body.name).toBe("Okta (prod)");
+    expect((await call(key, "DELETE", `/api/v1/sso/connections/${id}`)).status).toBe(204);
+    expect((await call(key, "GET", `/api/v1/sso/connections/${id}`)).status).toBe(404);
+
+    expect(await auditActions(org.id)).toEqual(expect.arrayContaining(["sso.connection.created", "sso.connection.updated", "sso.connection.deleted"]));
+    const audits = await db.auditEvent.findMany({ where: { orgId: org.id, action: { startsWith: "sso." } } });
+    expect(JSON.stringify(audits)).not.toMatch(/s3cret-value|n3w-secret/);
+  });
+
+  it("answers bad input precisely and stores nothing", async () => {
+    const { key, org } = await orgWithKey();
+    const wrong = [
+      [oidcBody({ issuer: "ftp://idp.example" }), /issuer/],
+      [oidcBody({ protocol: "saml" }), /protocol/],
+      [oidcBody({ tokenEndpoint: `${idp.issuer}/token` }), /together/],
+      [oidcBody({ surprise: true }), /surprise/],
+      [oidcBody({ issuer: "http://127.0.0.1:1" }), /could not read/],
+    ] as const;
+    for (const [body, message] of wrong) {
+      const answer = await call(key, "POST", "/api/v1/sso/connections", body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(answer.body.error.message).toMatch(message);
+    }
+    expect(await db.ssoConnection.count({ where: { orgId: org.id } })).toBe(0);
+  });
+
+  it("another organization's connections and domains are not found, and are not changed", async () => {
+    const a = await orgWithKey();
+    const b = await orgWithKey();
+    const connection = (await call(b.key, "POST", "/api/v1/sso/connections", oidcBody())).body;
+    const domain = (await call(b.key, "POST", "/api/v1/sso/domains", { domain: `${b.org.slug}.example.test` })).body;
+    expect((await call(a.key, "GET", `/api/v1/sso/connections/${connection.id}`)).status).toBe(404);
+    expect((await call(a.key, "PATCH", `/api/v1/sso/connections/${connection.id}`, { enabled: true })).status).toBe(404);
+    expect((await call(a.key, "POST", `/api/v1/sso/connections/${connection.id}/test`)).status).toBe(404);
+    expect((await call(a.key, "DELETE", `/api/v1/sso/connections/${connection.id}`)).status).toBe(404);
+    expect((await call(a.key, "POST", `/api/v1/sso/domains/${domain.id}/verify`)).status).toBe(404);
+    expect((await call(a.key, "DELETE", `/api/v1/sso/domains/${domain.id}`)).status).toBe(404);
+    expect((await call(a.key, "GET", "/api/v1/sso/connections")).body.data).toEqual([]);
+    expect((await call(a.key, "GET", "/api/v1/sso/domains")).body.data).toEqual([]);
+    expect(await db.ssoConnection.findUniqueOrThrow({ where: { id: connection.id } })).toMatchObject({ enabled: false });
+  });
+
+  it("a member's key reads nothing; nobody makes a default role of more than they hold", async () => {
+    const member = await orgWithKey("member");
+    expect((await call(member.key, "GET", "/api/v1/sso/connections")).status).toBe(403);
+    expect((await call(member.key, "POST", "/api/v1/sso/connections", oidcBody())).status).toBe(403);
+    const admin = await orgWithKey("admin");
+    const owner = await builtInRole("owner");
+    const refused = await call(admin.key, "POST", "/api/v1/sso/connections", oidcBody({ defaultRoleId: owner.id }));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("privilege_escalation");
+    const connection = (await call(admin.key, "POST", "/api/v1/sso/connections", oidcBody())).body;
+    expect((await call(admin.key, "PATCH", `/api/v1/sso/connections/${connection.id}`, { defaultRoleId: owner.id })).body.error.code).toBe("privilege_escalation");
+    expect(await db.ssoConnection.findUniqueOrThrow({ where: { id: connection.id } })).toMatchObject({ defaultRoleId: null });
+  });
+
+  it("claims and verifies a domain by its TXT record; a domain verified by one organization is refused to the others", async () => {
+    const a = await orgWithKey();
+    const b = await orgWithKey();
+    const name = `${a.org.slug}.example.test`;
+    const claimed = await call(a.key, "POST", "/api/v1/sso/domains", { domain: ` ${name.toUpperCase()} ` });
+    expect(claimed.status).toBe(201);
+    expect(claimed.body).toMatchObject({ domain: name, verified: false, record: { type: "TXT", name: `_tollgate-challenge.${name}` } });
+    expect(claimed.body.record.value).toMatch(/^tollgate-domain-verification=/);
+    // b claims it too, before anyone proved it: allowed.
+    const rival = await call(b.key, "POST", "/api/v1/sso/domains", { domain: name });
+    expect(rival.status).toBe(201);
+
+    const missing = await call(a.key, "POST", `/api/v1/sso/domains/${claimed.body.id}/verify`);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe("verification_record_missing");
+    dns.publish(claimed.body.record.name, ["unrelated", claimed.body.record.value]);
+    expect((await call(a.key, "POST", `/api/v1/sso/domains/${claimed.body.id}/verify`)).body).toMatchObject({ verified: true });
+
+    // b publishes its own record too: the domain is a's.
+    dns.publish(claimed.body.record.name, [rival.body.record.value]);
+    const taken = await call(b.key, "POST", `/api/v1/sso/domains/${rival.body.id}/verify`);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe("domain_taken");
+    expect((await call(b.key, "POST", "/api/v1/sso/domains", { domain: `x${name}` })).status).toBe(201);
+    expect((await call(a.key, "POST", "/api/v1/sso/domains", { domain: name })).body.error.code).toBe("domain_exists");
+    expect((await call(a.key, "POST", "/api/v1/sso/domains", { domain: "not a domain" })).status).toBe(400);
+    expect(await auditActions(a.org.id)).toEqual(expect.arrayContaining(["sso.domain.added", "sso.domain.verified"]));
+  });
+
+  it("a plan without single sign-on cannot turn a connection on", async () => {
+    const { key, org } = await orgWithKey("admin");
+    const plan = await db.plan.create({
+      data: { key: `nosso-${org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false }, selfServe: false },
+    });
+    await db.subscription.create({ data: { orgId: org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
+    const refused = await call(key, "POST", "/api/v1/sso/connections", oidcBody({ enabled: true }));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: "plan_without_sso" });
+    const off = await call(key, "POST", "/api/v1/sso/connections", oidcBody());
+    expect(off.status).toBe(201);
+    expect((await call(key, "PATCH", `/api/v1/sso/connections/${off.body.id}`, { enabled: true })).body.error.code).toBe("plan_without_sso");
+  });
+});
