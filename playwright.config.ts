@@ -6,6 +6,8 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
 // The local Stripe-compatible server (test/stripe/local-stripe.ts): the app bills through it, and it sends webhooks back.
 const stripePort = Number(process.env.E2E_STRIPE_PORT ?? port + 1);
+// A DNS server the SSO spec starts (test/sso/dns-server.ts): the app verifies domains through it.
+process.env.E2E_DNS_PORT ??= String(port + 2);
 const E2E_STRIPE = { url: `http://127.0.0.1:${stripePort}`, secretKey: "sk_test_e2e_local_stripe", webhookSecret: "whsec_e2e_local_stripe_signing_secret" };
 
 export default defineConfig({
@@ -58,6 +60,9 @@ export default defineConfig({
         STRIPE_SECRET_KEY: E2E_STRIPE.secretKey,
         STRIPE_WEBHOOK_SECRET: E2E_STRIPE.webhookSecret,
         STRIPE_API_URL: E2E_STRIPE.url,
+        // The SSO spec's identity provider listens on loopback over http, and its DNS server answers for the domains it claims.
+        TOLLGATE_SSO_ALLOW_HTTP: "true",
+        TOLLGATE_DNS_SERVERS: `127.0.0.1:${process.env.E2E_DNS_PORT}`,
       },
     },
   ],

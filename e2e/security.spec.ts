@@ -101,7 +101,13 @@ async function rowsOfEveryKind(slug: string) {
       `INSERT INTO "Invitation" (id, "orgId", email, "roleId", "tokenHash", "expiresAt") VALUES (gen_random_uuid(), $1, $2, $3, $4, now() + interval '7 days') RETURNING id`,
       [org, `invitee-${tag}@example.test`, roleId, `hash-${tag}`],
     );
-    return { orgId: org, userId: owner.userId, membershipId: owner.id, projectId, roleId, groupId, apiKeyId, grantId, invitationId };
+    const connectionId = await one(
+      `INSERT INTO "SsoConnection" (id, "orgId", protocol, name, "oidcIssuer", "oidcMetadata", "oidcClientId", "oidcClientSecretSealed", "updatedAt")
+       VALUES (gen_random_uuid(), $1, 'oidc', 'Secret IdP', 'https://idp.example', '{"issuer":"https://idp.example","authorization_endpoint":"https://idp.example/a","token_endpoint":"https://idp.example/t","jwks_uri":"https://idp.example/k"}', 'client', 'v1.x.y', now()) RETURNING id`,
+      [org],
+    );
+    const domainId = await one(`INSERT INTO "SsoDomain" (id, "orgId", domain, "verificationToken") VALUES (gen_random_uuid(), $1, $2, 'token') RETURNING id`, [org, `${tag}.example.test`]);
+    return { orgId: org, userId: owner.userId, membershipId: owner.id, projectId, roleId, groupId, apiKeyId, grantId, invitationId, connectionId, domainId };
   } finally {
     await client.end();
   }
@@ -113,7 +119,7 @@ async function tenantRows(orgId: string) {
   await client.connect();
   try {
     const rows: Record<string, unknown[]> = {};
-    for (const table of ["Organization", "Membership", "Project", "Role", "Group", "GroupMember", "ApiKey", "Grant", "Invitation"]) {
+    for (const table of ["Organization", "Membership", "Project", "Role", "Group", "GroupMember", "ApiKey", "Grant", "Invitation", "SsoConnection", "SsoDomain"]) {
       const column = table === "Organization" ? "id" : "orgId";
       rows[table] = (await client.query(`SELECT to_jsonb(t) AS row FROM "${table}" t WHERE "${column}" = $1 ORDER BY to_jsonb(t)::text`, [orgId])).rows;
     }
@@ -127,7 +133,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
   const a = await ownerWithOrg(browser, "tenant-a");
   const b = await ownerWithOrg(browser, "tenant-b");
   const ofA = await rowsOfEveryKind(a.slug);
-  for (const path of ["members", "projects", "groups", `groups/${ofA.groupId}`, "roles", "access", "api-keys", "decisions", "audit", "settings", ""]) {
+  for (const path of ["members", "projects", "groups", `groups/${ofA.groupId}`, "roles", "access", "api-keys", "decisions", "audit", "sso", "settings", ""]) {
     const res = await b.page.goto(`/${a.slug}/${path}`);
     expect(res?.status(), `/${a.slug}/${path}`).toBe(404);
   }
@@ -152,6 +158,8 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     grantId: ofA.grantId,
     invitationId: ofA.invitationId,
     membershipId: ofA.membershipId,
+    connectionId: ofA.connectionId,
+    domainId: ofA.domainId,
     subject: { type: "group", id: ofA.groupId },
     permission: "projects:read",
   };
@@ -174,6 +182,8 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     // Billing acts on the caller's own organization; a plan key is the instance's, not A's.
     "startCheckoutAction",
     "openPortalAction",
+    // A domain is named, not an id (a domain another organization verified is refused as taken).
+    "addDomainAction",
   ];
   const argsInB: Record<string, object> = {
     deleteProjectAction: { projectId: ofA.projectId },
@@ -193,6 +203,12 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     deleteGroupAction: { groupId: ofA.groupId },
     addGroupMemberAction: { groupId: ofA.groupId, userId: ofA.userId },
     removeGroupMemberAction: { groupId: ofA.groupId, userId: ofA.userId },
+    createConnectionAction: { protocol: "oidc", name: "Pwned", issuer: "https://idp.example", clientId: "c", clientSecret: "s", defaultRoleId: ofA.roleId },
+    updateConnectionAction: { connectionId: ofA.connectionId, enabled: true },
+    deleteConnectionAction: { connectionId: ofA.connectionId },
+    testConnectionAction: { connectionId: ofA.connectionId },
+    verifyDomainAction: { domainId: ofA.domainId },
+    removeDomainAction: { domainId: ofA.domainId },
   };
   for (const action of orgActions) {
     if (withoutIdsOfA.includes(action.name)) continue;

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
+import { useTxtResolver } from "../../lib/sso/domains.ts";
 import { useMachineServer } from "../apikeys/http.ts";
+import { startDnsServer } from "./dns-server.ts";
 import { auditActions, builtInRole, createTestOrg } from "../helpers.ts";
 import { startOidcProvider, type TestIdp } from "./oidc-idp.ts";
 import { useTestDns } from "./sso-fixtures.ts";
@@ -137,5 +139,24 @@ describe("/api/v1/sso", () => {
     const off = await call(key, "POST", "/api/v1/sso/connections", oidcBody());
     expect(off.status).toBe(201);
     expect((await call(key, "PATCH", `/api/v1/sso/connections/${off.body.id}`, { enabled: true })).body.error.code).toBe("plan_without_sso");
+  });
+});
+
+describe("domain verification through DNS", () => {
+  it("reads the TXT record from a real DNS server (TOLLGATE_DNS_SERVERS), not only from an injected resolver", async () => {
+    const dnsServer = await startDnsServer();
+    const previous = useTxtResolver(null);
+    process.env.TOLLGATE_DNS_SERVERS = dnsServer.address;
+    try {
+      const { key, org } = await orgWithKey();
+      const claimed = (await call(key, "POST", "/api/v1/sso/domains", { domain: `${org.slug}.example.test` })).body;
+      expect((await call(key, "POST", `/api/v1/sso/domains/${claimed.id}/verify`)).body.error.code).toBe("verification_record_missing");
+      dnsServer.publish(claimed.record.name, ["v=spf1 -all", claimed.record.value]);
+      expect((await call(key, "POST", `/api/v1/sso/domains/${claimed.id}/verify`)).body).toMatchObject({ verified: true });
+    } finally {
+      delete process.env.TOLLGATE_DNS_SERVERS;
+      useTxtResolver(previous);
+      await dnsServer.close();
+    }
   });
 });

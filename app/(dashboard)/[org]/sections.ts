@@ -16,6 +16,7 @@ export const SECTIONS: Section[] = [
   { path: "audit", label: "Audit log", permission: "audit:read" },
   { path: "usage", label: "Usage", permission: "usage:read" },
   { path: "billing", label: "Billing", permission: "billing:read" },
+  { path: "sso", label: "Single sign-on", permission: "sso:read" },
   { path: "settings", label: "Settings", permission: null },
 ];
 

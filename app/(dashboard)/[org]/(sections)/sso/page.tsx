@@ -1,0 +1,193 @@
+import type { Metadata } from "next";
+import { CheckCircle2, Circle, Globe, KeyRound } from "lucide-react";
+import { ForbiddenState } from "@/components/forbidden-state";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { authorize, can } from "@/lib/authz/authorize";
+import { requirePageOrg } from "@/lib/http/page-context";
+import { listRoles } from "@/lib/roles/roles";
+import { listConnections, type SsoConnectionView } from "@/lib/sso/connections";
+import { listDomains } from "@/lib/sso/domains";
+import { AddDomainDialog, ConnectionActions, CopyValue, DomainActions, EditConnectionDialog, NewConnectionDialog, type RoleOption } from "./sso-controls";
+
+export const metadata: Metadata = { title: "Single sign-on" };
+
+type TestResult = { ok: boolean; reason?: string; detail?: string; claims?: Record<string, unknown> };
+
+function Step({ done, children }: { done: boolean; children: React.ReactNode }) {
+  return (
+    <li className="flex items-start gap-2">
+      {done ? <CheckCircle2 className="mt-0.5 size-4 shrink-0 text-success" aria-label="Done" /> : <Circle className="mt-0.5 size-4 shrink-0 text-muted-foreground" aria-label="To do" />}
+      <span>{children}</span>
+    </li>
+  );
+}
+
+function LastTest({ connection, justTested }: { connection: SsoConnectionView; justTested: boolean }) {
+  const test = connection.lastTest as TestResult | null;
+  if (!test || !connection.lastTestAt) return <p className="text-sm text-muted-foreground">Not tested yet. Test it before turning it on.</p>;
+  const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(connection.lastTestAt);
+  if (!test.ok) {
+    return (
+      <Alert variant="destructive">
+        <AlertDescription>
+          {justTested ? "The test failed" : `The last test (${when} UTC) failed`}: {test.detail ?? test.reason}
+        </AlertDescription>
+      </Alert>
+    );
+  }
+  return (
+    <div className="grid gap-2">
+      <Alert variant="success">
+        <AlertDescription>{justTested ? "The test worked. This is what the provider sent:" : `The last test (${when} UTC) worked. The provider sent:`}</AlertDescription>
+      </Alert>
+      <Table aria-label={`What ${connection.name} sent`}>
+        <TableHeader>
+          <TableRow>
+            <TableHead>Claim</TableHead>
+            <TableHead>Value</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {Object.entries(test.claims ?? {}).map(([claim, value]) => (
+            <TableRow key={claim}>
+              <TableCell className="font-mono text-xs">{claim}</TableCell>
+              <TableCell className="break-all font-mono text-xs">{typeof value === "string" ? value : JSON.stringify(value)}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </div>
+  );
+}
+
+export default async function SsoPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<{ tested?: string }> }) {
+  const ctx = await requirePageOrg((await params).org);
+  const read = authorize(ctx, "sso:read");
+  if (!read.allowed) return <ForbiddenState reason={read.reason} />;
+  const { tested } = await searchParams;
+  const [{ data: connections }, { data: domains }] = await Promise.all([listConnections(ctx), listDomains(ctx)]);
+  const canWrite = can(ctx, "sso:write");
+  const roles: RoleOption[] = canWrite && can(ctx, "roles:read") ? (await listRoles(ctx)).filter((r) => !r.isOwner).map((r) => ({ id: r.id, name: r.name })) : [];
+  const verified = domains.some((d) => d.verified);
+  const testedOk = connections.some((c) => (c.lastTest as TestResult | null)?.ok);
+  const enabled = connections.some((c) => c.enabled);
+  return (
+    <div className="grid gap-6">
+      <PageHeader title="Single sign-on" description="Let your people sign in through your company's identity provider, with OpenID Connect." />
+      <Card>
+        <CardHeader>
+          <CardTitle asChild>
+            <h2>Set-up</h2>
+          </CardTitle>
+        </CardHeader>
+        <CardContent>
+          <ol className="grid gap-2 text-sm">
+            <Step done={verified}>Add your email domain and verify it with a DNS TXT record.</Step>
+            <Step done={connections.length > 0}>Create an app in your identity provider with the redirect URI shown below, then add the connection here.</Step>
+            <Step done={testedOk}>Test the connection: sign in once at your provider.</Step>
+            <Step done={enabled}>Turn it on. People of your domain can then choose &ldquo;Use single sign-on&rdquo; on the sign-in page.</Step>
+          </ol>
+        </CardContent>
+      </Card>
+
+      <section className="grid gap-3" aria-labelledby="sso-domains">
+        <div className="flex flex-wrap items-end justify-between gap-2">
+          <div>
+            <h2 id="sso-domains" className="text-lg font-semibold">
+              Domains
+            </h2>
+            <p className="text-sm text-muted-foreground">Addresses in a verified domain sign in through your provider, and only yours.</p>
+          </div>
+          {canWrite && <AddDomainDialog orgSlug={ctx.orgSlug} />}
+        </div>
+        {domains.length === 0 ? (
+          <EmptyState icon={<Globe />} titleAs="h3" title="No domains yet" description="Add the domain of your work addresses, such as example.com." />
+        ) : (
+          <Table aria-label="Domains">
+            <TableHeader>
+              <TableRow>
+                <TableHead>Domain</TableHead>
+                <TableHead>Status</TableHead>
+                <TableHead>DNS record to publish</TableHead>
+                <TableHead>
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {domains.map((d) => (
+                <TableRow key={d.id}>
+                  <TableCell className="font-medium">{d.domain}</TableCell>
+                  <TableCell>{d.verified ? <Badge variant="success">Verified</Badge> : <Badge variant="outline">Waiting for DNS</Badge>}</TableCell>
+                  <TableCell className="min-w-72">
+                    {d.verified ? (
+                      <span className="text-sm text-muted-foreground">Proven; the record may be removed.</span>
+                    ) : (
+                      <div className="grid gap-1 text-xs text-muted-foreground">
+                        <span>
+                          TXT at <span className="font-mono">{d.record.name}</span>
+                        </span>
+                        <CopyValue label={`TXT value for ${d.domain}`} value={d.record.value} />
+                      </div>
+                    )}
+                  </TableCell>
+                  <TableCell className="text-right">{canWrite && <DomainActions orgSlug={ctx.orgSlug} domain={d} />}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </section>
+
+      <section className="grid gap-3" aria-labelledby="sso-connections">
+        <div className="flex flex-wrap items-end justify-between gap-2">
+          <div>
+            <h2 id="sso-connections" className="text-lg font-semibold">
+              Connections
+            </h2>
+            <p className="text-sm text-muted-foreground">Your identity provider. The oldest connection that is on is the one people sign in with.</p>
+          </div>
+          {canWrite && <NewConnectionDialog orgSlug={ctx.orgSlug} roles={roles} />}
+        </div>
+        {connections.length === 0 ? (
+          <EmptyState icon={<KeyRound />} titleAs="h3" title="No connections yet" description="Connect Okta, Microsoft Entra ID, Google Workspace or any OpenID Connect provider." />
+        ) : (
+          connections.map((c) => (
+            <Card key={c.id} aria-label={`Connection ${c.name}`}>
+              <CardHeader>
+                <div className="flex flex-wrap items-center justify-between gap-2">
+                  <CardTitle asChild>
+                    <h3 className="flex items-center gap-2">
+                      {c.name} {c.enabled ? <Badge variant="success">On</Badge> : <Badge variant="outline">Off</Badge>}
+                    </h3>
+                  </CardTitle>
+                  {canWrite && <EditConnectionDialog orgSlug={ctx.orgSlug} connection={{ id: c.id, name: c.name, defaultRoleId: c.defaultRole?.id ?? null }} roles={roles} />}
+                </div>
+                <CardDescription>OpenID Connect · {c.issuer}</CardDescription>
+              </CardHeader>
+              <CardContent className="grid gap-4">
+                <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
+                  <dt className="text-muted-foreground">Redirect URI</dt>
+                  <dd className="min-w-0">
+                    <CopyValue label={`Redirect URI of ${c.name}`} value={c.redirectUri} />
+                  </dd>
+                  <dt className="text-muted-foreground">Client ID</dt>
+                  <dd className="break-all font-mono text-xs">{c.clientId}</dd>
+                  <dt className="text-muted-foreground">Not yet members</dt>
+                  <dd>{c.defaultRole ? `Join as ${c.defaultRole.name}` : "Are refused (members only)"}</dd>
+                </dl>
+                <LastTest connection={c} justTested={tested === c.id} />
+                {canWrite && <ConnectionActions orgSlug={ctx.orgSlug} connection={c} />}
+              </CardContent>
+            </Card>
+          ))
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,234 @@
+"use client";
+import { Copy, Plus } from "lucide-react";
+import { useState } from "react";
+import { ConfirmAction } from "@/components/confirm-action";
+import { FormDialog } from "@/components/form-dialog";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { FormField } from "@/components/ui/form-field";
+import { Input } from "@/components/ui/input";
+import { NativeSelect } from "@/components/ui/select";
+import { Spinner } from "@/components/ui/spinner";
+import { useServerAction } from "@/lib/client/use-server-action";
+import { addDomainAction, createConnectionAction, deleteConnectionAction, removeDomainAction, testConnectionAction, updateConnectionAction, verifyDomainAction } from "./actions";
+
+export type RoleOption = { id: string; name: string };
+
+/** A value to paste elsewhere (a redirect URI, a DNS record), with a copy button. */
+export function CopyValue({ label, value }: { label: string; value: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="flex min-w-0 gap-2">
+      <Input readOnly aria-label={label} value={value} className="font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
+      <Button
+        type="button"
+        variant="outline"
+        size="sm"
+        aria-label={`Copy ${label.toLowerCase()}`}
+        onClick={() =>
+          navigator.clipboard?.writeText(value).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        <Copy className="size-4" aria-hidden="true" />
+        {copied ? "Copied" : "Copy"}
+      </Button>
+    </div>
+  );
+}
+
+const optional = (value: FormDataEntryValue | null) => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
+
+function DefaultRoleField({ roles, defaultValue }: { roles: RoleOption[]; defaultValue?: string }) {
+  return (
+    <FormField id="sso-default-role" label="People who sign in and are not members" description="They join with this role if their address is in one of your verified domains.">
+      {(p) => (
+        <NativeSelect {...p} name="defaultRoleId" defaultValue={defaultValue ?? ""}>
+          <option value="">Are refused (members only)</option>
+          {roles.map((r) => (
+            <option key={r.id} value={r.id}>
+              Join as {r.name}
+            </option>
+          ))}
+        </NativeSelect>
+      )}
+    </FormField>
+  );
+}
+
+export function NewConnectionDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleOption[] }) {
+  return (
+    <FormDialog
+      trigger={
+        <Button>
+          <Plus className="size-4" aria-hidden="true" />
+          New connection
+        </Button>
+      }
+      title="Connect an identity provider"
+      description="OpenID Connect: Okta, Microsoft Entra ID, Google Workspace, Auth0, Keycloak and others. Create an app (web, authorization code) there first."
+      submitLabel="Create connection"
+      wide
+      action={(input) => createConnectionAction(orgSlug, input)}
+      toInput={(f) => ({
+        protocol: "oidc",
+        name: f.get("name"),
+        issuer: f.get("issuer"),
+        clientId: f.get("clientId"),
+        clientSecret: f.get("clientSecret"),
+        authorizationEndpoint: optional(f.get("authorizationEndpoint")),
+        tokenEndpoint: optional(f.get("tokenEndpoint")),
+        jwksUri: optional(f.get("jwksUri")),
+        defaultRoleId: optional(f.get("defaultRoleId")) ?? null,
+      })}
+    >
+      <FormField id="sso-name" label="Name" required>
+        {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
+      </FormField>
+      <FormField id="sso-issuer" label="Issuer URL" description="Its discovery document (/.well-known/openid-configuration) gives the endpoints." required>
+        {(p) => <Input {...p} name="issuer" type="url" placeholder="https://your-company.okta.com" />}
+      </FormField>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <FormField id="sso-client-id" label="Client ID" required>
+          {(p) => <Input {...p} name="clientId" autoComplete="off" />}
+        </FormField>
+        <FormField id="sso-client-secret" label="Client secret" description="Kept encrypted; never shown again." required>
+          {(p) => <Input {...p} name="clientSecret" type="password" autoComplete="new-password" />}
+        </FormField>
+      </div>
+      <details className="rounded-md border p-3 text-sm">
+        <summary className="cursor-pointer font-medium">Enter the endpoints instead (no discovery document)</summary>
+        <div className="mt-3 grid gap-4">
+          <FormField id="sso-authorization-endpoint" label="Authorization endpoint">
+            {(p) => <Input {...p} name="authorizationEndpoint" type="url" placeholder="https://…/authorize" />}
+          </FormField>
+          <FormField id="sso-token-endpoint" label="Token endpoint">
+            {(p) => <Input {...p} name="tokenEndpoint" type="url" placeholder="https://…/token" />}
+          </FormField>
+          <FormField id="sso-jwks-uri" label="JWKS URI">
+            {(p) => <Input {...p} name="jwksUri" type="url" placeholder="https://…/keys" />}
+          </FormField>
+        </div>
+      </details>
+      <DefaultRoleField roles={roles} />
+    </FormDialog>
+  );
+}
+
+export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: string; connection: { id: string; name: string; defaultRoleId: string | null }; roles: RoleOption[] }) {
+  return (
+    <FormDialog
+      trigger={
+        <Button variant="outline" size="sm">
+          Edit
+        </Button>
+      }
+      title={`Edit ${connection.name}`}
+      submitLabel="Save changes"
+      action={(input) => updateConnectionAction(orgSlug, input)}
+      toInput={(f) => ({ connectionId: connection.id, name: f.get("name"), clientSecret: optional(f.get("clientSecret")), defaultRoleId: optional(f.get("defaultRoleId")) ?? null })}
+    >
+      <FormField id="sso-edit-name" label="Name" required>
+        {(p) => <Input {...p} name="name" maxLength={100} defaultValue={connection.name} />}
+      </FormField>
+      <FormField id="sso-edit-secret" label="New client secret" description="Leave empty to keep the current one.">
+        {(p) => <Input {...p} name="clientSecret" type="password" autoComplete="new-password" />}
+      </FormField>
+      <DefaultRoleField roles={roles} defaultValue={connection.defaultRoleId ?? ""} />
+    </FormDialog>
+  );
+}
+
+export function ConnectionActions({ orgSlug, connection }: { orgSlug: string; connection: { id: string; name: string; enabled: boolean } }) {
+  const test = useServerAction((input: unknown) => testConnectionAction(orgSlug, input), { refresh: false, onSuccess: ({ url }) => window.location.assign(url) });
+  const toggle = useServerAction((input: unknown) => updateConnectionAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => deleteConnectionAction(orgSlug, input));
+  const error = test.error ?? toggle.error;
+  return (
+    <div className="grid gap-2">
+      <div className="flex flex-wrap gap-2">
+        <Button variant="outline" size="sm" disabled={test.isPending} onClick={() => test.mutate({ connectionId: connection.id })}>
+          {test.isPending && <Spinner />}
+          Test connection
+        </Button>
+        <Button variant={connection.enabled ? "outline" : "default"} size="sm" disabled={toggle.isPending} onClick={() => toggle.mutate({ connectionId: connection.id, enabled: !connection.enabled })}>
+          {toggle.isPending && <Spinner />}
+          {connection.enabled ? "Turn off" : "Turn on"}
+        </Button>
+        <ConfirmAction
+          trigger={
+            <Button variant="destructive" size="sm">
+              Delete
+            </Button>
+          }
+          title={`Delete ${connection.name}?`}
+          description="Nobody can sign in through it any more. Sessions it started stay until they end."
+          confirmLabel="Delete connection"
+          run={async () => void (await remove.mutateAsync({ connectionId: connection.id }))}
+        />
+      </div>
+      {error && (
+        <Alert variant="destructive">
+          <AlertDescription>{error.message}</AlertDescription>
+        </Alert>
+      )}
+    </div>
+  );
+}
+
+export function AddDomainDialog({ orgSlug }: { orgSlug: string }) {
+  return (
+    <FormDialog
+      trigger={
+        <Button variant="outline">
+          <Plus className="size-4" aria-hidden="true" />
+          Add domain
+        </Button>
+      }
+      title="Add an email domain"
+      description="People whose address is in a verified domain are sent to your identity provider."
+      submitLabel="Add domain"
+      action={(input) => addDomainAction(orgSlug, input)}
+      toInput={(f) => ({ domain: f.get("domain") })}
+    >
+      <FormField id="sso-domain" label="Domain" required>
+        {(p) => <Input {...p} name="domain" placeholder="example.com" autoComplete="off" />}
+      </FormField>
+    </FormDialog>
+  );
+}
+
+export function DomainActions({ orgSlug, domain }: { orgSlug: string; domain: { id: string; domain: string; verified: boolean } }) {
+  const verify = useServerAction((input: unknown) => verifyDomainAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => removeDomainAction(orgSlug, input));
+  return (
+    <div className="grid justify-items-end gap-2">
+      <div className="flex gap-2">
+        {!domain.verified && (
+          <Button size="sm" disabled={verify.isPending} onClick={() => verify.mutate({ domainId: domain.id })}>
+            {verify.isPending && <Spinner />}
+            Verify
+          </Button>
+        )}
+        <ConfirmAction
+          trigger={
+            <Button variant="destructive" size="sm" aria-label={`Remove ${domain.domain}`}>
+              Remove
+            </Button>
+          }
+          title={`Remove ${domain.domain}?`}
+          description="Its people are no longer sent to your identity provider, and new ones can no longer join by signing in."
+          confirmLabel="Remove domain"
+          run={async () => void (await remove.mutateAsync({ domainId: domain.id }))}
+        />
+      </div>
+      {verify.error && (
+        <Alert variant="destructive" className="max-w-md text-left">
+          <AlertDescription>{verify.error.message}</AlertDescription>
+        </Alert>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+// Single sign-on end to end in Chromium: an org admin proves a domain
+// (through a real DNS server), connects a real OpenID Connect provider
+// (oidc-provider), tests it, turns it on; then a new person of that domain
+// signs in from the sign-in page and joins with the default role.
+import { expect, test } from "@playwright/test";
+import { randomUUID } from "node:crypto";
+import { startDnsServer, type TestDnsServer } from "../test/sso/dns-server.ts";
+import { startOidcProvider, type TestIdp } from "../test/sso/oidc-idp.ts";
+import { expectAccessible, ownerWithOrg } from "./helpers.ts";
+
+let idp: TestIdp;
+let dns: TestDnsServer;
+test.beforeAll(async () => {
+  idp = await startOidcProvider();
+  dns = await startDnsServer(Number(process.env.E2E_DNS_PORT));
+});
+test.afterAll(async () => {
+  await idp?.close();
+  await dns?.close();
+});
+
+test("an admin sets up OpenID Connect step by step, and a new person of the domain signs in through it", async ({ browser }) => {
+  const { page, slug, context } = await ownerWithOrg(browser, "sso");
+  const domain = `sso-${randomUUID().slice(0, 8)}.example.test`;
+  await page.goto(`/${slug}/sso`);
+  await expect(page.getByRole("heading", { name: "Single sign-on", level: 1 })).toBeVisible();
+  await expect(page.getByText("No domains yet")).toBeVisible();
+  await expect(page.getByText("No connections yet")).toBeVisible();
+  await expectAccessible(page);
+
+  // 1. The domain, proven by its TXT record.
+  await page.getByRole("button", { name: "Add domain" }).click();
+  await page.getByRole("dialog").getByLabel("Domain").fill(domain);
+  await page.getByRole("dialog").getByRole("button", { name: "Add domain" }).click();
+  const row = page.getByRole("row", { name: new RegExp(domain) });
+  await expect(row.getByText("Waiting for DNS")).toBeVisible();
+  await row.getByRole("button", { name: "Verify" }).click();
+  await expect(row.getByText(/No TXT record _tollgate-challenge\./)).toBeVisible();
+  dns.publish(`_tollgate-challenge.${domain}`, [await row.getByRole("textbox", { name: `TXT value for ${domain}` }).inputValue()]);
+  await row.getByRole("button", { name: "Verify" }).click();
+  await expect(row.getByText("Verified")).toBeVisible();
+
+  // 2. The connection, with the provider's endpoints discovered.
+  await page.getByRole("button", { name: "New connection" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name").fill("Test IdP");
+  await dialog.getByLabel("Issuer URL").fill(idp.issuer);
+  await dialog.getByLabel("Client ID").fill(`client-${slug}`);
+  await dialog.getByLabel("Client secret").fill("e2e-client-secret");
+  await dialog.getByLabel("People who sign in and are not members").selectOption({ label: "Join as Member" });
+  await dialog.getByRole("button", { name: "Create connection" }).click();
+  const card = page.getByLabel("Connection Test IdP");
+  await expect(card.getByText("Off")).toBeVisible();
+  const redirectUri = await card.getByRole("textbox", { name: "Redirect URI of Test IdP" }).inputValue();
+  expect(redirectUri).toMatch(/\/api\/sso\/oidc\/[0-9a-f-]{36}\/callback$/);
+  idp.addClient(`client-${slug}`, "e2e-client-secret", redirectUri);
+  idp.accounts.set("new-person", { email: `new.person@${domain}`, email_verified: true, name: "New Person" });
+
+  // 3. A test login shows what the provider sent.
+  await card.getByRole("button", { name: "Test connection" }).click();
+  await page.waitForURL(`${idp.issuer}/**`);
+  await page.locator("input[name=login]").fill("new-person");
+  await page.locator("input[name=password]").fill("anything");
+  await page.locator("button[type=submit]").click();
+  await page.waitForURL(`**/${slug}/sso?tested=*`);
+  await expect(page.getByText("The test worked.")).toBeVisible();
+  await expect(page.getByRole("table", { name: "What Test IdP sent" }).getByRole("cell", { name: `new.person@${domain}` })).toBeVisible();
+  await expectAccessible(page);
+
+  // 4. On.
+  await card.getByRole("button", { name: "Turn on" }).click();
+  await expect(card.getByText("On", { exact: true })).toBeVisible();
+
+  // A new person of the domain, from the sign-in page.
+  const visitor = await browser.newContext();
+  const person = await visitor.newPage();
+  await person.goto("/sign-in");
+  await person.getByRole("button", { name: "Use single sign-on" }).click();
+  await person.getByLabel("Work email").fill(`new.person@${domain}`);
+  await person.getByRole("button", { name: "Continue with single sign-on" }).click();
+  await person.waitForURL(`${idp.issuer}/**`);
+  await person.locator("input[name=login]").fill("new-person");
+  await person.locator("input[name=password]").fill("anything");
+  await person.locator("button[type=submit]").click();
+  await person.waitForURL(`**/${slug}/**`);
+  await person.goto(`/${slug}/members`);
+  await expect(person.getByRole("row", { name: /New Person/ })).toContainText("Member");
+
+  // An address no organization verified: told so on the sign-in page.
+  const stranger = await browser.newContext();
+  const strangerPage = await stranger.newPage();
+  await strangerPage.goto("/sign-in");
+  await strangerPage.getByRole("button", { name: "Use single sign-on" }).click();
+  await strangerPage.getByLabel("Work email").fill("someone@unclaimed.example.test");
+  await strangerPage.getByRole("button", { name: "Continue with single sign-on" }).click();
+  await expect(strangerPage.getByText("Single sign-on is not set up for that address.")).toBeVisible();
+
+  await stranger.close();
+  await visitor.close();
+  await context.close();
+});
