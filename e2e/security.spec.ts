@@ -209,6 +209,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     testConnectionAction: { connectionId: ofA.connectionId },
     verifyDomainAction: { domainId: ofA.domainId },
     removeDomainAction: { domainId: ofA.domainId },
+    updateSsoPolicyAction: { requireSso: false, breakGlassUserIds: [ofA.userId] },
   };
   for (const action of orgActions) {
     if (withoutIdsOfA.includes(action.name)) continue;

@@ -86,6 +86,19 @@ test("an admin sets up OpenID Connect step by step, and a new person of the doma
   await person.goto(`/${slug}/members`);
   await expect(person.getByRole("row", { name: /New Person/ })).toContainText("Member");
 
+  // Require single sign-on: a password is refused to the domain's addresses.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByLabel("Require single sign-on").check();
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText("Single sign-on is required for your verified domains.")).toBeVisible();
+  const passwordUser = await (await browser.newContext()).newPage();
+  await passwordUser.goto("/sign-in");
+  await passwordUser.getByLabel("Email").fill(`new.person@${domain}`);
+  await passwordUser.getByLabel("Password").fill("any password at all");
+  await passwordUser.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(passwordUser.getByText(`Addresses at ${domain} sign in with single sign-on.`)).toBeVisible();
+  await passwordUser.context().close();
+
   // An address no organization verified: told so on the sign-in page.
   const stranger = await browser.newContext();
   const strangerPage = await stranger.newPage();

@@ -4,12 +4,14 @@ import { Unauthenticated } from "../errors.ts";
 import type { RequestMeta } from "../context.ts";
 import { SignInInput } from "./schemas.ts";
 import { verifyAgainstDummy, verifyPassword } from "../secrets/secrets.ts";
+import { assertPasswordSignInAllowed } from "../sso/policy.ts";
 import { createSession } from "./sessions.ts";
 import { reserveSignInAttempt, signInSucceeded } from "./throttle.ts";
 
 export async function signIn(meta: RequestMeta, raw: unknown) {
   const input = SignInInput.parse(raw);
   await reserveSignInAttempt(input.email, meta.ip);
+  await assertPasswordSignInAllowed(input.email);
   const user = await db.user.findUnique({
     where: { email: input.email },
     select: { id: true, email: true, name: true, passwordHash: true },

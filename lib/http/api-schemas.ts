@@ -466,3 +466,10 @@ export const SsoDomain = named(
   }),
 );
 export const SsoDomainList = named("SsoDomainList", z.strictObject({ data: z.array(SsoDomain) }));
+export const SsoPolicy = named(
+  "SsoPolicy",
+  z.strictObject({
+    requireSso: doc("People of the verified domains sign in with single sign-on only (while a connection is on).", z.boolean()),
+    breakGlassOwners: doc("Owners who may still sign in with a password.", z.array(z.strictObject({ userId: Id, email: z.string(), name: z.string() }))),
+  }),
+);

@@ -75,7 +75,9 @@ import {
   SsoDomain,
   SsoDomainList,
   SsoTestLogin,
+  SsoPolicy,
 } from "./api-schemas.ts";
+import { getSsoPolicy, SsoPolicyInput, updateSsoPolicy } from "../sso/policy.ts";
 import { CreateConnectionInput, createConnection, deleteConnection, getConnection, listConnections, UpdateConnectionBody, updateConnection } from "../sso/connections.ts";
 import { AddDomainInput, addDomain, listDomains, removeDomain, verifyDomain } from "../sso/domains.ts";
 import { startConnectionTest } from "../sso/sign-in.ts";
@@ -1019,5 +1021,25 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "sso:write",
     status: 204,
     handler: (ctx, { params }) => removeDomain(ctx, { domainId: id(params, "domainId", "domain") }),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/sso/policy",
+    summary: "Whether single sign-on is required, and who may still use a password",
+    tag: "Single sign-on",
+    permission: "sso:read",
+    response: SsoPolicy,
+    handler: (ctx) => getSsoPolicy(ctx),
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/sso/policy",
+    summary: "Require single sign-on; name break-glass owners (owners only)",
+    tag: "Single sign-on",
+    permission: "sso:write",
+    body: SsoPolicyInput,
+    response: SsoPolicy,
+    conflict: "No connection is on (no_enabled_connection)",
+    handler: (ctx, { body }) => updateSsoPolicy(ctx, body),
   },
 ];

@@ -8,6 +8,7 @@ import { sendDraftInvoices } from "../billing/stripe-sync.ts";
 import { processPendingStripeEvents } from "../billing/stripe-webhooks.ts";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
+import { purgeSsoLogins } from "../sso/sign-in.ts";
 import { prepareMonths, purgeOldUsage, rebuildRollups } from "../usage/event-store.ts";
 
 export type JobDefinition = {
@@ -127,5 +128,15 @@ export const JOBS: JobDefinition[] = [
     retryDelay: 60,
     expireInSeconds: 60 * 60,
     run: () => purgeOldUsage(env().TOLLGATE_USAGE_RETENTION_DAYS),
+  },
+  {
+    name: "sso-login-purge",
+    title: "Single sign-on: unfinished sign-ins",
+    description: "Drops sign-ins that went to an identity provider and never came back, a day after they expired.",
+    schedule: "41 * * * *",
+    retryLimit: 3,
+    retryDelay: 60,
+    expireInSeconds: 10 * 60,
+    run: async () => ({ purged: await purgeSsoLogins() }),
   },
 ];

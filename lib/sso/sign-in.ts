@@ -257,8 +257,8 @@ async function signInUser(meta: RequestMeta, connection: LoginConnection, claims
 }
 
 /** Sign-ins in flight that were never finished: dropped a day after they expired. */
-export async function purgeSsoLogins(now = new Date()) {
-  await db.ssoLogin.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
+export async function purgeSsoLogins(now = new Date()): Promise<number> {
+  return (await db.ssoLogin.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } })).count;
 }
 
 /** Logged for the operator: refusals that reach no organization's audit log. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { publicUrl } from "../../lib/env.ts";
 import { createConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
-import { startConnectionTest } from "../../lib/sso/sign-in.ts";
+import { purgeSsoLogins, startConnectionTest } from "../../lib/sso/sign-in.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
 import { CookieBrowser, signInAtProvider, startOidcProvider, type TestIdp } from "./oidc-idp.ts";
@@ -193,5 +193,14 @@ describe("OpenID Connect sign-in", () => {
     const tested = await getConnection(owner, connection.id);
     expect(tested.lastTest).toMatchObject({ ok: true, subject: "hank-1", email: `hank@${domain}`, name: "Hank", claims: { iss: idp.issuer, sub: "hank-1" } });
     expect(await db.user.count({ where: { email: `hank@${domain}` } })).toBe(0);
+  });
+
+  it("sign-ins that never came back are dropped a day after they expired", async () => {
+    const { connection } = await ssoOrg();
+    const old = { connectionId: connection.id, nonce: "n", codeVerifier: "v", purpose: "login" };
+    await db.ssoLogin.create({ data: { ...old, stateHash: `stale-${connection.id}`, expiresAt: new Date(Date.now() - 25 * 3_600_000) } });
+    await db.ssoLogin.create({ data: { ...old, stateHash: `recent-${connection.id}`, expiresAt: new Date(Date.now() - 3_600_000) } });
+    expect(await purgeSsoLogins()).toBeGreaterThanOrEqual(1);
+    expect((await db.ssoLogin.findMany({ where: { connectionId: connection.id } })).map((l) => l.stateHash)).toEqual([`recent-${connection.id}`]);
   });
 });

@@ -1146,6 +1146,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/sso/policy": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether single sign-on is required, and who may still use a password
+     * @description Needs the `sso:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSsoPolicy"];
+    /**
+     * Require single sign-on; name break-glass owners (owners only)
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    put: operations["putSsoPolicy"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1797,6 +1821,17 @@ export interface components {
     };
     SsoDomainList: {
       data: components["schemas"]["SsoDomain"][];
+    };
+    SsoPolicy: {
+      /** @description People of the verified domains sign in with single sign-on only (while a connection is on). */
+      requireSso: boolean;
+      /** @description Owners who may still sign in with a password. */
+      breakGlassOwners: {
+        /** Format: uuid */
+        userId: string;
+        email: string;
+        name: string;
+      }[];
     };
     SsoTestLogin: {
       /** @description Open this in a browser and sign in at the provider; the connection's lastTest then shows the result. */
@@ -4821,6 +4856,72 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSsoPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoPolicy"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  putSsoPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          requireSso: boolean;
+          breakGlassUserIds?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoPolicy"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description No connection is on (no_enabled_connection) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       429: components["responses"]["RateLimited"];
     };
   };

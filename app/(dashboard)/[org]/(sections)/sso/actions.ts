@@ -2,6 +2,7 @@
 import { orgAction } from "@/lib/http/actions";
 import { createConnection, deleteConnection, updateConnection } from "@/lib/sso/connections";
 import { addDomain, removeDomain, verifyDomain } from "@/lib/sso/domains";
+import { updateSsoPolicy } from "@/lib/sso/policy";
 import { startConnectionTest } from "@/lib/sso/sign-in";
 
 export const createConnectionAction = orgAction((ctx, input: unknown) => createConnection(ctx, input));
@@ -11,3 +12,4 @@ export const testConnectionAction = orgAction((ctx, input: unknown) => startConn
 export const addDomainAction = orgAction((ctx, input: unknown) => addDomain(ctx, input));
 export const verifyDomainAction = orgAction((ctx, input: unknown) => verifyDomain(ctx, input));
 export const removeDomainAction = orgAction((ctx, input: unknown) => removeDomain(ctx, input));
+export const updateSsoPolicyAction = orgAction((ctx, input: unknown) => updateSsoPolicy(ctx, input));

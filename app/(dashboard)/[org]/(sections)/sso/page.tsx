@@ -12,7 +12,8 @@ import { requirePageOrg } from "@/lib/http/page-context";
 import { listRoles } from "@/lib/roles/roles";
 import { listConnections, type SsoConnectionView } from "@/lib/sso/connections";
 import { listDomains } from "@/lib/sso/domains";
-import { AddDomainDialog, ConnectionActions, CopyValue, DomainActions, EditConnectionDialog, NewConnectionDialog, type RoleOption } from "./sso-controls";
+import { getSsoPolicy, ownersForBreakGlass } from "@/lib/sso/policy";
+import { AddDomainDialog, ConnectionActions, CopyValue, DomainActions, EditConnectionDialog, NewConnectionDialog, SsoPolicyForm, type RoleOption } from "./sso-controls";
 
 export const metadata: Metadata = { title: "Single sign-on" };
 
@@ -70,7 +71,8 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
   const read = authorize(ctx, "sso:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
   const { tested } = await searchParams;
-  const [{ data: connections }, { data: domains }] = await Promise.all([listConnections(ctx), listDomains(ctx)]);
+  const [{ data: connections }, { data: domains }, policy] = await Promise.all([listConnections(ctx), listDomains(ctx), getSsoPolicy(ctx)]);
+  const owners = can(ctx, "members:read") ? await ownersForBreakGlass(ctx) : [];
   const canWrite = can(ctx, "sso:write");
   const roles: RoleOption[] = canWrite && can(ctx, "roles:read") ? (await listRoles(ctx)).filter((r) => !r.isOwner).map((r) => ({ id: r.id, name: r.name })) : [];
   const verified = domains.some((d) => d.verified);
@@ -188,6 +190,18 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
           ))
         )}
       </section>
+
+      <Card>
+        <CardHeader>
+          <CardTitle asChild>
+            <h2>Policy</h2>
+          </CardTitle>
+          <CardDescription>{policy.requireSso ? "Single sign-on is required for your verified domains." : "People may sign in with a password or with single sign-on."}</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <SsoPolicyForm orgSlug={ctx.orgSlug} requireSso={policy.requireSso} owners={owners} callerIsOwner={ctx.membership.isOwner} canWrite={canWrite} />
+        </CardContent>
+      </Card>
     </div>
   );
 }

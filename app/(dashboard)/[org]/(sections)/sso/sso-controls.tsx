@@ -10,7 +10,16 @@ import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
-import { addDomainAction, createConnectionAction, deleteConnectionAction, removeDomainAction, testConnectionAction, updateConnectionAction, verifyDomainAction } from "./actions";
+import {
+  addDomainAction,
+  createConnectionAction,
+  deleteConnectionAction,
+  removeDomainAction,
+  testConnectionAction,
+  updateConnectionAction,
+  updateSsoPolicyAction,
+  verifyDomainAction,
+} from "./actions";
 
 export type RoleOption = { id: string; name: string };
 
@@ -230,5 +239,71 @@ export function DomainActions({ orgSlug, domain }: { orgSlug: string; domain: { 
         </Alert>
       )}
     </div>
+  );
+}
+
+/**
+ * Require SSO, and the owners who keep a password (break-glass). Only owners
+ * change that list; others see it and can turn the requirement on and off.
+ */
+export function SsoPolicyForm({
+  orgSlug,
+  requireSso,
+  owners,
+  callerIsOwner,
+  canWrite,
+}: {
+  orgSlug: string;
+  requireSso: boolean;
+  owners: Array<{ userId: string; email: string; name: string; breakGlass: boolean }>;
+  callerIsOwner: boolean;
+  canWrite: boolean;
+}) {
+  const save = useServerAction((input: unknown) => updateSsoPolicyAction(orgSlug, input));
+  return (
+    <form
+      className="grid gap-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const form = new FormData(e.currentTarget);
+        save.mutate({ requireSso: form.get("requireSso") === "on", ...(callerIsOwner ? { breakGlassUserIds: form.getAll("breakGlass").map(String) } : {}) });
+      }}
+    >
+      {save.error && (
+        <Alert variant="destructive">
+          <AlertDescription>{save.error.message}</AlertDescription>
+        </Alert>
+      )}
+      {save.isSuccess && (
+        <Alert variant="success">
+          <AlertDescription>Saved.</AlertDescription>
+        </Alert>
+      )}
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" name="requireSso" defaultChecked={requireSso} disabled={!canWrite} className="mt-0.5 size-4" />
+        <span>
+          <span className="font-medium">Require single sign-on</span>
+          <span className="block text-muted-foreground">People of your verified domains cannot sign in with a password while a connection is on.</span>
+        </span>
+      </label>
+      <fieldset className="grid gap-2 text-sm" disabled={!canWrite || !callerIsOwner}>
+        <legend className="font-medium">Owners who may still use a password (break-glass)</legend>
+        <p className="text-muted-foreground">{callerIsOwner ? "If your identity provider is down, they can still get in." : "Only owners change this list."}</p>
+        {owners.map((o) => (
+          <label key={o.userId} className="flex items-center gap-2">
+            <input type="checkbox" name="breakGlass" value={o.userId} defaultChecked={o.breakGlass} className="size-4" />
+            {o.name} <span className="text-muted-foreground">({o.email})</span>
+          </label>
+        ))}
+      </fieldset>
+      {canWrite && (
+        <div>
+          <Button type="submit" disabled={save.isPending}>
+            {save.isPending && <Spinner />}
+            Save policy
+          </Button>
+        </div>
+      )}
+    </form>
   );
 }
