@@ -9,6 +9,8 @@ export type UserPrincipal = {
   userId: string;
   email: string;
   isInstanceAdmin: boolean;
+  /** This session passed a second factor (from the Session row; absent: no). */
+  mfa?: boolean;
 };
 
 /**

@@ -6,16 +6,18 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { getAccount } from "@/lib/auth/account";
 import { currentSession } from "@/lib/auth/current-user";
+import { mfaStatus } from "@/lib/auth/mfa";
 import { listSessions } from "@/lib/auth/sessions";
 import { requirePageUser } from "@/lib/http/page-context";
 import { ChangePasswordForm, DeleteAccountButton, EmailSection, ProfileForm } from "./account-forms";
+import { MfaSection } from "./mfa-section";
 import { RevokeAllSessionsButton, RevokeSessionButton } from "./session-buttons";
 
 export const metadata: Metadata = { title: "Account" };
 
 export default async function AccountPage() {
   const ctx = await requirePageUser();
-  const [account, current, sessions] = await Promise.all([getAccount(ctx), currentSession(), listSessions(ctx.principal.userId)]);
+  const [account, current, sessions, mfa] = await Promise.all([getAccount(ctx), currentSession(), listSessions(ctx.principal.userId), mfaStatus(ctx.principal.userId)]);
   return (
     <div className="grid gap-6">
       <PageHeader title="Account" description={`Signed in as ${account.email}`} />
@@ -49,6 +51,15 @@ export default async function AccountPage() {
         </CardHeader>
         <CardContent>
           {account.hasPassword ? <ChangePasswordForm /> : <p className="text-sm text-muted-foreground">This account has no password yet. Sign out and use “Forgot your password?” to set one.</p>}
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Two-step sign-in</CardTitle>
+          <CardDescription>A code from an app on your phone, asked for after your password. Some grants hold only in sessions that used it.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <MfaSection enabled={mfa.totp} recoveryCodesLeft={mfa.recoveryCodesLeft} />
         </CardContent>
       </Card>
       <Card>

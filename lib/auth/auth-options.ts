@@ -47,7 +47,7 @@ export function authOptions(): NextAuthOptions {
     providers: [
       CredentialsProvider({
         name: "Email and password",
-        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" }, code: { label: "Authentication code", type: "text" } },
         async authorize(credentials, req) {
           const meta = requestMetaFrom((req?.headers ?? {}) as Record<string, string>);
           try {

@@ -42,7 +42,7 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
     orgSlug: membership.org.slug,
     membership: { id: membership.id, roleId: membership.roleId, roleName: membership.role.name, isOwner: membership.role.isOwner },
     authz: await getOrgIndex(membership.orgId),
-    mfa: false,
+    mfa: principal.mfa === true,
     decided: new Map(),
   };
 }

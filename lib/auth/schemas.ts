@@ -20,4 +20,9 @@ export const SignUpInput = z.object({
 });
 export type SignUpInput = z.infer<typeof SignUpInput>;
 
-export const SignInInput = z.object({ email: Email, password: z.string().min(1, "Enter your password").max(200) });
+export const SignInInput = z.object({
+  email: Email,
+  password: z.string().min(1, "Enter your password").max(200),
+  /** The second step, for an account with an authenticator: its code, or a recovery code. */
+  code: z.string().max(32).optional(),
+});

@@ -14,7 +14,7 @@ type CachedSession = { principal: UserPrincipal | null; at: number };
 const cache: Map<string, CachedSession> = ((globalThis as { __tollgateSessions?: Map<string, CachedSession> }).__tollgateSessions ??= new Map());
 
 /** How a session's user proved who they are. */
-export type SessionOrigin = { authMethod: "password" | "sign_up_link" | "sso"; ssoConnectionId?: string };
+export type SessionOrigin = { authMethod: "password" | "sign_up_link" | "sso"; ssoConnectionId?: string; /** A second factor was used. */ mfa?: boolean };
 
 export async function createSession(userId: string, meta: { ip: string | null; userAgent: string | null }, origin: SessionOrigin = { authMethod: "password" }) {
   return db.session.create({
@@ -25,6 +25,7 @@ export async function createSession(userId: string, meta: { ip: string | null; u
       expiresAt: new Date(Date.now() + SESSION_MAX_AGE_S * 1000),
       authMethod: origin.authMethod,
       ssoConnectionId: origin.ssoConnectionId ?? null,
+      mfaAt: origin.mfa ? new Date() : null,
     },
     select: { id: true },
   });
@@ -36,10 +37,11 @@ export async function principalForSession(sessionId: string): Promise<UserPrinci
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
   const row = await db.session.findUnique({
     where: { id: sessionId },
-    select: { revokedAt: true, expiresAt: true, lastSeenAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
+    select: { revokedAt: true, expiresAt: true, lastSeenAt: true, mfaAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
   });
   const now = new Date();
-  const principal = row && !row.revokedAt && row.expiresAt > now ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin } : null;
+  const principal =
+    row && !row.revokedAt && row.expiresAt > now ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin, mfa: row.mfaAt !== null } : null;
   if (principal && now.getTime() - row!.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS) {
     void db.session.updateMany({ where: { id: sessionId }, data: { lastSeenAt: now } }).catch(() => {});
   }

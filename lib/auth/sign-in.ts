@@ -6,9 +6,11 @@ import { SignInInput } from "./schemas.ts";
 import { verifyAgainstDummy, verifyPassword } from "../secrets/secrets.ts";
 import { assertPasswordSignInAllowed } from "../sso/policy.ts";
 import { createSession } from "./sessions.ts";
+import { hasSecondFactor, verifySecondFactor } from "./mfa.ts";
+import { MFA_REQUIRED_MESSAGE } from "./mfa-messages.ts";
 import { reserveSignInAttempt, signInSucceeded } from "./throttle.ts";
 
-export async function signIn(meta: RequestMeta, raw: unknown) {
+export async function signIn(meta: RequestMeta, raw: unknown, now = Date.now()) {
   const input = SignInInput.parse(raw);
   await reserveSignInAttempt(input.email, meta.ip);
   await assertPasswordSignInAllowed(input.email);
@@ -18,7 +20,14 @@ export async function signIn(meta: RequestMeta, raw: unknown) {
   });
   const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
   if (!user || !ok) throw new Unauthenticated("invalid_credentials", "Email or password is incorrect.");
+  const mfa = await hasSecondFactor(user.id);
+  if (mfa) {
+    // The password was right: the second step is asked for (counted as an attempt until it succeeds).
+    if (!input.code) throw new Unauthenticated("mfa_required", MFA_REQUIRED_MESSAGE);
+    if (!(await verifySecondFactor(user.id, input.code, meta, now)))
+      throw new Unauthenticated("mfa_invalid", "That code is not right. Enter the newest one from your authenticator app, or a recovery code.");
+  }
   await signInSucceeded(input.email, meta.ip);
-  const session = await createSession(user.id, meta);
+  const session = await createSession(user.id, meta, { authMethod: "password", mfa });
   return { user: { id: user.id, email: user.email, name: user.name }, sessionId: session.id };
 }

@@ -189,13 +189,20 @@ export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, 
   }
   try {
     const user = await signInUser(meta, connection, claims);
-    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id });
+    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id, mfa: providerUsedMfa(claims) });
     return { kind: "session", sessionId: session.id, user, redirectTo: login.returnTo ?? `/${connection.org.slug}` };
   } catch (error) {
     if (error instanceof SsoSignInError) return fail(error.reason, error.message);
     if (error instanceof DomainError) return fail(error.code, error.message);
     throw error;
   }
+}
+
+/** The provider says it used more than a password (RFC 8176 `amr` values): the session counts as having passed MFA. */
+const MFA_AMR = new Set(["mfa", "otp", "hwk", "sms", "swk", "fpt", "face", "iris", "retina", "vbm"]);
+function providerUsedMfa(claims: OidcClaims): boolean {
+  const amr = claims.claims.amr;
+  return Array.isArray(amr) && amr.some((v) => typeof v === "string" && MFA_AMR.has(v));
 }
 
 type LoginConnection = { id: string; orgId: string; defaultRoleId: string | null };

@@ -1,0 +1,155 @@
+// Second factor: an authenticator app (TOTP, RFC 6238, through otplib),
+// enrolled with a QR code and confirmed with a first code, plus ten one-time
+// recovery codes kept as hashes. A code is taken once: the factor keeps the
+// time step of the last code it took, and refuses that step and older ones.
+// A session that passed a second factor records when (Session.mfaAt), and
+// grants with the MFA condition hold only in such a session.
+import { generateSecret, generateURI, verify } from "otplib";
+import QRCode from "qrcode";
+import { z } from "zod";
+import { actorOf, recordAudit } from "../audit/record-audit.ts";
+import type { UserCtx } from "../context.ts";
+import { db, type Tx } from "../db.ts";
+import { Conflict, Invalid, NotFound } from "../errors.ts";
+import { seal, unseal } from "../secrets/sealed.ts";
+import { hashToken, randomToken } from "../secrets/secrets.ts";
+import { forgetCachedSession } from "./sessions.ts";
+
+const SECRET_PURPOSE = "mfa-totp-secret";
+/** Seconds either side of now whose codes are taken: one 30-second step, for clocks and typing. */
+const TOLERANCE_S = 30;
+const RECOVERY_CODES = 10;
+
+const Code = z
+  .string()
+  .trim()
+  .min(1, "Enter the code")
+  .max(32, "That is not a code")
+  .transform((c) => c.replace(/\s+/g, "").toLowerCase());
+export const ConfirmTotpInput = z.strictObject({ factorId: z.uuid("Start again"), code: Code });
+export const CodeInput = z.strictObject({ code: Code });
+
+type SessionCtx = UserCtx & { sessionId: string };
+
+async function confirmedTotp(userId: string) {
+  return db.mfaFactor.findFirst({ where: { userId, kind: "totp", confirmedAt: { not: null } }, select: { id: true, secretSealed: true, lastTimeStep: true } });
+}
+
+export async function mfaStatus(userId: string): Promise<{ totp: boolean; recoveryCodesLeft: number }> {
+  const [factor, left] = await Promise.all([confirmedTotp(userId), db.mfaRecoveryCode.count({ where: { userId, usedAt: null } })]);
+  return { totp: factor !== null, recoveryCodesLeft: factor ? left : 0 };
+}
+
+export async function hasSecondFactor(userId: string): Promise<boolean> {
+  return (await confirmedTotp(userId)) !== null;
+}
+
+/** A new authenticator secret to scan; it counts once confirmed with a code. */
+export async function startTotpEnrollment(ctx: UserCtx): Promise<{ factorId: string; secret: string; otpauthUri: string; qrSvg: string }> {
+  if (await confirmedTotp(ctx.principal.userId)) throw new Conflict("mfa_already_enabled", "An authenticator app is set up already. Turn it off first to set up another.");
+  const secret = generateSecret();
+  const otpauthUri = generateURI({ issuer: "Tollgate", label: ctx.principal.email, secret });
+  const factor = await db.$transaction(async (tx) => {
+    await tx.mfaFactor.deleteMany({ where: { userId: ctx.principal.userId, confirmedAt: null } });
+    return tx.mfaFactor.create({ data: { userId: ctx.principal.userId, kind: "totp", secretSealed: seal(secret, SECRET_PURPOSE) }, select: { id: true } });
+  });
+  return { factorId: factor.id, secret, otpauthUri, qrSvg: await QRCode.toString(otpauthUri, { type: "svg", margin: 1 }) };
+}
+
+/**
+ * Takes `code` for the factor if it is right and newer than the last one it
+ * took (atomically: two requests with one code, one wins).
+ */
+async function takeTotpCode(factor: { id: string; secretSealed: string; lastTimeStep: number | null }, code: string, now: number): Promise<boolean> {
+  const secret = unseal(factor.secretSealed, SECRET_PURPOSE);
+  if (!secret || !/^\d{6}$/.test(code)) return false;
+  const result = await verify({ secret, token: code, epoch: Math.floor(now / 1000), epochTolerance: TOLERANCE_S, afterTimeStep: factor.lastTimeStep ?? undefined });
+  if (!result.valid) return false;
+  const step = (result as { timeStep: number }).timeStep;
+  const taken = await db.mfaFactor.updateMany({
+    where: { id: factor.id, OR: [{ lastTimeStep: null }, { lastTimeStep: { lt: step } }] },
+    data: { lastTimeStep: step, lastUsedAt: new Date(now) },
+  });
+  return taken.count === 1;
+}
+
+function newRecoveryCodes(): string[] {
+  return Array.from({ length: RECOVERY_CODES }, () => {
+    const raw = randomToken(8)
+      .replace(/[^a-zA-Z0-9]/g, "")
+      .toLowerCase()
+      .padEnd(10, "x")
+      .slice(0, 10);
+    return `${raw.slice(0, 5)}-${raw.slice(5)}`;
+  });
+}
+const recoveryHash = (code: string) => hashToken(`mfa-recovery:${code.replace(/-/g, "")}`);
+
+async function replaceRecoveryCodes(tx: Tx, userId: string): Promise<string[]> {
+  const codes = newRecoveryCodes();
+  await tx.mfaRecoveryCode.deleteMany({ where: { userId } });
+  await tx.mfaRecoveryCode.createMany({ data: codes.map((code) => ({ userId, codeHash: recoveryHash(code) })) });
+  return codes;
+}
+
+/** Confirms the app with its first code: MFA is on, this session counts as having used it, and the recovery codes are shown once. */
+export async function confirmTotpEnrollment(ctx: SessionCtx, raw: unknown, now = Date.now()): Promise<{ recoveryCodes: string[] }> {
+  const { factorId, code } = ConfirmTotpInput.parse(raw);
+  const factor = await db.mfaFactor.findFirst({ where: { id: factorId, userId: ctx.principal.userId, confirmedAt: null }, select: { id: true, secretSealed: true, lastTimeStep: true } });
+  if (!factor) throw new NotFound("factor_not_found", "This set-up has expired. Start again.");
+  if (!(await takeTotpCode(factor, code, now))) throw new Invalid("mfa_code_invalid", "code: that code is not right. Enter the one your app shows now.");
+  const recoveryCodes = await db.$transaction(async (tx) => {
+    await tx.mfaFactor.update({ where: { id: factor.id }, data: { confirmedAt: new Date(now) } });
+    await tx.session.updateMany({ where: { id: ctx.sessionId, userId: ctx.principal.userId }, data: { mfaAt: new Date(now) } });
+    await recordAudit(tx, { action: "mfa.enabled", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, after: { kind: "totp" } });
+    return replaceRecoveryCodes(tx, ctx.principal.userId);
+  });
+  forgetCachedSession(ctx.sessionId);
+  return { recoveryCodes };
+}
+
+/**
+ * The second step of a sign-in (or of a change that asks for it): a code of
+ * the app, or an unused recovery code (then used up). False when neither.
+ */
+export async function verifySecondFactor(userId: string, rawCode: string, meta: { ip: string | null; userAgent: string | null }, now = Date.now()): Promise<boolean> {
+  const parsed = Code.safeParse(rawCode);
+  if (!parsed.success) return false;
+  const code = parsed.data;
+  const factor = await confirmedTotp(userId);
+  if (!factor) return false;
+  if (/^\d{6}$/.test(code)) return takeTotpCode(factor, code, now);
+  return db.$transaction(async (tx) => {
+    const used = await tx.mfaRecoveryCode.updateMany({ where: { userId, codeHash: recoveryHash(code), usedAt: null }, data: { usedAt: new Date(now) } });
+    if (used.count !== 1) return false;
+    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
+    await recordAudit(tx, { action: "mfa.recovery_code.used", orgId: null, actor: { userId, email: user.email }, target: { type: "user", id: userId }, meta });
+    return true;
+  });
+}
+
+async function requireCode(ctx: SessionCtx, code: string) {
+  if (!(await verifySecondFactor(ctx.principal.userId, code, ctx))) throw new Invalid("mfa_code_invalid", "code: that code is not right. Enter the one your app shows now, or a recovery code.");
+}
+
+/** Turns the authenticator off (a current code or a recovery code proves it is the owner of the account). */
+export async function disableTotp(ctx: SessionCtx, raw: unknown) {
+  const { code } = CodeInput.parse(raw);
+  await requireCode(ctx, code);
+  await db.$transaction(async (tx) => {
+    await tx.mfaFactor.deleteMany({ where: { userId: ctx.principal.userId } });
+    await tx.mfaRecoveryCode.deleteMany({ where: { userId: ctx.principal.userId } });
+    await recordAudit(tx, { action: "mfa.disabled", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, before: { kind: "totp" } });
+  });
+}
+
+/** New recovery codes (the old ones stop working), shown once. */
+export async function regenerateRecoveryCodes(ctx: SessionCtx, raw: unknown): Promise<{ recoveryCodes: string[] }> {
+  const { code } = CodeInput.parse(raw);
+  await requireCode(ctx, code);
+  const recoveryCodes = await db.$transaction(async (tx) => {
+    await recordAudit(tx, { action: "mfa.recovery_codes.regenerated", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx });
+    return replaceRecoveryCodes(tx, ctx.principal.userId);
+  });
+  return { recoveryCodes };
+}
