@@ -107,7 +107,8 @@ async function rowsOfEveryKind(slug: string) {
       [org],
     );
     const domainId = await one(`INSERT INTO "SsoDomain" (id, "orgId", domain, "verificationToken") VALUES (gen_random_uuid(), $1, $2, 'token') RETURNING id`, [org, `${tag}.example.test`]);
-    return { orgId: org, userId: owner.userId, membershipId: owner.id, projectId, roleId, groupId, apiKeyId, grantId, invitationId, connectionId, domainId };
+    const tokenId = await one(`INSERT INTO "ScimToken" (id, "orgId", name, "tokenHash", "lastFour") VALUES (gen_random_uuid(), $1, 'Secret SCIM', $2, 'abcd') RETURNING id`, [org, `scim-${tag}`]);
+    return { orgId: org, userId: owner.userId, membershipId: owner.id, projectId, roleId, groupId, apiKeyId, grantId, invitationId, connectionId, domainId, tokenId };
   } finally {
     await client.end();
   }
@@ -119,7 +120,7 @@ async function tenantRows(orgId: string) {
   await client.connect();
   try {
     const rows: Record<string, unknown[]> = {};
-    for (const table of ["Organization", "Membership", "Project", "Role", "Group", "GroupMember", "ApiKey", "Grant", "Invitation", "SsoConnection", "SsoDomain"]) {
+    for (const table of ["Organization", "Membership", "Project", "Role", "Group", "GroupMember", "ApiKey", "Grant", "Invitation", "SsoConnection", "SsoDomain", "ScimToken"]) {
       const column = table === "Organization" ? "id" : "orgId";
       rows[table] = (await client.query(`SELECT to_jsonb(t) AS row FROM "${table}" t WHERE "${column}" = $1 ORDER BY to_jsonb(t)::text`, [orgId])).rows;
     }
@@ -160,6 +161,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     membershipId: ofA.membershipId,
     connectionId: ofA.connectionId,
     domainId: ofA.domainId,
+    tokenId: ofA.tokenId,
     subject: { type: "group", id: ofA.groupId },
     permission: "projects:read",
   };
@@ -184,6 +186,8 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     "openPortalAction",
     // A domain is named, not an id (a domain another organization verified is refused as taken).
     "addDomainAction",
+    // A SCIM token is made in the caller's own organization, from a name.
+    "createScimTokenAction",
   ];
   const argsInB: Record<string, object> = {
     deleteProjectAction: { projectId: ofA.projectId },
@@ -210,6 +214,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     verifyDomainAction: { domainId: ofA.domainId },
     removeDomainAction: { domainId: ofA.domainId },
     updateSsoPolicyAction: { requireSso: false, breakGlassUserIds: [ofA.userId] },
+    revokeScimTokenAction: { tokenId: ofA.tokenId },
   };
   for (const action of orgActions) {
     if (withoutIdsOfA.includes(action.name)) continue;

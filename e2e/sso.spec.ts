@@ -86,6 +86,26 @@ test("an admin sets up OpenID Connect step by step, and a new person of the doma
   await person.goto(`/${slug}/members`);
   await expect(person.getByRole("row", { name: /New Person/ })).toContainText("Member");
 
+  // Provisioning: a SCIM token made on the page; deactivating the person there ends their session here at once.
+  await page.getByRole("button", { name: "New SCIM token" }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill("Okta");
+  await page.getByRole("dialog").getByRole("button", { name: "Make token" }).click();
+  const scimToken = await page.getByRole("textbox", { name: "New SCIM token" }).inputValue();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("table", { name: "SCIM tokens" })).toContainText("Okta");
+  const scimBase = await page.getByRole("textbox", { name: "SCIM base URL" }).inputValue();
+  const scim = (method: string, path: string, body: unknown) =>
+    fetch(`${scimBase}${path}`, { method, headers: { authorization: `Bearer ${scimToken}`, "content-type": "application/scim+json" }, body: JSON.stringify(body) });
+  const provisioned = await scim("POST", "/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `new.person@${domain}`, active: true });
+  expect(provisioned.status).toBe(201);
+  const { id: personId } = (await provisioned.json()) as { id: string };
+  const deactivated = await scim("PATCH", `/Users/${personId}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", value: { active: false } }] });
+  expect(deactivated.status).toBe(200);
+  await expect(async () => {
+    await person.goto(`/${slug}/members`);
+    expect(new URL(person.url()).pathname).toBe("/sign-in");
+  }).toPass({ timeout: 10_000 });
+
   // Require single sign-on: a password is refused to the domain's addresses.
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByLabel("Require single sign-on").check();

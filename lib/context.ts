@@ -68,3 +68,6 @@ export function userIdOf(ctx: { principal: Principal }): string | null {
 
 /** A signed-in caller outside any organization (create org, accept invitation). */
 export type UserCtx = RequestMeta & { principal: UserPrincipal };
+
+/** An organization's identity provider, provisioning over SCIM with one of the organization's SCIM tokens. */
+export type ScimCtx = RequestMeta & { orgId: string; token: { id: string; name: string } };

@@ -13,6 +13,7 @@ import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
 import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
 import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
 import { ssoOidcCallback, ssoStart } from "../lib/http/sso-browser.ts";
+import { registerScimRoutes } from "../lib/http/scim-routes.ts";
 
 const startedAt = Date.now();
 
@@ -20,6 +21,8 @@ export async function machineRouter() {
   const expected = (await readMigrationList()).migrationDirectories.map((d) => d.path);
   const router = new LeanRouter();
   registerApiRoutes(router, apiV1Routes);
+  // /scim/v2: an organization's identity provider provisioning users and groups.
+  registerScimRoutes(router);
   // GET /api/v1/openapi.json: the API described from the same zod schemas.
   const document = openApiDocument(apiV1Routes, process.env.NEXTAUTH_URL ?? "http://localhost:3000");
   router.on(

@@ -7,9 +7,10 @@
 import { z } from "zod";
 import { authenticateAnyKey, authenticateCachedRequest, type ApiKeyPrincipal, type InstanceKeyPrincipal } from "../apikeys/authenticate-api-key.ts";
 import { getOrgIndex } from "../authz/org-index-cache.ts";
-import type { InstanceCtx, MemberCtx, OrgCtx, RequestMeta, UserCtx, UserPrincipal } from "../context.ts";
+import type { InstanceCtx, MemberCtx, OrgCtx, RequestMeta, ScimCtx, UserCtx, UserPrincipal } from "../context.ts";
 import { db } from "../db.ts";
-import { Forbidden, Invalid, NotFound } from "../errors.ts";
+import { Forbidden, Invalid, NotFound, Unauthenticated } from "../errors.ts";
+import { hashToken } from "../secrets/secrets.ts";
 import { isCleanText } from "../input.ts";
 
 // Contexts copy the request's facts field by field: V8 (Node 20) builds
@@ -125,4 +126,22 @@ export async function apiKeyContext(token: string | null, meta: RequestMeta, sco
   }
   const ctx = orgKeyContext(key, meta);
   return scope === "instance" ? { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, principal: ctx.principal } : ctx;
+}
+
+const SCIM_LAST_USED_EVERY_MS = 60_000;
+
+/**
+ * An organization's identity provider on /scim/v2, by one of its SCIM
+ * tokens (hashed, not revoked). It acts in that organization only.
+ */
+export async function scimContext(token: string | null, meta: RequestMeta): Promise<ScimCtx> {
+  const row =
+    token && token.length <= 200 && isCleanText(token)
+      ? await db.scimToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, orgId: true, name: true, revokedAt: true, lastUsedAt: true } })
+      : null;
+  if (!row || row.revokedAt) throw new Unauthenticated("invalid_token", "The SCIM token is missing, unknown or revoked.");
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > SCIM_LAST_USED_EVERY_MS) {
+    void db.scimToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+  }
+  return { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, orgId: row.orgId, token: { id: row.id, name: row.name } };
 }

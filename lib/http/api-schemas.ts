@@ -473,3 +473,16 @@ export const SsoPolicy = named(
     breakGlassOwners: doc("Owners who may still sign in with a password.", z.array(z.strictObject({ userId: Id, email: z.string(), name: z.string() }))),
   }),
 );
+
+// SCIM provisioning tokens
+const ScimTokenFields = {
+  id: Id,
+  name: z.string(),
+  lastFour: doc("The token's last four characters, to tell tokens apart.", z.string()),
+  createdAt: DateTime,
+  lastUsedAt: DateTime.nullable(),
+  revokedAt: DateTime.nullable(),
+};
+export const ScimToken = named("ScimToken", z.strictObject(ScimTokenFields));
+export const ScimTokenList = named("ScimTokenList", z.strictObject({ baseUrl: doc("The SCIM base URL to give the identity provider.", z.string()), data: z.array(ScimToken) }));
+export const ScimTokenWithSecret = named("ScimTokenWithSecret", z.strictObject({ ...ScimTokenFields, token: doc("The bearer token, shown only now.", z.string()), baseUrl: z.string() }));

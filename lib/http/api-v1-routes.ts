@@ -76,7 +76,10 @@ import {
   SsoDomainList,
   SsoTestLogin,
   SsoPolicy,
+  ScimTokenList,
+  ScimTokenWithSecret,
 } from "./api-schemas.ts";
+import { CreateScimTokenInput, createScimToken, listScimTokens, revokeScimToken } from "../scim/tokens.ts";
 import { getSsoPolicy, SsoPolicyInput, updateSsoPolicy } from "../sso/policy.ts";
 import { CreateConnectionInput, createConnection, deleteConnection, getConnection, listConnections, UpdateConnectionBody, updateConnection } from "../sso/connections.ts";
 import { AddDomainInput, addDomain, listDomains, removeDomain, verifyDomain } from "../sso/domains.ts";
@@ -1041,5 +1044,36 @@ export const apiV1Routes: ApiRouteDef[] = [
     response: SsoPolicy,
     conflict: "No connection is on (no_enabled_connection)",
     handler: (ctx, { body }) => updateSsoPolicy(ctx, body),
+  },
+
+  // SCIM provisioning tokens
+  {
+    method: "GET",
+    path: "/api/v1/scim/tokens",
+    summary: "List SCIM tokens, with the SCIM base URL",
+    tag: "Single sign-on",
+    permission: "scim:manage",
+    response: ScimTokenList,
+    handler: (ctx) => listScimTokens(ctx),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/scim/tokens",
+    summary: "Make a SCIM token for the identity provider (shown once)",
+    tag: "Single sign-on",
+    permission: "scim:manage",
+    body: CreateScimTokenInput,
+    status: 201,
+    response: ScimTokenWithSecret,
+    handler: (ctx, { body }) => createScimToken(ctx, body),
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/scim/tokens/{tokenId}",
+    summary: "Revoke a SCIM token",
+    tag: "Single sign-on",
+    permission: "scim:manage",
+    status: 204,
+    handler: (ctx, { params }) => revokeScimToken(ctx, { tokenId: id(params, "tokenId", "token") }),
   },
 ];

@@ -70,8 +70,13 @@ function writeAnswers() {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) {
+  sendJsonAs(res, status, body, "application/json; charset=utf-8", headers);
+}
+
+/** JSON under another media type (SCIM answers application/scim+json). */
+export function sendJsonAs(res: ServerResponse, status: number, body: unknown, contentType: string, headers?: Record<string, string>) {
   const payload = JSON.stringify(body);
-  writeHead(res, status, ["content-type", "application/json; charset=utf-8", "content-length", String(Buffer.byteLength(payload)), "cache-control", "no-store"], headers);
+  writeHead(res, status, ["content-type", contentType, "content-length", String(Buffer.byteLength(payload)), "cache-control", "no-store"], headers);
   endSoon(res, payload);
 }
 
@@ -100,10 +105,11 @@ function safeDecode(part: string) {
 /**
  * How a route's caller comes in: through the door with an organization's key,
  * with any key (management API), with Stripe's signature on the body
- * (webhooks), with an identity provider's signed answer (single sign-on), or not at all (health, readiness, the API document). Every
+ * (webhooks), with an identity provider's signed answer (single sign-on) or
+ * its SCIM token (provisioning), or not at all (health, readiness, the API document). Every
  * route says which, so a test can list them all.
  */
-export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "public";
+export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "scim-token" | "public";
 const doors = new WeakMap<LeanHandler, RouteDoor>();
 
 export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H): H {

@@ -1170,6 +1170,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/scim/tokens": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List SCIM tokens, with the SCIM base URL
+     * @description Needs the `scim:manage` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getScimTokens"];
+    put?: never;
+    /**
+     * Make a SCIM token for the identity provider (shown once)
+     * @description Needs the `scim:manage` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postScimTokens"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/scim/tokens/{tokenId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a SCIM token
+     * @description Needs the `scim:manage` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    delete: operations["deleteScimTokensByTokenId"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1769,6 +1813,36 @@ export interface components {
       id: string;
       name: string;
       isOwner: boolean;
+    };
+    ScimToken: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** @description The token's last four characters, to tell tokens apart. */
+      lastFour: string;
+      /** Format: date-time */
+      createdAt: string;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+    };
+    ScimTokenList: {
+      /** @description The SCIM base URL to give the identity provider. */
+      baseUrl: string;
+      data: components["schemas"]["ScimToken"][];
+    };
+    ScimTokenWithSecret: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** @description The token's last four characters, to tell tokens apart. */
+      lastFour: string;
+      /** Format: date-time */
+      createdAt: string;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+      /** @description The bearer token, shown only now. */
+      token: string;
+      baseUrl: string;
     };
     SsoConnection: {
       /** Format: uuid */
@@ -4922,6 +4996,87 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getScimTokens: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ScimTokenList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postScimTokens: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ScimTokenWithSecret"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  deleteScimTokensByTokenId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tokenId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
     };
   };

@@ -13,9 +13,22 @@ import { listRoles } from "@/lib/roles/roles";
 import { listConnections, type SsoConnectionView } from "@/lib/sso/connections";
 import { listDomains } from "@/lib/sso/domains";
 import { getSsoPolicy, ownersForBreakGlass } from "@/lib/sso/policy";
-import { AddDomainDialog, ConnectionActions, CopyValue, DomainActions, EditConnectionDialog, NewConnectionDialog, SsoPolicyForm, type RoleOption } from "./sso-controls";
+import { listScimTokens } from "@/lib/scim/tokens";
+import {
+  AddDomainDialog,
+  ConnectionActions,
+  CopyValue,
+  DomainActions,
+  EditConnectionDialog,
+  NewConnectionDialog,
+  NewScimTokenDialog,
+  RevokeScimTokenButton,
+  SsoPolicyForm,
+  type RoleOption,
+} from "./sso-controls";
 
 export const metadata: Metadata = { title: "Single sign-on" };
+const dateTime = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 type TestResult = { ok: boolean; reason?: string; detail?: string; claims?: Record<string, unknown> };
 
@@ -73,6 +86,7 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
   const { tested } = await searchParams;
   const [{ data: connections }, { data: domains }, policy] = await Promise.all([listConnections(ctx), listDomains(ctx), getSsoPolicy(ctx)]);
   const owners = can(ctx, "members:read") ? await ownersForBreakGlass(ctx) : [];
+  const scim = can(ctx, "scim:manage") ? await listScimTokens(ctx) : null;
   const canWrite = can(ctx, "sso:write");
   const roles: RoleOption[] = canWrite && can(ctx, "roles:read") ? (await listRoles(ctx)).filter((r) => !r.isOwner).map((r) => ({ id: r.id, name: r.name })) : [];
   const verified = domains.some((d) => d.verified);
@@ -190,6 +204,52 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
           ))
         )}
       </section>
+
+      {scim && (
+        <section className="grid gap-3" aria-labelledby="scim">
+          <div className="flex flex-wrap items-end justify-between gap-2">
+            <div>
+              <h2 id="scim" className="text-lg font-semibold">
+                Provisioning (SCIM)
+              </h2>
+              <p className="text-sm text-muted-foreground">Your identity provider adds and removes people and keeps groups. Removing someone there ends their sessions here at once.</p>
+            </div>
+            <NewScimTokenDialog orgSlug={ctx.orgSlug} />
+          </div>
+          <div className="grid gap-1 text-sm sm:max-w-xl">
+            <span className="text-muted-foreground">SCIM base URL</span>
+            <CopyValue label="SCIM base URL" value={scim.baseUrl} />
+          </div>
+          {scim.data.length === 0 ? (
+            <EmptyState icon={<KeyRound />} titleAs="h3" title="No SCIM tokens yet" description="Make one and paste it, with the base URL, into your identity provider's provisioning settings." />
+          ) : (
+            <Table aria-label="SCIM tokens">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Name</TableHead>
+                  <TableHead>Token</TableHead>
+                  <TableHead>Last used</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead>
+                    <span className="sr-only">Actions</span>
+                  </TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {scim.data.map((tk) => (
+                  <TableRow key={tk.id}>
+                    <TableCell className="font-medium">{tk.name}</TableCell>
+                    <TableCell className="font-mono text-xs text-muted-foreground">tgscim_…{tk.lastFour}</TableCell>
+                    <TableCell className="text-muted-foreground">{tk.lastUsedAt ? dateTime.format(tk.lastUsedAt) : "Never"}</TableCell>
+                    <TableCell>{tk.revokedAt ? <Badge variant="outline">Revoked</Badge> : <Badge variant="success">Active</Badge>}</TableCell>
+                    <TableCell className="text-right">{!tk.revokedAt && <RevokeScimTokenButton orgSlug={ctx.orgSlug} token={tk} />}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </section>
+      )}
 
       <Card>
         <CardHeader>

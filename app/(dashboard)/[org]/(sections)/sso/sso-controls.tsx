@@ -2,6 +2,7 @@
 import { Copy, Plus } from "lucide-react";
 import { useState } from "react";
 import { ConfirmAction } from "@/components/confirm-action";
+import { ShownOnce } from "@/components/shown-once";
 import { FormDialog } from "@/components/form-dialog";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -11,6 +12,8 @@ import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import {
+  createScimTokenAction,
+  revokeScimTokenAction,
   addDomainAction,
   createConnectionAction,
   deleteConnectionAction,
@@ -305,5 +308,45 @@ export function SsoPolicyForm({
         </div>
       )}
     </form>
+  );
+}
+
+export function NewScimTokenDialog({ orgSlug }: { orgSlug: string }) {
+  return (
+    <FormDialog
+      trigger={
+        <Button variant="outline">
+          <Plus className="size-4" aria-hidden="true" />
+          New SCIM token
+        </Button>
+      }
+      title="Make a SCIM token"
+      description="Your identity provider adds, changes and removes your people with it. Active people join as Member."
+      submitLabel="Make token"
+      action={(input) => createScimTokenAction(orgSlug, input)}
+      toInput={(f) => ({ name: f.get("name") })}
+      success={(data, close) => <ShownOnce secret={data.token} close={close} what="token" label="New SCIM token" />}
+    >
+      <FormField id="scim-token-name" label="Name" required>
+        {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
+      </FormField>
+    </FormDialog>
+  );
+}
+
+export function RevokeScimTokenButton({ orgSlug, token }: { orgSlug: string; token: { id: string; name: string } }) {
+  const revoke = useServerAction((input: unknown) => revokeScimTokenAction(orgSlug, input));
+  return (
+    <ConfirmAction
+      trigger={
+        <Button variant="destructive" size="sm" aria-label={`Revoke SCIM token ${token.name}`}>
+          Revoke
+        </Button>
+      }
+      title={`Revoke ${token.name}?`}
+      description="Your identity provider can no longer provision with it. People it provisioned stay as they are."
+      confirmLabel="Revoke token"
+      run={async () => void (await revoke.mutateAsync({ tokenId: token.id }))}
+    />
   );
 }
