@@ -188,6 +188,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     "addDomainAction",
     // A SCIM token is made in the caller's own organization, from a name.
     "createScimTokenAction",
+    "updateSecurityPolicyAction",
   ];
   const argsInB: Record<string, object> = {
     deleteProjectAction: { projectId: ofA.projectId },

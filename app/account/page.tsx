@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { LocalTime } from "@/components/local-time";
+import { Notice } from "@/components/notice";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -15,12 +16,14 @@ import { RevokeAllSessionsButton, RevokeSessionButton } from "./session-buttons"
 
 export const metadata: Metadata = { title: "Account" };
 
-export default async function AccountPage() {
+export default async function AccountPage({ searchParams }: { searchParams: Promise<{ notice?: string }> }) {
+  const { notice } = await searchParams;
   const ctx = await requirePageUser();
   const [account, current, sessions, mfa] = await Promise.all([getAccount(ctx), currentSession(), listSessions(ctx.principal.userId), mfaStatus(ctx.principal.userId)]);
   return (
     <div className="grid gap-6">
       <PageHeader title="Account" description={`Signed in as ${account.email}`} />
+      <Notice code={notice} />
       <Card>
         <CardHeader>
           <CardTitle>Profile</CardTitle>

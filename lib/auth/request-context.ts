@@ -11,6 +11,7 @@ import type { InstanceCtx, MemberCtx, OrgCtx, RequestMeta, ScimCtx, UserCtx, Use
 import { db } from "../db.ts";
 import { Forbidden, Invalid, NotFound, Unauthenticated } from "../errors.ts";
 import { hashToken } from "../secrets/secrets.ts";
+import { forgetCachedSession } from "./sessions.ts";
 import { isCleanText } from "../input.ts";
 
 // Contexts copy the request's facts field by field: V8 (Node 20) builds
@@ -31,9 +32,16 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
   if (orgSlug.length > 100 || !isCleanText(orgSlug)) throw new NotFound("organization_not_found", "Organization not found.");
   const membership = await db.membership.findFirst({
     where: { userId: principal.userId, org: { slug: orgSlug } },
-    select: { id: true, orgId: true, roleId: true, org: { select: { slug: true } }, role: { select: { name: true, isOwner: true } } },
+    select: {
+      id: true,
+      orgId: true,
+      roleId: true,
+      org: { select: { slug: true, mfaRequired: true, sessionMaxHours: true, sessionIdleMinutes: true } },
+      role: { select: { name: true, isOwner: true } },
+    },
   });
   if (!membership) throw new NotFound("organization_not_found", "Organization not found.");
+  assertSessionPolicy(principal, membership.org);
   return {
     requestId: meta.requestId,
     ip: meta.ip,
@@ -46,6 +54,36 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
     mfa: principal.mfa === true,
     decided: new Map(),
   };
+}
+
+/**
+ * The organization's own rules for the sessions that reach it: no older than
+ * its maximum age, used within its idle time, and (if it requires MFA) one
+ * that passed a second factor. Another organization's rules are not its own.
+ */
+function endSessionByPolicy(sessionId: string) {
+  forgetCachedSession(sessionId);
+  void db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } }).then(
+    () => forgetCachedSession(sessionId),
+    () => {},
+  );
+}
+
+function assertSessionPolicy(principal: UserPrincipal, org: { mfaRequired: boolean; sessionMaxHours: number | null; sessionIdleMinutes: number | null }) {
+  const session = principal.session;
+  const now = Date.now();
+  // The session ends (not only here): a refusal that a retry could pass, once "last seen" moved on, would be none.
+  if (session && org.sessionMaxHours !== null && now - session.createdAt > org.sessionMaxHours * 3_600_000) {
+    endSessionByPolicy(session.id);
+    throw new Unauthenticated("session_too_old", `This organization asks you to sign in again every ${org.sessionMaxHours} hours.`);
+  }
+  if (session && org.sessionIdleMinutes !== null && now - session.lastSeenAt > org.sessionIdleMinutes * 60_000) {
+    endSessionByPolicy(session.id);
+    throw new Unauthenticated("session_idle", `This organization signs you out after ${org.sessionIdleMinutes} minutes without use. Sign in again.`);
+  }
+  if (org.mfaRequired && principal.mfa !== true) {
+    throw new Forbidden("mfa_required", "This organization requires two-step sign-in: set up an authenticator app on your account page, then sign in again with its code.");
+  }
 }
 
 /**

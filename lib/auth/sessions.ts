@@ -37,11 +37,20 @@ export async function principalForSession(sessionId: string): Promise<UserPrinci
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
   const row = await db.session.findUnique({
     where: { id: sessionId },
-    select: { revokedAt: true, expiresAt: true, lastSeenAt: true, mfaAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
+    select: { revokedAt: true, createdAt: true, expiresAt: true, lastSeenAt: true, mfaAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
   });
   const now = new Date();
   const principal =
-    row && !row.revokedAt && row.expiresAt > now ? { type: "user" as const, userId: row.user.id, email: row.user.email, isInstanceAdmin: row.user.isInstanceAdmin, mfa: row.mfaAt !== null } : null;
+    row && !row.revokedAt && row.expiresAt > now
+      ? {
+          type: "user" as const,
+          userId: row.user.id,
+          email: row.user.email,
+          isInstanceAdmin: row.user.isInstanceAdmin,
+          mfa: row.mfaAt !== null,
+          session: { id: sessionId, createdAt: row.createdAt.getTime(), lastSeenAt: row.lastSeenAt.getTime() },
+        }
+      : null;
   if (principal && now.getTime() - row!.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS) {
     void db.session.updateMany({ where: { id: sessionId }, data: { lastSeenAt: now } }).catch(() => {});
   }

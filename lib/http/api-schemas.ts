@@ -486,3 +486,13 @@ const ScimTokenFields = {
 export const ScimToken = named("ScimToken", z.strictObject(ScimTokenFields));
 export const ScimTokenList = named("ScimTokenList", z.strictObject({ baseUrl: doc("The SCIM base URL to give the identity provider.", z.string()), data: z.array(ScimToken) }));
 export const ScimTokenWithSecret = named("ScimTokenWithSecret", z.strictObject({ ...ScimTokenFields, token: doc("The bearer token, shown only now.", z.string()), baseUrl: z.string() }));
+
+export const SecurityPolicy = named(
+  "SecurityPolicy",
+  z.strictObject({
+    mfaRequired: doc("Members reach the organization only from a session that used two-step sign-in.", z.boolean()),
+    sessionMaxHours: doc("Sessions older than this must sign in again (null: no limit).", z.number().int().nullable()),
+    sessionIdleMinutes: doc("Sessions unused for this long end (null: no limit).", z.number().int().nullable()),
+  }),
+);
+export const EndedSessions = named("EndedSessions", z.strictObject({ ended: Count }));

@@ -78,7 +78,10 @@ import {
   SsoPolicy,
   ScimTokenList,
   ScimTokenWithSecret,
+  SecurityPolicy,
+  EndedSessions,
 } from "./api-schemas.ts";
+import { endMemberSessions, getSecurityPolicy, SecurityPolicyInput, updateSecurityPolicy } from "../orgs/security-policy.ts";
 import { CreateScimTokenInput, createScimToken, listScimTokens, revokeScimToken } from "../scim/tokens.ts";
 import { getSsoPolicy, SsoPolicyInput, updateSsoPolicy } from "../sso/policy.ts";
 import { CreateConnectionInput, createConnection, deleteConnection, getConnection, listConnections, UpdateConnectionBody, updateConnection } from "../sso/connections.ts";
@@ -1075,5 +1078,36 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "scim:manage",
     status: 204,
     handler: (ctx, { params }) => revokeScimToken(ctx, { tokenId: id(params, "tokenId", "token") }),
+  },
+
+  // Sessions
+  {
+    method: "GET",
+    path: "/api/v1/security-policy",
+    summary: "The organization's session rules: two-step sign-in required, maximum age, idle time",
+    tag: "Organization",
+    permission: "organization:read",
+    response: SecurityPolicy,
+    handler: (ctx) => getSecurityPolicy(ctx),
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/security-policy",
+    summary: "Set the organization's session rules",
+    tag: "Organization",
+    permission: "organization:update",
+    body: SecurityPolicyInput,
+    response: SecurityPolicy,
+    conflict: "Requiring two-step sign-in from a session that did not use it (mfa_first)",
+    handler: (ctx, { body }) => updateSecurityPolicy(ctx, body),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/members/{userId}/end-sessions",
+    summary: "End every session of a member of the organization's verified domains",
+    tag: "Members",
+    permission: "members:remove",
+    response: EndedSessions,
+    handler: (ctx, { params }) => endMemberSessions(ctx, { userId: id(params, "userId", "member") }),
   },
 ];

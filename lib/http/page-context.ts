@@ -5,7 +5,7 @@ import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { currentSession } from "../auth/current-user.ts";
 import type { MemberCtx, UserCtx } from "../context.ts";
-import { NotFound } from "../errors.ts";
+import { Forbidden, NotFound, Unauthenticated } from "../errors.ts";
 import { resolveOrgContext, userContext } from "../auth/request-context.ts";
 import { PATH_HEADER, requestMetaFrom } from "./request-meta.ts";
 
@@ -23,6 +23,9 @@ export const requirePageOrg = cache(async (orgSlug: string): Promise<MemberCtx> 
     return await resolveOrgContext(user.principal, orgSlug, user);
   } catch (error) {
     if (error instanceof NotFound) notFound();
+    // The organization's session policy: sign in again, or set up and use a second factor.
+    if (error instanceof Unauthenticated) redirect(`/sign-in?notice=session-policy&callbackUrl=${encodeURIComponent(`/${orgSlug}`)}`);
+    if (error instanceof Forbidden && error.code === "mfa_required") redirect("/account?notice=mfa-required");
     throw error;
   }
 });

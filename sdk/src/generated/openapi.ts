@@ -1214,6 +1214,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/security-policy": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organization's session rules: two-step sign-in required, maximum age, idle time
+     * @description Needs the `organization:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSecurityPolicy"];
+    /**
+     * Set the organization's session rules
+     * @description Needs the `organization:update` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    put: operations["putSecurityPolicy"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/members/{userId}/end-sessions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End every session of a member of the organization's verified domains
+     * @description Needs the `members:remove` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postMembersByUserIdEndSessions"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1363,6 +1407,9 @@ export interface components {
       available: {
         [key: string]: number;
       };
+    };
+    EndedSessions: {
+      ended: number;
     };
     EntitlementState: {
       plan: string | null;
@@ -1843,6 +1890,14 @@ export interface components {
       /** @description The bearer token, shown only now. */
       token: string;
       baseUrl: string;
+    };
+    SecurityPolicy: {
+      /** @description Members reach the organization only from a session that used two-step sign-in. */
+      mfaRequired: boolean;
+      /** @description Sessions older than this must sign in again (null: no limit). */
+      sessionMaxHours: number | null;
+      /** @description Sessions unused for this long end (null: no limit). */
+      sessionIdleMinutes: number | null;
     };
     SsoConnection: {
       /** Format: uuid */
@@ -5072,6 +5127,100 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSecurityPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SecurityPolicy"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  putSecurityPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          mfaRequired: boolean;
+          sessionMaxHours: number | null;
+          sessionIdleMinutes: number | null;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SecurityPolicy"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description Requiring two-step sign-in from a session that did not use it (mfa_first) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postMembersByUserIdEndSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EndedSessions"];
+        };
       };
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];

@@ -4,13 +4,14 @@ import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { getOrganization } from "@/lib/orgs/update-organization";
-import { DecisionRetentionForm, DeleteOrganization, RenameOrganizationForm } from "./settings-forms";
+import { getSecurityPolicy } from "@/lib/orgs/security-policy";
+import { DecisionRetentionForm, DeleteOrganization, RenameOrganizationForm, SecurityPolicyForm } from "./settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const ctx = await requirePageOrg((await params).org);
-  const org = await getOrganization(ctx);
+  const [org, policy] = await Promise.all([getOrganization(ctx), can(ctx, "organization:read") ? getSecurityPolicy(ctx) : null]);
   const canUpdate = can(ctx, "organization:update");
   const canDelete = can(ctx, "organization:delete");
   return (
@@ -25,6 +26,17 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
           <RenameOrganizationForm orgSlug={org.slug} name={org.name} disabled={!canUpdate} />
         </CardContent>
       </Card>
+      {policy && (
+        <Card>
+          <CardHeader>
+            <CardTitle>Sign-in rules</CardTitle>
+            <CardDescription>How members reach this organization. A session that breaks a rule ends, and its browser signs in again.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <SecurityPolicyForm orgSlug={org.slug} policy={policy} disabled={!canUpdate} />
+          </CardContent>
+        </Card>
+      )}
       <Card>
         <CardHeader>
           <CardTitle>Access decision log</CardTitle>

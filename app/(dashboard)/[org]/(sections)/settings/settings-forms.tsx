@@ -8,7 +8,7 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
-import { deleteOrganizationAction, renameOrganizationAction, setDecisionRetentionAction } from "./actions";
+import { deleteOrganizationAction, renameOrganizationAction, setDecisionRetentionAction, updateSecurityPolicyAction } from "./actions";
 
 export function RenameOrganizationForm({ orgSlug, name, disabled }: { orgSlug: string; name: string; disabled: boolean }) {
   const router = useRouter();
@@ -126,6 +126,67 @@ export function DecisionRetentionForm({ orgSlug, days, disabled }: { orgSlug: st
         <p role="status" className="text-sm text-muted-foreground">
           Saved: {save.data.days} days.
         </p>
+      )}
+    </form>
+  );
+}
+
+const hoursOrNull = (value: FormDataEntryValue | null) => (typeof value === "string" && value.trim() !== "" ? Number(value) : null);
+
+/** Two-step sign-in required, and how long sessions last here. */
+export function SecurityPolicyForm({
+  orgSlug,
+  policy,
+  disabled,
+}: {
+  orgSlug: string;
+  policy: { mfaRequired: boolean; sessionMaxHours: number | null; sessionIdleMinutes: number | null };
+  disabled: boolean;
+}) {
+  const save = useServerAction((input: unknown) => updateSecurityPolicyAction(orgSlug, input));
+  return (
+    <form
+      className="grid gap-4"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget);
+        save.mutate({ mfaRequired: f.get("mfaRequired") === "on", sessionMaxHours: hoursOrNull(f.get("sessionMaxHours")), sessionIdleMinutes: hoursOrNull(f.get("sessionIdleMinutes")) });
+      }}
+    >
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" name="mfaRequired" defaultChecked={policy.mfaRequired} disabled={disabled} className="mt-0.5 size-4" />
+        <span>
+          <span className="font-medium">Require two-step sign-in</span>
+          <span className="block text-muted-foreground">Members reach this organization only from a session that used an authenticator code (or their identity provider&apos;s MFA).</span>
+        </span>
+      </label>
+      <div className="flex flex-wrap gap-4">
+        <FormField id="session-max-hours" label="Sign in again after (hours)" description="Empty: no limit.">
+          {(p) => <Input {...p} name="sessionMaxHours" type="number" min={1} max={8760} defaultValue={policy.sessionMaxHours ?? ""} disabled={disabled} className="w-40" placeholder="e.g. 12" />}
+        </FormField>
+        <FormField id="session-idle-minutes" label="Sign out when unused for (minutes)" description="Empty: no limit.">
+          {(p) => (
+            <Input {...p} name="sessionIdleMinutes" type="number" min={5} max={43200} defaultValue={policy.sessionIdleMinutes ?? ""} disabled={disabled} className="w-40" placeholder="e.g. 60" />
+          )}
+        </FormField>
+      </div>
+      {save.error && (
+        <p role="alert" className="text-sm text-destructive">
+          {save.error.message}
+        </p>
+      )}
+      {save.isSuccess && (
+        <p role="status" className="text-sm text-muted-foreground">
+          Saved.
+        </p>
+      )}
+      {!disabled && (
+        <div>
+          <Button type="submit" variant="outline" disabled={save.isPending}>
+            Save sign-in rules
+          </Button>
+        </div>
       )}
     </form>
   );
