@@ -11,6 +11,8 @@ export type UserPrincipal = {
   isInstanceAdmin: boolean;
   /** This session passed a second factor (from the Session row; absent: no). */
   mfa?: boolean;
+  /** Set when the MFA came from an organization's identity provider: it counts in that organization only. */
+  mfaOrgId?: string;
   /** The browser session behind it (absent for contexts built without one, as in tests): organizations' session policies read it. */
   session?: { id: string; createdAt: number; lastSeenAt: number };
 };

@@ -81,8 +81,8 @@ export async function machineRouter() {
           sendJson(res, 200, await receiveStripeWebhook(await readRaw(req), typeof signature === "string" ? signature : undefined, requestMeta(req)));
         }),
       )
-      // GET /api/sso/start: a browser on its way to its organization's identity provider.
-      .on("GET", "/api/sso/start", throughDoor("identity-provider", ssoStart))
+      // POST /api/sso/start: where a browser goes to sign in with its organization's identity provider.
+      .on("POST", "/api/sso/start", throughDoor("identity-provider", ssoStart))
       // GET /api/sso/oidc/{connectionId}/callback: the provider's answer; signed in if it holds.
       .on("GET", "/api/sso/oidc/:connectionId/callback", throughDoor("identity-provider", ssoOidcCallback))
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.

@@ -41,7 +41,9 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
     },
   });
   if (!membership) throw new NotFound("organization_not_found", "Organization not found.");
-  assertSessionPolicy(principal, membership.org);
+  // A provider's word on MFA counts in its own organization only.
+  const mfa = principal.mfa === true && (principal.mfaOrgId === undefined || principal.mfaOrgId === membership.orgId);
+  assertSessionPolicy(principal, mfa, membership.org);
   return {
     requestId: meta.requestId,
     ip: meta.ip,
@@ -51,7 +53,7 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
     orgSlug: membership.org.slug,
     membership: { id: membership.id, roleId: membership.roleId, roleName: membership.role.name, isOwner: membership.role.isOwner },
     authz: await getOrgIndex(membership.orgId),
-    mfa: principal.mfa === true,
+    mfa,
     decided: new Map(),
   };
 }
@@ -69,7 +71,7 @@ function endSessionByPolicy(sessionId: string) {
   );
 }
 
-function assertSessionPolicy(principal: UserPrincipal, org: { mfaRequired: boolean; sessionMaxHours: number | null; sessionIdleMinutes: number | null }) {
+function assertSessionPolicy(principal: UserPrincipal, mfa: boolean, org: { mfaRequired: boolean; sessionMaxHours: number | null; sessionIdleMinutes: number | null }) {
   const session = principal.session;
   const now = Date.now();
   // The session ends (not only here): a refusal that a retry could pass, once "last seen" moved on, would be none.
@@ -81,7 +83,7 @@ function assertSessionPolicy(principal: UserPrincipal, org: { mfaRequired: boole
     endSessionByPolicy(session.id);
     throw new Unauthenticated("session_idle", `This organization signs you out after ${org.sessionIdleMinutes} minutes without use. Sign in again.`);
   }
-  if (org.mfaRequired && principal.mfa !== true) {
+  if (org.mfaRequired && !mfa) {
     throw new Forbidden("mfa_required", "This organization requires two-step sign-in: set up an authenticator app on your account page, then sign in again with its code.");
   }
 }

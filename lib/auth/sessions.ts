@@ -14,7 +14,12 @@ type CachedSession = { principal: UserPrincipal | null; at: number };
 const cache: Map<string, CachedSession> = ((globalThis as { __tollgateSessions?: Map<string, CachedSession> }).__tollgateSessions ??= new Map());
 
 /** How a session's user proved who they are. */
-export type SessionOrigin = { authMethod: "password" | "sign_up_link" | "sso"; ssoConnectionId?: string; /** A second factor was used. */ mfa?: boolean };
+export type SessionOrigin = {
+  authMethod: "password" | "sign_up_link" | "sso";
+  ssoConnectionId?: string;
+  /** A second factor was used. */ mfa?: boolean;
+  /** It was an organization's identity provider that said so: it counts there only. */ mfaOrgId?: string;
+};
 
 export async function createSession(userId: string, meta: { ip: string | null; userAgent: string | null }, origin: SessionOrigin = { authMethod: "password" }) {
   return db.session.create({
@@ -26,6 +31,7 @@ export async function createSession(userId: string, meta: { ip: string | null; u
       authMethod: origin.authMethod,
       ssoConnectionId: origin.ssoConnectionId ?? null,
       mfaAt: origin.mfa ? new Date() : null,
+      mfaOrgId: origin.mfa ? (origin.mfaOrgId ?? null) : null,
     },
     select: { id: true },
   });
@@ -37,7 +43,7 @@ export async function principalForSession(sessionId: string): Promise<UserPrinci
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
   const row = await db.session.findUnique({
     where: { id: sessionId },
-    select: { revokedAt: true, createdAt: true, expiresAt: true, lastSeenAt: true, mfaAt: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
+    select: { revokedAt: true, createdAt: true, expiresAt: true, lastSeenAt: true, mfaAt: true, mfaOrgId: true, user: { select: { id: true, email: true, isInstanceAdmin: true } } },
   });
   const now = new Date();
   const principal =
@@ -48,6 +54,7 @@ export async function principalForSession(sessionId: string): Promise<UserPrinci
           email: row.user.email,
           isInstanceAdmin: row.user.isInstanceAdmin,
           mfa: row.mfaAt !== null,
+          ...(row.mfaOrgId ? { mfaOrgId: row.mfaOrgId } : {}),
           session: { id: sessionId, createdAt: row.createdAt.getTime(), lastSeenAt: row.lastSeenAt.getTime() },
         }
       : null;

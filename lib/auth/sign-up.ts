@@ -18,6 +18,7 @@ import { issueEmailToken, lockEmailToken, spendEmailToken, TOKEN_TTL_MS, usableE
 import { SignUpInput } from "./schemas.ts";
 import { hashPassword, verifyPassword } from "../secrets/secrets.ts";
 import { createSession } from "./sessions.ts";
+import { assertPasswordSignInAllowed } from "../sso/policy.ts";
 import { requireSourceSlot, takeMailSlot, takeRequestSlot } from "./throttle.ts";
 
 const HOUR_MS = 3_600_000;
@@ -32,6 +33,8 @@ export const RequestSignUpInput = SignUpInput.extend({ nextPath: z.string().max(
 /** Sends the link that finishes the sign-up (or, for a taken address, a note to its owner). */
 export async function requestSignUp(meta: RequestMeta, raw: unknown) {
   const input = RequestSignUpInput.parse(raw);
+  // An address of a domain that signs in with SSO gets no password account.
+  await assertPasswordSignInAllowed(input.email);
   await requireSourceSlot("signup", meta.ip, env().TOLLGATE_SIGN_UPS_PER_HOUR, HOUR_MS, "Too many sign-ups from your network. Try again in an hour.");
   // Hashed either way, so that the answer takes as long for a taken address.
   const passwordHash = await hashPassword(input.password);

@@ -38,6 +38,8 @@ const SSO_ERRORS: Record<string, string> = {
   not_a_member: "You are not a member of this organization yet. Ask one of its admins to invite you.",
   email_missing: "Your identity provider did not send an email address. Ask your admin to check the connection.",
   email_unverified: "Your identity provider says your email address is not verified.",
+  account_protected: "Your account signs in with its password and second factor, not through your organization's provider.",
+  deprovisioned: "Your access to this organization was removed by its identity provider.",
   email_domain_not_verified: "Your email address is not in a domain this organization has verified, so it cannot sign you in.",
   state_expired: "The sign-in took too long. Start again.",
   state_replayed: "This sign-in link was used already. Start again.",

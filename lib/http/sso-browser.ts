@@ -1,5 +1,5 @@
 // The browser's side of single sign-on, on the lean router:
-//   GET /api/sso/start?email=…|org=…&returnTo=…  → 302 to the provider
+//   POST /api/sso/start {email|org, returnTo}      → { url } of the provider
 //   GET /api/sso/oidc/{connectionId}/callback      → 302 into Tollgate, signed in
 // A refusal sends the browser to the sign-in page with the reason's code,
 // which the page turns into a fixed sentence (no free text from the URL).
@@ -9,7 +9,10 @@ import { sessionCookieFor } from "../auth/session-cookie.ts";
 import { publicUrl } from "../env.ts";
 import { logger } from "../logger.ts";
 import { finishOidcSignIn, logSsoRefusal, SsoSignInError, startSsoSignIn } from "../sso/sign-in.ts";
-import { sendRedirect } from "./lean-router.ts";
+import { trustProxy } from "../env.ts";
+import { readJson } from "./api-route.ts";
+import { sendJson, sendRedirect } from "./lean-router.ts";
+import { isSameOrigin } from "./same-origin.ts";
 import { safeCallbackPath } from "./safe-redirect.ts";
 import { requestMeta } from "./request-meta.ts";
 
@@ -29,22 +32,29 @@ function cookieValue(req: IncomingMessage, name: string): string | null {
 
 const refused = (reason: string) => `/sign-in?sso_error=${encodeURIComponent(reason)}`;
 
+/**
+ * POST /api/sso/start from the sign-in page (same origin only: a page
+ * elsewhere must not start a sign-in in someone's browser and have it end in
+ * an account of its choosing). Answers where to send the browser, and gives
+ * this browser the state it must bring back.
+ */
 export async function ssoStart(req: IncomingMessage, res: ServerResponse) {
-  const query = new URL(req.url ?? "/", "http://x").searchParams;
-  const input: Record<string, string> = {};
-  for (const name of ["email", "org"]) {
-    const value = query.get(name);
-    if (value) input[name] = value;
+  const headers = { get: (name: string) => (req.headers[name] as string | undefined) ?? null };
+  if (!isSameOrigin(headers, publicUrl(), trustProxy())) {
+    return sendJson(res, 403, { error: { code: "cross_site_request", message: "This request came from another site and was refused." } });
   }
+  const raw = (await readJson(req)) as Record<string, unknown>;
+  const input: Record<string, unknown> = { ...raw };
   // Only a path on this site; anything else goes to the organization's home.
-  const returnTo = safeCallbackPath(query.get("returnTo"), "");
+  const returnTo = safeCallbackPath(typeof raw?.returnTo === "string" ? raw.returnTo : null, "");
   if (returnTo) input.returnTo = returnTo;
+  else delete input.returnTo;
   try {
     const { url, state } = await startSsoSignIn(input);
-    sendRedirect(res, url, [cookie(STATE_COOKIE, state, STATE_MAX_AGE_S, "/api/sso")]);
+    sendJson(res, 200, { url }, { "set-cookie": cookie(STATE_COOKIE, state, STATE_MAX_AGE_S, "/api/sso") });
   } catch (error) {
-    if (error instanceof SsoSignInError) return sendRedirect(res, refused(error.reason));
-    if (error instanceof ZodError) return sendRedirect(res, refused("invalid_request"));
+    if (error instanceof SsoSignInError) return sendJson(res, 200, { url: refused(error.reason) });
+    if (error instanceof ZodError) return sendJson(res, 200, { url: refused("invalid_request") });
     throw error;
   }
 }

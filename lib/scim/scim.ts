@@ -144,6 +144,15 @@ async function groupResources(ctx: ScimCtx, where: { groupId?: string } = {}) {
   }));
 }
 
+/** userName is case-insensitive (RFC 7643 §4.1.1; stored in lower case): so are its comparisons. */
+function lowerCaseUserNames(node: Filter): Filter {
+  const n = node as Filter & { attrPath?: string; compValue?: unknown; filters?: Filter[]; filter?: Filter; valFilter?: Filter };
+  if (n.filters) return { ...n, filters: n.filters.map(lowerCaseUserNames) } as Filter;
+  if (n.filter) return { ...n, filter: lowerCaseUserNames(n.filter) } as Filter;
+  if (typeof n.attrPath === "string" && /^(userName|emails(\.value)?)$/i.test(n.attrPath) && typeof n.compValue === "string") return { ...n, compValue: n.compValue.toLowerCase() } as Filter;
+  return n;
+}
+
 export type ListQuery = { filter?: string | null; startIndex?: string | null; count?: string | null };
 
 /** A page of resources that match the filter (RFC 7644 §3.4.2): startIndex is 1-based. */
@@ -156,7 +165,7 @@ function listResponse<T extends object>(resources: T[], query: ListQuery) {
     } catch (error) {
       throw new ScimError(400, `filter: ${(error as Error).message}`, "invalidFilter");
     }
-    matched = resources.filter(scimFilter(parsed));
+    matched = resources.filter(scimFilter(lowerCaseUserNames(parsed)));
   }
   const startIndex = Math.max(1, Number.parseInt(query.startIndex ?? "1", 10) || 1);
   const count = Math.min(MAX_PAGE, Math.max(0, Number.parseInt(query.count ?? String(MAX_PAGE), 10) || 0));
@@ -229,8 +238,9 @@ async function applyActive(tx: Tx, ctx: ScimCtx, user: { id: string; email: stri
     await tx.grant.deleteMany({ where: { orgId: ctx.orgId, userId: user.id } });
   }
   const keys = await tx.apiKey.updateMany({ where: { orgId: ctx.orgId, createdById: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
-  // Their employer (the organization that verified their domain) ends every session they have.
-  const employer = (await organizationOfVerifiedDomain(user.email)) === ctx.orgId;
+  // Their employer (the organization that verified their domain) ends every session they have; an instance admin's are the instance's.
+  const instanceAdmin = (await tx.user.findUnique({ where: { id: user.id }, select: { isInstanceAdmin: true } }))?.isInstanceAdmin === true;
+  const employer = !instanceAdmin && (await organizationOfVerifiedDomain(user.email)) === ctx.orgId;
   const sessions = employer ? await tx.session.findMany({ where: { userId: user.id, revokedAt: null }, select: { id: true } }) : [];
   if (sessions.length) await tx.session.updateMany({ where: { id: { in: sessions.map((s) => s.id) } }, data: { revokedAt: new Date() } });
   await recordAudit(tx, {
@@ -422,7 +432,17 @@ async function writeGroup(ctx: ScimCtx, row: { groupId: string; version: number 
     });
     if (bumped.count !== 1) throw new ScimError(412, "The resource changed meanwhile; read it again.");
     if (change.displayName !== undefined) await tx.group.update({ where: { id: row.groupId, orgId: ctx.orgId }, data: { name: change.displayName } });
-    const counts = change.members ? await setGroupMembers(tx, ctx, row.groupId, await assertMembersProvisioned(tx, ctx, change.members)) : null;
+    let counts = null;
+    if (change.members) {
+      // Members added in Tollgate stay valid; those the provider adds must be its active users.
+      const current = new Set((await tx.groupMember.findMany({ where: { groupId: row.groupId }, select: { userId: true } })).map((m) => m.userId));
+      await assertMembersProvisioned(
+        tx,
+        ctx,
+        change.members.filter((id) => !current.has(id)),
+      );
+      counts = await setGroupMembers(tx, ctx, row.groupId, [...new Set(change.members)]);
+    }
     await recordAudit(tx, {
       action,
       orgId: ctx.orgId,

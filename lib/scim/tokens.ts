@@ -1,7 +1,8 @@
-// SCIM bearer tokens: made by those who manage provisioning (scim:manage),
-// shown once, kept as hashes, revocable. A token adds people as members
-// (the Member role) and keeps the members of the groups it made, so its
-// maker must be able to give the Member role themselves.
+// SCIM bearer tokens: made by owners who manage provisioning (scim:manage),
+// shown once, kept as hashes, revocable. A token adds and removes members
+// (any but owners), ends the sessions of the organization's own people and
+// keeps the members of groups that admins give roles to: an owner's reach,
+// so only an owner hands it to an identity provider.
 import { z } from "zod";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -9,6 +10,7 @@ import type { OrgCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { NotFound } from "../errors.ts";
 import { assertMayGiveMembershipRole, rolePermissions } from "../members/members.ts";
+import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { publicUrl } from "../env.ts";
 
@@ -35,6 +37,7 @@ export async function scimMemberRole() {
 export async function createScimToken(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "scim:manage");
   const { name } = CreateScimTokenInput.parse(raw);
+  await db.$transaction((tx) => assertCallerIsOwner(tx, ctx, "let an identity provider add and remove people"));
   const role = await scimMemberRole();
   assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `let an identity provider add people as ${role.name}`);
   const token = `${SCIM_TOKEN_PREFIX}${randomToken(32)}`;

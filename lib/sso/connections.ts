@@ -11,6 +11,7 @@ import { db, type Prisma } from "../db.ts";
 import { publicUrl } from "../env.ts";
 import { Forbidden, Invalid, NotFound } from "../errors.ts";
 import { assertMayGiveMembershipRole, findAssignableRole } from "../members/members.ts";
+import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { seal, unseal } from "../secrets/sealed.ts";
 import { discoverProvider, providerUrlProblem, type OidcClient, type OidcProviderMetadata } from "./oidc-protocol.ts";
 
@@ -172,9 +173,19 @@ const auditView = (c: SsoConnectionView) => ({
   jwksUri: c.jwksUri,
 });
 
+/**
+ * Whoever chooses the provider that signs people in decides who they are
+ * (an account of a verified domain is found by its address): only an owner
+ * points a connection at a provider, changes its client, or turns it on.
+ */
+export async function assertOwnerChoosesProvider(ctx: OrgCtx, what: string) {
+  await db.$transaction((tx) => assertCallerIsOwner(tx, ctx, what));
+}
+
 export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoConnectionView> {
   assertAllowed(ctx, "sso:write");
   const input = CreateConnectionInput.parse(raw);
+  await assertOwnerChoosesProvider(ctx, "connect an identity provider");
   if (input.enabled) await assertSsoInPlan(ctx.orgId);
   const role = await checkedDefaultRole(ctx, input.defaultRoleId);
   const metadata = await providerMetadata(input);
@@ -203,10 +214,15 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   assertAllowed(ctx, "sso:write");
   const input = UpdateConnectionInput.parse(raw);
   const before = await findConnection(ctx, input.connectionId);
-  if (input.enabled && !before.enabled) await assertSsoInPlan(ctx.orgId);
+  const providerChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined || input.clientId !== undefined || input.clientSecret !== undefined;
+  if (providerChanged) await assertOwnerChoosesProvider(ctx, "change the identity provider or its client");
+  if (input.enabled && !before.enabled) {
+    await assertOwnerChoosesProvider(ctx, "turn single sign-on on");
+    await assertSsoInPlan(ctx.orgId);
+  }
   const role = input.defaultRoleId === undefined ? undefined : await checkedDefaultRole(ctx, input.defaultRoleId);
-  const providerChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined;
-  const metadata = providerChanged ? await providerMetadata({ ...input, issuer: input.issuer ?? before.oidcIssuer ?? "" }) : undefined;
+  const endpointsChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined;
+  const metadata = endpointsChanged ? await providerMetadata({ ...input, issuer: input.issuer ?? before.oidcIssuer ?? "" }) : undefined;
   return db.$transaction(async (tx) => {
     const row = await tx.ssoConnection.update({
       where: { id: before.id, orgId: ctx.orgId },

@@ -10,6 +10,7 @@ import { db } from "../db.ts";
 import { Conflict, Forbidden, Invalid, NotFound } from "../errors.ts";
 import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
+import { entitlementsOf } from "../billing/entitlements.ts";
 import { domainOfEmail } from "./domains.ts";
 
 export const SsoPolicyInput = z.strictObject({
@@ -50,6 +51,8 @@ export async function updateSsoPolicy(ctx: OrgCtx, raw: unknown): Promise<SsoPol
   const before = await readPolicy(ctx.orgId);
   await db.$transaction(async (tx) => {
     await lockOrganization(tx, ctx.orgId);
+    // Requiring SSO takes the password from everyone of the domains, owners too: an owner decides it.
+    if (input.requireSso && !before.requireSso) await assertCallerIsOwner(tx, ctx, "require single sign-on");
     if (input.requireSso && !(await tx.ssoConnection.findFirst({ where: { orgId: ctx.orgId, enabled: true }, select: { id: true } }))) {
       throw new Conflict("no_enabled_connection", "Turn on an SSO connection (and test it) before requiring single sign-on.");
     }
@@ -96,6 +99,9 @@ export async function assertPasswordSignInAllowed(email: string) {
     select: { orgId: true },
   });
   if (!requiring) return;
+  // A plan without SSO (or its fallback after a failed payment) stops SSO sign-in: the password works again, so nobody is locked out.
+  const { source, entitlements } = await entitlementsOf(requiring.orgId);
+  if (source !== "none" && entitlements.sso !== true) return;
   const breakGlass = await db.membership.findFirst({
     where: { orgId: requiring.orgId, ssoBypass: true, role: { isOwner: true }, user: { email: email.toLowerCase() } },
     select: { id: true },

@@ -20,6 +20,7 @@ import { logger } from "../logger.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { hashToken, safeEqual } from "../secrets/secrets.ts";
 import { createSession } from "../auth/sessions.ts";
+import { hasSecondFactor } from "../auth/mfa.ts";
 import { assertSsoInPlan, ConnectionIdInput, oidcClientOf, redirectUriOf } from "./connections.ts";
 import { domainOfEmail, organizationOfVerifiedDomain } from "./domains.ts";
 import { authorizationRequest, exchangeCode, OidcLoginError, type OidcClaims } from "./oidc-protocol.ts";
@@ -189,7 +190,7 @@ export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, 
   }
   try {
     const user = await signInUser(meta, connection, claims);
-    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id, mfa: providerUsedMfa(claims) });
+    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id, mfa: providerUsedMfa(claims), mfaOrgId: connection.orgId });
     return { kind: "session", sessionId: session.id, user, redirectTo: login.returnTo ?? `/${connection.org.slug}` };
   } catch (error) {
     if (error instanceof SsoSignInError) return fail(error.reason, error.message);
@@ -225,10 +226,23 @@ async function signInUser(meta: RequestMeta, connection: LoginConnection, claims
     if ((await organizationOfVerifiedDomain(claims.email)) !== connection.orgId) {
       throw new SsoSignInError("email_domain_not_verified", `${domainOfEmail(claims.email)} is not a verified domain of this organization, so ${claims.email} cannot sign in through it.`);
     }
-    existing = await db.user.findUnique({ where: { email: claims.email }, select: { id: true, email: true, name: true } });
+    const found = await db.user.findUnique({ where: { email: claims.email }, select: { id: true, email: true, name: true, isInstanceAdmin: true } });
+    if (found) {
+      // Linking an existing account on the provider's word: the provider must vouch for the address,
+      // and accounts with more at stake (their own second factor, instance administration) are not linked.
+      if (claims.emailVerified !== true) throw new SsoSignInError("email_unverified", `The provider does not say ${claims.email} is verified, so it is not linked to the existing account.`);
+      if (found.isInstanceAdmin || (await hasSecondFactor(found.id))) {
+        throw new SsoSignInError("account_protected", `The account of ${claims.email} signs in with its password and second factor; it is not linked to a provider.`);
+      }
+      existing = { id: found.id, email: found.email, name: found.name };
+    }
   }
   const member = existing ? await db.membership.findUnique({ where: { orgId_userId: { orgId: connection.orgId, userId: existing.id } }, select: { id: true } }) : null;
   if (!member && !connection.defaultRoleId) throw new SsoSignInError("not_a_member", "You are not a member of this organization. Ask one of its admins to invite you.");
+  // Deprovisioned by the organization's SCIM: signing in does not bring them back.
+  if (!member && existing && (await db.scimUser.findFirst({ where: { orgId: connection.orgId, userId: existing.id, active: false }, select: { userId: true } }))) {
+    throw new SsoSignInError("deprovisioned", "Your access to this organization was removed by its identity provider.");
+  }
 
   return authzChangeTransaction(connection.orgId, async (tx, changes) => {
     let user = existing;

@@ -55,6 +55,17 @@ describe("session rules of an organization", () => {
     expect((await (await memberSession(t.org.slug, user.principal.userId, { mfa: true })).enter()).orgId).toBe(t.org.id);
   });
 
+  it("MFA an organization's identity provider vouched for counts in that organization only", async () => {
+    const a = await createTestOrg();
+    const b = await createTestOrg();
+    const user = await createUser();
+    for (const org of [a, b]) await db.membership.create({ data: { orgId: org.org.id, userId: user.principal.userId, roleId: (await builtInRole("member")).id } });
+    const { id } = await createSession(user.principal.userId, meta(), { authMethod: "sso", mfa: true, mfaOrgId: a.org.id });
+    const principal = (await principalForSession(id))!;
+    expect((await resolveOrgContext(principal, a.org.slug, meta())).mfa).toBe(true);
+    expect((await resolveOrgContext(principal, b.org.slug, meta())).mfa).toBe(false);
+  });
+
   it("over the API: read and set, with precise errors", async () => {
     const t = await createTestOrg();
     const { key } = await createApiKey(t.owner, { name: "k", roleId: (await builtInRole("admin")).id });

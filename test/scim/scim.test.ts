@@ -57,6 +57,8 @@ describe("SCIM discovery and the token", () => {
     const t = await createTestOrg();
     const member = await t.addMember("member");
     await expect(createScimToken(member, { name: "x" })).rejects.toMatchObject({ code: "forbidden" });
+    // It removes members and ends sessions: an owner's reach, so an owner hands it out.
+    await expect(createScimToken(await t.addMember("admin"), { name: "x" })).rejects.toMatchObject({ code: "owner_required" });
     const { token, id } = await createScimToken(t.owner, { name: "Entra" });
     expect(token).toMatch(/^tgscim_/);
     expect(JSON.stringify(await db.scimToken.findUniqueOrThrow({ where: { id } }))).not.toContain(token);
@@ -90,7 +92,7 @@ describe("an Okta-style sequence", () => {
 
     const read = await t.scim("GET", `/Users/${id}`);
     expect(read.headers.get("etag")).toBe('W/"1"');
-    expect((await t.scim("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`)).body.totalResults).toBe(1);
+    expect((await t.scim("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email.toUpperCase()}"`)}`)).body.totalResults).toBe(1);
 
     // Alice signs in and makes an API key; then Okta deactivates her.
     const { id: sessionId } = await createSession(id, meta());
@@ -120,8 +122,11 @@ describe("an Okta-style sequence", () => {
     expect((await t.scim("GET", `/Users/${id}`)).body.groups).toEqual([{ value: gid, display: "Engineering" }]);
     await t.scim("PATCH", `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: "replace", value: { id: gid, displayName: "Platform" } }] });
     expect((await t.scim("GET", `/Groups?filter=${encodeURIComponent('displayName eq "Platform"')}`)).body.totalResults).toBe(1);
+    // Someone an admin added in Tollgate (not provisioned) does not stop the provider's changes.
+    const local = await t.addMember("member");
+    await db.groupMember.create({ data: { groupId: gid, userId: local.principal.userId, orgId: t.org.id } });
     await t.scim("PATCH", `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${id}"]` }] });
-    expect((await t.scim("GET", `/Groups/${gid}`)).body.members).toEqual([]);
+    expect((await t.scim("GET", `/Groups/${gid}`)).body.members.map((m: { value: string }) => m.value)).toEqual([local.principal.userId]);
     expect((await t.scim("DELETE", `/Groups/${gid}`)).status).toBe(204);
     expect((await t.scim("GET", `/Groups/${gid}`)).status).toBe(404);
   });

@@ -109,13 +109,15 @@ export class CookieBrowser {
     jar.set(name, value);
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url);
     const jar = this.jars.get(target.host);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...init.headers };
     if (jar?.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
     if (init.form) headers["content-type"] = "application/x-www-form-urlencoded";
-    const res = await fetch(url, { method: init.method ?? "GET", headers, body: init.form ? new URLSearchParams(init.form).toString() : undefined, redirect: "manual" });
+    if (init.json !== undefined) headers["content-type"] = "application/json";
+    const body = init.form ? new URLSearchParams(init.form).toString() : init.json !== undefined ? JSON.stringify(init.json) : undefined;
+    const res = await fetch(url, { method: init.method ?? "GET", headers, body, redirect: "manual" });
     for (const set of res.headers.getSetCookie()) {
       const [pair, ...attributes] = set.split(";");
       const eq = pair!.indexOf("=");
@@ -158,4 +160,11 @@ export async function signInAtProvider(browser: CookieBrowser, authorizationUrl:
   const back = await browser.follow(new URL(next, origin).href, [callbackPrefix]);
   if (!back.url.startsWith(callbackPrefix)) throw new Error(`the provider did not send the browser back: ${back.url} ${back.response?.status} ${await back.response?.text()}`);
   return back.url;
+}
+
+/** The sign-in page's step: asks Tollgate (same origin) where to go; answers that URL (the provider, or a refusal on the sign-in page). */
+export async function startSignIn(browser: CookieBrowser, base: string, input: Record<string, string>): Promise<string> {
+  const res = await browser.request(`${base}/api/sso/start`, { method: "POST", json: input, headers: { origin: base } });
+  if (res.status !== 200) throw new Error(`start answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { url: string }).url;
 }

@@ -9,7 +9,7 @@ import { createConnection, getConnection, updateConnection } from "../../lib/sso
 import { purgeSsoLogins, startConnectionTest } from "../../lib/sso/sign-in.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
-import { CookieBrowser, signInAtProvider, startOidcProvider, type TestIdp } from "./oidc-idp.ts";
+import { CookieBrowser, signInAtProvider, startOidcProvider, startSignIn, type TestIdp } from "./oidc-idp.ts";
 import { useTestDns, verifiedDomain } from "./sso-fixtures.ts";
 
 const server = useMachineServer();
@@ -44,10 +44,8 @@ async function ssoOrg(options: { defaultRole?: "member" | "viewer" | null; enabl
 }
 
 /** Starts at Tollgate, signs in at the provider, comes back; returns Tollgate's last answer. */
-async function signInThrough(browser: CookieBrowser, start: string, accountId: string) {
-  const started = await browser.request(`${base}${start}`);
-  expect(started.status).toBe(302);
-  const callback = await signInAtProvider(browser, started.headers.get("location")!, accountId, callbackPrefix());
+async function signInThrough(browser: CookieBrowser, start: Record<string, string>, accountId: string) {
+  const callback = await signInAtProvider(browser, await startSignIn(browser, base, start), accountId, callbackPrefix());
   const atTollgate = callback.replace(publicUrl(), base);
   return { response: await browser.request(atTollgate), callback: atTollgate };
 }
@@ -75,7 +73,7 @@ describe("OpenID Connect sign-in", () => {
     const { org, domain, connection } = await ssoOrg({ defaultRole: "viewer" });
     idp.accounts.set("alice-1", { email: `alice@${domain}`, email_verified: true, name: "Alice Example" });
     const browser = new CookieBrowser();
-    const { response } = await signInThrough(browser, `/api/sso/start?email=alice@${domain}&returnTo=/${org.slug}/projects`, "alice-1");
+    const { response } = await signInThrough(browser, { email: `alice@${domain}`, returnTo: `/${org.slug}/projects` }, "alice-1");
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe(`/${org.slug}/projects`);
     const session = await sessionOf(browser);
@@ -89,7 +87,7 @@ describe("OpenID Connect sign-in", () => {
 
     // Again, from another browser: the same account, found by its link to the provider's subject.
     const again = new CookieBrowser();
-    expect((await signInThrough(again, `/api/sso/start?org=${org.slug}`, "alice-1")).response.headers.get("location")).toBe(`/${org.slug}`);
+    expect((await signInThrough(again, { org: org.slug }, "alice-1")).response.headers.get("location")).toBe(`/${org.slug}`);
     expect(await db.user.count({ where: { email: `alice@${domain}` } })).toBe(1);
     expect((await sessionOf(again))!.userId).toBe(user.id);
   });
@@ -99,7 +97,7 @@ describe("OpenID Connect sign-in", () => {
     const existing = await createUser({ email: `bob@${domain}` });
     idp.accounts.set("bob-1", { email: `BOB@${domain}`, email_verified: true });
     const browser = new CookieBrowser();
-    await signInThrough(browser, `/api/sso/start?email=bob@${domain}`, "bob-1");
+    await signInThrough(browser, { email: `bob@${domain}` }, "bob-1");
     expect((await sessionOf(browser))!.userId).toBe(existing.principal.userId);
     expect(await db.ssoIdentity.count({ where: { userId: existing.principal.userId } })).toBe(1);
     expect(await db.membership.count({ where: { orgId: org.id, userId: existing.principal.userId } })).toBe(1);
@@ -110,7 +108,7 @@ describe("OpenID Connect sign-in", () => {
     const victim = await createUser({ email: `victim-${org.slug}@elsewhere.example` });
     idp.accounts.set("mallory-1", { email: victim.principal.email, email_verified: true });
     const browser = new CookieBrowser();
-    const { response } = await signInThrough(browser, `/api/sso/start?org=${org.slug}`, "mallory-1");
+    const { response } = await signInThrough(browser, { org: org.slug }, "mallory-1");
     expect(response.headers.get("location")).toBe("/sign-in?sso_error=email_domain_not_verified");
     expect(await sessionOf(browser)).toBeNull();
     expect(await db.ssoIdentity.count({ where: { connectionId: connection.id } })).toBe(0);
@@ -121,12 +119,12 @@ describe("OpenID Connect sign-in", () => {
   it("without a default role only members sign in; a provider that says the address is unverified is refused", async () => {
     const { org, domain } = await ssoOrg({ defaultRole: null });
     idp.accounts.set("carol-1", { email: `carol@${domain}`, email_verified: true });
-    const first = await signInThrough(new CookieBrowser(), `/api/sso/start?org=${org.slug}`, "carol-1");
+    const first = await signInThrough(new CookieBrowser(), { org: org.slug }, "carol-1");
     expect(first.response.headers.get("location")).toBe("/sign-in?sso_error=not_a_member");
     expect(await db.user.count({ where: { email: `carol@${domain}` } })).toBe(0);
 
     idp.accounts.set("dave-1", { email: `dave@${domain}`, email_verified: false });
-    const second = await signInThrough(new CookieBrowser(), `/api/sso/start?org=${org.slug}`, "dave-1");
+    const second = await signInThrough(new CookieBrowser(), { org: org.slug }, "dave-1");
     expect(second.response.headers.get("location")).toBe("/sign-in?sso_error=email_unverified");
   });
 
@@ -134,15 +132,14 @@ describe("OpenID Connect sign-in", () => {
     const { org, domain } = await ssoOrg();
     idp.accounts.set("erin-1", { email: `erin@${domain}`, email_verified: true });
     const browser = new CookieBrowser();
-    const { callback } = await signInThrough(browser, `/api/sso/start?org=${org.slug}`, "erin-1");
+    const { callback } = await signInThrough(browser, { org: org.slug }, "erin-1");
     // Replayed by the same browser (its state cookie is cleared; put it back as an attacker would).
     browser.setCookie(new URL(base).host, "tollgate-sso-state", new URL(callback).searchParams.get("state")!);
     expect((await browser.request(callback)).headers.get("location")).toBe("/sign-in?sso_error=state_replayed");
 
     // Another browser given a fresh answer (login CSRF): refused, and the answer stays unused.
     const victim = new CookieBrowser();
-    const started = await browser.request(`${base}/api/sso/start?org=${org.slug}`);
-    const fresh = (await signInAtProvider(browser, started.headers.get("location")!, "erin-1", callbackPrefix())).replace(publicUrl(), base);
+    const fresh = (await signInAtProvider(browser, await startSignIn(browser, base, { org: org.slug }), "erin-1", callbackPrefix())).replace(publicUrl(), base);
     expect((await victim.request(fresh)).headers.get("location")).toBe("/sign-in?sso_error=state_mismatch");
     expect(await sessionOf(victim)).toBeNull();
     expect((await browser.request(fresh)).status).toBe(302);
@@ -158,8 +155,7 @@ describe("OpenID Connect sign-in", () => {
     const b = await ssoOrg();
     idp.accounts.set("frank-1", { email: `frank@${a.domain}`, email_verified: true });
     const browser = new CookieBrowser();
-    const started = await browser.request(`${base}/api/sso/start?org=${a.org.slug}`);
-    const callback = (await signInAtProvider(browser, started.headers.get("location")!, "frank-1", callbackPrefix())).replace(publicUrl(), base);
+    const callback = (await signInAtProvider(browser, await startSignIn(browser, base, { org: a.org.slug }), "frank-1", callbackPrefix())).replace(publicUrl(), base);
     const atB = callback.replace(a.connection.id, b.connection.id);
     expect((await browser.request(atB)).headers.get("location")).toBe("/sign-in?sso_error=state_invalid");
     expect(await sessionOf(browser)).toBeNull();
@@ -168,16 +164,16 @@ describe("OpenID Connect sign-in", () => {
   it("routes by verified domain only, and a disabled connection signs nobody in", async () => {
     const { org, owner, domain, connection } = await ssoOrg();
     const browser = new CookieBrowser();
-    expect((await browser.request(`${base}/api/sso/start?email=someone@unclaimed-${org.slug}.example`)).headers.get("location")).toBe("/sign-in?sso_error=sso_not_configured");
-    expect((await browser.request(`${base}/api/sso/start?email=not-an-address`)).headers.get("location")).toBe("/sign-in?sso_error=invalid_request");
+    expect(await startSignIn(browser, base, { email: `someone@unclaimed-${org.slug}.example` })).toBe("/sign-in?sso_error=sso_not_configured");
+    expect(await startSignIn(browser, base, { email: "not-an-address" })).toBe("/sign-in?sso_error=invalid_request");
     await updateConnection(owner, { connectionId: connection.id, enabled: false });
-    expect((await browser.request(`${base}/api/sso/start?email=x@${domain}`)).headers.get("location")).toBe("/sign-in?sso_error=sso_not_configured");
+    expect(await startSignIn(browser, base, { email: `x@${domain}` })).toBe("/sign-in?sso_error=sso_not_configured");
   });
 
   it("an off-site returnTo is replaced by the organization's home", async () => {
     const { org, domain } = await ssoOrg();
     idp.accounts.set("gina-1", { email: `gina@${domain}`, email_verified: true });
-    const { response } = await signInThrough(new CookieBrowser(), `/api/sso/start?org=${org.slug}&returnTo=${encodeURIComponent("//evil.example/x")}`, "gina-1");
+    const { response } = await signInThrough(new CookieBrowser(), { org: org.slug, returnTo: "//evil.example/x" }, "gina-1");
     expect(response.headers.get("location")).toBe(`/${org.slug}`);
   });
 
@@ -193,6 +189,38 @@ describe("OpenID Connect sign-in", () => {
     const tested = await getConnection(owner, connection.id);
     expect(tested.lastTest).toMatchObject({ ok: true, subject: "hank-1", email: `hank@${domain}`, name: "Hank", claims: { iss: idp.issuer, sub: "hank-1" } });
     expect(await db.user.count({ where: { email: `hank@${domain}` } })).toBe(0);
+  });
+
+  it("a sign-in is started only from this site (no login CSRF from another page)", async () => {
+    const { org } = await ssoOrg();
+    const browser = new CookieBrowser();
+    for (const origin of ["https://evil.example", "null", undefined]) {
+      const res = await browser.request(`${base}/api/sso/start`, { method: "POST", json: { org: org.slug }, headers: origin ? { origin } : {} });
+      expect(res.status).toBe(403);
+    }
+    expect(browser.cookie(new URL(base).host, "tollgate-sso-state")).toBeUndefined();
+    expect((await browser.request(`${base}/api/sso/start?org=${org.slug}`)).status).toBe(405);
+  });
+
+  it("an existing account with its own second factor, or an instance admin's, is not linked on the provider's word; nor one the provider does not vouch for", async () => {
+    const { org, domain } = await ssoOrg();
+    const admin = await createUser({ email: `root@${domain}`, isInstanceAdmin: true });
+    idp.accounts.set("root-1", { email: admin.principal.email, email_verified: true });
+    expect((await signInThrough(new CookieBrowser(), { org: org.slug }, "root-1")).response.headers.get("location")).toBe("/sign-in?sso_error=account_protected");
+    const plain = await createUser({ email: `plain@${domain}` });
+    idp.accounts.set("plain-1", { email: plain.principal.email });
+    expect((await signInThrough(new CookieBrowser(), { org: org.slug }, "plain-1")).response.headers.get("location")).toBe("/sign-in?sso_error=email_unverified");
+    expect(await db.ssoIdentity.count({ where: { userId: { in: [admin.principal.userId, plain.principal.userId] } } })).toBe(0);
+  });
+
+  it("someone the organization's SCIM deprovisioned does not come back by signing in", async () => {
+    const { org, domain } = await ssoOrg();
+    idp.accounts.set("gone-1", { email: `gone@${domain}`, email_verified: true });
+    await signInThrough(new CookieBrowser(), { org: org.slug }, "gone-1");
+    const user = await db.user.findUniqueOrThrow({ where: { email: `gone@${domain}` } });
+    await db.membership.delete({ where: { orgId_userId: { orgId: org.id, userId: user.id } } });
+    await db.scimUser.create({ data: { orgId: org.id, userId: user.id, active: false } });
+    expect((await signInThrough(new CookieBrowser(), { org: org.slug }, "gone-1")).response.headers.get("location")).toBe("/sign-in?sso_error=deprovisioned");
   });
 
   it("sign-ins that never came back are dropped a day after they expired", async () => {

@@ -6,7 +6,8 @@ import { db } from "../../lib/db.ts";
 import { useTxtResolver } from "../../lib/sso/domains.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { startDnsServer } from "./dns-server.ts";
-import { auditActions, builtInRole, createTestOrg } from "../helpers.ts";
+import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
+import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
 import { startOidcProvider, type TestIdp } from "./oidc-idp.ts";
 import { useTestDns } from "./sso-fixtures.ts";
 
@@ -18,20 +19,26 @@ beforeAll(async () => {
 });
 afterAll(() => idp.close());
 
-const call = (key: string, method: string, path: string, body?: unknown) => server.call(method, path, { key, body });
+const call = (key: string, method: string, path: string, body?: unknown, headers?: Record<string, string>) => server.call(method, path, { key, body, headers });
 
+/** An organization with an API key of `role`, and `owner`: the instance's provisioning key acting in it (keys are never owners; it stands in for one). */
 async function orgWithKey(role: "admin" | "member" = "admin") {
   const t = await createTestOrg();
   const { key } = await createApiKey(t.owner, { name: "sso automation", roleId: (await builtInRole(role)).id });
-  return { ...t, key };
+  const admin = await createUser({ isInstanceAdmin: true });
+  const provisioning = (await createInstanceKey(admin, { name: "provisioning" })).key;
+  const owner = (method: string, path: string, body?: unknown) => call(provisioning, method, path, body, { "tollgate-organization": t.org.slug });
+  return { ...t, key, owner };
 }
 
 const oidcBody = (extra: Record<string, unknown> = {}) => ({ protocol: "oidc", name: "Okta", issuer: idp.issuer, clientId: "tollgate", clientSecret: "s3cret-value", ...extra });
 
 describe("/api/v1/sso", () => {
   it("creates, reads, changes and deletes a connection; the secret is never answered; every change is audited", async () => {
-    const { key, org } = await orgWithKey();
-    const created = await call(key, "POST", "/api/v1/sso/connections", oidcBody());
+    const { key, org, owner } = await orgWithKey();
+    // Choosing the provider is an owner's: an admin's key is refused.
+    expect((await call(key, "POST", "/api/v1/sso/connections", oidcBody())).body.error.code).toBe("owner_required");
+    const created = await owner("POST", "/api/v1/sso/connections", oidcBody());
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ protocol: "oidc", enabled: false, clientSecretSet: true, tokenEndpoint: `${idp.issuer}/token`, defaultRole: null, lastTest: null });
     expect(created.body.redirectUri).toMatch(new RegExp(`/api/sso/oidc/${created.body.id}/callback$`));
@@ -39,7 +46,11 @@ describe("/api/v1/sso", () => {
     const id = created.body.id;
 
     const member = await builtInRole("member");
-    const changed = await call(key, "PATCH", `/api/v1/sso/connections/${id}`, { name: "Okta (prod)", enabled: true, defaultRoleId: member.id, clientSecret: "n3w-secret" });
+    expect((await call(key, "PATCH", `/api/v1/sso/connections/${id}`, { enabled: true })).body.error.code).toBe("owner_required");
+    expect((await call(key, "PATCH", `/api/v1/sso/connections/${id}`, { clientSecret: "stolen" })).body.error.code).toBe("owner_required");
+    await owner("PATCH", `/api/v1/sso/connections/${id}`, { enabled: true, clientSecret: "n3w-secret" });
+    // Renaming and the default role (a gift the admin holds) are the admin's to change.
+    const changed = await call(key, "PATCH", `/api/v1/sso/connections/${id}`, { name: "Okta (prod)", defaultRoleId: member.id });
     expect(changed.body).toMatchObject({ name: "Okta (prod)", enabled: true, defaultRole: { id: member.id, name: "Member" } });
     expect((await call(key, "GET", "/api/v1/sso/connections")).body.data.map((c: { id: string }) => c.id)).toEqual([id]);
     expect((await call(key, "GET", `/api/v1/sso/connections/${id}`)).body.name).toBe("Okta (prod)");
@@ -52,7 +63,7 @@ describe("/api/v1/sso", () => {
   });
 
   it("answers bad input precisely and stores nothing", async () => {
-    const { key, org } = await orgWithKey();
+    const { owner, org } = await orgWithKey();
     const wrong = [
       [oidcBody({ issuer: "ftp://idp.example" }), /issuer/],
       [oidcBody({ protocol: "saml" }), /protocol/],
@@ -61,7 +72,7 @@ describe("/api/v1/sso", () => {
       [oidcBody({ issuer: "http://127.0.0.1:1" }), /could not read/],
     ] as const;
     for (const [body, message] of wrong) {
-      const answer = await call(key, "POST", "/api/v1/sso/connections", body);
+      const answer = await owner("POST", "/api/v1/sso/connections", body);
       expect(answer.status, JSON.stringify(answer.body)).toBe(400);
       expect(answer.body.error.message).toMatch(message);
     }
@@ -71,7 +82,7 @@ describe("/api/v1/sso", () => {
   it("another organization's connections and domains are not found, and are not changed", async () => {
     const a = await orgWithKey();
     const b = await orgWithKey();
-    const connection = (await call(b.key, "POST", "/api/v1/sso/connections", oidcBody())).body;
+    const connection = (await b.owner("POST", "/api/v1/sso/connections", oidcBody())).body;
     const domain = (await call(b.key, "POST", "/api/v1/sso/domains", { domain: `${b.org.slug}.example.test` })).body;
     expect((await call(a.key, "GET", `/api/v1/sso/connections/${connection.id}`)).status).toBe(404);
     expect((await call(a.key, "PATCH", `/api/v1/sso/connections/${connection.id}`, { enabled: true })).status).toBe(404);
@@ -90,10 +101,7 @@ describe("/api/v1/sso", () => {
     expect((await call(member.key, "POST", "/api/v1/sso/connections", oidcBody())).status).toBe(403);
     const admin = await orgWithKey("admin");
     const owner = await builtInRole("owner");
-    const refused = await call(admin.key, "POST", "/api/v1/sso/connections", oidcBody({ defaultRoleId: owner.id }));
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe("privilege_escalation");
-    const connection = (await call(admin.key, "POST", "/api/v1/sso/connections", oidcBody())).body;
+    const connection = (await admin.owner("POST", "/api/v1/sso/connections", oidcBody())).body;
     expect((await call(admin.key, "PATCH", `/api/v1/sso/connections/${connection.id}`, { defaultRoleId: owner.id })).body.error.code).toBe("privilege_escalation");
     expect(await db.ssoConnection.findUniqueOrThrow({ where: { id: connection.id } })).toMatchObject({ defaultRoleId: null });
   });
@@ -128,17 +136,17 @@ describe("/api/v1/sso", () => {
   });
 
   it("a plan without single sign-on cannot turn a connection on", async () => {
-    const { key, org } = await orgWithKey("admin");
+    const { owner, org } = await orgWithKey("admin");
     const plan = await db.plan.create({
       data: { key: `nosso-${org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false }, selfServe: false },
     });
     await db.subscription.create({ data: { orgId: org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
-    const refused = await call(key, "POST", "/api/v1/sso/connections", oidcBody({ enabled: true }));
+    const refused = await owner("POST", "/api/v1/sso/connections", oidcBody({ enabled: true }));
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: "plan_without_sso" });
-    const off = await call(key, "POST", "/api/v1/sso/connections", oidcBody());
+    const off = await owner("POST", "/api/v1/sso/connections", oidcBody());
     expect(off.status).toBe(201);
-    expect((await call(key, "PATCH", `/api/v1/sso/connections/${off.body.id}`, { enabled: true })).body.error.code).toBe("plan_without_sso");
+    expect((await owner("PATCH", `/api/v1/sso/connections/${off.body.id}`, { enabled: true })).body.error.code).toBe("plan_without_sso");
   });
 });
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { signIn } from "../../lib/auth/sign-in.ts";
+import { requestSignUp } from "../../lib/auth/sign-up.ts";
 import { db } from "../../lib/db.ts";
 import { hashPassword } from "../../lib/secrets/secrets.ts";
 import { createConnection, updateConnection } from "../../lib/sso/connections.ts";
@@ -52,6 +53,8 @@ describe("require single sign-on", () => {
     await expect(passwordSignIn(`EMPLOYEE@${t.domain.toUpperCase()}`)).rejects.toMatchObject({ code: "sso_required" });
     await expect(passwordSignIn(`nobody@${t.domain}`)).rejects.toMatchObject({ code: "sso_required" });
     expect((await passwordSignIn(outsider.principal.email)).user.id).toBe(outsider.principal.userId);
+    // Nor is a password account made for the domain by signing up.
+    await expect(requestSignUp(meta(), { name: "New", email: `newcomer@${t.domain}`, password: PASSWORD })).rejects.toMatchObject({ code: "sso_required" });
 
     // With no connection on, nobody would get in: the requirement rests until one is on again.
     await updateConnection(t.owner, { connectionId: t.connection.id, enabled: false });
@@ -76,9 +79,10 @@ describe("require single sign-on", () => {
     const member = await t.addMember("member");
     await expect(updateSsoPolicy(admin, { requireSso: true, breakGlassUserIds: [admin.principal.userId] })).rejects.toMatchObject({ code: "owner_required" });
     await expect(updateSsoPolicy(t.owner, { requireSso: true, breakGlassUserIds: [member.principal.userId] })).rejects.toMatchObject({ code: "not_an_owner" });
-    // An admin may turn the requirement on and off, keeping the owners' list as it is.
-    await updateSsoPolicy(t.owner, { requireSso: false, breakGlassUserIds: [t.owner.principal.userId] });
-    expect((await updateSsoPolicy(admin, { requireSso: true })).breakGlassOwners.map((o) => o.userId)).toEqual([t.owner.principal.userId]);
+    // Requiring SSO is an owner's decision; an admin may turn it off, keeping the owners' list as it is.
+    await expect(updateSsoPolicy(admin, { requireSso: true })).rejects.toMatchObject({ code: "owner_required" });
+    await updateSsoPolicy(t.owner, { requireSso: true, breakGlassUserIds: [t.owner.principal.userId] });
+    expect((await updateSsoPolicy(admin, { requireSso: false })).breakGlassOwners.map((o) => o.userId)).toEqual([t.owner.principal.userId]);
     // Nothing refused changed anything.
     expect(await db.membership.count({ where: { orgId: t.org.id, ssoBypass: true } })).toBe(1);
 
@@ -92,12 +96,24 @@ describe("require single sign-on", () => {
     const other = await createTestOrg();
     const { key } = await createApiKey(t.owner, { name: "k", roleId: (await builtInRole("admin")).id });
     expect((await server.call("GET", "/api/v1/sso/policy", { key })).body).toEqual({ requireSso: false, breakGlassOwners: [] });
-    expect((await server.call("PUT", "/api/v1/sso/policy", { key, body: { requireSso: true } })).body).toMatchObject({ requireSso: true });
+    expect((await server.call("PUT", "/api/v1/sso/policy", { key, body: { requireSso: true } })).body.error.code).toBe("owner_required");
+    await updateSsoPolicy(t.owner, { requireSso: true });
+    expect((await server.call("GET", "/api/v1/sso/policy", { key })).body).toMatchObject({ requireSso: true });
     // A key is never an owner: it cannot name break-glass owners.
     const named = await server.call("PUT", "/api/v1/sso/policy", { key, body: { requireSso: true, breakGlassUserIds: [other.owner.principal.userId] } });
     expect(named.status).toBe(403);
     await expect(updateSsoPolicy(t.owner, { requireSso: true, breakGlassUserIds: [other.owner.principal.userId] })).rejects.toMatchObject({ code: "member_not_found" });
     expect((await server.call("PUT", "/api/v1/sso/policy", { key, body: { requireSso: "yes" } })).status).toBe(400);
     expect(await db.auditEvent.count({ where: { orgId: t.org.id, action: "sso.policy.updated" } })).toBe(1);
+  });
+
+  it("a plan without single sign-on gives the password back, so nobody is locked out", async () => {
+    const t = await orgRequiringSso();
+    const employee = await t.withPassword(`late@${t.domain}`);
+    await updateSsoPolicy(t.owner, { requireSso: true });
+    await expect(passwordSignIn(employee.principal.email)).rejects.toMatchObject({ code: "sso_required" });
+    const plan = await db.plan.create({ data: { key: `nosso-${t.org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false } } });
+    await db.subscription.create({ data: { orgId: t.org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
+    expect((await passwordSignIn(employee.principal.email)).user.id).toBe(employee.principal.userId);
   });
 });

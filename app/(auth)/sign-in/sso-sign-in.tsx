@@ -4,16 +4,19 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { Spinner } from "@/components/ui/spinner";
 
 /**
  * Single sign-on: the work address names the organization (by its verified
  * domain), and the browser goes to that organization's identity provider.
- * The browser navigates rather than submits: the page's CSP allows forms to
- * post only to this site (form-action 'self'), which would stop the redirect
- * to the provider.
+ * The page asks Tollgate where to go (a same-origin POST, which also gives
+ * this browser its state cookie), then navigates: the page's CSP lets forms
+ * post only to this site (form-action 'self'), so a form could not follow the
+ * redirect to the provider.
  */
 export function SsoSignIn({ callbackUrl, open: initiallyOpen = false }: { callbackUrl: string; open?: boolean }) {
   const [open, setOpen] = useState(initiallyOpen);
+  const [pending, setPending] = useState(false);
   if (!open) {
     return (
       <Button type="button" variant="outline" onClick={() => setOpen(true)}>
@@ -27,16 +30,27 @@ export function SsoSignIn({ callbackUrl, open: initiallyOpen = false }: { callba
       className="grid gap-3 rounded-md border p-4"
       aria-label="Single sign-on"
       noValidate
-      onSubmit={(e) => {
+      onSubmit={async (e) => {
         e.preventDefault();
         const email = String(new FormData(e.currentTarget).get("email") ?? "");
-        window.location.assign(`/api/sso/start?${new URLSearchParams({ email, returnTo: callbackUrl })}`);
+        setPending(true);
+        try {
+          const res = await fetch("/api/sso/start", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, returnTo: callbackUrl }) });
+          const { url } = (await res.json()) as { url?: string };
+          window.location.assign(url ?? "/sign-in?sso_error=internal");
+        } catch {
+          setPending(false);
+          window.location.assign("/sign-in?sso_error=internal");
+        }
       }}
     >
       <FormField id="sso-email" label="Work email" description="We send you to your organization's identity provider." required>
         {(p) => <Input {...p} name="email" type="email" autoComplete="email" placeholder="you@company.com" autoFocus required />}
       </FormField>
-      <Button type="submit">Continue with single sign-on</Button>
+      <Button type="submit" disabled={pending}>
+        {pending && <Spinner />}
+        Continue with single sign-on
+      </Button>
     </form>
   );
 }
