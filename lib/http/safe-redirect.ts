@@ -45,6 +45,7 @@ const SSO_ERRORS: Record<string, string> = {
   state_replayed: "This sign-in link was used already. Start again.",
   state_mismatch: "This sign-in was started in another browser. Start again here.",
   internal: "Signing in failed on our side. Try again in a moment.",
+  too_many_requests: "Too many sign-ins were started from your network. Try again later.",
 };
 
 export function ssoErrorMessage(code: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ZodError } from "zod";
 import { sessionCookieFor } from "../auth/session-cookie.ts";
 import { publicUrl } from "../env.ts";
+import { RateLimited } from "../errors.ts";
 import { logger } from "../logger.ts";
 import { finishOidcSignIn, logSsoRefusal, SsoSignInError, startSsoSignIn } from "../sso/sign-in.ts";
 import { trustProxy } from "../env.ts";
@@ -50,11 +51,12 @@ export async function ssoStart(req: IncomingMessage, res: ServerResponse) {
   if (returnTo) input.returnTo = returnTo;
   else delete input.returnTo;
   try {
-    const { url, state } = await startSsoSignIn(input);
+    const { url, state } = await startSsoSignIn(input, requestMeta(req));
     sendJson(res, 200, { url }, { "set-cookie": cookie(STATE_COOKIE, state, STATE_MAX_AGE_S, "/api/sso") });
   } catch (error) {
     if (error instanceof SsoSignInError) return sendJson(res, 200, { url: refused(error.reason) });
     if (error instanceof ZodError) return sendJson(res, 200, { url: refused("invalid_request") });
+    if (error instanceof RateLimited) return sendJson(res, 200, { url: refused("too_many_requests") });
     throw error;
   }
 }

@@ -7,7 +7,8 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { entitlementsOf } from "../billing/entitlements.ts";
 import type { OrgCtx } from "../context.ts";
-import { db, type Prisma } from "../db.ts";
+import { forgetCachedSession } from "../auth/sessions.ts";
+import { db, type Prisma, type Tx } from "../db.ts";
 import { publicUrl } from "../env.ts";
 import { Forbidden, Invalid, NotFound } from "../errors.ts";
 import { assertMayGiveMembershipRole, findAssignableRole } from "../members/members.ts";
@@ -223,7 +224,7 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   const role = input.defaultRoleId === undefined ? undefined : await checkedDefaultRole(ctx, input.defaultRoleId);
   const endpointsChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined;
   const metadata = endpointsChanged ? await providerMetadata({ ...input, issuer: input.issuer ?? before.oidcIssuer ?? "" }) : undefined;
-  return db.$transaction(async (tx) => {
+  const { view, ended } = await db.$transaction(async (tx) => {
     const row = await tx.ssoConnection.update({
       where: { id: before.id, orgId: ctx.orgId },
       data: {
@@ -238,6 +239,8 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
       select: connectionSelect,
     });
     const view = present(row);
+    // Turned off: the sessions it opened end with it.
+    const ended = before.enabled && !row.enabled ? await endConnectionSessions(tx, row.id) : [];
     await recordAudit(tx, {
       action: "sso.connection.updated",
       orgId: ctx.orgId,
@@ -245,17 +248,27 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
       target: { type: "sso_connection", id: row.id },
       meta: ctx,
       before: auditView(present(before)),
-      after: { ...auditView(view), ...(input.clientSecret === undefined ? {} : { clientSecret: "changed" }) },
+      after: { ...auditView(view), ...(input.clientSecret === undefined ? {} : { clientSecret: "changed" }), ...(ended.length ? { sessionsEnded: ended.length } : {}) },
     });
-    return view;
+    return { view, ended };
   });
+  ended.forEach(forgetCachedSession);
+  return view;
+}
+
+/** Ends the sessions a connection opened (it was turned off or deleted). Inside the caller's transaction; returns their ids. */
+async function endConnectionSessions(tx: Tx, connectionId: string): Promise<string[]> {
+  const open = await tx.session.findMany({ where: { ssoConnectionId: connectionId, revokedAt: null }, select: { id: true } });
+  if (open.length) await tx.session.updateMany({ where: { id: { in: open.map((s) => s.id) } }, data: { revokedAt: new Date() } });
+  return open.map((s) => s.id);
 }
 
 export async function deleteConnection(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "sso:write");
   const { connectionId } = ConnectionIdInput.parse(raw);
   const before = await findConnection(ctx, connectionId);
-  await db.$transaction(async (tx) => {
+  const ended = await db.$transaction(async (tx) => {
+    const ended = await endConnectionSessions(tx, before.id);
     await tx.ssoConnection.delete({ where: { id: before.id, orgId: ctx.orgId } });
     await recordAudit(tx, {
       action: "sso.connection.deleted",
@@ -264,8 +277,11 @@ export async function deleteConnection(ctx: OrgCtx, raw: unknown) {
       target: { type: "sso_connection", id: before.id },
       meta: ctx,
       before: auditView(present(before)),
+      after: { sessionsEnded: ended.length },
     });
+    return ended;
   });
+  ended.forEach(forgetCachedSession);
 }
 
 /** A connection's client, with the secret opened, for a sign-in. */

@@ -19,6 +19,7 @@ import { DomainError, NotFound } from "../errors.ts";
 import { logger } from "../logger.ts";
 import { assertAllowed } from "../authz/authorize.ts";
 import { hashToken, safeEqual } from "../secrets/secrets.ts";
+import { requireSourceSlot } from "../auth/throttle.ts";
 import { createSession } from "../auth/sessions.ts";
 import { hasSecondFactor } from "../auth/mfa.ts";
 import { assertSsoInPlan, ConnectionIdInput, oidcClientOf, redirectUriOf } from "./connections.ts";
@@ -70,8 +71,12 @@ async function enabledConnectionOf(orgId: string) {
 export type StartedSignIn = { url: string; state: string };
 
 /** Where to send someone who signs in with single sign-on, found by their address's domain or the organization's slug. */
-export async function startSsoSignIn(raw: unknown): Promise<StartedSignIn> {
+/** Sign-ins one source may start per hour (each writes a row until it is used or purged). */
+export const SSO_STARTS_PER_HOUR = 300;
+
+export async function startSsoSignIn(raw: unknown, meta?: RequestMeta): Promise<StartedSignIn> {
   const input = StartSsoInput.parse(raw);
+  if (meta) await requireSourceSlot("sso-start", meta.ip, SSO_STARTS_PER_HOUR, 3_600_000, "Too many sign-ins started from your network. Try again later.");
   let orgId: string | null = null;
   if (input.email) orgId = await organizationOfVerifiedDomain(input.email);
   else if (input.org) orgId = (await db.organization.findUnique({ where: { slug: input.org }, select: { id: true } }))?.id ?? null;

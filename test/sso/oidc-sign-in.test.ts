@@ -5,7 +5,8 @@ import { decode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { publicUrl } from "../../lib/env.ts";
-import { createConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
+import { principalForSession } from "../../lib/auth/sessions.ts";
+import { createConnection, deleteConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
 import { purgeSsoLogins, startConnectionTest } from "../../lib/sso/sign-in.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
@@ -221,6 +222,22 @@ describe("OpenID Connect sign-in", () => {
     await db.membership.delete({ where: { orgId_userId: { orgId: org.id, userId: user.id } } });
     await db.scimUser.create({ data: { orgId: org.id, userId: user.id, active: false } });
     expect((await signInThrough(new CookieBrowser(), { org: org.slug }, "gone-1")).response.headers.get("location")).toBe("/sign-in?sso_error=deprovisioned");
+  });
+
+  it("turning a connection off, or deleting it, ends the sessions it opened", async () => {
+    const { org, owner, domain, connection } = await ssoOrg();
+    idp.accounts.set("ivy-1", { email: `ivy@${domain}`, email_verified: true });
+    const browser = new CookieBrowser();
+    await signInThrough(browser, { org: org.slug }, "ivy-1");
+    const session = (await sessionOf(browser))!;
+    expect(await principalForSession(session.id)).not.toBeNull();
+    await updateConnection(owner, { connectionId: connection.id, enabled: false });
+    expect(await principalForSession(session.id)).toBeNull();
+    await updateConnection(owner, { connectionId: connection.id, enabled: true });
+    const again = new CookieBrowser();
+    await signInThrough(again, { org: org.slug }, "ivy-1");
+    await deleteConnection(owner, { connectionId: connection.id });
+    expect(await principalForSession((await sessionOf(again))!.id)).toBeNull();
   });
 
   it("sign-ins that never came back are dropped a day after they expired", async () => {
