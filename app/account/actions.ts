@@ -12,7 +12,7 @@ export const changePasswordAction = userAction((ctx, input: unknown) => changePa
 export const requestEmailChangeAction = userAction((ctx, input: unknown) => requestEmailChange(ctx, input));
 export const sendEmailConfirmationAction = userAction((ctx) => sendEmailConfirmation(ctx));
 export const deleteAccountAction = userAction((ctx, input: unknown) => deleteAccount(ctx, input));
-export const startTotpAction = userAction((ctx, _input: undefined) => startTotpEnrollment(ctx));
+export const startTotpAction = userAction((ctx, input: unknown) => startTotpEnrollment(ctx, input));
 export const confirmTotpAction = userAction((ctx, input: unknown) => confirmTotpEnrollment(ctx, input));
 export const disableTotpAction = userAction((ctx, input: unknown) => disableTotp(ctx, input));
 export const regenerateRecoveryCodesAction = userAction((ctx, input: unknown) => regenerateRecoveryCodes(ctx, input));

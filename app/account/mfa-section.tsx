@@ -63,10 +63,10 @@ function CodeForm({ label, submitLabel, destructive, run }: { label: string; sub
   );
 }
 
-export function MfaSection({ enabled, recoveryCodesLeft }: { enabled: boolean; recoveryCodesLeft: number }) {
+export function MfaSection({ enabled, recoveryCodesLeft, hasPassword }: { enabled: boolean; recoveryCodesLeft: number; hasPassword: boolean }) {
   const [codes, setCodes] = useState<string[] | null>(null);
   const [changing, setChanging] = useState<"disable" | "regenerate" | null>(null);
-  const start = useServerAction((input: undefined) => startTotpAction(input), { refresh: false });
+  const start = useServerAction((input: unknown) => startTotpAction(input), { refresh: false });
   const confirm = useServerAction((input: unknown) => confirmTotpAction(input), { onSuccess: (d) => setCodes(d.recoveryCodes) });
   const disable = useServerAction((input: unknown) => disableTotpAction(input), { onSuccess: () => setChanging(null) });
   const regenerate = useServerAction((input: unknown) => regenerateRecoveryCodesAction(input), { onSuccess: (d) => (setCodes(d.recoveryCodes), setChanging(null)) });
@@ -97,20 +97,32 @@ export function MfaSection({ enabled, recoveryCodesLeft }: { enabled: boolean; r
 
   if (!start.data) {
     return (
-      <div className="grid gap-3">
+      <form
+        className="grid gap-3 sm:max-w-sm"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          start.mutate(hasPassword ? { password: new FormData(e.currentTarget).get("password") } : {});
+        }}
+      >
         <p className="text-sm text-muted-foreground">Off. Add an authenticator app (1Password, Google Authenticator, Authy…) so that a password alone cannot sign in as you.</p>
         {start.error && (
           <Alert variant="destructive">
-            <AlertDescription>{start.error.message}</AlertDescription>
+            <AlertDescription>{start.error.message.replace(/^password: /, "")}</AlertDescription>
           </Alert>
         )}
+        {hasPassword && (
+          <FormField id="mfa-password" label="Current password" required>
+            {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" />}
+          </FormField>
+        )}
         <div>
-          <Button onClick={() => start.mutate(undefined)} disabled={start.isPending}>
+          <Button type="submit" disabled={start.isPending}>
             {start.isPending && <Spinner />}
             Set up an authenticator app
           </Button>
         </div>
-      </div>
+      </form>
     );
   }
 

@@ -62,7 +62,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           <CardDescription>A code from an app on your phone, asked for after your password. Some grants hold only in sessions that used it.</CardDescription>
         </CardHeader>
         <CardContent>
-          <MfaSection enabled={mfa.totp} recoveryCodesLeft={mfa.recoveryCodesLeft} />
+          <MfaSection enabled={mfa.totp} recoveryCodesLeft={mfa.recoveryCodesLeft} hasPassword={account.hasPassword} />
         </CardContent>
       </Card>
       <Card>

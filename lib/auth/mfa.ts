@@ -12,7 +12,7 @@ import type { UserCtx } from "../context.ts";
 import { db, type Tx } from "../db.ts";
 import { Conflict, Invalid, NotFound } from "../errors.ts";
 import { seal, unseal } from "../secrets/sealed.ts";
-import { hashToken, randomToken } from "../secrets/secrets.ts";
+import { hashToken, randomToken, verifyPassword } from "../secrets/secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
 
 const SECRET_PURPOSE = "mfa-totp-secret";
@@ -44,9 +44,18 @@ export async function hasSecondFactor(userId: string): Promise<boolean> {
   return (await confirmedTotp(userId)) !== null;
 }
 
-/** A new authenticator secret to scan; it counts once confirmed with a code. */
-export async function startTotpEnrollment(ctx: UserCtx): Promise<{ factorId: string; secret: string; otpauthUri: string; qrSvg: string }> {
+export const StartTotpInput = z.strictObject({ password: z.string().max(200).optional() });
+
+/**
+ * A new authenticator secret to scan; it counts once confirmed with a code.
+ * An account with a password gives it again first: a stolen session alone
+ * must not be able to add a factor that locks the owner out.
+ */
+export async function startTotpEnrollment(ctx: UserCtx, raw: unknown = {}): Promise<{ factorId: string; secret: string; otpauthUri: string; qrSvg: string }> {
+  const { password } = StartTotpInput.parse(raw ?? {});
   if (await confirmedTotp(ctx.principal.userId)) throw new Conflict("mfa_already_enabled", "An authenticator app is set up already. Turn it off first to set up another.");
+  const { passwordHash } = await db.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { passwordHash: true } });
+  if (passwordHash && !(password && (await verifyPassword(passwordHash, password)))) throw new Invalid("password_incorrect", "password: enter your current password to set up two-step sign-in.");
   const secret = generateSecret();
   const otpauthUri = generateURI({ issuer: "Tollgate", label: ctx.principal.email, secret });
   const factor = await db.$transaction(async (tx) => {

@@ -22,7 +22,9 @@ async function userWithAuthenticator(now: number) {
   await db.user.update({ where: { id: user.principal.userId }, data: { passwordHash: await hashPassword(PASSWORD) } });
   const { id: sessionId } = await createSession(user.principal.userId, meta());
   const ctx = { ...user, sessionId };
-  const enrolment = await startTotpEnrollment(ctx);
+  await expect(startTotpEnrollment(ctx, {})).rejects.toMatchObject({ code: "password_incorrect" });
+  await expect(startTotpEnrollment(ctx, { password: "not the password at all" })).rejects.toMatchObject({ code: "password_incorrect" });
+  const enrolment = await startTotpEnrollment(ctx, { password: PASSWORD });
   expect(enrolment.otpauthUri).toMatch(/^otpauth:\/\/totp\/Tollgate:/);
   expect(enrolment.qrSvg).toMatch(/^<svg/);
   const code = (at: number) => generate({ secret: enrolment.secret, epoch: Math.floor(at / 1000) });
@@ -41,7 +43,7 @@ describe("MFA with an authenticator app", () => {
     const stored = await db.mfaRecoveryCode.findMany({ where: { userId: user.principal.userId } });
     expect(JSON.stringify(stored)).not.toContain(recoveryCodes[0]!);
     expect(await db.auditEvent.count({ where: { actorId: user.principal.userId, action: "mfa.enabled" } })).toBe(1);
-    await expect(startTotpEnrollment(ctx)).rejects.toMatchObject({ code: "mfa_already_enabled" });
+    await expect(startTotpEnrollment(ctx, { password: PASSWORD })).rejects.toMatchObject({ code: "mfa_already_enabled" });
   });
 
   it("a wrong first code confirms nothing", async () => {
