@@ -15,7 +15,7 @@ test("an authenticator app is set up from the account page and asked for at the 
   await page.goto("/account");
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   await expect(page.getByText("enter your current password to set up two-step sign-in")).toBeVisible();
-  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("Password (to confirm it is you)").fill(PASSWORD);
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   const secret = (await page.getByTestId("totp-secret").textContent())!.trim();

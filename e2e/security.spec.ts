@@ -216,6 +216,8 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     removeDomainAction: { domainId: ofA.domainId },
     updateSsoPolicyAction: { requireSso: false, breakGlassUserIds: [ofA.userId] },
     revokeScimTokenAction: { tokenId: ofA.tokenId },
+    createGroupMappingAction: { connectionId: ofA.connectionId, idpGroup: "x", groupId: ofA.groupId },
+    deleteGroupMappingAction: { connectionId: ofA.connectionId, mappingId: ofA.connectionId },
   };
   for (const action of orgActions) {
     if (withoutIdsOfA.includes(action.name)) continue;

@@ -112,7 +112,7 @@ export function MfaSection({ enabled, recoveryCodesLeft, hasPassword }: { enable
           </Alert>
         )}
         {hasPassword && (
-          <FormField id="mfa-password" label="Current password" required>
+          <FormField id="mfa-password" label="Password (to confirm it is you)" required>
             {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" />}
           </FormField>
         )}

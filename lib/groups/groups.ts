@@ -35,7 +35,7 @@ async function findGroup(ctx: OrgCtx, groupId: string) {
  */
 type GroupGrant = { roleId: string; projectId: string | null; validUntil: Date | null; ipCidrs: string[]; requireMfa: boolean; plans: string[] };
 
-function groupGrants(tx: Tx, ctx: OrgCtx, groupId: string): Promise<GroupGrant[]> {
+function groupGrants(tx: Db | Tx, ctx: OrgCtx, groupId: string): Promise<GroupGrant[]> {
   return tx.grant.findMany({ where: { orgId: ctx.orgId, groupId }, orderBy: { id: "asc" }, select: { roleId: true, projectId: true, validUntil: true, ipCidrs: true, requireMfa: true, plans: true } });
 }
 
@@ -66,6 +66,20 @@ async function assertCanChangeWhatGroupGives(ctx: OrgCtx, group: { id: string; n
     if (missing.length === 0) continue;
     throw new Forbidden("privilege_escalation", `You cannot ${doing} "${group.name}": the group holds ${await described(grant)}, and that needs ${missing.join(", ")}, which you do not hold.`);
   }
+}
+
+/**
+ * For handing a group's membership to something else (an identity provider's
+ * group claims): the caller must be able both to add members to it and to take
+ * them out, as if they did each change themselves. Answers the group.
+ */
+export async function assertMayManageGroupMembers(ctx: OrgCtx, groupId: string, doing: string) {
+  assertAllowed(ctx, "groups:write");
+  const group = await findGroup(ctx, groupId);
+  const grants = await groupGrants(db, ctx, group.id);
+  await assertCanChangeWhatGroupGives(ctx, group, grants, doing, true);
+  await assertCanChangeWhatGroupGives(ctx, group, grants, doing, false);
+  return group;
 }
 
 const byName = keysetOrder({ path: "name", kind: "string", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });

@@ -446,6 +446,7 @@ export const SsoConnection = named(
     jwksUri: z.string().nullable(),
     redirectUri: doc("Register this with the identity provider as the redirect (callback) URI.", z.string()),
     defaultRole: doc("The role of people who join by signing in (their address in a verified domain); null: members only.", z.strictObject({ id: Id, name: z.string() }).nullable()),
+    groupsClaim: doc("The ID token claim that lists the person's groups at the provider, read by group mappings.", z.string()),
     lastTestAt: DateTime.nullable(),
     lastTest: SsoTestResult.nullable(),
     createdAt: DateTime,
@@ -496,3 +497,13 @@ export const SecurityPolicy = named(
   }),
 );
 export const EndedSessions = named("EndedSessions", z.strictObject({ ended: Count }));
+export const SsoGroupMapping = named(
+  "SsoGroupMapping",
+  z.strictObject({
+    id: Id,
+    idpGroup: doc("The group's name (or id) at the provider, as the groups claim lists it.", z.string()),
+    createdAt: DateTime,
+    group: z.strictObject({ id: Id, name: z.string() }),
+  }),
+);
+export const SsoGroupMappingList = named("SsoGroupMappingList", z.strictObject({ data: z.array(SsoGroupMapping) }));

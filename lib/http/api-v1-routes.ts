@@ -80,7 +80,10 @@ import {
   ScimTokenWithSecret,
   SecurityPolicy,
   EndedSessions,
+  SsoGroupMapping,
+  SsoGroupMappingList,
 } from "./api-schemas.ts";
+import { CreateGroupMappingInput, createGroupMapping, deleteGroupMapping, listGroupMappings } from "../sso/group-mappings.ts";
 import { endMemberSessions, getSecurityPolicy, SecurityPolicyInput, updateSecurityPolicy } from "../orgs/security-policy.ts";
 import { CreateScimTokenInput, createScimToken, listScimTokens, revokeScimToken } from "../scim/tokens.ts";
 import { getSsoPolicy, SsoPolicyInput, updateSsoPolicy } from "../sso/policy.ts";
@@ -1109,5 +1112,37 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "members:remove",
     response: EndedSessions,
     handler: (ctx, { params }) => endMemberSessions(ctx, { userId: id(params, "userId", "member") }),
+  },
+
+  // SSO group mappings
+  {
+    method: "GET",
+    path: "/api/v1/sso/connections/{connectionId}/group-mappings",
+    summary: "Provider groups mapped to Tollgate groups",
+    tag: "Single sign-on",
+    permission: "sso:read",
+    response: SsoGroupMappingList,
+    handler: (ctx, { params }) => listGroupMappings(ctx, id(params, "connectionId", "connection")),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/sso/connections/{connectionId}/group-mappings",
+    summary: "Map a provider group to a Tollgate group (applied at every sign-in)",
+    tag: "Single sign-on",
+    permission: "sso:write",
+    body: CreateGroupMappingInput.omit({ connectionId: true }),
+    status: 201,
+    response: SsoGroupMapping,
+    conflict: "Mapped already (mapping_exists)",
+    handler: (ctx, { params, body }) => createGroupMapping(ctx, { ...(body as object), connectionId: id(params, "connectionId", "connection") }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/sso/connections/{connectionId}/group-mappings/{mappingId}",
+    summary: "Remove a group mapping",
+    tag: "Single sign-on",
+    permission: "sso:write",
+    status: 204,
+    handler: (ctx, { params }) => deleteGroupMapping(ctx, { connectionId: id(params, "connectionId", "connection"), mappingId: id(params, "mappingId", "mapping") }),
   },
 ];

@@ -14,6 +14,7 @@ import { Forbidden, Invalid, NotFound } from "../errors.ts";
 import { assertMayGiveMembershipRole, findAssignableRole } from "../members/members.ts";
 import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { seal, unseal } from "../secrets/sealed.ts";
+import { DEFAULT_GROUPS_CLAIM } from "./group-mappings.ts";
 import { discoverProvider, providerUrlProblem, type OidcClient, type OidcProviderMetadata } from "./oidc-protocol.ts";
 
 export const CLIENT_SECRET_PURPOSE = "sso-oidc-client-secret";
@@ -27,6 +28,10 @@ const ProviderUrl = z
   });
 const Name = z.string().trim().min(1, "required").max(100, "at most 100 characters");
 const ClientId = z.string().min(1, "required").max(500, "at most 500 characters");
+const GroupsClaim = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_:./-]{1,100}$/, "a claim name such as groups");
 const ClientSecret = z.string().min(1, "required").max(2000, "at most 2,000 characters");
 
 const endpointFields = {
@@ -45,6 +50,8 @@ export const CreateConnectionInput = z
     clientSecret: ClientSecret,
     ...endpointFields,
     defaultRoleId: z.uuid("Unknown role").nullable().optional(),
+    /** The ID token claim that lists the person's groups (default "groups"), for group mappings. */
+    groupsClaim: GroupsClaim.nullable().optional(),
     enabled: z.boolean().optional(),
   })
   .superRefine(endpointsTogether);
@@ -57,6 +64,7 @@ const updateFields = {
   clientSecret: ClientSecret.optional(),
   ...endpointFields,
   defaultRoleId: z.uuid("Unknown role").nullable().optional(),
+  groupsClaim: GroupsClaim.nullable().optional(),
   enabled: z.boolean().optional(),
 };
 /** The changes to a connection (the API's PATCH body). */
@@ -83,6 +91,7 @@ const connectionSelect = {
   oidcClientId: true,
   oidcClientSecretSealed: true,
   defaultRole: { select: { id: true, name: true } },
+  groupsClaim: true,
   lastTestAt: true,
   lastTest: true,
   createdAt: true,
@@ -111,6 +120,7 @@ function present(row: ConnectionRow) {
     jwksUri: metadata?.jwks_uri ?? null,
     redirectUri: redirectUriOf(row.id),
     defaultRole: row.defaultRole,
+    groupsClaim: row.groupsClaim ?? DEFAULT_GROUPS_CLAIM,
     lastTestAt: row.lastTestAt,
     lastTest: (row.lastTest as Record<string, unknown> | null) ?? null,
     createdAt: row.createdAt,
@@ -202,6 +212,7 @@ export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
         oidcClientId: input.clientId,
         oidcClientSecretSealed: seal(input.clientSecret, CLIENT_SECRET_PURPOSE),
         defaultRoleId: role?.id ?? null,
+        groupsClaim: input.groupsClaim ?? null,
       },
       select: connectionSelect,
     });
@@ -235,6 +246,7 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
         oidcClientId: input.clientId,
         oidcClientSecretSealed: input.clientSecret === undefined ? undefined : seal(input.clientSecret, CLIENT_SECRET_PURPOSE),
         defaultRoleId: role === undefined ? undefined : (role?.id ?? null),
+        groupsClaim: input.groupsClaim,
       },
       select: connectionSelect,
     });

@@ -24,6 +24,7 @@ import { createSession } from "../auth/sessions.ts";
 import { hasSecondFactor } from "../auth/mfa.ts";
 import { assertSsoInPlan, ConnectionIdInput, oidcClientOf, redirectUriOf } from "./connections.ts";
 import { domainOfEmail, organizationOfVerifiedDomain } from "./domains.ts";
+import { applyGroupMappings, groupsFromClaims } from "./group-mappings.ts";
 import { authorizationRequest, exchangeCode, OidcLoginError, type OidcClaims } from "./oidc-protocol.ts";
 import { z } from "zod";
 
@@ -60,6 +61,7 @@ const connectionForLogin = {
   oidcClientId: true,
   oidcClientSecretSealed: true,
   defaultRoleId: true,
+  groupsClaim: true,
   org: { select: { slug: true } },
 } as const;
 
@@ -211,7 +213,7 @@ function providerUsedMfa(claims: OidcClaims): boolean {
   return Array.isArray(amr) && amr.some((v) => typeof v === "string" && MFA_AMR.has(v));
 }
 
-type LoginConnection = { id: string; orgId: string; defaultRoleId: string | null };
+type LoginConnection = { id: string; orgId: string; defaultRoleId: string | null; groupsClaim: string | null };
 
 /**
  * The user the provider vouches for, made a member if they are not: found by
@@ -270,6 +272,7 @@ async function signInUser(meta: RequestMeta, connection: LoginConnection, claims
       changes.push({ type: "member_set", userId: user.id, roleId: role.id, email: user.email });
       await recordAudit(tx, { action: "member.added", orgId: connection.orgId, actor, target: { type: "user", id: user.id }, meta, after: { email: user.email, role: role.name, via: "sso" } });
     }
+    await applyGroupMappings(tx, { orgId: connection.orgId, connectionId: connection.id, userId: user.id, idpGroups: groupsFromClaims(claims.claims, connection.groupsClaim), actor, meta }, changes);
     await recordAudit(tx, {
       action: "sso.login.succeeded",
       orgId: connection.orgId,

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider, { type Adapter, type AdapterPayload } from "oidc-provider";
 
-export type IdpAccount = { email?: string; email_verified?: boolean; name?: string };
+export type IdpAccount = { email?: string; email_verified?: boolean; name?: string; groups?: string[] };
 
 /** Every model in one map; clients are added by the test (their redirect URIs name connections made at run time). */
 function memoryAdapter(store: Map<string, AdapterPayload>) {
@@ -59,7 +59,7 @@ export async function startOidcProvider(): Promise<TestIdp> {
     adapter: memoryAdapter(store),
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: "test-idp", alg: "RS256", use: "sig" }] },
     cookies: { keys: ["tollgate-test-idp-cookie-key"] },
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "groups"] },
     // The claims in the ID token itself (Tollgate reads no userinfo).
     conformIdTokenClaims: false,
     pkce: { required: () => true },

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { publicUrl } from "../../lib/env.ts";
 import { principalForSession } from "../../lib/auth/sessions.ts";
+import { createGrant } from "../../lib/grants/grants.ts";
+import { createGroup } from "../../lib/groups/groups.ts";
+import { createGroupMapping } from "../../lib/sso/group-mappings.ts";
 import { createConnection, deleteConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
 import { purgeSsoLogins, startConnectionTest } from "../../lib/sso/sign-in.ts";
 import { useMachineServer } from "../apikeys/http.ts";
@@ -238,6 +241,31 @@ describe("OpenID Connect sign-in", () => {
     await signInThrough(again, { org: org.slug }, "ivy-1");
     await deleteConnection(owner, { connectionId: connection.id });
     expect(await principalForSession((await sessionOf(again))!.id)).toBeNull();
+  });
+
+  it("provider groups mapped to Tollgate groups are joined and left at every sign-in; mapping needs the right to change the group", async () => {
+    const { org, owner, addMember, domain, connection } = await ssoOrg();
+    const engineers = await createGroup(owner, { name: "Engineers" });
+    const billing = await createGroup(owner, { name: "Billing team" });
+    await createGrant(owner, { roleId: (await builtInRole("billing")).id, subject: { type: "group", id: billing.id } });
+    await createGroupMapping(owner, { connectionId: connection.id, idpGroup: "eng", groupId: engineers.id });
+    await createGroupMapping(owner, { connectionId: connection.id, idpGroup: "finance", groupId: billing.id });
+    await expect(createGroupMapping(owner, { connectionId: connection.id, idpGroup: "eng", groupId: engineers.id })).rejects.toMatchObject({ code: "mapping_exists" });
+    // An admin without billing:write cannot hand the Billing team's membership to the provider.
+    const admin = await addMember("admin");
+    await expect(createGroupMapping(admin, { connectionId: connection.id, idpGroup: "money", groupId: billing.id })).rejects.toMatchObject({ code: "privilege_escalation" });
+
+    idp.accounts.set("kim-1", { email: `kim@${domain}`, email_verified: true, groups: ["eng", "finance", "unmapped"] });
+    await signInThrough(new CookieBrowser(), { org: org.slug }, "kim-1");
+    const kim = await db.user.findUniqueOrThrow({ where: { email: `kim@${domain}` } });
+    const groupsOfKim = async () => (await db.groupMember.findMany({ where: { userId: kim.id }, select: { group: { select: { name: true } } } })).map((g) => g.group.name).sort();
+    expect(await groupsOfKim()).toEqual(["Billing team", "Engineers"]);
+
+    idp.accounts.set("kim-1", { email: `kim@${domain}`, email_verified: true, groups: ["eng"] });
+    await signInThrough(new CookieBrowser(), { org: org.slug }, "kim-1");
+    expect(await groupsOfKim()).toEqual(["Engineers"]);
+    const applied = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "sso.groups.applied" }, orderBy: { createdAt: "desc" } });
+    expect(applied.after).toEqual({ joined: [], left: ["Billing team"] });
   });
 
   it("sign-ins that never came back are dropped a day after they expired", async () => {

@@ -1258,6 +1258,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/sso/connections/{connectionId}/group-mappings": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Provider groups mapped to Tollgate groups
+     * @description Needs the `sso:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSsoConnectionsByConnectionIdGroupMappings"];
+    put?: never;
+    /**
+     * Map a provider group to a Tollgate group (applied at every sign-in)
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postSsoConnectionsByConnectionIdGroupMappings"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sso/connections/{connectionId}/group-mappings/{mappingId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a group mapping
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    delete: operations["deleteSsoConnectionsByConnectionIdGroupMappingsByMappingId"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1922,6 +1966,8 @@ export interface components {
         id: string;
         name: string;
       } | null;
+      /** @description The ID token claim that lists the person's groups at the provider, read by group mappings. */
+      groupsClaim: string;
       lastTestAt: string | null;
       lastTest: components["schemas"]["SsoTestResult"] | null;
       /** Format: date-time */
@@ -1950,6 +1996,22 @@ export interface components {
     };
     SsoDomainList: {
       data: components["schemas"]["SsoDomain"][];
+    };
+    SsoGroupMapping: {
+      /** Format: uuid */
+      id: string;
+      /** @description The group's name (or id) at the provider, as the groups claim lists it. */
+      idpGroup: string;
+      /** Format: date-time */
+      createdAt: string;
+      group: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+      };
+    };
+    SsoGroupMappingList: {
+      data: components["schemas"]["SsoGroupMapping"][];
     };
     SsoPolicy: {
       /** @description People of the verified domains sign in with single sign-on only (while a connection is on). */
@@ -4721,6 +4783,7 @@ export interface operations {
           tokenEndpoint?: string;
           jwksUri?: string;
           defaultRoleId?: string | null;
+          groupsClaim?: string | null;
           enabled?: boolean;
         };
       };
@@ -4814,6 +4877,7 @@ export interface operations {
           tokenEndpoint?: string;
           jwksUri?: string;
           defaultRoleId?: string | null;
+          groupsClaim?: string | null;
           enabled?: boolean;
         };
       };
@@ -5221,6 +5285,103 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["EndedSessions"];
         };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSsoConnectionsByConnectionIdGroupMappings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoGroupMappingList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postSsoConnectionsByConnectionIdGroupMappings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          idpGroup: string;
+          /** Format: uuid */
+          groupId: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SsoGroupMapping"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      /** @description Mapped already (mapping_exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  deleteSsoConnectionsByConnectionIdGroupMappingsByMappingId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        connectionId: string;
+        mappingId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];

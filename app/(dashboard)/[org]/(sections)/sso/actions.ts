@@ -3,6 +3,7 @@ import { orgAction } from "@/lib/http/actions";
 import { createConnection, deleteConnection, updateConnection } from "@/lib/sso/connections";
 import { addDomain, removeDomain, verifyDomain } from "@/lib/sso/domains";
 import { createScimToken, revokeScimToken } from "@/lib/scim/tokens";
+import { createGroupMapping, deleteGroupMapping } from "@/lib/sso/group-mappings";
 import { updateSsoPolicy } from "@/lib/sso/policy";
 import { startConnectionTest } from "@/lib/sso/sign-in";
 
@@ -16,3 +17,5 @@ export const removeDomainAction = orgAction((ctx, input: unknown) => removeDomai
 export const updateSsoPolicyAction = orgAction((ctx, input: unknown) => updateSsoPolicy(ctx, input));
 export const createScimTokenAction = orgAction((ctx, input: unknown) => createScimToken(ctx, input));
 export const revokeScimTokenAction = orgAction((ctx, input: unknown) => revokeScimToken(ctx, input));
+export const createGroupMappingAction = orgAction((ctx, input: unknown) => createGroupMapping(ctx, input));
+export const deleteGroupMappingAction = orgAction((ctx, input: unknown) => deleteGroupMapping(ctx, input));

@@ -14,12 +14,15 @@ import { listConnections, type SsoConnectionView } from "@/lib/sso/connections";
 import { listDomains } from "@/lib/sso/domains";
 import { getSsoPolicy, ownersForBreakGlass } from "@/lib/sso/policy";
 import { listScimTokens } from "@/lib/scim/tokens";
+import { listGroups } from "@/lib/groups/groups";
+import { listGroupMappings } from "@/lib/sso/group-mappings";
 import {
   AddDomainDialog,
   ConnectionActions,
   CopyValue,
   DomainActions,
   EditConnectionDialog,
+  GroupMappings,
   NewConnectionDialog,
   NewScimTokenDialog,
   RevokeScimTokenButton,
@@ -87,6 +90,8 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
   const [{ data: connections }, { data: domains }, policy] = await Promise.all([listConnections(ctx), listDomains(ctx), getSsoPolicy(ctx)]);
   const owners = can(ctx, "members:read") ? await ownersForBreakGlass(ctx) : [];
   const scim = can(ctx, "scim:manage") ? await listScimTokens(ctx) : null;
+  const groups = can(ctx, "groups:read") ? (await listGroups(ctx)).map((g) => ({ id: g.id, name: g.name })) : [];
+  const mappings = new Map(await Promise.all(connections.map(async (c) => [c.id, (await listGroupMappings(ctx, c.id)).data] as const)));
   const canWrite = can(ctx, "sso:write");
   const roles: RoleOption[] = canWrite && can(ctx, "roles:read") ? (await listRoles(ctx)).filter((r) => !r.isOwner).map((r) => ({ id: r.id, name: r.name })) : [];
   const verified = domains.some((d) => d.verified);
@@ -197,6 +202,7 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
                   <dt className="text-muted-foreground">Not yet members</dt>
                   <dd>{c.defaultRole ? `Join as ${c.defaultRole.name}` : "Are refused (members only)"}</dd>
                 </dl>
+                <GroupMappings orgSlug={ctx.orgSlug} connectionId={c.id} groupsClaim={c.groupsClaim} mappings={mappings.get(c.id) ?? []} groups={groups} canWrite={canWrite} />
                 <LastTest connection={c} justTested={tested === c.id} />
                 {canWrite && <ConnectionActions orgSlug={ctx.orgSlug} connection={c} />}
               </CardContent>

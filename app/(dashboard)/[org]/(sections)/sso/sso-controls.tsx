@@ -12,6 +12,8 @@ import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import {
+  createGroupMappingAction,
+  deleteGroupMappingAction,
   createScimTokenAction,
   revokeScimTokenAction,
   addDomainAction,
@@ -348,5 +350,89 @@ export function RevokeScimTokenButton({ orgSlug, token }: { orgSlug: string; tok
       confirmLabel="Revoke token"
       run={async () => void (await revoke.mutateAsync({ tokenId: token.id }))}
     />
+  );
+}
+
+/** Provider groups mapped to Tollgate groups, for one connection: listed, added, removed. */
+export function GroupMappings({
+  orgSlug,
+  connectionId,
+  groupsClaim,
+  mappings,
+  groups,
+  canWrite,
+}: {
+  orgSlug: string;
+  connectionId: string;
+  groupsClaim: string;
+  mappings: Array<{ id: string; idpGroup: string; group: { id: string; name: string } }>;
+  groups: Array<{ id: string; name: string }>;
+  canWrite: boolean;
+}) {
+  const add = useServerAction((input: unknown) => createGroupMappingAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => deleteGroupMappingAction(orgSlug, input));
+  const error = add.error ?? remove.error;
+  return (
+    <div className="grid gap-2 text-sm">
+      <p className="text-muted-foreground">
+        Groups in the <code className="font-mono text-xs">{groupsClaim}</code> claim join people to Tollgate groups at every sign-in, and leave them when gone.
+      </p>
+      {mappings.length > 0 && (
+        <ul aria-label="Group mappings" className="grid gap-1">
+          {mappings.map((m) => (
+            <li key={m.id} className="flex items-center justify-between gap-2 rounded-md border px-3 py-1.5">
+              <span>
+                <span className="font-mono text-xs">{m.idpGroup}</span> → {m.group.name}
+              </span>
+              {canWrite && (
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  aria-label={`Remove mapping of ${m.idpGroup} to ${m.group.name}`}
+                  disabled={remove.isPending}
+                  onClick={() => remove.mutate({ connectionId, mappingId: m.id })}
+                >
+                  Remove
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {canWrite && groups.length > 0 && (
+        <form
+          className="flex flex-wrap items-end gap-2"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            const f = new FormData(e.currentTarget);
+            add.mutate({ connectionId, idpGroup: f.get("idpGroup"), groupId: f.get("groupId") });
+          }}
+        >
+          <FormField id={`idp-group-${connectionId}`} label="Provider group">
+            {(p) => <Input {...p} name="idpGroup" maxLength={200} placeholder="e.g. engineering" className="w-48" />}
+          </FormField>
+          <FormField id={`tollgate-group-${connectionId}`} label="Tollgate group">
+            {(p) => (
+              <NativeSelect {...p} name="groupId" wrapperClassName="w-48">
+                {groups.map((g) => (
+                  <option key={g.id} value={g.id}>
+                    {g.name}
+                  </option>
+                ))}
+              </NativeSelect>
+            )}
+          </FormField>
+          <Button type="submit" variant="outline" disabled={add.isPending}>
+            Map group
+          </Button>
+        </form>
+      )}
+      {error && (
+        <Alert variant="destructive">
+          <AlertDescription>{error.message}</AlertDescription>
+        </Alert>
+      )}
+    </div>
   );
 }
