@@ -12,6 +12,7 @@ import { db } from "../db.ts";
 import { Forbidden, Invalid, NotFound, Unauthenticated } from "../errors.ts";
 import { hashToken } from "../secrets/secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
+import { assertSsoInPlan } from "../sso/connections.ts";
 import { isCleanText } from "../input.ts";
 
 // Contexts copy the request's facts field by field: V8 (Node 20) builds
@@ -180,6 +181,8 @@ export async function scimContext(token: string | null, meta: RequestMeta): Prom
       ? await db.scimToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true, orgId: true, name: true, revokedAt: true, lastUsedAt: true } })
       : null;
   if (!row || row.revokedAt) throw new Unauthenticated("invalid_token", "The SCIM token is missing, unknown or revoked.");
+  // Provisioning is part of single sign-on: a plan without it (or its fallback) pauses it.
+  await assertSsoInPlan(row.orgId);
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > SCIM_LAST_USED_EVERY_MS) {
     void db.scimToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }

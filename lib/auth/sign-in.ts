@@ -1,6 +1,6 @@
 // Checks credentials with throttling, then opens a server-side session.
 import { db } from "../db.ts";
-import { Unauthenticated } from "../errors.ts";
+import { RateLimited, Unauthenticated } from "../errors.ts";
 import type { RequestMeta } from "../context.ts";
 import { SignInInput } from "./schemas.ts";
 import { verifyAgainstDummy, verifyPassword } from "../secrets/secrets.ts";
@@ -8,7 +8,11 @@ import { assertPasswordSignInAllowed } from "../sso/policy.ts";
 import { createSession } from "./sessions.ts";
 import { hasSecondFactor, verifySecondFactor } from "./mfa.ts";
 import { MFA_REQUIRED_MESSAGE } from "./mfa-messages.ts";
-import { reserveSignInAttempt, signInSucceeded } from "./throttle.ts";
+import { reserveSignInAttempt, signInSucceeded, takeRequestSlot } from "./throttle.ts";
+
+/** Second-factor codes one account may have tried in a window, from anywhere (three codes are valid at a time, in a million). */
+const MFA_CODES_PER_WINDOW = 10;
+const MFA_WINDOW_MS = 15 * 60_000;
 
 export async function signIn(meta: RequestMeta, raw: unknown, now = Date.now()) {
   const input = SignInInput.parse(raw);
@@ -24,6 +28,10 @@ export async function signIn(meta: RequestMeta, raw: unknown, now = Date.now()) 
   if (mfa) {
     // The password was right: the second step is asked for (counted as an attempt until it succeeds).
     if (!input.code) throw new Unauthenticated("mfa_required", MFA_REQUIRED_MESSAGE);
+    // Codes are guessed per account, from any number of addresses: the account's own count stops that.
+    if (!(await takeRequestSlot(`mfa-code:${user.id}`, MFA_CODES_PER_WINDOW, MFA_WINDOW_MS))) {
+      throw new RateLimited("too_many_attempts", "Too many codes were tried for this account. Wait 15 minutes, then try again.", MFA_WINDOW_MS / 1000);
+    }
     if (!(await verifySecondFactor(user.id, input.code, meta, now)))
       throw new Unauthenticated("mfa_invalid", "That code is not right. Enter the newest one from your authenticator app, or a recovery code.");
   }

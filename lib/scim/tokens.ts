@@ -13,6 +13,7 @@ import { assertMayGiveMembershipRole, rolePermissions } from "../members/members
 import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { publicUrl } from "../env.ts";
+import { assertSsoInPlan } from "../sso/connections.ts";
 
 export const SCIM_TOKEN_PREFIX = "tgscim_";
 export const CreateScimTokenInput = z.strictObject({ name: z.string().trim().min(1, "required").max(100, "at most 100 characters") });
@@ -38,6 +39,7 @@ export async function createScimToken(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "scim:manage");
   const { name } = CreateScimTokenInput.parse(raw);
   await db.$transaction((tx) => assertCallerIsOwner(tx, ctx, "let an identity provider add and remove people"));
+  await assertSsoInPlan(ctx.orgId);
   const role = await scimMemberRole();
   assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `let an identity provider add people as ${role.name}`);
   const token = `${SCIM_TOKEN_PREFIX}${randomToken(32)}`;

@@ -20,6 +20,8 @@ export type OidcClient = { metadata: OidcProviderMetadata; clientId: string; cli
 
 const DISCOVERY_TIMEOUT_S = 10;
 
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
 /** Providers are reached over https only, but for a loopback provider when TOLLGATE_SSO_ALLOW_HTTP is true (tests, development). */
 export function providerUrlProblem(raw: string): string | null {
   let url: URL;
@@ -29,7 +31,7 @@ export function providerUrlProblem(raw: string): string | null {
     return "must be a URL such as https://login.example.com";
   }
   if (url.protocol === "https:") return null;
-  if (url.protocol === "http:" && env().TOLLGATE_SSO_ALLOW_HTTP === "true") return null;
+  if (url.protocol === "http:" && env().TOLLGATE_SSO_ALLOW_HTTP === "true" && LOOPBACK.has(url.hostname)) return null;
   return "must start with https://";
 }
 

@@ -79,6 +79,18 @@ describe("MFA with an authenticator app", () => {
     expect(await mfaStatus(user.principal.userId)).toEqual({ totp: true, recoveryCodesLeft: 9 });
   });
 
+  it("codes are counted per account, from any address: after ten wrong ones even the right one waits", async () => {
+    const t0 = Date.now();
+    const { user, code } = await userWithAuthenticator(t0);
+    for (let i = 0; i < 10; i++) {
+      const from = { ...meta(), ip: `198.51.100.${i + 1}` };
+      await expect(signIn(from, { email: user.principal.email, password: PASSWORD, code: String(100000 + i) }, t0 + STEP)).rejects.toMatchObject({ code: "mfa_invalid" });
+    }
+    await expect(signIn({ ...meta(), ip: "198.51.100.99" }, { email: user.principal.email, password: PASSWORD, code: await code(t0 + STEP) }, t0 + STEP)).rejects.toMatchObject({
+      code: "too_many_attempts",
+    });
+  });
+
   it("new recovery codes replace the old; turning MFA off needs a code and ends the second step", async () => {
     const t0 = Date.now();
     const { user, ctx, recoveryCodes } = await userWithAuthenticator(t0);

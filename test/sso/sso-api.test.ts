@@ -66,6 +66,7 @@ describe("/api/v1/sso", () => {
     const { owner, org } = await orgWithKey();
     const wrong = [
       [oidcBody({ issuer: "ftp://idp.example" }), /issuer/],
+      [oidcBody({ issuer: "http://idp.example.com" }), /https/],
       [oidcBody({ protocol: "saml" }), /protocol/],
       [oidcBody({ tokenEndpoint: `${idp.issuer}/token` }), /together/],
       [oidcBody({ surprise: true }), /surprise/],
