@@ -11,7 +11,7 @@ import { createGrant } from "../../lib/grants/grants.ts";
 import { createScimToken, revokeScimToken } from "../../lib/scim/tokens.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { builtInRole, createTestOrg, meta } from "../helpers.ts";
-import { useTestDns, verifiedDomain } from "../sso/sso-fixtures.ts";
+import { onPlanWithoutSso, useTestDns, verifiedDomain } from "../sso/sso-fixtures.ts";
 
 const server = useMachineServer();
 useTestDns();
@@ -50,8 +50,7 @@ describe("SCIM discovery and the token", () => {
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "401" });
     // A plan without single sign-on pauses provisioning.
-    const plan = await db.plan.create({ data: { key: `nosso-${t.org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false } } });
-    await db.subscription.create({ data: { orgId: t.org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
+    await onPlanWithoutSso(t.org);
     expect((await t.scim("GET", "/Users")).body).toMatchObject({ status: "403", detail: expect.stringMatching(/single sign-on/) });
     await db.subscription.delete({ where: { orgId: t.org.id } });
     await revokeScimToken(t.owner, { tokenId: t.tokenId });

@@ -9,7 +9,7 @@ import { startDnsServer } from "./dns-server.ts";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
 import { startOidcProvider, type TestIdp } from "./oidc-idp.ts";
-import { useTestDns } from "./sso-fixtures.ts";
+import { onPlanWithoutSso, useTestDns } from "./sso-fixtures.ts";
 
 const server = useMachineServer();
 const dns = useTestDns();
@@ -138,10 +138,7 @@ describe("/api/v1/sso", () => {
 
   it("a plan without single sign-on cannot turn a connection on", async () => {
     const { owner, org } = await orgWithKey("admin");
-    const plan = await db.plan.create({
-      data: { key: `nosso-${org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false }, selfServe: false },
-    });
-    await db.subscription.create({ data: { orgId: org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
+    await onPlanWithoutSso(org);
     const refused = await owner("POST", "/api/v1/sso/connections", oidcBody({ enabled: true }));
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: "plan_without_sso" });

@@ -2,6 +2,7 @@
 // organization that has proven a domain of its own.
 import { afterAll, beforeAll } from "vitest";
 import type { MemberCtx } from "../../lib/context.ts";
+import { db } from "../../lib/db.ts";
 import { addDomain, useTxtResolver, verifyDomain } from "../../lib/sso/domains.ts";
 
 const published = new Map<string, string[]>();
@@ -24,4 +25,10 @@ export async function verifiedDomain(owner: MemberCtx, slug: string): Promise<st
   published.set(added.record.name, [added.record.value]);
   await verifyDomain(owner, { domainId: added.id });
   return domain;
+}
+
+/** Puts the organization on a plan without single sign-on (as a lapsed or smaller plan would). */
+export async function onPlanWithoutSso(org: { id: string; slug: string }) {
+  const plan = await db.plan.create({ data: { key: `nosso-${org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false } } });
+  await db.subscription.create({ data: { orgId: org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
 }

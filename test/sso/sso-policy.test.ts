@@ -11,7 +11,7 @@ import { createConnection, updateConnection } from "../../lib/sso/connections.ts
 import { updateSsoPolicy } from "../../lib/sso/policy.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { builtInRole, createTestOrg, createUser, meta } from "../helpers.ts";
-import { useTestDns, verifiedDomain } from "./sso-fixtures.ts";
+import { onPlanWithoutSso, useTestDns, verifiedDomain } from "./sso-fixtures.ts";
 
 const server = useMachineServer();
 useTestDns();
@@ -112,8 +112,7 @@ describe("require single sign-on", () => {
     const employee = await t.withPassword(`late@${t.domain}`);
     await updateSsoPolicy(t.owner, { requireSso: true });
     await expect(passwordSignIn(employee.principal.email)).rejects.toMatchObject({ code: "sso_required" });
-    const plan = await db.plan.create({ data: { key: `nosso-${t.org.slug}`, name: "No SSO", currency: "usd", interval: "month", baseFee: 0, entitlements: { sso: false } } });
-    await db.subscription.create({ data: { orgId: t.org.id, planId: plan.id, status: "active", anchorAt: new Date(), startedAt: new Date() } });
+    await onPlanWithoutSso(t.org);
     expect((await passwordSignIn(employee.principal.email)).user.id).toBe(employee.principal.userId);
   });
 });
