@@ -59,11 +59,7 @@ export async function resolveOrgContext(principal: UserPrincipal, orgSlug: strin
   };
 }
 
-/**
- * The organization's own rules for the sessions that reach it: no older than
- * its maximum age, used within its idle time, and (if it requires MFA) one
- * that passed a second factor. Another organization's rules are not its own.
- */
+/** Ends a session an organization's rules refused (its cache entry here at once, the row just after). */
 function endSessionByPolicy(sessionId: string) {
   forgetCachedSession(sessionId);
   void db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } }).then(
@@ -72,6 +68,11 @@ function endSessionByPolicy(sessionId: string) {
   );
 }
 
+/**
+ * The organization's own rules for the sessions that reach it: no older than
+ * its maximum age, used within its idle time, and (if it requires MFA) one
+ * that passed a second factor. Another organization's rules are not its own.
+ */
 function assertSessionPolicy(principal: UserPrincipal, mfa: boolean, org: { mfaRequired: boolean; sessionMaxHours: number | null; sessionIdleMinutes: number | null }) {
   const session = principal.session;
   const now = Date.now();
