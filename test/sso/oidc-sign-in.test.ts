@@ -8,7 +8,7 @@ import { publicUrl } from "../../lib/env.ts";
 import { principalForSession } from "../../lib/auth/sessions.ts";
 import { createGrant } from "../../lib/grants/grants.ts";
 import { createGroup } from "../../lib/groups/groups.ts";
-import { createGroupMapping } from "../../lib/sso/group-mappings.ts";
+import { createGroupMapping, deleteGroupMapping, listGroupMappings } from "../../lib/sso/group-mappings.ts";
 import { createConnection, deleteConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
 import { purgeSsoLogins, startConnectionTest } from "../../lib/sso/sign-in.ts";
 import { useMachineServer } from "../apikeys/http.ts";
@@ -254,6 +254,13 @@ describe("OpenID Connect sign-in", () => {
     // An admin without billing:write cannot hand the Billing team's membership to the provider.
     const admin = await addMember("admin");
     await expect(createGroupMapping(admin, { connectionId: connection.id, idpGroup: "money", groupId: billing.id })).rejects.toMatchObject({ code: "privilege_escalation" });
+    // Another organization's group or connection is not found.
+    const other = await ssoOrg();
+    const theirs = await createGroup(other.owner, { name: "Theirs" });
+    await expect(createGroupMapping(owner, { connectionId: connection.id, idpGroup: "x", groupId: theirs.id })).rejects.toMatchObject({ code: "group_not_found" });
+    await expect(createGroupMapping(owner, { connectionId: other.connection.id, idpGroup: "x", groupId: engineers.id })).rejects.toMatchObject({ code: "connection_not_found" });
+    const [mapping] = (await listGroupMappings(owner, connection.id)).data;
+    await expect(deleteGroupMapping(other.owner, { connectionId: connection.id, mappingId: mapping!.id })).rejects.toMatchObject({ code: "connection_not_found" });
 
     idp.accounts.set("kim-1", { email: `kim@${domain}`, email_verified: true, groups: ["eng", "finance", "unmapped"] });
     await signInThrough(new CookieBrowser(), { org: org.slug }, "kim-1");

@@ -35,6 +35,21 @@ const dateTime = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle:
 
 type TestResult = { ok: boolean; reason?: string; detail?: string; claims?: Record<string, unknown> };
 
+/** A section's heading, what it is for, and its main action. */
+function SectionHeading({ id, title, description, action }: { id: string; title: string; description: string; action?: React.ReactNode }) {
+  return (
+    <div className="flex flex-wrap items-end justify-between gap-2">
+      <div>
+        <h2 id={id} className="text-lg font-semibold">
+          {title}
+        </h2>
+        <p className="text-sm text-muted-foreground">{description}</p>
+      </div>
+      {action}
+    </div>
+  );
+}
+
 function Step({ done, children }: { done: boolean; children: React.ReactNode }) {
   return (
     <li className="flex items-start gap-2">
@@ -117,15 +132,12 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
       </Card>
 
       <section className="grid gap-3" aria-labelledby="sso-domains">
-        <div className="flex flex-wrap items-end justify-between gap-2">
-          <div>
-            <h2 id="sso-domains" className="text-lg font-semibold">
-              Domains
-            </h2>
-            <p className="text-sm text-muted-foreground">Addresses in a verified domain sign in through your provider, and only yours.</p>
-          </div>
-          {canWrite && <AddDomainDialog orgSlug={ctx.orgSlug} />}
-        </div>
+        <SectionHeading
+          id="sso-domains"
+          title="Domains"
+          description="Addresses in a verified domain sign in through your provider, and only yours."
+          action={canWrite && <AddDomainDialog orgSlug={ctx.orgSlug} />}
+        />
         {domains.length === 0 ? (
           <EmptyState icon={<Globe />} titleAs="h3" title="No domains yet" description="Add the domain of your work addresses, such as example.com." />
         ) : (
@@ -166,15 +178,12 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
       </section>
 
       <section className="grid gap-3" aria-labelledby="sso-connections">
-        <div className="flex flex-wrap items-end justify-between gap-2">
-          <div>
-            <h2 id="sso-connections" className="text-lg font-semibold">
-              Connections
-            </h2>
-            <p className="text-sm text-muted-foreground">Your identity provider. The oldest connection that is on is the one people sign in with.</p>
-          </div>
-          {canWrite && <NewConnectionDialog orgSlug={ctx.orgSlug} roles={roles} />}
-        </div>
+        <SectionHeading
+          id="sso-connections"
+          title="Connections"
+          description="Your identity provider. The oldest connection that is on is the one people sign in with."
+          action={canWrite && <NewConnectionDialog orgSlug={ctx.orgSlug} roles={roles} />}
+        />
         {connections.length === 0 ? (
           <EmptyState icon={<KeyRound />} titleAs="h3" title="No connections yet" description="Connect Okta, Microsoft Entra ID, Google Workspace or any OpenID Connect provider." />
         ) : (
@@ -213,15 +222,12 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
 
       {scim && (
         <section className="grid gap-3" aria-labelledby="scim">
-          <div className="flex flex-wrap items-end justify-between gap-2">
-            <div>
-              <h2 id="scim" className="text-lg font-semibold">
-                Provisioning (SCIM)
-              </h2>
-              <p className="text-sm text-muted-foreground">Your identity provider adds and removes people and keeps groups. Removing someone there ends their sessions here at once.</p>
-            </div>
-            <NewScimTokenDialog orgSlug={ctx.orgSlug} />
-          </div>
+          <SectionHeading
+            id="scim"
+            title="Provisioning (SCIM)"
+            description="Your identity provider adds and removes people and keeps groups. Removing someone there ends their sessions here at once."
+            action={<NewScimTokenDialog orgSlug={ctx.orgSlug} />}
+          />
           <div className="grid gap-1 text-sm sm:max-w-xl">
             <span className="text-muted-foreground">SCIM base URL</span>
             <CopyValue label="SCIM base URL" value={scim.baseUrl} />
