@@ -27,6 +27,9 @@ test("an authenticator app is set up from the account page and asked for at the 
   const listed = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
   await expect(listed).toHaveCount(10);
   const codes = (await listed.allTextContents()).map((c) => c.trim());
+  // Turning it on refreshes the page (router.refresh): axe looks once that has settled.
+  await page.waitForLoadState("networkidle");
+  await expect(page).toHaveTitle(/Account/);
   await expectAccessible(page);
   await page.getByRole("button", { name: "I have saved them" }).click();
   await expect(page.getByText("10 recovery codes left.")).toBeVisible();
