@@ -12,7 +12,7 @@ import { errorToResponse } from "../lib/errors.ts";
 import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
 import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
 import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
-import { ssoOidcCallback, ssoStart } from "../lib/http/sso-browser.ts";
+import { ssoOidcCallback, ssoSamlAcs, ssoSamlFinish, ssoSamlMetadata, ssoStart } from "../lib/http/sso-browser.ts";
 import { registerScimRoutes } from "../lib/http/scim-routes.ts";
 
 const startedAt = Date.now();
@@ -85,6 +85,12 @@ export async function machineRouter() {
       .on("POST", "/api/sso/start", throughDoor("identity-provider", ssoStart))
       // GET /api/sso/oidc/{connectionId}/callback: the provider's answer; signed in if it holds.
       .on("GET", "/api/sso/oidc/:connectionId/callback", throughDoor("identity-provider", ssoOidcCallback))
+      // GET /api/sso/saml/{connectionId}/metadata: our SAML metadata (entity ID, ACS URL) for the provider's admin.
+      .on("GET", "/api/sso/saml/:connectionId/metadata", throughDoor("public", ssoSamlMetadata))
+      // POST /api/sso/saml/{connectionId}/acs: the provider's Response, posted by its page; checked and taken once.
+      .on("POST", "/api/sso/saml/:connectionId/acs", throughDoor("identity-provider", ssoSamlAcs))
+      // GET /api/sso/saml/{connectionId}/finish: the browser that started the sign-in comes back for its session.
+      .on("GET", "/api/sso/saml/:connectionId/finish", throughDoor("identity-provider", ssoSamlFinish))
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(
         "POST",

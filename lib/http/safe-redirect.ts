@@ -46,6 +46,10 @@ const SSO_ERRORS: Record<string, string> = {
   state_mismatch: "This sign-in was started in another browser. Start again here.",
   internal: "Signing in failed on our side. Try again in a moment.",
   too_many_requests: "Too many sign-ins were started from your network. Try again later.",
+  unsolicited: "Start single sign-on here: sign-ins started at your identity provider are turned off for your organization.",
+  replayed: "This sign-in answer was used already. Start again.",
+  response_too_large: "Your identity provider's answer was too large. Ask your admin to check the connection.",
+  idp_refused: "Your identity provider did not sign you in.",
 };
 
 export function ssoErrorMessage(code: string | undefined): string | undefined {

@@ -1,6 +1,9 @@
 // The browser's side of single sign-on, on the lean router:
 //   POST /api/sso/start {email|org, returnTo}      → { url } of the provider
 //   GET /api/sso/oidc/{connectionId}/callback      → 302 into Tollgate, signed in
+//   GET /api/sso/saml/{connectionId}/metadata      → our SAML metadata, for the provider
+//   POST /api/sso/saml/{connectionId}/acs          → the provider's Response, checked
+//   GET /api/sso/saml/{connectionId}/finish        → 302 into Tollgate, signed in
 // A refusal sends the browser to the sign-in page with the reason's code,
 // which the page turns into a fixed sentence (no free text from the URL).
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -9,7 +12,13 @@ import { sessionCookieFor } from "../auth/session-cookie.ts";
 import { publicUrl } from "../env.ts";
 import { RateLimited } from "../errors.ts";
 import { logger } from "../logger.ts";
-import { finishOidcSignIn, logSsoRefusal, SsoSignInError, startSsoSignIn } from "../sso/sign-in.ts";
+import { finishOidcSignIn, logSsoRefusal, SsoSignInError, startSsoSignIn, type FinishedSignIn } from "../sso/sign-in.ts";
+import { finishSamlSignIn, receiveSamlResponse } from "../sso/saml-sign-in.ts";
+import { samlServiceProviderOf } from "../sso/connections.ts";
+import { spMetadataXml, MAX_SAML_RESPONSE_CHARS } from "../sso/saml-protocol.ts";
+import { db } from "../db.ts";
+import { Invalid } from "../errors.ts";
+import { readRaw } from "./api-route.ts";
 import { trustProxy } from "../env.ts";
 import { readJson } from "./api-route.ts";
 import { sendJson, sendRedirect } from "./lean-router.ts";
@@ -61,21 +70,71 @@ export async function ssoStart(req: IncomingMessage, res: ServerResponse) {
   }
 }
 
-export async function ssoOidcCallback(req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
+const clearState = () => cookie(STATE_COOKIE, "", 0, "/api/sso");
+
+/** Ends a sign-in's round trip: into Tollgate with a session (or back to the connection's page after a test), or to the sign-in page with the reason. */
+async function answerSignIn(req: IncomingMessage, res: ServerResponse, connectionId: string, finish: () => Promise<FinishedSignIn | { kind: "continue"; redirectTo: string }>) {
   const meta = requestMeta(req);
-  const callbackUrl = new URL(req.url ?? "/", publicUrl());
-  const clearState = cookie(STATE_COOKIE, "", 0, "/api/sso");
   try {
-    const done = await finishOidcSignIn(meta, params.connectionId!, callbackUrl, cookieValue(req, STATE_COOKIE));
-    if (done.kind === "test") return sendRedirect(res, done.redirectTo, [clearState]);
+    const done = await finish();
+    if (done.kind === "continue") return sendRedirect(res, done.redirectTo);
+    if (done.kind === "test") return sendRedirect(res, done.redirectTo, [clearState()]);
     const session = await sessionCookieFor(done.user, done.sessionId);
-    sendRedirect(res, done.redirectTo, [clearState, `${session.name}=${session.value}; Path=/; Max-Age=${session.maxAgeSeconds}; HttpOnly; SameSite=Lax${session.secure ? "; Secure" : ""}`]);
+    sendRedirect(res, done.redirectTo, [clearState(), `${session.name}=${session.value}; Path=/; Max-Age=${session.maxAgeSeconds}; HttpOnly; SameSite=Lax${session.secure ? "; Secure" : ""}`]);
   } catch (error) {
     if (error instanceof SsoSignInError) {
-      logSsoRefusal(meta, params.connectionId!, error);
-      return sendRedirect(res, refused(error.reason), [clearState]);
+      logSsoRefusal(meta, connectionId, error);
+      return sendRedirect(res, refused(error.reason), [clearState()]);
     }
-    logger.error({ err: error, requestId: meta.requestId }, "sso callback failed");
-    sendRedirect(res, refused("internal"), [clearState]);
+    logger.error({ err: error, requestId: meta.requestId }, "sso sign-in failed");
+    sendRedirect(res, refused("internal"), [clearState()]);
   }
+}
+
+export async function ssoOidcCallback(req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
+  const callbackUrl = new URL(req.url ?? "/", publicUrl());
+  await answerSignIn(req, res, params.connectionId!, () => finishOidcSignIn(requestMeta(req), params.connectionId!, callbackUrl, cookieValue(req, STATE_COOKIE)));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Our SAML metadata for the provider's admin (public, as every SP's is): entity ID and ACS URL. */
+export async function ssoSamlMetadata(_req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
+  const id = params.connectionId!;
+  const found = UUID.test(id) ? await db.ssoConnection.findUnique({ where: { id }, select: { protocol: true } }) : null;
+  if (found?.protocol !== "saml") return sendJson(res, 404, { error: { code: "connection_not_found", message: "No SAML connection here." } });
+  const xml = spMetadataXml(samlServiceProviderOf(id));
+  res.writeHead(200, { "content-type": "application/samlmetadata+xml; charset=utf-8", "content-length": String(Buffer.byteLength(xml)), "cache-control": "no-store" }).end(xml);
+}
+
+/** The form the provider's page posts: SAMLResponse and RelayState, URL-encoded, bounded in size. */
+async function readSamlForm(req: IncomingMessage): Promise<{ SAMLResponse?: string; RelayState?: string }> {
+  if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) throw new SsoSignInError("response_missing", "The provider's answer is not a form post.");
+  let body: Buffer;
+  try {
+    // URL-encoding grows base64 by up to 3×.
+    body = await readRaw(req, MAX_SAML_RESPONSE_CHARS * 3 + 8192);
+  } catch (error) {
+    if (error instanceof Invalid) throw new SsoSignInError("response_too_large", "The provider's answer is too large.");
+    throw error;
+  }
+  const form = new URLSearchParams(body.toString("utf8"));
+  return { SAMLResponse: form.get("SAMLResponse") ?? undefined, RelayState: form.get("RelayState") ?? undefined };
+}
+
+export async function ssoSamlAcs(req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
+  const id = params.connectionId!;
+  await answerSignIn(req, res, id, async () => {
+    if (!UUID.test(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
+    return receiveSamlResponse(requestMeta(req), id, await readSamlForm(req));
+  });
+}
+
+export async function ssoSamlFinish(req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
+  const id = params.connectionId!;
+  const state = new URL(req.url ?? "/", publicUrl()).searchParams.get("state");
+  await answerSignIn(req, res, id, async () => {
+    if (!UUID.test(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
+    return finishSamlSignIn(requestMeta(req), id, state, cookieValue(req, STATE_COOKIE));
+  });
 }

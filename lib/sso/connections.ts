@@ -1,7 +1,8 @@
-// An organization's single sign-on connections (OpenID Connect for now):
-// created, changed, tested and deleted by those who hold sso:write. The
-// client secret is sealed and never shown again; the default role of
-// just-in-time members is a gift, so its giver must hold all of it.
+// An organization's single sign-on connections (OpenID Connect or SAML 2.0):
+// created, changed, tested and deleted by those who hold sso:write. An OpenID
+// Connect client secret is sealed and never shown again; a SAML provider is
+// read from its metadata (pasted, never fetched) or entered. The default role
+// of just-in-time members is a gift, so its giver must hold all of it.
 import { z } from "zod";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -16,6 +17,7 @@ import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { seal, unseal } from "../secrets/sealed.ts";
 import { DEFAULT_GROUPS_CLAIM } from "./group-mappings.ts";
 import { discoverProvider, providerUrlProblem, type OidcClient, type OidcProviderMetadata } from "./oidc-protocol.ts";
+import { describeCertificate, MAX_IDP_CERTS, normaliseCertificate, parseIdpMetadata, type SamlIdp, type SamlPolicy, type SamlSp } from "./saml-protocol.ts";
 
 export const CLIENT_SECRET_PURPOSE = "sso-oidc-client-secret";
 
@@ -41,9 +43,33 @@ const endpointFields = {
   jwksUri: ProviderUrl.optional(),
 };
 
-export const CreateConnectionInput = z
+const MetadataXml = z.string().min(1, "required").max(200_000, "at most 200 KB");
+const Certificate = z.string().max(20_000, "at most 20 KB").transform((value, issue) => {
+  const body = normaliseCertificate(value);
+  if (!body) {
+    issue.addIssue({ code: "custom", message: "must be an X.509 certificate (PEM, or its base64 body)" });
+    return z.NEVER;
+  }
+  return body;
+});
+const samlFields = {
+  /** The identity provider's metadata XML: entity ID, sign-in URL and signing certificates are read from it. */
+  metadataXml: MetadataXml.optional(),
+  /** Or entered: the provider's entity ID, HTTP-Redirect sign-in URL and one or two signing certificates (two while it rotates). */
+  idpEntityId: z.string().trim().min(1, "required").max(1000, "at most 1,000 characters").optional(),
+  idpSsoUrl: ProviderUrl.optional(),
+  idpCertificates: z.array(Certificate).min(1, "at least one certificate").max(MAX_IDP_CERTS, `at most ${MAX_IDP_CERTS} certificates (the current one and the next)`).optional(),
+  /** Accept sign-ins started at the provider (its app tile), not only those started here. */
+  allowIdpInitiated: z.boolean().optional(),
+  /** Accept RSA-SHA1 signatures from a provider that cannot sign with SHA-256. */
+  allowSha1: z.boolean().optional(),
+  /** How far the provider's clock may be off, in seconds (0–600). */
+  clockSkewSeconds: z.number().int("a whole number of seconds").min(0, "at least 0").max(600, "at most 600 seconds").optional(),
+};
+
+const OidcCreate = z
   .strictObject({
-    protocol: z.literal("oidc", "only oidc is supported so far"),
+    protocol: z.literal("oidc"),
     name: Name,
     issuer: ProviderUrl,
     clientId: ClientId,
@@ -56,6 +82,28 @@ export const CreateConnectionInput = z
   })
   .superRefine(endpointsTogether);
 
+const SamlCreate = z
+  .strictObject({
+    protocol: z.literal("saml"),
+    name: Name,
+    ...samlFields,
+    defaultRoleId: z.uuid("Unknown role").nullable().optional(),
+    /** The assertion attribute that lists the person's groups (default "groups"), for group mappings. */
+    groupsClaim: GroupsClaim.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .superRefine((input, issue) => {
+    const entered = [input.idpEntityId, input.idpSsoUrl, input.idpCertificates].filter((v) => v !== undefined).length;
+    if (input.metadataXml === undefined && entered !== 3) {
+      issue.addIssue({ code: "custom", path: ["metadataXml"], message: "paste the identity provider's metadata XML, or enter its entity ID, sign-in URL and certificate" });
+    }
+    if (input.metadataXml !== undefined && entered !== 0) {
+      issue.addIssue({ code: "custom", path: ["metadataXml"], message: "give the metadata XML or the entered settings, not both" });
+    }
+  });
+
+export const CreateConnectionInput = z.discriminatedUnion("protocol", [OidcCreate, SamlCreate], { error: "protocol: must be oidc or saml" });
+
 const updateFields = {
   name: Name.optional(),
   issuer: ProviderUrl.optional(),
@@ -66,6 +114,7 @@ const updateFields = {
   defaultRoleId: z.uuid("Unknown role").nullable().optional(),
   groupsClaim: GroupsClaim.nullable().optional(),
   enabled: z.boolean().optional(),
+  ...samlFields,
 };
 /** The changes to a connection (the API's PATCH body). */
 export const UpdateConnectionBody = z.strictObject(updateFields).superRefine(endpointsTogether);
@@ -80,6 +129,33 @@ function endpointsTogether(input: { authorizationEndpoint?: string; tokenEndpoin
   }
 }
 
+/** What a SAML sign-in needs of a connection. */
+export const samlSettingsSelect = {
+  samlIdpEntityId: true,
+  samlIdpSsoUrl: true,
+  samlIdpCerts: true,
+  samlAllowIdpInitiated: true,
+  samlAllowSha1: true,
+  samlClockSkewSeconds: true,
+} as const;
+type SamlSettingsRow = Prisma.SsoConnectionGetPayload<{ select: typeof samlSettingsSelect }> & { id: string };
+
+/** This side of a SAML connection: its entity ID (the Audience the provider must name) and ACS URL. */
+export function samlServiceProviderOf(connectionId: string): SamlSp & { metadataUrl: string } {
+  const base = `${publicUrl().replace(/\/$/, "")}/api/sso/saml/${connectionId}`;
+  return { entityId: `${base}/metadata`, metadataUrl: `${base}/metadata`, acsUrl: `${base}/acs` };
+}
+
+/** Both sides of a SAML connection and how strictly its answers are checked. */
+export function samlSettingsOf(row: SamlSettingsRow): { idp: SamlIdp; sp: SamlSp; policy: SamlPolicy } {
+  if (!row.samlIdpEntityId || !row.samlIdpSsoUrl || !row.samlIdpCerts.length) throw new Invalid("connection_incomplete", "This SAML connection has no identity provider set.");
+  return {
+    idp: { entityId: row.samlIdpEntityId, ssoUrl: row.samlIdpSsoUrl, certs: row.samlIdpCerts },
+    sp: samlServiceProviderOf(row.id),
+    policy: { allowIdpInitiated: row.samlAllowIdpInitiated, allowSha1: row.samlAllowSha1, clockSkewSeconds: row.samlClockSkewSeconds },
+  };
+}
+
 const connectionSelect = {
   id: true,
   orgId: true,
@@ -92,6 +168,7 @@ const connectionSelect = {
   oidcClientSecretSealed: true,
   defaultRole: { select: { id: true, name: true } },
   groupsClaim: true,
+  ...samlSettingsSelect,
   lastTestAt: true,
   lastTest: true,
   createdAt: true,
@@ -119,6 +196,7 @@ function present(row: ConnectionRow) {
     tokenEndpoint: metadata?.token_endpoint ?? null,
     jwksUri: metadata?.jwks_uri ?? null,
     redirectUri: redirectUriOf(row.id),
+    saml: row.protocol === "saml" ? samlView(row) : null,
     defaultRole: row.defaultRole,
     groupsClaim: row.groupsClaim ?? DEFAULT_GROUPS_CLAIM,
     lastTestAt: row.lastTestAt,
@@ -128,6 +206,22 @@ function present(row: ConnectionRow) {
   };
 }
 export type SsoConnectionView = ReturnType<typeof present>;
+
+function samlView(row: ConnectionRow) {
+  const sp = samlServiceProviderOf(row.id);
+  return {
+    /** Give these three to the identity provider's admin (or the metadata URL, which holds them). */
+    spEntityId: sp.entityId,
+    acsUrl: sp.acsUrl,
+    metadataUrl: sp.metadataUrl,
+    idpEntityId: row.samlIdpEntityId ?? "",
+    idpSsoUrl: row.samlIdpSsoUrl ?? "",
+    idpCertificates: row.samlIdpCerts.map(describeCertificate),
+    allowIdpInitiated: row.samlAllowIdpInitiated,
+    allowSha1: row.samlAllowSha1,
+    clockSkewSeconds: row.samlClockSkewSeconds,
+  };
+}
 
 async function findConnection(ctx: OrgCtx, connectionId: string): Promise<ConnectionRow> {
   const row = await db.ssoConnection.findFirst({ where: { id: connectionId, orgId: ctx.orgId }, select: connectionSelect });
@@ -173,25 +267,58 @@ async function checkedDefaultRole(ctx: OrgCtx, roleId: string | null | undefined
 }
 
 /** What the audit log keeps of a connection: its settings, never the secret. */
-const auditView = (c: SsoConnectionView) => ({
-  name: c.name,
-  enabled: c.enabled,
-  issuer: c.issuer,
-  clientId: c.clientId,
-  defaultRole: c.defaultRole?.name ?? null,
-  authorizationEndpoint: c.authorizationEndpoint,
-  tokenEndpoint: c.tokenEndpoint,
-  jwksUri: c.jwksUri,
-});
+const auditView = (c: SsoConnectionView) =>
+  c.saml
+    ? {
+        name: c.name,
+        enabled: c.enabled,
+        protocol: c.protocol,
+        defaultRole: c.defaultRole?.name ?? null,
+        idpEntityId: c.saml.idpEntityId,
+        idpSsoUrl: c.saml.idpSsoUrl,
+        idpCertificates: c.saml.idpCertificates.map((cert) => cert.fingerprintSha256),
+        allowIdpInitiated: c.saml.allowIdpInitiated,
+        allowSha1: c.saml.allowSha1,
+        clockSkewSeconds: c.saml.clockSkewSeconds,
+      }
+    : {
+        name: c.name,
+        enabled: c.enabled,
+        issuer: c.issuer,
+        clientId: c.clientId,
+        defaultRole: c.defaultRole?.name ?? null,
+        authorizationEndpoint: c.authorizationEndpoint,
+        tokenEndpoint: c.tokenEndpoint,
+        jwksUri: c.jwksUri,
+      };
 
 /**
  * Whoever chooses the provider that signs people in decides who they are
  * (an account of a verified domain is found by its address): only an owner
- * points a connection at a provider, changes its client, or turns it on.
+ * points a connection at a provider, changes its client or certificates,
+ * loosens its checks, or turns it on.
  */
 export async function assertOwnerChoosesProvider(ctx: OrgCtx, what: string) {
   await db.$transaction((tx) => assertCallerIsOwner(tx, ctx, what));
 }
+
+type SamlFieldsInput = { metadataXml?: string; idpEntityId?: string; idpSsoUrl?: string; idpCertificates?: string[]; allowIdpInitiated?: boolean; allowSha1?: boolean; clockSkewSeconds?: number };
+
+/** The provider's settings a SAML create or update writes: from its metadata, or as entered. */
+function samlProviderData(input: SamlFieldsInput): Prisma.SsoConnectionUncheckedUpdateInput {
+  const fromMetadata = input.metadataXml !== undefined ? parseIdpMetadata(input.metadataXml) : null;
+  return {
+    samlIdpEntityId: fromMetadata?.entityId ?? input.idpEntityId,
+    samlIdpSsoUrl: fromMetadata?.ssoUrl ?? input.idpSsoUrl,
+    samlIdpCerts: fromMetadata?.certs ?? input.idpCertificates,
+    samlAllowIdpInitiated: input.allowIdpInitiated,
+    samlAllowSha1: input.allowSha1,
+    samlClockSkewSeconds: input.clockSkewSeconds,
+  };
+}
+
+const OIDC_ONLY = ["issuer", "clientId", "clientSecret", "authorizationEndpoint", "tokenEndpoint", "jwksUri"] as const;
+const SAML_ONLY = ["metadataXml", "idpEntityId", "idpSsoUrl", "idpCertificates", "allowIdpInitiated", "allowSha1", "clockSkewSeconds"] as const;
 
 export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoConnectionView> {
   assertAllowed(ctx, "sso:write");
@@ -199,18 +326,21 @@ export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   await assertOwnerChoosesProvider(ctx, "connect an identity provider");
   if (input.enabled) await assertSsoInPlan(ctx.orgId);
   const role = await checkedDefaultRole(ctx, input.defaultRoleId);
-  const metadata = await providerMetadata(input);
+  let protocolData: Prisma.SsoConnectionUncheckedCreateInput | Record<string, unknown>;
+  if (input.protocol === "saml") {
+    protocolData = samlProviderData(input);
+  } else {
+    const metadata = await providerMetadata(input);
+    protocolData = { oidcIssuer: metadata.issuer, oidcMetadata: metadata, oidcClientId: input.clientId, oidcClientSecretSealed: seal(input.clientSecret, CLIENT_SECRET_PURPOSE) };
+  }
   return db.$transaction(async (tx) => {
     const row = await tx.ssoConnection.create({
       data: {
+        ...(protocolData as object),
         orgId: ctx.orgId,
-        protocol: "oidc",
+        protocol: input.protocol,
         name: input.name,
         enabled: input.enabled ?? false,
-        oidcIssuer: metadata.issuer,
-        oidcMetadata: metadata,
-        oidcClientId: input.clientId,
-        oidcClientSecretSealed: seal(input.clientSecret, CLIENT_SECRET_PURPOSE),
         defaultRoleId: role?.id ?? null,
         groupsClaim: input.groupsClaim ?? null,
       },
@@ -226,19 +356,37 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   assertAllowed(ctx, "sso:write");
   const input = UpdateConnectionInput.parse(raw);
   const before = await findConnection(ctx, input.connectionId);
-  const providerChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined || input.clientId !== undefined || input.clientSecret !== undefined;
+  const foreign = (before.protocol === "saml" ? OIDC_ONLY : SAML_ONLY).find((field) => input[field] !== undefined);
+  if (foreign) throw new Invalid("wrong_protocol", `${foreign}: does not apply to ${before.protocol === "saml" ? "a SAML" : "an OpenID Connect"} connection.`);
+  const providerChanged =
+    input.issuer !== undefined ||
+    input.authorizationEndpoint !== undefined ||
+    input.clientId !== undefined ||
+    input.clientSecret !== undefined ||
+    input.metadataXml !== undefined ||
+    input.idpEntityId !== undefined ||
+    input.idpSsoUrl !== undefined ||
+    input.idpCertificates !== undefined;
   if (providerChanged) await assertOwnerChoosesProvider(ctx, "change the identity provider or its client");
+  if ((input.allowIdpInitiated && !before.samlAllowIdpInitiated) || (input.allowSha1 && !before.samlAllowSha1) || (input.clockSkewSeconds ?? 0) > before.samlClockSkewSeconds) {
+    await assertOwnerChoosesProvider(ctx, "loosen how a provider's answers are checked");
+  }
   if (input.enabled && !before.enabled) {
     await assertOwnerChoosesProvider(ctx, "turn single sign-on on");
     await assertSsoInPlan(ctx.orgId);
   }
+  if (input.metadataXml !== undefined && [input.idpEntityId, input.idpSsoUrl, input.idpCertificates].some((v) => v !== undefined)) {
+    throw new Invalid("invalid", "metadataXml: give the metadata XML or the entered settings, not both.");
+  }
   const role = input.defaultRoleId === undefined ? undefined : await checkedDefaultRole(ctx, input.defaultRoleId);
-  const endpointsChanged = input.issuer !== undefined || input.authorizationEndpoint !== undefined;
+  const endpointsChanged = before.protocol === "oidc" && (input.issuer !== undefined || input.authorizationEndpoint !== undefined);
   const metadata = endpointsChanged ? await providerMetadata({ ...input, issuer: input.issuer ?? before.oidcIssuer ?? "" }) : undefined;
+  const samlData = before.protocol === "saml" ? samlProviderData(input) : {};
   const { view, ended } = await db.$transaction(async (tx) => {
     const row = await tx.ssoConnection.update({
       where: { id: before.id, orgId: ctx.orgId },
       data: {
+        ...samlData,
         name: input.name,
         enabled: input.enabled,
         oidcIssuer: metadata?.issuer,

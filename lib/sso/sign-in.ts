@@ -1,20 +1,22 @@
-// Signing in through an organization's identity provider (OpenID Connect).
+// Signing in through an organization's identity provider.
 //
-// start: the browser is sent to the provider with a fresh state, nonce and
-// PKCE verifier, kept in an SsoLogin row (the state only as a hash) and the
-// state also in a cookie of that browser, so an answer is taken only by the
-// browser that asked (no login CSRF).
-// finish: the provider's answer is taken once (the row is marked used), the
-// code exchanged and the ID token checked (lib/sso/oidc-protocol.ts); then the
-// user is found by their link to the provider's subject, or by an address in a
-// domain the organization verified (linked, or created just in time), joins
-// with the connection's default role if not a member, and gets a session.
+// start: the browser is sent to the provider with a fresh state (OpenID
+// Connect: with a nonce and PKCE verifier; SAML: the RelayState, with the
+// AuthnRequest's ID), kept in an SsoLogin row (the state only as a hash) and
+// the state also in a cookie of that browser, so an answer is taken only by
+// the browser that asked (no login CSRF).
+// finish: the provider's answer is taken once (the row is marked used) and
+// checked (lib/sso/oidc-protocol.ts, lib/sso/saml-protocol.ts with
+// lib/sso/saml-sign-in.ts); then the user is found by their link to the
+// provider's subject, or by an address in a domain the organization verified
+// (linked, or created just in time), joins with the connection's default role
+// if not a member, and gets a session.
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit/record-audit.ts";
 import { authzChangeTransaction } from "../authz/org-index-cache.ts";
 import { assertRoomFor } from "../billing/limits.ts";
 import type { RequestMeta, OrgCtx } from "../context.ts";
-import { db } from "../db.ts";
+import { db, type Prisma } from "../db.ts";
 import { DomainError, NotFound } from "../errors.ts";
 import { logger } from "../logger.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -22,7 +24,8 @@ import { hashToken, safeEqual } from "../secrets/secrets.ts";
 import { requireSourceSlot } from "../auth/throttle.ts";
 import { createSession } from "../auth/sessions.ts";
 import { hasSecondFactor } from "../auth/mfa.ts";
-import { assertSsoInPlan, ConnectionIdInput, oidcClientOf, redirectUriOf } from "./connections.ts";
+import { assertSsoInPlan, ConnectionIdInput, oidcClientOf, redirectUriOf, samlSettingsOf, samlSettingsSelect } from "./connections.ts";
+import { authnRequest } from "./saml-protocol.ts";
 import { domainOfEmail, organizationOfVerifiedDomain } from "./domains.ts";
 import { applyGroupMappings, groupsFromClaims } from "./group-mappings.ts";
 import { authorizationRequest, exchangeCode, OidcLoginError, type OidcClaims } from "./oidc-protocol.ts";
@@ -53,10 +56,12 @@ export const StartSsoInput = z.strictObject({
     .optional(),
 });
 
-const connectionForLogin = {
+export const connectionForLogin = {
   id: true,
   orgId: true,
+  protocol: true,
   enabled: true,
+  ...samlSettingsSelect,
   oidcMetadata: true,
   oidcClientId: true,
   oidcClientSecretSealed: true,
@@ -67,7 +72,7 @@ const connectionForLogin = {
 
 /** The organization's connection people sign in with: its enabled one (the oldest, if several). */
 async function enabledConnectionOf(orgId: string) {
-  return db.ssoConnection.findFirst({ where: { orgId, enabled: true, protocol: "oidc" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: connectionForLogin });
+  return db.ssoConnection.findFirst({ where: { orgId, enabled: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: connectionForLogin });
 }
 
 export type StartedSignIn = { url: string; state: string };
@@ -94,12 +99,17 @@ export async function startSsoSignIn(raw: unknown, meta?: RequestMeta): Promise<
   return beginLogin(connection, "login", input.returnTo ?? `/${connection.org.slug}`, input.email);
 }
 
-async function beginLogin(
-  connection: { id: string; oidcMetadata: unknown; oidcClientId: string | null; oidcClientSecretSealed: string | null },
-  purpose: "login" | "test",
-  returnTo: string | null,
-  loginHint?: string,
-) {
+type LoginConnection = Prisma.SsoConnectionGetPayload<{ select: typeof connectionForLogin }>;
+
+async function beginLogin(connection: LoginConnection, purpose: "login" | "test", returnTo: string | null, loginHint?: string): Promise<StartedSignIn> {
+  if (connection.protocol === "saml") {
+    const { idp, sp } = samlSettingsOf(connection);
+    const request = await authnRequest(idp, sp);
+    await db.ssoLogin.create({
+      data: { connectionId: connection.id, stateHash: hashToken(request.relayState), samlRequestId: request.requestId, purpose, returnTo, expiresAt: new Date(Date.now() + LOGIN_TTL_MS) },
+    });
+    return { url: request.url, state: request.relayState };
+  }
   const request = await authorizationRequest(oidcClientOf(connection), redirectUriOf(connection.id), { loginHint });
   await db.ssoLogin.create({
     data: {
@@ -140,26 +150,13 @@ export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, 
   if (!state) throw new SsoSignInError("state_missing", "The provider's answer carries no state.");
   const login = await db.ssoLogin.findUnique({ where: { stateHash: hashToken(state) } });
   // An unknown state is nobody's sign-in: logged, not audited (anyone can send one).
-  if (!login || login.connectionId !== connectionId) throw new SsoSignInError("state_invalid", "This sign-in was not started here, or by another connection.");
+  if (!login || login.connectionId !== connectionId || !login.nonce || !login.codeVerifier) throw new SsoSignInError("state_invalid", "This sign-in was not started here, or by another connection.");
   if (login.purpose === "login" && (!stateCookie || !safeEqual(stateCookie, state))) {
     throw new SsoSignInError("state_mismatch", "This sign-in was started in another browser.");
   }
   const connection = await db.ssoConnection.findUnique({ where: { id: connectionId }, select: connectionForLogin });
   if (!connection) throw new SsoSignInError("state_invalid", "This SSO connection no longer exists.");
-  const fail = async (reason: string, detail: string): Promise<never> => {
-    await db.$transaction(async (tx) => {
-      if (login.purpose === "test") await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: { ok: false, reason, detail } } });
-      await recordAudit(tx, {
-        action: login.purpose === "test" ? "sso.connection.tested" : "sso.login.failed",
-        orgId: connection.orgId,
-        actor: { userId: null, email: null },
-        target: { type: "sso_connection", id: connection.id },
-        meta,
-        after: { ok: false, reason, detail },
-      });
-    });
-    throw new SsoSignInError(reason, detail);
-  };
+  const fail = (reason: string, detail: string) => refuseSignIn(meta, connection, login.purpose, reason, detail);
   // Taken once: a replayed answer finds the row used.
   const taken = await db.ssoLogin.updateMany({ where: { id: login.id, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
   if (taken.count !== 1) return fail(login.usedAt ? "state_replayed" : "state_expired", login.usedAt ? "This sign-in was used already." : "This sign-in took too long. Start again.");
@@ -173,22 +170,49 @@ export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, 
     throw error;
   }
 
-  const testView = { subject: claims.subject, email: claims.email, emailVerified: claims.emailVerified, name: claims.name, claims: claims.claims };
-  if (login.purpose === "test") {
-    await db.$transaction(async (tx) => {
-      await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: JSON.parse(JSON.stringify({ ok: true, ...testView })) } });
-      await recordAudit(tx, {
-        action: "sso.connection.tested",
-        orgId: connection.orgId,
-        actor: { userId: null, email: claims.email },
-        target: { type: "sso_connection", id: connection.id },
-        meta,
-        after: { ok: true, subject: claims.subject, email: claims.email },
-      });
-    });
-    return { kind: "test", redirectTo: `/${connection.org.slug}/sso?tested=${connection.id}` };
-  }
+  if (login.purpose === "test") return recordTest(meta, connection, claims);
+  return openSession(meta, connection, claims, providerUsedMfa(claims), login.returnTo);
+}
 
+/** Who the provider says signed in, from a checked ID token or assertion. */
+export type ProviderIdentity = OidcClaims;
+
+/** A sign-in refused: audited in the organization (or kept as the connection's last test), then thrown. */
+export async function refuseSignIn(meta: RequestMeta, connection: { id: string; orgId: string }, purpose: string, reason: string, detail: string): Promise<never> {
+  await db.$transaction(async (tx) => {
+    if (purpose === "test") await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: { ok: false, reason, detail } } });
+    await recordAudit(tx, {
+      action: purpose === "test" ? "sso.connection.tested" : "sso.login.failed",
+      orgId: connection.orgId,
+      actor: { userId: null, email: null },
+      target: { type: "sso_connection", id: connection.id },
+      meta,
+      after: { ok: false, reason, detail },
+    });
+  });
+  throw new SsoSignInError(reason, detail);
+}
+
+/** An admin's test login succeeded: the connection keeps what the provider sent, and nobody is signed in. */
+export async function recordTest(meta: RequestMeta, connection: { id: string; orgId: string; org: { slug: string } }, identity: ProviderIdentity): Promise<FinishedSignIn> {
+  const testView = { subject: identity.subject, email: identity.email, emailVerified: identity.emailVerified, name: identity.name, claims: identity.claims };
+  await db.$transaction(async (tx) => {
+    await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: JSON.parse(JSON.stringify({ ok: true, ...testView })) } });
+    await recordAudit(tx, {
+      action: "sso.connection.tested",
+      orgId: connection.orgId,
+      actor: { userId: null, email: identity.email },
+      target: { type: "sso_connection", id: connection.id },
+      meta,
+      after: { ok: true, subject: identity.subject, email: identity.email },
+    });
+  });
+  return { kind: "test", redirectTo: `/${connection.org.slug}/sso?tested=${connection.id}` };
+}
+
+/** The provider's answer was checked: the person is found or made, joins if they may, and gets a session. */
+export async function openSession(meta: RequestMeta, connection: LoginConnection, identity: ProviderIdentity, usedMfa: boolean, returnTo: string | null): Promise<FinishedSignIn> {
+  const fail = (reason: string, detail: string) => refuseSignIn(meta, connection, "login", reason, detail);
   if (!connection.enabled) return fail("connection_disabled", "This SSO connection is turned off.");
   try {
     await assertSsoInPlan(connection.orgId);
@@ -196,9 +220,9 @@ export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, 
     return fail("sso_not_in_plan", (error as Error).message);
   }
   try {
-    const user = await signInUser(meta, connection, claims);
-    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id, mfa: providerUsedMfa(claims), mfaOrgId: connection.orgId });
-    return { kind: "session", sessionId: session.id, user, redirectTo: login.returnTo ?? `/${connection.org.slug}` };
+    const user = await signInUser(meta, connection, identity);
+    const session = await createSession(user.id, meta, { authMethod: "sso", ssoConnectionId: connection.id, mfa: usedMfa, mfaOrgId: connection.orgId });
+    return { kind: "session", sessionId: session.id, user, redirectTo: returnTo ?? `/${connection.org.slug}` };
   } catch (error) {
     if (error instanceof SsoSignInError) return fail(error.reason, error.message);
     if (error instanceof DomainError) return fail(error.code, error.message);
@@ -213,15 +237,13 @@ function providerUsedMfa(claims: OidcClaims): boolean {
   return Array.isArray(amr) && amr.some((v) => typeof v === "string" && MFA_AMR.has(v));
 }
 
-type LoginConnection = { id: string; orgId: string; defaultRoleId: string | null; groupsClaim: string | null };
-
 /**
  * The user the provider vouches for, made a member if they are not: found by
  * their link to the provider's subject, else by an address in a domain the
  * organization verified (an address elsewhere could belong to anyone).
  * One transaction: the user, their link, their membership and the audit.
  */
-async function signInUser(meta: RequestMeta, connection: LoginConnection, claims: OidcClaims): Promise<{ id: string; email: string; name: string }> {
+async function signInUser(meta: RequestMeta, connection: LoginConnection, claims: ProviderIdentity): Promise<{ id: string; email: string; name: string }> {
   const linked = await db.ssoIdentity.findUnique({
     where: { connectionId_subject: { connectionId: connection.id, subject: claims.subject } },
     select: { user: { select: { id: true, email: true, name: true } } },
@@ -285,9 +307,11 @@ async function signInUser(meta: RequestMeta, connection: LoginConnection, claims
   });
 }
 
-/** Sign-ins in flight that were never finished: dropped a day after they expired. */
+/** Sign-ins in flight that were never finished, dropped a day after they expired; and SAML assertion IDs past their validity (a replay would be refused as expired). */
 export async function purgeSsoLogins(now = new Date()): Promise<number> {
-  return (await db.ssoLogin.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } })).count;
+  const logins = await db.ssoLogin.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
+  const assertions = await db.samlAssertionUse.deleteMany({ where: { expiresAt: { lt: now } } });
+  return logins.count + assertions.count;
 }
 
 /** Logged for the operator: refusals that reach no organization's audit log. */
