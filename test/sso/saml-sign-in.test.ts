@@ -3,7 +3,9 @@
 // group mappings, the test login, IdP-initiated sign-in, certificate
 // rotation, and who may change a connection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ZodError } from "zod";
 import { db } from "../../lib/db.ts";
+import { zodMessage } from "../../lib/errors.ts";
 import { createGroup } from "../../lib/groups/groups.ts";
 import { createConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
 import { createGroupMapping } from "../../lib/sso/group-mappings.ts";
@@ -55,7 +57,7 @@ describe("SAML connections", () => {
     expect(await refused(idp.metadataXml().replaceAll("http://127.0.0.1", "http://idp.example"))).toMatch(/must start with https:\/\//);
     const entered = await createConnection(owner, { protocol: "saml", name: "Entered", idpEntityId: "x", idpSsoUrl: idp.ssoUrl }).then(
       () => "accepted",
-      (e: Error) => e.message,
+      (e: ZodError) => zodMessage(e),
     );
     expect(entered).toMatch(/metadataXml: paste the identity provider's metadata XML/);
     expect(await db.ssoConnection.count({ where: { orgId: owner.orgId } })).toBe(0);
