@@ -9,6 +9,7 @@ import { startDnsServer } from "./dns-server.ts";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
 import { startOidcProvider, type TestIdp } from "./oidc-idp.ts";
+import { signingKey, startSamlIdp } from "./saml-idp.ts";
 import { onPlanWithoutSso, useTestDns } from "./sso-fixtures.ts";
 
 const server = useMachineServer();
@@ -67,7 +68,9 @@ describe("/api/v1/sso", () => {
     const wrong = [
       [oidcBody({ issuer: "ftp://idp.example" }), /issuer/],
       [oidcBody({ issuer: "http://idp.example.com" }), /https/],
-      [oidcBody({ protocol: "saml" }), /protocol/],
+      [oidcBody({ protocol: "ldap" }), /protocol/],
+      [{ protocol: "saml", name: "SAML", metadataXml: "<x/>" }, /metadataXml: .*IDPSSODescriptor/],
+      [{ protocol: "saml", name: "SAML", issuer: idp.issuer }, /issuer/],
       [oidcBody({ tokenEndpoint: `${idp.issuer}/token` }), /together/],
       [oidcBody({ surprise: true }), /surprise/],
       [oidcBody({ issuer: "http://127.0.0.1:1" }), /could not read/],
@@ -78,6 +81,29 @@ describe("/api/v1/sso", () => {
       expect(answer.body.error.message).toMatch(message);
     }
     expect(await db.ssoConnection.count({ where: { orgId: org.id } })).toBe(0);
+  });
+
+  it("makes a SAML connection from pasted metadata and rotates its certificates; another organization's key sees none of it", async () => {
+    const samlIdp = await startSamlIdp("api-saml-idp");
+    try {
+      const { key, owner } = await orgWithKey();
+      const created = await owner("POST", "/api/v1/sso/connections", { protocol: "saml", name: "Okta SAML", metadataXml: samlIdp.metadataXml() });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body).toMatchObject({ protocol: "saml", saml: { idpEntityId: samlIdp.entityId, idpSsoUrl: samlIdp.ssoUrl, allowIdpInitiated: false } });
+      expect(created.body.saml.acsUrl).toMatch(new RegExp(`/api/sso/saml/${created.body.id}/acs$`));
+      const next = signingKey("api-saml-next");
+      const rotated = await owner("PATCH", `/api/v1/sso/connections/${created.body.id}`, { idpCertificates: [samlIdp.key.cert, next.cert] });
+      expect(rotated.body.saml.idpCertificates).toHaveLength(2);
+      // An admin's key renames but does not choose certificates; fields of the other protocol are refused by name.
+      expect((await call(key, "PATCH", `/api/v1/sso/connections/${created.body.id}`, { idpCertificates: [next.cert] })).body.error.code).toBe("owner_required");
+      expect((await call(key, "PATCH", `/api/v1/sso/connections/${created.body.id}`, { clientSecret: "x" })).body.error.message).toMatch(/^clientSecret: does not apply to a SAML connection/);
+      const other = await orgWithKey();
+      expect((await call(other.key, "GET", `/api/v1/sso/connections/${created.body.id}`)).status).toBe(404);
+      expect((await call(other.key, "PATCH", `/api/v1/sso/connections/${created.body.id}`, { name: "mine" })).status).toBe(404);
+      expect((await db.ssoConnection.findUniqueOrThrow({ where: { id: created.body.id } })).samlIdpCerts).toHaveLength(2);
+    } finally {
+      await samlIdp.close();
+    }
   });
 
   it("another organization's connections and domains are not found, and are not changed", async () => {

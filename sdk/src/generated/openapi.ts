@@ -1946,11 +1946,12 @@ export interface components {
     SsoConnection: {
       /** Format: uuid */
       id: string;
-      /** @constant */
-      protocol: "oidc";
+      /** @enum {string} */
+      protocol: "oidc" | "saml";
       name: string;
       /** @description Members sign in with it only when enabled; a test login works before. */
       enabled: boolean;
+      /** @description OpenID Connect: the provider's issuer (empty for SAML). */
       issuer: string;
       clientId: string;
       /** @description The client secret is never shown again, only whether one is set. */
@@ -1958,15 +1959,17 @@ export interface components {
       authorizationEndpoint: string | null;
       tokenEndpoint: string | null;
       jwksUri: string | null;
-      /** @description Register this with the identity provider as the redirect (callback) URI. */
+      /** @description OpenID Connect: register this with the identity provider as the redirect (callback) URI. */
       redirectUri: string;
+      /** @description SAML 2.0 settings (null for OpenID Connect). */
+      saml: components["schemas"]["SsoSamlSettings"] | null;
       /** @description The role of people who join by signing in (their address in a verified domain); null: members only. */
       defaultRole: {
         /** Format: uuid */
         id: string;
         name: string;
       } | null;
-      /** @description The ID token claim that lists the person's groups at the provider, read by group mappings. */
+      /** @description The ID token claim (or SAML attribute) that lists the person's groups at the provider, read by group mappings. */
       groupsClaim: string;
       lastTestAt: string | null;
       lastTest: components["schemas"]["SsoTestResult"] | null;
@@ -2023,6 +2026,30 @@ export interface components {
         email: string;
         name: string;
       }[];
+    };
+    SsoSamlSettings: {
+      /** @description Give this to the identity provider as the service provider's entity ID (audience). */
+      spEntityId: string;
+      /** @description Give this to the identity provider as the Assertion Consumer Service (reply) URL, HTTP-POST binding. */
+      acsUrl: string;
+      /** @description Our metadata (entity ID and ACS URL) as XML, for providers that import it. */
+      metadataUrl: string;
+      idpEntityId: string;
+      /** @description The provider's sign-in URL (HTTP-Redirect binding). */
+      idpSsoUrl: string;
+      /** @description The provider's signing certificates: one, or two while it rotates. */
+      idpCertificates: {
+        subject: string;
+        /** Format: date-time */
+        notAfter: string;
+        fingerprintSha256: string;
+      }[];
+      /** @description Sign-ins started at the provider (its app tile) are accepted. */
+      allowIdpInitiated: boolean;
+      /** @description RSA-SHA1 signatures are accepted (otherwise SHA-256 or stronger). */
+      allowSha1: boolean;
+      /** @description How far the provider's clock may be off. */
+      clockSkewSeconds: number;
     };
     SsoTestLogin: {
       /** @description Open this in a browser and sign in at the provider; the connection's lastTest then shows the result. */
@@ -4772,20 +4799,36 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
-          /** @constant */
-          protocol: "oidc";
-          name: string;
-          issuer: string;
-          clientId: string;
-          clientSecret: string;
-          authorizationEndpoint?: string;
-          tokenEndpoint?: string;
-          jwksUri?: string;
-          defaultRoleId?: string | null;
-          groupsClaim?: string | null;
-          enabled?: boolean;
-        };
+        "application/json":
+          | {
+              /** @constant */
+              protocol: "oidc";
+              name: string;
+              issuer: string;
+              clientId: string;
+              clientSecret: string;
+              authorizationEndpoint?: string;
+              tokenEndpoint?: string;
+              jwksUri?: string;
+              defaultRoleId?: string | null;
+              groupsClaim?: string | null;
+              enabled?: boolean;
+            }
+          | {
+              /** @constant */
+              protocol: "saml";
+              name: string;
+              metadataXml?: string;
+              idpEntityId?: string;
+              idpSsoUrl?: string;
+              idpCertificates?: string[];
+              allowIdpInitiated?: boolean;
+              allowSha1?: boolean;
+              clockSkewSeconds?: number;
+              defaultRoleId?: string | null;
+              groupsClaim?: string | null;
+              enabled?: boolean;
+            };
       };
     };
     responses: {
@@ -4879,6 +4922,13 @@ export interface operations {
           defaultRoleId?: string | null;
           groupsClaim?: string | null;
           enabled?: boolean;
+          metadataXml?: string;
+          idpEntityId?: string;
+          idpSsoUrl?: string;
+          idpCertificates?: string[];
+          allowIdpInitiated?: boolean;
+          allowSha1?: boolean;
+          clockSkewSeconds?: number;
         };
       };
     };
