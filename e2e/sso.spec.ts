@@ -1,23 +1,42 @@
 // Single sign-on end to end in Chromium: an org admin proves a domain
 // (through a real DNS server), connects a real OpenID Connect provider
-// (oidc-provider), tests it, turns it on; then a new person of that domain
-// signs in from the sign-in page and joins with the default role.
-import { expect, test } from "@playwright/test";
+// (oidc-provider) or SAML provider (samlify), tests it, turns it on; then a
+// new person of that domain signs in from the sign-in page and joins with the
+// default role.
+import { expect, test, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import { startDnsServer, type TestDnsServer } from "../test/sso/dns-server.ts";
 import { startOidcProvider, type TestIdp } from "../test/sso/oidc-idp.ts";
+import { startSamlIdp, type TestSamlIdp } from "../test/sso/saml-idp.ts";
 import { expectAccessible, ownerWithOrg } from "./helpers.ts";
 
 let idp: TestIdp;
+let samlIdp: TestSamlIdp;
 let dns: TestDnsServer;
 test.beforeAll(async () => {
   idp = await startOidcProvider();
+  samlIdp = await startSamlIdp("e2e-saml-idp");
   dns = await startDnsServer(Number(process.env.E2E_DNS_PORT));
 });
 test.afterAll(async () => {
   await idp?.close();
+  await samlIdp?.close();
   await dns?.close();
 });
+
+/** Step 1 on the SSO page: the domain, proven by its TXT record. */
+async function proveDomain(page: Page, domain: string) {
+  await page.getByRole("button", { name: "Add domain" }).click();
+  await page.getByRole("dialog").getByLabel("Domain").fill(domain);
+  await page.getByRole("dialog").getByRole("button", { name: "Add domain" }).click();
+  const row = page.getByRole("row", { name: new RegExp(domain) });
+  await expect(row.getByText("Waiting for DNS")).toBeVisible();
+  await row.getByRole("button", { name: "Verify" }).click();
+  await expect(row.getByText(/No TXT record _tollgate-challenge\./)).toBeVisible();
+  dns.publish(`_tollgate-challenge.${domain}`, [await row.getByRole("textbox", { name: `TXT value for ${domain}` }).inputValue()]);
+  await row.getByRole("button", { name: "Verify" }).click();
+  await expect(row.getByText("Verified")).toBeVisible();
+}
 
 test("an admin sets up OpenID Connect step by step, and a new person of the domain signs in through it", async ({ browser }) => {
   const { page, slug, context } = await ownerWithOrg(browser, "sso");
@@ -29,16 +48,7 @@ test("an admin sets up OpenID Connect step by step, and a new person of the doma
   await expectAccessible(page);
 
   // 1. The domain, proven by its TXT record.
-  await page.getByRole("button", { name: "Add domain" }).click();
-  await page.getByRole("dialog").getByLabel("Domain").fill(domain);
-  await page.getByRole("dialog").getByRole("button", { name: "Add domain" }).click();
-  const row = page.getByRole("row", { name: new RegExp(domain) });
-  await expect(row.getByText("Waiting for DNS")).toBeVisible();
-  await row.getByRole("button", { name: "Verify" }).click();
-  await expect(row.getByText(/No TXT record _tollgate-challenge\./)).toBeVisible();
-  dns.publish(`_tollgate-challenge.${domain}`, [await row.getByRole("textbox", { name: `TXT value for ${domain}` }).inputValue()]);
-  await row.getByRole("button", { name: "Verify" }).click();
-  await expect(row.getByText("Verified")).toBeVisible();
+  await proveDomain(page, domain);
 
   // 2. The connection, with the provider's endpoints discovered.
   await page.getByRole("button", { name: "New connection" }).click();
@@ -129,6 +139,57 @@ test("an admin sets up OpenID Connect step by step, and a new person of the doma
   await expect(strangerPage.getByText("Single sign-on is not set up for that address.")).toBeVisible();
 
   await stranger.close();
+  await visitor.close();
+  await context.close();
+});
+
+test("an admin connects a SAML provider from its metadata, tests it, and a new person of the domain signs in through it", async ({ browser }) => {
+  const { page, slug, context } = await ownerWithOrg(browser, "saml");
+  const domain = `saml-${randomUUID().slice(0, 8)}.example.test`;
+  await page.goto(`/${slug}/sso`);
+  await proveDomain(page, domain);
+
+  // The connection, from the provider's metadata pasted into the dialog.
+  await page.getByRole("button", { name: "New connection" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("SAML 2.0").check();
+  await dialog.getByLabel("Name").fill("Okta SAML");
+  await dialog.getByLabel("Identity provider metadata (XML)").fill(samlIdp.metadataXml());
+  await dialog.getByLabel("People who sign in and are not members").selectOption({ label: "Join as Member" });
+  await expectAccessible(page);
+  await dialog.getByRole("button", { name: "Create connection" }).click();
+  const card = page.getByLabel("Connection Okta SAML");
+  await expect(card.getByText("Off")).toBeVisible();
+  await expect(card.getByText(`SAML 2.0 · ${samlIdp.entityId}`)).toBeVisible();
+  expect(await card.getByRole("textbox", { name: "ACS URL of Okta SAML" }).inputValue()).toMatch(/\/api\/sso\/saml\/[0-9a-f-]{36}\/acs$/);
+  await expect(card.getByText("CN=e2e-saml-idp")).toBeVisible();
+  await expectAccessible(page);
+
+  // A test login through the provider's page shows the attributes it sent.
+  samlIdp.signInAs({ email: `saml.person@${domain}`, name: "Saml Person", groups: ["engineering"] });
+  await card.getByRole("button", { name: "Test connection" }).click();
+  await page.waitForURL(`${samlIdp.ssoUrl}**`);
+  await page.getByRole("button", { name: "Continue to the application" }).click();
+  await page.waitForURL(`**/${slug}/sso?tested=*`);
+  await expect(page.getByText("The test worked.")).toBeVisible();
+  await expect(page.getByRole("table", { name: "What Okta SAML sent" }).getByRole("cell", { name: "engineering" })).toBeVisible();
+
+  await card.getByRole("button", { name: "Turn on" }).click();
+  await expect(card.getByText("On", { exact: true })).toBeVisible();
+
+  // A new person of the domain, from the sign-in page: the provider posts back from another site.
+  const visitor = await browser.newContext();
+  const person = await visitor.newPage();
+  await person.goto("/sign-in");
+  await person.getByRole("button", { name: "Use single sign-on" }).click();
+  await person.getByLabel("Work email").fill(`saml.person@${domain}`);
+  await person.getByRole("button", { name: "Continue with single sign-on" }).click();
+  await person.waitForURL(`${samlIdp.ssoUrl}**`);
+  await person.getByRole("button", { name: "Continue to the application" }).click();
+  await person.waitForURL(`**/${slug}**`);
+  await person.goto(`/${slug}/members`);
+  await expect(person.getByRole("row", { name: /Saml Person/ })).toContainText("Member");
+
   await visitor.close();
   await context.close();
 });

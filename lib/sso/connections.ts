@@ -44,14 +44,17 @@ const endpointFields = {
 };
 
 const MetadataXml = z.string().min(1, "required").max(200_000, "at most 200 KB");
-const Certificate = z.string().max(20_000, "at most 20 KB").transform((value, issue) => {
-  const body = normaliseCertificate(value);
-  if (!body) {
-    issue.addIssue({ code: "custom", message: "must be an X.509 certificate (PEM, or its base64 body)" });
-    return z.NEVER;
-  }
-  return body;
-});
+const Certificate = z
+  .string()
+  .max(20_000, "at most 20 KB")
+  .transform((value, issue) => {
+    const body = normaliseCertificate(value);
+    if (!body) {
+      issue.addIssue({ code: "custom", message: "must be an X.509 certificate (PEM, or its base64 body)" });
+      return z.NEVER;
+    }
+    return body;
+  });
 const samlFields = {
   /** The identity provider's metadata XML: entity ID, sign-in URL and signing certificates are read from it. */
   metadataXml: MetadataXml.optional(),
@@ -93,9 +96,10 @@ const SamlCreate = z
     enabled: z.boolean().optional(),
   })
   .superRefine((input, issue) => {
+    // None yet is fine: the provider's admin needs this connection's ACS URL before they can give its metadata.
     const entered = [input.idpEntityId, input.idpSsoUrl, input.idpCertificates].filter((v) => v !== undefined).length;
-    if (input.metadataXml === undefined && entered !== 3) {
-      issue.addIssue({ code: "custom", path: ["metadataXml"], message: "paste the identity provider's metadata XML, or enter its entity ID, sign-in URL and certificate" });
+    if (input.metadataXml === undefined && entered !== 0 && entered !== 3) {
+      issue.addIssue({ code: "custom", path: ["metadataXml"], message: "paste the identity provider's metadata XML, or enter its entity ID, sign-in URL and certificate together" });
     }
     if (input.metadataXml !== undefined && entered !== 0) {
       issue.addIssue({ code: "custom", path: ["metadataXml"], message: "give the metadata XML or the entered settings, not both" });
@@ -317,6 +321,8 @@ function samlProviderData(input: SamlFieldsInput): Prisma.SsoConnectionUnchecked
   };
 }
 
+const samlProviderMissing = () => new Invalid("connection_incomplete", "metadataXml: paste the identity provider's metadata before turning the connection on.");
+
 const OIDC_ONLY = ["issuer", "clientId", "clientSecret", "authorizationEndpoint", "tokenEndpoint", "jwksUri"] as const;
 const SAML_ONLY = ["metadataXml", "idpEntityId", "idpSsoUrl", "idpCertificates", "allowIdpInitiated", "allowSha1", "clockSkewSeconds"] as const;
 
@@ -326,9 +332,10 @@ export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   await assertOwnerChoosesProvider(ctx, "connect an identity provider");
   if (input.enabled) await assertSsoInPlan(ctx.orgId);
   const role = await checkedDefaultRole(ctx, input.defaultRoleId);
-  let protocolData: Prisma.SsoConnectionUncheckedCreateInput | Record<string, unknown>;
+  let protocolData: Record<string, unknown>;
   if (input.protocol === "saml") {
     protocolData = samlProviderData(input);
+    if (input.enabled && !protocolData.samlIdpEntityId) throw samlProviderMissing();
   } else {
     const metadata = await providerMetadata(input);
     protocolData = { oidcIssuer: metadata.issuer, oidcMetadata: metadata, oidcClientId: input.clientId, oidcClientSecretSealed: seal(input.clientSecret, CLIENT_SECRET_PURPOSE) };
@@ -336,7 +343,7 @@ export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   return db.$transaction(async (tx) => {
     const row = await tx.ssoConnection.create({
       data: {
-        ...(protocolData as object),
+        ...protocolData,
         orgId: ctx.orgId,
         protocol: input.protocol,
         name: input.name,
@@ -382,6 +389,7 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   const endpointsChanged = before.protocol === "oidc" && (input.issuer !== undefined || input.authorizationEndpoint !== undefined);
   const metadata = endpointsChanged ? await providerMetadata({ ...input, issuer: input.issuer ?? before.oidcIssuer ?? "" }) : undefined;
   const samlData = before.protocol === "saml" ? samlProviderData(input) : {};
+  if (before.protocol === "saml" && (input.enabled ?? before.enabled) && !(samlData.samlIdpEntityId ?? before.samlIdpEntityId)) throw samlProviderMissing();
   const { view, ended } = await db.$transaction(async (tx) => {
     const row = await tx.ssoConnection.update({
       where: { id: before.id, orgId: ctx.orgId },

@@ -48,7 +48,11 @@ describe("SAML connections", () => {
 
   it("refuses metadata it cannot use, with the reason, and writes nothing", async () => {
     const { owner } = await createTestOrg();
-    const refused = (metadataXml: string) => createConnection(owner, { protocol: "saml", name: "Bad", metadataXml }).then(() => "accepted", (e: Error) => e.message);
+    const refused = (metadataXml: string) =>
+      createConnection(owner, { protocol: "saml", name: "Bad", metadataXml }).then(
+        () => "accepted",
+        (e: Error) => e.message,
+      );
     expect(await refused("<not-xml")).toMatch(/^metadataXml: the metadata is refused: it is not well-formed XML/);
     expect(await refused('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')).toMatch(/DOCTYPE/);
     expect(await refused(idp.metadataXml().replace(/<md:KeyDescriptor[\s\S]*<\/md:KeyDescriptor>/, ""))).toMatch(/no signing certificate/);
@@ -61,6 +65,18 @@ describe("SAML connections", () => {
     );
     expect(entered).toMatch(/metadataXml: paste the identity provider's metadata XML/);
     expect(await db.ssoConnection.count({ where: { orgId: owner.orgId } })).toBe(0);
+  });
+
+  it("is made before the provider is known (its ACS URL comes first), but neither turned on nor tested until it is", async () => {
+    const { owner } = await createTestOrg();
+    const draft = await createConnection(owner, { protocol: "saml", name: "Later" });
+    expect(draft.saml).toMatchObject({ idpEntityId: "", idpSsoUrl: "", idpCertificates: [] });
+    expect(draft.saml!.acsUrl).toMatch(new RegExp(`/api/sso/saml/${draft.id}/acs$`));
+    await expect(updateConnection(owner, { connectionId: draft.id, enabled: true })).rejects.toMatchObject({ code: "connection_incomplete" });
+    await expect(createConnection(owner, { protocol: "saml", name: "On", enabled: true })).rejects.toMatchObject({ code: "connection_incomplete" });
+    await expect(startConnectionTest(owner, { connectionId: draft.id })).rejects.toMatchObject({ code: "connection_incomplete" });
+    const completed = await updateConnection(owner, { connectionId: draft.id, metadataXml: idp.metadataXml(), enabled: true });
+    expect(completed).toMatchObject({ enabled: true, saml: { idpEntityId: idp.entityId } });
   });
 
   it("signs a new person of the verified domain in, made a member with the default role and the mapped groups", async () => {
@@ -124,7 +140,13 @@ describe("SAML connections", () => {
     expect(posted.location).toBe(`/${org.slug}/sso?tested=${connection.id}`);
     expect(await sessionOf(browser, base)).toBeNull();
     const tested = await getConnection(owner, connection.id);
-    expect(tested.lastTest).toMatchObject({ ok: true, subject: `hank@${domain}`, email: `hank@${domain}`, name: "Hank", claims: { email: [`hank@${domain}`], displayName: ["Hank"], groups: ["eng"] } });
+    expect(tested.lastTest).toMatchObject({
+      ok: true,
+      subject: `hank@${domain}`,
+      email: `hank@${domain}`,
+      name: "Hank",
+      claims: { email: [`hank@${domain}`], displayName: ["Hank"], groups: ["eng"] },
+    });
     expect(await db.user.count({ where: { email: `hank@${domain}` } })).toBe(0);
 
     // A failed test keeps the exact reason.

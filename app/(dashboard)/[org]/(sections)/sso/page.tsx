@@ -80,7 +80,7 @@ function LastTest({ connection, justTested }: { connection: SsoConnectionView; j
       <Table aria-label={`What ${connection.name} sent`}>
         <TableHeader>
           <TableRow>
-            <TableHead>Claim</TableHead>
+            <TableHead>{connection.protocol === "saml" ? "Attribute" : "Claim"}</TableHead>
             <TableHead>Value</TableHead>
           </TableRow>
         </TableHeader>
@@ -88,11 +88,70 @@ function LastTest({ connection, justTested }: { connection: SsoConnectionView; j
           {Object.entries(test.claims ?? {}).map(([claim, value]) => (
             <TableRow key={claim}>
               <TableCell className="font-mono text-xs">{claim}</TableCell>
-              <TableCell className="break-all font-mono text-xs">{typeof value === "string" ? value : JSON.stringify(value)}</TableCell>
+              <TableCell className="break-all font-mono text-xs">
+                {typeof value === "string" ? value : Array.isArray(value) && value.every((v) => typeof v === "string") ? value.join(", ") : JSON.stringify(value)}
+              </TableCell>
             </TableRow>
           ))}
         </TableBody>
       </Table>
+    </div>
+  );
+}
+
+const EXPIRY_WARNING_MS = 30 * 86_400_000;
+
+/** A SAML connection: what to give the provider (with copy buttons), what was read from it, and how strictly it is checked. */
+function SamlDetails({ connection, saml }: { connection: SsoConnectionView; saml: NonNullable<SsoConnectionView["saml"]> }) {
+  const now = Date.now();
+  return (
+    <div className="grid gap-4">
+      <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
+        <dt className="text-muted-foreground">ACS URL (reply URL)</dt>
+        <dd className="min-w-0">
+          <CopyValue label={`ACS URL of ${connection.name}`} value={saml.acsUrl} />
+        </dd>
+        <dt className="text-muted-foreground">Entity ID (audience)</dt>
+        <dd className="min-w-0">
+          <CopyValue label={`Entity ID of ${connection.name}`} value={saml.spEntityId} />
+        </dd>
+        <dt className="text-muted-foreground">Our metadata</dt>
+        <dd className="min-w-0">
+          <CopyValue label={`Metadata URL of ${connection.name}`} value={saml.metadataUrl} />
+        </dd>
+      </dl>
+      {saml.idpEntityId === "" ? (
+        <Alert>
+          <AlertDescription>Give your provider the ACS URL and entity ID above (or our metadata URL), then paste its metadata here with Edit.</AlertDescription>
+        </Alert>
+      ) : (
+        <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
+          <dt className="text-muted-foreground">Provider sign-in URL</dt>
+          <dd className="break-all font-mono text-xs">{saml.idpSsoUrl}</dd>
+          <dt className="text-muted-foreground">Signing certificates</dt>
+          <dd>
+            <ul className="grid gap-1">
+              {saml.idpCertificates.map((cert) => {
+                const left = new Date(cert.notAfter).getTime() - now;
+                return (
+                  <li key={cert.fingerprintSha256} className="flex flex-wrap items-center gap-2">
+                    <span className="font-mono text-xs">{cert.subject}</span>
+                    <span className="text-muted-foreground">until {dateTime.format(new Date(cert.notAfter))} UTC</span>
+                    {left < 0 ? <Badge variant="destructive">Expired</Badge> : left < EXPIRY_WARNING_MS ? <Badge variant="secondary">Expires soon</Badge> : null}
+                  </li>
+                );
+              })}
+            </ul>
+          </dd>
+          <dt className="text-muted-foreground">Checks</dt>
+          <dd>
+            {saml.allowIdpInitiated ? "Sign-ins started at the provider are accepted" : "Only sign-ins started here"} · {saml.allowSha1 ? "RSA-SHA1 accepted" : "SHA-256 signatures or stronger"} ·
+            clocks may be {saml.clockSkewSeconds} s apart
+          </dd>
+          <dt className="text-muted-foreground">Not yet members</dt>
+          <dd>{connection.defaultRole ? `Join as ${connection.defaultRole.name}` : "Are refused (members only)"}</dd>
+        </dl>
+      )}
     </div>
   );
 }
@@ -114,7 +173,7 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
   const enabled = connections.some((c) => c.enabled);
   return (
     <div className="grid gap-6">
-      <PageHeader title="Single sign-on" description="Let your people sign in through your company's identity provider, with OpenID Connect." />
+      <PageHeader title="Single sign-on" description="Let your people sign in through your company's identity provider, with OpenID Connect or SAML 2.0." />
       <Card>
         <CardHeader>
           <CardTitle asChild>
@@ -124,7 +183,9 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
         <CardContent>
           <ol className="grid gap-2 text-sm">
             <Step done={verified}>Add your email domain and verify it with a DNS TXT record.</Step>
-            <Step done={connections.length > 0}>Create an app in your identity provider with the redirect URI shown below, then add the connection here.</Step>
+            <Step done={connections.length > 0}>
+              Add the connection here, then create an app in your identity provider with its redirect URI (OpenID Connect) or its ACS URL and entity ID (SAML), shown below.
+            </Step>
             <Step done={testedOk}>Test the connection: sign in once at your provider.</Step>
             <Step done={enabled}>Turn it on. People of your domain can then choose &ldquo;Use single sign-on&rdquo; on the sign-in page.</Step>
           </ol>
@@ -185,7 +246,7 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
           action={canWrite && <NewConnectionDialog orgSlug={ctx.orgSlug} roles={roles} />}
         />
         {connections.length === 0 ? (
-          <EmptyState icon={<KeyRound />} titleAs="h3" title="No connections yet" description="Connect Okta, Microsoft Entra ID, Google Workspace or any OpenID Connect provider." />
+          <EmptyState icon={<KeyRound />} titleAs="h3" title="No connections yet" description="Connect Okta, Microsoft Entra ID, Google Workspace or any OpenID Connect or SAML 2.0 provider." />
         ) : (
           connections.map((c) => (
             <Card key={c.id} aria-label={`Connection ${c.name}`}>
@@ -196,21 +257,27 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
                       {c.name} {c.enabled ? <Badge variant="success">On</Badge> : <Badge variant="outline">Off</Badge>}
                     </h3>
                   </CardTitle>
-                  {canWrite && <EditConnectionDialog orgSlug={ctx.orgSlug} connection={{ id: c.id, name: c.name, defaultRoleId: c.defaultRole?.id ?? null }} roles={roles} />}
+                  {canWrite && (
+                    <EditConnectionDialog orgSlug={ctx.orgSlug} connection={{ id: c.id, name: c.name, protocol: c.protocol, defaultRoleId: c.defaultRole?.id ?? null, saml: c.saml }} roles={roles} />
+                  )}
                 </div>
-                <CardDescription>OpenID Connect · {c.issuer}</CardDescription>
+                <CardDescription>{c.saml ? `SAML 2.0 · ${c.saml.idpEntityId || "provider not set yet"}` : `OpenID Connect · ${c.issuer}`}</CardDescription>
               </CardHeader>
               <CardContent className="grid gap-4">
-                <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
-                  <dt className="text-muted-foreground">Redirect URI</dt>
-                  <dd className="min-w-0">
-                    <CopyValue label={`Redirect URI of ${c.name}`} value={c.redirectUri} />
-                  </dd>
-                  <dt className="text-muted-foreground">Client ID</dt>
-                  <dd className="break-all font-mono text-xs">{c.clientId}</dd>
-                  <dt className="text-muted-foreground">Not yet members</dt>
-                  <dd>{c.defaultRole ? `Join as ${c.defaultRole.name}` : "Are refused (members only)"}</dd>
-                </dl>
+                {c.saml ? (
+                  <SamlDetails connection={c} saml={c.saml} />
+                ) : (
+                  <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
+                    <dt className="text-muted-foreground">Redirect URI</dt>
+                    <dd className="min-w-0">
+                      <CopyValue label={`Redirect URI of ${c.name}`} value={c.redirectUri} />
+                    </dd>
+                    <dt className="text-muted-foreground">Client ID</dt>
+                    <dd className="break-all font-mono text-xs">{c.clientId}</dd>
+                    <dt className="text-muted-foreground">Not yet members</dt>
+                    <dd>{c.defaultRole ? `Join as ${c.defaultRole.name}` : "Are refused (members only)"}</dd>
+                  </dl>
+                )}
                 <GroupMappings orgSlug={ctx.orgSlug} connectionId={c.id} groupsClaim={c.groupsClaim} mappings={mappings.get(c.id) ?? []} groups={groups} canWrite={canWrite} />
                 <LastTest connection={c} justTested={tested === c.id} />
                 {canWrite && <ConnectionActions orgSlug={ctx.orgSlug} connection={c} />}

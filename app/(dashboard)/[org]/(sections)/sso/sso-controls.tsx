@@ -1,5 +1,5 @@
 "use client";
-import { Copy, Plus } from "lucide-react";
+import { Copy, Plus, Upload } from "lucide-react";
 import { useState } from "react";
 import { ConfirmAction } from "@/components/confirm-action";
 import { ShownOnce } from "@/components/shown-once";
@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
+import { Textarea } from "@/components/ui/textarea";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import {
@@ -72,7 +73,27 @@ function DefaultRoleField({ roles, defaultValue }: { roles: RoleOption[]; defaul
   );
 }
 
+/** The identity provider's SAML metadata: pasted, or read from a downloaded file into the same box. */
+function MetadataField({ id, label, description, required }: { id: string; label: string; description: string; required?: boolean }) {
+  const [xml, setXml] = useState("");
+  return (
+    <FormField id={id} label={label} description={description} required={required}>
+      {(p) => (
+        <div className="grid gap-2">
+          <Textarea {...p} name="metadataXml" rows={5} value={xml} onChange={(e) => setXml(e.target.value)} className="font-mono text-xs" spellCheck={false} />
+          <label className="inline-flex w-fit cursor-pointer items-center gap-2 text-sm text-primary underline-offset-4 hover:underline">
+            <Upload className="size-4" aria-hidden="true" />
+            Upload the metadata file
+            <input type="file" accept=".xml,application/xml,text/xml,application/samlmetadata+xml" className="sr-only" onChange={async (e) => setXml((await e.target.files?.[0]?.text()) ?? xml)} />
+          </label>
+        </div>
+      )}
+    </FormField>
+  );
+}
+
 export function NewConnectionDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleOption[] }) {
+  const [protocol, setProtocol] = useState<"oidc" | "saml">("oidc");
   return (
     <FormDialog
       trigger={
@@ -82,56 +103,95 @@ export function NewConnectionDialog({ orgSlug, roles }: { orgSlug: string; roles
         </Button>
       }
       title="Connect an identity provider"
-      description="OpenID Connect: Okta, Microsoft Entra ID, Google Workspace, Auth0, Keycloak and others. Create an app (web, authorization code) there first."
+      description="Okta, Microsoft Entra ID, Google Workspace, Auth0, Keycloak, ADFS and others, with OpenID Connect or SAML 2.0."
       submitLabel="Create connection"
       wide
       action={(input) => createConnectionAction(orgSlug, input)}
-      toInput={(f) => ({
-        protocol: "oidc",
-        name: f.get("name"),
-        issuer: f.get("issuer"),
-        clientId: f.get("clientId"),
-        clientSecret: f.get("clientSecret"),
-        authorizationEndpoint: optional(f.get("authorizationEndpoint")),
-        tokenEndpoint: optional(f.get("tokenEndpoint")),
-        jwksUri: optional(f.get("jwksUri")),
-        defaultRoleId: optional(f.get("defaultRoleId")) ?? null,
-      })}
+      toInput={(f) =>
+        protocol === "saml"
+          ? { protocol, name: f.get("name"), metadataXml: optional(f.get("metadataXml")), defaultRoleId: optional(f.get("defaultRoleId")) ?? null }
+          : {
+              protocol,
+              name: f.get("name"),
+              issuer: f.get("issuer"),
+              clientId: f.get("clientId"),
+              clientSecret: f.get("clientSecret"),
+              authorizationEndpoint: optional(f.get("authorizationEndpoint")),
+              tokenEndpoint: optional(f.get("tokenEndpoint")),
+              jwksUri: optional(f.get("jwksUri")),
+              defaultRoleId: optional(f.get("defaultRoleId")) ?? null,
+            }
+      }
     >
+      <fieldset className="grid gap-2">
+        <legend className="mb-1 text-sm font-medium">Protocol</legend>
+        <div className="flex flex-wrap gap-4 text-sm">
+          {(
+            [
+              ["oidc", "OpenID Connect"],
+              ["saml", "SAML 2.0"],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value} className="flex items-center gap-2">
+              <input type="radio" name="protocol" value={value} checked={protocol === value} onChange={() => setProtocol(value)} className="size-4 accent-primary" />
+              {label}
+            </label>
+          ))}
+        </div>
+      </fieldset>
       <FormField id="sso-name" label="Name" required>
         {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
       </FormField>
-      <FormField id="sso-issuer" label="Issuer URL" description="Its discovery document (/.well-known/openid-configuration) gives the endpoints." required>
-        {(p) => <Input {...p} name="issuer" type="url" placeholder="https://your-company.okta.com" />}
-      </FormField>
-      <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id="sso-client-id" label="Client ID" required>
-          {(p) => <Input {...p} name="clientId" autoComplete="off" />}
-        </FormField>
-        <FormField id="sso-client-secret" label="Client secret" description="Kept encrypted; never shown again." required>
-          {(p) => <Input {...p} name="clientSecret" type="password" autoComplete="new-password" />}
-        </FormField>
-      </div>
-      <details className="rounded-md border p-3 text-sm">
-        <summary className="cursor-pointer font-medium">Enter the endpoints instead (no discovery document)</summary>
-        <div className="mt-3 grid gap-4">
-          <FormField id="sso-authorization-endpoint" label="Authorization endpoint">
-            {(p) => <Input {...p} name="authorizationEndpoint" type="url" placeholder="https://…/authorize" />}
+      {protocol === "saml" ? (
+        <MetadataField
+          id="sso-metadata"
+          label="Identity provider metadata (XML)"
+          description="Paste or upload it now, or later: the connection's ACS URL and entity ID, shown once it is made, are what your provider asks for first."
+        />
+      ) : (
+        <>
+          <FormField id="sso-issuer" label="Issuer URL" description="Its discovery document (/.well-known/openid-configuration) gives the endpoints." required>
+            {(p) => <Input {...p} name="issuer" type="url" placeholder="https://your-company.okta.com" />}
           </FormField>
-          <FormField id="sso-token-endpoint" label="Token endpoint">
-            {(p) => <Input {...p} name="tokenEndpoint" type="url" placeholder="https://…/token" />}
-          </FormField>
-          <FormField id="sso-jwks-uri" label="JWKS URI">
-            {(p) => <Input {...p} name="jwksUri" type="url" placeholder="https://…/keys" />}
-          </FormField>
-        </div>
-      </details>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <FormField id="sso-client-id" label="Client ID" required>
+              {(p) => <Input {...p} name="clientId" autoComplete="off" />}
+            </FormField>
+            <FormField id="sso-client-secret" label="Client secret" description="Kept encrypted; never shown again." required>
+              {(p) => <Input {...p} name="clientSecret" type="password" autoComplete="new-password" />}
+            </FormField>
+          </div>
+          <details className="rounded-md border p-3 text-sm">
+            <summary className="cursor-pointer font-medium">Enter the endpoints instead (no discovery document)</summary>
+            <div className="mt-3 grid gap-4">
+              <FormField id="sso-authorization-endpoint" label="Authorization endpoint">
+                {(p) => <Input {...p} name="authorizationEndpoint" type="url" placeholder="https://…/authorize" />}
+              </FormField>
+              <FormField id="sso-token-endpoint" label="Token endpoint">
+                {(p) => <Input {...p} name="tokenEndpoint" type="url" placeholder="https://…/token" />}
+              </FormField>
+              <FormField id="sso-jwks-uri" label="JWKS URI">
+                {(p) => <Input {...p} name="jwksUri" type="url" placeholder="https://…/keys" />}
+              </FormField>
+            </div>
+          </details>
+        </>
+      )}
       <DefaultRoleField roles={roles} />
     </FormDialog>
   );
 }
 
-export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: string; connection: { id: string; name: string; defaultRoleId: string | null }; roles: RoleOption[] }) {
+export type EditableConnection = {
+  id: string;
+  name: string;
+  protocol: string;
+  defaultRoleId: string | null;
+  saml: { allowIdpInitiated: boolean; allowSha1: boolean; clockSkewSeconds: number } | null;
+};
+
+export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: string; connection: EditableConnection; roles: RoleOption[] }) {
+  const saml = connection.saml;
   return (
     <FormDialog
       trigger={
@@ -141,15 +201,54 @@ export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: 
       }
       title={`Edit ${connection.name}`}
       submitLabel="Save changes"
+      wide={saml !== null}
       action={(input) => updateConnectionAction(orgSlug, input)}
-      toInput={(f) => ({ connectionId: connection.id, name: f.get("name"), clientSecret: optional(f.get("clientSecret")), defaultRoleId: optional(f.get("defaultRoleId")) ?? null })}
+      toInput={(f) => {
+        const common = { connectionId: connection.id, name: f.get("name"), defaultRoleId: optional(f.get("defaultRoleId")) ?? null };
+        if (!saml) return { ...common, clientSecret: optional(f.get("clientSecret")) };
+        const changed = <T,>(value: T, was: T) => (value === was ? undefined : value);
+        return {
+          ...common,
+          metadataXml: optional(f.get("metadataXml")),
+          allowIdpInitiated: changed(f.get("allowIdpInitiated") === "on", saml.allowIdpInitiated),
+          allowSha1: changed(f.get("allowSha1") === "on", saml.allowSha1),
+          clockSkewSeconds: changed(Number(f.get("clockSkewSeconds")), saml.clockSkewSeconds),
+        };
+      }}
     >
       <FormField id="sso-edit-name" label="Name" required>
         {(p) => <Input {...p} name="name" maxLength={100} defaultValue={connection.name} />}
       </FormField>
-      <FormField id="sso-edit-secret" label="New client secret" description="Leave empty to keep the current one.">
-        {(p) => <Input {...p} name="clientSecret" type="password" autoComplete="new-password" />}
-      </FormField>
+      {saml ? (
+        <>
+          <MetadataField
+            id="sso-edit-metadata"
+            label="New identity provider metadata (XML)"
+            description="Replaces the provider's entity ID, sign-in URL and certificates. While it rotates its certificate, metadata listing both keeps sign-in working. Leave empty to keep them."
+          />
+          <FormField id="sso-edit-skew" label="Clock tolerance (seconds)" description="How far the provider's clock may be off, 0–600.">
+            {(p) => <Input {...p} name="clockSkewSeconds" type="number" min={0} max={600} step={1} defaultValue={saml.clockSkewSeconds} className="w-32" />}
+          </FormField>
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" name="allowIdpInitiated" defaultChecked={saml.allowIdpInitiated} className="mt-0.5 size-4 accent-primary" />
+            <span>
+              Accept sign-ins started at the provider (its app tile).
+              <span className="block text-muted-foreground">They cannot be tied to a browser that asked for them; leave off unless your people start there.</span>
+            </span>
+          </label>
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" name="allowSha1" defaultChecked={saml.allowSha1} className="mt-0.5 size-4 accent-primary" />
+            <span>
+              Accept RSA-SHA1 signatures.
+              <span className="block text-muted-foreground">Only for a provider that cannot sign with SHA-256.</span>
+            </span>
+          </label>
+        </>
+      ) : (
+        <FormField id="sso-edit-secret" label="New client secret" description="Leave empty to keep the current one.">
+          {(p) => <Input {...p} name="clientSecret" type="password" autoComplete="new-password" />}
+        </FormField>
+      )}
       <DefaultRoleField roles={roles} defaultValue={connection.defaultRoleId ?? ""} />
     </FormDialog>
   );
