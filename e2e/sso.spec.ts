@@ -193,3 +193,52 @@ test("an admin connects a SAML provider from its metadata, tests it, and a new p
   await visitor.close();
   await context.close();
 });
+
+test("an owner sends a setup link; the IT admin, without an account, connects SAML and tests it, until the link is revoked", async ({ browser }) => {
+  const { page, slug, context } = await ownerWithOrg(browser, "portal");
+  await page.goto(`/${slug}/sso`);
+  await expect(page.getByText("No setup links yet")).toBeVisible();
+  await page.getByRole("button", { name: "New setup link" }).click();
+  await page.getByRole("dialog").getByLabel("Who it is for").fill("Acme IT");
+  await page.getByRole("dialog").getByRole("button", { name: "Make link" }).click();
+  const url = await page.getByRole("textbox", { name: "New setup link" }).inputValue();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("table", { name: "Setup links" })).toContainText("Acme IT");
+
+  // The IT admin's browser: no Tollgate account, only the link.
+  const itContext = await browser.newContext();
+  const it = await itContext.newPage();
+  await it.goto(url);
+  await it.waitForURL("**/portal");
+  await expect(it.getByRole("heading", { level: 1, name: /Set up single sign-on for/ })).toBeVisible();
+  await expectAccessible(it);
+  await it.getByRole("button", { name: "New connection" }).click();
+  const dialog = it.getByRole("dialog");
+  await dialog.getByLabel("SAML 2.0").check();
+  await dialog.getByLabel("Name").fill("Acme Okta");
+  await dialog.getByLabel("Identity provider metadata (XML)").fill(samlIdp.metadataXml());
+  await dialog.getByRole("button", { name: "Create connection" }).click();
+  const card = it.getByLabel("Connection Acme Okta");
+  await expect(card.getByText(`SAML 2.0 · ${samlIdp.entityId}`)).toBeVisible();
+  samlIdp.signInAs({ email: "it.admin@acme.example.test", name: "IT Admin" });
+  await card.getByRole("button", { name: "Test connection" }).click();
+  await it.waitForURL(`${samlIdp.ssoUrl}**`);
+  await it.getByRole("button", { name: "Continue to the application" }).click();
+  await it.waitForURL("**/portal?tested=*");
+  await expect(it.getByText("The test worked.")).toBeVisible();
+  // Nothing else: the organization's own pages are not theirs.
+  await it.goto(`/${slug}/members`);
+  await expect(it).toHaveURL(/\/sign-in/);
+
+  // The owner sees the connection and revokes the link; the portal stops at once.
+  await page.reload();
+  await expect(page.getByLabel("Connection Acme Okta")).toBeVisible();
+  await page.getByRole("button", { name: "Revoke setup link for Acme IT" }).click();
+  await page.getByRole("button", { name: "Revoke link" }).click();
+  await expect(page.getByRole("table", { name: "Setup links" })).toContainText("Revoked");
+  await it.goto("/portal");
+  await expect(it.getByText("This setup link does not work")).toBeVisible();
+
+  await itContext.close();
+  await context.close();
+});

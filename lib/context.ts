@@ -15,6 +15,8 @@ export type UserPrincipal = {
   mfaOrgId?: string;
   /** The browser session behind it (absent for contexts built without one, as in tests): organizations' session policies read it. */
   session?: { id: string; createdAt: number; lastSeenAt: number };
+  /** Acting through an owner's setup link (the IT admin's portal), not signed in as that owner. */
+  setupLink?: { id: string; name: string };
 };
 
 /**
@@ -32,6 +34,8 @@ export type ApiKeyActor = {
   instance?: boolean;
   /** An instance-level key that is not an admin's holds only these instance permissions (e.g. usage:write). */
   instancePermissions?: readonly string[];
+  /** Acting through a setup link this key made (the IT admin's portal), not as the key's own caller. */
+  setupLink?: { id: string; name: string };
 };
 
 export type Principal = UserPrincipal | ApiKeyActor;
@@ -60,6 +64,11 @@ export type OrgCtx = RequestMeta & {
    * Set by the door for each request; contexts without it decide every time.
    */
   decided?: Map<string, Decision>;
+  /**
+   * A caller that may use only these permissions, whatever its principal
+   * holds (a setup link: single sign-on only, on its maker's behalf).
+   */
+  limitedTo?: { permissions: readonly string[]; reason: string };
 };
 
 /** A member acting in their organization: what pages and server actions get. */

@@ -12,7 +12,7 @@ import { errorToResponse } from "../lib/errors.ts";
 import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
 import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
 import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
-import { ssoOidcCallback, ssoSamlAcs, ssoSamlFinish, ssoSamlMetadata, ssoStart } from "../lib/http/sso-browser.ts";
+import { portalOpen, ssoOidcCallback, ssoSamlAcs, ssoSamlFinish, ssoSamlMetadata, ssoStart } from "../lib/http/sso-browser.ts";
 import { registerScimRoutes } from "../lib/http/scim-routes.ts";
 
 const startedAt = Date.now();
@@ -91,6 +91,8 @@ export async function machineRouter() {
       .on("POST", "/api/sso/saml/:connectionId/acs", throughDoor("identity-provider", ssoSamlAcs))
       // GET /api/sso/saml/{connectionId}/finish: the browser that started the sign-in comes back for its session.
       .on("GET", "/api/sso/saml/:connectionId/finish", throughDoor("identity-provider", ssoSamlFinish))
+      // GET /api/portal/{token}: an owner's setup link, opened by the IT admin; on to /portal.
+      .on("GET", "/api/portal/:token", throughDoor("setup-link", portalOpen))
       // POST /api/v1/authz/check-batch: up to 100 checks, answered in order.
       .on(
         "POST",

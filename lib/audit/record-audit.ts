@@ -48,5 +48,8 @@ export function auditInsert(event: AuditEventInput): Sql {
 
 export function actorOf(ctx: { principal: Principal }): AuditActor {
   const p = ctx.principal;
-  return p.type === "user" ? { userId: p.userId, email: p.email } : { userId: null, email: `API key ${p.name} (${p.display})` };
+  const who = p.type === "api_key" ? `API key ${p.name} (${p.display})` : p.email;
+  // Someone holding a setup link: not its maker, who is named.
+  if (p.setupLink) return { userId: null, email: `Setup link ${p.setupLink.name} (made by ${who})` };
+  return p.type === "api_key" ? { userId: null, email: who } : { userId: p.userId, email: p.email };
 }

@@ -14,6 +14,8 @@ import { hashToken } from "../secrets/secrets.ts";
 import { forgetCachedSession } from "./sessions.ts";
 import { assertSsoInPlan } from "../sso/connections.ts";
 import { isCleanText } from "../input.ts";
+import { findUsableSetupLink, PORTAL_PERMISSIONS } from "../sso/setup-links.ts";
+import { displayKey } from "../apikeys/key-format.ts";
 
 // Contexts copy the request's facts field by field: V8 (Node 20) builds
 // `{ ...meta, more }` on a slow path, about 6 µs a context.
@@ -188,4 +190,54 @@ export async function scimContext(token: string | null, meta: RequestMeta): Prom
     void db.scimToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
   return { requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent, orgId: row.orgId, token: { id: row.id, name: row.name } };
+}
+
+const PORTAL_LAST_USED_EVERY_MS = 60_000;
+
+/**
+ * Someone holding a setup link (the IT admin's portal): its maker's context
+ * (an owner's, or the provisioning key's), limited to single sign-on
+ * (PORTAL_PERMISSIONS), without the maker's session or MFA. Refused once the
+ * link is revoked or expired, or its maker is no longer a member (a key: no
+ * longer valid).
+ */
+export async function portalContext(token: string | null, meta: RequestMeta): Promise<OrgCtx> {
+  const link = token && isCleanText(token) ? await findUsableSetupLink(token) : null;
+  if (!link) throw new Unauthenticated("setup_link_invalid", "This setup link has expired or was revoked. Ask the organization's owner for a new one.");
+  if (!link.lastUsedAt || Date.now() - link.lastUsedAt.getTime() > PORTAL_LAST_USED_EVERY_MS) {
+    void db.setupLink.update({ where: { id: link.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+  }
+  const setupLink = { id: link.id, name: link.name };
+  const authz = await getOrgIndex(link.orgId);
+  const base = {
+    requestId: meta.requestId,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    orgId: link.orgId,
+    orgSlug: authz.orgSlug,
+    authz,
+    mfa: false,
+    decided: new Map(),
+    limitedTo: { permissions: PORTAL_PERMISSIONS, reason: `setup link ${link.name} sets up single sign-on only` },
+  };
+  if (link.createdByKey) {
+    const key = link.createdByKey;
+    return { ...base, membership: null, principal: { type: "api_key", keyId: key.id, name: key.name, display: displayKey(key.publicId, key.lastFour), projectId: null, instance: true, setupLink } };
+  }
+  const maker = link.createdBy!;
+  const membership = await db.membership.findFirstOrThrow({ where: { orgId: link.orgId, userId: maker.id }, select: { id: true, roleId: true, role: { select: { name: true, isOwner: true } } } });
+  return {
+    ...base,
+    membership: { id: membership.id, roleId: membership.roleId, roleName: membership.role.name, isOwner: membership.role.isOwner },
+    principal: { type: "user", userId: maker.id, email: maker.email, isInstanceAdmin: false, setupLink },
+  };
+}
+
+/**
+ * The context of a setup link's maker without the link's limit, for what the
+ * link is for and gives on the maker's behalf (a SCIM token adds members): the
+ * maker must hold the gift. Any other context is returned as it is.
+ */
+export function makersContext(ctx: OrgCtx): OrgCtx {
+  return ctx.limitedTo ? { ...ctx, limitedTo: undefined, decided: new Map() } : ctx;
 }

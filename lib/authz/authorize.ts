@@ -65,6 +65,8 @@ const memoKey = (ctx: OrgCtx, permission: string, resource: Resource) => `${perm
 function decideFor(ctx: OrgCtx, permission: string, resource: Resource): Decision {
   const principal = ctx.principal;
   // Instance-admin keys provision every organization: they hold instance:admin, which covers all.
+  // A limited context (a setup link) first: its maker may be an instance-admin key, which would hold everything.
+  if (ctx.limitedTo && !ctx.limitedTo.permissions.includes(permission)) return { allowed: false, reason: ctx.limitedTo.reason };
   if (principal.type === "api_key" && principal.instance) return instanceDecision(principal, INSTANCE_ADMIN);
   return decide(ctx.authz, subjectOf(principal), permission, resource, { ip: ctx.ip, mfa: ctx.mfa });
 }

@@ -8,7 +8,9 @@ import type { OrgCtx, RequestMeta, UserCtx } from "../context.ts";
 import { isDomainError, zodMessage } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { logger } from "../logger.ts";
-import { resolveOrgContext } from "../auth/request-context.ts";
+import { portalContext, resolveOrgContext } from "../auth/request-context.ts";
+import { cookies } from "next/headers";
+import { PORTAL_COOKIE, PORTAL_TARGET } from "../sso/setup-links.ts";
 import { requestMetaFrom } from "./request-meta.ts";
 import { assertSameOrigin } from "./same-origin.ts";
 
@@ -62,5 +64,23 @@ export function orgAction<I, T>(fn: (ctx: OrgCtx, input: I) => Promise<T>) {
       const user = await requireUserCtx();
       const ctx = await resolveOrgContext(user.principal, String(orgSlug), user);
       return fn(ctx, input);
+    });
+}
+
+/**
+ * An action of single sign-on's set-up, shared by the organization's page and
+ * the setup-link portal: a member in the organization named by `target`, or,
+ * for PORTAL_TARGET, whoever holds the setup link in this browser's cookie
+ * (its context is limited to single sign-on).
+ */
+export function orgOrPortalAction<I, T>(fn: (ctx: OrgCtx, input: I) => Promise<T>) {
+  return async (target: string, input: I): Promise<ActionResult<T>> =>
+    run(async () => {
+      const h = await headers();
+      assertSameOrigin(h);
+      assertCleanInput([target, input]);
+      if (target === PORTAL_TARGET) return fn(await portalContext((await cookies()).get(PORTAL_COOKIE)?.value ?? null, requestMetaFrom(h)), input);
+      const user = await requireUserCtx();
+      return fn(await resolveOrgContext(user.principal, String(target), user), input);
     });
 }

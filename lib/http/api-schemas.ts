@@ -439,10 +439,7 @@ export const SsoSamlSettings = named(
     metadataUrl: doc("Our metadata (entity ID and ACS URL) as XML, for providers that import it.", z.string()),
     idpEntityId: z.string(),
     idpSsoUrl: doc("The provider's sign-in URL (HTTP-Redirect binding).", z.string()),
-    idpCertificates: doc(
-      "The provider's signing certificates: one, or two while it rotates.",
-      z.array(z.strictObject({ subject: z.string(), notAfter: DateTime, fingerprintSha256: z.string() })),
-    ),
+    idpCertificates: doc("The provider's signing certificates: one, or two while it rotates.", z.array(z.strictObject({ subject: z.string(), notAfter: DateTime, fingerprintSha256: z.string() }))),
     allowIdpInitiated: doc("Sign-ins started at the provider (its app tile) are accepted.", z.boolean()),
     allowSha1: doc("RSA-SHA1 signatures are accepted (otherwise SHA-256 or stronger).", z.boolean()),
     clockSkewSeconds: doc("How far the provider's clock may be off.", z.number().int()),
@@ -491,6 +488,24 @@ export const SsoPolicy = named(
     requireSso: doc("People of the verified domains sign in with single sign-on only (while a connection is on).", z.boolean()),
     breakGlassOwners: doc("Owners who may still sign in with a password.", z.array(z.strictObject({ userId: Id, email: z.string(), name: z.string() }))),
   }),
+);
+
+// Setup links
+const SetupLinkFields = {
+  id: Id,
+  name: doc("Who it is for.", z.string()),
+  createdBy: doc("Its maker: an owner's address, or the provisioning key.", z.string()),
+  createdAt: DateTime,
+  expiresAt: DateTime,
+  lastUsedAt: DateTime.nullable(),
+  revokedAt: DateTime.nullable(),
+  status: z.enum(["active", "expired", "revoked"]),
+};
+export const SetupLink = named("SetupLink", z.strictObject(SetupLinkFields));
+export const SetupLinkList = named("SetupLinkList", z.strictObject({ data: z.array(SetupLink) }));
+export const SetupLinkWithUrl = named(
+  "SetupLinkWithUrl",
+  z.strictObject({ ...SetupLinkFields, url: doc("Send this to the IT admin, privately: it is shown only now and works until it expires or is revoked.", z.string()) }),
 );
 
 // SCIM provisioning tokens

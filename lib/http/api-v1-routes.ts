@@ -82,6 +82,8 @@ import {
   EndedSessions,
   SsoGroupMapping,
   SsoGroupMappingList,
+  SetupLinkList,
+  SetupLinkWithUrl,
 } from "./api-schemas.ts";
 import { CreateGroupMappingInput, createGroupMapping, deleteGroupMapping, listGroupMappings } from "../sso/group-mappings.ts";
 import { endMemberSessions, getSecurityPolicy, SecurityPolicyInput, updateSecurityPolicy } from "../orgs/security-policy.ts";
@@ -90,6 +92,7 @@ import { getSsoPolicy, SsoPolicyInput, updateSsoPolicy } from "../sso/policy.ts"
 import { CreateConnectionInput, createConnection, deleteConnection, getConnection, listConnections, UpdateConnectionBody, updateConnection } from "../sso/connections.ts";
 import { AddDomainInput, addDomain, listDomains, removeDomain, verifyDomain } from "../sso/domains.ts";
 import { startConnectionTest } from "../sso/sign-in.ts";
+import { CreateSetupLinkInput, createSetupLink, listSetupLinks, revokeSetupLink } from "../sso/setup-links.ts";
 import { PageQuery } from "../db/keyset.ts";
 import { CreateMeterInput, createMeter, deleteMeter, getMeter, listMeters, publicMeter, renameMeter, UpdateMeterInput } from "../usage/meters.ts";
 import { organizationUsage, UsageQueryInput } from "../usage/usage-report.ts";
@@ -1081,6 +1084,37 @@ export const apiV1Routes: ApiRouteDef[] = [
     permission: "scim:manage",
     status: 204,
     handler: (ctx, { params }) => revokeScimToken(ctx, { tokenId: id(params, "tokenId", "token") }),
+  },
+
+  // Setup links (the IT admin's portal)
+  {
+    method: "GET",
+    path: "/api/v1/sso/setup-links",
+    summary: "List setup links (the newest 100)",
+    tag: "Single sign-on",
+    permission: "sso:read",
+    response: SetupLinkList,
+    handler: (ctx) => listSetupLinks(ctx),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/sso/setup-links",
+    summary: "Make a setup link for the organization's IT admin (its URL shown once); an owner's or the provisioning key's",
+    tag: "Single sign-on",
+    permission: "sso:write",
+    body: CreateSetupLinkInput,
+    status: 201,
+    response: SetupLinkWithUrl,
+    handler: (ctx, { body }) => createSetupLink(ctx, body),
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/sso/setup-links/{linkId}",
+    summary: "Revoke a setup link (at once, also where it is open)",
+    tag: "Single sign-on",
+    permission: "sso:write",
+    status: 204,
+    handler: (ctx, { params }) => revokeSetupLink(ctx, { linkId: id(params, "linkId", "setup link") }),
   },
 
   // Sessions

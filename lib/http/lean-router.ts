@@ -109,7 +109,7 @@ function safeDecode(part: string) {
  * its SCIM token (provisioning), or not at all (health, readiness, the API document). Every
  * route says which, so a test can list them all.
  */
-export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "scim-token" | "public";
+export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "scim-token" | "setup-link" | "public";
 const doors = new WeakMap<LeanHandler, RouteDoor>();
 
 export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H): H {

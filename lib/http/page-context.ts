@@ -4,9 +4,11 @@ import { cache } from "react";
 import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { currentSession } from "../auth/current-user.ts";
-import type { MemberCtx, UserCtx } from "../context.ts";
+import type { MemberCtx, OrgCtx, UserCtx } from "../context.ts";
 import { Forbidden, NotFound, Unauthenticated } from "../errors.ts";
-import { resolveOrgContext, userContext } from "../auth/request-context.ts";
+import { portalContext, resolveOrgContext, userContext } from "../auth/request-context.ts";
+import { cookies } from "next/headers";
+import { PORTAL_COOKIE } from "../sso/setup-links.ts";
 import { PATH_HEADER, requestMetaFrom } from "./request-meta.ts";
 
 // Cached per request (React's cache): a layout and its page share one context,
@@ -26,6 +28,16 @@ export const requirePageOrg = cache(async (orgSlug: string): Promise<MemberCtx> 
     // The organization's session policy: sign in again, or set up and use a second factor.
     if (error instanceof Unauthenticated) redirect(`/sign-in?notice=session-policy&callbackUrl=${encodeURIComponent(`/${orgSlug}`)}`);
     if (error instanceof Forbidden && error.code === "mfa_required") redirect("/account?notice=mfa-required");
+    throw error;
+  }
+});
+
+/** The setup-link portal's context, from the link's cookie; null when there is none that works (expired, revoked, never opened here). */
+export const requirePortalContext = cache(async (): Promise<OrgCtx | null> => {
+  try {
+    return await portalContext((await cookies()).get(PORTAL_COOKIE)?.value ?? null, requestMetaFrom(await headers()));
+  } catch (error) {
+    if (error instanceof Unauthenticated) return null;
     throw error;
   }
 });

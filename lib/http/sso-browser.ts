@@ -4,6 +4,7 @@
 //   GET /api/sso/saml/{connectionId}/metadata      → our SAML metadata, for the provider
 //   POST /api/sso/saml/{connectionId}/acs          → the provider's Response, checked
 //   GET /api/sso/saml/{connectionId}/finish        → 302 into Tollgate, signed in
+//   GET /api/portal/{token}                        → 302 to /portal, the setup link in a cookie
 // A refusal sends the browser to the sign-in page with the reason's code,
 // which the page turns into a fixed sentence (no free text from the URL).
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -19,6 +20,8 @@ import { spMetadataXml, MAX_SAML_RESPONSE_CHARS } from "../sso/saml-protocol.ts"
 import { db } from "../db.ts";
 import { Invalid } from "../errors.ts";
 import { readRaw } from "./api-route.ts";
+import { findUsableSetupLink, recordSetupLinkOpened } from "../sso/setup-links.ts";
+import { PORTAL_COOKIE } from "../sso/setup-links.ts";
 import { trustProxy } from "../env.ts";
 import { readJson } from "./api-route.ts";
 import { sendJson, sendRedirect } from "./lean-router.ts";
@@ -137,4 +140,18 @@ export async function ssoSamlFinish(req: IncomingMessage, res: ServerResponse, p
     if (!UUID.test(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
     return finishSamlSignIn(requestMeta(req), id, state, cookieValue(req, STATE_COOKIE));
   });
+}
+
+/**
+ * An owner's setup link, opened by the IT admin: the token moves from the URL
+ * into a cookie of /portal (out of the address bar and history), and the
+ * opening is audited. A link that does not work leads to the portal's notice.
+ */
+export async function portalOpen(req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
+  const token = params.token ?? "";
+  const link = await findUsableSetupLink(token);
+  if (!link) return sendRedirect(res, "/portal?link=invalid", [cookie(PORTAL_COOKIE, "", 0, "/portal")]);
+  await recordSetupLinkOpened(link, requestMeta(req));
+  const maxAge = Math.max(1, Math.floor((link.expiresAt.getTime() - Date.now()) / 1000));
+  sendRedirect(res, "/portal", [cookie(PORTAL_COOKIE, token, maxAge, "/portal")]);
 }

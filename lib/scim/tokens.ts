@@ -14,6 +14,7 @@ import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { publicUrl } from "../env.ts";
 import { assertSsoInPlan } from "../sso/connections.ts";
+import { makersContext } from "../auth/request-context.ts";
 
 export const SCIM_TOKEN_PREFIX = "tgscim_";
 export const CreateScimTokenInput = z.strictObject({ name: z.string().trim().min(1, "required").max(100, "at most 100 characters") });
@@ -41,7 +42,9 @@ export async function createScimToken(ctx: OrgCtx, raw: unknown) {
   await db.$transaction((tx) => assertCallerIsOwner(tx, ctx, "let an identity provider add and remove people"));
   await assertSsoInPlan(ctx.orgId);
   const role = await scimMemberRole();
-  assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `let an identity provider add people as ${role.name}`);
+  // Through a setup link the token is made on its maker's behalf (the link is for exactly this): the maker must hold what it gives.
+  const giver = makersContext(ctx);
+  assertMayGiveMembershipRole(giver, await rolePermissions(giver, role), `let an identity provider add people as ${role.name}`);
   const token = `${SCIM_TOKEN_PREFIX}${randomToken(32)}`;
   return db.$transaction(async (tx) => {
     const row = await tx.scimToken.create({

@@ -265,6 +265,8 @@ async function providerMetadata(input: { issuer: string; authorizationEndpoint?:
 
 async function checkedDefaultRole(ctx: OrgCtx, roleId: string | null | undefined) {
   if (!roleId) return null;
+  // The role people join with is the owner's to choose, not the IT admin's holding a setup link.
+  if (ctx.limitedTo) throw new Forbidden("forbidden", "defaultRoleId: a setup link cannot choose the role people join with; an owner sets it in Tollgate.");
   const role = await findAssignableRole(ctx, roleId);
   assertMayGiveMembershipRole(ctx, role.permissions, `make ${role.name} the role of people who join by single sign-on`);
   return role;

@@ -47,6 +47,8 @@ export async function ownersForBreakGlass(ctx: OrgCtx): Promise<Array<{ userId: 
 
 export async function updateSsoPolicy(ctx: OrgCtx, raw: unknown): Promise<SsoPolicy> {
   assertAllowed(ctx, "sso:write");
+  // Who must use single sign-on is the organization's decision, not the IT admin's holding a setup link.
+  if (ctx.principal.setupLink) throw new Forbidden("forbidden", "A setup link sets up single sign-on; requiring it is for an owner in Tollgate.");
   const input = SsoPolicyInput.parse(raw);
   const before = await readPolicy(ctx.orgId);
   await db.$transaction(async (tx) => {

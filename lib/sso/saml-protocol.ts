@@ -29,11 +29,7 @@ export const MAX_SAML_RESPONSE_CHARS = 256 * 1024;
 /** Signing certificates kept at once: the current one and the next (rotation). */
 export const MAX_IDP_CERTS = 2;
 
-const STRONG_SIGNATURES = new Set([
-  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-]);
+const STRONG_SIGNATURES = new Set(["http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"]);
 const STRONG_DIGESTS = new Set(["http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmldsig-more#sha384", "http://www.w3.org/2001/04/xmlenc#sha512"]);
 const SHA1_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
 const SHA1_DIGEST = "http://www.w3.org/2000/09/xmldsig#sha1";
@@ -79,15 +75,14 @@ function parseXml(xml: string, fail: (detail: string) => never): Document {
 }
 
 const elements = (parent: Document | Element, ns: string, name: string): Element[] => Array.from(parent.getElementsByTagNameNS(ns, name));
-const children = (parent: Element, ns: string, name: string): Element[] => Array.from(parent.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+const children = (parent: Element, ns: string, name: string): Element[] =>
+  Array.from(parent.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
 const child = (parent: Element, ns: string, name: string): Element | null => children(parent, ns, name)[0] ?? null;
 const text = (el: Element | null): string | null => (el?.textContent ?? "").trim() || null;
 
 /** A certificate's base64 body, from PEM or bare base64; null when it is not an X.509 certificate. */
 export function normaliseCertificate(raw: string): string | null {
-  const body = raw
-    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, "")
-    .replace(/\s+/g, "");
+  const body = raw.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]+=*$/.test(body)) return null;
   try {
     new X509Certificate(Buffer.from(body, "base64"));
@@ -130,7 +125,7 @@ export function parseIdpMetadata(xml: string): SamlIdp {
       certs.add(body!);
     }
   }
-  if (certs.size === 0) fail("no signing certificate (KeyDescriptor use=\"signing\")");
+  if (certs.size === 0) fail('no signing certificate (KeyDescriptor use="signing")');
   if (certs.size > MAX_IDP_CERTS) fail(`it lists ${certs.size} signing certificates; at most ${MAX_IDP_CERTS} are kept`);
   return { entityId, ssoUrl, certs: [...certs] };
 }
@@ -307,7 +302,10 @@ function checkAlgorithms(doc: Document, allowSha1: boolean, refuse: (reason: str
     const digests = elements(signature, NS.dsig, "DigestMethod").map((d) => d.getAttribute("Algorithm") ?? "");
     const weakOk = (algorithm: string, sha1: string) => allowSha1 && algorithm === sha1;
     if (!STRONG_SIGNATURES.has(method) && !weakOk(method, SHA1_SIGNATURE)) {
-      refuse("weak_signature_algorithm", `the signature uses ${method || "no algorithm"}; RSA-SHA256 or stronger is required${method === SHA1_SIGNATURE ? " (RSA-SHA1 only when the connection allows it)" : ""}`);
+      refuse(
+        "weak_signature_algorithm",
+        `the signature uses ${method || "no algorithm"}; RSA-SHA256 or stronger is required${method === SHA1_SIGNATURE ? " (RSA-SHA1 only when the connection allows it)" : ""}`,
+      );
     }
     for (const digest of digests) {
       if (!STRONG_DIGESTS.has(digest) && !weakOk(digest, SHA1_DIGEST)) refuse("weak_signature_algorithm", `the signature's digest uses ${digest || "no algorithm"}; SHA-256 or stronger is required`);

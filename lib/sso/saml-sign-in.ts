@@ -79,7 +79,8 @@ export async function receiveSamlResponse(meta: RequestMeta, connectionId: strin
           where: { id: login.id, answeredAt: null, usedAt: null, expiresAt: { gt: new Date() } },
           data: { answeredAt: new Date(), samlAnswer: JSON.parse(JSON.stringify(answer)) },
         });
-        if (taken.count !== 1) throw new SamlLoginError(login.answeredAt ? "state_replayed" : "state_expired", login.answeredAt ? "This sign-in was answered already." : "This sign-in took too long. Start again.");
+        if (taken.count !== 1)
+          throw new SamlLoginError(login.answeredAt ? "state_replayed" : "state_expired", login.answeredAt ? "This sign-in was answered already." : "This sign-in took too long. Start again.");
       }
     });
   } catch (error) {
@@ -90,7 +91,7 @@ export async function receiveSamlResponse(meta: RequestMeta, connectionId: strin
 
   if (login?.purpose === "test") {
     await db.ssoLogin.update({ where: { id: login.id }, data: { usedAt: new Date() } });
-    return recordTest(meta, connection, identityOf(answer));
+    return recordTest(meta, connection, identityOf(answer), login.returnTo);
   }
   if (login) return { kind: "continue", redirectTo: `/api/sso/saml/${connection.id}/finish?state=${encodeURIComponent(relayState!)}` };
   // Unasked (IdP-initiated, allowed by the check above): no browser state to bind.
@@ -101,7 +102,8 @@ export async function receiveSamlResponse(meta: RequestMeta, connectionId: strin
 export async function finishSamlSignIn(meta: RequestMeta, connectionId: string, state: string | null, stateCookie: string | null): Promise<FinishedSignIn> {
   if (!state) throw new SsoSignInError("state_missing", "The sign-in's state is missing.");
   const login = await db.ssoLogin.findUnique({ where: { stateHash: hashToken(state) } });
-  if (!login || login.connectionId !== connectionId || !login.samlRequestId || login.purpose !== "login") throw new SsoSignInError("state_invalid", "This sign-in was not started here, or by another connection.");
+  if (!login || login.connectionId !== connectionId || !login.samlRequestId || login.purpose !== "login")
+    throw new SsoSignInError("state_invalid", "This sign-in was not started here, or by another connection.");
   if (!stateCookie || !safeEqual(stateCookie, state)) throw new SsoSignInError("state_mismatch", "This sign-in was started in another browser.");
   const connection = await db.ssoConnection.findUnique({ where: { id: connectionId }, select: connectionForLogin });
   if (!connection) throw new SsoSignInError("state_invalid", "This SSO connection no longer exists.");

@@ -30,6 +30,7 @@ import { domainOfEmail, organizationOfVerifiedDomain } from "./domains.ts";
 import { applyGroupMappings, groupsFromClaims } from "./group-mappings.ts";
 import { authorizationRequest, exchangeCode, OidcLoginError, type OidcClaims } from "./oidc-protocol.ts";
 import { z } from "zod";
+import { isPortal } from "./setup-links.ts";
 
 const LOGIN_TTL_MS = 10 * 60_000;
 
@@ -135,7 +136,8 @@ export async function startConnectionTest(ctx: OrgCtx, raw: unknown): Promise<{ 
   const { connectionId } = ConnectionIdInput.parse(raw);
   const connection = await db.ssoConnection.findFirst({ where: { id: connectionId, orgId: ctx.orgId }, select: connectionForLogin });
   if (!connection) throw new NotFound("connection_not_found", "SSO connection not found.");
-  const { url } = await beginLogin(connection, "test", null);
+  // Tested from the setup link's portal: the result is shown there.
+  const { url } = await beginLogin(connection, "test", isPortal(ctx) ? "/portal" : null);
   return { url };
 }
 
@@ -170,7 +172,7 @@ export async function finishOidcSignIn(meta: RequestMeta, connectionId: string, 
     throw error;
   }
 
-  if (login.purpose === "test") return recordTest(meta, connection, claims);
+  if (login.purpose === "test") return recordTest(meta, connection, claims, login.returnTo);
   return openSession(meta, connection, claims, providerUsedMfa(claims), login.returnTo);
 }
 
@@ -194,7 +196,7 @@ export async function refuseSignIn(meta: RequestMeta, connection: { id: string; 
 }
 
 /** An admin's test login succeeded: the connection keeps what the provider sent, and nobody is signed in. */
-export async function recordTest(meta: RequestMeta, connection: { id: string; orgId: string; org: { slug: string } }, identity: ProviderIdentity): Promise<FinishedSignIn> {
+export async function recordTest(meta: RequestMeta, connection: { id: string; orgId: string; org: { slug: string } }, identity: ProviderIdentity, returnTo: string | null): Promise<FinishedSignIn> {
   const testView = { subject: identity.subject, email: identity.email, emailVerified: identity.emailVerified, name: identity.name, claims: identity.claims };
   await db.$transaction(async (tx) => {
     await tx.ssoConnection.update({ where: { id: connection.id }, data: { lastTestAt: new Date(), lastTest: JSON.parse(JSON.stringify({ ok: true, ...testView })) } });
@@ -207,7 +209,7 @@ export async function recordTest(meta: RequestMeta, connection: { id: string; or
       after: { ok: true, subject: identity.subject, email: identity.email },
     });
   });
-  return { kind: "test", redirectTo: `/${connection.org.slug}/sso?tested=${connection.id}` };
+  return { kind: "test", redirectTo: `${returnTo ?? `/${connection.org.slug}/sso`}?tested=${connection.id}` };
 }
 
 /** The provider's answer was checked: the person is found or made, joins if they may, and gets a session. */

@@ -21,7 +21,7 @@ const parse = async (file: string) => ts.createSourceFile(file, await readFile(p
 const isExported = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
 /** The wrappers that authenticate (and, for organizations, resolve the membership) before an action runs. */
-const ACTION_DOORS = new Set(["orgAction", "userAction", "publicAction"]);
+const ACTION_DOORS = new Set(["orgAction", "orgOrPortalAction", "userAction", "publicAction"]);
 /** Actions anyone may call, by design: sign-up, password reset and the first set-up. */
 const PUBLIC_ACTIONS = new Set(["signUpAction", "requestPasswordResetAction", "resetPasswordAction", "completeSetupAction"]);
 
@@ -60,6 +60,8 @@ describe("one door", () => {
       const text = await readFile(path.join(ROOT, file), "utf8");
       if (file.startsWith("app/(dashboard)/[org]/")) {
         expect(text, `${file} resolves the caller's membership`).toMatch(/requirePageOrg\(/);
+      } else if (file.startsWith("app/portal/")) {
+        expect(text, `${file} resolves the setup link`).toMatch(/requirePortalContext\(/);
       } else if (PUBLIC.some((p) => file.startsWith(p))) {
         continue;
       } else {

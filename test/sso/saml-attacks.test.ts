@@ -192,7 +192,10 @@ describe("SAML answers refused", () => {
 
   it("a DOCTYPE with an external entity", async () => {
     const t = await started();
-    const withEntity = rewrite(await t.answer(), (xml) => `<!DOCTYPE samlp:Response [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${xml.replace(`member@${t.domain}</saml:NameID>`, "&xxe;</saml:NameID>")}`);
+    const withEntity = rewrite(
+      await t.answer(),
+      (xml) => `<!DOCTYPE samlp:Response [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${xml.replace(`member@${t.domain}</saml:NameID>`, "&xxe;</saml:NameID>")}`,
+    );
     await expectRefused(t, await t.post(withEntity), "response_malformed");
   });
 

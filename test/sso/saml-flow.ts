@@ -46,7 +46,10 @@ export async function startSamlLogin(browser: CookieBrowser, base: string, start
 
 /** Posts a Response to a connection's ACS URL as the provider's page would; answers Tollgate's redirect. */
 export async function postAcs(browser: CookieBrowser, base: string, connectionId: string, form: { SAMLResponse: string; RelayState?: string }) {
-  const res = await browser.request(`${base}/api/sso/saml/${connectionId}/acs`, { method: "POST", form: { SAMLResponse: form.SAMLResponse, ...(form.RelayState === undefined ? {} : { RelayState: form.RelayState }) } });
+  const res = await browser.request(`${base}/api/sso/saml/${connectionId}/acs`, {
+    method: "POST",
+    form: { SAMLResponse: form.SAMLResponse, ...(form.RelayState === undefined ? {} : { RelayState: form.RelayState }) },
+  });
   return { status: res.status, location: res.headers.get("location") };
 }
 

@@ -23,7 +23,9 @@ export function signingKey(name: string): SigningKey {
   if (known) return known;
   const dir = mkdtempSync(join(tmpdir(), "tollgate-saml-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "30", "-subj", `/CN=${name}`], { stdio: "ignore" });
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "30", "-subj", `/CN=${name}`], {
+      stdio: "ignore",
+    });
     const key = { privateKey: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
     keys.set(name, key);
     return key;
@@ -168,10 +170,16 @@ export async function startSamlIdp(name = "test-idp"): Promise<TestSamlIdp> {
     };
     const sign = options.sign ?? "assertion";
     if (sign === "none") return Buffer.from(fill(TEMPLATE)).toString("base64");
-    const made = await idpOf(options.key ?? key, options.algorithm ?? "sha256").createLoginResponse(spOf(sp, sign), { extract: { request: { id: tags.InResponseTo } } } as never, "post", { email: options.user.email }, (template) => ({
-      id: tags.ID,
-      context: fill(template),
-    }));
+    const made = await idpOf(options.key ?? key, options.algorithm ?? "sha256").createLoginResponse(
+      spOf(sp, sign),
+      { extract: { request: { id: tags.InResponseTo } } } as never,
+      "post",
+      { email: options.user.email },
+      (template) => ({
+        id: tags.ID,
+        context: fill(template),
+      }),
+    );
     return made.context;
   }
 
@@ -190,10 +198,12 @@ export async function startSamlIdp(name = "test-idp"): Promise<TestSamlIdp> {
       if (!current) return void res.writeHead(403, { "content-type": "text/plain" }).end("No user to sign in.");
       const samlResponse = await response({ entityId: issuer, acsUrl }, { user: current, inResponseTo: request.id });
       const relayState = url.searchParams.get("RelayState") ?? "";
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(
-        `<!doctype html><html lang="en"><head><title>Test identity provider</title></head><body><main><h1>Test identity provider</h1><p>Signing in ${escapeXml(current.email)}</p>` +
-          `<form method="post" action="${escapeXml(acsUrl)}"><input type="hidden" name="SAMLResponse" value="${samlResponse}"><input type="hidden" name="RelayState" value="${escapeXml(relayState)}"><button type="submit">Continue to the application</button></form></main></body></html>`,
-      );
+      res
+        .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+        .end(
+          `<!doctype html><html lang="en"><head><title>Test identity provider</title></head><body><main><h1>Test identity provider</h1><p>Signing in ${escapeXml(current.email)}</p>` +
+            `<form method="post" action="${escapeXml(acsUrl)}"><input type="hidden" name="SAMLResponse" value="${samlResponse}"><input type="hidden" name="RelayState" value="${escapeXml(relayState)}"><button type="submit">Continue to the application</button></form></main></body></html>`,
+        );
     })().catch((error: unknown) => {
       res.writeHead(400, { "content-type": "text/plain" }).end(`Bad request: ${(error as Error).message}`);
     });

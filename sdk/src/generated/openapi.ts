@@ -1214,6 +1214,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/sso/setup-links": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List setup links (the newest 100)
+     * @description Needs the `sso:read` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    get: operations["getSsoSetupLinks"];
+    put?: never;
+    /**
+     * Make a setup link for the organization's IT admin (its URL shown once); an owner's or the provisioning key's
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    post: operations["postSsoSetupLinks"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sso/setup-links/{linkId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a setup link (at once, also where it is open)
+     * @description Needs the `sso:write` permission. Instance-admin keys name the organization in the `Tollgate-Organization` header.
+     */
+    delete: operations["deleteSsoSetupLinksByLinkId"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/security-policy": {
     parameters: {
       query?: never;
@@ -1942,6 +1986,43 @@ export interface components {
       sessionMaxHours: number | null;
       /** @description Sessions unused for this long end (null: no limit). */
       sessionIdleMinutes: number | null;
+    };
+    SetupLink: {
+      /** Format: uuid */
+      id: string;
+      /** @description Who it is for. */
+      name: string;
+      /** @description Its maker: an owner's address, or the provisioning key. */
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+      /** @enum {string} */
+      status: "active" | "expired" | "revoked";
+    };
+    SetupLinkList: {
+      data: components["schemas"]["SetupLink"][];
+    };
+    SetupLinkWithUrl: {
+      /** Format: uuid */
+      id: string;
+      /** @description Who it is for. */
+      name: string;
+      /** @description Its maker: an owner's address, or the provisioning key. */
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+      /** @enum {string} */
+      status: "active" | "expired" | "revoked";
+      /** @description Send this to the IT admin, privately: it is shown only now and works until it expires or is revoked. */
+      url: string;
     };
     SsoConnection: {
       /** Format: uuid */
@@ -5230,6 +5311,88 @@ export interface operations {
       header?: never;
       path: {
         tokenId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  getSsoSetupLinks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SetupLinkList"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  postSsoSetupLinks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name: string;
+          expiresInHours?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SetupLinkWithUrl"];
+        };
+      };
+      400: components["responses"]["Invalid"];
+      401: components["responses"]["Unauthenticated"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
+    };
+  };
+  deleteSsoSetupLinksByLinkId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        linkId: string;
       };
       cookie?: never;
     };

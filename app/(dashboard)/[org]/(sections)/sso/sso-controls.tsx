@@ -25,6 +25,8 @@ import {
   updateConnectionAction,
   updateSsoPolicyAction,
   verifyDomainAction,
+  createSetupLinkAction,
+  revokeSetupLinkAction,
 } from "./actions";
 
 export type RoleOption = { id: string; name: string };
@@ -533,5 +535,55 @@ export function GroupMappings({
         </Alert>
       )}
     </div>
+  );
+}
+
+export function NewSetupLinkDialog({ orgSlug }: { orgSlug: string }) {
+  return (
+    <FormDialog
+      trigger={
+        <Button variant="outline">
+          <Plus className="size-4" aria-hidden="true" />
+          New setup link
+        </Button>
+      }
+      title="Make a setup link"
+      description="Whoever opens it can set up your single sign-on connection, domains and SCIM tokens on your behalf until it expires. Send it privately."
+      submitLabel="Make link"
+      action={(input) => createSetupLinkAction(orgSlug, input)}
+      toInput={(f) => ({ name: f.get("name"), expiresInHours: Number(f.get("expiresInHours")) })}
+      success={(data, close) => <ShownOnce secret={data.url} close={close} what="link" label="New setup link" />}
+    >
+      <FormField id="setup-link-name" label="Who it is for" description="Shown in the list and the audit log." required>
+        {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Acme IT" />}
+      </FormField>
+      <FormField id="setup-link-expiry" label="Valid for">
+        {(p) => (
+          <NativeSelect {...p} name="expiresInHours" defaultValue="72">
+            <option value="1">1 hour</option>
+            <option value="24">1 day</option>
+            <option value="72">3 days</option>
+            <option value="168">7 days</option>
+          </NativeSelect>
+        )}
+      </FormField>
+    </FormDialog>
+  );
+}
+
+export function RevokeSetupLinkButton({ orgSlug, link }: { orgSlug: string; link: { id: string; name: string } }) {
+  const revoke = useServerAction((input: unknown) => revokeSetupLinkAction(orgSlug, input));
+  return (
+    <ConfirmAction
+      trigger={
+        <Button variant="destructive" size="sm" aria-label={`Revoke setup link for ${link.name}`}>
+          Revoke
+        </Button>
+      }
+      title={`Revoke the setup link for ${link.name}?`}
+      description="It stops working at once, also in a browser that has it open. What was set up with it stays."
+      confirmLabel="Revoke link"
+      run={async () => void (await revoke.mutateAsync({ linkId: link.id }))}
+    />
   );
 }
