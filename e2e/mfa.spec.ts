@@ -1,6 +1,7 @@
 // Two-step sign-in in Chromium: set up an authenticator from the account
 // page (the test computes the codes as the app would, with otplib), keep the
-// recovery codes, then sign in with password and code, and with a recovery code.
+// recovery codes, then sign in with password and code, and with a recovery code;
+// and a passkey, on Chromium's virtual authenticator.
 import { expect, test } from "@playwright/test";
 import { generate } from "otplib";
 import { expectAccessible, PASSWORD, signUp, uniqueEmail } from "./helpers.ts";
@@ -59,4 +60,49 @@ test("an authenticator app is set up from the account page and asked for at the 
   await lost.goto("/account");
   await expect(lost.getByText("9 recovery codes left.")).toBeVisible();
   await lost.context().close();
+});
+
+test("a passkey is added from the account page, then signs in alone and as the step after the password", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Chromium's virtual authenticator stands in for the device (platform, with user verification).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  const email = uniqueEmail("passkey");
+  await signUp(page, { name: "Passkey User", email });
+  await page.goto("/account");
+  await expect(page.getByText("No passkeys yet")).toBeVisible();
+  await page.getByLabel("Passkey name").fill("Test laptop");
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(page.getByText("enter your current password to add a passkey")).toBeVisible();
+  await page.getByLabel("Your password (to add a passkey)").fill(PASSWORD);
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  // The first second factor brings recovery codes.
+  await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
+  await page.getByRole("button", { name: "I have saved them" }).click();
+  await expect(page.getByRole("table", { name: "Passkeys" })).toContainText("Test laptop");
+  await page.waitForLoadState("networkidle");
+  await expectAccessible(page);
+
+  // Signed out: the passkey alone signs in.
+  await context.clearCookies();
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+
+  // The password now asks for a second step, which the passkey gives.
+  await context.clearCookies();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByLabel("Authentication code")).toBeVisible();
+  await page.getByRole("button", { name: "Use a passkey instead" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+  await page.goto("/account");
+  await expect(page.getByRole("table", { name: "Passkeys" })).not.toContainText("Never");
+  await context.close();
 });

@@ -108,7 +108,11 @@ async function rowsOfEveryKind(slug: string) {
     );
     const domainId = await one(`INSERT INTO "SsoDomain" (id, "orgId", domain, "verificationToken") VALUES (gen_random_uuid(), $1, $2, 'token') RETURNING id`, [org, `${tag}.example.test`]);
     const tokenId = await one(`INSERT INTO "ScimToken" (id, "orgId", name, "tokenHash", "lastFour") VALUES (gen_random_uuid(), $1, 'Secret SCIM', $2, 'abcd') RETURNING id`, [org, `scim-${tag}`]);
-    return { orgId: org, userId: owner.userId, membershipId: owner.id, projectId, roleId, groupId, apiKeyId, grantId, invitationId, connectionId, domainId, tokenId };
+    const linkId = await one(
+      `INSERT INTO "SetupLink" (id, "orgId", name, "tokenHash", "createdById", "expiresAt") VALUES (gen_random_uuid(), $1, 'Secret IT', $2, $3, now() + interval '1 day') RETURNING id`,
+      [org, `setup-${tag}`, owner.userId],
+    );
+    return { orgId: org, userId: owner.userId, membershipId: owner.id, projectId, roleId, groupId, apiKeyId, grantId, invitationId, connectionId, domainId, tokenId, linkId };
   } finally {
     await client.end();
   }
@@ -120,7 +124,7 @@ async function tenantRows(orgId: string) {
   await client.connect();
   try {
     const rows: Record<string, unknown[]> = {};
-    for (const table of ["Organization", "Membership", "Project", "Role", "Group", "GroupMember", "ApiKey", "Grant", "Invitation", "SsoConnection", "SsoDomain", "ScimToken"]) {
+    for (const table of ["Organization", "Membership", "Project", "Role", "Group", "GroupMember", "ApiKey", "Grant", "Invitation", "SsoConnection", "SsoDomain", "ScimToken", "SetupLink"]) {
       const column = table === "Organization" ? "id" : "orgId";
       rows[table] = (await client.query(`SELECT to_jsonb(t) AS row FROM "${table}" t WHERE "${column}" = $1 ORDER BY to_jsonb(t)::text`, [orgId])).rows;
     }
@@ -162,6 +166,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     connectionId: ofA.connectionId,
     domainId: ofA.domainId,
     tokenId: ofA.tokenId,
+    linkId: ofA.linkId,
     subject: { type: "group", id: ofA.groupId },
     permission: "projects:read",
   };
@@ -188,6 +193,8 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     "addDomainAction",
     // A SCIM token is made in the caller's own organization, from a name.
     "createScimTokenAction",
+    // A setup link is made in the caller's own organization, from a name.
+    "createSetupLinkAction",
     "updateSecurityPolicyAction",
   ];
   const argsInB: Record<string, object> = {
@@ -216,6 +223,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     removeDomainAction: { domainId: ofA.domainId },
     updateSsoPolicyAction: { requireSso: false, breakGlassUserIds: [ofA.userId] },
     revokeScimTokenAction: { tokenId: ofA.tokenId },
+    revokeSetupLinkAction: { linkId: ofA.linkId },
     createGroupMappingAction: { connectionId: ofA.connectionId, idpGroup: "x", groupId: ofA.groupId },
     deleteGroupMappingAction: { connectionId: ofA.connectionId, mappingId: ofA.connectionId },
   };

@@ -3,6 +3,7 @@ import { confirmEmail } from "@/lib/auth/account";
 import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
 import { requestSignUp } from "@/lib/auth/sign-up";
 import { completeSetup } from "@/lib/admin/setup";
+import { passkeySignInOptions } from "@/lib/auth/passkeys";
 import { publicAction, userAction } from "@/lib/http/actions";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
 
@@ -14,3 +15,4 @@ export const requestPasswordResetAction = publicAction((meta, input: unknown) =>
 export const resetPasswordAction = publicAction((meta, input: unknown) => resetPassword(meta, input));
 export const confirmEmailAction = userAction((ctx, token: string) => confirmEmail(ctx, token));
 export const completeSetupAction = publicAction((meta, input: unknown) => completeSetup(meta, input));
+export const passkeyOptionsAction = publicAction((meta) => passkeySignInOptions(meta));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { changePassword, deleteAccount, requestEmailChange, sendEmailConfirmation, updateProfile } from "@/lib/auth/account";
 import { confirmTotpEnrollment, disableTotp, regenerateRecoveryCodes, startTotpEnrollment } from "@/lib/auth/mfa";
 import { revokeAllSessions, revokeSession } from "@/lib/auth/revoke-sessions";
+import { finishPasskeyRegistration, removePasskey, startPasskeyRegistration } from "@/lib/auth/passkeys";
 import { userAction } from "@/lib/http/actions";
 
 export const revokeSessionAction = userAction((ctx, sessionId: string) => revokeSession(ctx, z.uuid("Unknown session").parse(sessionId)));
@@ -16,3 +17,6 @@ export const startTotpAction = userAction((ctx, input: unknown) => startTotpEnro
 export const confirmTotpAction = userAction((ctx, input: unknown) => confirmTotpEnrollment(ctx, input));
 export const disableTotpAction = userAction((ctx, input: unknown) => disableTotp(ctx, input));
 export const regenerateRecoveryCodesAction = userAction((ctx, input: unknown) => regenerateRecoveryCodes(ctx, input));
+export const startPasskeyAction = userAction((ctx, input: unknown) => startPasskeyRegistration(ctx, input));
+export const finishPasskeyAction = userAction((ctx, input: unknown) => finishPasskeyRegistration(ctx, input));
+export const removePasskeyAction = userAction((ctx, input: unknown) => removePasskey(ctx, input));

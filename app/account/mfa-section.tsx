@@ -10,7 +10,7 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { confirmTotpAction, disableTotpAction, regenerateRecoveryCodesAction, startTotpAction } from "./actions";
 
 /** Recovery codes, shown once after they are made. */
-function RecoveryCodes({ codes, done }: { codes: string[]; done: () => void }) {
+export function RecoveryCodes({ codes, done }: { codes: string[]; done: () => void }) {
   return (
     <div className="grid gap-3">
       <Alert variant="success">

@@ -12,6 +12,8 @@ import { listSessions } from "@/lib/auth/sessions";
 import { requirePageUser } from "@/lib/http/page-context";
 import { ChangePasswordForm, DeleteAccountButton, EmailSection, ProfileForm } from "./account-forms";
 import { MfaSection } from "./mfa-section";
+import { PasskeysSection } from "./passkeys-section";
+import { listPasskeys } from "@/lib/auth/passkeys";
 import { RevokeAllSessionsButton, RevokeSessionButton } from "./session-buttons";
 
 export const metadata: Metadata = { title: "Account" };
@@ -19,7 +21,7 @@ export const metadata: Metadata = { title: "Account" };
 export default async function AccountPage({ searchParams }: { searchParams: Promise<{ notice?: string }> }) {
   const { notice } = await searchParams;
   const ctx = await requirePageUser();
-  const [account, current, sessions, mfa] = await Promise.all([getAccount(ctx), currentSession(), listSessions(ctx.principal.userId), mfaStatus(ctx.principal.userId)]);
+  const [account, current, sessions, mfa, passkeys] = await Promise.all([getAccount(ctx), currentSession(), listSessions(ctx.principal.userId), mfaStatus(ctx.principal.userId), listPasskeys(ctx)]);
   return (
     <div className="grid gap-6">
       <PageHeader title="Account" description={`Signed in as ${account.email}`} />
@@ -63,6 +65,18 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         </CardHeader>
         <CardContent>
           <MfaSection enabled={mfa.totp} recoveryCodesLeft={mfa.recoveryCodesLeft} hasPassword={account.hasPassword} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Passkeys</CardTitle>
+          <CardDescription>Sign in with your device instead of a password, or use a passkey as the second step after it.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <PasskeysSection
+            hasPassword={account.hasPassword}
+            passkeys={passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt.toISOString(), lastUsedAt: p.lastUsedAt?.toISOString() ?? null }))}
+          />
         </CardContent>
       </Card>
       <Card>

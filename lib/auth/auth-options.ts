@@ -10,7 +10,7 @@ import { logger } from "../logger.ts";
 import { requestMetaFrom } from "../http/request-meta.ts";
 import { endSession } from "./revoke-sessions.ts";
 import { principalForSession, SESSION_MAX_AGE_S } from "./sessions.ts";
-import { signIn } from "./sign-in.ts";
+import { signIn, signInWithPasskey } from "./sign-in.ts";
 import { completeSignUp } from "./sign-up.ts";
 
 /** Thrown from the jwt callback for an ended session: next-auth then clears the cookie and answers no session. */
@@ -56,6 +56,21 @@ export function authOptions(): NextAuthOptions {
             return { id: user.id, email: user.email, name: user.name, sessionId };
           } catch (error) {
             throw formError(error, meta.requestId, "sign-in", "Email or password is incorrect.");
+          }
+        },
+      }),
+      CredentialsProvider({
+        id: "passkey",
+        name: "Passkey",
+        credentials: { assertion: { label: "Passkey", type: "text" } },
+        async authorize(credentials, req) {
+          const meta = requestMetaFrom((req?.headers ?? {}) as Record<string, string>);
+          try {
+            assertCleanInput(credentials);
+            const { user, sessionId } = await signInWithPasskey(meta, { assertion: credentials?.assertion });
+            return { id: user.id, email: user.email, name: user.name, sessionId };
+          } catch (error) {
+            throw formError(error, meta.requestId, "passkey sign-in", "That passkey was not accepted.");
           }
         },
       }),

@@ -35,13 +35,27 @@ async function confirmedTotp(userId: string) {
   return db.mfaFactor.findFirst({ where: { userId, kind: "totp", confirmedAt: { not: null } }, select: { id: true, secretSealed: true, lastTimeStep: true } });
 }
 
-export async function mfaStatus(userId: string): Promise<{ totp: boolean; recoveryCodesLeft: number }> {
-  const [factor, left] = await Promise.all([confirmedTotp(userId), db.mfaRecoveryCode.count({ where: { userId, usedAt: null } })]);
-  return { totp: factor !== null, recoveryCodesLeft: factor ? left : 0 };
+export async function mfaStatus(userId: string): Promise<{ totp: boolean; passkeys: number; recoveryCodesLeft: number }> {
+  const [factor, passkeys, left] = await Promise.all([confirmedTotp(userId), db.passkey.count({ where: { userId } }), db.mfaRecoveryCode.count({ where: { userId, usedAt: null } })]);
+  return { totp: factor !== null, passkeys, recoveryCodesLeft: factor || passkeys ? left : 0 };
 }
 
+/** An authenticator app or a passkey: a password sign-in then asks for one of them. */
 export async function hasSecondFactor(userId: string): Promise<boolean> {
-  return (await confirmedTotp(userId)) !== null;
+  const [factor, passkeys] = await Promise.all([confirmedTotp(userId), db.passkey.count({ where: { userId } })]);
+  return factor !== null || passkeys > 0;
+}
+
+/** The first second factor brings recovery codes (shown once); later ones keep the codes there are. Null when there were codes already. */
+export async function ensureRecoveryCodes(tx: Tx, userId: string): Promise<string[] | null> {
+  if (await tx.mfaRecoveryCode.count({ where: { userId } })) return null;
+  return replaceRecoveryCodes(tx, userId);
+}
+
+/** With no second factor left, recovery codes have nothing to recover: they go. */
+export async function dropRecoveryCodesIfNoFactor(tx: Tx, userId: string) {
+  const [totp, passkeys] = await Promise.all([tx.mfaFactor.count({ where: { userId, confirmedAt: { not: null } } }), tx.passkey.count({ where: { userId } })]);
+  if (totp === 0 && passkeys === 0) await tx.mfaRecoveryCode.deleteMany({ where: { userId } });
 }
 
 export const StartTotpInput = z.strictObject({ password: z.string().max(200).optional() });
@@ -125,9 +139,10 @@ export async function verifySecondFactor(userId: string, rawCode: string, meta: 
   const parsed = Code.safeParse(rawCode);
   if (!parsed.success) return false;
   const code = parsed.data;
-  const factor = await confirmedTotp(userId);
-  if (!factor) return false;
-  if (/^\d{6}$/.test(code)) return takeTotpCode(factor, code, now);
+  if (/^\d{6}$/.test(code)) {
+    const factor = await confirmedTotp(userId);
+    return factor ? takeTotpCode(factor, code, now) : false;
+  }
   return db.$transaction(async (tx) => {
     const used = await tx.mfaRecoveryCode.updateMany({ where: { userId, codeHash: recoveryHash(code), usedAt: null }, data: { usedAt: new Date(now) } });
     if (used.count !== 1) return false;
@@ -147,7 +162,7 @@ export async function disableTotp(ctx: SessionCtx, raw: unknown) {
   await requireCode(ctx, code);
   await db.$transaction(async (tx) => {
     await tx.mfaFactor.deleteMany({ where: { userId: ctx.principal.userId } });
-    await tx.mfaRecoveryCode.deleteMany({ where: { userId: ctx.principal.userId } });
+    await dropRecoveryCodesIfNoFactor(tx, ctx.principal.userId);
     await recordAudit(tx, { action: "mfa.disabled", orgId: null, actor: actorOf(ctx), target: { type: "user", id: ctx.principal.userId }, meta: ctx, before: { kind: "totp" } });
   });
 }

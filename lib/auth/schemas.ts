@@ -25,4 +25,6 @@ export const SignInInput = z.object({
   password: z.string().min(1, "Enter your password").max(200),
   /** The second step, for an account with an authenticator: its code, or a recovery code. */
   code: z.string().max(32).optional(),
+  /** Or the second step by passkey: its answer to a sign-in challenge (JSON, as @simplewebauthn/browser gives it). */
+  passkey: z.string().max(20_000).optional(),
 });

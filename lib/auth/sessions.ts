@@ -15,7 +15,7 @@ const cache: Map<string, CachedSession> = ((globalThis as { __tollgateSessions?:
 
 /** How a session's user proved who they are. */
 export type SessionOrigin = {
-  authMethod: "password" | "sign_up_link" | "sso";
+  authMethod: "password" | "sign_up_link" | "sso" | "passkey";
   ssoConnectionId?: string;
   /** A second factor was used. */ mfa?: boolean;
   /** It was an organization's identity provider that said so: it counts there only. */ mfaOrgId?: string;

@@ -9,6 +9,8 @@ import { createSession } from "./sessions.ts";
 import { hasSecondFactor, verifySecondFactor } from "./mfa.ts";
 import { MFA_REQUIRED_MESSAGE } from "./mfa-messages.ts";
 import { reserveSignInAttempt, signInSucceeded, takeRequestSlot } from "./throttle.ts";
+import { verifyPasskeySignIn } from "./passkeys.ts";
+import { z } from "zod";
 
 /** Second-factor codes one account may have tried in a window, from anywhere (three codes are valid at a time, in a million). */
 const MFA_CODES_PER_WINDOW = 10;
@@ -27,6 +29,12 @@ export async function signIn(meta: RequestMeta, raw: unknown, now = Date.now()) 
   const mfa = await hasSecondFactor(user.id);
   if (mfa) {
     // The password was right: the second step is asked for (counted as an attempt until it succeeds).
+    if (input.passkey) {
+      await verifyPasskeySignIn(parseJson(input.passkey), user.id);
+      await signInSucceeded(input.email, meta.ip);
+      const session = await createSession(user.id, meta, { authMethod: "password", mfa: true });
+      return { user: { id: user.id, email: user.email, name: user.name }, sessionId: session.id };
+    }
     if (!input.code) throw new Unauthenticated("mfa_required", MFA_REQUIRED_MESSAGE);
     // Codes are guessed per account, from any number of addresses: the account's own count stops that.
     if (!(await takeRequestSlot(`mfa-code:${user.id}`, MFA_CODES_PER_WINDOW, MFA_WINDOW_MS))) {
@@ -38,4 +46,28 @@ export async function signIn(meta: RequestMeta, raw: unknown, now = Date.now()) 
   await signInSucceeded(input.email, meta.ip);
   const session = await createSession(user.id, meta, { authMethod: "password", mfa });
   return { user: { id: user.id, email: user.email, name: user.name }, sessionId: session.id };
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+export const PasskeySignInInput = z.strictObject({ assertion: z.string().min(1, "Use your passkey").max(20_000) });
+
+/**
+ * A sign-in with a passkey alone (no password): the passkey names its account
+ * and its user verification counts as MFA. Addresses whose organization
+ * requires single sign-on are refused, as for passwords.
+ */
+export async function signInWithPasskey(meta: RequestMeta, raw: unknown) {
+  const { assertion } = PasskeySignInInput.parse(raw);
+  const { userId } = await verifyPasskeySignIn(parseJson(assertion));
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, email: true, name: true } });
+  await assertPasswordSignInAllowed(user.email);
+  const session = await createSession(user.id, meta, { authMethod: "passkey", mfa: true });
+  return { user, sessionId: session.id };
 }

@@ -9,6 +9,7 @@ import { processPendingStripeEvents } from "../billing/stripe-webhooks.ts";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
 import { purgeSsoLogins } from "../sso/sign-in.ts";
+import { purgeWebAuthnChallenges } from "../auth/passkeys.ts";
 import { prepareMonths, purgeOldUsage, rebuildRollups } from "../usage/event-store.ts";
 
 export type JobDefinition = {
@@ -131,12 +132,12 @@ export const JOBS: JobDefinition[] = [
   },
   {
     name: "sso-login-purge",
-    title: "Single sign-on: unfinished sign-ins",
-    description: "Drops sign-ins that went to an identity provider and never came back, a day after they expired.",
+    title: "Sign-ins: unfinished ones",
+    description: "Drops sign-ins that went to an identity provider and never came back (a day after they expired), SAML assertion IDs past their validity, and unanswered passkey challenges.",
     schedule: "41 * * * *",
     retryLimit: 3,
     retryDelay: 60,
     expireInSeconds: 10 * 60,
-    run: async () => ({ purged: await purgeSsoLogins() }),
+    run: async () => ({ purged: await purgeSsoLogins(), passkeyChallenges: await purgeWebAuthnChallenges() }),
   },
 ];

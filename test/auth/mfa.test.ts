@@ -38,7 +38,7 @@ describe("MFA with an authenticator app", () => {
     const { user, ctx, recoveryCodes } = await userWithAuthenticator(now);
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
-    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: true, recoveryCodesLeft: 10 });
+    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: true, passkeys: 0, recoveryCodesLeft: 10 });
     expect((await principalForSession(ctx.sessionId))!.mfa).toBe(true);
     const stored = await db.mfaRecoveryCode.findMany({ where: { userId: user.principal.userId } });
     expect(JSON.stringify(stored)).not.toContain(recoveryCodes[0]!);
@@ -52,7 +52,7 @@ describe("MFA with an authenticator app", () => {
     const ctx = { ...user, sessionId };
     const enrolment = await startTotpEnrollment(ctx);
     await expect(confirmTotpEnrollment(ctx, { factorId: enrolment.factorId, code: "000000" })).rejects.toMatchObject({ code: "mfa_code_invalid" });
-    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, recoveryCodesLeft: 0 });
+    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0 });
   });
 
   it("signs in in two steps; a code is taken once; a recovery code once; the session records MFA", async () => {
@@ -76,7 +76,7 @@ describe("MFA with an authenticator app", () => {
     const recovery = recoveryCodes[3]!;
     expect((await signIn(meta(), { email, password: PASSWORD, code: recovery.toUpperCase() })).sessionId).toBeTruthy();
     await expect(signIn(meta(), { email, password: PASSWORD, code: recovery })).rejects.toMatchObject({ code: "mfa_invalid" });
-    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: true, recoveryCodesLeft: 9 });
+    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: true, passkeys: 0, recoveryCodesLeft: 9 });
   });
 
   it("codes are counted per account, from any address: after ten wrong ones even the right one waits", async () => {
@@ -98,7 +98,7 @@ describe("MFA with an authenticator app", () => {
     const { recoveryCodes: fresh } = await regenerateRecoveryCodes(ctx, { code: recoveryCodes[0]! });
     await expect(disableTotp(ctx, { code: recoveryCodes[1]! })).rejects.toMatchObject({ code: "mfa_code_invalid" });
     await disableTotp(ctx, { code: fresh[0]! });
-    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, recoveryCodesLeft: 0 });
+    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0 });
     expect((await signIn(meta(), { email: user.principal.email, password: PASSWORD })).sessionId).toBeTruthy();
   });
 });

@@ -3,7 +3,11 @@
 // only owners name those; the API, its refusals and other organizations.
 import { describe, expect, it } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
-import { signIn } from "../../lib/auth/sign-in.ts";
+import { signIn, signInWithPasskey } from "../../lib/auth/sign-in.ts";
+import { finishPasskeyRegistration, passkeySignInOptions, startPasskeyRegistration } from "../../lib/auth/passkeys.ts";
+import { createSession } from "../../lib/auth/sessions.ts";
+import { publicUrl } from "../../lib/env.ts";
+import { SoftAuthenticator } from "../auth/soft-authenticator.ts";
 import { requestSignUp } from "../../lib/auth/sign-up.ts";
 import { db } from "../../lib/db.ts";
 import { hashPassword } from "../../lib/secrets/secrets.ts";
@@ -53,6 +57,14 @@ describe("require single sign-on", () => {
     await expect(passwordSignIn(`EMPLOYEE@${t.domain.toUpperCase()}`)).rejects.toMatchObject({ code: "sso_required" });
     await expect(passwordSignIn(`nobody@${t.domain}`)).rejects.toMatchObject({ code: "sso_required" });
     expect((await passwordSignIn(outsider.principal.email)).user.id).toBe(outsider.principal.userId);
+    // Nor a passkey of theirs: it is the organization's provider or nothing.
+    const keyed = await t.withPassword(`keyed@${t.domain}`);
+    const { id: sessionId } = await createSession(keyed.principal.userId, meta());
+    const authenticator = new SoftAuthenticator(new URL(publicUrl()).origin);
+    const employeeCtx = { ...keyed, sessionId };
+    await finishPasskeyRegistration(employeeCtx, { name: "Laptop", response: authenticator.create(await startPasskeyRegistration(employeeCtx, { password: PASSWORD })) });
+    const assertion = JSON.stringify(authenticator.get(await passkeySignInOptions(meta())));
+    await expect(signInWithPasskey(meta(), { assertion })).rejects.toMatchObject({ code: "sso_required" });
     // Nor is a password account made for the domain by signing up.
     await expect(requestSignUp(meta(), { name: "New", email: `newcomer@${t.domain}`, password: PASSWORD })).rejects.toMatchObject({ code: "sso_required" });
 

@@ -1,18 +1,57 @@
 "use client";
+import { startAuthentication } from "@simplewebauthn/browser";
+import { KeyRound } from "lucide-react";
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { MFA_REQUIRED_MESSAGE } from "@/lib/auth/mfa-messages";
+import { passkeyOptionsAction } from "../actions";
 
 export function SignInForm({ callbackUrl, initialError, initialEmail }: { callbackUrl: string; initialError?: string; initialEmail?: string }) {
   const [error, setError] = useState<string | undefined>(initialError);
   const [pending, setPending] = useState(false);
   // The password was right and the account has an authenticator: its code is the second step.
   const [needCode, setNeedCode] = useState(false);
+
+  const formRef = useRef<HTMLFormElement>(null);
+
+  /**
+   * A passkey signs in: alone (no password), or as the second step after the
+   * password (`withPassword`). The browser asks the authenticator; the server
+   * checks its answer to a challenge it made.
+   */
+  async function signInWithPasskey(withPassword: boolean) {
+    setPending(true);
+    setError(undefined);
+    const options = await passkeyOptionsAction(undefined).catch(() => null);
+    if (!options?.ok) {
+      setPending(false);
+      setError(options?.error.message ?? "Could not reach the server. Check your connection and try again.");
+      return;
+    }
+    let assertion: unknown;
+    try {
+      assertion = await startAuthentication({ optionsJSON: options.data });
+    } catch {
+      setPending(false);
+      setError("No passkey was used: the request was cancelled or timed out, or this device has none for this site.");
+      return;
+    }
+    const form = new FormData(formRef.current ?? undefined);
+    const result = withPassword
+      ? await signIn("credentials", { email: form.get("email"), password: form.get("password"), passkey: JSON.stringify(assertion), redirect: false })
+      : await signIn("passkey", { assertion: JSON.stringify(assertion), redirect: false });
+    if (!result || result.error) {
+      setPending(false);
+      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "That passkey was not accepted.");
+      return;
+    }
+    window.location.assign(callbackUrl);
+  }
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -34,7 +73,7 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
   }
 
   return (
-    <form onSubmit={onSubmit} className="grid gap-4" noValidate>
+    <form ref={formRef} onSubmit={onSubmit} className="grid gap-4" noValidate>
       {error && (
         <Alert variant="destructive">
           <AlertDescription>{error}</AlertDescription>
@@ -47,7 +86,7 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
         {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" required />}
       </FormField>
       {needCode && (
-        <FormField id="code" label="Authentication code" description="From your authenticator app, or one of your recovery codes." required>
+        <FormField id="code" label="Authentication code" description="From your authenticator app, or one of your recovery codes; or use a passkey." required>
           {(p) => <Input {...p} name="code" autoComplete="one-time-code" inputMode="text" maxLength={32} placeholder="123456" autoFocus required />}
         </FormField>
       )}
@@ -55,6 +94,17 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
         {pending && <Spinner />}
         Sign in
       </Button>
+      {needCode ? (
+        <Button type="button" variant="outline" disabled={pending} onClick={() => void signInWithPasskey(true)}>
+          <KeyRound className="size-4" aria-hidden="true" />
+          Use a passkey instead
+        </Button>
+      ) : (
+        <Button type="button" variant="outline" disabled={pending} onClick={() => void signInWithPasskey(false)}>
+          <KeyRound className="size-4" aria-hidden="true" />
+          Sign in with a passkey
+        </Button>
+      )}
     </form>
   );
 }

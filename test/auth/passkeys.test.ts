@@ -1,0 +1,125 @@
+// Passkeys (WebAuthn) with a software authenticator: added with the password,
+// a second step of a password sign-in, a sign-in without a password, each
+// answer taken once, a cloned authenticator refused, another site refused,
+// and the SSO requirement holding for passkeys too.
+import { describe, expect, it } from "vitest";
+import { mfaStatus, verifySecondFactor } from "../../lib/auth/mfa.ts";
+import { finishPasskeyRegistration, listPasskeys, passkeySignInOptions, removePasskey, startPasskeyRegistration } from "../../lib/auth/passkeys.ts";
+import { createSession, principalForSession } from "../../lib/auth/sessions.ts";
+import { signIn, signInWithPasskey } from "../../lib/auth/sign-in.ts";
+import { db } from "../../lib/db.ts";
+import { publicUrl } from "../../lib/env.ts";
+import { hashPassword } from "../../lib/secrets/secrets.ts";
+import { createUser, meta } from "../helpers.ts";
+import { SoftAuthenticator } from "./soft-authenticator.ts";
+
+const PASSWORD = "a password of some length";
+
+/** A user with a password and a session, and a passkey added on a software authenticator. */
+async function userWithPasskey() {
+  const user = await createUser();
+  await db.user.update({ where: { id: user.principal.userId }, data: { passwordHash: await hashPassword(PASSWORD) } });
+  const { id: sessionId } = await createSession(user.principal.userId, meta());
+  const ctx = { ...user, sessionId };
+  const authenticator = new SoftAuthenticator(new URL(publicUrl()).origin);
+  const options = await startPasskeyRegistration(ctx, { password: PASSWORD });
+  const added = await finishPasskeyRegistration(ctx, { name: "Laptop", response: authenticator.create(options) });
+  return { user, ctx, authenticator, added };
+}
+
+/** A sign-in challenge answered by the authenticator (JSON, as the sign-in form sends it). */
+async function answer(authenticator: SoftAuthenticator, options: Parameters<SoftAuthenticator["get"]>[1] = {}) {
+  return JSON.stringify(authenticator.get(await passkeySignInOptions(meta()), options));
+}
+
+describe("passkeys", () => {
+  it("are added with the password; the first brings recovery codes; the session counts as MFA", async () => {
+    const { user, ctx, added } = await userWithPasskey();
+    expect(added).toMatchObject({ name: "Laptop" });
+    expect(added.recoveryCodes).toHaveLength(10);
+    expect(await listPasskeys(ctx)).toEqual([expect.objectContaining({ name: "Laptop", lastUsedAt: null })]);
+    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, passkeys: 1, recoveryCodesLeft: 10 });
+    expect((await principalForSession(ctx.sessionId))!.mfa).toBe(true);
+    expect(await db.auditEvent.count({ where: { actorId: user.principal.userId, action: "mfa.passkey.added" } })).toBe(1);
+    await expect(startPasskeyRegistration(ctx, {})).rejects.toMatchObject({ code: "password_incorrect" });
+
+    // A second passkey keeps the codes there are.
+    const second = new SoftAuthenticator(new URL(publicUrl()).origin);
+    const more = await finishPasskeyRegistration(ctx, { name: "Phone", response: second.create(await startPasskeyRegistration(ctx, { password: PASSWORD })) });
+    expect(more.recoveryCodes).toBeNull();
+  });
+
+  it("an answer to a challenge it was not given, from another site, or without user verification, adds nothing", async () => {
+    const user = await createUser();
+    const { id: sessionId } = await createSession(user.principal.userId, meta());
+    const ctx = { ...user, sessionId };
+    const origin = new URL(publicUrl()).origin;
+    const options = await startPasskeyRegistration(ctx);
+    await expect(finishPasskeyRegistration(ctx, { name: "x", response: new SoftAuthenticator(origin).create({ ...options, challenge: "bWFkZS11cA" }) })).rejects.toMatchObject({
+      code: "passkey_challenge_invalid",
+    });
+    await expect(finishPasskeyRegistration(ctx, { name: "x", response: new SoftAuthenticator("https://evil.example").create(await startPasskeyRegistration(ctx)) })).rejects.toMatchObject({
+      code: "passkey_invalid",
+    });
+    await expect(finishPasskeyRegistration(ctx, { name: "x", response: new SoftAuthenticator(origin).create(await startPasskeyRegistration(ctx), { verified: false }) })).rejects.toMatchObject({
+      code: "passkey_invalid",
+    });
+    // Used once: the same answer again finds no challenge.
+    const fresh = await startPasskeyRegistration(ctx);
+    const response = new SoftAuthenticator(origin).create(fresh);
+    await finishPasskeyRegistration(ctx, { name: "ok", response });
+    await expect(finishPasskeyRegistration(ctx, { name: "again", response })).rejects.toMatchObject({ code: "passkey_challenge_invalid" });
+    expect(await db.passkey.count({ where: { userId: user.principal.userId } })).toBe(1);
+  });
+
+  it("is the second step of a password sign-in, for its own account only", async () => {
+    const { user, authenticator, added } = await userWithPasskey();
+    const email = user.principal.email;
+    await expect(signIn(meta(), { email, password: PASSWORD })).rejects.toMatchObject({ code: "mfa_required" });
+    const done = await signIn(meta(), { email, password: PASSWORD, passkey: await answer(authenticator) });
+    const session = await db.session.findUniqueOrThrow({ where: { id: done.sessionId } });
+    expect(session).toMatchObject({ authMethod: "password", mfaAt: expect.any(Date) });
+    // Someone else's passkey is not this account's second step.
+    const other = await userWithPasskey();
+    await expect(signIn(meta(), { email, password: PASSWORD, passkey: await answer(other.authenticator) })).rejects.toMatchObject({ code: "passkey_invalid" });
+    // A recovery code stands in for the passkey (no authenticator app needed), once.
+    expect((await signIn(meta(), { email, password: PASSWORD, code: added.recoveryCodes![0]! })).user.id).toBe(user.principal.userId);
+    expect(await verifySecondFactor(user.principal.userId, added.recoveryCodes![0]!, meta())).toBe(false);
+    expect(await verifySecondFactor(user.principal.userId, "123456", meta())).toBe(false);
+  });
+
+  it("signs in without a password; an answer is taken once; a cloned authenticator and another site are refused", async () => {
+    const { user, authenticator } = await userWithPasskey();
+    const { userId } = { userId: user.principal.userId };
+    const options = await passkeySignInOptions(meta());
+    const assertion = JSON.stringify(authenticator.get(options));
+    const done = await signInWithPasskey(meta(), { assertion });
+    expect(done.user.id).toBe(userId);
+    expect(await db.session.findUniqueOrThrow({ where: { id: done.sessionId } })).toMatchObject({ authMethod: "passkey", mfaAt: expect.any(Date) });
+    await expect(signInWithPasskey(meta(), { assertion })).rejects.toMatchObject({ code: "passkey_invalid" });
+
+    const credentialId = [...authenticator.credentials.keys()][0]!;
+    authenticator.rewind(credentialId, 0);
+    await expect(signInWithPasskey(meta(), { assertion: await answer(authenticator) })).rejects.toMatchObject({ code: "passkey_invalid" });
+    authenticator.rewind(credentialId, 50);
+    await expect(signInWithPasskey(meta(), { assertion: await answer(authenticator, { origin: "https://evil.example" }) })).rejects.toMatchObject({ code: "passkey_invalid" });
+    await expect(signInWithPasskey(meta(), { assertion: await answer(authenticator, { verified: false }) })).rejects.toMatchObject({ code: "passkey_invalid" });
+    await expect(signInWithPasskey(meta(), { assertion: "not json" })).rejects.toMatchObject({ code: "passkey_invalid" });
+    expect((await signInWithPasskey(meta(), { assertion: await answer(authenticator) })).user.id).toBe(userId);
+  });
+
+  it("removing the last passkey (with the password) removes the second step and its recovery codes", async () => {
+    const { user, ctx, authenticator } = await userWithPasskey();
+    const [passkey] = await listPasskeys(ctx);
+    await expect(removePasskey(ctx, { passkeyId: passkey!.id })).rejects.toMatchObject({ code: "password_incorrect" });
+    await removePasskey(ctx, { passkeyId: passkey!.id, password: PASSWORD });
+    expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0 });
+    expect(await db.mfaRecoveryCode.count({ where: { userId: user.principal.userId } })).toBe(0);
+    expect((await signIn(meta(), { email: user.principal.email, password: PASSWORD })).user.id).toBe(user.principal.userId);
+    await expect(signInWithPasskey(meta(), { assertion: await answer(authenticator) })).rejects.toMatchObject({ code: "passkey_invalid" });
+    // Another user's passkey is not found to remove.
+    const other = await userWithPasskey();
+    const [theirs] = await listPasskeys(other.ctx);
+    await expect(removePasskey(ctx, { passkeyId: theirs!.id, password: PASSWORD })).rejects.toMatchObject({ code: "passkey_not_found" });
+  });
+});
