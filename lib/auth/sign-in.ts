@@ -1,6 +1,7 @@
 // Checks credentials with throttling, then opens a server-side session.
 import { db } from "../db.ts";
-import { RateLimited, Unauthenticated } from "../errors.ts";
+import { isDomainError, RateLimited, Unauthenticated } from "../errors.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import type { RequestMeta } from "../context.ts";
 import { SignInInput } from "./schemas.ts";
 import { verifyAgainstDummy, verifyPassword } from "../secrets/secrets.ts";
@@ -16,8 +17,43 @@ import { z } from "zod";
 const MFA_CODES_PER_WINDOW = 10;
 const MFA_WINDOW_MS = 15 * 60_000;
 
+/**
+ * Every sign-in with a password or passkey is audited (instance-wide, as no
+ * organization is involved yet): who, how, and for a refusal its reason. The
+ * password's "second step, please" is no refusal and is not.
+ */
+async function audited<T extends { user: { id: string; email: string } }>(meta: RequestMeta, method: "password" | "passkey", email: string | null, work: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    // Refusals past the rate limit are the throttle's to count: auditing each would let a flood write rows.
+    if (isDomainError(error) && error.code !== "mfa_required" && !(error instanceof RateLimited)) {
+      await db.$transaction((tx) =>
+        recordAudit(tx, { action: "auth.login.failed", orgId: null, actor: { userId: null, email }, target: { type: "user" }, meta, after: { method, reason: error.code } }),
+      );
+    }
+    throw error;
+  }
+  await db.$transaction((tx) =>
+    recordAudit(tx, {
+      action: "auth.login.succeeded",
+      orgId: null,
+      actor: { userId: result.user.id, email: result.user.email },
+      target: { type: "user", id: result.user.id },
+      meta,
+      after: { method },
+    }),
+  );
+  return result;
+}
+
 export async function signIn(meta: RequestMeta, raw: unknown, now = Date.now()) {
   const input = SignInInput.parse(raw);
+  return audited(meta, "password", input.email, () => passwordSignIn(meta, input, now));
+}
+
+async function passwordSignIn(meta: RequestMeta, input: z.infer<typeof SignInInput>, now: number) {
   await reserveSignInAttempt(input.email, meta.ip);
   await assertPasswordSignInAllowed(input.email);
   const user = await db.user.findUnique({
@@ -65,9 +101,11 @@ export const PasskeySignInInput = z.strictObject({ assertion: z.string().min(1, 
  */
 export async function signInWithPasskey(meta: RequestMeta, raw: unknown) {
   const { assertion } = PasskeySignInInput.parse(raw);
-  const { userId } = await verifyPasskeySignIn(parseJson(assertion));
-  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, email: true, name: true } });
-  await assertPasswordSignInAllowed(user.email);
-  const session = await createSession(user.id, meta, { authMethod: "passkey", mfa: true });
-  return { user, sessionId: session.id };
+  return audited(meta, "passkey", null, async () => {
+    const { userId } = await verifyPasskeySignIn(parseJson(assertion));
+    const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, email: true, name: true } });
+    await assertPasswordSignInAllowed(user.email);
+    const session = await createSession(user.id, meta, { authMethod: "passkey", mfa: true });
+    return { user, sessionId: session.id };
+  });
 }

@@ -79,6 +79,8 @@ describe("passkeys", () => {
     const done = await signIn(meta(), { email, password: PASSWORD, passkey: await answer(authenticator) });
     const session = await db.session.findUniqueOrThrow({ where: { id: done.sessionId } });
     expect(session).toMatchObject({ authMethod: "password", mfaAt: expect.any(Date) });
+    const audited = await db.auditEvent.findFirstOrThrow({ where: { action: "auth.login.succeeded", actorId: user.principal.userId } });
+    expect(audited.after).toEqual({ method: "password" });
     // Someone else's passkey is not this account's second step.
     const other = await userWithPasskey();
     await expect(signIn(meta(), { email, password: PASSWORD, passkey: await answer(other.authenticator) })).rejects.toMatchObject({ code: "passkey_invalid" });
@@ -106,6 +108,14 @@ describe("passkeys", () => {
     await expect(signInWithPasskey(meta(), { assertion: await answer(authenticator, { verified: false }) })).rejects.toMatchObject({ code: "passkey_invalid" });
     await expect(signInWithPasskey(meta(), { assertion: "not json" })).rejects.toMatchObject({ code: "passkey_invalid" });
     expect((await signInWithPasskey(meta(), { assertion: await answer(authenticator) })).user.id).toBe(userId);
+
+    // Every sign-in is audited, refusals with their reason.
+    const audits = await db.auditEvent.findMany({ where: { action: { startsWith: "auth.login." }, OR: [{ actorId: userId }, { actorEmail: null }] }, orderBy: { createdAt: "asc" } });
+    expect(audits.filter((a) => a.actorId === userId).map((a) => [a.action, (a.after as { method: string }).method])).toEqual([
+      ["auth.login.succeeded", "passkey"],
+      ["auth.login.succeeded", "passkey"],
+    ]);
+    expect(audits.some((a) => a.action === "auth.login.failed" && (a.after as { reason: string }).reason === "passkey_invalid")).toBe(true);
   });
 
   it("removing the last passkey (with the password) removes the second step and its recovery codes", async () => {

@@ -36,8 +36,15 @@ describe("forgot password", () => {
     await expect(signIn(source(), { email, password: NEW })).resolves.toBeTruthy();
     expect((await db.user.findUniqueOrThrow({ where: { id } })).emailVerifiedAt).not.toBeNull();
     expect((await latestMail(email)).mail!.subject).toBe("Your Tollgate password was changed");
-    const actions = (await db.auditEvent.findMany({ where: { targetId: id }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
+    const actions = (await db.auditEvent.findMany({ where: { targetId: id, action: { startsWith: "user." } }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(["user.password_reset_requested", "user.password_reset"]);
+    // Each sign-in is audited too: before, the old password refused after, the new one.
+    const logins = await db.auditEvent.findMany({ where: { action: { startsWith: "auth.login." }, actorEmail: email }, orderBy: { createdAt: "asc" } });
+    expect(logins.map((e) => [e.action, (e.after as { reason?: string }).reason ?? null])).toEqual([
+      ["auth.login.succeeded", null],
+      ["auth.login.failed", "invalid_credentials"],
+      ["auth.login.succeeded", null],
+    ]);
   });
 
   it("uses a link once, only the newest, and not after the address changed", async () => {
