@@ -224,6 +224,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     updateSsoPolicyAction: { requireSso: false, breakGlassUserIds: [ofA.userId] },
     revokeScimTokenAction: { tokenId: ofA.tokenId },
     revokeSetupLinkAction: { linkId: ofA.linkId },
+    endMemberSessionsAction: { userId: ofA.userId },
     createGroupMappingAction: { connectionId: ofA.connectionId, idpGroup: "x", groupId: ofA.groupId },
     deleteGroupMappingAction: { connectionId: ofA.connectionId, mappingId: ofA.connectionId },
   };

@@ -190,6 +190,17 @@ test("an admin connects a SAML provider from its metadata, tests it, and a new p
   await person.goto(`/${slug}/members`);
   await expect(person.getByRole("row", { name: /Saml Person/ })).toContainText("Member");
 
+  // A member of the organization's own domain: an owner signs them out everywhere from the Members page.
+  await page.goto(`/${slug}/members`);
+  await page.getByRole("button", { name: `End the sessions of saml.person@${domain}` }).click();
+  await page.getByRole("button", { name: "End their sessions" }).click();
+  await expect(async () => {
+    await person.goto(`/${slug}/members`);
+    expect(new URL(person.url()).pathname).toBe("/sign-in");
+  }).toPass({ timeout: 10_000 });
+  // Only members of the verified domains are offered it (not the owner, whose address is elsewhere).
+  await expect(page.getByRole("button", { name: /^End the sessions of/ })).toHaveCount(1);
+
   await visitor.close();
   await context.close();
 });

@@ -4,7 +4,7 @@
 // people of its own verified domains.
 import { z } from "zod";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
-import { assertAllowed } from "../authz/authorize.ts";
+import { assertAllowed, can } from "../authz/authorize.ts";
 import { assertHoldsAll } from "../authz/escalation.ts";
 import { forgetCachedSession } from "../auth/sessions.ts";
 import type { OrgCtx } from "../context.ts";
@@ -80,4 +80,15 @@ export async function endMemberSessions(ctx: OrgCtx, raw: unknown): Promise<{ en
   });
   ended.forEach(forgetCachedSession);
   return { ended: ended.length };
+}
+
+/**
+ * The members whose sessions the caller may end from the Members page (a
+ * hint: endMemberSessions decides again): those in one of the organization's
+ * verified domains, when the caller holds members:remove.
+ */
+export async function membersWithEndableSessions(ctx: OrgCtx, members: { user: { id: string; email: string } }[]): Promise<Set<string>> {
+  if (!can(ctx, "members:remove")) return new Set();
+  const domains = new Set((await db.ssoDomain.findMany({ where: { orgId: ctx.orgId, verifiedAt: { not: null } }, select: { domain: true } })).map((d) => d.domain));
+  return new Set(members.filter((m) => domains.has(m.user.email.split("@").pop()!.toLowerCase())).map((m) => m.user.id));
 }

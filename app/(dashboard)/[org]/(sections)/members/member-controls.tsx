@@ -4,7 +4,7 @@ import { ConfirmAction } from "@/components/confirm-action";
 import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
-import { changeMemberRoleAction, leaveOrganizationAction, removeMemberAction } from "./actions";
+import { changeMemberRoleAction, endMemberSessionsAction, leaveOrganizationAction, removeMemberAction } from "./actions";
 import type { RoleOption } from "./invite-dialog";
 
 export function MemberRoleSelect({ orgSlug, membershipId, roleId, roles, memberEmail }: { orgSlug: string; membershipId: string; roleId: string; roles: RoleOption[]; memberEmail: string }) {
@@ -46,6 +46,24 @@ export function RemoveMemberButton({ orgSlug, membershipId, memberEmail }: { org
       description="They lose access to this organization at once. You can invite them again later."
       confirmLabel="Remove member"
       run={async () => void (await remove.mutateAsync({ membershipId }))}
+    />
+  );
+}
+
+/** Signs a member of the organization's own domains out everywhere (a lost laptop, a departure). */
+export function EndSessionsButton({ orgSlug, userId, memberEmail }: { orgSlug: string; userId: string; memberEmail: string }) {
+  const end = useServerAction((input: unknown) => endMemberSessionsAction(orgSlug, input));
+  return (
+    <ConfirmAction
+      trigger={
+        <Button variant="ghost" size="sm" aria-label={`End the sessions of ${memberEmail}`}>
+          End sessions
+        </Button>
+      }
+      title={`Sign ${memberEmail} out everywhere?`}
+      description="Every browser they are signed in with is signed out within seconds. They stay a member and can sign in again."
+      confirmLabel="End their sessions"
+      run={async () => void (await end.mutateAsync({ userId }))}
     />
   );
 }

@@ -11,7 +11,8 @@ import { listInvitations } from "@/lib/invitations/invitations";
 import { listAssignableRoles, listMembers } from "@/lib/members/members";
 import { InvitationActions } from "./invitation-actions";
 import { InviteDialog } from "./invite-dialog";
-import { LeaveButton, MemberRoleSelect, RemoveMemberButton } from "./member-controls";
+import { EndSessionsButton, LeaveButton, MemberRoleSelect, RemoveMemberButton } from "./member-controls";
+import { membersWithEndableSessions } from "@/lib/orgs/security-policy";
 
 export const metadata: Metadata = { title: "Members" };
 
@@ -24,6 +25,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
   // Only an owner makes, demotes or removes an owner (lib/members/owner-only.ts): others are not offered it.
   const callerIsOwner = ctx.membership.isOwner;
   const mayManage = (role: { isOwner: boolean }) => callerIsOwner || !role.isOwner;
+  const endable = await membersWithEndableSessions(ctx, members);
   const roleOptions = roles.filter(mayManage).map((r) => ({ id: r.id, name: r.name, description: r.description }));
 
   return (
@@ -81,6 +83,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
                     </TableCell>
                     <TableCell className="text-muted-foreground">{dateFormat.format(m.createdAt)}</TableCell>
                     <TableCell className="text-right">
+                      {!isSelf && mayManage(m.role) && endable.has(m.user.id) && <EndSessionsButton orgSlug={ctx.orgSlug} userId={m.user.id} memberEmail={m.user.email} />}
                       {may("members:remove") && !isSelf && mayManage(m.role) && <RemoveMemberButton orgSlug={ctx.orgSlug} membershipId={m.id} memberEmail={m.user.email} />}
                     </TableCell>
                   </TableRow>
