@@ -16,14 +16,16 @@ import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import type { RequestMeta, UserCtx } from "../context.ts";
 import { db } from "../db.ts";
 import { publicUrl } from "../env.ts";
-import { Conflict, Invalid, NotFound, Unauthenticated } from "../errors.ts";
+import { Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated } from "../errors.ts";
 import { verifyPassword } from "../secrets/secrets.ts";
-import { requireSourceSlot } from "./throttle.ts";
-import { ensureRecoveryCodes, dropRecoveryCodesIfNoFactor } from "./mfa.ts";
+import { requireSourceSlot, takeRequestSlot } from "./throttle.ts";
+import { ensureRecoveryCodes, dropRecoveryCodesIfNoFactor, hasSecondFactor } from "./mfa.ts";
 import { forgetCachedSession } from "./sessions.ts";
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 export const MAX_PASSKEYS = 10;
+const PASSWORD_TRIES_PER_WINDOW = 10;
+const PASSWORD_WINDOW_MS = 15 * 60_000;
 /** Passkey sign-ins one source may start per hour. */
 const PASSKEY_STARTS_PER_HOUR = 300;
 
@@ -65,9 +67,28 @@ async function takeChallenge(challenge: string, purpose: "register" | "authentic
   return taken.count === 1;
 }
 
-async function assertPassword(userId: string, password: string | undefined, what: string) {
+/**
+ * Who changes the account's passkeys proves it is them: the password (tries
+ * counted per account, as a stolen session could guess it), and, when the
+ * account has a second factor already, a session that passed it (or a
+ * stolen session plus the password would add a way round it).
+ */
+async function assertAccountHolder(ctx: SessionCtx, password: string | undefined, what: string) {
+  const userId = ctx.principal.userId;
   const { passwordHash } = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
-  if (passwordHash && !(password && (await verifyPassword(passwordHash, password)))) throw new Invalid("password_incorrect", `password: enter your current password to ${what}.`);
+  // Accounts made by an organization's identity provider sign in through it: a passkey would outlive its say.
+  if (!passwordHash)
+    throw new Forbidden(
+      "passkey_needs_password",
+      "This account signs in through its organization's identity provider, so it has no passkeys. Set a password first (Forgot your password?) to add one.",
+    );
+  if (!(await takeRequestSlot(`passkey-password:${userId}`, PASSWORD_TRIES_PER_WINDOW, PASSWORD_WINDOW_MS))) {
+    throw new RateLimited("too_many_attempts", "Too many passwords were tried. Wait 15 minutes, then try again.", PASSWORD_WINDOW_MS / 1000);
+  }
+  if (!(password && (await verifyPassword(passwordHash, password)))) throw new Invalid("password_incorrect", `password: enter your current password to ${what}.`);
+  if (ctx.principal.mfa !== true && (await hasSecondFactor(userId))) {
+    throw new Forbidden("mfa_session_required", `To ${what}, sign in with your second factor first (this session did not use it).`);
+  }
 }
 
 export async function listPasskeys(ctx: UserCtx) {
@@ -88,7 +109,7 @@ export async function hasPasskey(userId: string): Promise<boolean> {
  */
 export async function startPasskeyRegistration(ctx: SessionCtx, raw: unknown = {}) {
   const { password } = PasswordInput.parse(raw ?? {});
-  await assertPassword(ctx.principal.userId, password, "add a passkey");
+  await assertAccountHolder(ctx, password, "add a passkey");
   const existing = await db.passkey.findMany({ where: { userId: ctx.principal.userId }, select: { credentialId: true, transports: true } });
   if (existing.length >= MAX_PASSKEYS) throw new Conflict("too_many_passkeys", `An account has at most ${MAX_PASSKEYS} passkeys. Remove one first.`);
   const { rpID } = relyingParty();
@@ -129,6 +150,8 @@ export async function finishPasskeyRegistration(ctx: SessionCtx, raw: unknown): 
   const info = verification.registrationInfo;
   const result = await db.$transaction(async (tx) => {
     if (await tx.passkey.findUnique({ where: { credentialId: info.credential.id }, select: { id: true } })) throw new Conflict("passkey_exists", "This passkey is added already.");
+    if ((await tx.passkey.count({ where: { userId: ctx.principal.userId } })) >= MAX_PASSKEYS)
+      throw new Conflict("too_many_passkeys", `An account has at most ${MAX_PASSKEYS} passkeys. Remove one first.`);
     const row = await tx.passkey.create({
       data: {
         userId: ctx.principal.userId,
@@ -152,7 +175,7 @@ export async function finishPasskeyRegistration(ctx: SessionCtx, raw: unknown): 
 
 export async function removePasskey(ctx: SessionCtx, raw: unknown) {
   const { passkeyId, password } = RemovePasskeyInput.parse(raw);
-  await assertPassword(ctx.principal.userId, password, "remove a passkey");
+  await assertAccountHolder(ctx, password, "remove a passkey");
   await db.$transaction(async (tx) => {
     const row = await tx.passkey.findFirst({ where: { id: passkeyId, userId: ctx.principal.userId }, select: { id: true, name: true } });
     if (!row) throw new NotFound("passkey_not_found", "Passkey not found.");

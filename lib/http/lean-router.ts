@@ -121,7 +121,8 @@ export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H):
 function answerFailure(req: IncomingMessage, res: ServerResponse, path: string, error: unknown) {
   const { requestId } = requestMeta(req);
   const { status, body, headers } = errorToResponse(error, requestId);
-  if (status >= 500) logger.error({ err: error, requestId, path }, "lean route failed");
+  // A setup link's token is its path: it stays out of the logs.
+  if (status >= 500) logger.error({ err: error, requestId, path: path.replace(/^\/api\/portal\/[^/?]+/, "/api/portal/[token]") }, "lean route failed");
   if (!res.headersSent) sendJson(res, status, body, headers);
   // Failed after answering: the answer stands; failed while writing one of its own: end it.
   else if (!queued.has(res)) res.end();

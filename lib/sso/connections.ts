@@ -323,6 +323,11 @@ function samlProviderData(input: SamlFieldsInput): Prisma.SsoConnectionUnchecked
   };
 }
 
+/** What only an owner in Tollgate does, never someone holding a setup link: switching on (or changing) how people sign in. */
+function assertNotThroughSetupLink(ctx: OrgCtx, what: string) {
+  if (ctx.principal.setupLink) throw new Forbidden("owner_required", `A setup link cannot ${what}: an owner turns single sign-on on in Tollgate, after the test worked.`);
+}
+
 const samlProviderMissing = () => new Invalid("connection_incomplete", "metadataXml: paste the identity provider's metadata before turning the connection on.");
 
 const OIDC_ONLY = ["issuer", "clientId", "clientSecret", "authorizationEndpoint", "tokenEndpoint", "jwksUri"] as const;
@@ -332,6 +337,7 @@ export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   assertAllowed(ctx, "sso:write");
   const input = CreateConnectionInput.parse(raw);
   await assertOwnerChoosesProvider(ctx, "connect an identity provider");
+  if (input.enabled) assertNotThroughSetupLink(ctx, "turn a connection on");
   if (input.enabled) await assertSsoInPlan(ctx.orgId);
   const role = await checkedDefaultRole(ctx, input.defaultRoleId);
   let protocolData: Record<string, unknown>;
@@ -377,10 +383,15 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
     input.idpSsoUrl !== undefined ||
     input.idpCertificates !== undefined;
   if (providerChanged) await assertOwnerChoosesProvider(ctx, "change the identity provider or its client");
+  // A connection people sign in with now is the owner's to change: a setup link sets up, it does not switch a live sign-in.
+  if (before.enabled && (providerChanged || input.allowIdpInitiated || input.allowSha1 || input.clockSkewSeconds !== undefined)) {
+    assertNotThroughSetupLink(ctx, "change a connection that is on");
+  }
   if ((input.allowIdpInitiated && !before.samlAllowIdpInitiated) || (input.allowSha1 && !before.samlAllowSha1) || (input.clockSkewSeconds ?? 0) > before.samlClockSkewSeconds) {
     await assertOwnerChoosesProvider(ctx, "loosen how a provider's answers are checked");
   }
   if (input.enabled && !before.enabled) {
+    assertNotThroughSetupLink(ctx, "turn a connection on");
     await assertOwnerChoosesProvider(ctx, "turn single sign-on on");
     await assertSsoInPlan(ctx.orgId);
   }
@@ -409,6 +420,9 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
       select: connectionSelect,
     });
     const view = present(row);
+    // Another provider (a new issuer or entity ID) names people anew: the old one's subjects link to nobody now.
+    const providerReplaced = (row.oidcIssuer ?? null) !== (before.oidcIssuer ?? null) || (row.samlIdpEntityId ?? null) !== (before.samlIdpEntityId ?? null);
+    const unlinked = providerReplaced ? (await tx.ssoIdentity.deleteMany({ where: { connectionId: row.id } })).count : 0;
     // Turned off: the sessions it opened end with it.
     const ended = before.enabled && !row.enabled ? await endConnectionSessions(tx, row.id) : [];
     await recordAudit(tx, {
@@ -418,7 +432,12 @@ export async function updateConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
       target: { type: "sso_connection", id: row.id },
       meta: ctx,
       before: auditView(present(before)),
-      after: { ...auditView(view), ...(input.clientSecret === undefined ? {} : { clientSecret: "changed" }), ...(ended.length ? { sessionsEnded: ended.length } : {}) },
+      after: {
+        ...auditView(view),
+        ...(input.clientSecret === undefined ? {} : { clientSecret: "changed" }),
+        ...(ended.length ? { sessionsEnded: ended.length } : {}),
+        ...(unlinked ? { identitiesUnlinked: unlinked } : {}),
+      },
     });
     return { view, ended };
   });
@@ -437,6 +456,7 @@ export async function deleteConnection(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "sso:write");
   const { connectionId } = ConnectionIdInput.parse(raw);
   const before = await findConnection(ctx, connectionId);
+  if (before.enabled) assertNotThroughSetupLink(ctx, "delete a connection that is on");
   const ended = await db.$transaction(async (tx) => {
     const ended = await endConnectionSessions(tx, before.id);
     await tx.ssoConnection.delete({ where: { id: before.id, orgId: ctx.orgId } });

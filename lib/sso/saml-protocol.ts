@@ -11,6 +11,7 @@
 import { X509Certificate, randomBytes } from "node:crypto";
 import { SAML, ValidateInResponseTo, type SamlConfig } from "@node-saml/node-saml";
 import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
+import { z } from "zod";
 import { Invalid } from "../errors.ts";
 import { providerUrlProblem } from "./oidc-protocol.ts";
 
@@ -51,6 +52,8 @@ export class SamlLoginError extends Error {
   constructor(
     readonly reason: string,
     readonly detail: string,
+    /** Refused after the signature held: the connection's own provider sent it (worth its audit log). */
+    readonly signed = false,
   ) {
     super(`${reason}: ${detail}`);
   }
@@ -220,7 +223,23 @@ export async function checkSamlResponse(input: { samlResponse: string; idp: Saml
   }
 
   // From here on, only what the signature covers: the assertion node-saml verified.
-  const assertion = parseXml(assertionXml!, (detail) => refuse("response_malformed", detail)).documentElement!;
+  const refuseSigned = (reason: string, detail: string): never => {
+    throw new SamlLoginError(reason, detail, true);
+  };
+  return checkSignedAssertion({ ...input, root, assertionXml: assertionXml!, refuse: refuseSigned });
+}
+
+function checkSignedAssertion(input: {
+  root: Element;
+  assertionXml: string;
+  idp: SamlIdp;
+  sp: SamlSp;
+  policy: SamlPolicy;
+  expectedRequestId: string | null;
+  refuse: (reason: string, detail: string) => never;
+}): SamlAnswer {
+  const { root, idp, sp, policy, refuse } = input;
+  const assertion = parseXml(input.assertionXml, (detail) => refuse("response_malformed", detail)).documentElement!;
   const now = clock().getTime();
   const skewMs = policy.clockSkewSeconds * 1000;
   const instant = (value: string | null, what: string): number | null => {
@@ -265,10 +284,12 @@ export async function checkSamlResponse(input: { samlResponse: string; idp: Saml
   const confirmationUntil = confirmation.getAttribute("NotOnOrAfter") || refuse("response_invalid", "the bearer confirmation has no NotOnOrAfter");
   checkWindow(confirmation.getAttribute("NotBefore"), confirmationUntil, "the subject confirmation");
 
-  // InResponseTo: the signed confirmation's and the Response's must both name the request this browser sent.
-  const inResponseTo = [confirmation.getAttribute("InResponseTo"), root.getAttribute("InResponseTo")].filter((v): v is string => !!v);
+  // InResponseTo: the signed confirmation must name the request this browser sent (the Response's own
+  // attribute may be unsigned: it can refuse, never vouch); an answer nobody asked for names none.
+  const signedInResponseTo = confirmation.getAttribute("InResponseTo") || null;
+  const inResponseTo = [signedInResponseTo, root.getAttribute("InResponseTo")].filter((v): v is string => !!v);
   if (input.expectedRequestId) {
-    if (!inResponseTo.length) refuse("in_response_to_mismatch", "the Response does not name the request it answers");
+    if (!signedInResponseTo) refuse("in_response_to_mismatch", "the signed assertion does not name the request it answers");
     if (inResponseTo.some((v) => v !== input.expectedRequestId)) refuse("in_response_to_mismatch", "the Response answers another sign-in");
   } else {
     if (inResponseTo.length) refuse("in_response_to_unknown", "the Response answers a sign-in that was not started here, or was started in another browser");
@@ -278,7 +299,7 @@ export async function checkSamlResponse(input: { samlResponse: string; idp: Saml
   const assertionId = assertion.getAttribute("ID") || refuse("response_invalid", "the assertion has no ID");
   const nameId = child(subjectEl, NS.assertion, "NameID");
   const attributes = attributesOf(assertion);
-  const email = firstOf(attributes, EMAIL_ATTRIBUTES) ?? (text(nameId)?.includes("@") ? text(nameId) : null);
+  const email = [firstOf(attributes, EMAIL_ATTRIBUTES), text(nameId)].find((v) => v !== null && z.email().safeParse(v).success) ?? null;
   const transient = nameId?.getAttribute("Format") === TRANSIENT;
   const subject = (transient ? email : text(nameId)) ?? refuse("response_invalid", "the assertion names nobody (no NameID)");
   const conditionsUntil = instant(conditions.getAttribute("NotOnOrAfter"), "NotOnOrAfter");

@@ -13,11 +13,17 @@
 // the session is opened at once and its RelayState used only as a path here.
 import type { RequestMeta } from "../context.ts";
 import { db } from "../db.ts";
+import { RateLimited } from "../errors.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { hashToken, safeEqual } from "../secrets/secrets.ts";
+import { requireSourceSlot } from "../auth/throttle.ts";
+import { safeCallbackPath } from "../http/safe-redirect.ts";
 import { samlSettingsOf } from "./connections.ts";
 import { checkSamlResponse, SamlLoginError, type SamlAnswer } from "./saml-protocol.ts";
 import { connectionForLogin, openSession, recordTest, refuseSignIn, SsoSignInError, type FinishedSignIn, type ProviderIdentity } from "./sign-in.ts";
+
+/** Answers one source may post to the ACS URLs per hour (a company behind one address signs in many people). */
+const ACS_POSTS_PER_HOUR = 3_000;
 
 /** How long a checked answer waits for its browser to come back for it. */
 const ANSWER_TTL_MS = 5 * 60_000;
@@ -42,8 +48,8 @@ function usedMfa(answer: SamlAnswer): boolean {
 
 /** A path on this site, or null: an IdP-initiated RelayState is never followed off-site. */
 function sitePath(relayState: string | null): string | null {
-  if (!relayState || !/^\/(?![/\\])/.test(relayState) || /[\s\\]/.test(relayState) || relayState.length > 2000) return null;
-  return relayState;
+  if (!relayState || relayState.length > 2000 || /[\s\\]/.test(relayState)) return null;
+  return safeCallbackPath(relayState, "") || null;
 }
 
 export type AcsResult = FinishedSignIn | { kind: "continue"; redirectTo: string };
@@ -51,6 +57,12 @@ export type AcsResult = FinishedSignIn | { kind: "continue"; redirectTo: string 
 /** Takes a Response posted to the connection's ACS URL. Throws SsoSignInError. */
 export async function receiveSamlResponse(meta: RequestMeta, connectionId: string, form: { SAMLResponse?: string; RelayState?: string }): Promise<AcsResult> {
   if (!form.SAMLResponse) throw new SsoSignInError("response_missing", "The provider's answer carries no SAMLResponse.");
+  try {
+    await requireSourceSlot("saml-acs", meta.ip, ACS_POSTS_PER_HOUR, 3_600_000, "Too many sign-in answers from your network. Try again later.");
+  } catch (error) {
+    if (error instanceof RateLimited) throw new SsoSignInError("too_many_requests", "Too many sign-in answers from this source.");
+    throw error;
+  }
   const connection = await db.ssoConnection.findUnique({ where: { id: connectionId }, select: connectionForLogin });
   if (!connection || connection.protocol !== "saml") throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
   const relayState = form.RelayState ?? null;
@@ -65,7 +77,12 @@ export async function receiveSamlResponse(meta: RequestMeta, connectionId: strin
     const { idp, sp, policy } = samlSettingsOf(connection);
     answer = await checkSamlResponse({ samlResponse: form.SAMLResponse, idp, sp, policy, expectedRequestId: login?.samlRequestId ?? null });
   } catch (error) {
-    if (error instanceof SamlLoginError) return fail(error.reason, error.detail);
+    // Anyone can post here (the ACS URL is public): a refusal reaches the organization's audit log only when it
+    // answers one of its sign-ins or carries its provider's signature; other noise is only logged.
+    if (error instanceof SamlLoginError) {
+      if (login || error.signed) return fail(error.reason, error.detail);
+      throw new SsoSignInError(error.reason, error.detail);
+    }
     if (error instanceof SsoSignInError) return fail(error.reason, error.message);
     throw error;
   }

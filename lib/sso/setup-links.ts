@@ -80,11 +80,17 @@ export async function createSetupLink(ctx: OrgCtx, raw: unknown): Promise<SetupL
     throw new Forbidden("owner_required", "Only an owner (or the instance's provisioning key) makes setup links: an organization's API key or a setup link cannot.");
   }
   const maker = p.type === "user" ? { createdById: p.userId } : { createdByKeyId: p.keyId };
+  let expiresAt = new Date(Date.now() + (input.expiresInHours ?? 72) * 3_600_000);
+  // A key's link lasts no longer than the key.
+  if (p.type === "api_key") {
+    const key = await db.apiKey.findUniqueOrThrow({ where: { id: p.keyId }, select: { expiresAt: true } });
+    if (key.expiresAt && key.expiresAt < expiresAt) expiresAt = key.expiresAt;
+  }
   const token = `${SETUP_LINK_PREFIX}${randomToken(32)}`;
   return db.$transaction(async (tx) => {
     await assertCallerIsOwner(tx, ctx, "make a setup link");
     const row = await tx.setupLink.create({
-      data: { orgId: ctx.orgId, name: input.name, tokenHash: hashToken(token), ...maker, expiresAt: new Date(Date.now() + (input.expiresInHours ?? 72) * 3_600_000) },
+      data: { orgId: ctx.orgId, name: input.name, tokenHash: hashToken(token), ...maker, expiresAt },
       select: linkSelect,
     });
     await recordAudit(tx, {

@@ -43,32 +43,45 @@ describe("passkeys", () => {
     expect(await db.auditEvent.count({ where: { actorId: user.principal.userId, action: "mfa.passkey.added" } })).toBe(1);
     await expect(startPasskeyRegistration(ctx, {})).rejects.toMatchObject({ code: "password_incorrect" });
 
-    // A second passkey keeps the codes there are.
+    // With a second factor now, another passkey needs a session that used it (a stolen session plus the password adds none).
     const second = new SoftAuthenticator(new URL(publicUrl()).origin);
-    const more = await finishPasskeyRegistration(ctx, { name: "Phone", response: second.create(await startPasskeyRegistration(ctx, { password: PASSWORD })) });
+    await expect(startPasskeyRegistration({ ...user, sessionId: (await createSession(user.principal.userId, meta())).id }, { password: PASSWORD })).rejects.toMatchObject({
+      code: "mfa_session_required",
+    });
+    const mfaCtx = { ...ctx, principal: (await principalForSession(ctx.sessionId))! };
+    const more = await finishPasskeyRegistration(mfaCtx, { name: "Phone", response: second.create(await startPasskeyRegistration(mfaCtx, { password: PASSWORD })) });
     expect(more.recoveryCodes).toBeNull();
+  });
+
+  it("an account made by an identity provider (no password) adds none; password tries are counted per account", async () => {
+    const sso = await createUser();
+    const { id: sessionId } = await createSession(sso.principal.userId, meta());
+    await expect(startPasskeyRegistration({ ...sso, sessionId })).rejects.toMatchObject({ code: "passkey_needs_password" });
+    const { ctx } = await userWithPasskey();
+    const mfaCtx = { ...ctx, principal: (await principalForSession(ctx.sessionId))! };
+    for (let i = 0; i < 9; i++) await expect(startPasskeyRegistration(mfaCtx, { password: `wrong ${i}` })).rejects.toMatchObject({ code: "password_incorrect" });
+    await expect(startPasskeyRegistration(mfaCtx, { password: PASSWORD })).rejects.toMatchObject({ code: "too_many_attempts" });
   });
 
   it("an answer to a challenge it was not given, from another site, or without user verification, adds nothing", async () => {
     const user = await createUser();
+    await db.user.update({ where: { id: user.principal.userId }, data: { passwordHash: await hashPassword(PASSWORD) } });
     const { id: sessionId } = await createSession(user.principal.userId, meta());
     const ctx = { ...user, sessionId };
     const origin = new URL(publicUrl()).origin;
-    const options = await startPasskeyRegistration(ctx);
-    await expect(finishPasskeyRegistration(ctx, { name: "x", response: new SoftAuthenticator(origin).create({ ...options, challenge: "bWFkZS11cA" }) })).rejects.toMatchObject({
-      code: "passkey_challenge_invalid",
-    });
-    await expect(finishPasskeyRegistration(ctx, { name: "x", response: new SoftAuthenticator("https://evil.example").create(await startPasskeyRegistration(ctx)) })).rejects.toMatchObject({
-      code: "passkey_invalid",
-    });
-    await expect(finishPasskeyRegistration(ctx, { name: "x", response: new SoftAuthenticator(origin).create(await startPasskeyRegistration(ctx), { verified: false }) })).rejects.toMatchObject({
-      code: "passkey_invalid",
-    });
+    const start = () => startPasskeyRegistration(ctx, { password: PASSWORD });
+    const refused = async (response: unknown) =>
+      finishPasskeyRegistration(ctx, { name: "x", response }).then(
+        () => "added",
+        (e: { code: string }) => e.code,
+      );
+    expect(await refused(new SoftAuthenticator(origin).create({ ...(await start()), challenge: "bWFkZS11cA" }))).toBe("passkey_challenge_invalid");
+    expect(await refused(new SoftAuthenticator("https://evil.example").create(await start()))).toBe("passkey_invalid");
+    expect(await refused(new SoftAuthenticator(origin).create(await start(), { verified: false }))).toBe("passkey_invalid");
     // Used once: the same answer again finds no challenge.
-    const fresh = await startPasskeyRegistration(ctx);
-    const response = new SoftAuthenticator(origin).create(fresh);
+    const response = new SoftAuthenticator(origin).create(await start());
     await finishPasskeyRegistration(ctx, { name: "ok", response });
-    await expect(finishPasskeyRegistration(ctx, { name: "again", response })).rejects.toMatchObject({ code: "passkey_challenge_invalid" });
+    expect(await refused(response)).toBe("passkey_challenge_invalid");
     expect(await db.passkey.count({ where: { userId: user.principal.userId } })).toBe(1);
   });
 
@@ -121,8 +134,12 @@ describe("passkeys", () => {
   it("removing the last passkey (with the password) removes the second step and its recovery codes", async () => {
     const { user, ctx, authenticator } = await userWithPasskey();
     const [passkey] = await listPasskeys(ctx);
-    await expect(removePasskey(ctx, { passkeyId: passkey!.id })).rejects.toMatchObject({ code: "password_incorrect" });
-    await removePasskey(ctx, { passkeyId: passkey!.id, password: PASSWORD });
+    const mfaCtx = { ...ctx, principal: (await principalForSession(ctx.sessionId))! };
+    await expect(removePasskey(mfaCtx, { passkeyId: passkey!.id })).rejects.toMatchObject({ code: "password_incorrect" });
+    // A session that did not use the second factor removes none of it.
+    const { id: plainSession } = await createSession(user.principal.userId, meta());
+    await expect(removePasskey({ ...user, sessionId: plainSession }, { passkeyId: passkey!.id, password: PASSWORD })).rejects.toMatchObject({ code: "mfa_session_required" });
+    await removePasskey(mfaCtx, { passkeyId: passkey!.id, password: PASSWORD });
     expect(await mfaStatus(user.principal.userId)).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0 });
     expect(await db.mfaRecoveryCode.count({ where: { userId: user.principal.userId } })).toBe(0);
     expect((await signIn(meta(), { email: user.principal.email, password: PASSWORD })).user.id).toBe(user.principal.userId);
@@ -130,6 +147,6 @@ describe("passkeys", () => {
     // Another user's passkey is not found to remove.
     const other = await userWithPasskey();
     const [theirs] = await listPasskeys(other.ctx);
-    await expect(removePasskey(ctx, { passkeyId: theirs!.id, password: PASSWORD })).rejects.toMatchObject({ code: "passkey_not_found" });
+    await expect(removePasskey(mfaCtx, { passkeyId: theirs!.id, password: PASSWORD })).rejects.toMatchObject({ code: "passkey_not_found" });
   });
 });

@@ -190,6 +190,13 @@ describe("SAML answers refused", () => {
     expect(await db.user.count({ where: { email: `ceo@${t.domain}` } })).toBe(0);
   });
 
+  it("an address that is no address (two @, the last in the organization's domain)", async () => {
+    const t = await started();
+    expect(await t.post(await t.answer({ user: { email: `ceo@evil.example@${t.domain}` } }))).toBe(t.finishUrl);
+    expect(await followTollgate(t.browser, base, t.finishUrl)).toBe("/sign-in?sso_error=email_missing");
+    expect(await db.user.count({ where: { email: { endsWith: `@${t.domain}` } } })).toBe(0);
+  });
+
   it("a DOCTYPE with an external entity", async () => {
     const t = await started();
     const withEntity = rewrite(
@@ -290,6 +297,21 @@ describe("SAML answers refused", () => {
     await expectRefused(t, await t.post(await t.answer({ inResponseTo: null }), null), "unsolicited");
   });
 
+  it("an unasked assertion dressed as an answer (InResponseTo added to the unsigned Response)", async () => {
+    const t = await started();
+    const unasked = await t.answer({ inResponseTo: null });
+    const dressed = rewrite(unasked, (xml) => xml.replace("<samlp:Response ", `<samlp:Response InResponseTo="${t.login.requestId}" `));
+    await expectRefused(t, await t.post(dressed), "in_response_to_mismatch");
+  });
+
+  it("garbage posted by anyone to a connection's public ACS URL is refused without a line in the organization's audit log", async () => {
+    const t = await started();
+    const before = await db.auditEvent.count({ where: { orgId: t.org.id } });
+    expect(await t.post(Buffer.from("<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'/>").toString("base64"), null)).toBe("/sign-in?sso_error=assertion_missing");
+    expect(await t.post(await t.answer({ sign: "none", inResponseTo: null }), null)).toBe("/sign-in?sso_error=signature_invalid");
+    expect(await db.auditEvent.count({ where: { orgId: t.org.id } })).toBe(before);
+  });
+
   it("an answer to another sign-in (InResponseTo of another request)", async () => {
     const t = await started();
     await expectRefused(t, await t.post(await t.answer({ inResponseTo: "_some-other-request" })), "in_response_to_mismatch");
@@ -316,7 +338,7 @@ describe("SAML answers refused", () => {
 
   it("a RelayState pointing off-site is never followed", async () => {
     const t = await started({ allowIdpInitiated: true });
-    for (const relayState of ["https://evil.example/phish", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", " /x"]) {
+    for (const relayState of ["https://evil.example/phish", "//evil.example/x", "/\\evil.example", "/.//evil.example", "javascript:alert(1)", " /x"]) {
       expect(await t.post(await t.answer({ inResponseTo: null }), relayState)).toBe(`/${t.org.slug}`);
     }
   });

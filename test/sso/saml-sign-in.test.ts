@@ -182,6 +182,25 @@ describe("SAML connections", () => {
     expect(await post()).toBe("/sign-in?sso_error=signature_invalid");
   });
 
+  it("pointing a connection at another provider unlinks the people the old one named (its subjects mean nothing to the new one)", async () => {
+    const { org, owner, domain, connection } = await samlOrg(idp);
+    await samlSignIn(new CookieBrowser(), base, idp, { org: org.slug }, { email: `linked@${domain}` });
+    expect(await db.ssoIdentity.count({ where: { connectionId: connection.id } })).toBe(1);
+    // Rotating the certificate keeps the links.
+    await updateConnection(owner, { connectionId: connection.id, idpCertificates: [idp.key.cert, signingKey("rotation-only").cert] });
+    expect(await db.ssoIdentity.count({ where: { connectionId: connection.id } })).toBe(1);
+    const other = await startSamlIdp("replacement-idp");
+    try {
+      const changed = await updateConnection(owner, { connectionId: connection.id, metadataXml: other.metadataXml() });
+      expect(changed.saml!.idpEntityId).toBe(other.entityId);
+      expect(await db.ssoIdentity.count({ where: { connectionId: connection.id } })).toBe(0);
+      const audit = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "sso.connection.updated" }, orderBy: { createdAt: "desc" } });
+      expect(audit.after).toMatchObject({ identitiesUnlinked: 1 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it("only an owner changes the provider, its certificates or loosens the checks; an admin may rename", async () => {
     const { owner, connection, addMember } = await samlOrg(idp);
     const admin = await addMember("admin");

@@ -9,7 +9,7 @@ import type { OrgCtx } from "../../lib/context.ts";
 import { db } from "../../lib/db.ts";
 import { listMembers } from "../../lib/members/members.ts";
 import { createScimToken } from "../../lib/scim/tokens.ts";
-import { createConnection, getConnection, listConnections } from "../../lib/sso/connections.ts";
+import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from "../../lib/sso/connections.ts";
 import { addDomain } from "../../lib/sso/domains.ts";
 import { updateSsoPolicy } from "../../lib/sso/policy.ts";
 import { createSetupLink, listSetupLinks, revokeSetupLink } from "../../lib/sso/setup-links.ts";
@@ -68,6 +68,21 @@ describe("setup links", () => {
     const login = await db.ssoLogin.findFirstOrThrow({ where: { connectionId: connection.id, purpose: "test" } });
     expect(login.returnTo).toBe("/portal");
     expect(relayState).toBeTruthy();
+  });
+
+  it("sets up, but neither turns a connection on nor changes or deletes one that is on (its sign-ins are the owner's)", async () => {
+    const { owner } = await createTestOrg();
+    const ctx = await portal((await createSetupLink(owner, { name: "Acme IT" })).url);
+    await expect(createConnection(ctx, { protocol: "saml", name: "On", metadataXml: idp.metadataXml(), enabled: true })).rejects.toMatchObject({ code: "owner_required" });
+    const draft = await createConnection(ctx, { protocol: "saml", name: "Draft", metadataXml: idp.metadataXml() });
+    await expect(updateConnection(ctx, { connectionId: draft.id, enabled: true })).rejects.toMatchObject({ code: "owner_required" });
+    await updateConnection(ctx, { connectionId: draft.id, allowIdpInitiated: true });
+    // The owner turns it on; from then on the link leaves it alone.
+    await updateConnection(owner, { connectionId: draft.id, enabled: true });
+    await expect(updateConnection(ctx, { connectionId: draft.id, metadataXml: idp.metadataXml() })).rejects.toMatchObject({ code: "owner_required" });
+    await expect(updateConnection(ctx, { connectionId: draft.id, allowSha1: true })).rejects.toMatchObject({ code: "owner_required" });
+    await expect(deleteConnection(ctx, { connectionId: draft.id })).rejects.toMatchObject({ code: "owner_required" });
+    expect((await updateConnection(ctx, { connectionId: draft.id, name: "Renamed" })).name).toBe("Renamed");
   });
 
   it("and nothing else: no members, no policy, no role for people who join, no other organization", async () => {

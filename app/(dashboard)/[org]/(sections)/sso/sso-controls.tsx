@@ -256,33 +256,44 @@ export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: 
   );
 }
 
-export function ConnectionActions({ orgSlug, connection }: { orgSlug: string; connection: { id: string; name: string; enabled: boolean } }) {
+/** Test, turn on or off, delete. Through a setup link (`portal`) a connection is set up and tested; an owner turns it on in Tollgate. */
+export function ConnectionActions({ orgSlug, connection, portal = false }: { orgSlug: string; connection: { id: string; name: string; enabled: boolean }; portal?: boolean }) {
   const test = useServerAction((input: unknown) => testConnectionAction(orgSlug, input), { refresh: false, onSuccess: ({ url }) => window.location.assign(url) });
   const toggle = useServerAction((input: unknown) => updateConnectionAction(orgSlug, input));
   const remove = useServerAction((input: unknown) => deleteConnectionAction(orgSlug, input));
   const error = test.error ?? toggle.error;
   return (
     <div className="grid gap-2">
-      <div className="flex flex-wrap gap-2">
+      <div className="flex flex-wrap items-center gap-2">
         <Button variant="outline" size="sm" disabled={test.isPending} onClick={() => test.mutate({ connectionId: connection.id })}>
           {test.isPending && <Spinner />}
           Test connection
         </Button>
-        <Button variant={connection.enabled ? "outline" : "default"} size="sm" disabled={toggle.isPending} onClick={() => toggle.mutate({ connectionId: connection.id, enabled: !connection.enabled })}>
-          {toggle.isPending && <Spinner />}
-          {connection.enabled ? "Turn off" : "Turn on"}
-        </Button>
-        <ConfirmAction
-          trigger={
-            <Button variant="destructive" size="sm">
-              Delete
-            </Button>
-          }
-          title={`Delete ${connection.name}?`}
-          description="Nobody can sign in through it any more. Sessions it started stay until they end."
-          confirmLabel="Delete connection"
-          run={async () => void (await remove.mutateAsync({ connectionId: connection.id }))}
-        />
+        {!portal && (
+          <Button
+            variant={connection.enabled ? "outline" : "default"}
+            size="sm"
+            disabled={toggle.isPending}
+            onClick={() => toggle.mutate({ connectionId: connection.id, enabled: !connection.enabled })}
+          >
+            {toggle.isPending && <Spinner />}
+            {connection.enabled ? "Turn off" : "Turn on"}
+          </Button>
+        )}
+        {(!portal || !connection.enabled) && (
+          <ConfirmAction
+            trigger={
+              <Button variant="destructive" size="sm">
+                Delete
+              </Button>
+            }
+            title={`Delete ${connection.name}?`}
+            description="Nobody can sign in through it any more. Sessions it started stay until they end."
+            confirmLabel="Delete connection"
+            run={async () => void (await remove.mutateAsync({ connectionId: connection.id }))}
+          />
+        )}
+        {portal && <span className="text-sm text-muted-foreground">{connection.enabled ? "It is on; only an owner changes it now." : "Once the test works, an owner turns it on in Tollgate."}</span>}
       </div>
       {error && (
         <Alert variant="destructive">

@@ -251,7 +251,7 @@ export async function SsoSetupSections({ ctx, target, portal, tested }: { ctx: O
                       {c.name} {c.enabled ? <Badge variant="success">On</Badge> : <Badge variant="outline">Off</Badge>}
                     </h3>
                   </CardTitle>
-                  {canWrite && (
+                  {canWrite && !(portal && c.enabled) && (
                     <EditConnectionDialog orgSlug={target} connection={{ id: c.id, name: c.name, protocol: c.protocol, defaultRoleId: c.defaultRole?.id ?? null, saml: c.saml }} roles={roles} />
                   )}
                 </div>
@@ -274,7 +274,7 @@ export async function SsoSetupSections({ ctx, target, portal, tested }: { ctx: O
                 )}
                 {!portal && <GroupMappings orgSlug={target} connectionId={c.id} groupsClaim={c.groupsClaim} mappings={mappings.get(c.id) ?? []} groups={groups} canWrite={canWrite} />}
                 <LastTest connection={c} justTested={tested === c.id} />
-                {canWrite && <ConnectionActions orgSlug={target} connection={c} />}
+                {canWrite && <ConnectionActions orgSlug={target} connection={c} portal={portal} />}
               </CardContent>
             </Card>
           ))
