@@ -17,7 +17,7 @@ import { RateLimited } from "../errors.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { hashToken, safeEqual } from "../secrets/secrets.ts";
 import { requireSourceSlot } from "../auth/throttle.ts";
-import { safeCallbackPath } from "../http/safe-redirect.ts";
+import { safeCallbackPath } from "../safe-path.ts";
 import { samlSettingsOf } from "./connections.ts";
 import { checkSamlResponse, SamlLoginError, type SamlAnswer } from "./saml-protocol.ts";
 import { connectionForLogin, openSession, recordTest, refuseSignIn, SsoSignInError, type FinishedSignIn, type ProviderIdentity } from "./sign-in.ts";
