@@ -39,7 +39,7 @@ test("a wrong password shows a clear message, and a failing browser waits a litt
   await expect(async () => {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("definitely the wrong password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(alert).toHaveText(/Too many failed sign-in attempts\. Try again in \d+ seconds?\./, { timeout: 3_000 });
   }).toPass({ timeout: 40_000 });
   const seconds = Number(/in (\d+) second/.exec((await alert.textContent()) ?? "")![1]);
