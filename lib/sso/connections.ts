@@ -311,7 +311,12 @@ export async function assertOwnerChoosesProvider(ctx: OrgCtx, what: string) {
 type SamlFieldsInput = { metadataXml?: string; idpEntityId?: string; idpSsoUrl?: string; idpCertificates?: string[]; allowIdpInitiated?: boolean; allowSha1?: boolean; clockSkewSeconds?: number };
 
 /** The provider's settings a SAML create or update writes: from its metadata, or as entered. */
-function samlProviderData(input: SamlFieldsInput): Prisma.SsoConnectionUncheckedUpdateInput {
+type SamlProviderData = Pick<Prisma.SsoConnectionUncheckedCreateInput, "samlIdpEntityId" | "samlIdpSsoUrl" | "samlAllowIdpInitiated" | "samlAllowSha1" | "samlClockSkewSeconds"> & {
+  samlIdpCerts?: string[];
+};
+type OidcProviderData = Pick<Prisma.SsoConnectionUncheckedCreateInput, "oidcIssuer" | "oidcClientId" | "oidcClientSecretSealed"> & { oidcMetadata: OidcProviderMetadata };
+
+function samlProviderData(input: SamlFieldsInput): SamlProviderData {
   const fromMetadata = input.metadataXml !== undefined ? parseIdpMetadata(input.metadataXml) : null;
   return {
     samlIdpEntityId: fromMetadata?.entityId ?? input.idpEntityId,
@@ -340,10 +345,11 @@ export async function createConnection(ctx: OrgCtx, raw: unknown): Promise<SsoCo
   if (input.enabled) assertNotThroughSetupLink(ctx, "turn a connection on");
   if (input.enabled) await assertSsoInPlan(ctx.orgId);
   const role = await checkedDefaultRole(ctx, input.defaultRoleId);
-  let protocolData: Record<string, unknown>;
+  let protocolData: SamlProviderData | OidcProviderData;
   if (input.protocol === "saml") {
-    protocolData = samlProviderData(input);
-    if (input.enabled && !protocolData.samlIdpEntityId) throw samlProviderMissing();
+    const saml = samlProviderData(input);
+    if (input.enabled && !saml.samlIdpEntityId) throw samlProviderMissing();
+    protocolData = saml;
   } else {
     const metadata = await providerMetadata(input);
     protocolData = { oidcIssuer: metadata.issuer, oidcMetadata: metadata, oidcClientId: input.clientId, oidcClientSecretSealed: seal(input.clientSecret, CLIENT_SECRET_PURPOSE) };
