@@ -424,7 +424,10 @@ async function storedGroup(ctx: ScimCtx, id: string) {
   return row;
 }
 
-async function writeGroup(ctx: ScimCtx, row: { groupId: string; version: number }, change: { displayName?: string; externalId?: string | null; members?: string[] }, action: string) {
+/** A group's new members, worked out from its members as the writing transaction reads them (so a change made meanwhile in Tollgate is not undone). */
+type MembersChange = (current: Set<string>) => Set<string>;
+
+async function writeGroup(ctx: ScimCtx, row: { groupId: string; version: number }, change: { displayName?: string; externalId?: string | null; members?: MembersChange }, action: string) {
   await changing(ctx, async (tx) => {
     const bumped = await tx.scimGroup.updateMany({
       where: { groupId: row.groupId, orgId: ctx.orgId, version: row.version },
@@ -436,12 +439,13 @@ async function writeGroup(ctx: ScimCtx, row: { groupId: string; version: number 
     if (change.members) {
       // Members added in Tollgate stay valid; those the provider adds must be its active users.
       const current = new Set((await tx.groupMember.findMany({ where: { groupId: row.groupId }, select: { userId: true } })).map((m) => m.userId));
+      const next = change.members(new Set(current));
       await assertMembersProvisioned(
         tx,
         ctx,
-        change.members.filter((id) => !current.has(id)),
+        [...next].filter((id) => !current.has(id)),
       );
-      counts = await setGroupMembers(tx, ctx, row.groupId, [...new Set(change.members)]);
+      counts = await setGroupMembers(tx, ctx, row.groupId, [...next]);
     }
     await recordAudit(tx, {
       action,
@@ -461,7 +465,8 @@ export async function replaceGroup(ctx: ScimCtx, id: string, body: unknown, ifMa
   assertVersion(`W/"${row.version}"`, ifMatch);
   const parsed = GroupInput.safeParse(body);
   if (!parsed.success) throw invalid(parsed.error);
-  return writeGroup(ctx, row, { displayName: parsed.data.displayName, externalId: parsed.data.externalId ?? null, members: (parsed.data.members ?? []).map((m) => m.value) }, "scim.group.replaced");
+  const members = new Set((parsed.data.members ?? []).map((m) => m.value));
+  return writeGroup(ctx, row, { displayName: parsed.data.displayName, externalId: parsed.data.externalId ?? null, members: () => members }, "scim.group.replaced");
 }
 
 const memberValues = (value: unknown): string[] => {
@@ -478,22 +483,22 @@ export async function patchGroup(ctx: ScimCtx, id: string, body: unknown, ifMatc
   const operations = operationsOf(body);
   const row = await storedGroup(ctx, id);
   assertVersion(`W/"${row.version}"`, ifMatch);
-  let members = new Set((await db.groupMember.findMany({ where: { groupId: row.groupId }, select: { userId: true } })).map((m) => m.userId));
-  let membersChanged = false;
+  // The member operations are kept in order and applied to the members the write reads, inside its transaction.
+  const memberSteps: MembersChange[] = [];
+  const step = (apply: (members: Set<string>) => Set<string> | void) => memberSteps.push((members) => apply(members) ?? members);
   const change: { displayName?: string; externalId?: string | null } = {};
   for (const { op, path, value } of operations) {
     const target = path?.trim();
     const filtered = target ? /^members\[\s*value\s+eq\s+"([^"]+)"\s*\]$/i.exec(target) : null;
     if (filtered) {
       if (op !== "remove") throw new ScimError(400, `Operations: ${op} on a filtered members path is not supported`, "invalidPath");
-      members.delete(filtered[1]!);
-      membersChanged = true;
+      const userId = filtered[1]!;
+      step((members) => void members.delete(userId));
     } else if (target?.toLowerCase() === "members") {
       const values = memberValues(value);
-      if (op === "add") values.forEach((v) => members.add(v));
-      else if (op === "remove") (values.length ? values : [...members]).forEach((v) => members.delete(v));
-      else members = new Set(values);
-      membersChanged = true;
+      if (op === "add") step((members) => values.forEach((v) => members.add(v)));
+      else if (op === "remove") step((members) => (values.length ? values : [...members]).forEach((v) => members.delete(v)));
+      else step(() => new Set(values));
     } else if (target?.toLowerCase() === "displayname" || target?.toLowerCase() === "externalid") {
       if (op === "remove") throw new ScimError(400, `Operations: ${target} cannot be removed`, "mutability");
       if (target.toLowerCase() === "displayname") change.displayName = GroupInput.shape.displayName.parse(value);
@@ -504,16 +509,17 @@ export async function patchGroup(ctx: ScimCtx, id: string, body: unknown, ifMatc
         if (key.toLowerCase() === "displayname") change.displayName = GroupInput.shape.displayName.parse(item);
         else if (key.toLowerCase() === "externalid") change.externalId = item === null ? null : String(item);
         else if (key.toLowerCase() === "members") {
-          if (op === "add") memberValues(item).forEach((m) => members.add(m));
-          else members = new Set(memberValues(item));
-          membersChanged = true;
+          const values = memberValues(item);
+          if (op === "add") step((members) => values.forEach((m) => members.add(m)));
+          else step(() => new Set(values));
         } else if (key !== "id" && key !== "schemas") throw new ScimError(400, `Operations: unknown attribute ${key}`, "invalidPath");
       }
     } else {
       throw new ScimError(400, `Operations: unsupported path ${target ?? "(none)"}`, "invalidPath");
     }
   }
-  return writeGroup(ctx, row, { ...change, ...(membersChanged ? { members: [...members] } : {}) }, "scim.group.patched");
+  const members: MembersChange | undefined = memberSteps.length ? (current) => memberSteps.reduce((set, apply) => apply(set), current) : undefined;
+  return writeGroup(ctx, row, { ...change, ...(members ? { members } : {}) }, "scim.group.patched");
 }
 
 export async function deleteGroup(ctx: ScimCtx, id: string, ifMatch: string | null) {
