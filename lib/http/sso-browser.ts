@@ -8,7 +8,7 @@
 // A refusal sends the browser to the sign-in page with the reason's code,
 // which the page turns into a fixed sentence (no free text from the URL).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ZodError } from "zod";
+import { z, ZodError } from "zod";
 import { sessionCookieFor } from "../auth/session-cookie.ts";
 import { publicUrl } from "../env.ts";
 import { RateLimited } from "../errors.ts";
@@ -99,12 +99,13 @@ export async function ssoOidcCallback(req: IncomingMessage, res: ServerResponse,
   await answerSignIn(req, res, params.connectionId!, () => finishOidcSignIn(requestMeta(req), params.connectionId!, callbackUrl, cookieValue(req, STATE_COOKIE)));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A connection id is a UUID: anything else is nobody's, and the database is not asked. */
+const isConnectionId = (id: string) => z.uuid().safeParse(id).success;
 
 /** Our SAML metadata for the provider's admin (public, as every SP's is): entity ID and ACS URL. */
 export async function ssoSamlMetadata(_req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
   const id = params.connectionId!;
-  const found = UUID.test(id) ? await db.ssoConnection.findUnique({ where: { id }, select: { protocol: true } }) : null;
+  const found = isConnectionId(id) ? await db.ssoConnection.findUnique({ where: { id }, select: { protocol: true } }) : null;
   if (found?.protocol !== "saml") return sendJson(res, 404, { error: { code: "connection_not_found", message: "No SAML connection here." } });
   const xml = spMetadataXml(samlServiceProviderOf(id));
   res.writeHead(200, { "content-type": "application/samlmetadata+xml; charset=utf-8", "content-length": String(Buffer.byteLength(xml)), "cache-control": "no-store" }).end(xml);
@@ -128,7 +129,7 @@ async function readSamlForm(req: IncomingMessage): Promise<{ SAMLResponse?: stri
 export async function ssoSamlAcs(req: IncomingMessage, res: ServerResponse, params: Record<string, string>) {
   const id = params.connectionId!;
   await answerSignIn(req, res, id, async () => {
-    if (!UUID.test(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
+    if (!isConnectionId(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
     return receiveSamlResponse(requestMeta(req), id, await readSamlForm(req));
   });
 }
@@ -137,7 +138,7 @@ export async function ssoSamlFinish(req: IncomingMessage, res: ServerResponse, p
   const id = params.connectionId!;
   const state = new URL(req.url ?? "/", publicUrl()).searchParams.get("state");
   await answerSignIn(req, res, id, async () => {
-    if (!UUID.test(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
+    if (!isConnectionId(id)) throw new SsoSignInError("state_invalid", "This SSO connection does not exist.");
     return finishSamlSignIn(requestMeta(req), id, state, cookieValue(req, STATE_COOKIE));
   });
 }

@@ -4,24 +4,19 @@
 // in the middle (or a malicious provider account) would.
 import { deflateRawSync } from "node:zlib";
 import { DOMParser, XMLSerializer, type Document, type Element } from "@xmldom/xmldom";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { MAX_SAML_RESPONSE_CHARS, useSamlClock } from "../../lib/sso/saml-protocol.ts";
-import { useMachineServer } from "../apikeys/http.ts";
 import { CookieBrowser } from "./oidc-idp.ts";
-import { followTollgate, lastRefusal, postAcs, samlOrg, sessionOf, startSamlLogin, type SamlOrgOptions } from "./saml-flow.ts";
-import { signingKey, startSamlIdp, type ResponseOptions, type TestSamlIdp } from "./saml-idp.ts";
-import { useTestDns } from "./sso-fixtures.ts";
+import { followTollgate, lastRefusal, postAcs, samlOrg, sessionOf, startSamlLogin, type SamlOrgOptions, useSamlPeers } from "./saml-flow.ts";
+import { signingKey, type ResponseOptions, type TestSamlIdp } from "./saml-idp.ts";
 
-const server = useMachineServer();
-useTestDns();
+const peers = useSamlPeers();
 let idp: TestSamlIdp;
 let base: string;
-beforeAll(async () => {
-  idp = await startSamlIdp();
-  base = server.baseUrl();
+beforeAll(() => {
+  ({ idp, base } = peers);
 });
-afterAll(() => idp.close());
 afterEach(() => useSamlClock());
 
 const ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -66,6 +61,16 @@ function evilAssertion(doc: Document, victim: string, keepSignature = false): El
   return evil;
 }
 
+/** XSW1 and XSW2: the signed Response turned into an unsigned one around the evil assertion, and a copy of the original (its signature's target) to hide. */
+function evilResponse(doc: Document, victim: string) {
+  const response = doc.documentElement!;
+  const original = response.cloneNode(true) as Element;
+  original.removeChild(directSignature(original)!);
+  response.setAttribute("ID", "_evil-response");
+  response.replaceChild(evilAssertion(doc, victim), first(doc, ASSERTION_NS, "Assertion"));
+  return { doc, response, original };
+}
+
 describe("SAML answers refused", () => {
   it("control: the untouched answer is taken (so each refusal below is the attack's doing)", async () => {
     const t = await started();
@@ -89,12 +94,7 @@ describe("SAML answers refused", () => {
 
     it("XSW1: an unsigned response around the evil assertion, the signed original inside its Signature's Object", async () => {
       const t = await started();
-      const doc = parse(await t.answer({ sign: "response" }));
-      const response = doc.documentElement!;
-      const original = response.cloneNode(true) as Element;
-      original.removeChild(directSignature(original)!);
-      response.setAttribute("ID", "_evil-response");
-      response.replaceChild(evilAssertion(doc, victimOf(t)), first(doc, ASSERTION_NS, "Assertion"));
+      const { doc, response, original } = evilResponse(parse(await t.answer({ sign: "response" })), victimOf(t));
       const object = doc.createElementNS(DSIG_NS, "ds:Object");
       object.appendChild(original);
       directSignature(response)!.appendChild(object);
@@ -103,12 +103,7 @@ describe("SAML answers refused", () => {
 
     it("XSW2: as XSW1, with the signed original beside the Signature (detached)", async () => {
       const t = await started();
-      const doc = parse(await t.answer({ sign: "response" }));
-      const response = doc.documentElement!;
-      const original = response.cloneNode(true) as Element;
-      original.removeChild(directSignature(original)!);
-      response.setAttribute("ID", "_evil-response");
-      response.replaceChild(evilAssertion(doc, victimOf(t)), first(doc, ASSERTION_NS, "Assertion"));
+      const { doc, response, original } = evilResponse(parse(await t.answer({ sign: "response" })), victimOf(t));
       response.insertBefore(original, directSignature(response)!);
       await expectRefused(t, await t.post(encode(doc)), "multiple_assertions");
     });

@@ -8,8 +8,23 @@ import { publicUrl } from "../../lib/env.ts";
 import { createConnection, samlServiceProviderOf } from "../../lib/sso/connections.ts";
 import { builtInRole, createTestOrg } from "../helpers.ts";
 import { CookieBrowser, startSignIn } from "./oidc-idp.ts";
-import type { SamlUser, SpTarget, TestSamlIdp } from "./saml-idp.ts";
-import { verifiedDomain } from "./sso-fixtures.ts";
+import { afterAll, beforeAll } from "vitest";
+import { useMachineServer } from "../apikeys/http.ts";
+import { startSamlIdp, type SamlUser, type SpTarget, type TestSamlIdp } from "./saml-idp.ts";
+import { useTestDns, verifiedDomain } from "./sso-fixtures.ts";
+
+/** A file's SAML set-up: Tollgate's routes on loopback, test DNS, and the samlify provider. */
+export function useSamlPeers() {
+  const server = useMachineServer();
+  useTestDns();
+  const peers = { idp: undefined as unknown as TestSamlIdp, base: "", server };
+  beforeAll(async () => {
+    peers.idp = await startSamlIdp();
+    peers.base = server.baseUrl();
+  });
+  afterAll(() => peers.idp.close());
+  return peers;
+}
 
 export type SamlOrgOptions = { defaultRole?: "member" | "viewer" | null; enabled?: boolean; allowIdpInitiated?: boolean; allowSha1?: boolean; metadataXml?: string };
 

@@ -2,7 +2,7 @@
 // loopback: the browser's way through Tollgate's routes, just-in-time members,
 // group mappings, the test login, IdP-initiated sign-in, certificate
 // rotation, and who may change a connection.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ZodError } from "zod";
 import { db } from "../../lib/db.ts";
 import { zodMessage } from "../../lib/errors.ts";
@@ -10,22 +10,17 @@ import { createGroup } from "../../lib/groups/groups.ts";
 import { createConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
 import { createGroupMapping } from "../../lib/sso/group-mappings.ts";
 import { startConnectionTest } from "../../lib/sso/sign-in.ts";
-import { useMachineServer } from "../apikeys/http.ts";
 import { auditActions, createTestOrg } from "../helpers.ts";
 import { CookieBrowser } from "./oidc-idp.ts";
-import { followTollgate, postAcs, samlOrg, samlSignIn, sessionOf, startSamlLogin } from "./saml-flow.ts";
+import { followTollgate, postAcs, samlOrg, samlSignIn, sessionOf, startSamlLogin, useSamlPeers } from "./saml-flow.ts";
 import { signingKey, startSamlIdp, type TestSamlIdp } from "./saml-idp.ts";
-import { useTestDns } from "./sso-fixtures.ts";
 
-const server = useMachineServer();
-useTestDns();
+const peers = useSamlPeers();
 let idp: TestSamlIdp;
 let base: string;
-beforeAll(async () => {
-  idp = await startSamlIdp();
-  base = server.baseUrl();
+beforeAll(() => {
+  ({ idp, base } = peers);
 });
-afterAll(() => idp.close());
 
 describe("SAML connections", () => {
   it("reads the provider from its metadata, and serves ours at the metadata URL", async () => {

@@ -214,7 +214,8 @@ export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: 
           metadataXml: optional(f.get("metadataXml")),
           allowIdpInitiated: changed(f.get("allowIdpInitiated") === "on", saml.allowIdpInitiated),
           allowSha1: changed(f.get("allowSha1") === "on", saml.allowSha1),
-          clockSkewSeconds: changed(Number(f.get("clockSkewSeconds")), saml.clockSkewSeconds),
+          // An emptied field keeps the tolerance there is (0 is typed as 0).
+          clockSkewSeconds: f.get("clockSkewSeconds") === "" ? undefined : changed(Number(f.get("clockSkewSeconds")), saml.clockSkewSeconds),
         };
       }}
     >
