@@ -144,13 +144,30 @@ async function groupResources(ctx: ScimCtx, where: { groupId?: string } = {}) {
   }));
 }
 
-/** userName is case-insensitive (RFC 7643 §4.1.1; stored in lower case): so are its comparisons. */
-function lowerCaseUserNames(node: Filter): Filter {
+// userName, email addresses and displayName are not case-exact (RFC 7643
+// §4.1.1, §4.1.2, §4.2): filters compare them in lower case, on both sides.
+const CASE_INSENSITIVE_PATH = /^(userName|displayName|emails(\.value)?|value)$/i;
+
+function lowerCaseInsensitiveValues(node: Filter): Filter {
   const n = node as Filter & { attrPath?: string; compValue?: unknown; filters?: Filter[]; filter?: Filter; valFilter?: Filter };
-  if (n.filters) return { ...n, filters: n.filters.map(lowerCaseUserNames) } as Filter;
-  if (n.filter) return { ...n, filter: lowerCaseUserNames(n.filter) } as Filter;
-  if (typeof n.attrPath === "string" && /^(userName|emails(\.value)?)$/i.test(n.attrPath) && typeof n.compValue === "string") return { ...n, compValue: n.compValue.toLowerCase() } as Filter;
+  if (n.filters) return { ...n, filters: n.filters.map(lowerCaseInsensitiveValues) } as Filter;
+  if (n.filter) return { ...n, filter: lowerCaseInsensitiveValues(n.filter) } as Filter;
+  // emails[value eq "…"]: the inner comparison is on the address.
+  if (n.valFilter) return { ...n, valFilter: lowerCaseInsensitiveValues(n.valFilter) } as Filter;
+  if (typeof n.attrPath === "string" && CASE_INSENSITIVE_PATH.test(n.attrPath) && typeof n.compValue === "string") return { ...n, compValue: n.compValue.toLowerCase() } as Filter;
   return n;
+}
+
+/** The resource as filters see it: its case-insensitive values in lower case. */
+function caseFolded(resource: object): object {
+  const r = resource as { userName?: unknown; displayName?: unknown; emails?: Array<{ value?: unknown }> };
+  const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : v);
+  return {
+    ...resource,
+    userName: lower(r.userName),
+    displayName: lower(r.displayName),
+    ...(Array.isArray(r.emails) ? { emails: r.emails.map((e) => ({ ...e, value: lower(e.value) })) } : {}),
+  };
 }
 
 export type ListQuery = { filter?: string | null; startIndex?: string | null; count?: string | null };
@@ -165,7 +182,8 @@ function listResponse<T extends object>(resources: T[], query: ListQuery) {
     } catch (error) {
       throw new ScimError(400, `filter: ${(error as Error).message}`, "invalidFilter");
     }
-    matched = resources.filter(scimFilter(lowerCaseUserNames(parsed)));
+    const matches = scimFilter(lowerCaseInsensitiveValues(parsed));
+    matched = resources.filter((resource) => matches(caseFolded(resource)));
   }
   const startIndex = Math.max(1, Number.parseInt(query.startIndex ?? "1", 10) || 1);
   const count = Math.min(MAX_PAGE, Math.max(0, Number.parseInt(query.count ?? String(MAX_PAGE), 10) || 0));

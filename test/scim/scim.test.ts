@@ -11,30 +11,12 @@ import { createGrant } from "../../lib/grants/grants.ts";
 import { createScimToken, revokeScimToken } from "../../lib/scim/tokens.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { builtInRole, createTestOrg, meta } from "../helpers.ts";
-import { onPlanWithoutSso, useTestDns, verifiedDomain } from "../sso/sso-fixtures.ts";
+import { onPlanWithoutSso, useTestDns } from "../sso/sso-fixtures.ts";
+import { GROUP, PATCH, provisionedOrg as provisionedOrgOn, USER } from "./scim-fixtures.ts";
 
 const server = useMachineServer();
 useTestDns();
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-
-async function provisionedOrg() {
-  const t = await createTestOrg();
-  const domain = await verifiedDomain(t.owner, t.org.slug);
-  const { token, id: tokenId } = await createScimToken(t.owner, { name: "Okta" });
-  const scim = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${server.baseUrl()}/scim/v2${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/scim+json" }), ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status !== 204) expect(res.headers.get("content-type")).toMatch(/^application\/scim\+json/);
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-  };
-  return { ...t, domain, token, tokenId, scim };
-}
+const provisionedOrg = () => provisionedOrgOn(server);
 
 const memberRoleOf = async (orgId: string, userId: string) =>
   (await db.membership.findUnique({ where: { orgId_userId: { orgId, userId } }, select: { role: { select: { key: true } } } }))?.role.key ?? null;

@@ -1,7 +1,8 @@
 // Forged and bent provider answers are refused. A hostile provider on
 // loopback (its token endpoint answers whatever ID token the test forges)
 // stands behind a connection with entered endpoints; each attack is its own
-// test, and none signs anyone in.
+// test, and none signs anyone in. Answers with a missing, unknown or replayed
+// state are refused before the provider is asked for a token.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
@@ -19,6 +20,7 @@ let issuer: string;
 let signingKey: CryptoKey;
 let publicJwk: JWK;
 let forge: Forge;
+let tokenRequests = 0;
 useTestDns();
 
 beforeAll(async () => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
   server = http.createServer(async (req, res) => {
     if (req.url === "/jwks") return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] }));
     if (req.url === "/token" && req.method === "POST") {
+      tokenRequests += 1;
       let body = "";
       for await (const chunk of req) body += chunk;
       const params = new URLSearchParams(body);
@@ -82,18 +85,38 @@ function goodToken(domain: string, change: { claims?: Record<string, unknown>; k
 
 /** Starts a sign-in, lets the provider answer with `forged`, and returns the refusal's reason (or "signed_in"). */
 async function attempt(connection: SsoConnectionView, orgSlug: string, forged: Forge, answer: Record<string, string> = {}): Promise<string> {
+  const { state, callback } = await startedSignIn(connection, orgSlug, forged);
+  return finish(connection, callback({ code: "the-code", state, ...answer }), state);
+}
+
+/** Starts a sign-in whose provider will answer with `forged`; returns its state and the callback URL with a `query` of the test's choosing. */
+async function startedSignIn(connection: SsoConnectionView, orgSlug: string, forged: Forge) {
   const { url, state } = await startSsoSignIn({ org: orgSlug });
   pendingNonce = new URL(url).searchParams.get("nonce")!;
   forge = forged;
-  const callback = new URL(connection.redirectUri);
-  callback.search = new URLSearchParams({ code: "the-code", state, ...answer }).toString();
+  const callback = (query: Record<string, string>) => {
+    const at = new URL(connection.redirectUri);
+    at.search = new URLSearchParams(query).toString();
+    return at;
+  };
+  return { state, callback };
+}
+
+/** Finishes at the callback; answers the refusal's reason (or "signed_in"). */
+async function finish(connection: SsoConnectionView, callback: URL, stateCookie: string | null): Promise<string> {
   try {
-    await finishOidcSignIn(meta(), connection.id, callback, state);
+    await finishOidcSignIn(meta(), connection.id, callback, stateCookie);
     return "signed_in";
   } catch (error) {
     if (error instanceof SsoSignInError) return error.reason;
     throw error;
   }
+}
+
+/** Nobody of the domain exists and the connection opened no session. */
+async function expectNobodySignedIn(connection: SsoConnectionView, domain: string) {
+  expect(await db.user.count({ where: { email: `user@${domain}` } })).toBe(0);
+  expect(await db.session.count({ where: { ssoConnectionId: connection.id } })).toBe(0);
 }
 
 const unsignedToken =
@@ -123,6 +146,12 @@ describe("OpenID Connect answers that are refused", () => {
     const { org, domain, connection } = await orgBehindHostileProvider();
     const other = await orgBehindHostileProvider();
     expect(await attempt(connection, org.slug, goodToken(domain, { claims: { aud: `client-${other.org.slug}` } }))).toBe("id_token_invalid");
+  });
+
+  it("a token for another application (audience) of the same provider", async () => {
+    const { org, domain, connection } = await orgBehindHostileProvider();
+    expect(await attempt(connection, org.slug, goodToken(domain, { claims: { aud: "https://other-app.example" } }))).toBe("id_token_invalid");
+    await expectNobodySignedIn(connection, domain);
   });
 
   it("an expired token", async () => {
@@ -160,5 +189,50 @@ describe("OpenID Connect answers that are refused", () => {
     expect(await db.session.count({ where: { ssoConnectionId: connection.id } })).toBe(0);
     const failed = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "sso.login.failed" } });
     expect(failed.after).toMatchObject({ ok: false, reason: "id_token_invalid" });
+  });
+});
+
+describe("OpenID Connect answers with a bad state", () => {
+  it("an answer without a state, and the sign-in it would have finished stays unused", async () => {
+    const { org, domain, connection } = await orgBehindHostileProvider();
+    const { state, callback } = await startedSignIn(connection, org.slug, goodToken(domain));
+    const before = tokenRequests;
+    expect(await finish(connection, callback({ code: "the-code" }), state)).toBe("state_missing");
+    expect(tokenRequests).toBe(before);
+    await expectNobodySignedIn(connection, domain);
+    expect(await db.ssoLogin.findFirstOrThrow({ where: { connectionId: connection.id } })).toMatchObject({ usedAt: null });
+  });
+
+  it("an answer with a state nobody started (an attacker's cookie matching it)", async () => {
+    const { org, domain, connection } = await orgBehindHostileProvider();
+    const { callback } = await startedSignIn(connection, org.slug, goodToken(domain));
+    const before = tokenRequests;
+    expect(await finish(connection, callback({ code: "the-code", state: "made-up-state" }), "made-up-state")).toBe("state_invalid");
+    expect(tokenRequests).toBe(before);
+    await expectNobodySignedIn(connection, domain);
+    expect(await db.ssoLogin.findFirstOrThrow({ where: { connectionId: connection.id } })).toMatchObject({ usedAt: null });
+  });
+
+  it("an answer replayed after it signed someone in: refused, audited, the provider not asked again", async () => {
+    const { org, domain, connection } = await orgBehindHostileProvider();
+    const { state, callback } = await startedSignIn(connection, org.slug, goodToken(domain));
+    const answer = callback({ code: "the-code", state });
+    expect(await finish(connection, answer, state)).toBe("signed_in");
+    const before = tokenRequests;
+    expect(await finish(connection, answer, state)).toBe("state_replayed");
+    expect(tokenRequests).toBe(before);
+    expect(await db.session.count({ where: { ssoConnectionId: connection.id } })).toBe(1);
+    const failed = await db.auditEvent.findFirstOrThrow({ where: { orgId: org.id, action: "sso.login.failed" } });
+    expect(failed.after).toMatchObject({ ok: false, reason: "state_replayed" });
+  });
+
+  it("an answer replayed after it was refused does not get a second try", async () => {
+    const { org, domain, connection } = await orgBehindHostileProvider();
+    const { state, callback } = await startedSignIn(connection, org.slug, goodToken(domain, { claims: { iss: "https://evil.example" } }));
+    const answer = callback({ code: "the-code", state });
+    expect(await finish(connection, answer, state)).toBe("id_token_invalid");
+    forge = goodToken(domain);
+    expect(await finish(connection, answer, state)).toBe("state_replayed");
+    await expectNobodySignedIn(connection, domain);
   });
 });

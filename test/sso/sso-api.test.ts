@@ -1,5 +1,6 @@
 // /api/v1/sso over real HTTP with API keys: connections and domains, their
-// audit, other organizations' ids, the default role as a gift, and the plan.
+// audit, other organizations' ids, the default role as a gift, and the plan;
+// and /api/v1/scim/tokens, whose tokens /scim/v2 takes until they are revoked.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db } from "../../lib/db.ts";
@@ -7,7 +8,7 @@ import { useTxtResolver } from "../../lib/sso/domains.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { startDnsServer } from "./dns-server.ts";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
-import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
+import { auditActions, builtInRole, createTestOrg, createUser, until } from "../helpers.ts";
 import { startOidcProvider, type TestIdp } from "./oidc-idp.ts";
 import { signingKey, startSamlIdp } from "./saml-idp.ts";
 import { onPlanWithoutSso, useTestDns } from "./sso-fixtures.ts";
@@ -171,6 +172,72 @@ describe("/api/v1/sso", () => {
     const off = await owner("POST", "/api/v1/sso/connections", oidcBody());
     expect(off.status).toBe(201);
     expect((await owner("PATCH", `/api/v1/sso/connections/${off.body.id}`, { enabled: true })).body.error.code).toBe("plan_without_sso");
+  });
+});
+
+describe("/api/v1/scim/tokens", () => {
+  /** GET /scim/v2/Users with `token`: the status. */
+  const scimUsers = async (token: string) => (await fetch(`${server.baseUrl()}/scim/v2/Users`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+  it("makes, lists and revokes a token; the secret is answered once, and a revoked token is refused at /scim/v2", async () => {
+    const { key, org, owner } = await orgWithKey();
+    // Handing out a SCIM token is an owner's: an admin's key is refused, and nothing is made.
+    const refused = await call(key, "POST", "/api/v1/scim/tokens", { name: "Okta" });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("owner_required");
+    expect((await call(key, "POST", "/api/v1/scim/tokens", { name: " " })).status).toBe(400);
+
+    const made = await owner("POST", "/api/v1/scim/tokens", { name: "Okta" });
+    expect(made.status).toBe(201);
+    const { token, id } = made.body;
+    expect(token).toMatch(/^tgscim_/);
+    expect(made.body).toMatchObject({ name: "Okta", lastFour: token.slice(-4), lastUsedAt: null, revokedAt: null });
+    expect(made.body.baseUrl).toMatch(/\/scim\/v2$/);
+
+    // Listed (by the admin's key, which manages SCIM) without the secret, with the base URL to give the provider.
+    const listed = await call(key, "GET", "/api/v1/scim/tokens");
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({ baseUrl: made.body.baseUrl, data: [{ id, name: "Okta", lastFour: token.slice(-4), createdAt: made.body.createdAt, lastUsedAt: null, revokedAt: null }] });
+    expect(JSON.stringify(listed.body)).not.toContain(token);
+
+    // The provider uses it; its use is shown.
+    expect(await scimUsers(token)).toBe(200);
+    await until("the token's use is recorded", async () => (await call(key, "GET", "/api/v1/scim/tokens")).body.data[0].lastUsedAt !== null);
+
+    const revoked = await call(key, "DELETE", `/api/v1/scim/tokens/${id}`);
+    expect(revoked.status).toBe(204);
+    expect(revoked.body).toBeNull();
+    const after = (await call(key, "GET", "/api/v1/scim/tokens")).body.data;
+    expect(after).toEqual([expect.objectContaining({ id, revokedAt: expect.any(String) })]);
+    expect(JSON.stringify(after)).not.toContain(token);
+    expect(await scimUsers(token)).toBe(401);
+    // Revoking again changes nothing; an unknown id is not found.
+    expect((await call(key, "DELETE", `/api/v1/scim/tokens/${id}`)).status).toBe(204);
+    expect((await call(key, "DELETE", "/api/v1/scim/tokens/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect((await auditActions(org.id)).filter((a) => a.startsWith("scim.token."))).toEqual(["scim.token.created", "scim.token.revoked"]);
+  });
+
+  it("another organization's key does not find the token to revoke, and the token keeps working", async () => {
+    const a = await orgWithKey();
+    const b = await orgWithKey();
+    const { id, token } = (await a.owner("POST", "/api/v1/scim/tokens", { name: "Okta" })).body;
+    const theirs = await call(b.key, "DELETE", `/api/v1/scim/tokens/${id}`);
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.error.code).toBe("token_not_found");
+    expect((await b.owner("DELETE", `/api/v1/scim/tokens/${id}`)).status).toBe(404);
+    expect((await call(b.key, "GET", "/api/v1/scim/tokens")).body.data).toEqual([]);
+    expect((await db.scimToken.findUniqueOrThrow({ where: { id } })).revokedAt).toBeNull();
+    expect(await scimUsers(token)).toBe(200);
+    expect((await auditActions(b.org.id)).filter((a) => a.startsWith("scim."))).toEqual([]);
+  });
+
+  it("a member's key neither lists, makes nor revokes tokens", async () => {
+    const { key, owner } = await orgWithKey("member");
+    const { id } = (await owner("POST", "/api/v1/scim/tokens", { name: "Okta" })).body;
+    expect((await call(key, "GET", "/api/v1/scim/tokens")).status).toBe(403);
+    expect((await call(key, "POST", "/api/v1/scim/tokens", { name: "mine" })).status).toBe(403);
+    expect((await call(key, "DELETE", `/api/v1/scim/tokens/${id}`)).status).toBe(403);
+    expect((await db.scimToken.findUniqueOrThrow({ where: { id } })).revokedAt).toBeNull();
   });
 });
 
