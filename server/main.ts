@@ -1,11 +1,23 @@
 // `npm start`: one Node process. A small custom server answers machine
 // endpoints through the lean router and hands everything else to Next.js.
+import { existsSync, readFileSync } from "node:fs";
 import next from "next";
 import { EnvError, env } from "../lib/env.ts";
 import { boot, StartupError } from "./boot.ts";
 import { ensureBuild } from "./ensure-build.ts";
 import { createTollgateServer } from "./http-server.ts";
 import { machineRouter } from "./machine-routes.ts";
+
+// Written by `npm run build:standalone`: the configuration Next.js resolved at
+// build time, since the standalone output (the Docker image) has no next.config.ts.
+const STANDALONE_CONFIG = ".next/tollgate-next-config.json";
+
+function standaloneNextConfig() {
+  if (!existsSync(STANDALONE_CONFIG)) return undefined;
+  const config = readFileSync(STANDALONE_CONFIG, "utf8");
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = config;
+  return JSON.parse(config);
+}
 
 function fail(message: string): never {
   console.error(`tollgate: ${message}`);
@@ -22,9 +34,10 @@ async function main() {
   const dev = process.env.TOLLGATE_DEV === "1";
   const booted = await boot();
   const { PORT, HOST } = booted.env;
-  if (!dev) await ensureBuild();
+  const standaloneConfig = dev ? undefined : standaloneNextConfig();
+  if (!dev && !standaloneConfig) await ensureBuild();
 
-  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: PORT });
+  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: PORT, conf: standaloneConfig });
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const machines = await machineRouter();

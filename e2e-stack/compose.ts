@@ -1,0 +1,49 @@
+// Drives docker-compose.yml as a self-hoster would: `docker compose` (v2) or
+// `docker-compose` (1.29), whichever this machine has.
+import { spawn, spawnSync } from "node:child_process";
+
+export type Compose = { command: string[]; run: (args: string[], options?: { timeoutMs?: number }) => Promise<string> };
+
+/** Why no stack can run here (no engine), or null when one can. */
+export function dockerUnavailable(): string | null {
+  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8", timeout: 20_000 });
+  if (info.error) return "no docker command on this machine";
+  if (info.status !== 0) return `no Docker engine answers (${(info.stderr || info.stdout).trim().split("\n")[0]})`;
+  return null;
+}
+
+function composeCommand(): string[] {
+  if (spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0) return ["docker", "compose"];
+  return ["docker-compose"];
+}
+
+export function compose(env: Record<string, string>): Compose {
+  const command = composeCommand();
+  const run = (args: string[], { timeoutMs = 5 * 60_000 } = {}) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...process.env, ...env } });
+      let output = "";
+      child.stdout.on("data", (d) => (output += d));
+      child.stderr.on("data", (d) => (output += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(output);
+        else reject(new Error(`${command.join(" ")} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`));
+      });
+    });
+  return { command, run };
+}
+
+export async function waitReady(url: string, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/api/ready`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`${url} did not become ready`);
+}

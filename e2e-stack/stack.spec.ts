@@ -1,0 +1,94 @@
+// `docker compose up` as a self-hoster runs it: the image built from the
+// Dockerfile, PostgreSQL 17, the app and the worker. A person signs up and
+// makes an organization in a browser; the stack is taken down (its volume
+// kept) and brought up again, and the person signs in and finds it.
+import { expect, test, type Page } from "@playwright/test";
+import { randomBytes, randomUUID } from "node:crypto";
+import { freePort } from "../lib/db/embedded-postgres.ts";
+import { compose, dockerUnavailable, waitReady, type Compose } from "./compose";
+
+const PASSWORD = "stack password that is long";
+const unavailable = dockerUnavailable();
+test.skip(unavailable !== null, `the stack needs a Docker engine: ${unavailable}`);
+
+let stack: Compose;
+let baseUrl: string;
+
+test.beforeAll(async () => {
+  const port = await freePort();
+  baseUrl = `http://localhost:${port}`;
+  stack = compose({
+    COMPOSE_PROJECT_NAME: `tollgate-stack-${process.pid}`,
+    TOLLGATE_PORT: String(port),
+    NEXTAUTH_URL: baseUrl,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    TOLLGATE_API_KEY_SECRET: randomBytes(32).toString("base64url"),
+    TOLLGATE_ADMIN_EMAIL: "owner@stack.test",
+    TOLLGATE_IMAGE: "tollgate:stack-test",
+    LOG_LEVEL: "warn",
+  });
+});
+
+test.afterAll(async () => {
+  await stack?.run(["down", "--volumes", "--remove-orphans"]).catch((error) => console.error(error.message));
+});
+
+/** The newest link to `page` in mail to `email`, read from the outbox inside the stack's database. */
+async function mailedLink(email: string, page: string) {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const sql = `SELECT text FROM "OutboxEmail" WHERE "to" = '${email}' ORDER BY "createdAt" DESC LIMIT 1`;
+    const text = await stack.run(["exec", "-T", "postgres", "psql", "-U", "tollgate", "-d", "tollgate", "-At", "-c", sql]);
+    const link = new RegExp(`https?://\\S+${page}/[A-Za-z0-9_-]{43}`).exec(text)?.[0];
+    if (link) return new URL(link).pathname;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no mail to ${email} with a ${page} link`);
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+}
+
+test("the compose stack builds, serves a sign-up, and keeps its data across a restart", async ({ browser }) => {
+  await stack.run(["build"], { timeoutMs: 25 * 60_000 });
+  await stack.run(["up", "-d"], { timeoutMs: 5 * 60_000 });
+  await waitReady(baseUrl);
+  expect(await stack.run(["ps", "--services", "--filter", "status=running"])).toMatch(/worker/);
+
+  const email = "owner@stack.test";
+  const orgName = `Stack ${randomUUID().slice(0, 6)}`;
+  const first = await browser.newContext();
+  const page = await first.newPage();
+  await page.goto(`${baseUrl}/sign-up`);
+  await page.getByLabel("Name").fill("Stack Owner");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("check-inbox")).toContainText(email);
+  await page.goto(`${baseUrl}${await mailedLink(email, "/verify-email")}`);
+  await page.getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm and continue" }).click();
+  await page.waitForURL("**/orgs/new");
+  await page.getByLabel("Name").fill(orgName);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL(/\/[a-z0-9-]+\/members$/);
+  const slug = new URL(page.url()).pathname.split("/")[1]!;
+  await first.close();
+
+  // Down and up again: containers are new, the database volume is the same.
+  await stack.run(["down"], { timeoutMs: 2 * 60_000 });
+  await stack.run(["up", "-d"], { timeoutMs: 5 * 60_000 });
+  await waitReady(baseUrl);
+
+  const second = await browser.newContext();
+  const again = await second.newPage();
+  await signIn(again, email);
+  await again.goto(`${baseUrl}/${slug}/members`);
+  await expect(again.getByText(orgName).first()).toBeVisible();
+  await expect(again.getByText(email).first()).toBeVisible();
+  await second.close();
+});
