@@ -81,12 +81,13 @@ test("an admin sets up OpenID Connect step by step, and a new person of the doma
   await card.getByRole("button", { name: "Turn on" }).click();
   await expect(card.getByText("On", { exact: true })).toBeVisible();
 
-  // A new person of the domain, from the sign-in page.
+  // A new person of the domain, from the sign-in page: the address comes first, and sends them to the provider.
   const visitor = await browser.newContext();
   const person = await visitor.newPage();
   await person.goto("/sign-in");
-  await person.getByRole("button", { name: "Use single sign-on" }).click();
-  await person.getByLabel("Work email").fill(`new.person@${domain}`);
+  await person.getByLabel("Email").fill(`new.person@${domain}`);
+  await expect(person.getByText("Your organization signs in with single sign-on.")).toBeVisible();
+  await expect(person.getByLabel("Password")).toHaveCount(0);
   await person.getByRole("button", { name: "Continue with single sign-on" }).click();
   await person.waitForURL(`${idp.issuer}/**`);
   await person.locator("input[name=login]").fill("new-person");
@@ -124,6 +125,7 @@ test("an admin sets up OpenID Connect step by step, and a new person of the doma
   const passwordUser = await (await browser.newContext()).newPage();
   await passwordUser.goto("/sign-in");
   await passwordUser.getByLabel("Email").fill(`new.person@${domain}`);
+  await passwordUser.getByRole("button", { name: "Sign in with a password instead" }).click();
   await passwordUser.getByLabel("Password").fill("any password at all");
   await passwordUser.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(passwordUser.getByText(`Addresses at ${domain} sign in with single sign-on.`)).toBeVisible();

@@ -4,6 +4,7 @@ import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
 import { requestSignUp } from "@/lib/auth/sign-up";
 import { completeSetup } from "@/lib/admin/setup";
 import { passkeySignInOptions } from "@/lib/auth/passkeys";
+import { ssoRouteFor } from "@/lib/sso/sign-in";
 import { publicAction, userAction } from "@/lib/http/actions";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
 
@@ -16,3 +17,4 @@ export const resetPasswordAction = publicAction((meta, input: unknown) => resetP
 export const confirmEmailAction = userAction((ctx, token: string) => confirmEmail(ctx, token));
 export const completeSetupAction = publicAction((meta, input: unknown) => completeSetup(meta, input));
 export const passkeyOptionsAction = publicAction((meta) => passkeySignInOptions(meta));
+export const ssoRouteAction = publicAction((meta, input: { email: string }) => ssoRouteFor(input, meta));

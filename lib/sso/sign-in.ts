@@ -78,10 +78,35 @@ async function enabledConnectionOf(orgId: string) {
 
 export type StartedSignIn = { url: string; state: string };
 
-/** Where to send someone who signs in with single sign-on, found by their address's domain or the organization's slug. */
 /** Sign-ins one source may start per hour (each writes a row until it is used or purged). */
 export const SSO_STARTS_PER_HOUR = 300;
+/** Addresses one source may look up per hour (the sign-in page asks once per address typed). */
+export const SSO_LOOKUPS_PER_HOUR = 600;
 
+const SsoRouteInput = z.strictObject({ email: z.string().trim().max(320) });
+
+/**
+ * Whether an address signs in with single sign-on: its domain is verified by
+ * an organization whose connection is on (and in its plan). The sign-in page
+ * asks as the address is typed and then offers the provider first. It tells
+ * no more than starting a sign-in with that address would.
+ */
+export async function ssoRouteFor(raw: unknown, meta?: RequestMeta): Promise<{ sso: boolean }> {
+  const { email } = SsoRouteInput.parse(raw);
+  if (!z.email().safeParse(email).success) return { sso: false };
+  if (meta) await requireSourceSlot("sso-lookup", meta.ip, SSO_LOOKUPS_PER_HOUR, 3_600_000, "Too many addresses looked up from your network. Try again later.");
+  const orgId = await organizationOfVerifiedDomain(email);
+  const connection = orgId ? await enabledConnectionOf(orgId) : null;
+  if (!connection) return { sso: false };
+  try {
+    await assertSsoInPlan(connection.orgId);
+  } catch {
+    return { sso: false };
+  }
+  return { sso: true };
+}
+
+/** Where to send someone who signs in with single sign-on, found by their address's domain or the organization's slug. */
 export async function startSsoSignIn(raw: unknown, meta?: RequestMeta): Promise<StartedSignIn> {
   const input = StartSsoInput.parse(raw);
   if (meta) await requireSourceSlot("sso-start", meta.ip, SSO_STARTS_PER_HOUR, 3_600_000, "Too many sign-ins started from your network. Try again later.");

@@ -23,7 +23,7 @@ const isExported = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifi
 /** The wrappers that authenticate (and, for organizations, resolve the membership) before an action runs. */
 const ACTION_DOORS = new Set(["orgAction", "orgOrPortalAction", "userAction", "publicAction"]);
 /** Actions anyone may call, by design: sign-up, password reset, the first set-up and a passkey sign-in's challenge. */
-const PUBLIC_ACTIONS = new Set(["signUpAction", "requestPasswordResetAction", "resetPasswordAction", "completeSetupAction", "passkeyOptionsAction"]);
+const PUBLIC_ACTIONS = new Set(["signUpAction", "requestPasswordResetAction", "resetPasswordAction", "completeSetupAction", "passkeyOptionsAction", "ssoRouteAction"]);
 
 describe("one door", () => {
   it("every server action is made by a door wrapper, and only the listed ones are public", async () => {

@@ -10,7 +10,7 @@ import { createGrant } from "../../lib/grants/grants.ts";
 import { createGroup } from "../../lib/groups/groups.ts";
 import { createGroupMapping, deleteGroupMapping, listGroupMappings } from "../../lib/sso/group-mappings.ts";
 import { createConnection, deleteConnection, getConnection, updateConnection } from "../../lib/sso/connections.ts";
-import { purgeSsoLogins, startConnectionTest } from "../../lib/sso/sign-in.ts";
+import { purgeSsoLogins, ssoRouteFor, startConnectionTest } from "../../lib/sso/sign-in.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { auditActions, builtInRole, createTestOrg, createUser } from "../helpers.ts";
 import { CookieBrowser, signInAtProvider, startOidcProvider, startSignIn, type TestIdp } from "./oidc-idp.ts";
@@ -172,6 +172,17 @@ describe("OpenID Connect sign-in", () => {
     expect(await startSignIn(browser, base, { email: "not-an-address" })).toBe("/sign-in?sso_error=invalid_request");
     await updateConnection(owner, { connectionId: connection.id, enabled: false });
     expect(await startSignIn(browser, base, { email: `x@${domain}` })).toBe("/sign-in?sso_error=sso_not_configured");
+  });
+
+  it("the sign-in page's lookup offers the provider only to addresses of a verified domain whose connection is on", async () => {
+    const { org, owner, domain, connection } = await ssoOrg();
+    expect(await ssoRouteFor({ email: `someone@${domain}` })).toEqual({ sso: true });
+    expect(await ssoRouteFor({ email: `SomeOne@${domain.toUpperCase()}` })).toEqual({ sso: true });
+    expect(await ssoRouteFor({ email: `someone@unclaimed-${org.slug}.example` })).toEqual({ sso: false });
+    expect(await ssoRouteFor({ email: `half-typed@` })).toEqual({ sso: false });
+    await expect(ssoRouteFor({ email: `x@${domain}`, org: org.slug })).rejects.toThrow();
+    await updateConnection(owner, { connectionId: connection.id, enabled: false });
+    expect(await ssoRouteFor({ email: `someone@${domain}` })).toEqual({ sso: false });
   });
 
   it("an off-site returnTo is replaced by the organization's home", async () => {

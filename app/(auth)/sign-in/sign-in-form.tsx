@@ -2,14 +2,40 @@
 import { startAuthentication } from "@simplewebauthn/browser";
 import { KeyRound } from "lucide-react";
 import { signIn } from "next-auth/react";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { MFA_REQUIRED_MESSAGE } from "@/lib/auth/mfa-messages";
-import { passkeyOptionsAction } from "../actions";
+import { passkeyOptionsAction, ssoRouteAction } from "../actions";
+import { goToIdentityProvider } from "./sso-sign-in";
+
+/**
+ * Whether the address typed signs in with single sign-on, asked once typing
+ * pauses; an answer for an address since changed is dropped.
+ */
+function useSsoRoute(initialEmail?: string) {
+  const [routed, setRouted] = useState(false);
+  const latest = useRef(initialEmail ?? "");
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const lookUp = (email: string) => {
+    latest.current = email;
+    clearTimeout(timer.current);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) return setRouted(false);
+    timer.current = setTimeout(async () => {
+      const answer = await ssoRouteAction({ email }).catch(() => null);
+      if (latest.current === email) setRouted(answer?.ok === true && answer.data.sso);
+    }, 250);
+  };
+  useEffect(() => {
+    if (initialEmail) lookUp(initialEmail);
+    return () => clearTimeout(timer.current);
+    // Once, for the address the page came with.
+  }, []);
+  return { routed, lookUp };
+}
 
 export function SignInForm({ callbackUrl, initialError, initialEmail }: { callbackUrl: string; initialError?: string; initialEmail?: string }) {
   const [error, setError] = useState<string | undefined>(initialError);
@@ -18,6 +44,11 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
   const [needCode, setNeedCode] = useState(false);
 
   const formRef = useRef<HTMLFormElement>(null);
+  // An address of a domain with single sign-on is offered its provider first;
+  // a password stays possible (break-glass owners), one click away.
+  const sso = useSsoRoute(initialEmail);
+  const [passwordChosen, setPasswordChosen] = useState(false);
+  const ssoFirst = sso.routed && !passwordChosen;
 
   /**
    * A passkey signs in: alone (no password), or as the second step after the
@@ -58,6 +89,7 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(undefined);
+    if (ssoFirst) return goToIdentityProvider(String(form.get("email") ?? ""), callbackUrl);
     const result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), code: form.get("code") ?? "", redirect: false });
     if (!result || result.error) {
       setPending(false);
@@ -80,11 +112,30 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
         </Alert>
       )}
       <FormField id="email" label="Email" required>
-        {(p) => <Input {...p} name="email" type="email" autoComplete="email" defaultValue={initialEmail} required />}
+        {(p) => (
+          <Input
+            {...p}
+            name="email"
+            type="email"
+            autoComplete="email"
+            defaultValue={initialEmail}
+            required
+            onChange={(e) => {
+              setPasswordChosen(false);
+              sso.lookUp(e.currentTarget.value);
+            }}
+          />
+        )}
       </FormField>
-      <FormField id="password" label="Password" required>
-        {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" required />}
-      </FormField>
+      {ssoFirst ? (
+        <p className="text-sm text-muted-foreground" role="status">
+          Your organization signs in with single sign-on.
+        </p>
+      ) : (
+        <FormField id="password" label="Password" required>
+          {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" required />}
+        </FormField>
+      )}
       {needCode && (
         <FormField id="code" label="Authentication code" description="From your authenticator app, or one of your recovery codes; or use a passkey." required>
           {(p) => <Input {...p} name="code" autoComplete="one-time-code" inputMode="text" maxLength={32} placeholder="123456" autoFocus required />}
@@ -92,9 +143,13 @@ export function SignInForm({ callbackUrl, initialError, initialEmail }: { callba
       )}
       <Button type="submit" disabled={pending}>
         {pending && <Spinner />}
-        Sign in
+        {ssoFirst ? "Continue with single sign-on" : "Sign in"}
       </Button>
-      {needCode ? (
+      {ssoFirst ? (
+        <Button type="button" variant="outline" disabled={pending} onClick={() => setPasswordChosen(true)}>
+          Sign in with a password instead
+        </Button>
+      ) : needCode ? (
         <Button type="button" variant="outline" disabled={pending} onClick={() => void signInWithPasskey(true)}>
           <KeyRound className="size-4" aria-hidden="true" />
           Use a passkey instead

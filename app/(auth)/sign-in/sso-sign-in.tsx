@@ -14,6 +14,17 @@ import { Spinner } from "@/components/ui/spinner";
  * post only to this site (form-action 'self'), so a form could not follow the
  * redirect to the provider.
  */
+/** Sends the browser to the identity provider of the address's organization (or back here with the reason it cannot). */
+export async function goToIdentityProvider(email: string, callbackUrl: string) {
+  try {
+    const res = await fetch("/api/sso/start", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, returnTo: callbackUrl }) });
+    const { url } = (await res.json()) as { url?: string };
+    window.location.assign(url ?? "/sign-in?sso_error=internal");
+  } catch {
+    window.location.assign("/sign-in?sso_error=internal");
+  }
+}
+
 export function SsoSignIn({ callbackUrl, open: initiallyOpen = false }: { callbackUrl: string; open?: boolean }) {
   const [open, setOpen] = useState(initiallyOpen);
   const [pending, setPending] = useState(false);
@@ -32,16 +43,8 @@ export function SsoSignIn({ callbackUrl, open: initiallyOpen = false }: { callba
       noValidate
       onSubmit={async (e) => {
         e.preventDefault();
-        const email = String(new FormData(e.currentTarget).get("email") ?? "");
         setPending(true);
-        try {
-          const res = await fetch("/api/sso/start", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, returnTo: callbackUrl }) });
-          const { url } = (await res.json()) as { url?: string };
-          window.location.assign(url ?? "/sign-in?sso_error=internal");
-        } catch {
-          setPending(false);
-          window.location.assign("/sign-in?sso_error=internal");
-        }
+        await goToIdentityProvider(String(new FormData(e.currentTarget).get("email") ?? ""), callbackUrl);
       }}
     >
       <FormField id="sso-email" label="Work email" description="We send you to your organization's identity provider." required>
