@@ -73,6 +73,8 @@ const EnvSchema = z.object({
   TOLLGATE_BILLING_CLOSE_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   /** Single sign-on: let connections reach identity providers over plain http (a provider on this machine, in tests or development). Never in production. */
   TOLLGATE_SSO_ALLOW_HTTP: z.enum(["true", "false"], "must be true or false").default("false"),
+  /** The bearer token Prometheus presents at /api/metrics; unset, metrics are not served. */
+  TOLLGATE_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

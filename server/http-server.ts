@@ -8,6 +8,7 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, PATH_HEADER, setRequestMeta } from
 import { isSameOrigin } from "../lib/http/same-origin.ts";
 import { newNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { releaseResponseFrame, sendJson, setResponseFrame, type LeanRouter } from "../lib/http/lean-router.ts";
+import { observeRequest } from "../lib/http/request-observer.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
@@ -37,6 +38,7 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
     // Facts about the request come from the socket, never from the client.
     const url = req.url ?? "/";
     const requestId = randomUUID();
+    observeRequest(res);
     setResponseFrame(res, frameHeaders, requestId);
     // A NUL character in the address is never real input (and PostgreSQL cannot store one).
     if (NUL_IN_PATH.test(url)) {

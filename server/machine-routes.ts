@@ -1,6 +1,6 @@
 // The lean router's routes. Later issues add their hot endpoints here
 // (authorization check, key verification, usage ingest).
-import { db } from "../lib/db.ts";
+import { db, dbPool } from "../lib/db.ts";
 import { readMigrationList } from "../lib/db/schema-engine.ts";
 import { LeanRouter, sendJson, throughDoor } from "../lib/http/lean-router.ts";
 import { apiRoute, instanceKeyRoute, readRaw } from "../lib/http/api-route.ts";
@@ -14,10 +14,33 @@ import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
 import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
 import { portalOpen, ssoOidcCallback, ssoSamlAcs, ssoSamlFinish, ssoSamlMetadata, ssoStart } from "../lib/http/sso-browser.ts";
 import { registerScimRoutes } from "../lib/http/scim-routes.ts";
+import { serveMetrics } from "../lib/http/metrics-route.ts";
+import { jobQueueCounts } from "../lib/jobs/jobs.ts";
+import { metrics, onScrape } from "../lib/observability/metrics.ts";
 
 const startedAt = Date.now();
 
+/** What metrics read at scrape time: the database pool of this process, and the job queues (instance-wide). */
+function readAtScrape() {
+  onScrape("db-pool", () => {
+    const pool = dbPool();
+    const { dbPool: gauge } = metrics();
+    gauge.labels("total").set(pool.totalCount);
+    gauge.labels("idle").set(pool.idleCount);
+    gauge.labels("waiting").set(pool.waitingCount);
+  });
+  onScrape("jobs", async () => {
+    const { jobsQueued, jobsActive, jobsFailed } = metrics();
+    for (const queue of (await jobQueueCounts()) ?? []) {
+      jobsQueued.labels(queue.name).set(queue.queued);
+      jobsActive.labels(queue.name).set(queue.active);
+      jobsFailed.labels(queue.name).set(queue.failed);
+    }
+  });
+}
+
 export async function machineRouter() {
+  readAtScrape();
   const expected = (await readMigrationList()).migrationDirectories.map((d) => d.path);
   const router = new LeanRouter();
   registerApiRoutes(router, apiV1Routes);
@@ -54,6 +77,8 @@ export async function machineRouter() {
           sendJson(res, 200, { status: "ready" });
         }),
       )
+      // GET /api/metrics: Prometheus, with TOLLGATE_METRICS_TOKEN.
+      .on("GET", "/api/metrics", throughDoor("metrics-token", serveMetrics))
       // POST /api/v1/keys/verify: is this key, presented to the customer's own service, good?
       .on(
         "POST",

@@ -9,6 +9,8 @@ process.env.TOLLGATE_SSO_ALLOW_HTTP ??= "true";
 process.env.TOLLGATE_API_KEY_SECRET ??= "vitest-api-key-hashing-secret-of-32-characters";
 // Webhooks are checked against this; the local Stripe of the tests signs with it.
 process.env.STRIPE_WEBHOOK_SECRET ??= "whsec_vitest_local_stripe_signing_secret";
+// /api/metrics answers scrapers holding it.
+process.env.TOLLGATE_METRICS_TOKEN ??= "vitest-metrics-token-of-some-length";
 
 const { syncBuiltInRoles } = await import("../lib/authz/sync-built-in-roles.ts");
 await syncBuiltInRoles();

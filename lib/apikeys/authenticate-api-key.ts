@@ -3,6 +3,7 @@
 // authzTransaction's NOTIFY). Unknown public ids are cached as misses briefly,
 // so floods of bad keys do not reach the database. Every refusal carries a
 // reason code and is audited (in batches, without the secret).
+import { metrics } from "../observability/metrics.ts";
 import { sql, sqlRows } from "../db/sql.ts";
 import { RateLimited, Unauthenticated } from "../errors.ts";
 import { freshOrgIndex, getOrgIndex, onAuthzChange } from "../authz/org-index-cache.ts";
@@ -202,6 +203,7 @@ export function admitKey(check: KeyCheck & { ok: true }, ip: string | null, now 
 
 /** Audits a refused key (batched and throttled); never with its secret. */
 export function auditKeyFailure(check: KeyCheck & { ok: false }, meta: Pick<RequestMeta, "ip" | "userAgent">, via: "api" | "verify", orgId = check.index?.orgId ?? null) {
+  metrics().keyRefusals.labels(check.code, via).inc();
   if (check.code === "missing_api_key") return;
   const publicId = check.entry?.publicId ?? check.publicId;
   recordKeyFailure({

@@ -2,6 +2,7 @@
 // in-memory buffer that is written in batches (size or time, whichever first)
 // by COPY. When the database falls far behind, answers wait for it
 // (decisionLogRoom) instead of decisions being lost.
+import { countDecision } from "../observability/metrics.ts";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
@@ -43,6 +44,7 @@ type State = { buffer: string[]; timer?: NodeJS.Timeout; writing: Set<Promise<vo
 const state: State = ((globalThis as { __tollgateDecisionLogState?: State }).__tollgateDecisionLogState ??= { buffer: [], writing: new Set(), waiters: [], retryAt: 0, dropped: 0 });
 
 export function recordDecision(entry: DecisionLogEntry) {
+  countDecision(entry.allowed, entry.source);
   if (state.buffer.length >= MAX_BUFFER) {
     state.dropped++;
     return;

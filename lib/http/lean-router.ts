@@ -7,7 +7,7 @@ import { logger } from "../logger.ts";
 import { requestMeta } from "./request-meta.ts";
 
 export type LeanHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown> | unknown;
-type Pattern = { segments: string[]; methods: Map<string, LeanHandler> };
+type Pattern = { segments: string[]; path: string; methods: Map<string, LeanHandler> };
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 // What every answer the server gives itself carries (security headers, the
@@ -106,10 +106,10 @@ function safeDecode(part: string) {
  * How a route's caller comes in: through the door with an organization's key,
  * with any key (management API), with Stripe's signature on the body
  * (webhooks), with an identity provider's signed answer (single sign-on) or
- * its SCIM token (provisioning), or not at all (health, readiness, the API document). Every
+ * its SCIM token (provisioning), with the metrics token (Prometheus), or not at all (health, readiness, the API document). Every
  * route says which, so a test can list them all.
  */
-export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "scim-token" | "setup-link" | "public";
+export type RouteDoor = "org-key" | "any-key" | "stripe-signature" | "identity-provider" | "scim-token" | "setup-link" | "metrics-token" | "public";
 const doors = new WeakMap<LeanHandler, RouteDoor>();
 
 export function throughDoor<H extends LeanHandler>(door: RouteDoor, handler: H): H {
@@ -128,6 +128,14 @@ function answerFailure(req: IncomingMessage, res: ServerResponse, path: string, 
   else if (!queued.has(res)) res.end();
 }
 
+const ROUTE = Symbol.for("tollgate.route");
+type RoutedRequest = IncomingMessage & { [ROUTE]?: string };
+
+/** The route a request matched (its pattern, e.g. /api/v1/roles/:roleId), for metrics and the access log. */
+export function routeOf(req: IncomingMessage): string | undefined {
+  return (req as RoutedRequest)[ROUTE];
+}
+
 export class LeanRouter {
   /** path -> method -> handler; paths it holds are its own (other methods get 405). */
   private routes = new Map<string, Map<string, LeanHandler>>();
@@ -138,7 +146,7 @@ export class LeanRouter {
     if (path.includes("/:")) {
       const segments = path.split("/");
       let pattern = this.patterns.find((p) => p.segments.join("/") === path);
-      if (!pattern) this.patterns.push((pattern = { segments, methods: new Map() }));
+      if (!pattern) this.patterns.push((pattern = { segments, path, methods: new Map() }));
       pattern.methods.set(method, handler);
       return this;
     }
@@ -148,9 +156,9 @@ export class LeanRouter {
     return this;
   }
 
-  private match(path: string): { methods: Map<string, LeanHandler>; params: Record<string, string> } | null {
+  private match(path: string): { route: string; methods: Map<string, LeanHandler>; params: Record<string, string> } | null {
     const exact = this.routes.get(path);
-    if (exact) return { methods: exact, params: NO_PARAMS };
+    if (exact) return { route: path, methods: exact, params: NO_PARAMS };
     const parts = path.split("/");
     for (const pattern of this.patterns) {
       if (pattern.segments.length !== parts.length) continue;
@@ -162,7 +170,7 @@ export class LeanRouter {
         }
         return seg === parts[i];
       });
-      if (ok) return { methods: pattern.methods, params };
+      if (ok) return { route: pattern.path, methods: pattern.methods, params };
     }
     return null;
   }
@@ -183,6 +191,7 @@ export class LeanRouter {
     const found = this.match(path);
     if (!found) return false;
     const { methods, params } = found;
+    (req as RoutedRequest)[ROUTE] = found.route;
     const handler = methods.get(req.method ?? "GET") ?? (req.method === "HEAD" ? methods.get("GET") : undefined);
     if (!handler) {
       sendJson(res, 405, { error: { code: "method_not_allowed", message: `${req.method} is not allowed on ${path}` } });

@@ -67,16 +67,30 @@ export async function runJobNow(ctx: InstanceCtx, name: string): Promise<string>
 export type JobRun = { id: string; state: string; createdOn: Date; startedOn: Date | null; completedOn: Date | null; retryCount: number; output: unknown };
 export type JobOverview = { name: string; title: string; description: string; schedule: string | null; queued: number; active: number; failedLastWeek: number; lastRuns: JobRun[] };
 
+export type QueueCounts = { name: string; queued: number; active: number; failed: number };
+
+/**
+ * Per queue: jobs waiting (created or to retry), running, and failed for good
+ * in the last 7 days; null before pg-boss made its tables. Instance-wide
+ * counts without names or data: the jobs page and the metrics read them.
+ */
+export async function jobQueueCounts(): Promise<QueueCounts[] | null> {
+  const names = JOBS.map((j) => j.name);
+  const [{ ready }] = await sqlRows<{ ready: boolean }>(sql`SELECT to_regclass('pgboss.job') IS NOT NULL AS ready`);
+  if (!ready) return null;
+  const counts = await sqlRows<QueueCounts>(sql`
+    SELECT name, count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS queued, count(*) FILTER (WHERE state = 'active')::int AS active,
+      count(*) FILTER (WHERE state = 'failed' AND completed_on > now() - interval '7 days')::int AS failed
+    FROM pgboss.job WHERE name = ANY(${names}::text[]) GROUP BY name`);
+  return names.map((name) => counts.find((c) => c.name === name) ?? { name, queued: 0, active: 0, failed: 0 });
+}
+
 /** What the jobs page shows: per queue, what waits, what runs, what failed lately, and the last runs. */
 export async function jobsOverview(ctx: InstanceCtx): Promise<JobOverview[]> {
   assertInstanceAdmin(ctx, "see jobs");
   const names = JOBS.map((j) => j.name);
-  const [{ ready }] = await sqlRows<{ ready: boolean }>(sql`SELECT to_regclass('pgboss.job') IS NOT NULL AS ready`);
-  if (!ready) return JOBS.map((job) => ({ name: job.name, title: job.title, description: job.description, schedule: job.schedule ?? null, queued: 0, active: 0, failedLastWeek: 0, lastRuns: [] }));
-  const counts = await sqlRows<{ name: string; queued: number; active: number; failed: number }>(sql`
-    SELECT name, count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS queued, count(*) FILTER (WHERE state = 'active')::int AS active,
-      count(*) FILTER (WHERE state = 'failed' AND completed_on > now() - interval '7 days')::int AS failed
-    FROM pgboss.job WHERE name = ANY(${names}::text[]) GROUP BY name`);
+  const counts = await jobQueueCounts();
+  if (!counts) return JOBS.map((job) => ({ name: job.name, title: job.title, description: job.description, schedule: job.schedule ?? null, queued: 0, active: 0, failedLastWeek: 0, lastRuns: [] }));
   const runs = await sqlRows<{ name: string; id: string; state: string; created_on: Date; started_on: Date | null; completed_on: Date | null; retry_count: number; output: unknown }>(sql`
     SELECT name, id::text, state::text, created_on, started_on, completed_on, retry_count, output FROM (
       SELECT *, row_number() OVER (PARTITION BY name ORDER BY created_on DESC) AS n FROM pgboss.job

@@ -3,6 +3,7 @@
 // (its id was stored for that organization before, by any request), or
 // rejected with a reason. Nothing rejected is stored; everything accepted is
 // stored with its rollups in one statement (lib/usage/event-store.ts).
+import { countUsageEvents } from "../observability/metrics.ts";
 import { z } from "zod";
 import { authorizeInstance, USAGE_WRITE } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
@@ -203,5 +204,6 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
     if (r.status === "accepted") accepted++;
     else if (r.status === "duplicate") duplicates++;
   }
+  countUsageEvents(accepted, duplicates, results.length - accepted - duplicates);
   return { accepted, duplicates, rejected: results.length - accepted - duplicates, results };
 }
