@@ -35,6 +35,13 @@ export function compose(env: Record<string, string>): Compose {
   return { command, run };
 }
 
+/** How a service's container last ended (0: it stopped by itself, 137: it was killed). */
+export async function exitCodeOf(stack: Compose, service: string): Promise<number> {
+  const id = (await stack.run(["ps", "-q", service])).trim().split("\n").at(-1)!;
+  const inspect = spawnSync("docker", ["inspect", "--format", "{{.State.ExitCode}}", id], { encoding: "utf8" });
+  return Number(inspect.stdout.trim());
+}
+
 export async function waitReady(url: string, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

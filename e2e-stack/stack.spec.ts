@@ -5,7 +5,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { randomBytes, randomUUID } from "node:crypto";
 import { freePort } from "../lib/db/embedded-postgres.ts";
-import { compose, dockerUnavailable, waitReady, type Compose } from "./compose";
+import { compose, dockerUnavailable, exitCodeOf, waitReady, type Compose } from "./compose";
 
 const PASSWORD = "stack password that is long";
 const unavailable = dockerUnavailable();
@@ -78,6 +78,11 @@ test("the compose stack builds, serves a sign-up, and keeps its data across a re
   await page.waitForURL(/\/[a-z0-9-]+\/members$/);
   const slug = new URL(page.url()).pathname.split("/")[1]!;
   await first.close();
+
+  // Stopped as Compose stops it (SIGTERM, then SIGKILL after the grace period): both Tollgate services end by themselves.
+  await stack.run(["stop"], { timeoutMs: 2 * 60_000 });
+  expect(await exitCodeOf(stack, "app"), "the app exits on SIGTERM").toBe(0);
+  expect(await exitCodeOf(stack, "worker"), "the worker exits on SIGTERM").toBe(0);
 
   // Down and up again: containers are new, the database volume is the same.
   await stack.run(["down"], { timeoutMs: 2 * 60_000 });

@@ -15,6 +15,7 @@ import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
 import { portalOpen, ssoOidcCallback, ssoSamlAcs, ssoSamlFinish, ssoSamlMetadata, ssoStart } from "../lib/http/sso-browser.ts";
 import { registerScimRoutes } from "../lib/http/scim-routes.ts";
 import { serveMetrics } from "../lib/http/metrics-route.ts";
+import { isDraining } from "../lib/http/request-observer.ts";
 import { jobQueueCounts } from "../lib/jobs/jobs.ts";
 import { metrics, onScrape } from "../lib/observability/metrics.ts";
 
@@ -64,6 +65,7 @@ export async function machineRouter() {
         "GET",
         "/api/ready",
         throughDoor("public", async (_req, res) => {
+          if (isDraining()) return sendJson(res, 503, { status: "not_ready", reason: "shutting down" });
           let applied: Set<string>;
           try {
             const rows = await db.$queryRaw<Array<{ migration_name: string }>>`

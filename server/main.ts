@@ -7,6 +7,7 @@ import { boot, StartupError } from "./boot.ts";
 import { ensureBuild } from "./ensure-build.ts";
 import { createTollgateServer } from "./http-server.ts";
 import { machineRouter } from "./machine-routes.ts";
+import { stopGracefully } from "./shutdown.ts";
 
 // Written by `npm run build:standalone`: the configuration Next.js resolved at
 // build time, since the standalone output (the Docker image) has no next.config.ts.
@@ -78,31 +79,20 @@ async function main() {
     if (booted.setupLink) console.log(`tollgate: set up this instance at ${booted.setupLink}`);
   });
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    // The writes below wait on handles Node does not count as keeping the
-    // process alive (the TypeScript loader's worker, unref'd pools), so hold
-    // it open until they are done, for at most 10 s.
-    setTimeout(() => process.exit(1), 10_000);
-    server.close();
-    server.closeAllConnections();
-    await closeDecisionLog().catch(() => {});
-    await closeKeyUsage().catch(() => {});
-    await usage.stopUsageFolding().catch(() => {});
-    await jobs.stopJobs().catch(() => {});
-    await app.close().catch(() => {});
-    await closeCounterStore().catch(() => {});
-    await authz.stopAuthzListener();
-    await disconnectDb().catch(() => {});
-    await booted.embedded?.stop().catch(() => {});
-    process.exit(0);
-  };
   // Runs to the end, or the buffered decision log and key usage would be
   // lost; the embedded PostgreSQL (in its own process group, out of reach of
-  // a terminal's Ctrl-C) leaves stopping it to this handler, which does it last.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
+  // a terminal's Ctrl-C) leaves stopping it to this sequence, which does it last.
+  stopGracefully(server, [
+    ["decision log", closeDecisionLog],
+    ["key usage", closeKeyUsage],
+    ["usage rollups", usage.stopUsageFolding],
+    ["jobs", jobs.stopJobs],
+    ["Next.js", () => app.close()],
+    ["rate-limit counters", closeCounterStore],
+    ["authorization listener", authz.stopAuthzListener],
+    ["database", disconnectDb],
+    ["embedded PostgreSQL", async () => booted.embedded?.stop()],
+  ]);
 }
 
 main().catch((error) => {

@@ -24,10 +24,15 @@ function nextRouteOf(path: string): string {
 const OPAQUE_SEGMENT = /\/(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\/|$))[A-Za-z0-9_-]{24,}(?=\/|$)/g;
 export const loggablePath = (path: string) => path.replace(OPAQUE_SEGMENT, "/[token]");
 
+let inFlight = 0;
+let draining = false;
+let drained: (() => void) | null = null;
+
 function observeAnswer(this: Observed) {
   const started = this[STARTED];
   if (started === undefined) return;
   this[STARTED] = undefined;
+  if (--inFlight === 0 && drained) drained();
   const req = this.req as IncomingMessage;
   const seconds = (performance.now() - started) / 1000;
   const path = (req.url ?? "/").split("?", 1)[0]!;
@@ -51,15 +56,32 @@ function observeAnswer(this: Observed) {
   }
 }
 
-let accessLogOn = accessLog.isLevelEnabled("info");
+const accessLogOn = accessLog.isLevelEnabled("info");
 
 /** Watches a request from now until its answer is written (or the client goes away). */
 export function observeRequest(res: ServerResponse) {
   (res as Observed)[STARTED] = performance.now();
+  inFlight++;
+  // While the process stops, every answer closes its connection: clients reconnect to another process.
+  if (draining) res.shouldKeepAlive = false;
   res.once("close", observeAnswer);
 }
 
-/** For tests: the access log follows the logger's level as set now. */
-export function refreshAccessLog() {
-  accessLogOn = accessLog.isLevelEnabled("info");
+/** Whether the process is stopping (readiness then answers 503, so a balancer sends no more). */
+export const isDraining = () => draining;
+
+/**
+ * Stops taking work and resolves once every request in flight has been
+ * answered, or after `graceMs` (true: all were answered).
+ */
+export function drainRequests(graceMs: number): Promise<boolean> {
+  draining = true;
+  if (inFlight === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), graceMs);
+    drained = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+  });
 }

@@ -1,0 +1,41 @@
+// A graceful stop on SIGTERM or SIGINT, the same for `npm start` and the
+// API-only process: take no new connections, let every request in flight be
+// answered (up to a grace period), close what is left, then run the steps
+// that write buffered work (decision log, key usage, usage rollups) and
+// release the rest. Ends the process well inside the 30 s Compose and
+// Kubernetes give it; a second signal does not restart the sequence.
+import type http from "node:http";
+import { drainRequests } from "../lib/http/request-observer.ts";
+import { logger } from "../lib/logger.ts";
+
+/** Longest wait for requests in flight. */
+const REQUEST_GRACE_MS = 15_000;
+/** Whatever happens, the process is gone by then. */
+const HARD_LIMIT_MS = 25_000;
+
+export type StopStep = [name: string, run: () => Promise<unknown>];
+
+export function stopGracefully(server: http.Server, steps: StopStep[]) {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // These writes wait on handles Node does not count as keeping the process
+    // alive (the TypeScript loader's worker, unref'd pools): hold it open.
+    setTimeout(() => process.exit(1), HARD_LIMIT_MS);
+    server.close();
+    server.closeIdleConnections();
+    const answered = await drainRequests(REQUEST_GRACE_MS);
+    if (!answered) logger.warn("requests still in flight after the grace period were cut off");
+    server.closeAllConnections();
+    for (const [name, run] of steps) {
+      try {
+        await run();
+      } catch (error) {
+        logger.warn({ err: error }, `stopping: ${name} failed`);
+      }
+    }
+    process.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop());
+}
