@@ -2,7 +2,14 @@
 // `docker-compose` (1.29), whichever this machine has.
 import { spawn, spawnSync } from "node:child_process";
 
-export type Compose = { command: string[]; run: (args: string[], options?: { timeoutMs?: number }) => Promise<string> };
+type RunOptions = { timeoutMs?: number; input?: Buffer };
+export type Compose = {
+  command: string[];
+  /** Runs a compose command; its output (stdout and stderr) as text. */
+  run: (args: string[], options?: RunOptions) => Promise<string>;
+  /** Runs a compose command; its stdout as bytes (a dump). */
+  runForBytes: (args: string[], options?: RunOptions) => Promise<Buffer>;
+};
 
 /** Why no stack can run here (no engine), or null when one can. */
 export function dockerUnavailable(): string | null {
@@ -19,20 +26,29 @@ function composeCommand(): string[] {
 
 export function compose(env: Record<string, string>): Compose {
   const command = composeCommand();
-  const run = (args: string[], { timeoutMs = 5 * 60_000 } = {}) =>
-    new Promise<string>((resolve, reject) => {
+  const execute = (args: string[], { timeoutMs = 5 * 60_000, input }: RunOptions = {}) =>
+    new Promise<{ stdout: Buffer; stderr: string }>((resolve, reject) => {
       const child = spawn(command[0]!, [...command.slice(1), ...args], { env: { ...process.env, ...env } });
-      let output = "";
-      child.stdout.on("data", (d) => (output += d));
-      child.stderr.on("data", (d) => (output += d));
+      const stdout: Buffer[] = [];
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => stdout.push(d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.stdin.end(input);
       const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
       child.on("close", (code) => {
         clearTimeout(timer);
-        if (code === 0) resolve(output);
-        else reject(new Error(`${command.join(" ")} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`));
+        if (code === 0) resolve({ stdout: Buffer.concat(stdout), stderr });
+        else reject(new Error(`${command.join(" ")} ${args.join(" ")} exited with ${code}:\n${(Buffer.concat(stdout).toString() + stderr).slice(-4000)}`));
       });
     });
-  return { command, run };
+  return {
+    command,
+    run: async (args, options) => {
+      const { stdout, stderr } = await execute(args, options);
+      return stdout.toString() + stderr;
+    },
+    runForBytes: async (args, options) => (await execute(args, options)).stdout,
+  };
 }
 
 /** How a service's container last ended (0: it stopped by itself, 137: it was killed). */

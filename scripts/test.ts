@@ -6,6 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { createDatabaseIfMissing, EmbeddedPostgresError, freePort, startTemporaryPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
+import { node24 } from "./node24.ts";
 
 type Counts = { passed: number; failed: number; skipped: number };
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
@@ -36,6 +37,25 @@ async function readJson(file: string): Promise<any | null> {
     return JSON.parse(await readFile(file, "utf8"));
   } catch {
     return null;
+  }
+}
+
+/** Runs the vitest suites with one Node binary and adds their counts to the totals. */
+async function runVitest(name: string, node: string, databaseUrl: string, report: string) {
+  const vitestJson = path.resolve(report);
+  await rm(vitestJson, { force: true });
+  const code = await run(node, ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], {
+    TEST_DATABASE_URL: databaseUrl,
+    NODE_ENV: "test",
+  });
+  const v = await readJson(vitestJson);
+  if (v) {
+    totals.passed += v.numPassedTests;
+    totals.failed += v.numFailedTests;
+    totals.skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+    if (code !== 0 && v.numFailedTests === 0) problems.push(`${name} exited with ${code}`);
+  } else {
+    problems.push(`${name} produced no report (exit ${code})`);
   }
 }
 
@@ -91,20 +111,12 @@ async function main() {
     }
 
     // 1. Unit, integration and SDK tests (vitest).
-    const vitestJson = path.resolve("test-results/vitest.json");
-    await rm(vitestJson, { force: true });
-    const vitestCode = await run(node, ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], {
-      TEST_DATABASE_URL: base,
-      NODE_ENV: "test",
-    });
-    const v = await readJson(vitestJson);
-    if (v) {
-      totals.passed += v.numPassedTests;
-      totals.failed += v.numFailedTests;
-      totals.skipped += v.numPendingTests + (v.numTodoTests ?? 0);
-      if (vitestCode !== 0 && v.numFailedTests === 0) problems.push(`vitest exited with ${vitestCode}`);
-    } else {
-      problems.push(`vitest produced no report (exit ${vitestCode})`);
+    await runVitest("vitest", node, base, "test-results/vitest.json");
+    // 1b. The same on Node 24 LTS, the Node of the Docker image (CI sets TOLLGATE_TEST_NODE24=1; `npm run test:node24` alone).
+    if (process.env.TOLLGATE_TEST_NODE24 === "1") {
+      const node24Binary = await node24();
+      if (node24Binary) await runVitest("vitest on Node 24", node24Binary, base, "test-results/vitest-node24.json");
+      else problems.push("vitest on Node 24: npm has no Node 24 build for this machine");
     }
 
     // 2. Browser and HTTP tests (Playwright) against a production build.

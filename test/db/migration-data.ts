@@ -10,6 +10,13 @@
 import { expect } from "vitest";
 import type pg from "pg";
 
+/**
+ * The release self-hosters upgrade from: its version and its last migration.
+ * An instance of it, holding SEED, must reach this version in one start.
+ * Move it forward when a release is cut.
+ */
+export const PREVIOUS_RELEASE = { version: "0.1.0 (accounts, organizations, authorization, API keys)", lastMigration: "20261201232247_api_key_lifecycle" };
+
 /** The oldest migration checked on a database holding data; every later one is checked too. */
 export const FIRST_CHECKED = "20261202072122_accounts_and_setup";
 

@@ -3,10 +3,14 @@
 // with SEED through SQL; then the migration runs, and every row that was
 // there is still there with the same values, except the columns its entry in
 // DATA_MIGRATIONS may change, which that entry checks.
+import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { Prisma, PrismaClient } from "../../lib/generated/prisma/client.ts";
 import { noFilters, readMigrationList, withSchemaEngine } from "../../lib/db/schema-engine.ts";
-import { DATA_MIGRATIONS, FIRST_CHECKED, SEED } from "./migration-data.ts";
+import { DATA_MIGRATIONS, FIRST_CHECKED, ids, PREVIOUS_RELEASE, SEED } from "./migration-data.ts";
+
+const SEED_ORG = ids.org;
 import { useEmptyDatabases } from "./empty-databases.ts";
 
 const scratchDatabase = useEmptyDatabases();
@@ -58,6 +62,54 @@ async function snapshot(client: pg.Client): Promise<Snapshot> {
   return tables;
 }
 
+/** Every row of `before` is in `after` with the same values, except the columns `mayChange` names per table. */
+function expectKept(before: Snapshot, after: Snapshot, mayChange: Record<string, string[]>) {
+  for (const [table, rows] of before) {
+    const now = after.get(table);
+    if (rows.size === 0) continue;
+    expect(now, `${table} still exists`).toBeDefined();
+    const changing = new Set(mayChange[table] ?? []);
+    for (const [key, row] of rows) {
+      const kept = now!.get(key);
+      expect(kept, `${table} ${key} is kept`).toBeDefined();
+      // A column dropped with its values counts as lost unless a migration's entry names it.
+      const same = Object.fromEntries(Object.entries(row).filter(([column]) => !changing.has(column)));
+      expect(Object.fromEntries(Object.keys(same).map((c) => [c, kept![c]])), `${table} ${key}`).toEqual(same);
+    }
+  }
+}
+
+describe("upgrading an instance of the previous release", () => {
+  it(`${PREVIOUS_RELEASE.version} (through ${PREVIOUS_RELEASE.lastMigration}), holding data, migrates to this one in one start, keeping every row, and the app reads every table`, async () => {
+    expect(names, "the previous release's last migration is one of ours").toContain(PREVIOUS_RELEASE.lastMigration);
+    const url = await scratchDatabase();
+    await migrateThrough(url, PREVIOUS_RELEASE.lastMigration);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+    try {
+      await seed(client);
+      const before = await snapshot(client);
+      // What `npm start` (or the image) does on start: every migration not applied yet, in one go.
+      await migrateThrough(url, names.at(-1)!);
+      const mayChange: Record<string, string[]> = {};
+      for (const name of names.filter((n) => n > PREVIOUS_RELEASE.lastMigration)) {
+        for (const [table, columns] of Object.entries(DATA_MIGRATIONS[name]?.changes ?? {})) (mayChange[table] ??= []).push(...columns);
+      }
+      expectKept(before, await snapshot(client), mayChange);
+      // This version's client reads every model from the upgraded database.
+      for (const model of Object.values(Prisma.ModelName)) {
+        const delegate = (prisma as unknown as Record<string, { findMany: (args: { take: number }) => Promise<unknown[]> }>)[model[0]!.toLowerCase() + model.slice(1)]!;
+        await expect(delegate.findMany({ take: 5 }), model).resolves.toBeInstanceOf(Array);
+      }
+      expect(await prisma.membership.count({ where: { orgId: SEED_ORG } })).toBe(before.get("Membership")!.size);
+    } finally {
+      await prisma.$disconnect();
+      await client.end();
+    }
+  });
+});
+
 describe("migrations on a database that holds data", () => {
   const checked = names.filter((name) => name >= FIRST_CHECKED);
 
@@ -81,20 +133,7 @@ describe("migrations on a database that holds data", () => {
       expect(before.get("Grant")?.size, "the seed fills the tables").toBeGreaterThan(0);
 
       await migrateThrough(url, name);
-      const after = await snapshot(client);
-      for (const [table, rows] of before) {
-        const now = after.get(table);
-        if (rows.size === 0) continue;
-        expect(now, `${table} still exists`).toBeDefined();
-        const mayChange = new Set(entry?.changes[table] ?? []);
-        for (const [key, row] of rows) {
-          const kept = now!.get(key);
-          expect(kept, `${table} ${key} is kept`).toBeDefined();
-          // A column dropped with its values counts as lost unless the migration's entry names it.
-          const same = Object.fromEntries(Object.entries(row).filter(([column]) => !mayChange.has(column)));
-          expect(Object.fromEntries(Object.keys(same).map((c) => [c, kept![c]])), `${table} ${key}`).toEqual(same);
-        }
-      }
+      expectKept(before, await snapshot(client), entry?.changes ?? {});
       await entry?.verify(client);
     } finally {
       await client.end();
