@@ -15,20 +15,23 @@ test.skip(unavailable !== null, `the stack needs a Docker engine: ${unavailable}
 
 let stack: Compose;
 let baseUrl: string;
+let stackEnv: Record<string, string>;
 
 test.beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://localhost:${port}`;
-  stack = compose({
-    COMPOSE_PROJECT_NAME: `tollgate-stack-${process.pid}`,
-    TOLLGATE_PORT: String(port),
-    NEXTAUTH_URL: baseUrl,
-    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-    TOLLGATE_API_KEY_SECRET: randomBytes(32).toString("base64url"),
-    TOLLGATE_ADMIN_EMAIL: "owner@stack.test",
-    TOLLGATE_IMAGE: "tollgate:stack-test",
-    LOG_LEVEL: "warn",
-  });
+  stack = compose(
+    (stackEnv = {
+      COMPOSE_PROJECT_NAME: `tollgate-stack-${process.pid}`,
+      TOLLGATE_PORT: String(port),
+      NEXTAUTH_URL: baseUrl,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+      TOLLGATE_API_KEY_SECRET: randomBytes(32).toString("base64url"),
+      TOLLGATE_ADMIN_EMAIL: "owner@stack.test",
+      TOLLGATE_IMAGE: "tollgate:stack-test",
+      LOG_LEVEL: "warn",
+    }),
+  );
 });
 
 test.afterAll(async () => {
@@ -106,6 +109,17 @@ test("the compose stack builds, serves a sign-up, stops cleanly, and keeps its d
   await stack.run(["up", "-d"], { timeoutMs: 5 * 60_000 });
   await waitReady(baseUrl);
   await expectOrganizationThere(browser, email, slug, orgName);
+
+  // Scaled out: two app replicas start at once on an empty database, each published on a
+  // port of a range. One applies the migrations under the advisory lock; both serve.
+  await stack.run(["down", "--volumes"], { timeoutMs: 2 * 60_000 });
+  const firstPort = await freePort();
+  const scaled = compose({ ...stackEnv, TOLLGATE_PORT: `${firstPort}-${firstPort + 1}` });
+  await scaled.run(["up", "-d", "--scale", "app=2"], { timeoutMs: 5 * 60_000 });
+  for (const index of [1, 2]) {
+    const published = (await scaled.run(["port", "--index", String(index), "app", "3000"])).trim().split("\n").at(-1)!;
+    await waitReady(`http://127.0.0.1:${published.split(":").at(-1)}`);
+  }
 });
 
 /** Signs in with a fresh browser and finds the organization with its owner. */
