@@ -1,6 +1,7 @@
 // Background jobs on pg-boss, in the app's PostgreSQL (schema `pgboss`): one
 // client per process. `npm start` works the queues in its own process;
 // `npm run worker` does it alone (then app processes only queue jobs).
+import pg from "pg";
 import PgBoss from "pg-boss";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
@@ -14,6 +15,22 @@ export const JOBS_SCHEMA = "pgboss";
 // of this module, and must find the client the server process started.
 const shared = globalThis as { __tollgateJobs?: PgBoss | null };
 
+// Held while a process makes the queues and schedules: pg-boss's createQueue
+// deadlocks when app replicas and workers starting together run it at once.
+const QUEUE_SETUP_LOCK_ID = 7_246_002; // arbitrary, constant across versions
+
+async function oneAtATime<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const lock = new pg.Client({ connectionString: databaseUrl, application_name: "tollgate-jobs-setup" });
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [QUEUE_SETUP_LOCK_ID]);
+    return await work();
+  } finally {
+    await lock.query("SELECT pg_advisory_unlock($1)", [QUEUE_SETUP_LOCK_ID]).catch(() => {});
+    await lock.end().catch(() => {});
+  }
+}
+
 /** Starts the client, makes the queues and schedules, and (with `work`) runs their handlers. */
 /** `schedule: false` (tests): no job is queued by its cron, only on demand. */
 export async function startJobs(options: { databaseUrl: string; work: boolean; jobs?: JobDefinition[]; schedule?: boolean }) {
@@ -22,10 +39,14 @@ export async function startJobs(options: { databaseUrl: string; work: boolean; j
   const scheduling = options.schedule !== false;
   const client = new PgBoss({ connectionString: options.databaseUrl, schema: JOBS_SCHEMA, max: 4, application_name: "tollgate-jobs", schedule: scheduling });
   client.on("error", (error) => logger.warn({ err: error }, "jobs: pg-boss reported an error"));
-  await client.start();
+  await oneAtATime(options.databaseUrl, async () => {
+    await client.start();
+    for (const job of jobs) {
+      await client.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit, retryDelay: job.retryDelay, retryBackoff: true, expireInSeconds: job.expireInSeconds });
+      if (job.schedule && scheduling) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
+    }
+  });
   for (const job of jobs) {
-    await client.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit, retryDelay: job.retryDelay, retryBackoff: true, expireInSeconds: job.expireInSeconds });
-    if (job.schedule && scheduling) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
     if (options.work) {
       await client.work<Record<string, unknown>>(job.name, { pollingIntervalSeconds: 2 }, async ([item]) => {
         const started = Date.now();
