@@ -6,6 +6,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /build
 ENV NEXT_TELEMETRY_DISABLED=1
 # Installed first so that a change of source alone does not install again.
+# npm install, not npm ci: a lockfile written where some platforms' optional
+# packages were left out is refused by npm ci, while npm install completes it.
 # The install generates the Prisma client, so the schema comes with it.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma/schema.prisma prisma/schema.prisma
@@ -21,7 +23,9 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
-COPY --from=build --chown=node:node /build/.next/standalone ./
+# Owned by root, run as node: the running app cannot rewrite its own code.
+COPY --from=build /build/.next/standalone ./
+RUN mkdir -p .next/cache && chown node:node .next/cache
 USER node
 EXPOSE 3000
 # /api/ready answers 200 once the database is reachable and migrated.

@@ -29,6 +29,7 @@ test.beforeAll(async () => {
       TOLLGATE_API_KEY_SECRET: randomBytes(32).toString("base64url"),
       TOLLGATE_ADMIN_EMAIL: "owner@stack.test",
       TOLLGATE_IMAGE: "tollgate:stack-test",
+      POSTGRES_PASSWORD: randomBytes(24).toString("hex"),
       LOG_LEVEL: "warn",
     }),
   );

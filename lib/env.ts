@@ -73,6 +73,8 @@ const EnvSchema = z.object({
   TOLLGATE_BILLING_CLOSE_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   /** Single sign-on: let connections reach identity providers over plain http (a provider on this machine, in tests or development). Never in production. */
   TOLLGATE_SSO_ALLOW_HTTP: z.enum(["true", "false"], "must be true or false").default("false"),
+  /** On SIGTERM, seconds to keep serving with readiness at 503 before closing, so a load balancer stops sending first (add them to the stop timeout). */
+  TOLLGATE_SHUTDOWN_DELAY_SECONDS: z.coerce.number().int().min(0).max(60).default(0),
   /** The bearer token Prometheus presents at /api/metrics; unset, metrics are not served. */
   TOLLGATE_METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

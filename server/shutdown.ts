@@ -5,13 +5,14 @@
 // release the rest. Ends the process well inside the 30 s Compose and
 // Kubernetes give it; a second signal does not restart the sequence.
 import type http from "node:http";
-import { drainRequests } from "../lib/http/request-observer.ts";
+import { env } from "../lib/env.ts";
+import { drainRequests, startDraining } from "../lib/http/request-observer.ts";
 import { logger } from "../lib/logger.ts";
 
 /** Longest wait for requests in flight. */
-const REQUEST_GRACE_MS = 15_000;
-/** Whatever happens, the process is gone by then. */
-const HARD_LIMIT_MS = 25_000;
+const REQUEST_GRACE_MS = 10_000;
+/** Whatever happens, the process is gone by then, plus any TOLLGATE_SHUTDOWN_DELAY_SECONDS (Compose and Kubernetes allow 30 s by default). */
+const HARD_LIMIT_MS = 28_000;
 
 export type StopStep = [name: string, run: () => Promise<unknown>];
 
@@ -22,7 +23,11 @@ export function stopGracefully(server: http.Server, steps: StopStep[]) {
     stopping = true;
     // These writes wait on handles Node does not count as keeping the process
     // alive (the TypeScript loader's worker, unref'd pools): hold it open.
-    setTimeout(() => process.exit(1), HARD_LIMIT_MS);
+    const delay = env().TOLLGATE_SHUTDOWN_DELAY_SECONDS * 1000;
+    setTimeout(() => process.exit(1), HARD_LIMIT_MS + delay);
+    // Behind a load balancer: keep serving (readiness now 503) until it has taken this process out.
+    startDraining();
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     server.close();
     server.closeIdleConnections();
     const answered = await drainRequests(REQUEST_GRACE_MS);

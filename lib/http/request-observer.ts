@@ -24,6 +24,23 @@ function nextRouteOf(path: string): string {
 const OPAQUE_SEGMENT = /\/(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:\/|$))[A-Za-z0-9_-]{24,}(?=\/|$)/g;
 export const loggablePath = (path: string) => path.replace(OPAQUE_SEGMENT, "/[token]");
 
+// Node's parser admits some 34 methods (PROPFIND, MKCALENDAR, …): the rest are one label.
+const METHOD_LABELS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+// Children made once per label set: a label lookup hashes its values on every call.
+// Bounded sets: the methods above, the router's patterns or next:*, statuses.
+const requestCounters = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+function countRequest(method: string, route: string, status: number, seconds: number) {
+  const key = `${method} ${route} ${status}`;
+  let children = requestCounters.get(key);
+  if (!children) {
+    const { httpRequests, httpDuration } = metrics();
+    requestCounters.set(key, (children = { count: httpRequests.labels(method, route, String(status)), time: httpDuration.labels(method, route) }));
+  }
+  children.count.inc();
+  children.time.observe(seconds);
+}
+
 let inFlight = 0;
 let draining = false;
 let drained: (() => void) | null = null;
@@ -37,10 +54,8 @@ function observeAnswer(this: Observed) {
   const seconds = (performance.now() - started) / 1000;
   const path = (req.url ?? "/").split("?", 1)[0]!;
   const route = routeOf(req) ?? nextRouteOf(path);
-  const method = req.method ?? "GET";
-  const { httpRequests, httpDuration } = metrics();
-  httpRequests.labels(method, route, String(this.statusCode)).inc();
-  httpDuration.labels(method, route).observe(seconds);
+  const method = METHOD_LABELS.has(req.method ?? "") ? req.method! : "other";
+  countRequest(method, route, this.statusCode, seconds);
   if (accessLogOn) {
     const meta = requestMeta(req);
     accessLog.info({
@@ -70,12 +85,17 @@ export function observeRequest(res: ServerResponse) {
 /** Whether the process is stopping (readiness then answers 503, so a balancer sends no more). */
 export const isDraining = () => draining;
 
+/** From now on readiness answers 503 and every answer closes its connection. */
+export function startDraining() {
+  draining = true;
+}
+
 /**
  * Stops taking work and resolves once every request in flight has been
  * answered, or after `graceMs` (true: all were answered).
  */
 export function drainRequests(graceMs: number): Promise<boolean> {
-  draining = true;
+  startDraining();
   if (inFlight === 0) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), graceMs);

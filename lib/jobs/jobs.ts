@@ -17,12 +17,15 @@ const shared = globalThis as { __tollgateJobs?: PgBoss | null };
 
 // Held while a process makes the queues and schedules: pg-boss's createQueue
 // deadlocks when app replicas and workers starting together run it at once.
-const QUEUE_SETUP_LOCK_ID = 7_246_002; // arbitrary, constant across versions
+// Tollgate's advisory locks: 7246001 migrations, 7246002 built-in roles, 7246003 setup, 7246004 this.
+const QUEUE_SETUP_LOCK_ID = 7_246_004; // arbitrary, constant across versions
 
 async function oneAtATime<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
   const lock = new pg.Client({ connectionString: databaseUrl, application_name: "tollgate-jobs-setup" });
   await lock.connect();
   try {
+    // A process stuck while holding it must not hold every other one forever.
+    await lock.query("SET lock_timeout = '120s'");
     await lock.query("SELECT pg_advisory_lock($1)", [QUEUE_SETUP_LOCK_ID]);
     return await work();
   } finally {

@@ -80,8 +80,8 @@ export type StartedSignIn = { url: string; state: string };
 
 /** Sign-ins one source may start per hour (each writes a row until it is used or purged). */
 export const SSO_STARTS_PER_HOUR = 300;
-/** Addresses one source may look up per hour (the sign-in page asks once per address typed). */
-export const SSO_LOOKUPS_PER_HOUR = 600;
+/** Addresses one source may look up per hour (the sign-in page asks once per domain typed). */
+export const SSO_LOOKUPS_PER_HOUR = 300;
 
 const SsoRouteInput = z.strictObject({ email: z.string().trim().max(320) });
 

@@ -17,8 +17,8 @@ import { createUser } from "../helpers.ts";
 type AppProcess = { url: string; port: number; child: ChildProcess; exited: Promise<number | null> };
 let app: AppProcess | undefined;
 
-function startProcess(): Promise<AppProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/api-process.ts"], { env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] });
+function startProcess(env: Record<string, string> = {}): Promise<AppProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/api-process.ts"], { env: { ...process.env, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     void exited.then((code) => reject(new Error(`api process exited with ${code}`)));
@@ -112,4 +112,21 @@ describe("SIGTERM under load", () => {
     expect(Number(key.requestCount), "every answered request counted on its key").toBeGreaterThanOrEqual(answered.checks);
     expect(key.lastUsedAt!.getTime()).toBeGreaterThan(signalledAt - 10_000);
   }, 60_000);
+
+  it("with a shutdown delay, keeps serving while readiness says 503, then stops", async () => {
+    const { adminKey, owner } = await orgWithAdminKey();
+    app = await startProcess({ TOLLGATE_SHUTDOWN_DELAY_SECONDS: "2" });
+    expect((await fetch(`${app.url}/api/ready`)).status).toBe(200);
+    const signalledAt = Date.now();
+    app.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    const ready = await fetch(`${app.url}/api/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ reason: "shutting down" });
+    const check = await post(`${app.url}/api/v1/authz/check`, adminKey, { subject: { type: "user", id: (owner.principal as { userId: string }).userId }, permission: "members:read" });
+    expect(check.status, "still served during the delay").toBe(200);
+    expect(check.headers.get("connection"), "and told to go elsewhere next time").toBe("close");
+    expect(await app.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(2_000);
+  }, 30_000);
 });

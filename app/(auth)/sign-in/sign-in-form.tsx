@@ -12,22 +12,31 @@ import { MFA_REQUIRED_MESSAGE } from "@/lib/auth/mfa-messages";
 import { passkeyOptionsAction, ssoRouteAction } from "../actions";
 import { goToIdentityProvider } from "./sso-sign-in";
 
+const COMPLETE_ADDRESS = /^[^@\s]+@([^@\s]+\.[a-z]{2,})$/i;
+
 /**
  * Whether the address typed signs in with single sign-on, asked once typing
- * pauses; an answer for an address since changed is dropped.
+ * pauses, once per domain (the answer depends on the domain only); an answer
+ * for an address since changed is dropped.
  */
 function useSsoRoute(initialEmail?: string) {
   const [routed, setRouted] = useState(false);
   const latest = useRef(initialEmail ?? "");
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const known = useRef(new Map<string, boolean>());
   const lookUp = (email: string) => {
     latest.current = email;
     clearTimeout(timer.current);
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) return setRouted(false);
+    const domain = COMPLETE_ADDRESS.exec(email.trim())?.[1]?.toLowerCase();
+    if (!domain) return setRouted(false);
+    const answered = known.current.get(domain);
+    if (answered !== undefined) return setRouted(answered);
     timer.current = setTimeout(async () => {
       const answer = await ssoRouteAction({ email }).catch(() => null);
-      if (latest.current === email) setRouted(answer?.ok === true && answer.data.sso);
-    }, 250);
+      const sso = answer?.ok === true && answer.data.sso;
+      if (answer?.ok) known.current.set(domain, sso);
+      if (latest.current === email) setRouted(sso);
+    }, 400);
   };
   useEffect(() => {
     if (initialEmail) lookUp(initialEmail);
