@@ -83,10 +83,10 @@ describe("MFA with an authenticator app", () => {
     const t0 = Date.now();
     const { user, code } = await userWithAuthenticator(t0);
     for (let i = 0; i < 10; i++) {
-      const from = { ...meta(), ip: `198.51.100.${i + 1}` };
+      const from = { ...meta(), ip: `203.0.113.${i + 1}` };
       await expect(signIn(from, { email: user.principal.email, password: PASSWORD, code: String(100000 + i) }, t0 + STEP)).rejects.toMatchObject({ code: "mfa_invalid" });
     }
-    await expect(signIn({ ...meta(), ip: "198.51.100.99" }, { email: user.principal.email, password: PASSWORD, code: await code(t0 + STEP) }, t0 + STEP)).rejects.toMatchObject({
+    await expect(signIn({ ...meta(), ip: "203.0.113.99" }, { email: user.principal.email, password: PASSWORD, code: await code(t0 + STEP) }, t0 + STEP)).rejects.toMatchObject({
       code: "too_many_attempts",
     });
   });
