@@ -41,6 +41,8 @@ function countRequest(method: string, route: string, status: number, seconds: nu
   children.time.observe(seconds);
 }
 
+const QUIET_ROUTES = new Set(["/api/health", "/api/ready"]);
+
 let inFlight = 0;
 let draining = false;
 let drained: (() => void) | null = null;
@@ -56,7 +58,8 @@ function observeAnswer(this: Observed) {
   const route = routeOf(req) ?? nextRouteOf(path);
   const method = METHOD_LABELS.has(req.method ?? "") ? req.method! : "other";
   countRequest(method, route, this.statusCode, seconds);
-  if (accessLogOn) {
+  // Health checks (every 10 s from Docker, more from balancers) are logged only when they fail.
+  if (accessLogOn && !(QUIET_ROUTES.has(route) && this.statusCode < 400)) {
     const meta = requestMeta(req);
     accessLog.info({
       requestId: meta?.requestId,
