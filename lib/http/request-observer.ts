@@ -62,13 +62,13 @@ function observeAnswer(this: Observed) {
   if (accessLogOn && !(QUIET_ROUTES.has(route) && this.statusCode < 400)) {
     const meta = requestMeta(req);
     accessLog.info({
-      requestId: meta?.requestId,
+      requestId: meta.requestId,
       method,
       path: loggablePath(path),
       route,
       status: this.statusCode,
       ms: Math.round(seconds * 10_000) / 10,
-      ip: meta?.ip,
+      ip: meta.ip,
       aborted: !this.writableFinished || undefined,
     });
   }

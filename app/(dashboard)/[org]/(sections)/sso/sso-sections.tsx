@@ -181,7 +181,7 @@ export async function SsoSetupSections({ ctx, target, portal, tested }: { ctx: O
               Add the connection here, then create an app in your identity provider with its redirect URI (OpenID Connect) or its ACS URL and entity ID (SAML), shown below.
             </Step>
             <Step done={testedOk}>Test the connection: sign in once at your provider.</Step>
-            <Step done={enabled}>Turn it on. People of your domain can then choose &ldquo;Use single sign-on&rdquo; on the sign-in page.</Step>
+            <Step done={enabled}>Turn it on. The sign-in page then sends people of your domain to your provider as soon as they type their address.</Step>
           </ol>
         </CardContent>
       </Card>
