@@ -1,6 +1,6 @@
 "use client";
 import { useState, type ReactNode } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Spinner } from "@/components/ui/spinner";
@@ -9,7 +9,8 @@ import { useServerAction } from "@/lib/client/use-server-action";
 
 /**
  * A dialog holding a form that runs one server action: pending state, the
- * action's own error message, and either closing or showing `success(data)`.
+ * action's errors under their fields (FormField `name`s) or below them, and
+ * either closing with `successToast` or showing `success(data)`.
  */
 export function FormDialog<T>({
   trigger,
@@ -19,6 +20,7 @@ export function FormDialog<T>({
   action,
   toInput,
   success,
+  successToast,
   wide,
   children,
 }: {
@@ -29,11 +31,12 @@ export function FormDialog<T>({
   action: (input: unknown) => Promise<ActionResult<T>>;
   toInput: (form: FormData) => unknown;
   success?: (data: T, close: () => void) => ReactNode;
+  successToast?: string | ((data: T) => string);
   wide?: boolean;
   children: ReactNode;
 }) {
   const [open, setOpen] = useState(false);
-  const run = useServerAction(action, { onSuccess: () => !success && setOpen(false) });
+  const run = useServerAction(action, { onSuccess: () => !success && setOpen(false), successToast });
   const onOpenChange = (next: boolean) => {
     setOpen(next);
     if (!next) run.reset();
@@ -57,12 +60,10 @@ export function FormDialog<T>({
               run.mutate(toInput(new FormData(e.currentTarget)));
             }}
           >
-            {run.error && (
-              <Alert variant="destructive">
-                <AlertDescription>{run.error.message}</AlertDescription>
-              </Alert>
-            )}
-            {children}
+            <FormErrors error={run.error}>
+              {children}
+              <FormErrorSummary error={run.error} />
+            </FormErrors>
             <DialogFooter>
               <Button type="submit" disabled={run.isPending}>
                 {run.isPending && <Spinner />}

@@ -1,15 +1,20 @@
 // Typed domain errors. Domain code throws these with a code; this module alone
 // maps them to HTTP statuses and `{ error: { code, message } }` bodies.
 import { ZodError } from "zod";
+import "./validation-messages.ts";
 
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
+  /** The input field the refusal is about (a path such as "permission"), for forms to show it there. */
+  readonly field?: string;
   constructor(
     readonly code: string,
     message: string,
+    options?: { field?: string },
   ) {
     super(message);
     this.name = new.target.name;
+    if (options?.field) this.field = options.field;
   }
 }
 

@@ -1,4 +1,6 @@
+"use client";
 import type * as React from "react";
+import { useFieldError } from "../form-errors";
 import { Label } from "./label";
 import { cn } from "./cn";
 
@@ -14,6 +16,8 @@ export type FormFieldProps = {
   id: string;
   label: React.ReactNode;
   error?: string | null;
+  /** The path of this field in the action's input: inside FormErrors, a refusal's message for it shows here. */
+  name?: string;
   description?: React.ReactNode;
   /** Adds a visual marker and aria-required on the control. */
   required?: boolean;
@@ -22,7 +26,9 @@ export type FormFieldProps = {
   children: ((control: FormFieldControlProps) => React.ReactNode) | React.ReactNode;
 };
 
-export function FormField({ id, label, error, description, required, className, children }: FormFieldProps) {
+export function FormField({ id, label, error: given, name, description, required, className, children }: FormFieldProps) {
+  const fromForm = useFieldError(name);
+  const error = given ?? fromForm;
   const descriptionId = description ? `${id}-description` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [descriptionId, errorId].filter(Boolean).join(" ") || undefined;

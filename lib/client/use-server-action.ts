@@ -3,6 +3,7 @@
 // error message, and a refresh of the server-rendered page on success.
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { toast } from "@/components/ui/toaster";
 import type { ActionResult } from "../http/actions";
 
 export class ActionError extends Error {
@@ -16,7 +17,17 @@ export class ActionError extends Error {
   }
 }
 
-export function useServerAction<I, T>(action: (input: I) => Promise<ActionResult<T>>, options: { onSuccess?: (data: T) => void; refresh?: boolean } = {}) {
+type Options<T> = {
+  onSuccess?: (data: T) => void;
+  refresh?: boolean;
+  /** Confirms the change in a toast ("Project created"). */
+  successToast?: string | ((data: T) => string);
+  /** Says a refusal in a toast too: for controls with no room for a message beside them. */
+  errorToast?: boolean;
+  onError?: (error: ActionError) => void;
+};
+
+export function useServerAction<I, T>(action: (input: I) => Promise<ActionResult<T>>, options: Options<T> = {}) {
   const router = useRouter();
   return useMutation<T, ActionError, I>({
     mutationFn: async (input) => {
@@ -30,8 +41,13 @@ export function useServerAction<I, T>(action: (input: I) => Promise<ActionResult
       return result.data;
     },
     onSuccess: (data) => {
+      if (options.successToast) toast.success(typeof options.successToast === "string" ? options.successToast : options.successToast(data));
       options.onSuccess?.(data);
       if (options.refresh !== false) router.refresh();
+    },
+    onError: (error) => {
+      if (options.errorToast) toast.error(error.message);
+      options.onError?.(error);
     },
   });
 }

@@ -5,7 +5,7 @@ import { headers } from "next/headers";
 import { ZodError } from "zod";
 import { requireUserCtx } from "../auth/current-user.ts";
 import type { OrgCtx, RequestMeta, UserCtx } from "../context.ts";
-import { isDomainError, zodMessage } from "../errors.ts";
+import { isDomainError, zodMessage, type DomainError } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { logger } from "../logger.ts";
 import { portalContext, resolveOrgContext } from "../auth/request-context.ts";
@@ -19,15 +19,32 @@ export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code
 
 function fieldMessages(error: ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const issue of error.issues) fields[issue.path.join(".")] ??= issue.message;
+  for (const issue of error.issues) {
+    const path = issue.path.join(".");
+    // Some schema messages name their field first ("eventType: required"), for API callers; a form shows it under the field.
+    const named = String(issue.path.at(-1) ?? "");
+    fields[path] ??= named && issue.message.startsWith(`${named}: `) ? issue.message.slice(named.length + 2) : issue.message;
+  }
   return fields;
 }
 
-async function run<T>(work: () => Promise<T>): Promise<ActionResult<T>> {
+// API messages name their field first ("permission: … is not declared"); a form shows the rest under that field.
+const FIELD_PREFIX = /^([a-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*): (.+)$/s;
+
+export function domainFailure(error: DomainError, input?: unknown): Extract<ActionResult<never>, { ok: false }> {
+  const match = error.field ? null : FIELD_PREFIX.exec(error.message);
+  // Only a prefix that names a field of the input sent ("ops: on-call is held by…" may be a role's name).
+  const prefixed = match && typeof input === "object" && input !== null && match[1]!.split(".")[0]! in input ? match : null;
+  const field = error.field ?? prefixed?.[1];
+  const message = prefixed ? prefixed[2]!.charAt(0).toUpperCase() + prefixed[2]!.slice(1) : error.message;
+  return { ok: false, error: { code: error.code, message, ...(field && { fields: { [field]: message } }) } };
+}
+
+async function run<T>(work: () => Promise<T>, input?: unknown): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await work() };
   } catch (error) {
-    if (isDomainError(error)) return { ok: false, error: { code: error.code, message: error.message } };
+    if (isDomainError(error)) return domainFailure(error, input);
     if (error instanceof ZodError) return { ok: false, error: { code: "invalid", message: zodMessage(error), fields: fieldMessages(error) } };
     logger.error({ err: error }, "server action failed");
     return { ok: false, error: { code: "internal", message: "Something went wrong on our side. Try again." } };
@@ -42,7 +59,7 @@ export function publicAction<I, T>(fn: (meta: RequestMeta, input: I) => Promise<
       assertSameOrigin(h);
       assertCleanInput(input);
       return fn(requestMetaFrom(h), input);
-    });
+    }, input);
 }
 
 /** An action of a signed-in user outside any organization. */
@@ -52,7 +69,7 @@ export function userAction<I, T>(fn: (ctx: UserCtx & { sessionId: string }, inpu
       assertSameOrigin(await headers());
       assertCleanInput(input);
       return fn(await requireUserCtx(), input);
-    });
+    }, input);
 }
 
 /** An action inside the organization named by `orgSlug`, resolved to the caller's membership. */
@@ -64,7 +81,7 @@ export function orgAction<I, T>(fn: (ctx: OrgCtx, input: I) => Promise<T>) {
       const user = await requireUserCtx();
       const ctx = await resolveOrgContext(user.principal, String(orgSlug), user);
       return fn(ctx, input);
-    });
+    }, input);
 }
 
 /**
@@ -82,5 +99,5 @@ export function orgOrPortalAction<I, T>(fn: (ctx: OrgCtx, input: I) => Promise<T
       if (target === PORTAL_TARGET) return fn(await portalContext((await cookies()).get(PORTAL_COOKIE)?.value ?? null, requestMetaFrom(h)), input);
       const user = await requireUserCtx();
       return fn(await resolveOrgContext(user.principal, String(target), user), input);
-    });
+    }, input);
 }
