@@ -28,7 +28,8 @@ test("an instance admin defines a plan in the browser (a wrong key refused in wo
   await dialog.getByLabel("Events a month").fill("1000000");
   await dialog.getByRole("checkbox", { name: "Soft" }).nth(2).check();
   await dialog.getByRole("button", { name: "Create plan" }).click();
-  await expect(dialog).toContainText("lowercase letters, digits, _ and -");
+  await expect(dialog.getByRole("textbox", { name: "Key", exact: true })).toHaveAccessibleDescription(/Lowercase letters, digits, _ and -, starting with a letter/);
+  await expect(dialog.getByRole("textbox", { name: "Key", exact: true })).toHaveAttribute("aria-invalid", "true");
   await dialog.getByRole("textbox", { name: "Key", exact: true }).fill(`team-${suffix}`);
   await dialog.getByRole("button", { name: "Create plan" }).click();
   await expect(dialog).toBeHidden();

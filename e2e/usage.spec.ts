@@ -20,7 +20,8 @@ test("an instance admin defines a meter and a usage key; the product sends usage
   await dialog.getByLabel("Event type").fill(eventType);
   await dialog.getByLabel("Aggregation").selectOption({ label: "Sum of a value" });
   await dialog.getByRole("button", { name: "Create meter" }).click();
-  await expect(dialog.getByRole("alert")).toContainText("valueProperty: a sum meter needs the property that holds the value");
+  await expect(dialog.getByLabel("Value property")).toHaveAccessibleDescription(/A sum meter needs the property that holds the value/);
+  await expect(dialog.getByLabel("Value property")).toHaveAttribute("aria-invalid", "true");
   await dialog.getByLabel("Value property").fill("tokens");
   await dialog.getByLabel("Group by").fill("model");
   await expectAccessible(admin);

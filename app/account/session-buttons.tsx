@@ -5,7 +5,7 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { revokeAllSessionsAction, revokeSessionAction } from "./actions";
 
 export function RevokeSessionButton({ sessionId }: { sessionId: string }) {
-  const revoke = useServerAction(revokeSessionAction);
+  const revoke = useServerAction(revokeSessionAction, { successToast: "Session ended" });
   return (
     <Button variant="ghost" size="sm" disabled={revoke.isPending} onClick={() => revoke.mutate(sessionId)}>
       End session

@@ -7,11 +7,14 @@ export type NavItem = { href: string; label: string };
 
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname();
+  // The most specific item that holds this page: /admin/plans is Plans, not also "All organizations" at /admin.
+  const holds = (href: string) => pathname === href || pathname.startsWith(href + "/");
+  const activeHref = items.filter((item) => holds(item.href)).sort((a, b) => b.href.length - a.href.length)[0]?.href;
   return (
     <nav aria-label="Main">
       <ul className="grid gap-1">
         {items.map((item) => {
-          const active = pathname === item.href || pathname.startsWith(item.href + "/");
+          const active = item.href === activeHref;
           return (
             <li key={item.href}>
               <Link

@@ -20,9 +20,10 @@ export const ExplainAccessInput = z.strictObject({
 export function explainAccess(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "grants:read");
   const input = ExplainAccessInput.parse(raw);
-  if (!ctx.authz.memberRole.has(input.userId)) throw new NotFound("member_not_found", "userId: not a member of this organization.");
-  if (input.projectId && !ctx.authz.projects.has(input.projectId)) throw new NotFound("project_not_found", "projectId: project not found.");
-  if (!isKnownPermission(ctx.authz, input.permission)) throw new Invalid("unknown_permission", `permission: "${input.permission}" is not a Tollgate permission nor a declared product permission`);
+  if (!ctx.authz.memberRole.has(input.userId)) throw new NotFound("member_not_found", "That person is not a member of this organization.", { field: "userId" });
+  if (input.projectId && !ctx.authz.projects.has(input.projectId)) throw new NotFound("project_not_found", "That project does not exist in this organization.", { field: "projectId" });
+  if (!isKnownPermission(ctx.authz, input.permission))
+    throw new Invalid("unknown_permission", `"${input.permission}" is not a Tollgate permission nor a declared product permission.`, { field: "permission" });
   const resource: AuthzResource = input.projectId ? { type: "project", id: input.projectId } : { type: "organization", id: ctx.orgId };
   const decision = decideAndLog(ctx.authz, { type: "user", id: input.userId }, input.permission, resource, { ip: input.ip, mfa: input.mfa }, "access-checker");
   return { allowed: decision.allowed, reason: decision.reason };

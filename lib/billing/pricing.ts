@@ -35,7 +35,7 @@ export const PriceModel = z
     z.strictObject({ model: z.literal("volume"), tiers: z.array(Tier).min(1).max(20) }),
   ])
   .superRefine((price, issue) => {
-    if (price.model === "package" && new D(price.packageSize).lte(0)) issue.addIssue({ code: "custom", path: ["packageSize"], message: "packageSize: more than 0" });
+    if (price.model === "package" && new D(price.packageSize).lte(0)) issue.addIssue({ code: "custom", path: ["packageSize"], message: "more than 0" });
     if (price.model !== "graduated" && price.model !== "volume") return;
     price.tiers.forEach((tier, i) => {
       const last = i === price.tiers.length - 1;

@@ -21,11 +21,15 @@ import { assignableRoleJson, type AssignableRole } from "../members/members.ts";
 import { userIdOf, type OrgCtx } from "../context.ts";
 import { Forbidden } from "../errors.ts";
 
-const Subject = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("user"), id: z.uuid("Unknown user") }),
-  z.strictObject({ type: z.literal("group"), id: z.uuid("Unknown group") }),
-  z.strictObject({ type: z.literal("api_key"), id: z.uuid("Unknown API key") }),
-]);
+const Subject = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("user"), id: z.uuid("Unknown user") }),
+    z.strictObject({ type: z.literal("group"), id: z.uuid("Unknown group") }),
+    z.strictObject({ type: z.literal("api_key"), id: z.uuid("Unknown API key") }),
+  ],
+  "Choose a member, group or API key",
+);
 
 export const CreateGrantInput = z.strictObject({
   roleId: z.uuid("Choose a role"),
@@ -34,7 +38,15 @@ export const CreateGrantInput = z.strictObject({
   conditions: z
     .strictObject({
       validUntil: boundedDate("validUntil").nullish(),
-      ipCidrs: z.array(z.string().trim().refine(isValidCidr, "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32")).max(50).default([]),
+      ipCidrs: z
+        .array(
+          z
+            .string()
+            .trim()
+            .refine(isValidCidr, { error: (issue) => `“${String(issue.input).slice(0, 60)}” is not an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32` }),
+        )
+        .max(50, "at most 50 networks")
+        .default([]),
       requireMfa: z.boolean().default(false),
       /** Held only while the organization is on one of these plans (their keys). */
       plans: z

@@ -17,7 +17,7 @@ const GroupName = z.string().trim().min(1, "Enter a name").max(80, "Name must be
 export const CreateGroupInput = z.strictObject({ name: GroupName, description: z.string().trim().max(500).default("") });
 export const UpdateGroupInput = z.strictObject({ groupId: z.uuid("Unknown group"), name: GroupName.optional(), description: z.string().trim().max(500).optional() });
 export const GroupIdInput = z.strictObject({ groupId: z.uuid("Unknown group") });
-export const GroupMemberInput = z.strictObject({ groupId: z.uuid("Unknown group"), userId: z.uuid("Unknown user") });
+export const GroupMemberInput = z.strictObject({ groupId: z.uuid("Unknown group"), userId: z.uuid("Choose a member") });
 
 const nameTaken = (name: string) => new Conflict("group_name_taken", `A group named "${name}" exists already.`);
 

@@ -44,9 +44,8 @@ export const CreateMeterInput = z
       .default([]),
   })
   .superRefine((m, issue) => {
-    if (m.aggregation === "count" && m.valueProperty) issue.addIssue({ code: "custom", path: ["valueProperty"], message: "valueProperty: a count meter counts events and reads no value" });
-    if (m.aggregation !== "count" && !m.valueProperty)
-      issue.addIssue({ code: "custom", path: ["valueProperty"], message: `valueProperty: a ${m.aggregation} meter needs the property that holds the value` });
+    if (m.aggregation === "count" && m.valueProperty) issue.addIssue({ code: "custom", path: ["valueProperty"], message: "a count meter counts events and reads no value" });
+    if (m.aggregation !== "count" && !m.valueProperty) issue.addIssue({ code: "custom", path: ["valueProperty"], message: `a ${m.aggregation} meter needs the property that holds the value` });
   });
 
 export const UpdateMeterInput = z.strictObject({ name: z.string().trim().min(1, "name: required").max(80, "name: at most 80 characters") });

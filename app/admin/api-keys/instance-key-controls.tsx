@@ -68,7 +68,7 @@ export function RotateInstanceKeyButton({ apiKeyId, name }: { apiKeyId: string; 
 }
 
 export function RevokeInstanceKeyButton({ apiKeyId, name }: { apiKeyId: string; name: string }) {
-  const revoke = useServerAction(revokeInstanceKeyAction);
+  const revoke = useServerAction(revokeInstanceKeyAction, { successToast: "Key revoked" });
   return (
     <ConfirmAction
       trigger={

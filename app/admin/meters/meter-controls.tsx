@@ -57,16 +57,16 @@ export function CreateMeterDialog() {
       }}
     >
       <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id="meter-key" label="Key" required description="How plans and the API name it.">
+        <FormField id="meter-key" name="key" label="Key" required description="How plans and the API name it.">
           {(p) => <Input {...p} name="key" maxLength={64} placeholder="e.g. llm_tokens" />}
         </FormField>
-        <FormField id="meter-name" label="Name" required>
+        <FormField id="meter-name" name="name" label="Name" required>
           {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. LLM tokens" />}
         </FormField>
-        <FormField id="meter-event-type" label="Event type" required description="Events with this type count.">
+        <FormField id="meter-event-type" name="eventType" label="Event type" required description="Events with this type count.">
           {(p) => <Input {...p} name="eventType" maxLength={200} placeholder="e.g. llm.completion" />}
         </FormField>
-        <FormField id="meter-aggregation" label="Aggregation" required>
+        <FormField id="meter-aggregation" name="aggregation" label="Aggregation" required>
           {(p) => (
             <NativeSelect {...p} name="aggregation" defaultValue="count">
               <option value="count">Count events</option>
@@ -77,13 +77,13 @@ export function CreateMeterDialog() {
             </NativeSelect>
           )}
         </FormField>
-        <FormField id="meter-value-property" label="Value property" description="The property holding the value; leave empty to count events.">
+        <FormField id="meter-value-property" name="valueProperty" label="Value property" description="The property holding the value; leave empty to count events.">
           {(p) => <Input {...p} name="valueProperty" maxLength={100} placeholder="e.g. tokens" />}
         </FormField>
-        <FormField id="meter-group-by" label="Group by" description="Properties that split the usage, comma-separated.">
+        <FormField id="meter-group-by" name="groupBy" label="Group by" description="Properties that split the usage, comma-separated.">
           {(p) => <Input {...p} name="groupBy" placeholder="e.g. model, region" />}
         </FormField>
-        <FormField id="meter-filter" label="Only events with" className="sm:col-span-2" description="Property values an event must have, e.g. region=eu, tier=pro.">
+        <FormField id="meter-filter" name="filter" label="Only events with" className="sm:col-span-2" description="Property values an event must have, e.g. region=eu, tier=pro.">
           {(p) => <Input {...p} name="filter" placeholder="e.g. region=eu" />}
         </FormField>
       </div>
@@ -92,7 +92,7 @@ export function CreateMeterDialog() {
 }
 
 export function DeleteMeterButton({ meterKey }: { meterKey: string }) {
-  const remove = useServerAction(deleteMeterAction);
+  const remove = useServerAction(deleteMeterAction, { successToast: "Meter deleted" });
   return (
     <ConfirmAction
       trigger={

@@ -7,7 +7,7 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { declarePermissionAction } from "./actions";
 
 export function DeclarePermissionForm() {
-  const declare = useServerAction(declarePermissionAction);
+  const declare = useServerAction(declarePermissionAction, { successToast: "Permission declared" });
   return (
     <form
       className="grid gap-3 rounded-lg border border-border p-4 sm:grid-cols-[1fr_2fr_auto] sm:items-end"

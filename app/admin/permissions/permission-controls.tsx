@@ -29,7 +29,7 @@ export function EditPermissionButton({ permissionKey, description }: { permissio
 }
 
 export function RetirePermissionButton({ permissionKey }: { permissionKey: string }) {
-  const retire = useServerAction(retirePermissionAction);
+  const retire = useServerAction(retirePermissionAction, { successToast: "Permission retired" });
   return (
     <ConfirmAction
       trigger={

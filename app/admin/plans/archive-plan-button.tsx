@@ -5,7 +5,7 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { archivePlanAction } from "./actions";
 
 export function ArchivePlanButton({ planKey }: { planKey: string }) {
-  const archive = useServerAction(archivePlanAction);
+  const archive = useServerAction(archivePlanAction, { successToast: "Plan archived" });
   return (
     <ConfirmAction
       trigger={

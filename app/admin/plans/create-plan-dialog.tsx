@@ -58,16 +58,16 @@ export function CreatePlanDialog({ meters }: { meters: Array<{ key: string; name
       }}
     >
       <div className="grid gap-4 sm:grid-cols-2">
-        <FormField id="plan-key" label="Key" required description="Lowercase letters, digits, _ and -.">
+        <FormField id="plan-key" name="key" label="Key" required description="Lowercase letters, digits, _ and -.">
           {(p) => <Input {...p} name="key" maxLength={64} placeholder="e.g. pro-monthly" />}
         </FormField>
-        <FormField id="plan-name" label="Name" required>
+        <FormField id="plan-name" name="name" label="Name" required>
           {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. Pro" />}
         </FormField>
-        <FormField id="plan-currency" label="Currency" required description="ISO 4217 code.">
+        <FormField id="plan-currency" name="currency" label="Currency" required description="ISO 4217 code.">
           {(p) => <Input {...p} name="currency" maxLength={3} defaultValue="usd" />}
         </FormField>
-        <FormField id="plan-interval" label="Billed every" required>
+        <FormField id="plan-interval" name="interval" label="Billed every" required>
           {(p) => (
             <NativeSelect {...p} name="interval" defaultValue="month">
               <option value="month">Month</option>
@@ -75,10 +75,10 @@ export function CreatePlanDialog({ meters }: { meters: Array<{ key: string; name
             </NativeSelect>
           )}
         </FormField>
-        <FormField id="plan-base-fee" label="Base fee (minor units)" required description="e.g. 2000 for $20.00.">
+        <FormField id="plan-base-fee" name="baseFee" label="Base fee (minor units)" required description="e.g. 2000 for $20.00.">
           {(p) => <Input {...p} name="baseFee" inputMode="numeric" placeholder="e.g. 2000" />}
         </FormField>
-        <FormField id="plan-trial" label="Trial days" description="0 for none.">
+        <FormField id="plan-trial" name="trialDays" label="Trial days" description="0 for none.">
           {(p) => <Input {...p} name="trialDays" inputMode="numeric" placeholder="e.g. 14" />}
         </FormField>
       </div>

@@ -2,20 +2,23 @@
 import { ShieldPlus } from "lucide-react";
 import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
+import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
+import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createGrantAction, deleteGrantAction, explainAccessAction } from "./actions";
 
 type Option = { id: string; label: string };
 
-function Select({ id, label, name, options, placeholder, required }: { id: string; label: string; name: string; options: Option[]; placeholder: string; required?: boolean }) {
+/** `field`: where its value goes in the action's input, when not at `name`. */
+function Select({ id, label, name, field, options, placeholder, required }: { id: string; label: string; name: string; field?: string; options: Option[]; placeholder: string; required?: boolean }) {
   return (
-    <FormField id={id} label={label} required={required}>
+    <FormField id={id} label={label} required={required} name={field ?? name}>
       {(p) => (
         <NativeSelect {...p} name={name} defaultValue="">
           <option value="" disabled={required}>
@@ -45,6 +48,7 @@ export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { 
       description="A grant adds to the membership role; it never takes anything away."
       submitLabel="Give access"
       action={(input) => createGrantAction(orgSlug, input)}
+      successToast="Access given"
       toInput={(f) => {
         const [type, id] = String(f.get("subject") ?? ":").split(":");
         const validUntil = String(f.get("validUntil") ?? "");
@@ -66,11 +70,11 @@ export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { 
       <Select id="grant-subject" label="Who" name="subject" options={options.subjects} placeholder="Choose a member or group" required />
       <Select id="grant-role" label="Role" name="roleId" options={options.roles} placeholder="Choose a role" required />
       <Select id="grant-project" label="Where" name="projectId" options={options.projects} placeholder="The whole organization" />
-      <FormField id="grant-until" label="Valid until (UTC)" description="Leave empty for access without an end.">
+      <FormField id="grant-until" label="Valid until (UTC)" name="conditions.validUntil" description="Leave empty for access without an end.">
         {(p) => <Input {...p} name="validUntil" type="datetime-local" />}
       </FormField>
-      <FormField id="grant-ips" label="Only from these networks" description="IP addresses or CIDR ranges, separated by commas (IPv4 or IPv6).">
-        {(p) => <Input {...p} name="ipCidrs" placeholder="10.0.0.0/8, 2001:db8::/32" />}
+      <FormField id="grant-ips" label="Only from these networks" name="conditions.ipCidrs" description="IP addresses or CIDR ranges, separated by commas (IPv4 or IPv6).">
+        {(p) => <Input {...p} name="ipCidrs" placeholder="e.g. 10.0.0.0/8, 2001:db8::/32" />}
       </FormField>
       <label className="inline-flex items-center gap-2 text-sm">
         <input type="checkbox" name="requireMfa" className="size-4 accent-primary" />
@@ -93,7 +97,7 @@ export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { 
 }
 
 export function DeleteGrantButton({ orgSlug, grantId, label }: { orgSlug: string; grantId: string; label: string }) {
-  const remove = useServerAction((input: unknown) => deleteGrantAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => deleteGrantAction(orgSlug, input), { successToast: "Grant removed" });
   return (
     <ConfirmAction
       trigger={
@@ -115,33 +119,45 @@ export function AccessChecker({ orgSlug, members, projects }: { orgSlug: string;
     <Card>
       <CardHeader>
         <CardTitle>Check access</CardTitle>
-        <CardDescription>Ask what the check API would answer for a member, and why.</CardDescription>
+        <CardDescription>
+          Ask what the check API would answer for a member, and why. Grants that hold only from some networks or in sessions with MFA are judged by the address and MFA you give.
+        </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
         <form
-          className="grid gap-4 sm:grid-cols-4 sm:items-end"
+          className="grid gap-4 sm:grid-cols-3 sm:items-start"
           aria-label="Check access"
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
             const f = new FormData(e.currentTarget);
-            check.mutate({ userId: f.get("userId"), permission: f.get("permission"), projectId: f.get("projectId") || null });
+            const ip = String(f.get("ip") ?? "").trim();
+            check.mutate({ userId: f.get("userId"), permission: f.get("permission"), projectId: f.get("projectId") || null, ip: ip || null, mfa: f.get("mfa") === "on" });
           }}
         >
-          <Select id="check-user" label="Member" name="userId" options={members} placeholder="Choose a member" required />
-          <FormField id="check-permission" label="Permission" required>
-            {(p) => <Input {...p} name="permission" placeholder="traces:read" />}
-          </FormField>
-          <Select id="check-project" label="On" name="projectId" options={projects} placeholder="The whole organization" />
-          <Button type="submit" disabled={check.isPending}>
-            Check
-          </Button>
+          <FormErrors error={check.error}>
+            <Select id="check-user" label="Member" name="userId" options={members} placeholder="Choose a member" required />
+            <FormField id="check-permission" label="Permission" name="permission" required>
+              {(p) => <Input {...p} name="permission" placeholder="e.g. traces:read" />}
+            </FormField>
+            <Select id="check-project" label="On" name="projectId" options={projects} placeholder="The whole organization" />
+            <FormField id="check-ip" label="From IP address" name="ip" description="Optional: the address the request comes from.">
+              {(p) => <Input {...p} name="ip" placeholder="e.g. 10.1.2.3" autoComplete="off" />}
+            </FormField>
+            <label className="inline-flex items-center gap-2 self-center text-sm">
+              <input type="checkbox" name="mfa" className="size-4 accent-primary" />
+              The session used MFA
+            </label>
+            <Button type="submit" disabled={check.isPending} className="self-center justify-self-start">
+              {check.isPending && <Spinner />}
+              Check
+            </Button>
+            <div className="sm:col-span-3">
+              <FormErrorSummary error={check.error} />
+            </div>
+          </FormErrors>
         </form>
-        {check.error && (
-          <Alert variant="destructive">
-            <AlertDescription>{check.error.message}</AlertDescription>
-          </Alert>
-        )}
-        {check.data && (
+        {check.data && !check.error && (
           <Alert variant={check.data.allowed ? "success" : "destructive"} data-testid="access-result">
             <AlertTitle>{check.data.allowed ? "Allowed" : "Denied"}</AlertTitle>
             <AlertDescription>{check.data.reason}</AlertDescription>

@@ -120,7 +120,7 @@ export function RotateApiKeyButton({ orgSlug, apiKeyId, name }: { orgSlug: strin
 }
 
 export function RevokeApiKeyButton({ orgSlug, apiKeyId, name }: { orgSlug: string; apiKeyId: string; name: string }) {
-  const revoke = useServerAction((input: unknown) => revokeApiKeyAction(orgSlug, input));
+  const revoke = useServerAction((input: unknown) => revokeApiKeyAction(orgSlug, input), { successToast: "Key revoked" });
   return (
     <ConfirmAction
       trigger={

@@ -12,7 +12,7 @@ const optionalNumber = (value: FormDataEntryValue | null) => (String(value ?? ""
 
 /** The organization's rules for API keys; read-only for those who may not change them. */
 export function KeyPolicyForm({ orgSlug, policy, disabled }: { orgSlug: string; policy: KeyPolicy; disabled: boolean }) {
-  const save = useServerAction((input: unknown) => updateApiKeyPolicyAction(orgSlug, input));
+  const save = useServerAction((input: unknown) => updateApiKeyPolicyAction(orgSlug, input), { successToast: "Key policy saved" });
   return (
     <form
       className="grid gap-4"

@@ -1,13 +1,15 @@
 "use client";
 import { Plus } from "lucide-react";
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
+import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { addGroupMemberAction, createGroupAction, deleteGroupAction, removeGroupMemberAction } from "./actions";
 
@@ -23,12 +25,13 @@ export function CreateGroupDialog({ orgSlug }: { orgSlug: string }) {
       title="Create a group"
       submitLabel="Create group"
       action={(input) => createGroupAction(orgSlug, input)}
+      successToast="Group created"
       toInput={(f) => ({ name: f.get("name"), description: f.get("description") })}
     >
-      <FormField id="group-name" label="Name" required>
+      <FormField id="group-name" label="Name" name="name" required>
         {(p) => <Input {...p} name="name" maxLength={80} />}
       </FormField>
-      <FormField id="group-description" label="Description">
+      <FormField id="group-description" label="Description" name="description">
         {(p) => <Input {...p} name="description" maxLength={500} />}
       </FormField>
     </FormDialog>
@@ -36,44 +39,60 @@ export function CreateGroupDialog({ orgSlug }: { orgSlug: string }) {
 }
 
 export function AddGroupMemberForm({ orgSlug, groupId, candidates }: { orgSlug: string; groupId: string; candidates: Array<{ id: string; label: string }> }) {
-  const add = useServerAction((input: unknown) => addGroupMemberAction(orgSlug, input));
+  // Controlled: once someone is added they leave the list, and the select goes back to its prompt (not to the next person).
+  const [chosen, setChosen] = useState("");
+  const add = useServerAction((input: unknown) => addGroupMemberAction(orgSlug, input), {
+    successToast: () => `${candidates.find((c) => c.id === chosen)?.label ?? "Member"} added to the group`,
+    onSuccess: () => setChosen(""),
+  });
   if (candidates.length === 0) return <p className="text-sm text-muted-foreground">Every member of the organization is in this group.</p>;
   return (
     <form
-      className="flex flex-wrap items-end gap-3"
+      className="flex flex-wrap items-start gap-3"
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        add.mutate({ groupId, userId: new FormData(e.currentTarget).get("userId") });
+        add.mutate({ groupId, userId: chosen || null });
       }}
     >
-      <FormField id="add-member" label="Add a member" className="min-w-64">
-        {(p) => (
-          <NativeSelect {...p} name="userId" defaultValue="">
-            <option value="" disabled>
-              Choose a member
-            </option>
-            {candidates.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.label}
+      <FormErrors error={add.error}>
+        <FormField id="add-member" label="Add a member" name="userId" className="min-w-64">
+          {(p) => (
+            <NativeSelect
+              {...p}
+              name="userId"
+              value={chosen}
+              disabled={add.isPending}
+              onChange={(e) => {
+                setChosen(e.target.value);
+                add.reset();
+              }}
+            >
+              <option value="" disabled>
+                Choose a member
               </option>
-            ))}
-          </NativeSelect>
-        )}
-      </FormField>
-      <Button type="submit" disabled={add.isPending}>
-        Add to group
-      </Button>
-      {add.error && (
-        <Alert variant="destructive" className="w-full">
-          <AlertDescription>{add.error.message}</AlertDescription>
-        </Alert>
-      )}
+              {candidates.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.label}
+                </option>
+              ))}
+            </NativeSelect>
+          )}
+        </FormField>
+        <Button type="submit" disabled={add.isPending} className="mt-[1.625rem]">
+          {add.isPending && <Spinner />}
+          Add to group
+        </Button>
+        <div className="w-full">
+          <FormErrorSummary error={add.error} />
+        </div>
+      </FormErrors>
     </form>
   );
 }
 
 export function RemoveGroupMemberButton({ orgSlug, groupId, userId, email }: { orgSlug: string; groupId: string; userId: string; email: string }) {
-  const remove = useServerAction((input: unknown) => removeGroupMemberAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => removeGroupMemberAction(orgSlug, input), { successToast: `${email} removed from the group`, errorToast: true });
   return (
     <Button variant="ghost" size="sm" disabled={remove.isPending} onClick={() => remove.mutate({ groupId, userId })} aria-label={`Remove ${email} from the group`}>
       Remove
@@ -83,7 +102,7 @@ export function RemoveGroupMemberButton({ orgSlug, groupId, userId, email }: { o
 
 export function DeleteGroupButton({ orgSlug, groupId, name }: { orgSlug: string; groupId: string; name: string }) {
   const router = useRouter();
-  const remove = useServerAction((input: unknown) => deleteGroupAction(orgSlug, input), { refresh: false });
+  const remove = useServerAction((input: unknown) => deleteGroupAction(orgSlug, input), { refresh: false, successToast: `${name} deleted` });
   return (
     <ConfirmAction
       trigger={<Button variant="outline">Delete group</Button>}

@@ -4,8 +4,8 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { resendInvitationAction, revokeInvitationAction } from "./actions";
 
 export function InvitationActions({ orgSlug, invitationId, email, canResend }: { orgSlug: string; invitationId: string; email: string; canResend: boolean }) {
-  const resend = useServerAction((input: unknown) => resendInvitationAction(orgSlug, input));
-  const revoke = useServerAction((input: unknown) => revokeInvitationAction(orgSlug, input));
+  const resend = useServerAction((input: unknown) => resendInvitationAction(orgSlug, input), {});
+  const revoke = useServerAction((input: unknown) => revokeInvitationAction(orgSlug, input), { successToast: "Invitation revoked" });
   const error = resend.error ?? revoke.error;
   return (
     <div className="flex items-center justify-end gap-1">

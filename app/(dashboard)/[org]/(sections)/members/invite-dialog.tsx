@@ -1,6 +1,7 @@
 "use client";
 import { UserPlus } from "lucide-react";
 import { useState } from "react";
+import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
@@ -15,7 +16,7 @@ export type RoleOption = { id: string; name: string; description: string };
 
 export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleOption[] }) {
   const [open, setOpen] = useState(false);
-  const invite = useServerAction((input: unknown) => inviteMemberAction(orgSlug, input));
+  const invite = useServerAction((input: unknown) => inviteMemberAction(orgSlug, input), { successToast: (data) => `Invitation sent to ${data.email}` });
 
   function onOpenChange(next: boolean) {
     setOpen(next);
@@ -44,7 +45,10 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
             </Alert>
             <Input readOnly aria-label="Invitation link" value={invite.data.url} onFocus={(e) => e.currentTarget.select()} data-testid="invitation-link" />
             <DialogFooter>
-              <Button onClick={() => onOpenChange(false)}>Done</Button>
+              {/* The form that had focus is gone: Done takes it, so Enter closes. */}
+              <Button autoFocus onClick={() => onOpenChange(false)}>
+                Done
+              </Button>
             </DialogFooter>
           </div>
         ) : (
@@ -57,28 +61,26 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
               invite.mutate({ email: form.get("email"), roleId: form.get("roleId") });
             }}
           >
-            {invite.error && (
-              <Alert variant="destructive">
-                <AlertDescription>{invite.error.message}</AlertDescription>
-              </Alert>
-            )}
-            <FormField id="invite-email" label="Email" required>
-              {(p) => <Input {...p} name="email" type="email" autoComplete="off" required />}
-            </FormField>
-            <FormField id="invite-role" label="Role" required>
-              {(p) => (
-                <NativeSelect {...p} name="roleId" defaultValue="">
-                  <option value="" disabled>
-                    Choose a role
-                  </option>
-                  {roles.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.name}: {r.description}
+            <FormErrors error={invite.error}>
+              <FormField id="invite-email" label="Email" name="email" required>
+                {(p) => <Input {...p} name="email" type="email" autoComplete="off" required />}
+              </FormField>
+              <FormField id="invite-role" label="Role" name="roleId" required>
+                {(p) => (
+                  <NativeSelect {...p} name="roleId" defaultValue="">
+                    <option value="" disabled>
+                      Choose a role
                     </option>
-                  ))}
-                </NativeSelect>
-              )}
-            </FormField>
+                    {roles.map((r) => (
+                      <option key={r.id} value={r.id}>
+                        {r.name}: {r.description}
+                      </option>
+                    ))}
+                  </NativeSelect>
+                )}
+              </FormField>
+              <FormErrorSummary error={invite.error} />
+            </FormErrors>
             <DialogFooter>
               <Button type="submit" disabled={invite.isPending}>
                 {invite.isPending && <Spinner />}

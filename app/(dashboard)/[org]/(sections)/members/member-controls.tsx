@@ -1,5 +1,7 @@
 "use client";
+import { CircleAlert } from "lucide-react";
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 import { ConfirmAction } from "@/components/confirm-action";
 import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/select";
@@ -7,16 +9,39 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { changeMemberRoleAction, endMemberSessionsAction, leaveOrganizationAction, removeMemberAction } from "./actions";
 import type { RoleOption } from "./invite-dialog";
 
+/**
+ * The role as stored until a change is accepted: a refused one puts the select
+ * back and says why beside it (an icon with the reason, a toast), in a slot
+ * kept free so that the row does not move.
+ */
 export function MemberRoleSelect({ orgSlug, membershipId, roleId, roles, memberEmail }: { orgSlug: string; membershipId: string; roleId: string; roles: RoleOption[]; memberEmail: string }) {
-  const change = useServerAction((input: unknown) => changeMemberRoleAction(orgSlug, input));
+  const [shown, setShown] = useState(roleId);
+  const [stored, setStored] = useState(roleId);
+  // A refresh that brings another stored role (changed elsewhere) wins over what was shown.
+  if (stored !== roleId) {
+    setStored(roleId);
+    setShown(roleId);
+  }
+  const change = useServerAction((input: { membershipId: string; roleId: string }) => changeMemberRoleAction(orgSlug, input), {
+    successToast: (data) => `${memberEmail} is now ${roles.find((r) => r.id === data.roleId)?.name ?? "updated"}`,
+    errorToast: true,
+    onError: () => setShown(roleId),
+  });
+  const errorId = `role-error-${membershipId}`;
   return (
-    <div className="grid gap-1">
+    <div className="flex items-center gap-1.5">
       <NativeSelect
         aria-label={`Role of ${memberEmail}`}
-        defaultValue={roleId}
+        value={shown}
         disabled={change.isPending}
-        onChange={(e) => change.mutate({ membershipId, roleId: e.target.value })}
-        className="h-8 w-36"
+        aria-invalid={change.error ? true : undefined}
+        aria-describedby={change.error ? errorId : undefined}
+        onChange={(e) => {
+          setShown(e.target.value);
+          change.mutate({ membershipId, roleId: e.target.value });
+        }}
+        wrapperClassName="w-36"
+        className="h-8"
       >
         {roles.map((r) => (
           <option key={r.id} value={r.id}>
@@ -24,17 +49,24 @@ export function MemberRoleSelect({ orgSlug, membershipId, roleId, roles, memberE
           </option>
         ))}
       </NativeSelect>
-      {change.error && (
-        <p role="alert" className="text-sm text-destructive">
-          {change.error.message}
-        </p>
-      )}
+      <span className="inline-flex size-4 shrink-0 text-destructive">
+        {change.error && (
+          <>
+            <CircleAlert aria-hidden="true" className="size-4">
+              <title>{change.error.message}</title>
+            </CircleAlert>
+            <span id={errorId} className="sr-only">
+              {change.error.message}
+            </span>
+          </>
+        )}
+      </span>
     </div>
   );
 }
 
 export function RemoveMemberButton({ orgSlug, membershipId, memberEmail }: { orgSlug: string; membershipId: string; memberEmail: string }) {
-  const remove = useServerAction((input: unknown) => removeMemberAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => removeMemberAction(orgSlug, input), { successToast: `${memberEmail} removed` });
   return (
     <ConfirmAction
       trigger={
@@ -52,7 +84,7 @@ export function RemoveMemberButton({ orgSlug, membershipId, memberEmail }: { org
 
 /** Signs a member of the organization's own domains out everywhere (a lost laptop, a departure). */
 export function EndSessionsButton({ orgSlug, userId, memberEmail }: { orgSlug: string; userId: string; memberEmail: string }) {
-  const end = useServerAction((input: unknown) => endMemberSessionsAction(orgSlug, input));
+  const end = useServerAction((input: unknown) => endMemberSessionsAction(orgSlug, input), { successToast: `${memberEmail} is signed out everywhere` });
   return (
     <ConfirmAction
       trigger={

@@ -24,11 +24,12 @@ export function CreateProjectDialog({ orgSlug }: { orgSlug: string }) {
       submitLabel="Create project"
       action={(input) => createProjectAction(orgSlug, input)}
       toInput={(f) => ({ name: f.get("name"), slug: f.get("slug") })}
+      successToast="Project created"
     >
-      <FormField id="project-name" label="Name" required>
+      <FormField id="project-name" label="Name" name="name" required>
         {(p) => <Input {...p} name="name" maxLength={80} onChange={(e) => setSlug(slugify(e.target.value))} />}
       </FormField>
-      <FormField id="project-slug" label="Slug" required>
+      <FormField id="project-slug" label="Slug" name="slug" required>
         {(p) => <Input {...p} name="slug" maxLength={48} value={slug} onChange={(e) => setSlug(e.target.value)} />}
       </FormField>
     </FormDialog>
@@ -36,7 +37,7 @@ export function CreateProjectDialog({ orgSlug }: { orgSlug: string }) {
 }
 
 export function DeleteProjectButton({ orgSlug, projectId, name }: { orgSlug: string; projectId: string; name: string }) {
-  const remove = useServerAction((input: unknown) => deleteProjectAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => deleteProjectAction(orgSlug, input), { successToast: "Project deleted" });
   return (
     <ConfirmAction
       trigger={

@@ -63,6 +63,7 @@ export function RoleEditorDialog({ orgSlug, permissions, roles, role }: { orgSlu
       description="Nobody can give a role more than they hold themselves."
       submitLabel={role ? "Save role" : "Create role"}
       action={(input) => (role ? updateRoleAction(orgSlug, input) : createRoleAction(orgSlug, input))}
+      successToast={role ? "Role saved" : "Role created"}
       toInput={(f) => ({
         ...(role ? { roleId: role.id } : {}),
         name: f.get("name"),
@@ -71,10 +72,10 @@ export function RoleEditorDialog({ orgSlug, permissions, roles, role }: { orgSlu
         includes: f.getAll("includes"),
       })}
     >
-      <FormField id="role-name" label="Name" required>
+      <FormField id="role-name" label="Name" name="name" required>
         {(p) => <Input {...p} name="name" maxLength={60} defaultValue={role?.name} />}
       </FormField>
-      <FormField id="role-description" label="Description">
+      <FormField id="role-description" label="Description" name="description">
         {(p) => <Input {...p} name="description" maxLength={300} defaultValue={role?.description} />}
       </FormField>
       <PermissionMatrix permissions={permissions} selected={new Set(role?.permissions)} />

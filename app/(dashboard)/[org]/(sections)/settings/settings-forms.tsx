@@ -104,7 +104,7 @@ export function DeleteOrganization({ orgSlug }: { orgSlug: string }) {
 }
 
 export function DecisionRetentionForm({ orgSlug, days, disabled }: { orgSlug: string; days: number; disabled: boolean }) {
-  const save = useServerAction((input: unknown) => setDecisionRetentionAction(orgSlug, input));
+  const save = useServerAction((input: unknown) => setDecisionRetentionAction(orgSlug, input), { successToast: "Retention saved" });
   return (
     <form
       className="flex flex-wrap items-end gap-3"
@@ -143,7 +143,7 @@ export function SecurityPolicyForm({
   policy: { mfaRequired: boolean; sessionMaxHours: number | null; sessionIdleMinutes: number | null };
   disabled: boolean;
 }) {
-  const save = useServerAction((input: unknown) => updateSecurityPolicyAction(orgSlug, input));
+  const save = useServerAction((input: unknown) => updateSecurityPolicyAction(orgSlug, input), { successToast: "Sign-in rules saved" });
   return (
     <form
       className="grid gap-4"

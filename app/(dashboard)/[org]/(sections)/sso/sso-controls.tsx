@@ -260,8 +260,8 @@ export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: 
 /** Test, turn on or off, delete. Through a setup link (`portal`) a connection is set up and tested; an owner turns it on in Tollgate. */
 export function ConnectionActions({ orgSlug, connection, portal = false }: { orgSlug: string; connection: { id: string; name: string; enabled: boolean }; portal?: boolean }) {
   const test = useServerAction((input: unknown) => testConnectionAction(orgSlug, input), { refresh: false, onSuccess: ({ url }) => window.location.assign(url) });
-  const toggle = useServerAction((input: unknown) => updateConnectionAction(orgSlug, input));
-  const remove = useServerAction((input: unknown) => deleteConnectionAction(orgSlug, input));
+  const toggle = useServerAction((input: unknown) => updateConnectionAction(orgSlug, input), { successToast: "Connection saved" });
+  const remove = useServerAction((input: unknown) => deleteConnectionAction(orgSlug, input), { successToast: "Connection deleted" });
   const error = test.error ?? toggle.error;
   return (
     <div className="grid gap-2">
@@ -329,7 +329,7 @@ export function AddDomainDialog({ orgSlug }: { orgSlug: string }) {
 
 export function DomainActions({ orgSlug, domain }: { orgSlug: string; domain: { id: string; domain: string; verified: boolean } }) {
   const verify = useServerAction((input: unknown) => verifyDomainAction(orgSlug, input));
-  const remove = useServerAction((input: unknown) => removeDomainAction(orgSlug, input));
+  const remove = useServerAction((input: unknown) => removeDomainAction(orgSlug, input), { successToast: "Domain removed" });
   return (
     <div className="grid justify-items-end gap-2">
       <div className="flex gap-2">
