@@ -75,6 +75,8 @@ const copies: Array<[string, string]> = [
   [path.join(root, "prisma/migrations"), path.join(out, "prisma/migrations")],
   [path.join(root, "prisma/schema.prisma"), path.join(out, "prisma/schema.prisma")],
   [packageDir("@prisma/schema-engine-wasm"), path.join(out, "node_modules/@prisma/schema-engine-wasm")],
+  // The API reference's renderer, read by lib/http/docs-assets.ts through require.resolve.
+  ...["package.json", "swagger-ui-bundle.js", "swagger-ui.css"].map((file): [string, string] => [path.join(packageDir("swagger-ui-dist"), file), path.join(out, "node_modules/swagger-ui-dist", file)]),
   // Served by the server, not by a CDN.
   [path.join(root, ".next/static"), path.join(out, ".next/static")],
   [path.join(root, "public"), path.join(out, "public")],
@@ -82,6 +84,7 @@ const copies: Array<[string, string]> = [
 for (const [from, to] of copies) {
   if (!existsSync(from)) continue;
   await rm(to, { recursive: true, force: true });
+  await mkdir(path.dirname(to), { recursive: true });
   await cp(from, to, { recursive: true, dereference: true });
 }
 

@@ -15,6 +15,7 @@ import { VerifyKeyInput, verifyKey } from "../lib/apikeys/verify-key.ts";
 import { portalOpen, ssoOidcCallback, ssoSamlAcs, ssoSamlFinish, ssoSamlMetadata, ssoStart } from "../lib/http/sso-browser.ts";
 import { registerScimRoutes } from "../lib/http/scim-routes.ts";
 import { serveMetrics } from "../lib/http/metrics-route.ts";
+import { docsAsset } from "../lib/http/docs-assets.ts";
 import { isDraining } from "../lib/http/request-observer.ts";
 import { jobQueueCounts } from "../lib/jobs/jobs.ts";
 import { metrics, onScrape } from "../lib/observability/metrics.ts";
@@ -54,6 +55,8 @@ export async function machineRouter() {
     "/api/v1/openapi.json",
     throughDoor("public", (_req, res) => sendJson(res, 200, document)),
   );
+  // GET /docs/api/assets/{file}: the renderer of the API reference page (Swagger UI), from its package.
+  router.on("GET", "/docs/api/assets/:file", throughDoor("public", docsAsset));
   return (
     router
       .on(

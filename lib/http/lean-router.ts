@@ -46,11 +46,11 @@ function writeHead(res: ServerResponse, status: number, head: string[], headers?
 // client (on a VM, an interrupt to another core: the kernel's write took 58 µs
 // of a check's 165 µs); the writes after it, back to back, find it awake. The
 // delay is the rest of one turn: the other requests read with this one.
-let unwritten: Array<ServerResponse | string | undefined> = [];
+let unwritten: Array<ServerResponse | string | Buffer | undefined> = [];
 /** Answered, though not yet written (headersSent is true already). */
 const queued = new WeakSet<ServerResponse>();
 
-function endSoon(res: ServerResponse, payload: string | undefined) {
+function endSoon(res: ServerResponse, payload: string | Buffer | undefined) {
   queued.add(res);
   if (unwritten.push(res, payload) === 2) setImmediate(writeAnswers);
 }
@@ -61,7 +61,7 @@ function writeAnswers() {
   for (let i = 0; i < answers.length; i += 2) {
     const res = answers[i] as ServerResponse;
     try {
-      res.end(answers[i + 1] as string | undefined);
+      res.end(answers[i + 1] as string | Buffer | undefined);
     } catch (error) {
       logger.error({ err: error }, "writing an answer failed");
       res.destroy();
@@ -78,6 +78,12 @@ export function sendJsonAs(res: ServerResponse, status: number, body: unknown, c
   const payload = JSON.stringify(body);
   writeHead(res, status, ["content-type", contentType, "content-length", String(Buffer.byteLength(payload)), "cache-control", "no-store"], headers);
   endSoon(res, payload);
+}
+
+/** A file's bytes (the API reference's renderer). */
+export function sendBytes(res: ServerResponse, status: number, body: Buffer, contentType: string, cacheControl: string) {
+  writeHead(res, status, ["content-type", contentType, "content-length", String(body.length), "cache-control", cacheControl]);
+  endSoon(res, body);
 }
 
 /** A redirect for a browser (302), setting the cookies given (each a whole Set-Cookie value). */

@@ -77,7 +77,7 @@ describe("one door", () => {
     expect(await filesUnder("app", (n) => /^route\.tsx?$/.test(n))).toEqual(["app/api/auth/[...nextauth]/route.ts"]);
   });
 
-  it("every machine route declares its door, and only health, readiness, the API document and SAML metadata are public", async () => {
+  it("every machine route declares its door, and only health, readiness, the API document and its renderer's files, and SAML metadata are public", async () => {
     const routes = (await machineRouter()).describe();
     expect(routes.length).toBeGreaterThan(40);
     const undeclared = routes.filter((r) => !r.door).map((r) => `${r.method} ${r.path}`);
@@ -87,7 +87,7 @@ describe("one door", () => {
         .filter((r) => r.door === "public")
         .map((r) => r.path)
         .sort(),
-    ).toEqual(["/api/health", "/api/ready", "/api/sso/saml/:connectionId/metadata", "/api/v1/openapi.json"]);
+    ).toEqual(["/api/health", "/api/ready", "/api/sso/saml/:connectionId/metadata", "/api/v1/openapi.json", "/docs/api/assets/:file"]);
   });
 
   it("decisions are made and logged in one place; contexts are built in one place", async () => {
