@@ -16,6 +16,7 @@ test("signed-out pages pass axe", async ({ page }) => {
     await page.goto(path);
     await expect(page.locator("h1")).toBeVisible();
     await expectAccessible(page);
+    await page.screenshot({ path: test.info().outputPath(`pages/signed-out/${path.split("/")[1] || "home"}.png`), fullPage: true });
   }
 });
 
@@ -34,6 +35,9 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
       await page.goto(path);
       await expect(page.locator("h1").first()).toBeVisible();
       await expectAccessible(page);
+      // Kept in test-results/ for people to look at every page at both widths.
+      const name = path.replace(slug, "org").replace(/^\//, "").replaceAll("/", "-");
+      await page.screenshot({ path: test.info().outputPath(`pages/${viewport.width}px/${name}.png`), fullPage: true });
     }
   }
   // Dialogs too.

@@ -23,7 +23,7 @@ export async function createOrganization(ctx: UserCtx, raw: unknown) {
       return org;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`);
+    if (isUniqueViolation(error)) throw new Conflict("slug_taken", `The slug "${input.slug}" is taken. Choose another.`, { field: "slug" });
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
@@ -9,9 +9,10 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { slugify } from "@/lib/orgs/slugify";
 import { createOrganizationAction } from "../actions";
 
-export function CreateOrganizationForm() {
-  const [name, setName] = useState("");
-  const [slug, setSlug] = useState("");
+/** `suggestion`: a name to confirm (the company of a work address, else the person's), with a free slug. */
+export function CreateOrganizationForm({ suggestion }: { suggestion: { name: string; slug: string } }) {
+  const [name, setName] = useState(suggestion.name);
+  const [slug, setSlug] = useState(suggestion.slug);
   const [slugEdited, setSlugEdited] = useState(false);
   const create = useServerAction(createOrganizationAction, { refresh: false, onSuccess: (org) => window.location.assign(`/${org.slug}/members`) });
   return (
@@ -23,28 +24,26 @@ export function CreateOrganizationForm() {
         create.mutate({ name, slug });
       }}
     >
-      {create.error && (
-        <Alert variant="destructive">
-          <AlertDescription>{create.error.message}</AlertDescription>
-        </Alert>
-      )}
-      <FormField id="org-name" label="Name" required>
-        {(p) => (
-          <Input
-            {...p}
-            name="name"
-            value={name}
-            maxLength={80}
-            onChange={(e) => {
-              setName(e.target.value);
-              if (!slugEdited) setSlug(slugify(e.target.value));
-            }}
-          />
-        )}
-      </FormField>
-      <FormField id="org-slug" label="Slug" description={`Your URLs: /${slug || "your-org"}/members`} required>
-        {(p) => <Input {...p} name="slug" value={slug} maxLength={48} onChange={(e) => (setSlug(e.target.value), setSlugEdited(true))} />}
-      </FormField>
+      <FormErrors error={create.error}>
+        <FormField id="org-name" label="Name" name="name" required>
+          {(p) => (
+            <Input
+              {...p}
+              name="name"
+              value={name}
+              maxLength={80}
+              onChange={(e) => {
+                setName(e.target.value);
+                if (!slugEdited) setSlug(slugify(e.target.value));
+              }}
+            />
+          )}
+        </FormField>
+        <FormField id="org-slug" label="Slug" name="slug" description={`Your URLs: /${slug || "your-org"}/members`} required>
+          {(p) => <Input {...p} name="slug" value={slug} maxLength={48} onChange={(e) => (setSlug(e.target.value), setSlugEdited(true))} />}
+        </FormField>
+        <FormErrorSummary error={create.error} />
+      </FormErrors>
       <Button type="submit" disabled={create.isPending || create.isSuccess}>
         {(create.isPending || create.isSuccess) && <Spinner />}
         Create organization

@@ -1,10 +1,13 @@
 import type { Metadata } from "next";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { requirePageUser } from "@/lib/http/page-context";
+import { organizationSuggestion } from "@/lib/orgs/suggest-name";
 import { CreateOrganizationForm } from "./create-organization-form";
 
 export const metadata: Metadata = { title: "New organization" };
 
 export default async function NewOrganizationPage() {
+  const suggestion = await organizationSuggestion(await requirePageUser());
   return (
     <Card className="mx-auto max-w-lg">
       <CardHeader>
@@ -14,7 +17,7 @@ export default async function NewOrganizationPage() {
         <CardDescription>An organization holds your team, its access rules and its usage. You will be its owner.</CardDescription>
       </CardHeader>
       <CardContent>
-        <CreateOrganizationForm />
+        <CreateOrganizationForm suggestion={suggestion} />
       </CardContent>
     </Card>
   );

@@ -1,6 +1,7 @@
 "use client";
 import { UserPlus } from "lucide-react";
 import { useState } from "react";
+import { CopyButton } from "@/components/copy-button";
 import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -43,7 +44,10 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
                 Invitation sent to <strong>{invite.data.email}</strong>. You can also share this link with them:
               </AlertDescription>
             </Alert>
-            <Input readOnly aria-label="Invitation link" value={invite.data.url} onFocus={(e) => e.currentTarget.select()} data-testid="invitation-link" />
+            <div className="flex gap-2">
+              <Input readOnly aria-label="Invitation link" value={invite.data.url} onFocus={(e) => e.currentTarget.select()} data-testid="invitation-link" />
+              <CopyButton text={invite.data.url} what="invitation link" />
+            </div>
             <DialogFooter>
               {/* The form that had focus is gone: Done takes it, so Enter closes. */}
               <Button autoFocus onClick={() => onOpenChange(false)}>
