@@ -62,5 +62,6 @@ test("the main journeys stay short: sign-up to a working organization, and an em
   expect(answer.status()).toBe(200);
   expect(await answer.json()).toMatchObject({ allowed: true });
   test.info().annotations.push({ type: "journey", description: `empty organization (${slug}) to an API key the check API answers: ${firstKey.actions} actions` });
-  expect(firstKey.actions).toBeLessThanOrEqual(12);
+  // The issue allows 12; the budget is what it takes today, so that any growth is seen.
+  expect(firstKey.actions).toBeLessThanOrEqual(8);
 });

@@ -102,6 +102,8 @@ test("the access checker takes the request's address and MFA, so it answers as t
   await checker.getByLabel("From IP address").fill("192.0.2.1");
   await checker.getByRole("button", { name: "Check" }).click();
   await expect(page.getByTestId("access-result")).toContainText("Denied");
+  // The reason names the grant's role and subject, not their ids.
+  await expect(page.getByTestId("access-result")).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
   await expect(checker.getByLabel("The session used MFA")).not.toBeChecked();
   await page.screenshot({ path: test.info().outputPath("access-checker.png"), fullPage: true });
 });

@@ -6,6 +6,7 @@ import { db, type Prisma } from "../db.ts";
 import { keysetList, keysetOrder, PageQuery } from "../db/keyset.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed, DECISION_SOURCES, type DecisionSource } from "./authorize.ts";
+import { idsIn, namesOfIds } from "./id-names.ts";
 
 const blank = (schema: z.ZodType) => z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
 
@@ -39,11 +40,12 @@ export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   return { decisions: page.data, names: await principalNames(ctx, page.data), nextCursor: page.nextCursor };
 }
 
-/** Who each row's principal is, for people to read: members by email, keys by name (ids stay for the rest). */
-async function principalNames(ctx: OrgCtx, rows: Array<{ principalType: string; principalId: string }>): Promise<Map<string, string>> {
-  const userIds = [...new Set(rows.filter((r) => r.principalType === "user").map((r) => r.principalId))].filter((id) => z.uuid().safeParse(id).success);
-  const users = userIds.length ? await db.user.findMany({ where: { id: { in: userIds }, memberships: { some: { orgId: ctx.orgId } } }, select: { id: true, email: true } }) : [];
-  const names = new Map(users.map((u) => [u.id, u.email]));
+/**
+ * Names for people to read: each row's principal (members by email, keys by
+ * name), and the ids its reason and resource hold. Ids stay for the rest.
+ */
+async function principalNames(ctx: OrgCtx, rows: Array<{ principalType: string; principalId: string; resourceId: string; reason: string }>): Promise<Map<string, string>> {
+  const names = await namesOfIds(ctx, idsIn(...rows.flatMap((r) => [r.principalId, r.resourceId, r.reason])));
   for (const r of rows) {
     const key = r.principalType === "api_key" ? ctx.authz.apiKeysById.get(r.principalId) : undefined;
     if (key) names.set(r.principalId, `API key ${key.name}`);

@@ -5,54 +5,65 @@ import type { UserCtx } from "../context.ts";
 import { OrgSlug } from "./schemas.ts";
 import { slugify } from "./slugify.ts";
 
-// Addresses that say nothing of a company.
-const PERSONAL_DOMAINS = new Set([
-  "gmail.com",
-  "googlemail.com",
-  "outlook.com",
-  "hotmail.com",
-  "live.com",
-  "msn.com",
-  "yahoo.com",
-  "icloud.com",
-  "me.com",
-  "mac.com",
-  "aol.com",
-  "proton.me",
-  "protonmail.com",
-  "pm.me",
-  "gmx.com",
-  "gmx.de",
-  "gmx.net",
-  "web.de",
-  "mail.com",
-  "yandex.com",
-  "yandex.ru",
-  "qq.com",
-  "163.com",
-  "zoho.com",
-  "fastmail.com",
-  "hey.com",
+// Mail providers, whatever their country ending: their addresses say nothing of a company.
+const PROVIDERS = new Set([
+  "gmail",
+  "googlemail",
+  "outlook",
+  "hotmail",
+  "live",
+  "msn",
+  "yahoo",
+  "ymail",
+  "icloud",
+  "me",
+  "mac",
+  "aol",
+  "proton",
+  "protonmail",
+  "pm",
+  "gmx",
+  "web",
+  "mail",
+  "yandex",
+  "qq",
+  "163",
+  "zoho",
+  "fastmail",
+  "hey",
 ]);
 
+/** "ada@mail.acme.co.uk" → "acme": the label before the public ending (one or two short labels). */
+function companyOf(domain: string): string {
+  const labels = domain.split(".");
+  if (labels.length < 2) return "";
+  const secondLevel = labels.length >= 3 && labels.at(-2)!.length <= 3 && labels.at(-1)!.length === 2;
+  return labels.at(secondLevel ? -3 : -2) ?? "";
+}
+
 export function suggestedOrganizationName(person: { name: string | null; email: string }): string {
-  const domain = person.email.split("@")[1]?.toLowerCase() ?? "";
-  const company = domain.split(".")[0] ?? "";
-  if (company.length >= 2 && !PERSONAL_DOMAINS.has(domain)) return company.charAt(0).toUpperCase() + company.slice(1);
+  const company = companyOf(person.email.split("@")[1]?.toLowerCase() ?? "");
+  if (company.length >= 2 && !PROVIDERS.has(company)) return company.charAt(0).toUpperCase() + company.slice(1);
   const first = person.name?.trim().split(/\s+/)[0];
   return first ? `${first}'s organization` : "My organization";
 }
 
-/** The suggestion and a slug for it that no organization has yet ("acme", else "acme-2", …). */
+const CANDIDATES = 50;
+
+/**
+ * For a first organization only (someone who already belongs to one is
+ * making another, not their company's): the suggestion and a slug for it
+ * that no organization has yet ("acme", else "acme-2", …).
+ */
 export async function organizationSuggestion(ctx: UserCtx): Promise<{ name: string; slug: string }> {
-  const user = await db.user.findUnique({ where: { id: ctx.principal.userId }, select: { name: true, email: true } });
+  const [user, memberships] = await Promise.all([
+    db.user.findUnique({ where: { id: ctx.principal.userId }, select: { name: true, email: true } }),
+    db.membership.count({ where: { userId: ctx.principal.userId } }),
+  ]);
+  if (memberships > 0) return { name: "", slug: "" };
   const name = suggestedOrganizationName(user ?? { name: null, email: ctx.principal.email });
-  const base = slugify(name).slice(0, 40);
-  if (!OrgSlug.safeParse(base).success) return { name, slug: "" };
-  const taken = new Set((await db.organization.findMany({ where: { slug: { startsWith: base } }, select: { slug: true }, take: 1000 })).map((o) => o.slug));
-  for (let n = 1; n <= 1000; n++) {
-    const slug = n === 1 ? base : `${base}-${n}`;
-    if (!taken.has(slug)) return { name, slug };
-  }
-  return { name, slug: "" };
+  const base = slugify(name).slice(0, 40).replace(/-+$/, "");
+  const candidates = Array.from({ length: CANDIDATES }, (_, i) => (i === 0 ? base : `${base}-${i + 1}`)).filter((slug) => OrgSlug.safeParse(slug).success);
+  const taken = new Set((await db.organization.findMany({ where: { slug: { in: candidates } }, select: { slug: true } })).map((o) => o.slug));
+  return { name, slug: candidates.find((slug) => !taken.has(slug)) ?? "" };
 }

@@ -9,6 +9,8 @@ describe("a first organization's suggested name", () => {
     expect(suggestedOrganizationName({ name: "Ada Lovelace", email: "ada@acme.io" })).toBe("Acme");
     expect(suggestedOrganizationName({ name: "Ada Lovelace", email: "ada@gmail.com" })).toBe("Ada's organization");
     expect(suggestedOrganizationName({ name: null, email: "ada@outlook.com" })).toBe("My organization");
+    expect(suggestedOrganizationName({ name: "Ada", email: "ada@mail.acme.co.uk" })).toBe("Acme");
+    expect(suggestedOrganizationName({ name: "Ada", email: "ada@yahoo.co.uk" })).toBe("Ada's organization");
   });
 
   it("comes with a slug no organization has, which creates the organization as it is", async () => {
@@ -22,5 +24,7 @@ describe("a first organization's suggested name", () => {
     const next = await organizationSuggestion(second);
     expect(next.slug).toBe(`${company}-2`);
     await expect(createOrganization(second, next)).resolves.toMatchObject({ slug: `${company}-2` });
+    // Someone who already belongs to an organization is making another: nothing is suggested.
+    expect(await organizationSuggestion(second)).toEqual({ name: "", slug: "" });
   });
 });

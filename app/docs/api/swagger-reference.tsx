@@ -16,16 +16,29 @@ declare global {
 
 const SCRIPT = "/docs/api/assets/swagger-ui-bundle.js";
 
+let loading: Promise<SwaggerUIBundle> | null = null;
+
+function withoutServers(document: Record<string, unknown>) {
+  const copy = { ...document };
+  delete copy.servers;
+  return copy;
+}
+
+/** The renderer's script, added once however often the page mounts. */
 function loadScript(): Promise<SwaggerUIBundle> {
   if (window.SwaggerUIBundle) return Promise.resolve(window.SwaggerUIBundle);
-  return new Promise((resolve, reject) => {
+  loading ??= new Promise<SwaggerUIBundle>((resolve, reject) => {
     const script = document.createElement("script");
     script.src = SCRIPT;
     script.async = true;
     script.onload = () => (window.SwaggerUIBundle ? resolve(window.SwaggerUIBundle) : reject(new Error("renderer missing")));
-    script.onerror = () => reject(new Error("renderer not loaded"));
+    script.onerror = () => {
+      loading = null;
+      reject(new Error("renderer not loaded"));
+    };
     document.head.appendChild(script);
   });
+  return loading;
 }
 
 export function SwaggerReference({ documentUrl }: { documentUrl: string }) {
@@ -33,11 +46,12 @@ export function SwaggerReference({ documentUrl }: { documentUrl: string }) {
   const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
   useEffect(() => {
     let cancelled = false;
-    loadScript()
-      .then((render) => {
+    Promise.all([loadScript(), fetch(documentUrl).then((answer) => answer.json() as Promise<Record<string, unknown>>)])
+      .then(([render, document]) => {
         if (cancelled || !target.current) return;
         render({
-          url: documentUrl,
+          // Without servers the calls go to this page's origin (the CSP allows no other), whatever NEXTAUTH_URL the document names.
+          spec: withoutServers(document),
           domNode: target.current,
           // Deep links put a link inside each route's toggle button (nested controls).
           deepLinking: false,
@@ -48,8 +62,6 @@ export function SwaggerReference({ documentUrl }: { documentUrl: string }) {
           tryItOutEnabled: false,
           onComplete: () => {
             if (cancelled) return;
-            // The servers menu has a caption, not a label.
-            target.current?.querySelector("#servers")?.setAttribute("aria-label", "Server");
             setState("ready");
           },
         });

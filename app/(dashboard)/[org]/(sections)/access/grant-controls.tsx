@@ -3,6 +3,7 @@ import { ShieldPlus } from "lucide-react";
 import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
 import { FormErrorSummary, FormErrors } from "@/components/form-errors";
+import { ReasonText } from "@/components/reason-text";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -160,7 +161,9 @@ export function AccessChecker({ orgSlug, members, projects }: { orgSlug: string;
         {check.data && !check.error && (
           <Alert variant={check.data.allowed ? "success" : "destructive"} data-testid="access-result">
             <AlertTitle>{check.data.allowed ? "Allowed" : "Denied"}</AlertTitle>
-            <AlertDescription>{check.data.reason}</AlertDescription>
+            <AlertDescription>
+              <ReasonText text={check.data.reason} names={check.data.names} />
+            </AlertDescription>
           </Alert>
         )}
       </CardContent>

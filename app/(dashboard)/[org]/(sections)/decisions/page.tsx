@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Scale } from "lucide-react";
 import { ZodError } from "zod";
 import { ForbiddenState } from "@/components/forbidden-state";
+import { ReasonText } from "@/components/reason-text";
 import { FilterForm } from "@/components/filter-form";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -100,11 +101,15 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
                 <TableCell className="whitespace-nowrap text-muted-foreground">{timeFormat.format(d.createdAt)}</TableCell>
                 <TableCell>{names.get(d.principalId) ?? d.principalId}</TableCell>
                 <TableCell className="font-mono text-xs">{d.permission}</TableCell>
-                <TableCell className="text-sm">{d.resourceType === "project" ? `project ${d.resourceId.slice(0, 8)}…` : "organization"}</TableCell>
+                <TableCell className="text-sm">
+                  {d.resourceType === "project" ? <span title={d.resourceId}>project {names.get(d.resourceId) ?? `${d.resourceId.slice(0, 8)}…`}</span> : "organization"}
+                </TableCell>
                 <TableCell>
                   <Badge variant={d.allowed ? "success" : "destructive"}>{d.allowed ? "allowed" : "denied"}</Badge>
                 </TableCell>
-                <TableCell className="max-w-md text-sm">{d.reason}</TableCell>
+                <TableCell className="max-w-md text-sm">
+                  <ReasonText text={d.reason} names={names} />
+                </TableCell>
                 <TableCell className="text-xs text-muted-foreground">{DECISION_SOURCES[d.source as keyof typeof DECISION_SOURCES] ?? d.source}</TableCell>
               </TableRow>
             ))}
