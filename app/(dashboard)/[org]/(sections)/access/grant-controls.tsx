@@ -16,10 +16,10 @@ import { createGrantAction, deleteGrantAction, explainAccessAction } from "./act
 
 type Option = { id: string; label: string };
 
-/** `field`: where its value goes in the action's input, when not at `name`. */
-function Select({ id, label, name, field, options, placeholder, required }: { id: string; label: string; name: string; field?: string; options: Option[]; placeholder: string; required?: boolean }) {
+/** `name` is both the form field and its path in the action's input (the errors it shows). */
+function Select({ id, label, name, options, placeholder, required }: { id: string; label: string; name: string; options: Option[]; placeholder: string; required?: boolean }) {
   return (
-    <FormField id={id} label={label} required={required} name={field ?? name}>
+    <FormField id={id} label={label} required={required} name={name}>
       {(p) => (
         <NativeSelect {...p} name={name} defaultValue="">
           <option value="" disabled={required}>
