@@ -152,6 +152,9 @@ describe("small authorization writes", () => {
     const { org, addMember: join } = await createTestOrg();
     const viewer = await join("viewer");
     const memberRole = await builtInRole("member");
+    // The member's join may still be on its way to this process's index: start from the version the database holds.
+    const { authzVersion } = await db.organization.findUniqueOrThrow({ where: { id: org.id }, select: { authzVersion: true } });
+    await expect.poll(async () => (await getOrgIndex(org.id)).version, { timeout: 2_000, interval: 20 }).toBe(authzVersion);
     const before = await getOrgIndex(org.id);
     const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await other.connect();
