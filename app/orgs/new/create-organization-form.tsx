@@ -1,5 +1,5 @@
 "use client";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
@@ -14,6 +14,9 @@ export function CreateOrganizationForm({ suggestion }: { suggestion: { name: str
   const [name, setName] = useState(suggestion.name);
   const [slug, setSlug] = useState(suggestion.slug);
   const [slugEdited, setSlugEdited] = useState(false);
+  // The name comes filled in, so a click can come before the page is interactive: until then the button waits.
+  const [interactive, setInteractive] = useState(false);
+  useEffect(() => setInteractive(true), []);
   const create = useServerAction(createOrganizationAction, { refresh: false, onSuccess: (org) => window.location.assign(`/${org.slug}/members`) });
   return (
     <form
@@ -44,7 +47,7 @@ export function CreateOrganizationForm({ suggestion }: { suggestion: { name: str
         </FormField>
         <FormErrorSummary error={create.error} />
       </FormErrors>
-      <Button type="submit" disabled={create.isPending || create.isSuccess}>
+      <Button type="submit" disabled={!interactive || create.isPending || create.isSuccess}>
         {(create.isPending || create.isSuccess) && <Spinner />}
         Create organization
       </Button>
