@@ -3,7 +3,7 @@
 // One listener per response, a module function (no closure per request).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { logger } from "../logger.ts";
-import { metrics } from "../observability/metrics.ts";
+import { countRequest } from "../observability/metrics.ts";
 import { routeOf } from "./lean-router.ts";
 import { requestMeta } from "./request-meta.ts";
 
@@ -27,20 +27,6 @@ export const loggablePath = (path: string) => path.replace(OPAQUE_SEGMENT, "/[to
 // Node's parser admits some 34 methods (PROPFIND, MKCALENDAR, …): the rest are one label.
 const METHOD_LABELS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-// Children made once per label set: a label lookup hashes its values on every call.
-// Bounded sets: the methods above, the router's patterns or next:*, statuses.
-const requestCounters = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
-function countRequest(method: string, route: string, status: number, seconds: number) {
-  const key = `${method} ${route} ${status}`;
-  let children = requestCounters.get(key);
-  if (!children) {
-    const { httpRequests, httpDuration } = metrics();
-    requestCounters.set(key, (children = { count: httpRequests.labels(method, route, String(status)), time: httpDuration.labels(method, route) }));
-  }
-  children.count.inc();
-  children.time.observe(seconds);
-}
-
 const QUIET_ROUTES = new Set(["/api/health", "/api/ready"]);
 
 let inFlight = 0;
@@ -57,6 +43,7 @@ function observeAnswer(this: Observed) {
   const path = (req.url ?? "/").split("?", 1)[0]!;
   const route = routeOf(req) ?? nextRouteOf(path);
   const method = METHOD_LABELS.has(req.method ?? "") ? req.method! : "other";
+  // Bounded label sets: the methods above, the router's patterns or next:*, statuses.
   countRequest(method, route, this.statusCode, seconds);
   // Health checks (every 10 s from Docker, more from balancers) are logged only when they fail.
   if (accessLogOn && !(QUIET_ROUTES.has(route) && this.statusCode < 400)) {

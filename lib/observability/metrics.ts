@@ -6,31 +6,87 @@ import client from "prom-client";
 
 type Collector = () => Promise<void> | void;
 
+// Hot paths (every request, every decision) count in plain numbers, added to
+// prom-client's metrics when they are scraped: a labelled inc() or observe()
+// hashes and validates its labels on every call, which a batch of 100 checks
+// would pay 100 times.
+type PendingCount = { labels: Record<string, string>; n: number };
+type PendingTimes = { labels: Record<string, string>; buckets: Float64Array; sum: number; count: number };
+type Pending = { requests: Map<string, PendingCount>; decisions: Map<string, PendingCount>; times: Map<string, PendingTimes> };
+
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+function addPendingCounts(counter: client.Counter, counts: Map<string, PendingCount>) {
+  for (const entry of counts.values()) {
+    if (entry.n === 0) continue;
+    counter.inc(entry.labels, entry.n);
+    entry.n = 0;
+  }
+}
+
+// prom-client has no public call that adds many observations at once: the
+// pending counts go into its per-label-set values (the shape of its zero()).
+type HistogramValues = { bucketValues: Record<number, number>; sum: number; count: number };
+function addPendingTimes(histogram: client.Histogram, times: Map<string, PendingTimes>) {
+  const values = (histogram as unknown as { hashMap: Record<string, HistogramValues> }).hashMap;
+  for (const entry of times.values()) {
+    if (entry.count === 0) continue;
+    const hash = histogramHash(entry.labels);
+    if (!values[hash]) histogram.zero(entry.labels);
+    const target = values[hash]!;
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) target.bucketValues[DURATION_BUCKETS[i]!]! += entry.buckets[i]!;
+    target.sum += entry.sum;
+    target.count += entry.count;
+    entry.buckets.fill(0);
+    entry.sum = 0;
+    entry.count = 0;
+  }
+}
+
+// prom-client's key for a label set: "name:value," for each label, in name order
+// (a test scrapes twice and checks the sums, so a change in prom-client shows).
+const histogramHash = (labels: Record<string, string>) =>
+  Object.keys(labels)
+    .sort()
+    .map((name) => `${name}:${labels[name]},`)
+    .join("");
+
 function createMetrics() {
   const registry = new client.Registry();
+  const pending: Pending = { requests: new Map(), decisions: new Map(), times: new Map() };
   client.collectDefaultMetrics({ register: registry, prefix: "tollgate_" });
   const scrapeCollectors = new Map<string, Collector>();
   const metrics = {
     registry,
+    pending,
     scrapeCollectors,
     httpRequests: new client.Counter({
       name: "tollgate_http_requests_total",
       help: "HTTP requests answered, by method, route and status.",
       labelNames: ["method", "route", "status"] as const,
       registers: [registry],
+      collect() {
+        addPendingCounts(this, pending.requests);
+      },
     }),
     httpDuration: new client.Histogram({
       name: "tollgate_http_request_duration_seconds",
       help: "Time from a request's arrival to the end of its answer, by method and route.",
       labelNames: ["method", "route"] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: DURATION_BUCKETS,
       registers: [registry],
+      collect() {
+        addPendingTimes(this, pending.times);
+      },
     }),
     decisions: new client.Counter({
       name: "tollgate_authz_decisions_total",
       help: "Authorization decisions logged, by outcome (allow or deny) and source (api, check, ui, …).",
       labelNames: ["decision", "source"] as const,
       registers: [registry],
+      collect() {
+        addPendingCounts(this, pending.decisions);
+      },
     }),
     keyRefusals: new client.Counter({
       name: "tollgate_api_key_refusals_total",
@@ -100,13 +156,30 @@ export async function metricsText(): Promise<{ contentType: string; body: string
   return { contentType: m.registry.contentType, body: await m.registry.metrics() };
 }
 
-// Hot paths count through children made once per label set, not a label lookup per call.
-const decisionChildren = new Map<string, client.Counter.Internal>();
+function pendingCount(counts: Map<string, PendingCount>, key: string, labels: () => Record<string, string>): PendingCount {
+  let entry = counts.get(key);
+  if (!entry) counts.set(key, (entry = { labels: labels(), n: 0 }));
+  return entry;
+}
+
 export function countDecision(allowed: boolean, source: string) {
-  const key = allowed ? `allow|${source}` : `deny|${source}`;
-  let child = decisionChildren.get(key);
-  if (!child) decisionChildren.set(key, (child = metrics().decisions.labels(allowed ? "allow" : "deny", source)));
-  child.inc();
+  const decision = allowed ? "allow" : "deny";
+  pendingCount(metrics().pending.decisions, `${decision}|${source}`, () => ({ decision, source })).n++;
+}
+
+/** One answered request: counted by method, route and status, timed by method and route. Label values must come from bounded sets. */
+export function countRequest(method: string, route: string, status: number, seconds: number) {
+  const { pending } = metrics();
+  pendingCount(pending.requests, `${method} ${route} ${status}`, () => ({ method, route, status: String(status) })).n++;
+  const timesKey = `${method} ${route}`;
+  let times = pending.times.get(timesKey);
+  if (!times) pending.times.set(timesKey, (times = { labels: { method, route }, buckets: new Float64Array(DURATION_BUCKETS.length), sum: 0, count: 0 }));
+  // Buckets hold what fell in them alone (prom-client's own shape); the text format adds them up.
+  let bucket = 0;
+  while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;
+  if (bucket < DURATION_BUCKETS.length) times.buckets[bucket]!++;
+  times.sum += seconds;
+  times.count++;
 }
 
 export function countUsageEvents(accepted: number, duplicates: number, rejected: number) {

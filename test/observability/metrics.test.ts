@@ -94,6 +94,38 @@ describe("/api/metrics", () => {
   });
 });
 
+describe("counting between scrapes", () => {
+  it("adds what came in since the last scrape to every counter and bucket", async () => {
+    const { countDecision, countRequest, metricsText } = await import("../../lib/observability/metrics.ts");
+    const route = `/test/${randomUUID()}`;
+    const source = `test-${randomUUID().slice(0, 8)}`;
+    countRequest("GET", route, 200, 0.0005);
+    countRequest("GET", route, 200, 0.003);
+    countDecision(true, source);
+    const first = (await metricsText()).body;
+    countRequest("GET", route, 200, 0.003);
+    countRequest("GET", route, 200, 30);
+    countRequest("GET", route, 404, 0.0001);
+    countDecision(true, source);
+    countDecision(false, source);
+    const second = (await metricsText()).body;
+
+    expect(sample(first, "tollgate_http_requests_total", { route, status: "200" })).toBe(2);
+    expect(sample(first, "tollgate_http_request_duration_seconds_count", { route })).toBe(2);
+    expect(sample(second, "tollgate_http_requests_total", { route, status: "200" })).toBe(4);
+    expect(sample(second, "tollgate_http_requests_total", { route, status: "404" })).toBe(1);
+    expect(sample(second, "tollgate_http_request_duration_seconds_count", { route })).toBe(5);
+    expect(sample(second, "tollgate_http_request_duration_seconds_sum", { route })).toBeCloseTo(30.0066, 6);
+    // Buckets are cumulative: two answers within 1 ms, four within 5 ms, the 30 s one only in +Inf.
+    expect(sample(second, "tollgate_http_request_duration_seconds_bucket", { route, le: "0.001" })).toBe(2);
+    expect(sample(second, "tollgate_http_request_duration_seconds_bucket", { route, le: "0.005" })).toBe(4);
+    expect(sample(second, "tollgate_http_request_duration_seconds_bucket", { route, le: "10" })).toBe(4);
+    expect(sample(second, "tollgate_http_request_duration_seconds_bucket", { route, le: "+Inf" })).toBe(5);
+    expect(sample(second, "tollgate_authz_decisions_total", { decision: "allow", source })).toBe(2);
+    expect(sample(second, "tollgate_authz_decisions_total", { decision: "deny", source })).toBe(1);
+  });
+});
+
 describe("the access log", () => {
   it("leaves tokens in paths out, and keeps ids", () => {
     expect(loggablePath("/api/portal/9Qm2xk3BZlnG0yZz9Rr1s0c4hA8xKcXbq1o7dWf2u0M")).toBe("/api/portal/[token]");
