@@ -20,6 +20,7 @@ import { hashPassword, verifyPassword } from "../secrets/secrets.ts";
 import { createSession } from "./sessions.ts";
 import { assertPasswordSignInAllowed } from "../sso/policy.ts";
 import { requireSourceSlot, takeMailSlot, takeRequestSlot } from "./throttle.ts";
+import { joinAfterSignUp } from "../invitations/invitations.ts";
 
 const HOUR_MS = 3_600_000;
 /** Sign-up links one source may try an hour: every sign-up it may start needs one, with room for retries. */
@@ -107,5 +108,7 @@ export async function completeSignUp(meta: RequestMeta, raw: unknown) {
   }
   if (!user) throw new Conflict("account_exists", "An account with this address exists now. Sign in, or use “Forgot your password?”.");
   const session = await createSession(user.id, meta, { authMethod: "sign_up_link" });
+  // Signed up through an invitation's link: joined now, not after another click.
+  nextPath = await joinAfterSignUp({ ...meta, principal: { type: "user", userId: user.id, email: user.email, isInstanceAdmin: user.isInstanceAdmin } }, nextPath);
   return { user: { id: user.id, email: user.email, name: user.name, isInstanceAdmin: user.isInstanceAdmin }, sessionId: session.id, nextPath: nextPath ?? "/" };
 }

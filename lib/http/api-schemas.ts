@@ -90,6 +90,9 @@ export const MemberPage = page("MemberPage", Member);
 export const AddedMember = named("AddedMember", Member.extend({ userId: Id }));
 export const MemberRoleChange = named("MemberRoleChange", z.strictObject({ id: Id, userId: Id, roleId: Id }));
 
+/** A role on a project an invitation gives besides membership (a grant, made when it is accepted). */
+const InvitationProjectRole = named("InvitationProjectRole", z.strictObject({ projectId: Id, roleId: Id, projectName: z.string(), roleName: z.string() }));
+
 export const Invitation = named(
   "Invitation",
   z.strictObject({
@@ -101,12 +104,13 @@ export const Invitation = named(
     acceptedAt: DateTime.nullable(),
     revokedAt: DateTime.nullable(),
     role: RoleRef,
+    projectRoles: z.array(InvitationProjectRole),
     status: z.enum(["pending", "accepted", "revoked", "expired"]),
   }),
 );
 export const InvitationPage = page("InvitationPage", Invitation);
 /** The link is in the answer (and in the email) once: only its hash is stored. */
-export const CreatedInvitation = named("CreatedInvitation", z.strictObject({ id: Id, email: z.string(), expiresAt: DateTime, url: z.url() }));
+export const CreatedInvitation = named("CreatedInvitation", z.strictObject({ id: Id, email: z.string(), expiresAt: DateTime, projectRoles: z.array(InvitationProjectRole), url: z.url() }));
 export const ResentInvitation = named("ResentInvitation", z.strictObject({ url: z.url() }));
 
 export const Group = named("Group", z.strictObject({ id: Id, name: z.string(), description: z.string() }));

@@ -4,10 +4,11 @@
 import { assertRoomFor } from "../billing/limits.ts";
 import { db, type Tx } from "../db.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
-import { Conflict, Forbidden, NotFound } from "../errors.ts";
+import { Conflict, Forbidden, Invalid, NotFound, isDomainError } from "../errors.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
+import { assertMayGive } from "../authz/escalation.ts";
 import { userIdOf, type OrgCtx, type UserCtx } from "../context.ts";
 import { deliverMail, queueMail, redactMailLinks } from "../mail/send-mail.ts";
 import { assertMayGiveMembershipRole, findAssignableRole, rolePermissions } from "../members/members.ts";
@@ -31,14 +32,46 @@ function inviteUrl(token: string) {
   return `${base.replace(/\/$/, "")}/invite/${token}`;
 }
 
-async function queueInvitationMail(tx: Tx, ctx: OrgCtx, invitationId: string, email: string, roleName: string, token: string) {
+/** "Viewer", or "Viewer, and Developer on the Web project". */
+export function invitedAsText(roleName: string, projectRoles: ReadonlyArray<{ roleName: string; projectName: string }>) {
+  if (!projectRoles.length) return roleName;
+  return `${roleName}, and ${projectRoles.map((r) => `${r.roleName} on the ${r.projectName} project`).join(", ")}`;
+}
+
+async function queueInvitationMail(tx: Tx, ctx: OrgCtx, invitationId: string, email: string, invitedAs: string, token: string) {
   const org = await tx.organization.findUniqueOrThrow({ where: { id: ctx.orgId }, select: { name: true } });
   return queueMail(tx, {
     relatedId: invitationId,
     to: email,
     subject: `You are invited to ${org.name} on Tollgate`,
-    text: [`${actorOf(ctx).email} invited you to join ${org.name} as ${roleName}.`, "", `Accept the invitation: ${inviteUrl(token)}`, "", "The link works once and expires in 7 days."].join("\n"),
+    text: [`${actorOf(ctx).email} invited you to join ${org.name} as ${invitedAs}.`, "", `Accept the invitation: ${inviteUrl(token)}`, "", "The link works once and expires in 7 days."].join("\n"),
   });
+}
+
+type ProjectRole = { projectId: string; roleId: string; projectName: string; roleName: string };
+
+/**
+ * The roles on projects an invitation gives besides membership, checked as
+ * grants are: the sender may write grants and could give each role's
+ * permissions on that project now, without conditions (what a grant made
+ * from an invitation carries). Ownership is not a project role.
+ */
+async function projectRolesToGive(ctx: OrgCtx, wanted: ReadonlyArray<{ projectId: string; roleId: string }>): Promise<ProjectRole[]> {
+  if (!wanted.length) return [];
+  assertAllowed(ctx, "grants:write");
+  const projects = await db.project.findMany({ where: { orgId: ctx.orgId, id: { in: wanted.map((w) => w.projectId) } }, select: { id: true, name: true } });
+  const projectNames = new Map(projects.map((p) => [p.id, p.name]));
+  const given = new Map<string, ProjectRole>();
+  wanted.forEach(({ projectId, roleId }, i) => {
+    const projectName = projectNames.get(projectId);
+    if (!projectName) throw new NotFound("project_not_found", `projectRoles.${i}.projectId: project not found.`);
+    const role = ctx.authz.roles.get(roleId);
+    if (!role) throw new NotFound("role_not_found", `projectRoles.${i}.roleId: role not found.`);
+    if (role.isOwner) throw new Invalid("owner_role_not_grantable", `projectRoles.${i}.roleId: ownership is not a project role; invite them as an owner instead.`);
+    assertMayGive(ctx, { permissions: role.permissions, projectId, limits: UNCONDITIONED }, `give the ${role.name} role on the ${projectName} project`);
+    given.set(`${projectId}:${roleId}`, { projectId, roleId, projectName, roleName: role.name });
+  });
+  return [...given.values()];
 }
 
 const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "uuid", direction: "desc" });
@@ -53,9 +86,23 @@ export async function listInvitations<P extends PageRequest | undefined = undefi
         where: { AND: [{ orgId: ctx.orgId, acceptedAt: null, revokedAt: null }, q.where] },
         orderBy: q.orderBy,
         take: q.take,
-        select: { id: true, email: true, expiresAt: true, createdAt: true, lastSentAt: true, acceptedAt: true, revokedAt: true, role: { select: { id: true, name: true, isOwner: true } } },
+        select: {
+          id: true,
+          email: true,
+          expiresAt: true,
+          createdAt: true,
+          lastSentAt: true,
+          acceptedAt: true,
+          revokedAt: true,
+          role: { select: { id: true, name: true, isOwner: true } },
+          grants: { select: { projectId: true, roleId: true, role: { select: { name: true } }, project: { select: { name: true } } } },
+        },
       }),
-    (r) => ({ ...r, status: invitationStatus(r) }),
+    ({ grants, ...r }) => ({
+      ...r,
+      projectRoles: grants.map((g) => ({ projectId: g.projectId, roleId: g.roleId, projectName: g.project.name, roleName: g.role.name })),
+      status: invitationStatus(r),
+    }),
   );
 }
 
@@ -64,6 +111,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   const input = CreateInvitationInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
   assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
+  const projectRoles = await projectRolesToGive(ctx, input.projectRoles);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     // The plan's seats first: its lock comes before the organization's row on every path.
@@ -81,19 +129,22 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
       data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), ...sentBy(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
     });
-    const outbox = await queueInvitationMail(tx, ctx, invitation.id, input.email, role.name, token);
+    if (projectRoles.length) {
+      await tx.invitationGrant.createMany({ data: projectRoles.map((r) => ({ invitationId: invitation.id, roleId: r.roleId, projectId: r.projectId })) });
+    }
+    const outbox = await queueInvitationMail(tx, ctx, invitation.id, input.email, invitedAsText(role.name, projectRoles), token);
     await recordAudit(tx, {
       action: "member.invited",
       orgId: ctx.orgId,
       actor: actorOf(ctx),
       target: { type: "invitation", id: invitation.id },
       meta: ctx,
-      after: { email: input.email, role: role.name },
+      after: { email: input.email, role: role.name, ...(projectRoles.length ? { projectRoles: projectRoles.map((r) => ({ role: r.roleName, project: r.projectName, projectId: r.projectId })) } : {}) },
     });
     return { invitation, outboxId: outbox.id };
   });
   await deliverMail(outboxId);
-  return { ...invitation, url: inviteUrl(token) };
+  return { ...invitation, projectRoles: projectRoles.map(({ projectId, roleId, projectName, roleName }) => ({ projectId, roleId, projectName, roleName })), url: inviteUrl(token) };
 }
 
 export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
@@ -103,7 +154,15 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
   const outboxId = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findFirst({
       where: { id: invitationId, orgId: ctx.orgId },
-      select: { id: true, email: true, acceptedAt: true, revokedAt: true, expiresAt: true, role: { select: { id: true, name: true, permissions: true, isOwner: true } } },
+      select: {
+        id: true,
+        email: true,
+        acceptedAt: true,
+        revokedAt: true,
+        expiresAt: true,
+        role: { select: { id: true, name: true, permissions: true, isOwner: true } },
+        grants: { select: { projectId: true, roleId: true } },
+      },
     });
     if (!inv) throw new NotFound("invitation_not_found", "Invitation not found.");
     if (inv.acceptedAt || inv.revokedAt) throw new Conflict("invitation_closed", "This invitation was already accepted or revoked.");
@@ -120,13 +179,14 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     }
     assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
     if (inv.role.isOwner) await assertCallerIsOwner(tx, ctx, "invite someone as an owner");
+    const projectRoles = await projectRolesToGive(ctx, inv.grants);
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
       // Whoever sends it again vouches for it from now on (acceptInvitation checks them).
       data: { tokenHash: hashToken(token), expiresAt: new Date(Date.now() + INVITATION_TTL_MS), lastSentAt: new Date(), ...sentBy(ctx) },
     });
     await redactMailLinks(tx, inv.id, "replaced by a newer one");
-    const outbox = await queueInvitationMail(tx, ctx, inv.id, inv.email, inv.role.name, token);
+    const outbox = await queueInvitationMail(tx, ctx, inv.id, inv.email, invitedAsText(inv.role.name, projectRoles), token);
     await recordAudit(tx, { action: "invitation.resent", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "invitation", id: inv.id }, meta: ctx, after: { email: inv.email } });
     return outbox.id;
   });
@@ -158,10 +218,19 @@ export async function previewInvitation(rawToken: unknown) {
   const token = InvitationToken.parse(rawToken);
   const inv = await db.invitation.findUnique({
     where: { tokenHash: hashToken(token) },
-    select: { email: true, expiresAt: true, acceptedAt: true, revokedAt: true, org: { select: { name: true, slug: true } }, role: { select: { name: true } } },
+    select: {
+      email: true,
+      expiresAt: true,
+      acceptedAt: true,
+      revokedAt: true,
+      org: { select: { name: true, slug: true } },
+      role: { select: { name: true } },
+      grants: { select: { role: { select: { name: true } }, project: { select: { name: true } } } },
+    },
   });
   if (!inv) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
-  return { email: inv.email, orgName: inv.org.name, orgSlug: inv.org.slug, roleName: inv.role.name, status: invitationStatus(inv) };
+  const projectRoles = inv.grants.map((g) => ({ roleName: g.role.name, projectName: g.project.name }));
+  return { email: inv.email, orgName: inv.org.name, orgSlug: inv.org.slug, roleName: inv.role.name, invitedAs: invitedAsText(inv.role.name, projectRoles), status: invitationStatus(inv) };
 }
 
 /** Who sends an invitation: a member, or an API key (an organization's or a provisioning key). */
@@ -178,18 +247,31 @@ function sentBy(ctx: OrgCtx) {
  * holding them so (provisioning keys while active). An invitation naming no
  * sender (whose account was deleted since) gives nothing.
  */
-async function assertInviterMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; invitedByApiKeyId: string | null; role: { name: string; isOwner: boolean } }) {
+type InvitationGifts = {
+  orgId: string;
+  roleId: string;
+  invitedById: string | null;
+  invitedByApiKeyId: string | null;
+  role: { isOwner: boolean };
+  grants: Array<{ roleId: string; projectId: string }>;
+};
+
+async function assertInviterMayStillGive(tx: Tx, inv: InvitationGifts & { role: { name: string } }) {
   // Read under the lock that role changes take, so a demotion a moment ago counts.
   await lockOrganization(tx, inv.orgId);
   if (await senderMayStillGive(tx, inv)) return;
   throw new Forbidden("inviter_cannot_give", `Whoever sent this invitation can no longer give the ${inv.role.name} role. Ask someone in the organization to send it again.`);
 }
 
-async function senderMayStillGive(tx: Tx, inv: { orgId: string; roleId: string; invitedById: string | null; invitedByApiKeyId: string | null; role: { isOwner: boolean } }) {
+async function senderMayStillGive(tx: Tx, inv: InvitationGifts) {
   const index = await getOrgIndex(inv.orgId);
+  // The membership role across the organization, each project role on its project.
+  const gifts = [{ roleId: inv.roleId, projectId: null as string | null }, ...inv.grants];
   const givesUnconditioned = (subject: { type: "user" | "api_key"; id: string }) =>
-    [...(index.roles.get(inv.roleId)?.permissions ?? [])].every((p) =>
-      holdingsOf(index, subject, p, { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0),
+    gifts.every(({ roleId, projectId }) =>
+      [...(index.roles.get(roleId)?.permissions ?? [])].every((p) =>
+        holdingsOf(index, subject, p, projectId ? { type: "project", id: projectId } : { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0),
+      ),
     );
   if (inv.invitedById) {
     const inviter = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: inv.invitedById }, select: { role: { select: { isOwner: true } } } });
@@ -230,6 +312,7 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
         revokedAt: true,
         org: { select: { slug: true } },
         role: { select: { name: true, isOwner: true } },
+        grants: { select: { roleId: true, projectId: true, role: { select: { name: true } }, project: { select: { name: true } } } },
       },
     });
     if (!inv) throw new NotFound("invitation_not_found", "This invitation link is not valid. Ask for a new one.");
@@ -250,6 +333,20 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
     const existing = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: ctx.principal.userId }, select: { id: true } });
     if (existing) throw new Conflict("already_member", "You are already a member of this organization.");
     await tx.membership.create({ data: { orgId: inv.orgId, userId: ctx.principal.userId, roleId: inv.roleId } });
+    for (const given of inv.grants) {
+      const grant = await tx.grant.create({
+        data: { orgId: inv.orgId, roleId: given.roleId, userId: ctx.principal.userId, projectId: given.projectId, ipCidrs: [], createdById: inv.invitedById },
+        select: { id: true },
+      });
+      await recordAudit(tx, {
+        action: "grant.created",
+        orgId: inv.orgId,
+        actor: actorOf(ctx),
+        target: { type: "grant", id: grant.id },
+        meta: ctx,
+        after: { role: given.role.name, subject: { type: "user", id: ctx.principal.userId, name: inv.email }, projectId: given.projectId, project: given.project.name, invitationId: inv.id },
+      });
+    }
     await redactMailLinks(tx, inv.id, "used");
     await recordAudit(tx, {
       action: "member.joined",
@@ -261,4 +358,22 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
     });
     return { orgSlug: inv.org.slug };
   });
+}
+
+/**
+ * Someone who created their account through an invitation's link ("Create an
+ * account to accept") joins when their sign-up link is used: that is the
+ * second click the invitation would otherwise ask for. Whatever stands in the
+ * way (another address, a revoked invitation, a sender who can no longer
+ * give it) is left for the invitation page to explain. Returns where to go.
+ */
+export async function joinAfterSignUp(ctx: UserCtx, nextPath: string | null): Promise<string | null> {
+  const token = /^\/invite\/([A-Za-z0-9_-]{20,200})$/.exec(nextPath ?? "")?.[1];
+  if (!token) return nextPath;
+  try {
+    return `/${(await acceptInvitation(ctx, token)).orgSlug}`;
+  } catch (error) {
+    if (isDomainError(error)) return nextPath;
+    throw error;
+  }
 }

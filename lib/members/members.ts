@@ -59,7 +59,7 @@ export async function listAssignableRoles(ctx: OrgCtx) {
   return db.role.findMany({
     where: { OR: [{ orgId: null, isBuiltIn: true }, { orgId: ctx.orgId }] },
     orderBy: [{ position: "asc" }, { name: "asc" }],
-    select: { id: true, name: true, description: true, permissions: true, isOwner: true },
+    select: { id: true, key: true, name: true, description: true, permissions: true, isOwner: true },
   });
 }
 

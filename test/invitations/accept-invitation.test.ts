@@ -18,7 +18,7 @@ describe("previewInvitation", () => {
   it("shows the email, organization and role of a pending invitation", async () => {
     const { org, owner } = await createTestOrg();
     const { token, email } = await invite(owner, "admin");
-    expect(await previewInvitation(token)).toEqual({ email, orgName: org.name, orgSlug: org.slug, roleName: "Admin", status: "pending" });
+    expect(await previewInvitation(token)).toEqual({ email, orgName: org.name, orgSlug: org.slug, roleName: "Admin", invitedAs: "Admin", status: "pending" });
   });
 
   it("reports accepted, revoked and expired invitations by status", async () => {

@@ -63,6 +63,7 @@ describe("listAssignableRoles", () => {
     expect(roles.map((r) => r.name)).toEqual(["Owner", "Admin", "Member", "Billing", "Viewer", "Support"]);
     expect(roles.find((r) => r.id === custom.id)).toEqual({
       id: custom.id,
+      key: custom.key,
       name: "Support",
       description: "",
       permissions: ["organization:read"],

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { redirect } from "next/navigation";
 import { Logo } from "@/components/logo";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -24,7 +25,10 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   const session = await currentSession();
   const here = `/invite/${token}`;
   const account = session ? await getAccount({ requestId: "", ip: null, userAgent: null, principal: session.principal }) : null;
-  const canAccept = invitation?.status === "pending" && session?.principal.email === invitation.email;
+  const forThisAccount = session?.principal.email.toLowerCase() === invitation?.email;
+  // Used already by this account (as when signing up through it joined them): on to the organization.
+  if (invitation?.status === "accepted" && forThisAccount) redirect(`/${invitation.orgSlug}`);
+  const canAccept = invitation?.status === "pending" && forThisAccount;
 
   return (
     <main className="flex min-h-screen flex-col items-center justify-center bg-muted/40 px-4 py-12">
@@ -38,7 +42,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
           </CardTitle>
           {invitation && (
             <CardDescription>
-              You are invited as <strong>{invitation.roleName}</strong>. This invitation is for <strong>{invitation.email}</strong>.
+              You are invited as <strong>{invitation.invitedAs}</strong>. This invitation is for <strong>{invitation.email}</strong>.
             </CardDescription>
           )}
         </CardHeader>
@@ -67,7 +71,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
               </Button>
             </div>
           )}
-          {invitation && invitation.status === "pending" && session && session.principal.email !== invitation.email && (
+          {invitation && invitation.status === "pending" && session && !forThisAccount && (
             <Alert variant="destructive">
               <AlertTitle>Signed in as another account</AlertTitle>
               <AlertDescription>

@@ -1470,6 +1470,7 @@ export interface components {
       email: string;
       /** Format: date-time */
       expiresAt: string;
+      projectRoles: components["schemas"]["InvitationProjectRole"][];
       /** Format: uri */
       url: string;
     };
@@ -1613,6 +1614,7 @@ export interface components {
       acceptedAt: string | null;
       revokedAt: string | null;
       role: components["schemas"]["RoleRef"];
+      projectRoles: components["schemas"]["InvitationProjectRole"][];
       /** @enum {string} */
       status: "pending" | "accepted" | "revoked" | "expired";
     };
@@ -1620,6 +1622,14 @@ export interface components {
       data: components["schemas"]["Invitation"][];
       /** @description Pass it as ?cursor= for the next page; null on the last page. */
       nextCursor: string | null;
+    };
+    InvitationProjectRole: {
+      /** Format: uuid */
+      projectId: string;
+      /** Format: uuid */
+      roleId: string;
+      projectName: string;
+      roleName: string;
     };
     Invoice: {
       /** Format: uuid */
@@ -2761,6 +2771,13 @@ export interface operations {
           email: string;
           /** Format: uuid */
           roleId: string;
+          /** @default [] */
+          projectRoles?: {
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            roleId: string;
+          }[];
         };
       };
     };

@@ -14,8 +14,26 @@ import { useServerAction } from "@/lib/client/use-server-action";
 import { inviteMemberAction } from "./actions";
 
 export type RoleOption = { id: string; name: string; description: string };
+type ProjectOption = { id: string; name: string };
 
-export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleOption[] }) {
+/**
+ * `projects` and `projectRoles`: offered when the caller may write grants;
+ * the invitation then also gives a role on one project (a grant, made when accepted).
+ */
+export function InviteDialog({
+  orgSlug,
+  roles,
+  defaultRoleId,
+  projects,
+  projectRoles,
+}: {
+  orgSlug: string;
+  roles: RoleOption[];
+  /** The least role (Viewer), chosen until another is. */
+  defaultRoleId?: string;
+  projects: ProjectOption[];
+  projectRoles: RoleOption[];
+}) {
   const [open, setOpen] = useState(false);
   const invite = useServerAction((input: unknown) => inviteMemberAction(orgSlug, input), { successToast: (data) => `Invitation sent to ${data.email}` });
 
@@ -62,7 +80,11 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
             onSubmit={(e) => {
               e.preventDefault();
               const form = new FormData(e.currentTarget);
-              invite.mutate({ email: form.get("email"), roleId: form.get("roleId") });
+              const projectId = String(form.get("projectId") ?? "");
+              const projectRoleId = String(form.get("projectRoleId") ?? "");
+              // Neither chosen: no project role; one of them: the server says which is missing.
+              const projectRoles = projectId || projectRoleId ? [{ projectId, roleId: projectRoleId }] : [];
+              invite.mutate({ email: form.get("email"), roleId: form.get("roleId"), projectRoles });
             }}
           >
             <FormErrors error={invite.error}>
@@ -71,7 +93,7 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
               </FormField>
               <FormField id="invite-role" label="Role" name="roleId" required>
                 {(p) => (
-                  <NativeSelect {...p} name="roleId" defaultValue="">
+                  <NativeSelect {...p} name="roleId" defaultValue={defaultRoleId ?? ""}>
                     <option value="" disabled>
                       Choose a role
                     </option>
@@ -83,6 +105,38 @@ export function InviteDialog({ orgSlug, roles }: { orgSlug: string; roles: RoleO
                   </NativeSelect>
                 )}
               </FormField>
+              {projects.length > 0 && (
+                <fieldset className="grid gap-3 rounded-md border p-3">
+                  <legend className="px-1 text-sm font-medium">A role on a project (optional)</legend>
+                  <p className="text-sm text-muted-foreground">Given to them as a grant when they accept.</p>
+                  <div className="grid gap-3 sm:grid-cols-2">
+                    <FormField id="invite-project" label="Project" name="projectRoles.0.projectId">
+                      {(p) => (
+                        <NativeSelect {...p} name="projectId" defaultValue="">
+                          <option value="">No project</option>
+                          {projects.map((project) => (
+                            <option key={project.id} value={project.id}>
+                              {project.name}
+                            </option>
+                          ))}
+                        </NativeSelect>
+                      )}
+                    </FormField>
+                    <FormField id="invite-project-role" label="Role there" name="projectRoles.0.roleId">
+                      {(p) => (
+                        <NativeSelect {...p} name="projectRoleId" defaultValue="">
+                          <option value="">No role</option>
+                          {projectRoles.map((r) => (
+                            <option key={r.id} value={r.id}>
+                              {r.name}
+                            </option>
+                          ))}
+                        </NativeSelect>
+                      )}
+                    </FormField>
+                  </div>
+                </fieldset>
+              )}
               <FormErrorSummary error={invite.error} />
             </FormErrors>
             <DialogFooter>

@@ -9,6 +9,7 @@ import { can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listInvitations } from "@/lib/invitations/invitations";
 import { listAssignableRoles, listMembers } from "@/lib/members/members";
+import { listProjects } from "@/lib/projects/projects";
 import { InvitationActions } from "./invitation-actions";
 import { InviteDialog } from "./invite-dialog";
 import { EndSessionsButton, LeaveButton, MemberRoleSelect, RemoveMemberButton } from "./member-controls";
@@ -21,12 +22,15 @@ const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone
 export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
   const ctx = await requirePageOrg((await params).org);
   const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
-  const [members, invitations, roles] = await Promise.all([listMembers(ctx), listInvitations(ctx), listAssignableRoles(ctx)]);
+  const mayGrant = may("grants:write") && may("projects:read");
+  const [members, invitations, roles, projects] = await Promise.all([listMembers(ctx), listInvitations(ctx), listAssignableRoles(ctx), mayGrant ? listProjects(ctx) : []]);
   // Only an owner makes, demotes or removes an owner (lib/members/owner-only.ts): others are not offered it.
   const callerIsOwner = ctx.membership.isOwner;
   const mayManage = (role: { isOwner: boolean }) => callerIsOwner || !role.isOwner;
   const endable = await membersWithEndableSessions(ctx, members);
   const roleOptions = roles.filter(mayManage).map((r) => ({ id: r.id, name: r.name, description: r.description }));
+  // Roles on a project: any but ownership, which comes with membership.
+  const projectRoleOptions = roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, name: r.name, description: r.description }));
 
   return (
     <div className="grid gap-10">
@@ -36,7 +40,15 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
         actions={
           <div className="flex gap-2">
             <LeaveButton orgSlug={ctx.orgSlug} />
-            {may("members:invite") && <InviteDialog orgSlug={ctx.orgSlug} roles={roleOptions} />}
+            {may("members:invite") && (
+              <InviteDialog
+                orgSlug={ctx.orgSlug}
+                roles={roleOptions}
+                defaultRoleId={roles.find((r) => r.key === "viewer")?.id}
+                projects={projects.map((p) => ({ id: p.id, name: p.name }))}
+                projectRoles={projectRoleOptions}
+              />
+            )}
           </div>
         }
       />
@@ -116,7 +128,14 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
               {invitations.map((inv) => (
                 <TableRow key={inv.id} data-testid={`invitation-${inv.email}`}>
                   <TableCell className="font-medium">{inv.email}</TableCell>
-                  <TableCell>{inv.role.name}</TableCell>
+                  <TableCell>
+                    {inv.role.name}
+                    {inv.projectRoles.map((r) => (
+                      <span key={`${r.roleName}:${r.projectName}`} className="block text-xs text-muted-foreground">
+                        {r.roleName} on {r.projectName}
+                      </span>
+                    ))}
+                  </TableCell>
                   <TableCell>
                     <Badge variant={inv.status === "pending" ? "secondary" : "destructive"}>{inv.status}</Badge>
                   </TableCell>
