@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { confirmSignUp, createOrg, expectAccessible, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
@@ -79,9 +80,22 @@ test("an owner signs up, creates an organization, invites a teammate who accepts
   await owner.getByLabel("Action").selectOption("member.role_changed");
   await owner.getByRole("button", { name: "Filter" }).click();
   await expect(rows).toHaveCount(2);
-  await rows.nth(1).getByText("Changes").click();
+  // The change in words, the stored JSON behind a toggle.
+  await expect(rows.nth(1)).toContainText(/Role: Viewer →.*Admin/);
+  await expect(rows.nth(1).getByText('"role": "Viewer"')).toBeHidden();
+  await rows.nth(1).getByText("JSON").click();
   await expect(rows.nth(1)).toContainText('"role": "Viewer"');
   await expect(rows.nth(1)).toContainText('"role": "Admin"');
+  // Exports hold what the filters select, with the change in words.
+  const [csv] = await Promise.all([owner.waitForEvent("download"), owner.getByRole("button", { name: "Export CSV" }).click()]);
+  expect(csv.suggestedFilename()).toMatch(new RegExp(`^audit-${slug}-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  const lines = (await readFile((await csv.path())!, "utf8")).trim().split("\r\n");
+  expect(lines[0]).toBe("time,actor,actor_id,action,target_type,target_id,target_name,ip,changes,before,after");
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain(`member.role_changed`);
+  expect(lines[1]).toContain(`Role: Viewer → Admin`);
+  expect(lines[1]).toContain(teammateEmail);
+  await expect(owner.getByRole("status").filter({ hasText: "Exported 1 event" })).toBeVisible();
   await owner.getByLabel("Actor").fill("nobody-matches");
   await owner.getByRole("button", { name: "Filter" }).click();
   await expect(owner.getByText("No events match these filters")).toBeVisible();

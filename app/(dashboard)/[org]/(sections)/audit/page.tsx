@@ -11,11 +11,15 @@ import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { NativeSelect } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { AuditChanges } from "@/components/audit-changes";
+import { LogExportButtons } from "@/components/log-export";
 import { listAuditActions, listAuditEvents } from "@/lib/audit/list-audit-events";
+import { idsIn, namesOfIds } from "@/lib/authz/id-names";
 import { authorize } from "@/lib/authz/authorize";
 import { isDomainError } from "@/lib/errors";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { ZodError } from "zod";
+import { exportAuditAction } from "./actions";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -33,23 +37,27 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
   const decision = authorize(ctx, "audit:read");
   if (!decision.allowed) return <ForbiddenState reason={`You need the audit:read permission: ${decision.reason}.`} />;
   const search = await searchParams;
-  const query = { actor: search.actor, action: search.action, from: search.from ? `${search.from}T00:00:00Z` : undefined, to: dayEnd(search.to), cursor: search.cursor };
+  const filters = { actor: search.actor, action: search.action, from: search.from ? `${search.from}T00:00:00Z` : undefined, to: dayEnd(search.to) };
   let result: Awaited<ReturnType<typeof listAuditEvents>> | null = null;
   let error: string | null = null;
   try {
-    result = await listAuditEvents(ctx, query);
+    result = await listAuditEvents(ctx, { ...filters, cursor: search.cursor });
   } catch (e) {
     if (isDomainError(e) || e instanceof ZodError) error = e instanceof ZodError ? "One of the filters is not valid." : e.message;
     else throw e;
   }
-  const actions = await listAuditActions(ctx);
+  const [actions, names] = await Promise.all([listAuditActions(ctx), namesOfIds(ctx, idsIn(...(result?.events ?? []).map((e) => e.targetId)))]);
   const filtered = Boolean(search.actor || search.action || search.from || search.to);
   const base = `/${ctx.orgSlug}/audit`;
   const keep = new URLSearchParams(Object.entries({ actor: search.actor, action: search.action, from: search.from, to: search.to }).filter(([, v]) => v) as [string, string][]);
 
   return (
     <div className="grid gap-6">
-      <PageHeader title="Audit log" description="Every change in this organization, newest first. Times are UTC." />
+      <PageHeader
+        title="Audit log"
+        description="Every change in this organization, newest first. Times are UTC."
+        actions={!error && <LogExportButtons action={exportAuditAction} orgSlug={ctx.orgSlug} query={filters} noun={["event", "events"]} />}
+      />
       <FilterForm action={base} label="Filter audit events" filtered={filtered} error={error} className="sm:grid-cols-5">
         <div className="grid gap-2">
           <Label htmlFor="actor">Actor</Label>
@@ -91,7 +99,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
               <TableHead>Action</TableHead>
               <TableHead>Target</TableHead>
               <TableHead>IP</TableHead>
-              <TableHead>Details</TableHead>
+              <TableHead>Changes</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -104,33 +112,15 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
                 </TableCell>
                 <TableCell className="text-sm">
                   {e.targetType}
-                  {e.targetId && <span className="block max-w-40 truncate text-xs text-muted-foreground">{e.targetId}</span>}
+                  {e.targetId && (
+                    <span className="block max-w-48 truncate text-xs text-muted-foreground" title={e.targetId}>
+                      {names.get(e.targetId.toLowerCase()) ?? e.targetId}
+                    </span>
+                  )}
                 </TableCell>
                 <TableCell className="text-sm text-muted-foreground">{e.ip ?? "—"}</TableCell>
                 <TableCell className="text-sm">
-                  {(e.before || e.after) && (
-                    <details>
-                      <summary className="cursor-pointer whitespace-nowrap text-primary">Changes</summary>
-                      <dl className="mt-2 grid gap-1 text-xs">
-                        {e.before != null && (
-                          <>
-                            <dt className="font-medium">Before</dt>
-                            <dd>
-                              <pre className="whitespace-pre-wrap break-all">{JSON.stringify(e.before, null, 1)}</pre>
-                            </dd>
-                          </>
-                        )}
-                        {e.after != null && (
-                          <>
-                            <dt className="font-medium">After</dt>
-                            <dd>
-                              <pre className="whitespace-pre-wrap break-all">{JSON.stringify(e.after, null, 1)}</pre>
-                            </dd>
-                          </>
-                        )}
-                      </dl>
-                    </details>
-                  )}
+                  <AuditChanges before={e.before} after={e.after} />
                 </TableCell>
               </TableRow>
             ))}

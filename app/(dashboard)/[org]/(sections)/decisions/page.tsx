@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Scale } from "lucide-react";
 import { ZodError } from "zod";
 import { ForbiddenState } from "@/components/forbidden-state";
+import { LogExportButtons } from "@/components/log-export";
 import { ReasonText } from "@/components/reason-text";
 import { FilterForm } from "@/components/filter-form";
 import { Badge } from "@/components/ui/badge";
@@ -17,6 +18,7 @@ import { authorize, DECISION_SOURCES } from "@/lib/authz/authorize";
 import { listDecisions } from "@/lib/authz/list-decisions";
 import { isDomainError } from "@/lib/errors";
 import { requirePageOrg } from "@/lib/http/page-context";
+import { exportDecisionsAction } from "./actions";
 
 export const metadata: Metadata = { title: "Access decisions" };
 type Search = { principal?: string; permission?: string; result?: string; source?: string; from?: string; to?: string; cursor?: string };
@@ -29,8 +31,10 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
   const search = await searchParams;
   let result: Awaited<ReturnType<typeof listDecisions>> | null = null;
   let error: string | null = null;
+  const { cursor, ...chosen } = search;
+  const filters = { ...chosen, from: search.from ? `${search.from}T00:00:00Z` : undefined, to: search.to ? `${search.to}T23:59:59.999Z` : undefined };
   try {
-    result = await listDecisions(ctx, { ...search, from: search.from ? `${search.from}T00:00:00Z` : undefined, to: search.to ? `${search.to}T23:59:59.999Z` : undefined });
+    result = await listDecisions(ctx, { ...filters, cursor });
   } catch (e) {
     if (isDomainError(e) || e instanceof ZodError) error = e instanceof ZodError ? "One of the filters is not valid." : e.message;
     else throw e;
@@ -41,7 +45,11 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
   const filtered = keep.size > 0;
   return (
     <div className="grid gap-6">
-      <PageHeader title="Access decisions" description="Every allow and deny, from the app, the API and the check API, with the reason. Times are UTC." />
+      <PageHeader
+        title="Access decisions"
+        description="Every allow and deny, from the app, the API and the check API, with the reason. Times are UTC."
+        actions={!error && <LogExportButtons action={exportDecisionsAction} orgSlug={ctx.orgSlug} query={filters} noun={["decision", "decisions"]} />}
+      />
       <FilterForm action={base} label="Filter decisions" filtered={filtered} error={error} className="sm:grid-cols-8">
         <div className="grid gap-2 sm:col-span-2">
           <Label htmlFor="principal">Who</Label>
