@@ -56,9 +56,18 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
   await context.close();
 });
 
-test("the sidebar works from the keyboard", async ({ browser }) => {
+test("the sidebar works from the keyboard, and a skip link goes past it", async ({ browser }) => {
   const { context, page, slug } = await ownerWithOrg(browser, "keys");
   await page.goto(`/${slug}/members`);
+  // The first Tab reaches "Skip to content", which shows itself and moves focus to the page.
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("main#main")).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("main").locator(":focus")).toHaveCount(1);
   const switcher = page.getByRole("button", { name: /Switch organization/ });
   await switcher.focus();
   await page.keyboard.press("Enter");

@@ -72,6 +72,15 @@ test("the main journeys stay short: sign-up to a working organization, an empty 
   // The issue allows 12; the budget is what it takes today, so that any growth is seen.
   expect(firstKey.actions).toBeLessThanOrEqual(8);
 
+  // "Get started" on the members page has ticked off the key and the check (the check once the decision log is written).
+  await expect(async () => {
+    await page.goto(`/${slug}/members`);
+    await expect(page.getByTestId("onboarding-key")).toHaveAttribute("data-done", "true");
+    await expect(page.getByTestId("onboarding-check")).toHaveAttribute("data-done", "true", { timeout: 1_000 });
+  }).toPass();
+  await expect(page.getByTestId("onboarding-role")).toHaveAttribute("data-done", "false");
+  await expect(page.getByRole("progressbar", { name: "Steps done" })).toHaveAttribute("aria-valuenow", "2");
+
   // The organization has a custom role and a project (made here, not counted: they are journeys of their own).
   await page.goto(`/${slug}/roles`);
   await page.getByRole("button", { name: "New role" }).click();

@@ -28,6 +28,13 @@ export function AppShell({ orgs, currentOrgSlug, nav, user, children }: ShellPro
   );
   return (
     <div className="flex min-h-screen">
+      {/* The first stop of the keyboard: past the sidebar's links, straight to the page. */}
+      <a
+        href="#main"
+        className="sr-only z-50 rounded-md bg-background px-3 py-2 text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+      >
+        Skip to content
+      </a>
       <aside aria-label="Sidebar" className="sticky top-0 hidden h-screen w-64 shrink-0 flex-col gap-4 border-r border-border bg-muted/40 p-4 md:flex">
         <Link href="/" className="px-2 py-1 rounded-md focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
           <Logo />
@@ -41,7 +48,7 @@ export function AppShell({ orgs, currentOrgSlug, nav, user, children }: ShellPro
           </Link>
           <MobileNav>{sidebar}</MobileNav>
         </header>
-        <main id="main" className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-8">
+        <main id="main" tabIndex={-1} className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 outline-none sm:px-8">
           {children}
         </main>
       </div>

@@ -10,6 +10,8 @@ import { requirePageOrg } from "@/lib/http/page-context";
 import { listInvitations } from "@/lib/invitations/invitations";
 import { listAssignableRoles, listMembers } from "@/lib/members/members";
 import { listProjects } from "@/lib/projects/projects";
+import { onboardingSteps } from "@/lib/orgs/onboarding";
+import { OnboardingChecklist } from "@/components/onboarding-checklist";
 import { InvitationActions } from "./invitation-actions";
 import { InviteDialog } from "./invite-dialog";
 import { EndSessionsButton, LeaveButton, MemberRoleSelect, RemoveMemberButton } from "./member-controls";
@@ -23,7 +25,15 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
   const ctx = await requirePageOrg((await params).org);
   const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
   const mayGrant = may("grants:write") && may("projects:read");
-  const [members, invitations, roles, projects] = await Promise.all([listMembers(ctx), listInvitations(ctx), listAssignableRoles(ctx), mayGrant ? listProjects(ctx) : []]);
+  // The first steps, for whoever sets the organization up, until they are all done.
+  const setsUp = may("members:invite") || may("apikeys:write");
+  const [members, invitations, roles, projects, steps] = await Promise.all([
+    listMembers(ctx),
+    listInvitations(ctx),
+    listAssignableRoles(ctx),
+    mayGrant ? listProjects(ctx) : [],
+    setsUp ? onboardingSteps(ctx) : [],
+  ]);
   // Only an owner makes, demotes or removes an owner (lib/members/owner-only.ts): others are not offered it.
   const callerIsOwner = ctx.membership.isOwner;
   const mayManage = (role: { isOwner: boolean }) => callerIsOwner || !role.isOwner;
@@ -52,6 +62,7 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
           </div>
         }
       />
+      {steps.some((s) => !s.done) && <OnboardingChecklist orgId={ctx.orgId} steps={steps} />}
       <section aria-labelledby="members-heading" className="grid gap-3">
         <h2 id="members-heading" className="text-lg font-semibold">
           Members <span className="text-muted-foreground">({members.length})</span>
