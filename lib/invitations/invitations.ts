@@ -16,7 +16,8 @@ import { assertCallerIsOwner } from "../members/owner-only.ts";
 import { lockOrganization } from "../orgs/lock-organization.ts";
 import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { holdingsOf, outsideHolding, UNCONDITIONED } from "../authz/holdings.ts";
-import { CreateInvitationInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
+import { Email } from "../auth/schemas.ts";
+import { CreateInvitationInput, CreateInvitationsInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
 
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
 
@@ -145,6 +146,35 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   });
   await deliverMail(outboxId);
   return { ...invitation, projectRoles: projectRoles.map(({ projectId, roleId, projectName, roleName }) => ({ projectId, roleId, projectName, roleName })), url: inviteUrl(token) };
+}
+
+export type BulkInvitationResult = { email: string } & ({ ok: true; url: string } | { ok: false; code: string; message: string });
+
+/**
+ * Invites several people with the same role(s): every address is checked
+ * first (one malformed address refuses them all, nothing sent); then each is
+ * invited on its own, and one that cannot be (already a member, already
+ * invited, no seat left) is reported beside the others that were.
+ */
+export async function createInvitations(ctx: OrgCtx, raw: unknown): Promise<BulkInvitationResult[]> {
+  const input = CreateInvitationsInput.parse(raw);
+  const emails = input.emails.map((given) => {
+    const email = Email.safeParse(given);
+    if (!email.success) throw new Invalid("invalid_email", `emails: “${given}” is not a valid email address. Nothing was sent.`);
+    return email.data;
+  });
+  const results: BulkInvitationResult[] = [];
+  for (const email of new Set(emails)) {
+    try {
+      const invitation = await createInvitation(ctx, { email, roleId: input.roleId, projectRoles: input.projectRoles });
+      results.push({ email, ok: true, url: invitation.url });
+    } catch (error) {
+      // Refusals that hold for every address (the role, the caller's rights) stop the rest.
+      if (!isDomainError(error) || (error.code !== "already_member" && error.code !== "already_invited" && error.kind !== "limit_exceeded")) throw error;
+      results.push({ email, ok: false, code: error.code, message: error.message });
+    }
+  }
+  return results;
 }
 
 export async function resendInvitation(ctx: OrgCtx, raw: unknown) {

@@ -11,7 +11,9 @@ import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
-import { inviteMemberAction } from "./actions";
+import { Textarea } from "@/components/ui/textarea";
+import { BULK_INVITE_MAX, emailsIn } from "@/lib/invitations/bulk";
+import { inviteMemberAction, inviteMembersAction } from "./actions";
 
 export type RoleOption = { id: string; name: string; description: string };
 type ProjectOption = { id: string; name: string };
@@ -35,11 +37,22 @@ export function InviteDialog({
   projectRoles: RoleOption[];
 }) {
   const [open, setOpen] = useState(false);
+  // One person (a link to share comes back) or several pasted at once (a result per address).
+  const [several, setSeveral] = useState(false);
   const invite = useServerAction((input: unknown) => inviteMemberAction(orgSlug, input), { successToast: (data) => `Invitation sent to ${data.email}` });
+  const inviteMany = useServerAction((input: unknown) => inviteMembersAction(orgSlug, input), {
+    successToast: (results) => `${results.filter((r) => r.ok).length} of ${results.length} invitations sent`,
+  });
+  const error = several ? inviteMany.error : invite.error;
+  const pending = invite.isPending || inviteMany.isPending;
 
   function onOpenChange(next: boolean) {
     setOpen(next);
-    if (!next) invite.reset();
+    if (!next) {
+      invite.reset();
+      inviteMany.reset();
+      setSeveral(false);
+    }
   }
 
   return (
@@ -55,7 +68,24 @@ export function InviteDialog({
           <DialogTitle>Invite a member</DialogTitle>
           <DialogDescription>They get an email with a link that works once and expires in 7 days.</DialogDescription>
         </DialogHeader>
-        {invite.isSuccess ? (
+        {inviteMany.isSuccess ? (
+          <div className="grid gap-4">
+            <ul className="grid max-h-72 gap-1 overflow-y-auto text-sm" aria-label="Invitations">
+              {inviteMany.data.map((r) => (
+                <li key={r.email} className="flex gap-2" data-testid={`bulk-invite-${r.email}`}>
+                  <span className={r.ok ? "text-success" : "text-destructive"}>{r.ok ? "Sent" : "Not sent"}</span>
+                  <span className="font-medium">{r.email}</span>
+                  {!r.ok && <span className="text-muted-foreground">{r.message}</span>}
+                </li>
+              ))}
+            </ul>
+            <DialogFooter>
+              <Button autoFocus onClick={() => onOpenChange(false)}>
+                Done
+              </Button>
+            </DialogFooter>
+          </div>
+        ) : invite.isSuccess ? (
           <div className="grid gap-4">
             <Alert variant="success">
               <AlertDescription>
@@ -84,13 +114,29 @@ export function InviteDialog({
               const projectRoleId = String(form.get("projectRoleId") ?? "");
               // Neither chosen: no project role; one of them: the server says which is missing.
               const projectRoles = projectId || projectRoleId ? [{ projectId, roleId: projectRoleId }] : [];
-              invite.mutate({ email: form.get("email"), roleId: form.get("roleId"), projectRoles });
+              if (several) inviteMany.mutate({ emails: emailsIn(String(form.get("emails") ?? "")), roleId: form.get("roleId"), projectRoles });
+              else invite.mutate({ email: form.get("email"), roleId: form.get("roleId"), projectRoles });
             }}
           >
-            <FormErrors error={invite.error}>
-              <FormField id="invite-email" label="Email" name="email" required>
-                {(p) => <Input {...p} name="email" type="email" autoComplete="off" required />}
-              </FormField>
+            <FormErrors error={error}>
+              {several ? (
+                <FormField
+                  id="invite-emails"
+                  label="Email addresses"
+                  name="emails"
+                  description={`Paste up to ${BULK_INVITE_MAX}, separated by commas, spaces or lines. Each gets their own invitation.`}
+                  required
+                >
+                  {(p) => <Textarea {...p} name="emails" rows={5} autoComplete="off" placeholder={"e.g. ada@example.com, grace@example.com"} />}
+                </FormField>
+              ) : (
+                <FormField id="invite-email" label="Email" name="email" required>
+                  {(p) => <Input {...p} name="email" type="email" autoComplete="off" required />}
+                </FormField>
+              )}
+              <Button type="button" variant="link" className="h-auto justify-self-start p-0" onClick={() => setSeveral(!several)}>
+                {several ? "Invite one person" : "Invite several at once"}
+              </Button>
               <FormField id="invite-role" label="Role" name="roleId" required>
                 {(p) => (
                   <NativeSelect {...p} name="roleId" defaultValue={defaultRoleId ?? ""}>
@@ -137,12 +183,12 @@ export function InviteDialog({
                   </div>
                 </fieldset>
               )}
-              <FormErrorSummary error={invite.error} />
+              <FormErrorSummary error={error} />
             </FormErrors>
             <DialogFooter>
-              <Button type="submit" disabled={invite.isPending}>
-                {invite.isPending && <Spinner />}
-                Send invitation
+              <Button type="submit" disabled={pending}>
+                {pending && <Spinner />}
+                {several ? "Send invitations" : "Send invitation"}
               </Button>
             </DialogFooter>
           </form>
