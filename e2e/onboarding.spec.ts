@@ -100,6 +100,17 @@ test("an owner signs up, creates an organization, invites a teammate who accepts
   await owner.getByRole("button", { name: "Filter" }).click();
   await expect(owner.getByText("No events match these filters")).toBeVisible();
 
+  // Members are searched by name or email.
+  await owner.goto(`/${slug}/members`);
+  await owner.getByRole("searchbox", { name: "Search members by name or email" }).fill("theo");
+  await owner.getByRole("button", { name: "Search" }).click();
+  await expect(owner.getByRole("table", { name: "Members" }).getByRole("row")).toHaveCount(2);
+  await expect(owner.getByTestId(`member-${teammateEmail}`)).toBeVisible();
+  await expect(owner.getByRole("heading", { name: "Members (1)" })).toBeVisible();
+  await owner.getByRole("searchbox", { name: "Search members by name or email" }).fill("nobody-matches");
+  await owner.getByRole("button", { name: "Search" }).click();
+  await expect(owner.getByText("No members match")).toBeVisible();
+
   await ownerContext.close();
   await teammateContext.close();
 });

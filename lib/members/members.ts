@@ -32,14 +32,23 @@ export function assertMayGiveMembershipRole(ctx: OrgCtx, permissions: Iterable<s
 
 const byRoleThenAge = keysetOrder({ path: "role.position", kind: "int", direction: "asc" }, { path: "createdAt", kind: "date", direction: "asc" }, { path: "id", kind: "uuid", direction: "asc" });
 
-export async function listMembers<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P) {
+/** Members whose email or name holds `search` (any case); all of them without one. */
+function memberFilter(ctx: OrgCtx, search?: string) {
+  const text = search?.trim();
+  return {
+    orgId: ctx.orgId,
+    ...(text && { user: { OR: [{ email: { contains: text, mode: "insensitive" as const } }, { name: { contains: text, mode: "insensitive" as const } }] } }),
+  };
+}
+
+export async function listMembers<P extends PageRequest | undefined = undefined>(ctx: OrgCtx, page?: P, search?: string) {
   assertAllowed(ctx, "members:read");
   return keysetList(
     byRoleThenAge,
     page,
     (q) =>
       db.membership.findMany({
-        where: { AND: [{ orgId: ctx.orgId }, q.where] },
+        where: { AND: [memberFilter(ctx, search), q.where] },
         orderBy: q.orderBy,
         take: q.take,
         select: {
@@ -51,6 +60,12 @@ export async function listMembers<P extends PageRequest | undefined = undefined>
       }),
     ({ role: { position: _position, ...role }, ...member }) => ({ ...member, role }),
   );
+}
+
+/** How many members match `search` (all of them without one). */
+export async function countMembers(ctx: OrgCtx, search?: string) {
+  assertAllowed(ctx, "members:read");
+  return db.membership.count({ where: memberFilter(ctx, search) });
 }
 
 /** Roles this organization can assign: built-in ones and its own. */

@@ -3,7 +3,7 @@ import { authzTransaction } from "../../lib/authz/org-index-cache.ts";
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
-import { listAssignableRoles, listMembers } from "../../lib/members/members.ts";
+import { countMembers, listAssignableRoles, listMembers } from "../../lib/members/members.ts";
 import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { createTestOrg, meta } from "../helpers.ts";
 
@@ -79,5 +79,24 @@ describe("listAssignableRoles", () => {
     const roles = await listAssignableRoles(owner);
     expect(roles.map((r) => r.id)).not.toContain(foreign.id);
     expect(roles).toHaveLength(BUILT_IN_ROLES.length);
+  });
+});
+
+describe("searching members", () => {
+  it("finds members by part of their name or email, in this organization only, a page at a time", async () => {
+    const { owner, addMember } = await createTestOrg();
+    const other = await createTestOrg();
+    await addMember("viewer", "Searchable Sam");
+    await addMember("viewer", "Searchable Sue");
+    await addMember("viewer", "Someone Else");
+    await other.addMember("viewer", "Searchable Stranger");
+
+    const first = await listMembers(owner, { limit: 1 }, "SEARCHABLE");
+    expect(first.data.map((m) => m.user.name)).toEqual(["Searchable Sam"]);
+    const second = await listMembers(owner, { limit: 1, cursor: first.nextCursor }, "searchable");
+    expect(second.data.map((m) => m.user.name)).toEqual(["Searchable Sue"]);
+    expect(second.nextCursor).toBeNull();
+    expect(await countMembers(owner, "searchable")).toBe(2);
+    expect(await countMembers(owner)).toBe(4);
   });
 });

@@ -8,7 +8,11 @@ import { Avatar } from "@/components/ui/avatar";
 import { can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listInvitations } from "@/lib/invitations/invitations";
-import { listAssignableRoles, listMembers } from "@/lib/members/members";
+import { countMembers, listAssignableRoles, listMembers } from "@/lib/members/members";
+import { isDomainError } from "@/lib/errors";
+import Link from "next/link";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
 import { listProjects } from "@/lib/projects/projects";
 import { onboardingSteps } from "@/lib/orgs/onboarding";
 import { OnboardingChecklist } from "@/components/onboarding-checklist";
@@ -21,14 +25,24 @@ export const metadata: Metadata = { title: "Members" };
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
-export default async function MembersPage({ params }: { params: Promise<{ org: string }> }) {
+const MEMBERS_PER_PAGE = 50;
+
+export default async function MembersPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<{ q?: string; cursor?: string }> }) {
   const ctx = await requirePageOrg((await params).org);
+  const { q, cursor } = await searchParams;
+  const search = typeof q === "string" ? q.trim().slice(0, 254) : "";
+  const after = typeof cursor === "string" ? cursor : undefined;
   const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
   const mayGrant = may("grants:write") && may("projects:read");
   // The first steps, for whoever sets the organization up, until they are all done.
   const setsUp = may("members:invite") || may("apikeys:write");
-  const [members, invitations, roles, projects, steps] = await Promise.all([
-    listMembers(ctx),
+  const [memberPage, memberCount, invitations, roles, projects, steps] = await Promise.all([
+    listMembers(ctx, { cursor: after, limit: MEMBERS_PER_PAGE }, search).catch((error: unknown) => {
+      // A cursor that is not one of ours (edited by hand): the first page instead.
+      if (after && isDomainError(error)) return listMembers(ctx, { limit: MEMBERS_PER_PAGE }, search);
+      throw error;
+    }),
+    countMembers(ctx, search),
     listInvitations(ctx),
     listAssignableRoles(ctx),
     mayGrant ? listProjects(ctx) : [],
@@ -37,7 +51,9 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
   // Only an owner makes, demotes or removes an owner (lib/members/owner-only.ts): others are not offered it.
   const callerIsOwner = ctx.membership.isOwner;
   const mayManage = (role: { isOwner: boolean }) => callerIsOwner || !role.isOwner;
+  const members = memberPage.data;
   const endable = await membersWithEndableSessions(ctx, members);
+  const base = `/${ctx.orgSlug}/members`;
   const roleOptions = roles.filter(mayManage).map((r) => ({ id: r.id, name: r.name, description: r.description }));
   // Roles on a project: any but ownership, which comes with membership.
   const projectRoleOptions = roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, name: r.name, description: r.description }));
@@ -65,10 +81,25 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
       {steps.some((s) => !s.done) && <OnboardingChecklist orgId={ctx.orgId} steps={steps} />}
       <section aria-labelledby="members-heading" className="grid gap-3">
         <h2 id="members-heading" className="text-lg font-semibold">
-          Members <span className="text-muted-foreground">({members.length})</span>
+          Members <span className="text-muted-foreground">({memberCount})</span>
         </h2>
+        <form method="get" action={base} role="search" aria-label="Search members" className="flex max-w-md gap-2">
+          <Input name="q" type="search" aria-label="Search members by name or email" placeholder="Search by name or email" defaultValue={search} />
+          <Button type="submit" variant="outline">
+            Search
+          </Button>
+          {search && (
+            <Button variant="ghost" asChild>
+              <Link href={base}>Clear</Link>
+            </Button>
+          )}
+        </form>
         {members.length === 0 ? (
-          <EmptyState icon={<Users />} title="No members" description="Invite people to work in this organization." />
+          search ? (
+            <EmptyState icon={<Users />} titleAs="h3" title="No members match" description={`Nobody's name or email holds “${search}”.`} />
+          ) : (
+            <EmptyState icon={<Users />} title="No members" description="Invite people to work in this organization." />
+          )
         ) : (
           <Table aria-label="Members">
             <TableHeader>
@@ -114,6 +145,22 @@ export default async function MembersPage({ params }: { params: Promise<{ org: s
               })}
             </TableBody>
           </Table>
+        )}
+        {(after || memberPage.nextCursor) && (
+          <nav aria-label="Member pages" className="flex justify-between">
+            {after ? (
+              <Button variant="outline" asChild>
+                <Link href={search ? `${base}?${new URLSearchParams({ q: search })}` : base}>First page</Link>
+              </Button>
+            ) : (
+              <span />
+            )}
+            {memberPage.nextCursor && (
+              <Button variant="outline" asChild>
+                <Link href={`${base}?${new URLSearchParams({ ...(search && { q: search }), cursor: memberPage.nextCursor })}`}>Next page</Link>
+              </Button>
+            )}
+          </nav>
         )}
       </section>
       <section aria-labelledby="invitations-heading" className="grid gap-3">
