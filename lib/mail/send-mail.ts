@@ -6,6 +6,7 @@
 import nodemailer from "nodemailer";
 import { db, type Tx } from "../db.ts";
 import { logger } from "../logger.ts";
+import { mailHtml } from "./html.ts";
 
 export type Mail = { to: string; subject: string; text: string; relatedId?: string };
 
@@ -36,7 +37,8 @@ export async function deliverMail(outboxId: string) {
   }
   try {
     const transport = nodemailer.createTransport(process.env.SMTP_URL);
-    await transport.sendMail({ from: process.env.MAIL_FROM ?? "Tollgate <no-reply@localhost>", to: mail.to, subject: mail.subject, text: mail.text });
+    // Plain text and HTML (multipart/alternative): mail clients show the one they prefer.
+    await transport.sendMail({ from: process.env.MAIL_FROM ?? "Tollgate <no-reply@localhost>", to: mail.to, subject: mail.subject, text: mail.text, html: mailHtml(mail.subject, mail.text) });
     // Sent: the stored copy no longer needs a usable link.
     await db.outboxEmail.update({ where: { id: outboxId }, data: { sentAt: new Date(), error: null, text: redactLinks(mail.text, "sent by email") } });
   } catch (error) {

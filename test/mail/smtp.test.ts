@@ -6,6 +6,7 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { createInvitation } from "../../lib/invitations/invitations.ts";
+import { mailHtml } from "../../lib/mail/html.ts";
 import { builtInRole, createTestOrg, uniqueEmail } from "../helpers.ts";
 
 const received: Array<{ to: string[]; data: string }> = [];
@@ -34,6 +35,17 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+describe("the HTML part", () => {
+  it("escapes the text, links its addresses, and makes an action line a button", () => {
+    const html = mailHtml("Hi <you>", 'Ada <script>alert(1)</script> invited you to "R&D".\n\nAccept the invitation: https://tollgate.test/invite/abc_DEF-123\n\nSee https://tollgate.test/docs.');
+    expect(html).toContain("<title>Hi &lt;you&gt;</title>");
+    expect(html).toContain("Ada &lt;script&gt;alert(1)&lt;/script&gt; invited you to &quot;R&amp;D&quot;.");
+    expect(html).not.toContain("<script>");
+    expect(html).toMatch(/<a href="https:\/\/tollgate.test\/invite\/abc_DEF-123" style="[^"]+">Accept the invitation<\/a>/);
+    expect(html).toContain('See <a href="https://tollgate.test/docs" style="color:#4f46e5">https://tollgate.test/docs</a>.');
+  });
+});
+
 describe("invitation mail over SMTP", () => {
   it("sends the invitation with its link and marks the outbox row sent", async () => {
     const { owner } = await createTestOrg();
@@ -42,6 +54,10 @@ describe("invitation mail over SMTP", () => {
     const mail = received.find((m) => m.to.includes(email));
     expect(mail).toBeDefined();
     expect(mail!.data.replace(/=\r\n/g, "")).toContain(invitation.url);
+    // A plain-text part and an HTML part.
+    expect(mail!.data).toMatch(/Content-Type: multipart\/alternative/i);
+    expect(mail!.data).toMatch(/Content-Type: text\/plain/i);
+    expect(mail!.data).toMatch(/Content-Type: text\/html/i);
     const row = await db.outboxEmail.findFirstOrThrow({ where: { to: email } });
     expect(row.transport).toBe("smtp");
     expect(row.sentAt).not.toBeNull();
