@@ -85,6 +85,13 @@ test("the main journeys stay short: sign-up to a working organization, an empty 
   await page.goto(`/${slug}/roles`);
   await page.getByRole("button", { name: "New role" }).click();
   await page.getByRole("dialog").getByLabel("Name").fill("Developer");
+  // Near its limit a field says how much room is left.
+  const description = page.getByRole("dialog").getByLabel("Description");
+  await description.fill("x".repeat(250));
+  await expect(page.getByRole("dialog").getByText("50 characters left")).toBeVisible();
+  await expect(description).toHaveAttribute("aria-describedby", /role-description-count/);
+  await description.fill("Builds the product");
+  await expect(page.getByRole("dialog").getByText(/characters left/)).toHaveCount(0);
   await page.getByRole("dialog").getByRole("checkbox", { name: "grants:read" }).check();
   await page.getByRole("dialog").getByRole("button", { name: "Create role" }).click();
   await expect(page.getByRole("dialog")).toHaveCount(0);

@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction, type ActionError } from "@/lib/client/use-server-action";
 import { changePasswordAction, deleteAccountAction, requestEmailChangeAction, sendEmailConfirmationAction, updateProfileAction } from "./actions";
@@ -36,7 +37,7 @@ export function ProfileForm({ name }: { name: string }) {
     >
       <FormAlert message={formError(save.error)} />
       <FormField id="profile-name" label="Name" required error={save.error?.fields.name}>
-        {(p) => <Input {...p} name="name" defaultValue={name} maxLength={100} autoComplete="name" onChange={() => save.reset()} />}
+        {(p) => <CountedInput {...p} name="name" defaultValue={name} maxLength={100} autoComplete="name" onChange={() => save.reset()} />}
       </FormField>
       <div className="flex items-center gap-3">
         <Button type="submit" disabled={save.isPending}>

@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { Spinner } from "@/components/ui/spinner";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useServerAction } from "@/lib/client/use-server-action";
@@ -120,7 +121,7 @@ export function PasskeysSection({ passkeys, hasPassword }: { passkeys: PasskeyRo
           </Alert>
         )}
         <FormField id="passkey-name" label="Passkey name" description="To tell your devices apart, e.g. “Work laptop”." required>
-          {(p) => <Input {...p} name="name" maxLength={100} defaultValue="Passkey" />}
+          {(p) => <CountedInput {...p} name="name" maxLength={100} defaultValue="Passkey" />}
         </FormField>
         {hasPassword && (
           <FormField id="passkey-password" label="Your password (to add a passkey)" required>

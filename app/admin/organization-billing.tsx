@@ -5,6 +5,7 @@ import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { grantCreditAction, subscribeOrganizationAction } from "./actions";
 
@@ -91,7 +92,7 @@ export function GrantCreditDialog({ org, currency }: { org: Org; currency: strin
           {(p) => <Input {...p} name="expiresAt" type="datetime-local" />}
         </FormField>
         <FormField id={`credit-description-${org.id}`} label="Description" required className="sm:col-span-2" description="Shown on the invoice line.">
-          {(p) => <Input {...p} name="description" maxLength={120} placeholder="e.g. Welcome credit" />}
+          {(p) => <CountedInput {...p} name="description" maxLength={120} placeholder="e.g. Welcome credit" />}
         </FormField>
       </div>
     </FormDialog>

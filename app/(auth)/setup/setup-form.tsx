@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { Separator } from "@/components/ui/separator";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
@@ -41,7 +42,7 @@ export function SetupForm({ token }: { token: string }) {
     >
       <FormAlert message={formError} />
       <FormField id="name" label="Your name" required error={fields.name}>
-        {(p) => <Input {...p} name="name" autoComplete="name" maxLength={100} placeholder="e.g. Ada Lovelace" />}
+        {(p) => <CountedInput {...p} name="name" autoComplete="name" maxLength={100} placeholder="e.g. Ada Lovelace" />}
       </FormField>
       <FormField id="email" label="Email" required error={fields.email} description="You sign in with it. This account becomes the instance admin.">
         {(p) => <Input {...p} name="email" type="email" autoComplete="email" placeholder="e.g. ada@example.com" />}

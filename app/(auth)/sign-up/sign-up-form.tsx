@@ -5,6 +5,7 @@ import { CheckInbox } from "@/components/check-inbox";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { signUpAction } from "../actions";
@@ -49,7 +50,7 @@ export function SignUpForm({ callbackUrl, initialEmail, mailIsSent }: { callback
     >
       <FormAlert message={formError} />
       <FormField id="name" label="Name" required error={fields.name}>
-        {(p) => <Input {...p} name="name" autoComplete="name" required maxLength={100} placeholder="e.g. Ada Lovelace" />}
+        {(p) => <CountedInput {...p} name="name" autoComplete="name" required maxLength={100} placeholder="e.g. Ada Lovelace" />}
       </FormField>
       <FormField id="email" label="Email" required error={fields.email}>
         {(p) => <Input {...p} name="email" type="email" autoComplete="email" defaultValue={initialEmail} required placeholder="e.g. ada@example.com" />}

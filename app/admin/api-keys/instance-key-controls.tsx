@@ -8,7 +8,7 @@ import { FormDialog } from "@/components/form-dialog";
 import { ShownOnce } from "@/components/shown-once";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createInstanceKeyAction, revokeInstanceKeyAction, rotateInstanceKeyAction } from "./actions";
@@ -31,7 +31,7 @@ export function CreateInstanceKeyDialog() {
       success={(data, close) => <ShownOnce secret={data.key} close={close} />}
     >
       <FormField id="instance-key-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. product sign-up" />}
+        {(p) => <CountedInput {...p} name="name" maxLength={80} placeholder="e.g. product sign-up" />}
       </FormField>
       <FormField id="instance-key-access" label="Access" description="A usage key can only send usage events (POST /api/v1/usage/events) for any organization.">
         {(p) => (

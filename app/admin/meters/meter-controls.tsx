@@ -5,6 +5,7 @@ import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createMeterAction, deleteMeterAction } from "./actions";
@@ -61,7 +62,7 @@ export function CreateMeterDialog() {
           {(p) => <Input {...p} name="key" maxLength={64} placeholder="e.g. llm_tokens" />}
         </FormField>
         <FormField id="meter-name" name="name" label="Name" required>
-          {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. LLM tokens" />}
+          {(p) => <CountedInput {...p} name="name" maxLength={80} placeholder="e.g. LLM tokens" />}
         </FormField>
         <FormField id="meter-event-type" name="eventType" label="Event type" required description="Events with this type count.">
           {(p) => <Input {...p} name="eventType" maxLength={200} placeholder="e.g. llm.completion" />}

@@ -3,6 +3,7 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { declarePermissionAction } from "./actions";
 
@@ -23,7 +24,7 @@ export function DeclarePermissionForm() {
         {(p) => <Input {...p} name="key" placeholder="traces:read" />}
       </FormField>
       <FormField id="permission-description" label="Description">
-        {(p) => <Input {...p} name="description" placeholder="Read traces" maxLength={200} />}
+        {(p) => <CountedInput {...p} name="description" placeholder="Read traces" maxLength={200} />}
       </FormField>
       <Button type="submit" disabled={declare.isPending}>
         Declare

@@ -3,7 +3,7 @@ import { ConfirmAction } from "@/components/confirm-action";
 import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { retirePermissionAction, updatePermissionAction } from "./actions";
 
@@ -22,7 +22,7 @@ export function EditPermissionButton({ permissionKey, description }: { permissio
       toInput={(f) => ({ key: permissionKey, description: f.get("description") })}
     >
       <FormField id={`description-${permissionKey}`} label="Description">
-        {(p) => <Input {...p} name="description" defaultValue={description} maxLength={200} />}
+        {(p) => <CountedInput {...p} name="description" defaultValue={description} maxLength={200} />}
       </FormField>
     </FormDialog>
   );

@@ -7,6 +7,7 @@ import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { createPlanAction } from "./actions";
 
@@ -62,7 +63,7 @@ export function CreatePlanDialog({ meters }: { meters: Array<{ key: string; name
           {(p) => <Input {...p} name="key" maxLength={64} placeholder="e.g. pro-monthly" />}
         </FormField>
         <FormField id="plan-name" name="name" label="Name" required>
-          {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. Pro" />}
+          {(p) => <CountedInput {...p} name="name" maxLength={80} placeholder="e.g. Pro" />}
         </FormField>
         <FormField id="plan-currency" name="currency" label="Currency" required description="ISO 4217 code.">
           {(p) => <Input {...p} name="currency" maxLength={3} defaultValue="usd" />}

@@ -9,6 +9,7 @@ import { ShownOnce } from "@/components/shown-once";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { createApiKeyAction, revokeApiKeyAction, rotateApiKeyAction } from "./actions";
@@ -56,10 +57,10 @@ export function CreateApiKeyDialog({ orgSlug, roles, projects, policy }: { orgSl
       success={(data, close) => <ShownOnce secret={data.key} close={close} />}
     >
       <FormField id="key-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={80} placeholder="e.g. product backend" />}
+        {(p) => <CountedInput {...p} name="name" maxLength={80} placeholder="e.g. product backend" />}
       </FormField>
       <FormField id="key-description" label="Description" description="Optional: what uses the key, who to ask about it.">
-        {(p) => <Input {...p} name="description" maxLength={300} />}
+        {(p) => <CountedInput {...p} name="description" maxLength={300} />}
       </FormField>
       <div className="grid gap-4 sm:grid-cols-2">
         <FormField id="key-role" label="Role">

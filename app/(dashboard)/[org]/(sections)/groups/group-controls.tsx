@@ -7,7 +7,7 @@ import { FormDialog } from "@/components/form-dialog";
 import { FormErrorSummary, FormErrors } from "@/components/form-errors";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
@@ -29,10 +29,10 @@ export function CreateGroupDialog({ orgSlug }: { orgSlug: string }) {
       toInput={(f) => ({ name: f.get("name"), description: f.get("description") })}
     >
       <FormField id="group-name" label="Name" name="name" required>
-        {(p) => <Input {...p} name="name" maxLength={80} />}
+        {(p) => <CountedInput {...p} name="name" maxLength={80} />}
       </FormField>
       <FormField id="group-description" label="Description" name="description">
-        {(p) => <Input {...p} name="description" maxLength={500} />}
+        {(p) => <CountedInput {...p} name="description" maxLength={500} />}
       </FormField>
     </FormDialog>
   );

@@ -6,6 +6,7 @@ import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { slugify } from "@/lib/orgs/slugify";
 import { createProjectAction, deleteProjectAction } from "./actions";
@@ -27,7 +28,7 @@ export function CreateProjectDialog({ orgSlug }: { orgSlug: string }) {
       successToast="Project created"
     >
       <FormField id="project-name" label="Name" name="name" required>
-        {(p) => <Input {...p} name="name" maxLength={80} onChange={(e) => setSlug(slugify(e.target.value))} />}
+        {(p) => <CountedInput {...p} name="name" maxLength={80} onChange={(e) => setSlug(slugify(e.target.value))} />}
       </FormField>
       <FormField id="project-slug" label="Slug" name="slug" required>
         {(p) => <Input {...p} name="slug" maxLength={48} value={slug} onChange={(e) => setSlug(e.target.value)} />}

@@ -3,7 +3,7 @@ import { Plus } from "lucide-react";
 import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { createRoleAction, deleteRoleAction, updateRoleAction } from "./actions";
 
@@ -73,10 +73,10 @@ export function RoleEditorDialog({ orgSlug, permissions, roles, role }: { orgSlu
       })}
     >
       <FormField id="role-name" label="Name" name="name" required>
-        {(p) => <Input {...p} name="name" maxLength={60} defaultValue={role?.name} />}
+        {(p) => <CountedInput {...p} name="name" maxLength={60} defaultValue={role?.name} />}
       </FormField>
       <FormField id="role-description" label="Description" name="description">
-        {(p) => <Input {...p} name="description" maxLength={300} defaultValue={role?.description} />}
+        {(p) => <CountedInput {...p} name="description" maxLength={300} defaultValue={role?.description} />}
       </FormField>
       <PermissionMatrix permissions={permissions} selected={new Set(role?.permissions)} />
       {includable.length > 0 && (

@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { deleteOrganizationAction, renameOrganizationAction, setDecisionRetentionAction, updateSecurityPolicyAction } from "./actions";
@@ -40,7 +41,7 @@ export function RenameOrganizationForm({ orgSlug, name, disabled }: { orgSlug: s
         </Alert>
       )}
       <FormField id="org-name" label="Name" required>
-        {(p) => <Input {...p} name="name" defaultValue={name} disabled={disabled} maxLength={80} />}
+        {(p) => <CountedInput {...p} name="name" defaultValue={name} disabled={disabled} maxLength={80} />}
       </FormField>
       <FormField id="org-slug" label="Slug" description="Lowercase letters, digits and dashes. Changing it changes your URLs." required>
         {(p) => <Input {...p} name="slug" defaultValue={orgSlug} disabled={disabled} maxLength={48} />}

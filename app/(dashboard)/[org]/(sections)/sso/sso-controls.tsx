@@ -8,6 +8,7 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
+import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
 import { Spinner } from "@/components/ui/spinner";
@@ -142,7 +143,7 @@ export function NewConnectionDialog({ orgSlug, roles }: { orgSlug: string; roles
         </div>
       </fieldset>
       <FormField id="sso-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
+        {(p) => <CountedInput {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
       </FormField>
       {protocol === "saml" ? (
         <MetadataField
@@ -220,7 +221,7 @@ export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: 
       }}
     >
       <FormField id="sso-edit-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={100} defaultValue={connection.name} />}
+        {(p) => <CountedInput {...p} name="name" maxLength={100} defaultValue={connection.name} />}
       </FormField>
       {saml ? (
         <>
@@ -443,7 +444,7 @@ export function NewScimTokenDialog({ orgSlug }: { orgSlug: string }) {
       success={(data, close) => <ShownOnce secret={data.token} close={close} what="token" label="New SCIM token" />}
     >
       <FormField id="scim-token-name" label="Name" required>
-        {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
+        {(p) => <CountedInput {...p} name="name" maxLength={100} placeholder="e.g. Okta" />}
       </FormField>
     </FormDialog>
   );
@@ -567,7 +568,7 @@ export function NewSetupLinkDialog({ orgSlug }: { orgSlug: string }) {
       success={(data, close) => <ShownOnce secret={data.url} close={close} what="link" label="New setup link" />}
     >
       <FormField id="setup-link-name" label="Who it is for" description="Shown in the list and the audit log." required>
-        {(p) => <Input {...p} name="name" maxLength={100} placeholder="e.g. Acme IT" />}
+        {(p) => <CountedInput {...p} name="name" maxLength={100} placeholder="e.g. Acme IT" />}
       </FormField>
       <FormField id="setup-link-expiry" label="Valid for">
         {(p) => (
