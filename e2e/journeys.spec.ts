@@ -119,6 +119,9 @@ test("the main journeys stay short: sign-up to a working organization, an empty 
   const joining = new Journey(inviteePage);
   await joining.follow(await mailedLink(invitee, "/invite"));
   await joining.click(inviteePage.getByRole("link", { name: "Create an account to accept" }));
+  // The page says, before the account is made, that making it joins the organization and as what.
+  await expect(inviteePage.getByTestId("sign-up-purpose")).toContainText(`accepts the invitation to join`);
+  await expect(inviteePage.getByTestId("sign-up-purpose")).toContainText("Viewer, and Developer on the Web project");
   await joining.fill(inviteePage.getByLabel("Name"), "Invited Person");
   await joining.fill(inviteePage.getByLabel("Password"), PASSWORD);
   await joining.click(inviteePage.getByRole("button", { name: "Create account" }));

@@ -196,6 +196,9 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     // A setup link is made in the caller's own organization, from a name.
     "createSetupLinkAction",
     "updateSecurityPolicyAction",
+    // Exports read the caller's own organization's log; their filters select rows, they name none.
+    "exportAuditAction",
+    "exportDecisionsAction",
   ];
   const argsInB: Record<string, object> = {
     deleteProjectAction: { projectId: ofA.projectId },
@@ -206,6 +209,7 @@ test("another organization's pages are 404 and its actions, given its real ids, 
     rotateApiKeyAction: { apiKeyId: ofA.apiKeyId },
     revokeApiKeyAction: { apiKeyId: ofA.apiKeyId },
     inviteMemberAction: { email: "x@evil.example", roleId: ofA.roleId },
+    inviteMembersAction: { emails: ["x@evil.example", "y@evil.example"], roleId: ofA.roleId },
     resendInvitationAction: { invitationId: ofA.invitationId },
     revokeInvitationAction: { invitationId: ofA.invitationId },
     changeMemberRoleAction: { membershipId: ofA.membershipId, roleId: ofA.roleId },

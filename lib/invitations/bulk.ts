@@ -3,11 +3,15 @@
 /** At most this many addresses in one bulk invitation. */
 export const BULK_INVITE_MAX = 50;
 
-/** Addresses pasted as people paste them: separated by commas, semicolons, spaces or lines; "Name <email>" taken apart. */
+/**
+ * Addresses pasted as people paste them: separated by commas, semicolons,
+ * spaces or lines, "Name <email>" taken apart. Every other word is returned as
+ * it is, for the server to refuse by name (nothing is dropped silently).
+ */
 export function emailsIn(text: string): string[] {
-  const found = text
-    .split(/[,;\s]+/)
-    .map((part) => part.replace(/^.*</, "").replace(/>.*$/, "").trim())
-    .filter((part) => part.includes("@"));
-  return [...new Set(found.map((e) => e.toLowerCase()))];
+  const named = [...text.matchAll(/<([^<>]*)>/g)].map((m) => m[1]!.trim());
+  // "Ada Lovelace <ada@example.com>": the name, up to the previous separator, goes with its address.
+  const rest = text.replace(/[^,;\n<>]*<[^<>]*>/g, " ");
+  const words = rest.split(/[,;\s]+/).filter((word) => word !== "");
+  return [...new Set([...named, ...words].filter((e) => e !== "").map((e) => e.toLowerCase()))];
 }

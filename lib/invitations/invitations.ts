@@ -18,6 +18,7 @@ import { authzTransaction, getOrgIndex } from "../authz/org-index-cache.ts";
 import { holdingsOf, outsideHolding, UNCONDITIONED } from "../authz/holdings.ts";
 import { Email } from "../auth/schemas.ts";
 import { CreateInvitationInput, CreateInvitationsInput, INVITATION_TTL_MS, InvitationIdInput, InvitationToken } from "./schemas.ts";
+import { logger } from "../logger.ts";
 
 export type InvitationStatus = "pending" | "accepted" | "revoked" | "expired";
 
@@ -217,7 +218,14 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     });
     await redactMailLinks(tx, inv.id, "replaced by a newer one");
     const outbox = await queueInvitationMail(tx, ctx, inv.id, inv.email, invitedAsText(inv.role.name, projectRoles), token);
-    await recordAudit(tx, { action: "invitation.resent", orgId: ctx.orgId, actor: actorOf(ctx), target: { type: "invitation", id: inv.id }, meta: ctx, after: { email: inv.email } });
+    await recordAudit(tx, {
+      action: "invitation.resent",
+      orgId: ctx.orgId,
+      actor: actorOf(ctx),
+      target: { type: "invitation", id: inv.id },
+      meta: ctx,
+      after: { email: inv.email, ...(projectRoles.length ? { projectRoles: projectRoles.map((r) => ({ role: r.roleName, project: r.projectName, projectId: r.projectId })) } : {}) },
+    });
     return outbox.id;
   });
   await deliverMail(outboxId);
@@ -295,14 +303,15 @@ async function assertInviterMayStillGive(tx: Tx, inv: InvitationGifts & { role: 
 
 async function senderMayStillGive(tx: Tx, inv: InvitationGifts) {
   const index = await getOrgIndex(inv.orgId);
-  // The membership role across the organization, each project role on its project.
+  // The membership role across the organization, each project role on its project (and, to give
+  // those as grants, grants:write, as when the invitation was sent).
   const gifts = [{ roleId: inv.roleId, projectId: null as string | null }, ...inv.grants];
-  const givesUnconditioned = (subject: { type: "user" | "api_key"; id: string }) =>
-    gifts.every(({ roleId, projectId }) =>
-      [...(index.roles.get(roleId)?.permissions ?? [])].every((p) =>
-        holdingsOf(index, subject, p, projectId ? { type: "project", id: projectId } : { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0),
-      ),
-    );
+  type Subject = { type: "user" | "api_key"; id: string };
+  const holds = (subject: Subject, permission: string, projectId: string | null) =>
+    holdingsOf(index, subject, permission, projectId ? { type: "project", id: projectId } : { type: "organization", id: inv.orgId }).some((h) => outsideHolding(h, UNCONDITIONED).length === 0);
+  const givesUnconditioned = (subject: Subject) =>
+    (inv.grants.length === 0 || holds(subject, "grants:write", null)) &&
+    gifts.every(({ roleId, projectId }) => [...(index.roles.get(roleId)?.permissions ?? [])].every((p) => holds(subject, p, projectId)));
   if (inv.invitedById) {
     const inviter = await tx.membership.findFirst({ where: { orgId: inv.orgId, userId: inv.invitedById }, select: { role: { select: { isOwner: true } } } });
     if (!inviter) return false;
@@ -398,12 +407,26 @@ export async function acceptInvitation(ctx: UserCtx, rawToken: unknown) {
  * give it) is left for the invitation page to explain. Returns where to go.
  */
 export async function joinAfterSignUp(ctx: UserCtx, nextPath: string | null): Promise<string | null> {
-  const token = /^\/invite\/([A-Za-z0-9_-]{20,200})$/.exec(nextPath ?? "")?.[1];
+  const token = invitationTokenIn(nextPath);
   if (!token) return nextPath;
   try {
     return `/${(await acceptInvitation(ctx, token)).orgSlug}`;
   } catch (error) {
-    if (isDomainError(error)) return nextPath;
-    throw error;
+    // The account exists and its session is open by now: whatever went wrong, the invitation page says the rest.
+    if (!isDomainError(error)) logger.error({ err: error }, "joining through an invitation after sign-up failed");
+    return nextPath;
   }
+}
+
+/** The token of an invitation page's path (/invite/<token>), else null. */
+export function invitationTokenIn(path: string | null | undefined): string | null {
+  return /^\/invite\/([A-Za-z0-9_-]{20,200})$/.exec(path ?? "")?.[1] ?? null;
+}
+
+/** What signing up through this path joins (a pending invitation's organization and roles), so the sign-up page can say it. */
+export async function invitationJoinedBySignUp(path: string | null | undefined) {
+  const token = invitationTokenIn(path);
+  if (!token) return null;
+  const invitation = await previewInvitation(token).catch(() => null);
+  return invitation?.status === "pending" ? invitation : null;
 }

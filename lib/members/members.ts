@@ -34,7 +34,8 @@ const byRoleThenAge = keysetOrder({ path: "role.position", kind: "int", directio
 
 /** Members whose email or name holds `search` (any case); all of them without one. */
 function memberFilter(ctx: OrgCtx, search?: string) {
-  const text = search?.trim();
+  // Prisma's contains is a LIKE: its wildcards in the text are matched as themselves.
+  const text = search?.trim().replace(/[\\%_]/g, "\\$&");
   return {
     orgId: ctx.orgId,
     ...(text && { user: { OR: [{ email: { contains: text, mode: "insensitive" as const } }, { name: { contains: text, mode: "insensitive" as const } }] } }),

@@ -3,6 +3,7 @@
 // module graphs in one process, and both count into it. Counting is cheap and
 // synchronous; what needs the database (job queues) is read at scrape time.
 import client from "prom-client";
+import { logger } from "../logger.ts";
 
 type Collector = () => Promise<void> | void;
 
@@ -27,13 +28,20 @@ function addPendingCounts(counter: client.Counter, counts: Map<string, PendingCo
 // prom-client has no public call that adds many observations at once: the
 // pending counts go into its per-label-set values (the shape of its zero()).
 type HistogramValues = { bucketValues: Record<number, number>; sum: number; count: number };
+let warnedHistogramShape = false;
 function addPendingTimes(histogram: client.Histogram, times: Map<string, PendingTimes>) {
   const values = (histogram as unknown as { hashMap: Record<string, HistogramValues> }).hashMap;
   for (const entry of times.values()) {
     if (entry.count === 0) continue;
     const hash = histogramHash(entry.labels);
     if (!values[hash]) histogram.zero(entry.labels);
-    const target = values[hash]!;
+    const target = values[hash];
+    // A prom-client whose keys differ: the scrape still answers (these times are left out), and says why once.
+    if (!target) {
+      if (!warnedHistogramShape) logger.warn("prom-client's histogram keys changed: request durations are left out of the metrics");
+      warnedHistogramShape = true;
+      continue;
+    }
     for (let i = 0; i < DURATION_BUCKETS.length; i++) target.bucketValues[DURATION_BUCKETS[i]!]! += entry.buckets[i]!;
     target.sum += entry.sum;
     target.count += entry.count;
@@ -169,6 +177,7 @@ export function countDecision(allowed: boolean, source: string) {
 
 /** One answered request: counted by method, route and status, timed by method and route. Label values must come from bounded sets. */
 export function countRequest(method: string, route: string, status: number, seconds: number) {
+  if (!Number.isFinite(seconds)) return;
   const { pending } = metrics();
   pendingCount(pending.requests, `${method} ${route} ${status}`, () => ({ method, route, status: String(status) })).n++;
   const timesKey = `${method} ${route}`;

@@ -16,9 +16,10 @@ export async function onboardingSteps(ctx: OrgCtx): Promise<OnboardingStep[]> {
              OR EXISTS (SELECT 1 FROM "Membership" WHERE "orgId" = ${orgId}::uuid OFFSET 1) AS "invited",
            EXISTS (SELECT 1 FROM "Role" WHERE "orgId" = ${orgId}::uuid) AS "role",
            EXISTS (SELECT 1 FROM "ApiKey" WHERE "orgId" = ${orgId}::uuid) AS "key",
-           -- The newest decisions first (the log's index): a check is usually among them once a product calls.
-           EXISTS (SELECT 1 FROM "DecisionLog" WHERE "orgId" = ${orgId}::uuid AND "source" IN ('check-api', 'check-api-batch')
-                   AND "createdAt" > now() - interval '90 days') AS "checked",
+           -- Among the newest 10,000 decisions (read through the log's index, so the cost is bounded):
+           -- once a product calls the check API, its checks are most of them.
+           EXISTS (SELECT 1 FROM (SELECT "source" FROM "DecisionLog" WHERE "orgId" = ${orgId}::uuid ORDER BY "createdAt" DESC LIMIT 10000) newest
+                   WHERE newest."source" IN ('check-api', 'check-api-batch')) AS "checked",
            EXISTS (SELECT 1 FROM "SsoConnection" WHERE "orgId" = ${orgId}::uuid) AS "sso",
            EXISTS (SELECT 1 FROM usage.event_id WHERE org_id = ${orgId}::uuid) AS "usage"`);
   const base = `/${ctx.orgSlug}`;

@@ -27,7 +27,13 @@ export const RESERVED_SLUGS = new Set([
   "forgot-password",
 ]);
 
-export const OrgName = z.string().trim().min(1, "Enter a name").max(80, "Name must be at most 80 characters");
+// One line: names go into mail subjects and bodies, where a line break could pass for Tollgate's own text.
+export const OrgName = z
+  .string()
+  .trim()
+  .min(1, "Enter a name")
+  .max(80, "Name must be at most 80 characters")
+  .regex(/^[^\p{Cc}\u2028\u2029]*$/u, "A name is one line, without control characters");
 
 export const OrgSlug = z
   .string()

@@ -271,7 +271,9 @@ export async function deleteRole(ctx: OrgCtx, raw: unknown) {
     // One connection per transaction: its queries run one after another.
     const memberships = await tx.membership.count({ where });
     const grants = await tx.grant.count({ where });
-    const invitations = await tx.invitation.count({ where });
+    // Pending invitations that give it as a role on a project count as pending invitations too.
+    const onInvitations = { roleId, invitation: { orgId: ctx.orgId, acceptedAt: null, revokedAt: null } };
+    const invitations = (await tx.invitation.count({ where })) + (await tx.invitationGrant.count({ where: onInvitations }));
     const apiKeys = await tx.apiKey.count({ where });
     const inUse = memberships + grants + invitations + apiKeys;
     if (inUse > 0 && !target) {
@@ -285,6 +287,10 @@ export async function deleteRole(ctx: OrgCtx, raw: unknown) {
       await tx.membership.updateMany({ where, data: { roleId: target.id } });
       await tx.grant.updateMany({ where, data: { roleId: target.id } });
       await tx.invitation.updateMany({ where, data: { roleId: target.id } });
+      // A project role already given by the same invitation merges into it.
+      await tx.$executeRaw`DELETE FROM "InvitationGrant" g WHERE g."roleId" = ${roleId}::uuid
+        AND EXISTS (SELECT 1 FROM "InvitationGrant" o WHERE o."invitationId" = g."invitationId" AND o."projectId" = g."projectId" AND o."roleId" = ${target.id}::uuid)`;
+      await tx.invitationGrant.updateMany({ where: { roleId, invitation: { orgId: ctx.orgId } }, data: { roleId: target.id } });
       await tx.apiKey.updateMany({ where, data: { roleId: target.id } });
     }
     await tx.role.delete({ where: { id: roleId, orgId: ctx.orgId } });

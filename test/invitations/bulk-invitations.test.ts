@@ -13,7 +13,8 @@ describe("emailsIn", () => {
   it("takes addresses apart however they were pasted", () => {
     expect(emailsIn("a@x.test, b@x.test;c@x.test\nD@X.test  a@x.test")).toEqual(["a@x.test", "b@x.test", "c@x.test", "d@x.test"]);
     expect(emailsIn("Ada Lovelace <ada@x.test>, Grace <grace@x.test>")).toEqual(["ada@x.test", "grace@x.test"]);
-    expect(emailsIn("nobody here")).toEqual([]);
+    expect(emailsIn("grace.example.com, ada@x.test")).toEqual(["grace.example.com", "ada@x.test"]);
+    expect(emailsIn(" \n, ")).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { decide } from "../../lib/authz/decide.ts";
 import { completeSignUp, requestSignUp } from "../../lib/auth/sign-up.ts";
 import { db } from "../../lib/db.ts";
-import { acceptInvitation, createInvitation, listInvitations, previewInvitation, resendInvitation } from "../../lib/invitations/invitations.ts";
+import { acceptInvitation, createInvitation, invitationJoinedBySignUp, listInvitations, previewInvitation, resendInvitation } from "../../lib/invitations/invitations.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { createRole, updateRole } from "../../lib/roles/roles.ts";
 import { declarePermission, fresh, slug, thrown } from "../grants/fixtures.ts";
@@ -26,6 +26,8 @@ async function orgWithProjects() {
 }
 
 const viewerId = async () => (await builtInRole("viewer")).id;
+/** What the Viewer role holds: a sender inviting as Viewer holds it too. */
+const VIEWER = ["organization:read", "members:read", "roles:read", "groups:read", "projects:read"];
 
 describe("an invitation with a role on a project", () => {
   it("gives the new member that role on that project only, as a grant, when accepted", async () => {
@@ -114,7 +116,36 @@ describe("an invitation with a role on a project", () => {
   });
 });
 
+describe("a sender who can no longer write grants", () => {
+  it("gives no project role when the invitation is accepted, nor the membership", async () => {
+    const { org, owner, web, developer } = await orgWithProjects();
+    const traces = [...(await getOrgIndex(org.id)).roles.get(developer.id)!.permissions][0]!;
+    const granter = await createRole(owner, { name: `Granter ${slug()}`, permissions: [...VIEWER, "members:invite", "grants:read", "grants:write", traces] });
+    const user = await createUser();
+    const membership = await authzTransaction(org.id, (tx) => tx.membership.create({ data: { orgId: org.id, userId: user.principal.userId, roleId: granter.id } }));
+    const sender = await resolveOrgContext(user.principal, org.slug, meta());
+    const email = uniqueEmail("late-grants");
+    const invitation = await createInvitation(sender, { email, roleId: await viewerId(), projectRoles: [{ projectId: web.id, roleId: developer.id }] });
+    // The sender keeps the role's permission but loses grants:write.
+    const keeper = await createRole(owner, { name: `Keeper ${slug()}`, permissions: [...VIEWER, "members:invite", traces] });
+    await authzTransaction(org.id, (tx) => tx.membership.update({ where: { id: membership.id }, data: { roleId: keeper.id } }));
+
+    const invitee = await createUser({ email });
+    expect(await thrown(() => acceptInvitation(invitee, tokenOf(invitation.url)))).toMatchObject({ code: "inviter_cannot_give" });
+    expect(await db.grant.count({ where: { orgId: org.id, userId: invitee.principal.userId } })).toBe(0);
+  });
+});
+
 describe("signing up through an invitation's link", () => {
+  it("is said on the sign-up page before the account is made: which organization, as what", async () => {
+    const { org, owner, web, developer } = await orgWithProjects();
+    const invitation = await createInvitation(owner, { email: uniqueEmail("told"), roleId: await viewerId(), projectRoles: [{ projectId: web.id, roleId: developer.id }] });
+    const joining = await invitationJoinedBySignUp(`/invite/${tokenOf(invitation.url)}`);
+    expect(joining).toMatchObject({ orgName: org.name, invitedAs: `Viewer, and ${developer.name} on the Web project`, status: "pending" });
+    expect(await invitationJoinedBySignUp("/orgs/new")).toBeNull();
+    expect(await invitationJoinedBySignUp("/invite/not-a-real-token-but-long-enough")).toBeNull();
+  });
+
   const PASSWORD = "correct horse battery staple";
 
   it("joins the organization when the sign-up link is used, with the invitation's roles, without another click", async () => {

@@ -10,6 +10,17 @@ import { mailHtml } from "../../lib/mail/html.ts";
 import { builtInRole, createTestOrg, uniqueEmail } from "../helpers.ts";
 
 const received: Array<{ to: string[]; data: string }> = [];
+
+function withOrigin<T>(origin: string, work: () => T): T {
+  const before = process.env.NEXTAUTH_URL;
+  process.env.NEXTAUTH_URL = origin;
+  try {
+    return work();
+  } finally {
+    if (before === undefined) delete process.env.NEXTAUTH_URL;
+    else process.env.NEXTAUTH_URL = before;
+  }
+}
 let server: SMTPServer;
 
 beforeAll(async () => {
@@ -37,12 +48,25 @@ afterAll(async () => {
 
 describe("the HTML part", () => {
   it("escapes the text, links its addresses, and makes an action line a button", () => {
-    const html = mailHtml("Hi <you>", 'Ada <script>alert(1)</script> invited you to "R&D".\n\nAccept the invitation: https://tollgate.test/invite/abc_DEF-123\n\nSee https://tollgate.test/docs.');
+    const html = withOrigin("https://tollgate.test", () =>
+      mailHtml("Hi <you>", 'Ada <script>alert(1)</script> invited you to "R&D".\n\nAccept the invitation: https://tollgate.test/invite/abc_DEF-123xyz45678901\n\nSee https://tollgate.test/docs.'),
+    );
     expect(html).toContain("<title>Hi &lt;you&gt;</title>");
     expect(html).toContain("Ada &lt;script&gt;alert(1)&lt;/script&gt; invited you to &quot;R&amp;D&quot;.");
     expect(html).not.toContain("<script>");
-    expect(html).toMatch(/<a href="https:\/\/tollgate.test\/invite\/abc_DEF-123" style="[^"]+">Accept the invitation<\/a>/);
+    expect(html).toMatch(/<a href="https:\/\/tollgate.test\/invite\/abc_DEF-123xyz45678901" style="[^"]+">Accept the invitation<\/a>/);
     expect(html).toContain('See <a href="https://tollgate.test/docs" style="color:#4f46e5">https://tollgate.test/docs</a>.');
+  });
+});
+
+describe("the HTML part, with text people chose", () => {
+  it("makes no button or link of an address elsewhere, nor of a page of ours that takes no token", () => {
+    const text = "Acme\n\nAccept the invitation: https://evil.example/invite/abc_DEF-123xyz45678901\n\nAccept the invitation: https://tollgate.test/settings\n\nsee https://evil.example/x";
+    const html = withOrigin("https://tollgate.test", () => mailHtml("x", text));
+    expect(html).not.toContain('evil.example/invite/abc_DEF-123xyz45678901"');
+    expect(html).not.toMatch(/<a [^>]*evil\.example/);
+    expect(html).not.toMatch(/<a [^>]*>Accept the invitation<\/a>/);
+    expect(html).toContain("https://evil.example/x");
   });
 });
 

@@ -100,3 +100,14 @@ describe("searching members", () => {
     expect(await countMembers(owner)).toBe(4);
   });
 });
+
+describe("searching members for LIKE's wildcards", () => {
+  it("matches _ and % as themselves", async () => {
+    const { owner, addMember } = await createTestOrg();
+    await addMember("viewer", "under_score");
+    await addMember("viewer", "hundred%");
+    expect((await listMembers(owner, { limit: 10 }, "_")).data.map((m) => m.user.name)).toEqual(["under_score"]);
+    expect((await listMembers(owner, { limit: 10 }, "%")).data.map((m) => m.user.name)).toEqual(["hundred%"]);
+    expect(await countMembers(owner, "_")).toBe(1);
+  });
+});

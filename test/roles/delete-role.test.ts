@@ -131,3 +131,21 @@ describe("deleteRole", () => {
     expect(await exists(theirs.id)).toBe(true);
   });
 });
+
+describe("deleting a role that a pending invitation gives on a project", () => {
+  it("counts it as in use, and moves it to the role chosen", async () => {
+    const { owner } = await createTestOrg();
+    const project = await createProject(owner, { name: "Web", slug: slug("web") });
+    const doomed = await createRole(owner, { name: `Doomed ${slug()}`, permissions: ["projects:read"] });
+    const heir = await createRole(owner, { name: `Heir ${slug()}`, permissions: ["projects:read"] });
+    const ctx = await fresh(owner);
+    const invitation = await createInvitation(ctx, { email: uniqueEmail(), roleId: (await builtInRole("viewer")).id, projectRoles: [{ projectId: project.id, roleId: doomed.id }] });
+
+    const refused = await thrown(() => deleteRole(ctx, { roleId: doomed.id }));
+    expect(refused).toMatchObject({ code: "role_in_use" });
+    expect(refused.message).toContain("1 pending invitation(s)");
+
+    await deleteRole(ctx, { roleId: doomed.id, reassignTo: heir.id });
+    expect(await db.invitationGrant.findMany({ where: { invitationId: invitation.id }, select: { roleId: true, projectId: true } })).toEqual([{ roleId: heir.id, projectId: project.id }]);
+  });
+});

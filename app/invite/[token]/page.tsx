@@ -25,7 +25,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   const session = await currentSession();
   const here = `/invite/${token}`;
   const account = session ? await getAccount({ requestId: "", ip: null, userAgent: null, principal: session.principal }) : null;
-  const forThisAccount = session?.principal.email.toLowerCase() === invitation?.email;
+  const forThisAccount = Boolean(session && invitation && session.principal.email.toLowerCase() === invitation.email);
   // Used already by this account (as when signing up through it joined them): on to the organization.
   if (invitation?.status === "accepted" && forThisAccount) redirect(`/${invitation.orgSlug}`);
   const canAccept = invitation?.status === "pending" && forThisAccount;

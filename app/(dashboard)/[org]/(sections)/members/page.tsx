@@ -34,8 +34,8 @@ export default async function MembersPage({ params, searchParams }: { params: Pr
   const after = typeof cursor === "string" ? cursor : undefined;
   const may = (p: Parameters<typeof can>[1]) => can(ctx, p);
   const mayGrant = may("grants:write") && may("projects:read");
-  // The first steps, for whoever sets the organization up, until they are all done.
-  const setsUp = may("members:invite") || may("apikeys:write");
+  // The first steps, for whoever sets the organization up (changes its settings), until they are all done.
+  const setsUp = may("organization:update");
   const [memberPage, memberCount, invitations, roles, projects, steps] = await Promise.all([
     listMembers(ctx, { cursor: after, limit: MEMBERS_PER_PAGE }, search).catch((error: unknown) => {
       // A cursor that is not one of ours (edited by hand): the first page instead.
