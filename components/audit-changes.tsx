@@ -32,22 +32,21 @@ export function AuditChanges({ before, after }: { before: unknown; after: unknow
       <details>
         <summary className="cursor-pointer text-xs whitespace-nowrap text-primary">JSON</summary>
         <dl className="mt-2 grid gap-1 text-xs">
-          {before != null && (
-            <>
-              <dt className="font-medium">Before</dt>
-              <dd>
-                <pre className="break-all whitespace-pre-wrap">{JSON.stringify(before, null, 1)}</pre>
-              </dd>
-            </>
-          )}
-          {after != null && (
-            <>
-              <dt className="font-medium">After</dt>
-              <dd>
-                <pre className="break-all whitespace-pre-wrap">{JSON.stringify(after, null, 1)}</pre>
-              </dd>
-            </>
-          )}
+          {(
+            [
+              ["Before", before],
+              ["After", after],
+            ] as const
+          )
+            .filter(([, value]) => value != null)
+            .map(([term, value]) => (
+              <div key={term}>
+                <dt className="font-medium">{term}</dt>
+                <dd>
+                  <pre className="break-all whitespace-pre-wrap">{JSON.stringify(value, null, 1)}</pre>
+                </dd>
+              </div>
+            ))}
         </dl>
       </details>
     </div>

@@ -11,7 +11,7 @@ type Collector = () => Promise<void> | void;
 // prom-client's metrics when they are scraped: a labelled inc() or observe()
 // hashes and validates its labels on every call, which a batch of 100 checks
 // would pay 100 times.
-type PendingCount = { labels: Record<string, string>; n: number };
+type PendingCount = { labels: Record<string, string>; n: number; times?: PendingTimes };
 type PendingTimes = { labels: Record<string, string>; buckets: Float64Array; sum: number; count: number };
 type Pending = { requests: Map<string, PendingCount>; decisions: Map<string, PendingCount>; times: Map<string, PendingTimes> };
 
@@ -179,10 +179,17 @@ export function countDecision(allowed: boolean, source: string) {
 export function countRequest(method: string, route: string, status: number, seconds: number) {
   if (!Number.isFinite(seconds)) return;
   const { pending } = metrics();
-  pendingCount(pending.requests, `${method} ${route} ${status}`, () => ({ method, route, status: String(status) })).n++;
-  const timesKey = `${method} ${route}`;
-  let times = pending.times.get(timesKey);
-  if (!times) pending.times.set(timesKey, (times = { labels: { method, route }, buckets: new Float64Array(DURATION_BUCKETS.length), sum: 0, count: 0 }));
+  // One lookup per request: the count of this method, route and status holds its route's times.
+  const key = `${method} ${route} ${status}`;
+  let entry = pending.requests.get(key);
+  if (!entry) {
+    const timesKey = `${method} ${route}`;
+    let times = pending.times.get(timesKey);
+    if (!times) pending.times.set(timesKey, (times = { labels: { method, route }, buckets: new Float64Array(DURATION_BUCKETS.length), sum: 0, count: 0 }));
+    pending.requests.set(key, (entry = { labels: { method, route, status: String(status) }, n: 0, times }));
+  }
+  entry.n++;
+  const times = entry.times!;
   // Buckets hold what fell in them alone (prom-client's own shape); the text format adds them up.
   let bucket = 0;
   while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;

@@ -9,32 +9,10 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { useServerAction } from "@/lib/client/use-server-action";
+import { OptionSelect, type Option } from "@/components/option-select";
 import { createGrantAction, deleteGrantAction, explainAccessAction } from "./actions";
-
-type Option = { id: string; label: string };
-
-/** `name` is both the form field and its path in the action's input (the errors it shows). */
-function Select({ id, label, name, options, placeholder, required }: { id: string; label: string; name: string; options: Option[]; placeholder: string; required?: boolean }) {
-  return (
-    <FormField id={id} label={label} required={required} name={name}>
-      {(p) => (
-        <NativeSelect {...p} name={name} defaultValue="">
-          <option value="" disabled={required}>
-            {placeholder}
-          </option>
-          {options.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.label}
-            </option>
-          ))}
-        </NativeSelect>
-      )}
-    </FormField>
-  );
-}
 
 export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { roles: Option[]; subjects: Option[]; projects: Option[]; plans: Option[] } }) {
   return (
@@ -68,9 +46,9 @@ export function GrantDialog({ orgSlug, options }: { orgSlug: string; options: { 
         };
       }}
     >
-      <Select id="grant-subject" label="Who" name="subject" options={options.subjects} placeholder="Choose a member or group" required />
-      <Select id="grant-role" label="Role" name="roleId" options={options.roles} placeholder="Choose a role" required />
-      <Select id="grant-project" label="Where" name="projectId" options={options.projects} placeholder="The whole organization" />
+      <OptionSelect id="grant-subject" label="Who" name="subject" options={options.subjects} placeholder="Choose a member or group" required />
+      <OptionSelect id="grant-role" label="Role" name="roleId" options={options.roles} placeholder="Choose a role" required />
+      <OptionSelect id="grant-project" label="Where" name="projectId" options={options.projects} placeholder="The whole organization" />
       <FormField id="grant-until" label="Valid until (UTC)" name="conditions.validUntil" description="Leave empty for access without an end.">
         {(p) => <Input {...p} name="validUntil" type="datetime-local" />}
       </FormField>
@@ -137,11 +115,11 @@ export function AccessChecker({ orgSlug, members, projects }: { orgSlug: string;
           }}
         >
           <FormErrors error={check.error}>
-            <Select id="check-user" label="Member" name="userId" options={members} placeholder="Choose a member" required />
+            <OptionSelect id="check-user" label="Member" name="userId" options={members} placeholder="Choose a member" required />
             <FormField id="check-permission" label="Permission" name="permission" required>
               {(p) => <Input {...p} name="permission" placeholder="e.g. traces:read" />}
             </FormField>
-            <Select id="check-project" label="On" name="projectId" options={projects} placeholder="The whole organization" />
+            <OptionSelect id="check-project" label="On" name="projectId" options={projects} placeholder="The whole organization" />
             <FormField id="check-ip" label="From IP address" name="ip" description="Optional: the address the request comes from.">
               {(p) => <Input {...p} name="ip" placeholder="e.g. 10.1.2.3" autoComplete="off" />}
             </FormField>

@@ -10,6 +10,7 @@ import { FormField } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
+import { OptionSelect } from "@/components/option-select";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { Textarea } from "@/components/ui/textarea";
 import { BULK_INVITE_MAX, emailsIn } from "@/lib/invitations/bulk";
@@ -156,30 +157,22 @@ export function InviteDialog({
                   <legend className="px-1 text-sm font-medium">A role on a project (optional)</legend>
                   <p className="text-sm text-muted-foreground">Given to them as a grant when they accept.</p>
                   <div className="grid gap-3 sm:grid-cols-2">
-                    <FormField id="invite-project" label="Project" name="projectRoles.0.projectId">
-                      {(p) => (
-                        <NativeSelect {...p} name="projectId" defaultValue="">
-                          <option value="">No project</option>
-                          {projects.map((project) => (
-                            <option key={project.id} value={project.id}>
-                              {project.name}
-                            </option>
-                          ))}
-                        </NativeSelect>
-                      )}
-                    </FormField>
-                    <FormField id="invite-project-role" label="Role there" name="projectRoles.0.roleId">
-                      {(p) => (
-                        <NativeSelect {...p} name="projectRoleId" defaultValue="">
-                          <option value="">No role</option>
-                          {projectRoles.map((r) => (
-                            <option key={r.id} value={r.id}>
-                              {r.name}
-                            </option>
-                          ))}
-                        </NativeSelect>
-                      )}
-                    </FormField>
+                    <OptionSelect
+                      id="invite-project"
+                      label="Project"
+                      name="projectId"
+                      errorPath="projectRoles.0.projectId"
+                      options={projects.map((p) => ({ id: p.id, label: p.name }))}
+                      placeholder="No project"
+                    />
+                    <OptionSelect
+                      id="invite-project-role"
+                      label="Role there"
+                      name="projectRoleId"
+                      errorPath="projectRoles.0.roleId"
+                      options={projectRoles.map((r) => ({ id: r.id, label: r.name }))}
+                      placeholder="No role"
+                    />
                   </div>
                 </fieldset>
               )}
