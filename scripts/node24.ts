@@ -17,6 +17,6 @@ export async function node24(root = process.cwd()): Promise<string | null> {
   if (existsSync(binary)) return binary;
   await mkdir(prefix, { recursive: true });
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const install = spawnSync(npm, ["install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock", "--prefix", prefix, `${pkg}@${MAJOR}`], { stdio: "inherit" });
+  const install = spawnSync(npm, ["install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock", "--prefix", prefix, `${pkg}@${MAJOR}`], { stdio: ["ignore", 2, "inherit"] });
   return install.status === 0 && existsSync(binary) ? binary : null;
 }

@@ -1,11 +1,12 @@
 // Shared pieces of the benchmarks: a database, the app server and a plain
 // node:http baseline as child processes, and autocannon runs against them.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createDatabaseIfMissing, freePort, startTemporaryPostgres } from "../../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
+import { node24 } from "../node24.ts";
 
 export type Figure = { bench: string; ops_per_s: number; p50_ms: number; p99_ms: number };
 export const print = (figure: Figure) => console.log(JSON.stringify(figure));
@@ -45,6 +46,25 @@ async function waitFor(url: string, child: ChildProcess) {
   throw new Error(`${url} did not come up`);
 }
 
+let chosenNode: Promise<string> | undefined;
+
+/**
+ * The Node.js the measured servers run on, the app and its baseline alike:
+ * Node 24 LTS, the one the Docker image runs (fetched from npm when this
+ * machine has another; its AsyncLocalStorage no longer slows every promise),
+ * or with BENCH_NODE=current the one running the bench. The load generator
+ * runs on the bench's own Node in both cases.
+ */
+export function serverNode(): Promise<string> {
+  chosenNode ??= (async () => {
+    const chosen = process.env.BENCH_NODE === "current" ? process.execPath : ((await node24()) ?? process.execPath);
+    const version = spawnSync(chosen, ["--version"], { encoding: "utf8" }).stdout.trim();
+    console.error(`bench: servers run on Node ${version}${chosen === process.execPath ? " (this process's)" : " (the Docker image's major)"}`);
+    return chosen;
+  })();
+  return chosenNode;
+}
+
 export async function startAppServer(databaseUrl: string, secret: string, apiKeySecret: string) {
   const port = await freePort();
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the app server there when it stops.
@@ -53,7 +73,7 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
   // tsx as a loader in the server's own process, not its CLI: the CLI relays SIGTERM and
   // kills a child that does not confirm within 30 ms (a busy one), before it has written its buffers.
   const args = [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), "--import", "tsx", entry];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(await serverNode(), args, {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -107,7 +127,7 @@ export async function startBaseline(body: string) {
       req.on("data", () => {});
       req.on("end", () => { res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }); res.end(body); });
     }).listen(${port}, "127.0.0.1");`;
-  const child = spawn(process.execPath, ["-e", source], { stdio: "ignore" });
+  const child = spawn(await serverNode(), ["-e", source], { stdio: "ignore" });
   await waitFor(`http://127.0.0.1:${port}/`, child);
   return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
