@@ -25,7 +25,12 @@ test("an API key's whole life in the UI: create, use, rotate, revoke, filter, an
   const create = page.getByRole("dialog");
   await create.getByLabel("Name").fill("billing service");
   await create.getByLabel("Description").fill("Checks access before charging");
-  await create.getByLabel("Permissions").fill("authz:check");
+  // Grouped and searchable: a search narrows the list, and what is ticked is sent.
+  await create.getByRole("searchbox", { name: "Search permissions" }).fill("check API");
+  await expect(create.getByRole("checkbox", { name: "apikeys:read" })).toBeHidden();
+  await create.getByRole("checkbox", { name: "authz:check" }).check();
+  await expect(create.getByText("1 selected")).toBeVisible();
+  await create.screenshot({ path: test.info().outputPath("create-key-permission-picker.png") });
   await expect(create.getByLabel("Expires", { exact: true })).toHaveValue("never");
   await create.getByLabel("Expires", { exact: true }).selectOption({ label: "In 90 days" });
   await create.getByLabel("Allowed IP addresses").fill("127.0.0.1\n::1");

@@ -58,7 +58,7 @@ test("the main journeys stay short: sign-up to a working organization, an empty 
   await firstKey.click(page.getByRole("button", { name: "New API key" }));
   const dialog = page.getByRole("dialog");
   await firstKey.fill(dialog.getByLabel("Name"), "product backend");
-  await firstKey.fill(dialog.getByLabel("Permissions"), "authz:check");
+  await firstKey.click(dialog.getByRole("checkbox", { name: "authz:check" }));
   await firstKey.click(dialog.getByRole("button", { name: "Create key" }));
   await firstKey.click(dialog.getByRole("button", { name: "Copy key" }));
   const key = await dialog.getByTestId("new-api-key").inputValue();

@@ -4,23 +4,19 @@ import { ExpiryField } from "@/components/api-keys/expiry-field";
 import { keyLimitsOf, NetworkAndRateFields, RotatedSecret } from "@/components/api-keys/key-fields";
 import { OverlapFieldset } from "@/components/api-keys/overlap-fieldset";
 import { ConfirmAction } from "@/components/confirm-action";
+import { PermissionPicker } from "@/components/permission-picker";
 import { FormDialog } from "@/components/form-dialog";
 import { ShownOnce } from "@/components/shown-once";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
-import { Input } from "@/components/ui/input";
 import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
 import { useServerAction } from "@/lib/client/use-server-action";
+import type { PermissionChoice } from "@/lib/permissions/permission-choices";
 import { createApiKeyAction, revokeApiKeyAction, rotateApiKeyAction } from "./actions";
 
 type Option = { id: string; label: string };
 export type KeyPolicy = { requireExpiry: boolean; maxLifetimeDays: number | null; rateLimitPerSecond: number | null; rateLimitPerDay: number | null };
-
-const lines = (value: FormDataEntryValue | null) =>
-  String(value ?? "")
-    .split(/[\s,]+/)
-    .filter(Boolean);
 
 function expiryRuleText(policy: KeyPolicy) {
   if (policy.maxLifetimeDays) return `This organization allows keys to live at most ${policy.maxLifetimeDays} days.`;
@@ -29,7 +25,7 @@ function expiryRuleText(policy: KeyPolicy) {
 
 const limitHint = (limit: number | null) => (limit === null ? "no limit" : limit.toLocaleString("en"));
 
-export function CreateApiKeyDialog({ orgSlug, roles, projects, policy }: { orgSlug: string; roles: Option[]; projects: Option[]; policy: KeyPolicy }) {
+export function CreateApiKeyDialog({ orgSlug, roles, projects, policy, permissions }: { orgSlug: string; roles: Option[]; projects: Option[]; policy: KeyPolicy; permissions: PermissionChoice[] }) {
   return (
     <FormDialog
       wide
@@ -44,7 +40,7 @@ export function CreateApiKeyDialog({ orgSlug, roles, projects, policy }: { orgSl
       submitLabel="Create key"
       action={(input) => createApiKeyAction(orgSlug, input)}
       toInput={(f) => {
-        const permissions = lines(f.get("permissions"));
+        const permissions = f.getAll("permissions").map(String);
         return {
           name: f.get("name"),
           description: f.get("description") ?? "",
@@ -88,9 +84,7 @@ export function CreateApiKeyDialog({ orgSlug, roles, projects, policy }: { orgSl
           )}
         </FormField>
       </div>
-      <FormField id="key-permissions" label="Permissions" description="Separated by commas, e.g. authz:check">
-        {(p) => <Input {...p} name="permissions" placeholder="e.g. authz:check" />}
-      </FormField>
+      <PermissionPicker permissions={permissions} hint="Or give the key a role above. Only permissions you hold are listed; the check API needs authz:check." />
       <ExpiryField rules={policy} ruleText={expiryRuleText(policy)} />
       <NetworkAndRateFields
         perSecondDefault={`the organization's default (${limitHint(policy.rateLimitPerSecond)})`}

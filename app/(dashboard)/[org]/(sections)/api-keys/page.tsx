@@ -14,6 +14,7 @@ import { getApiKeyPolicy, listApiKeys, type ApiKeyView } from "@/lib/apikeys/api
 import { authorize, can } from "@/lib/authz/authorize";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listProjects } from "@/lib/projects/projects";
+import { permissionChoices } from "@/lib/permissions/permission-choices";
 import { listRoles } from "@/lib/roles/roles";
 import { CreateApiKeyDialog } from "./api-key-controls";
 import { ApiKeyTable } from "./api-key-table";
@@ -41,12 +42,13 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
     if (e instanceof ZodError) error = "One of the filters is not valid.";
     else throw e;
   }
-  const [anyKeys, policy, roles, projects] = await Promise.all([
+  const [anyKeys, policy, roles, projects, choices] = await Promise.all([
     // Whether the organization has keys at all only needs asking when the filters left none.
     keys?.length || !filtered ? Boolean(keys?.length) : listApiKeys(ctx).then((all) => all.length > 0),
     getApiKeyPolicy(ctx),
     canWrite && can(ctx, "roles:read") ? listRoles(ctx) : [],
     can(ctx, "projects:read") ? listProjects(ctx) : [],
+    canWrite ? permissionChoices() : [],
   ]);
   const base = `/${ctx.orgSlug}/api-keys`;
   const unknownProject = filters.scope && !["organization", "project"].includes(filters.scope) && !projects.some((p) => p.id === filters.scope);
@@ -63,6 +65,8 @@ export default async function ApiKeysPage({ params, searchParams }: { params: Pr
               roles={roles.filter((r) => !r.isOwner).map((r) => ({ id: r.id, label: r.name }))}
               projects={projects.map((p) => ({ id: p.id, label: p.name }))}
               policy={policy}
+              // A key never carries what its creator does not hold: only what they hold is offered.
+              permissions={choices.filter((p) => can(ctx, p.key))}
             />
           )
         }

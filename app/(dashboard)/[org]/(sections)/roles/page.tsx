@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import { ForbiddenState } from "@/components/forbidden-state";
+import { areaName, byArea } from "@/components/permission-areas";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { authorize, can } from "@/lib/authz/authorize";
-import { PERMISSIONS } from "@/lib/authz/permissions";
-import { listProductPermissions } from "@/lib/permissions/product-permissions";
+import { permissionChoices } from "@/lib/permissions/permission-choices";
 import { requirePageOrg } from "@/lib/http/page-context";
 import { listRoles } from "@/lib/roles/roles";
-import { DeleteRoleDialog, RoleEditorDialog, type PermissionOption, type RoleOption } from "./role-editor";
+import { DeleteRoleDialog, RoleEditorDialog, type RoleOption } from "./role-editor";
 
 export const metadata: Metadata = { title: "Roles" };
 
@@ -16,12 +16,8 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
   const ctx = await requirePageOrg((await params).org);
   const read = authorize(ctx, "roles:read");
   if (!read.allowed) return <ForbiddenState reason={read.reason} />;
-  const [roles, product] = await Promise.all([listRoles(ctx), listProductPermissions()]);
+  const [roles, permissions] = await Promise.all([listRoles(ctx), permissionChoices()]);
   const canWrite = can(ctx, "roles:write");
-  const permissions: PermissionOption[] = [
-    ...Object.entries(PERMISSIONS).map(([key, description]) => ({ key, description, product: false })),
-    ...product.map((p) => ({ key: p.key, description: p.description || "Product permission", product: true })),
-  ];
   const roleOptions: RoleOption[] = roles.map((r) => ({
     id: r.id,
     name: r.name,
@@ -63,7 +59,13 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
                 {r.isOwner ? (
                   "Every permission"
                 ) : r.permissions.length ? (
-                  <span className="break-words">{r.permissions.join(", ")}</span>
+                  <ul className="grid gap-0.5">
+                    {byArea(r.permissions).map(({ area, actions }) => (
+                      <li key={area}>
+                        <span className="font-medium">{areaName(area)}:</span> {actions.join(", ")}
+                      </li>
+                    ))}
+                  </ul>
                 ) : (
                   <span className="text-muted-foreground">None of its own</span>
                 )}

@@ -1,48 +1,17 @@
 "use client";
 import { Plus } from "lucide-react";
 import { FormDialog } from "@/components/form-dialog";
+import { PermissionPicker } from "@/components/permission-picker";
 import { Button } from "@/components/ui/button";
 import { FormField } from "@/components/ui/form-field";
 import { CountedInput } from "@/components/ui/counted-input";
 import { NativeSelect } from "@/components/ui/select";
+import type { PermissionChoice } from "@/lib/permissions/permission-choices";
 import { createRoleAction, deleteRoleAction, updateRoleAction } from "./actions";
 
-export type PermissionOption = { key: string; description: string; product: boolean };
 export type RoleOption = { id: string; name: string; description: string; permissions: string[]; includes: string[]; isBuiltIn: boolean; isOwner: boolean };
 
-/** Permissions as a matrix: one row per resource, one checkbox per action. */
-function PermissionMatrix({ permissions, selected }: { permissions: PermissionOption[]; selected: Set<string> }) {
-  const byResource = new Map<string, PermissionOption[]>();
-  for (const p of permissions) {
-    const resource = p.key.split(":")[0]!;
-    byResource.set(resource, [...(byResource.get(resource) ?? []), p]);
-  }
-  return (
-    <fieldset className="grid gap-2">
-      <legend className="mb-2 text-sm font-medium">Permissions</legend>
-      <div className="divide-y divide-border rounded-md border border-border">
-        {[...byResource].map(([resource, list]) => (
-          <div key={resource} className="grid gap-2 px-3 py-2 sm:grid-cols-[10rem_1fr] sm:items-center">
-            <span className="text-sm font-medium">
-              {resource}
-              {list[0]!.product && <span className="ml-1 text-xs text-muted-foreground">(product)</span>}
-            </span>
-            <div className="flex flex-wrap gap-x-4 gap-y-1">
-              {list.map((p) => (
-                <label key={p.key} className="inline-flex items-center gap-1.5 text-sm" title={p.description}>
-                  <input type="checkbox" name="permissions" value={p.key} defaultChecked={selected.has(p.key)} className="size-4 accent-primary" aria-label={p.key} />
-                  {p.key.split(":")[1]}
-                </label>
-              ))}
-            </div>
-          </div>
-        ))}
-      </div>
-    </fieldset>
-  );
-}
-
-export function RoleEditorDialog({ orgSlug, permissions, roles, role }: { orgSlug: string; permissions: PermissionOption[]; roles: RoleOption[]; role?: RoleOption }) {
+export function RoleEditorDialog({ orgSlug, permissions, roles, role }: { orgSlug: string; permissions: PermissionChoice[]; roles: RoleOption[]; role?: RoleOption }) {
   const includable = roles.filter((r) => !r.isOwner && r.id !== role?.id);
   return (
     <FormDialog
@@ -78,7 +47,7 @@ export function RoleEditorDialog({ orgSlug, permissions, roles, role }: { orgSlu
       <FormField id="role-description" label="Description" name="description">
         {(p) => <CountedInput {...p} name="description" maxLength={300} defaultValue={role?.description} />}
       </FormField>
-      <PermissionMatrix permissions={permissions} selected={new Set(role?.permissions)} />
+      <PermissionPicker permissions={permissions} selected={role?.permissions} />
       {includable.length > 0 && (
         <fieldset className="grid gap-2">
           <legend className="mb-1 text-sm font-medium">Includes the roles</legend>
