@@ -56,6 +56,16 @@ test("an API key's whole life in the UI: create, use, rotate, revoke, filter, an
   }).toPass({ timeout: 25_000 });
   await expect(row.getByTestId("last-used")).toContainText(/just now|ago/);
 
+  // Its usage by day: a chart, and the exact figures beside it.
+  await row.getByRole("button", { name: "Usage of key billing service" }).click();
+  const usage = page.getByRole("dialog", { name: "Usage of billing service" });
+  await expect(usage).toContainText("Last 30 days: 1 request, 0 refused");
+  await expect(usage.getByRole("table", { name: "billing service by day" }).getByRole("row").nth(1)).toContainText(`${new Date().toISOString().slice(0, 10)}10`);
+  await expect(usage.getByRole("img", { name: /billing service: 1 request and 0 refused/ })).toBeVisible();
+  await expectAccessible(page);
+  await usage.screenshot({ path: test.info().outputPath("api-key-usage.png") });
+  await usage.getByRole("button", { name: "Close" }).click();
+
   // Rotate, stopping the old secret at once.
   await row.getByRole("button", { name: "Rotate key billing service" }).click();
   const rotate = page.getByRole("dialog");

@@ -51,10 +51,12 @@ async function main() {
   const { purgeExpiredDecisions } = await import("../lib/authz/list-decisions.ts");
   const { purgeExpiredCounters, closeCounterStore } = await import("../lib/apikeys/rate-limit.ts");
   const { purgeThrottles } = await import("../lib/auth/throttle.ts");
+  const { purgeOldKeyUsage } = await import("../lib/apikeys/key-usage-history.ts");
   setInterval(() => {
     void purgeExpiredDecisions().catch(() => {});
     void purgeExpiredCounters().catch(() => {});
     void purgeThrottles().catch(() => {});
+    void purgeOldKeyUsage().catch(() => {});
   }, 60 * 60_000).unref();
 
   // Loaded now: an import during shutdown goes through the TypeScript loader's

@@ -29,9 +29,12 @@ type PendingFailure = KeyFailure & { at: number; attempts: number };
 /** Which stored hash to replace: [the hash the secret matched, the same secret hashed with the current secret]. */
 export type Rehash = { secret?: [from: string, to: string]; previous?: [from: string, to: string] };
 
+type Refusals = { count: number; at: number };
 type State = {
   pool?: pg.Pool;
   usage: Map<string, Usage>;
+  /** Refusals of known keys, every one counted (the audit events of them are throttled). */
+  refusals: Map<string, Refusals>;
   rehash: Map<string, Rehash>;
   failures: Map<string, PendingFailure>;
   lastAudited: Map<string, number>;
@@ -39,8 +42,9 @@ type State = {
   timerDueAt?: number;
   flushing?: Promise<void>;
 };
-const state: State = ((globalThis as { __tollgateKeyUsage?: State }).__tollgateKeyUsage ??= { usage: new Map(), rehash: new Map(), failures: new Map(), lastAudited: new Map() });
+const state: State = ((globalThis as { __tollgateKeyUsage?: State }).__tollgateKeyUsage ??= { usage: new Map(), refusals: new Map(), rehash: new Map(), failures: new Map(), lastAudited: new Map() });
 state.rehash ??= new Map();
+state.refusals ??= new Map();
 
 function schedule(delayMs: number) {
   if (state.timer) {
@@ -83,6 +87,7 @@ export function recordKeyRehash(keyId: string, which: keyof Rehash, from: string
 }
 
 export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
+  if (failure.keyId) countRefusal(failure.keyId, now);
   const throttleKey = `${failure.orgId ?? ""}|${failure.keyId ?? failure.ip ?? ""}|${failure.code}|${failure.via}`;
   const pending = state.failures.get(throttleKey);
   if (pending) {
@@ -98,6 +103,17 @@ export function recordKeyFailure(failure: KeyFailure, now = Date.now()) {
   schedule(FAILURE_FLUSH_MS);
 }
 
+function countRefusal(keyId: string, now: number) {
+  const refusals = state.refusals.get(keyId);
+  if (refusals) {
+    refusals.count++;
+    refusals.at = now;
+  } else {
+    state.refusals.set(keyId, { count: 1, at: now });
+    schedule(USAGE_FLUSH_MS);
+  }
+}
+
 function usagePool(): pg.Pool {
   if (!state.pool) {
     state.pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
@@ -111,14 +127,36 @@ async function writeUsage(usage: Array<[string, Usage]>) {
   // One statement on a connection of its own: thousands of keys cost the
   // request path nothing (a Prisma query of this size would hold the event loop).
   const rows = JSON.stringify(usage.map(([id, u]) => [id, u.count, u.lastUsedAt, u.lastUsedIp]));
+  // The key's totals and its day's count in one statement (both or neither). A batch
+  // spans at most one flush interval: it counts on the UTC day of its last request.
+  // Keys deleted meanwhile are skipped.
   await usagePool().query(
-    `UPDATE "ApiKey" AS k SET
-       "requestCount" = k."requestCount" + u.count,
-       "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
-       "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
-     FROM (SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip
-           FROM jsonb_array_elements($1::jsonb) AS r) AS u
-     WHERE k.id = u.id`,
+    `WITH u AS (
+       SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip
+       FROM jsonb_array_elements($1::jsonb) AS r
+     ), updated AS (
+       UPDATE "ApiKey" AS k SET
+         "requestCount" = k."requestCount" + u.count,
+         "lastUsedAt" = GREATEST(k."lastUsedAt", u.at),
+         "lastUsedIp" = CASE WHEN k."lastUsedAt" IS NULL OR u.at >= k."lastUsedAt" THEN u.ip ELSE k."lastUsedIp" END
+       FROM u WHERE k.id = u.id
+       RETURNING k.id
+     )
+     INSERT INTO "ApiKeyDailyUsage" ("keyId", day, requests)
+     SELECT u.id, (u.at AT TIME ZONE 'UTC')::date, u.count FROM u JOIN updated ON updated.id = u.id
+     ON CONFLICT ("keyId", day) DO UPDATE SET requests = "ApiKeyDailyUsage".requests + excluded.requests`,
+    [rows],
+  );
+}
+
+async function writeRefusals(refusals: Array<[string, Refusals]>) {
+  if (!refusals.length) return;
+  const rows = JSON.stringify(refusals.map(([id, r]) => [id, r.count, r.at]));
+  await usagePool().query(
+    `INSERT INTO "ApiKeyDailyUsage" ("keyId", day, refusals)
+     SELECT k.id, (to_timestamp((r->>2)::double precision / 1000) AT TIME ZONE 'UTC')::date, (r->>1)::int
+     FROM jsonb_array_elements($1::jsonb) AS r JOIN "ApiKey" AS k ON k.id = (r->>0)::uuid
+     ON CONFLICT ("keyId", day) DO UPDATE SET refusals = "ApiKeyDailyUsage".refusals + excluded.refusals`,
     [rows],
   );
 }
@@ -160,16 +198,18 @@ async function writeFailures(failures: PendingFailure[]) {
 /** Writes what has gathered; safe to call at any time (tests, shutdown). */
 export async function flushKeyUsage(): Promise<void> {
   while (state.flushing) await state.flushing;
-  if (!state.usage.size && !state.rehash.size && !state.failures.size) return;
+  if (!state.usage.size && !state.refusals.size && !state.rehash.size && !state.failures.size) return;
   const usage = [...state.usage.entries()];
+  const refusals = [...state.refusals.entries()];
   const rehash = [...state.rehash.entries()];
   const failures = [...state.failures.values()];
   state.usage = new Map();
+  state.refusals = new Map();
   state.rehash = new Map();
   state.failures = new Map();
   state.flushing = (async () => {
     // Each batch on its own: a failure puts it back for the next flush, so nothing is lost.
-    const results = await Promise.allSettled([writeUsage(usage), writeRehash(rehash), writeFailures(failures)]);
+    const results = await Promise.allSettled([writeUsage(usage), writeRehash(rehash), writeFailures(failures), writeRefusals(refusals)]);
     if (results[0].status === "rejected") {
       for (const [id, u] of usage) {
         const now = state.usage.get(id);
@@ -177,6 +217,12 @@ export async function flushKeyUsage(): Promise<void> {
       }
     }
     if (results[1].status === "rejected") for (const [id, r] of rehash) if (!state.rehash.has(id)) state.rehash.set(id, r);
+    if (results[3].status === "rejected") {
+      for (const [id, r] of refusals) {
+        const now = state.refusals.get(id);
+        state.refusals.set(id, now ? { count: now.count + r.count, at: Math.max(now.at, r.at) } : r);
+      }
+    }
     if (results[2].status === "rejected") for (const f of failures) if (state.failures.size < MAX_PENDING_FAILURES) state.failures.set(`retry|${f.at}|${f.code}|${f.keyId ?? f.ip}`, f);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) {

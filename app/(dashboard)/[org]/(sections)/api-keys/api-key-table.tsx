@@ -2,6 +2,7 @@ import { KeyExpiresCell, KeyLastUsedCell, keyRestrictions, KeySecretCell, KeySta
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { ApiKeyView } from "@/lib/apikeys/api-keys";
 import { RevokeApiKeyButton, RotateApiKeyButton } from "./api-key-controls";
+import { KeyUsageButton } from "./key-usage-dialog";
 
 type Key = ApiKeyView;
 
@@ -48,12 +49,15 @@ export function ApiKeyTable({ keys, orgSlug, canWrite }: { keys: Key[]; orgSlug:
               <KeyExpiresCell expiresAt={k.expiresAt} status={k.status} now={now} />
               <KeyLastUsedCell lastUsedAt={k.lastUsedAt} lastUsedIp={k.lastUsedIp} requestCount={k.requestCount} now={now} />
               <TableCell>
-                {canWrite && usable && (
-                  <div className="flex flex-wrap justify-end gap-1">
-                    <RotateApiKeyButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
-                    <RevokeApiKeyButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
-                  </div>
-                )}
+                <div className="flex flex-wrap justify-end gap-1">
+                  <KeyUsageButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
+                  {canWrite && usable && (
+                    <>
+                      <RotateApiKeyButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
+                      <RevokeApiKeyButton orgSlug={orgSlug} apiKeyId={k.id} name={k.name} />
+                    </>
+                  )}
+                </div>
               </TableCell>
             </TableRow>
           );
