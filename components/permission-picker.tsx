@@ -78,7 +78,7 @@ export function PermissionPicker({
             <div key={`${group.product}:${group.title}`} hidden={visible.length === 0} className="border-b border-border px-3 py-2 last:border-b-0">
               <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-muted-foreground">
                 {group.title}
-                {group.product && <span className="ml-1 font-normal normal-case">(product permission)</span>}
+                {group.product && <span className="ml-1 font-normal normal-case">(declared by your product: instance admin → Permissions)</span>}
               </p>
               <ul className="grid gap-1">
                 {group.items.map((p) => (

@@ -43,10 +43,16 @@ test("a custom role given to a group on one project changes a member's access, a
   await roleDialog.getByLabel("Name").fill("Trace reader");
   await roleDialog.getByLabel("Description").fill("Reads traces");
   await roleDialog.getByRole("checkbox", { name: "traces:read" }).check();
+  await roleDialog.getByRole("checkbox", { name: "Viewer", exact: true }).check();
   await expectAccessible(owner);
   await roleDialog.getByRole("button", { name: "Create role" }).click();
   // Grouped by area: the product's own area keeps its name.
-  await expect(owner.getByTestId("role-Trace reader")).toContainText("traces: read");
+  const traceReader = owner.getByTestId("role-Trace reader");
+  await expect(traceReader).toContainText("traces: read");
+  // What it inherits from Viewer, on request.
+  await traceReader.getByText("Viewer: 5 more permissions").click();
+  await expect(traceReader).toContainText("Members: read");
+  await expect(traceReader).toContainText("Organization: read");
 
   // Before: the teammate may not read traces on Web.
   await owner.goto(`/${slug}/access`);

@@ -28,6 +28,21 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
     isOwner: r.isOwner,
   }));
   const names = new Map(roles.map((r) => [r.id, r.name]));
+  const byId = new Map(roleOptions.map((r) => [r.id, r]));
+  // What a role holds through the roles it includes (and theirs), beyond its own permissions.
+  const inherited = (role: RoleOption) => {
+    const held = new Set<string>();
+    const seen = new Set([role.id]);
+    const visit = (id: string) => {
+      const included = byId.get(id);
+      if (!included || seen.has(id)) return;
+      seen.add(id);
+      for (const p of included.permissions) if (!role.permissions.includes(p)) held.add(p);
+      included.includes.forEach(visit);
+    };
+    role.includes.forEach(visit);
+    return [...held].sort();
+  };
   return (
     <div className="grid gap-6">
       <PageHeader
@@ -70,7 +85,24 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
                   <span className="text-muted-foreground">None of its own</span>
                 )}
               </TableCell>
-              <TableCell className="text-sm text-muted-foreground">{r.includes.map((id) => names.get(id)).join(", ") || "—"}</TableCell>
+              <TableCell className="text-sm text-muted-foreground">
+                {r.includes.length === 0 ? (
+                  "—"
+                ) : (
+                  <details>
+                    <summary className="cursor-pointer">
+                      {r.includes.map((id) => names.get(id)).join(", ")}: {inherited(r).length} more permission{inherited(r).length === 1 ? "" : "s"}
+                    </summary>
+                    <ul className="mt-1 grid gap-0.5 text-foreground">
+                      {byArea(inherited(r)).map(({ area, actions }) => (
+                        <li key={area}>
+                          <span className="font-medium">{areaName(area)}:</span> {actions.join(", ")}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
+              </TableCell>
               <TableCell className="text-right">
                 {canWrite && !r.isBuiltIn && (
                   <div className="flex justify-end gap-1">
