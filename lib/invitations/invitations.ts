@@ -4,7 +4,8 @@
 import { assertRoomFor } from "../billing/limits.ts";
 import { db, type Tx } from "../db.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
-import { Conflict, Forbidden, Invalid, NotFound, isDomainError } from "../errors.ts";
+import { Conflict, Forbidden, Invalid, NotFound, RateLimited, isDomainError } from "../errors.ts";
+import { takeRequestSlot } from "../auth/throttle.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -108,12 +109,34 @@ export async function listInvitations<P extends PageRequest | undefined = undefi
   );
 }
 
+const HOUR_MS = 3_600_000;
+/** Invitation mails one organization may send in an hour (bulk invitations and resends included). */
+export const INVITATION_MAILS_PER_HOUR = 200;
+/** Times one invitation may be sent again in an hour. */
+export const RESENDS_PER_HOUR = 5;
+
+/**
+ * Counts one invitation mail against the organization's hourly budget: a
+ * member who may invite cannot make this instance send mail without end.
+ * Taken once the caller's rights and input have passed, so that nobody
+ * without members:invite can use up the organization's budget.
+ */
+async function takeInvitationMailSlot(ctx: OrgCtx, invitationId?: string) {
+  if (invitationId && !(await takeRequestSlot(`invitation-resend:${invitationId}`, RESENDS_PER_HOUR, HOUR_MS))) {
+    throw new RateLimited("too_many_invitations", `This invitation was sent ${RESENDS_PER_HOUR} times in the last hour, the most it may be. Try again later.`, HOUR_MS / 1000);
+  }
+  if (!(await takeRequestSlot(`invitation-mail:${ctx.orgId}`, INVITATION_MAILS_PER_HOUR, HOUR_MS))) {
+    throw new RateLimited("too_many_invitations", `This organization has sent ${INVITATION_MAILS_PER_HOUR} invitations in the last hour, the most it may. Try again later.`, HOUR_MS / 1000);
+  }
+}
+
 export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:invite");
   const input = CreateInvitationInput.parse(raw);
   const role = await findAssignableRole(ctx, input.roleId);
   assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
   const projectRoles = await projectRolesToGive(ctx, input.projectRoles);
+  await takeInvitationMailSlot(ctx);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     // The plan's seats first: its lock comes before the organization's row on every path.
@@ -170,8 +193,10 @@ export async function createInvitations(ctx: OrgCtx, raw: unknown): Promise<Bulk
       const invitation = await createInvitation(ctx, { email, roleId: input.roleId, projectRoles: input.projectRoles });
       results.push({ email, ok: true, url: invitation.url });
     } catch (error) {
-      // Refusals that hold for every address (the role, the caller's rights) stop the rest.
-      if (!isDomainError(error) || (error.code !== "already_member" && error.code !== "already_invited" && error.kind !== "limit_exceeded")) throw error;
+      // Refusals that hold for every address (the role, the caller's rights) stop the rest; the
+      // hourly budget running out mid-way is said per address, beside those already sent.
+      const perAddress = isDomainError(error) && (error.code === "already_member" || error.code === "already_invited" || error.code === "too_many_invitations" || error.kind === "limit_exceeded");
+      if (!perAddress) throw error;
       results.push({ email, ok: false, code: error.code, message: error.message });
     }
   }
@@ -181,6 +206,7 @@ export async function createInvitations(ctx: OrgCtx, raw: unknown): Promise<Bulk
 export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:invite");
   const { invitationId } = InvitationIdInput.parse(raw);
+  await takeInvitationMailSlot(ctx, invitationId);
   const token = randomToken();
   const outboxId = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findFirst({
