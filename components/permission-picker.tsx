@@ -40,8 +40,11 @@ export function PermissionPicker({
   const [ticked, setTicked] = useState(() => new Set(selected));
   const error = useFieldError(name);
   const q = query.trim().toLowerCase();
-  const groups = groupsOf(permissions);
-  const shown = permissions.filter((p) => matches(p, q)).length;
+  // What the role carries that is no longer declared stays visible, so that saving does not drop it unseen.
+  const known = new Set(permissions.map((p) => p.key));
+  const choices = [...permissions, ...selected.filter((key) => !known.has(key)).map((key) => ({ key, description: "No longer declared: untick to remove it", product: true }))];
+  const groups = groupsOf(choices);
+  const shown = choices.filter((p) => matches(p, q)).length;
   const describedBy = [hint && `${id}-hint`, error && `${id}-error`, `${id}-count`].filter(Boolean).join(" ");
 
   const toggle = (key: string, on: boolean) =>
@@ -61,7 +64,16 @@ export function PermissionPicker({
         </p>
       )}
       <div className="flex flex-wrap items-center gap-3">
-        <Input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search permissions" aria-label="Search permissions" className="max-w-xs" />
+        <Input
+          type="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          // Enter searches; it must not submit the form around the picker with half a selection.
+          onKeyDown={(e) => e.key === "Enter" && e.preventDefault()}
+          placeholder="Search permissions"
+          aria-label="Search permissions"
+          className="max-w-xs"
+        />
         <span id={`${id}-count`} className="text-sm text-muted-foreground" aria-live="polite">
           {ticked.size === 0 ? "None selected" : `${ticked.size} selected`}
         </span>
@@ -107,7 +119,11 @@ export function PermissionPicker({
             </div>
           );
         })}
-        {shown === 0 && <p className="px-3 py-4 text-sm text-muted-foreground">No permission matches “{query.trim()}”.</p>}
+        {shown === 0 && (
+          <p className="px-3 py-4 text-sm text-muted-foreground" role="status">
+            {q ? `No permission matches “${query.trim()}”.` : "No permissions to choose from."}
+          </p>
+        )}
       </div>
     </fieldset>
   );

@@ -128,8 +128,9 @@ async function writeUsage(usage: Array<[string, Usage]>) {
   // request path nothing (a Prisma query of this size would hold the event loop).
   const rows = JSON.stringify(usage.map(([id, u]) => [id, u.count, u.lastUsedAt, u.lastUsedIp]));
   // The key's totals and its day's count in one statement (both or neither). A batch
-  // spans at most one flush interval: it counts on the UTC day of its last request.
-  // Keys deleted meanwhile are skipped.
+  // counts on the UTC day of its last request: it spans one flush interval, or, when
+  // writes failed and were retried, the whole time until one succeeded. Keys deleted
+  // meanwhile are skipped.
   await usagePool().query(
     `WITH u AS (
        SELECT (r->>0)::uuid AS id, (r->>1)::int AS count, to_timestamp((r->>2)::double precision / 1000) AS at, r->>3 AS ip

@@ -113,9 +113,9 @@ export async function forgetSignInFailures(tx: Tx, email: string) {
 }
 
 /** Counts one request against `key` in a fixed window and returns the count so far. */
-async function countRequest(key: string, windowMs: number, now = new Date()): Promise<number> {
+async function countRequest(key: string, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<number> {
   const windowStart = new Date(now.getTime() - windowMs);
-  const [row] = await db.$queryRaw<Array<{ failures: number }>>`
+  const [row] = await client.$queryRaw<Array<{ failures: number }>>`
     INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${key}, 1, ${now})
     ON CONFLICT ("key") DO UPDATE SET
       "failures" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN 1 ELSE "SignInThrottle"."failures" + 1 END,
@@ -124,9 +124,13 @@ async function countRequest(key: string, windowMs: number, now = new Date()): Pr
   return row!.failures;
 }
 
-/** A fixed-window limit for requests that are not password checks: false once `limit` is used up. */
-export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
-  return (await countRequest(key, windowMs, now)) <= limit;
+/**
+ * A fixed-window limit for requests that are not password checks: false once
+ * `limit` is used up. Inside a transaction (`client`), the slot is given back
+ * if the transaction rolls back.
+ */
+export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<boolean> {
+  return (await countRequest(key, windowMs, now, client)) <= limit;
 }
 
 /** Like takeRequestSlot, but refuses with 429 (for limits that reveal nothing, e.g. per account). */

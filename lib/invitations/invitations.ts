@@ -118,14 +118,16 @@ export const RESENDS_PER_HOUR = 5;
 /**
  * Counts one invitation mail against the organization's hourly budget: a
  * member who may invite cannot make this instance send mail without end.
- * Taken once the caller's rights and input have passed, so that nobody
- * without members:invite can use up the organization's budget.
+ * Taken inside the sending transaction once every check has passed, so a
+ * refused invitation (no right to give the role, already a member, another
+ * organization's invitation) spends nothing: its rollback gives the slot back.
  */
-async function takeInvitationMailSlot(ctx: OrgCtx, invitationId?: string) {
-  if (invitationId && !(await takeRequestSlot(`invitation-resend:${invitationId}`, RESENDS_PER_HOUR, HOUR_MS))) {
+async function takeInvitationMailSlot(tx: Tx, ctx: OrgCtx, invitationId?: string) {
+  const now = new Date();
+  if (invitationId && !(await takeRequestSlot(`invitation-resend:${ctx.orgId}:${invitationId}`, RESENDS_PER_HOUR, HOUR_MS, now, tx))) {
     throw new RateLimited("too_many_invitations", `This invitation was sent ${RESENDS_PER_HOUR} times in the last hour, the most it may be. Try again later.`, HOUR_MS / 1000);
   }
-  if (!(await takeRequestSlot(`invitation-mail:${ctx.orgId}`, INVITATION_MAILS_PER_HOUR, HOUR_MS))) {
+  if (!(await takeRequestSlot(`invitation-mail:${ctx.orgId}`, INVITATION_MAILS_PER_HOUR, HOUR_MS, now, tx))) {
     throw new RateLimited("too_many_invitations", `This organization has sent ${INVITATION_MAILS_PER_HOUR} invitations in the last hour, the most it may. Try again later.`, HOUR_MS / 1000);
   }
 }
@@ -136,7 +138,6 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
   const role = await findAssignableRole(ctx, input.roleId);
   assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, role), `invite someone as ${role.name}`);
   const projectRoles = await projectRolesToGive(ctx, input.projectRoles);
-  await takeInvitationMailSlot(ctx);
   const token = randomToken();
   const { invitation, outboxId } = await db.$transaction(async (tx) => {
     // The plan's seats first: its lock comes before the organization's row on every path.
@@ -150,6 +151,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
       select: { id: true },
     });
     if (pending) throw new Conflict("already_invited", `${input.email} already has a pending invitation. Resend it instead.`);
+    await takeInvitationMailSlot(tx, ctx);
     const invitation = await tx.invitation.create({
       data: { orgId: ctx.orgId, email: input.email, roleId: role.id, tokenHash: hashToken(token), ...sentBy(ctx), expiresAt: new Date(Date.now() + INVITATION_TTL_MS) },
       select: { id: true, email: true, expiresAt: true },
@@ -206,7 +208,6 @@ export async function createInvitations(ctx: OrgCtx, raw: unknown): Promise<Bulk
 export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "members:invite");
   const { invitationId } = InvitationIdInput.parse(raw);
-  await takeInvitationMailSlot(ctx, invitationId);
   const token = randomToken();
   const outboxId = await db.$transaction(async (tx) => {
     const inv = await tx.invitation.findFirst({
@@ -237,6 +238,7 @@ export async function resendInvitation(ctx: OrgCtx, raw: unknown) {
     assertMayGiveMembershipRole(ctx, await rolePermissions(ctx, inv.role), `invite someone as ${inv.role.name}`);
     if (inv.role.isOwner) await assertCallerIsOwner(tx, ctx, "invite someone as an owner");
     const projectRoles = await projectRolesToGive(ctx, inv.grants);
+    await takeInvitationMailSlot(tx, ctx, inv.id);
     await tx.invitation.update({
       where: { id: inv.id, orgId: ctx.orgId },
       // Whoever sends it again vouches for it from now on (acceptInvitation checks them).

@@ -1,6 +1,6 @@
 // Invitation mails are budgeted: an organization sends at most 200 an hour
 // (bulk and resends included) and one invitation goes out again at most 5
-// times an hour. Only callers who may invite spend the budget.
+// times an hour. Only invitations that are sent spend the budget.
 import { describe, expect, it } from "vitest";
 import { db } from "../../lib/db.ts";
 import { RateLimited } from "../../lib/errors.ts";
@@ -45,6 +45,22 @@ describe("invitation mail budget", () => {
     const invitation = await createInvitation(owner, { email: uniqueEmail("resent"), roleId: (await builtInRole("viewer")).id });
     for (let i = 0; i < RESENDS_PER_HOUR; i++) await resendInvitation(owner, { invitationId: invitation.id });
     expect(await thrown(() => resendInvitation(owner, { invitationId: invitation.id }))).toMatchObject({ code: "too_many_invitations" });
+  });
+
+  it("a refused invitation spends nothing: already a member, already invited, another organization's invitation", async () => {
+    const { org, owner, addMember } = await createTestOrg();
+    const other = await createTestOrg();
+    const member = await addMember("viewer");
+    const viewer = (await builtInRole("viewer")).id;
+    const pending = await createInvitation(owner, { email: uniqueEmail("pending"), roleId: viewer });
+    await spendBudget(org.id, 1);
+    expect(await thrown(() => createInvitation(owner, { email: member.principal.email, roleId: viewer }))).toMatchObject({ code: "already_member" });
+    expect(await thrown(() => createInvitation(owner, { email: pending.email, roleId: viewer }))).toMatchObject({ code: "already_invited" });
+    // The last slot is still there.
+    await createInvitation(owner, { email: uniqueEmail("last"), roleId: viewer });
+    // Resending another organization's invitation is not found, and counts nowhere.
+    for (let i = 0; i < 3; i++) expect(await thrown(() => resendInvitation(other.owner, { invitationId: pending.id }))).toMatchObject({ code: "invitation_not_found" });
+    expect(await db.$queryRaw`SELECT 1 FROM "SignInThrottle" WHERE "key" LIKE ${`invitation-%${other.org.id}%`}`).toEqual([]);
   });
 
   it("someone who may not invite spends none of the budget", async () => {

@@ -84,7 +84,7 @@ export function CreateApiKeyDialog({ orgSlug, roles, projects, policy, permissio
           )}
         </FormField>
       </div>
-      <PermissionPicker permissions={permissions} hint="Or give the key a role above. Only permissions you hold are listed; the check API needs authz:check." />
+      <PermissionPicker permissions={permissions} hint="Or give the key a role above. Listed: what you hold across the whole organization. The check API needs authz:check." />
       <ExpiryField rules={policy} ruleText={expiryRuleText(policy)} />
       <NetworkAndRateFields
         perSecondDefault={`the organization's default (${limitHint(policy.rateLimitPerSecond)})`}

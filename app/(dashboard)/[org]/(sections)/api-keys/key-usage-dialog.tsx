@@ -83,11 +83,15 @@ export function KeyUsageButton({ orgSlug, apiKeyId, name }: { orgSlug: string; a
           <DialogDescription>
             {usage.data
               ? `Last 30 days: ${requests(usage.data.requests)}, ${count(usage.data.refusals)} refused. Counts arrive within about 10 seconds.`
-              : "Requests and refusals per day, the last 30 days."}
+              : "Requests and refusals per day, the last 30 days."}{" "}
+            Refused: turned away for its secret, expiry, address or rate limit.
           </DialogDescription>
         </DialogHeader>
         {usage.isPending ? (
-          <Skeleton className="h-56 w-full" aria-label="Loading usage" />
+          <div role="status">
+            <span className="sr-only">Loading usage…</span>
+            <Skeleton className="h-56 w-full" />
+          </div>
         ) : usage.isError ? (
           <Alert variant="destructive">
             <AlertDescription>

@@ -88,6 +88,8 @@ export default async function RolesPage({ params }: { params: Promise<{ org: str
               <TableCell className="text-sm text-muted-foreground">
                 {r.includes.length === 0 ? (
                   "—"
+                ) : inherited(r).length === 0 ? (
+                  `${r.includes.map((id) => names.get(id)).join(", ")} (adds nothing it does not hold)`
                 ) : (
                   <details>
                     <summary className="cursor-pointer">
