@@ -16,7 +16,7 @@ test("signed-out pages pass axe", async ({ page }) => {
     await page.goto(path);
     await expect(page.locator("h1")).toBeVisible();
     // The API reference renders in the browser: axe looks once it has.
-    if (path === "/docs/api") await expect(page.locator(".opblock").first()).toBeVisible();
+    if (path === "/docs/api") await expect(page.locator(".opblock").first()).toBeVisible({ timeout: 45_000 });
     await expectAccessible(page);
     await page.screenshot({ path: test.info().outputPath(`pages/signed-out/${path.replace(/^\//, "").replaceAll("/", "-").slice(0, 60) || "home"}.png`), fullPage: true });
   }

@@ -17,7 +17,8 @@ test("the API reference renders every route with examples and calls the API from
   await page.goto("/docs/api");
   await expect(page.getByRole("heading", { name: "API reference", level: 1 })).toBeVisible();
   const reference = page.getByTestId("api-reference");
-  await expect(reference.locator(".opblock")).toHaveCount(routes);
+  // Swagger UI lays out all the routes in the browser: seconds on a slow machine, more while tests run beside it.
+  await expect(reference.locator(".opblock")).toHaveCount(routes, { timeout: 45_000 });
   // Descriptions are Markdown, rendered: no raw backticks.
   await expect(reference.locator(".info")).not.toContainText("`");
 
