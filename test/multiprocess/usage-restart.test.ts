@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from "../../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../../lib/db/migrate.ts";
@@ -29,13 +29,20 @@ function startApp(databaseUrl: string): Promise<{ url: string; child: ChildProce
 }
 
 describe("usage ingest across a database restart", () => {
-  it("stores every event once when the product sends each batch until it is answered", { timeout: 120_000 }, async () => {
+  it("stores every event once when the product sends each batch until it is answered", { timeout: 180_000 }, async () => {
+    // What happened when, printed if the test fails (a timeout alone says nothing of where it stood).
+    const started = Date.now();
+    const trail: string[] = [];
+    const mark = (what: string) => trail.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+    onTestFailed(() => console.error(`usage-restart trail:\n${trail.join("\n")}`));
     const home = await mkdtemp(path.join(os.tmpdir(), "tollgate-restart-"));
     cleanups.push(() => rm(home, { recursive: true, force: true }));
     const options = { dir: path.join(home, "pg"), port: await freePort(), database: "tollgate_restart", dirSetting: "TMPDIR" };
     let server: RunningPostgres = await startEmbeddedPostgres(options);
     cleanups.push(() => server.stop());
+    mark("PostgreSQL started");
     await migrateDatabase(server.url);
+    mark("migrated");
 
     const key = generateKey();
     const setup = new pg.Client({ connectionString: server.url });
@@ -51,10 +58,12 @@ describe("usage ingest across a database restart", () => {
 
     const app = await startApp(server.url);
     cleanups.push(async () => app.child.kill("SIGTERM"));
+    mark("app listening");
 
     const BATCHES = 40;
     const PER_BATCH = 50;
     let refusedWhileDown = 0;
+    let timedOut = 0;
     const sendUntilAnswered = async (b: number) => {
       const events = Array.from({ length: PER_BATCH }, (_, i) => ({ id: `e-${b}-${i}`, type: "call", timestamp: new Date().toISOString(), organization: orgId }));
       for (;;) {
@@ -63,10 +72,16 @@ describe("usage ingest across a database restart", () => {
             method: "POST",
             headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
             body: JSON.stringify({ events }),
+            // As a product would: a request unanswered for long is given up and sent again.
+            signal: AbortSignal.timeout(15_000),
           });
           if (res.status === 202) return (await res.json()) as { accepted: number; duplicates: number };
           refusedWhileDown++;
-        } catch {
+        } catch (error) {
+          if ((error as Error).name === "TimeoutError") {
+            mark(`batch ${b}: no answer in 15 s (${++timedOut} so far)`);
+            console.warn(`usage-restart: batch ${b} had no answer in 15 s; sending it again`);
+          }
           refusedWhileDown++;
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -80,11 +95,15 @@ describe("usage ingest across a database restart", () => {
     };
     const restart = (async () => {
       while (sent < BATCHES / 3) await new Promise((r) => setTimeout(r, 10));
+      mark(`stopping PostgreSQL at batch ${sent}`);
       await server.stop();
+      mark("PostgreSQL stopped");
       await new Promise((r) => setTimeout(r, 1_000));
       server = await startEmbeddedPostgres(options);
+      mark(`PostgreSQL back at batch ${sent}`);
     })();
     await Promise.all([sender(), sender(), restart]);
+    mark(`all batches answered; ${refusedWhileDown} refused while down`);
 
     const check = new pg.Client({ connectionString: server.url });
     await check.connect();
