@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectAccessible, ownerWithOrg } from "./helpers";
+import { expectAccessible, orgIdOf, ownerWithOrg } from "./helpers";
 
 test("signed-out pages pass axe", async ({ page }) => {
   const bogus = "x".repeat(43);
@@ -23,11 +23,25 @@ test("signed-out pages pass axe", async ({ page }) => {
 });
 
 test("every signed-in page passes axe, on desktop and on a phone", async ({ browser }) => {
-  test.setTimeout(480_000); // 20 pages x 2 viewports, each analysed by axe
+  test.setTimeout(540_000); // 23 pages x 2 viewports, each analysed by axe
   // TOLLGATE_ADMIN_EMAIL (playwright.config.ts) makes this account the instance admin.
   const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
   const sections = ["members", "projects", "groups", "roles", "access", "api-keys", "decisions", "audit", "usage", "billing", "settings"];
-  const paths = [...sections.map((s) => `/${slug}/${s}`), "/account", "/orgs/new", "/admin", "/admin/permissions", "/admin/api-keys", "/admin/meters", "/admin/plans", "/admin/jobs", "/admin/outbox"];
+  await page.goto("/admin/users?q=admin%40e2e.test");
+  const userPage = await page.getByTestId("user-row-admin@e2e.test").getByRole("link").getAttribute("href");
+  const adminPages = [
+    "/admin",
+    `/admin/organizations/${await orgIdOf(slug)}`,
+    "/admin/users",
+    userPage!,
+    "/admin/permissions",
+    "/admin/api-keys",
+    "/admin/meters",
+    "/admin/plans",
+    "/admin/jobs",
+    "/admin/outbox",
+  ];
+  const paths = [...sections.map((s) => `/${slug}/${s}`), "/account", "/orgs/new", ...adminPages];
   for (const viewport of [
     { width: 1280, height: 800 },
     { width: 390, height: 844 },
@@ -38,7 +52,11 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
       await expect(page.locator("h1").first()).toBeVisible();
       await expectAccessible(page);
       // Kept in test-results/ for people to look at every page at both widths.
-      const name = path.replace(slug, "org").replace(/^\//, "").replaceAll("/", "-");
+      const name = path
+        .replace(slug, "org")
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, "id")
+        .replace(/^\//, "")
+        .replaceAll("/", "-");
       await page.screenshot({ path: test.info().outputPath(`pages/${viewport.width}px/${name}.png`), fullPage: true });
     }
   }

@@ -132,7 +132,7 @@ test("the account page shows which session is this browser's, at desktop and pho
 
 test("an instance admin's sidebar highlights one item per page", async ({ browser }) => {
   const admin = await signUpInstanceAdmin(browser, "review-admin", "/admin/permissions", "Product permissions");
-  for (const path of ["/admin", "/admin/permissions", "/admin/plans", "/admin/outbox"]) {
+  for (const path of ["/admin", "/admin/users", "/admin/permissions", "/admin/plans", "/admin/outbox"]) {
     await admin.page.goto(path);
     await expect(admin.page.getByRole("navigation", { name: "Main" }).locator('[aria-current="page"]')).toHaveCount(1);
   }

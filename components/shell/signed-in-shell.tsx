@@ -23,6 +23,7 @@ export function accountNav(isInstanceAdmin: boolean): NavItem[] {
   if (isInstanceAdmin)
     items.push(
       { href: "/admin", label: "All organizations" },
+      { href: "/admin/users", label: "All users" },
       { href: "/admin/permissions", label: "Product permissions" },
       { href: "/admin/meters", label: "Meters" },
       { href: "/admin/plans", label: "Plans" },

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Building2 } from "lucide-react";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
@@ -41,7 +42,11 @@ export default async function AdminOrganizationsPage() {
           <TableBody>
             {orgs.map((o) => (
               <TableRow key={o.id} data-testid={`org-row-${o.slug}`}>
-                <TableCell className="font-medium">{o.name}</TableCell>
+                <TableCell>
+                  <Link href={`/admin/organizations/${o.id}`} className="font-medium underline-offset-4 hover:underline">
+                    {o.name}
+                  </Link>
+                </TableCell>
                 <TableCell className="text-muted-foreground">{o.slug}</TableCell>
                 <TableCell className="text-right">{o.members}</TableCell>
                 <TableCell>
