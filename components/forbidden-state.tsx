@@ -1,6 +1,8 @@
+import type { ReactNode } from "react";
 import { Lock } from "lucide-react";
 import { EmptyState } from "@/components/ui/empty-state";
 
-export function ForbiddenState({ reason }: { reason: string }) {
+/** `reason`: why, in words (with names, not ids: see ReasonText). */
+export function ForbiddenState({ reason }: { reason: ReactNode }) {
   return <EmptyState icon={<Lock />} title="You do not have access to this page" description={reason} />;
 }

@@ -1,13 +1,19 @@
 import { ForbiddenState } from "@/components/forbidden-state";
+import { ReasonText } from "@/components/reason-text";
 import { authorize } from "@/lib/authz/authorize";
+import { idsIn, namesOfIds } from "@/lib/authz/id-names";
 import { requestPath, requirePageOrg } from "@/lib/http/page-context";
 import { sectionOfPath } from "./sections";
 
-// A section the member may not open: a 403, with the reason of the decision.
+// A section the member may not open: a 403, with the reason of the decision, naming people and things.
 export default async function Forbidden() {
   const path = await requestPath();
   const section = sectionOfPath(path);
   const ctx = await requirePageOrg(path.split("/")[1] ?? "");
-  const reason = section?.permission ? authorize(ctx, section.permission).reason : "You do not have the permission this page needs.";
-  return <ForbiddenState reason={reason} />;
+  const decided = section?.permission ? authorize(ctx, section.permission).reason : "You do not have the permission this page needs.";
+  // The caller reads about themselves: "none of your roles grants audit:read".
+  const said = decided.replace(`no role of user ${ctx.principal.userId}`, "none of your roles");
+  const reason = `${said.charAt(0).toUpperCase()}${said.slice(1)}.`;
+  const names = await namesOfIds(ctx, idsIn(reason));
+  return <ForbiddenState reason={<ReasonText text={reason} names={names} />} />;
 }
