@@ -5,10 +5,14 @@ import type { Mail } from "../mail/send-mail.ts";
 const site = () => publicUrl().replace(/\/$/, "");
 
 // The sign-up mail goes to an address the requester typed, so it carries none of their text (their name).
-export const signUpMail = (to: string, link: string, relatedId: string): Mail => ({
+// Only the organization of an invitation sent to that very address is named
+// (its invitation mail named it there already), with what the invitee joins as.
+export type JoiningInvitation = { orgName: string; invitedAs: string };
+
+export const signUpMail = (to: string, link: string, relatedId: string, joining?: JoiningInvitation | null): Mail => ({
   to,
   relatedId,
-  subject: "Confirm your email to finish signing up to Tollgate",
+  subject: joining ? `Confirm your email to join ${joining.orgName} on Tollgate` : "Confirm your email to finish signing up to Tollgate",
   text: [
     "Hello,",
     "",
@@ -16,6 +20,7 @@ export const signUpMail = (to: string, link: string, relatedId: string): Mail =>
     "",
     link,
     "",
+    ...(joining ? [`Then you join ${joining.orgName} as ${joining.invitedAs}, as you were invited to.`, ""] : []),
     "The link works once, with the password chosen when signing up, and expires in 24 hours. If you did not sign up, ignore this mail: no account is created without it.",
   ].join("\n"),
 });

@@ -20,7 +20,7 @@ import { hashPassword, verifyPassword } from "../secrets/secrets.ts";
 import { createSession } from "./sessions.ts";
 import { assertPasswordSignInAllowed } from "../sso/policy.ts";
 import { requireSourceSlot, takeMailSlot, takeRequestSlot } from "./throttle.ts";
-import { joinAfterSignUp } from "../invitations/invitations.ts";
+import { invitationJoinedBySignUp, joinAfterSignUp } from "../invitations/invitations.ts";
 
 const HOUR_MS = 3_600_000;
 /** Sign-up links one source may try an hour: every sign-up it may start needs one, with room for retries. */
@@ -40,10 +40,13 @@ export async function requestSignUp(meta: RequestMeta, raw: unknown) {
   // Hashed either way, so that the answer takes as long for a taken address.
   const passwordHash = await hashPassword(input.password);
   if (!(await takeMailSlot(input.email, meta.ip))) return { email: input.email };
+  // Signing up through an invitation to this address: the mail says what it joins.
+  const invitation = await invitationJoinedBySignUp(input.nextPath);
+  const joining = invitation && invitation.email.toLowerCase() === input.email.toLowerCase() ? invitation : null;
   const outboxId = await db.$transaction(async (tx) => {
     if (await tx.user.findUnique({ where: { email: input.email }, select: { id: true } })) return (await queueMail(tx, accountExistsMail(input.email))).id;
     const link = await issueEmailToken(tx, { purpose: "sign_up", email: input.email, name: input.name, passwordHash, nextPath: input.nextPath });
-    return (await queueMail(tx, signUpMail(input.email, link.url, link.id))).id;
+    return (await queueMail(tx, signUpMail(input.email, link.url, link.id, joining))).id;
   });
   // Not awaited: an SMTP round trip would tell a new address from a taken one.
   void deliverMail(outboxId).catch((error) => logger.error({ err: error, outboxId }, "sending the sign-up mail failed"));

@@ -8,7 +8,8 @@ import { completeSignUp, requestSignUp, WRONG_PASSWORDS_PER_LINK } from "../../l
 import { env } from "../../lib/env.ts";
 import { db } from "../../lib/db.ts";
 import { Conflict, Invalid, NotFound, RateLimited } from "../../lib/errors.ts";
-import { latestMail, meta, uniqueEmail } from "../helpers.ts";
+import { createInvitation } from "../../lib/invitations/invitations.ts";
+import { builtInRole, createTestOrg, latestMail, meta, uniqueEmail } from "../helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 const randomIp = () => `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
@@ -43,6 +44,25 @@ describe("sign-up in two steps", () => {
     expect(events.map((e) => e.action)).toEqual(["user.signed_up"]);
     // The stored copy of the mail no longer holds a live link.
     expect((await db.outboxEmail.findUniqueOrThrow({ where: { id: mail!.id } })).text).not.toContain(token!);
+  });
+
+  it("names the organization an invitation to this very address joins, and no other", async () => {
+    const { org, owner } = await createTestOrg();
+    const invitee = uniqueEmail("invited");
+    const { url } = await createInvitation(owner, { email: invitee, roleId: (await builtInRole("viewer")).id });
+    const nextPath = new URL(url).pathname;
+
+    await requestSignUp(source(), { name: "Ivy", email: invitee, password: PASSWORD, nextPath });
+    const { mail } = await latestMail(invitee, "/verify-email");
+    expect(mail!.subject).toBe(`Confirm your email to join ${org.name} on Tollgate`);
+    expect(mail!.text).toContain(`Then you join ${org.name} as Viewer, as you were invited to.`);
+
+    // Someone else holding the link: their mail names nothing of the organization.
+    const other = uniqueEmail("holder");
+    await requestSignUp(source(), { name: "Holder", email: other, password: PASSWORD, nextPath });
+    const { mail: otherMail } = await latestMail(other, "/verify-email");
+    expect(otherMail!.subject).toBe("Confirm your email to finish signing up to Tollgate");
+    expect(otherMail!.text).not.toContain(org.name);
   });
 
   it("answers the same for an address that has an account, and only tells its owner", async () => {
