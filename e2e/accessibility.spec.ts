@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { expectAccessible, orgIdOf, ownerWithOrg } from "./helpers";
+import { expectDestructiveConfirmation, expectUxRules } from "./ux-rules";
 
 test("signed-out pages pass axe", async ({ page }) => {
   const bogus = "x".repeat(43);
@@ -22,7 +23,7 @@ test("signed-out pages pass axe", async ({ page }) => {
   }
 });
 
-test("every signed-in page passes axe, on desktop and on a phone", async ({ browser }) => {
+test("every signed-in page passes axe and the UX rules, on desktop and on a phone", async ({ browser }) => {
   test.setTimeout(540_000); // 23 pages x 2 viewports, each analysed by axe
   // TOLLGATE_ADMIN_EMAIL (playwright.config.ts) makes this account the instance admin.
   const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
@@ -42,6 +43,7 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
     "/admin/outbox",
   ];
   const paths = [...sections.map((s) => `/${slug}/${s}`), "/account", "/orgs/new", ...adminPages];
+  const confirmed: string[] = [];
   for (const viewport of [
     { width: 1280, height: 800 },
     { width: 390, height: 844 },
@@ -51,6 +53,8 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
       await page.goto(path);
       await expect(page.locator("h1").first()).toBeVisible();
       await expectAccessible(page);
+      await expectUxRules(page, `${path} at ${viewport.width}px`);
+      if (viewport.width > 1000 && (await expectDestructiveConfirmation(page, path))) confirmed.push(path);
       // Kept in test-results/ for people to look at every page at both widths.
       const name = path
         .replace(slug, "org")
@@ -60,6 +64,8 @@ test("every signed-in page passes axe, on desktop and on a phone", async ({ brow
       await page.screenshot({ path: test.info().outputPath(`pages/${viewport.width}px/${name}.png`), fullPage: true });
     }
   }
+  // Destructive actions ask first, with a destructive confirmation, where the pages of this organization have any.
+  expect(confirmed.length, `pages with a destructive action checked: ${confirmed.join(", ")}`).toBeGreaterThanOrEqual(2);
   // Dialogs too.
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`/${slug}/members`);

@@ -11,6 +11,8 @@ test("sign out everywhere ends the other browser's session", async ({ browser })
   await first.page.goto("/account");
   await expect(first.page.getByRole("table", { name: "Sessions" }).getByRole("row")).toHaveCount(3);
   await first.page.getByRole("button", { name: "Sign out everywhere" }).click();
+  // It asks first: every session ends, this one too.
+  await first.page.getByRole("alertdialog").getByRole("button", { name: "Sign out everywhere" }).click();
   await first.page.waitForURL("**/sign-in**");
 
   await expect

@@ -1,5 +1,6 @@
 "use client";
 import { signOut } from "next-auth/react";
+import { ConfirmAction } from "@/components/confirm-action";
 import { Button } from "@/components/ui/button";
 import { useServerAction } from "@/lib/client/use-server-action";
 import { revokeAllSessionsAction, revokeSessionAction } from "./actions";
@@ -16,15 +17,12 @@ export function RevokeSessionButton({ sessionId }: { sessionId: string }) {
 export function RevokeAllSessionsButton() {
   const revokeAll = useServerAction(revokeAllSessionsAction, { refresh: false, onSuccess: () => signOut({ callbackUrl: "/sign-in" }) });
   return (
-    <div className="grid gap-2">
-      {revokeAll.error && (
-        <p role="alert" className="text-sm text-destructive">
-          {revokeAll.error.message}
-        </p>
-      )}
-      <Button variant="destructive" disabled={revokeAll.isPending} onClick={() => revokeAll.mutate(undefined)}>
-        Sign out everywhere
-      </Button>
-    </div>
+    <ConfirmAction
+      trigger={<Button variant="destructive">Sign out everywhere</Button>}
+      title="Sign out of every browser?"
+      description="Every session of your account ends, this one too: you sign in again here, and in each other browser."
+      confirmLabel="Sign out everywhere"
+      run={async () => void (await revokeAll.mutateAsync(undefined))}
+    />
   );
 }

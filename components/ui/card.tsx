@@ -2,8 +2,9 @@ import type * as React from "react";
 import { Slot } from "radix-ui";
 import { cn } from "./cn";
 
+// min-w-0: a card in a grid or flex row keeps to its column, and a wide table inside scrolls in its own box.
 export function Card({ className, ...props }: React.ComponentProps<"div">) {
-  return <div data-slot="card" className={cn("rounded-lg border bg-card text-card-foreground shadow-xs", className)} {...props} />;
+  return <div data-slot="card" className={cn("min-w-0 rounded-lg border bg-card text-card-foreground shadow-xs", className)} {...props} />;
 }
 
 export function CardHeader({ className, ...props }: React.ComponentProps<"div">) {

@@ -48,7 +48,7 @@ export function SsoSignIn({ callbackUrl, open: initiallyOpen = false }: { callba
       }}
     >
       <FormField id="sso-email" label="Work email" description="We send you to your organization's identity provider." required>
-        {(p) => <Input {...p} name="email" type="email" autoComplete="email" placeholder="you@company.com" autoFocus required />}
+        {(p) => <Input {...p} name="email" type="email" autoComplete="email" placeholder="e.g. you@company.com" autoFocus required />}
       </FormField>
       <Button type="submit" disabled={pending}>
         {pending && <Spinner />}

@@ -28,9 +28,9 @@ export default async function JobsPage() {
       {jobs.map((job) => (
         <Card key={job.name} data-testid={`job-${job.name}`}>
           <CardHeader className="flex flex-row items-start justify-between gap-4">
-            <div className="grid gap-1">
+            <div className="grid min-w-0 gap-1">
               <CardTitle>{job.title}</CardTitle>
-              <CardDescription>
+              <CardDescription className="[overflow-wrap:anywhere]">
                 {job.description} {job.schedule ? <span className="font-mono">Runs on cron {job.schedule} (UTC).</span> : "Runs on demand."}
               </CardDescription>
               <p className="text-sm" data-testid="job-counts">

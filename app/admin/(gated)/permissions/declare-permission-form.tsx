@@ -21,10 +21,10 @@ export function DeclarePermissionForm() {
       }}
     >
       <FormField id="permission-key" label="Permission" required>
-        {(p) => <Input {...p} name="key" placeholder="traces:read" />}
+        {(p) => <Input {...p} name="key" placeholder="e.g. traces:read" />}
       </FormField>
       <FormField id="permission-description" label="Description">
-        {(p) => <CountedInput {...p} name="description" placeholder="Read traces" maxLength={200} />}
+        {(p) => <CountedInput {...p} name="description" placeholder="e.g. Read traces" maxLength={200} />}
       </FormField>
       <Button type="submit" disabled={declare.isPending}>
         Declare

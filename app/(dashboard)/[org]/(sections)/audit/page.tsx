@@ -61,7 +61,7 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
       <FilterForm action={base} label="Filter audit events" filtered={filtered} error={error} className="sm:grid-cols-5">
         <div className="grid gap-2">
           <Label htmlFor="actor">Actor</Label>
-          <Input id="actor" name="actor" placeholder="email or user id" defaultValue={search.actor} />
+          <Input id="actor" name="actor" placeholder="e.g. ada@example.com" defaultValue={search.actor} />
         </div>
         <div className="grid gap-2">
           <Label htmlFor="action">Action</Label>

@@ -53,11 +53,11 @@ export default async function DecisionsPage({ params, searchParams }: { params: 
       <FilterForm action={base} label="Filter decisions" filtered={filtered} error={error} className="sm:grid-cols-8">
         <div className="grid gap-2 sm:col-span-2">
           <Label htmlFor="principal">Who</Label>
-          <Input id="principal" name="principal" placeholder="email or id" defaultValue={search.principal} />
+          <Input id="principal" name="principal" placeholder="e.g. ada@example.com" defaultValue={search.principal} />
         </div>
         <div className="grid gap-2">
           <Label htmlFor="permission">Permission</Label>
-          <Input id="permission" name="permission" placeholder="traces:read" defaultValue={search.permission} />
+          <Input id="permission" name="permission" placeholder="e.g. traces:read" defaultValue={search.permission} />
         </div>
         <div className="grid gap-2">
           <Label htmlFor="result">Result</Label>

@@ -322,7 +322,7 @@ export function AddDomainDialog({ orgSlug }: { orgSlug: string }) {
       toInput={(f) => ({ domain: f.get("domain") })}
     >
       <FormField id="sso-domain" label="Domain" required>
-        {(p) => <Input {...p} name="domain" placeholder="example.com" autoComplete="off" />}
+        {(p) => <Input {...p} name="domain" placeholder="e.g. example.com" autoComplete="off" />}
       </FormField>
     </FormDialog>
   );
