@@ -47,6 +47,10 @@ test("a section a member may not open answers a real 403 inside the dashboard, w
   await expect(viewer.page.getByText("None of your roles grants decisions:read.")).toBeVisible();
   await expect(viewer.page.getByRole("navigation").getByRole("link", { name: "Members" }).first()).toBeVisible();
   expect((await viewer.page.goto(`/${owner.slug}/members`))?.status()).toBe(200);
+  // Settings they may read but not change: every disabled form says why.
+  await viewer.page.goto(`/${owner.slug}/settings`);
+  await expect(viewer.page.getByLabel("Name")).toBeDisabled();
+  await expect(viewer.page.getByText(/Only members allowed to update the organization can change (these|them|it)\./)).toHaveCount(3);
   // The owner's decision log shows that denial once (layout and page share one decision).
   await owner.page.goto(`/${owner.slug}/decisions?permission=decisions:read&result=denied`);
   await expect(owner.page.getByRole("table", { name: "Decisions" }).getByRole("row")).toHaveCount(2);

@@ -30,7 +30,10 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
         <Card>
           <CardHeader>
             <CardTitle>Sign-in rules</CardTitle>
-            <CardDescription>How members reach this organization. A session that breaks a rule ends, and its browser signs in again.</CardDescription>
+            <CardDescription>
+              How members reach this organization. A session that breaks a rule ends, and its browser signs in again.
+              {!canUpdate && " Only members allowed to update the organization can change them."}
+            </CardDescription>
           </CardHeader>
           <CardContent>
             <SecurityPolicyForm orgSlug={org.slug} policy={policy} disabled={!canUpdate} />
@@ -40,7 +43,10 @@ export default async function SettingsPage({ params }: { params: Promise<{ org: 
       <Card>
         <CardHeader>
           <CardTitle>Access decision log</CardTitle>
-          <CardDescription>How long every allow and deny is kept. Older decisions are removed every hour.</CardDescription>
+          <CardDescription>
+            How long every allow and deny is kept. Older decisions are removed every hour.
+            {!canUpdate && " Only members allowed to update the organization can change it."}
+          </CardDescription>
         </CardHeader>
         <CardContent>
           <DecisionRetentionForm orgSlug={org.slug} days={org.decisionLogRetentionDays} disabled={!canUpdate} />

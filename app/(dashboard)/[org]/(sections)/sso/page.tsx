@@ -86,7 +86,10 @@ export default async function SsoPage({ params, searchParams }: { params: Promis
           <CardTitle asChild>
             <h2>Policy</h2>
           </CardTitle>
-          <CardDescription>{policy.requireSso ? "Single sign-on is required for your verified domains." : "People may sign in with a password or with single sign-on."}</CardDescription>
+          <CardDescription>
+            {policy.requireSso ? "Single sign-on is required for your verified domains." : "People may sign in with a password or with single sign-on."}
+            {!canWrite && " Only members allowed to manage single sign-on can change this."}
+          </CardDescription>
         </CardHeader>
         <CardContent>
           <SsoPolicyForm orgSlug={ctx.orgSlug} requireSso={policy.requireSso} owners={owners} callerIsOwner={ctx.membership.isOwner} canWrite={canWrite} />
