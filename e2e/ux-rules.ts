@@ -36,9 +36,15 @@ export async function expectUxRules(page: Page, where: string) {
         .filter((b) => visible(b) && destructiveRe.test((b.getAttribute("aria-label") ?? b.textContent ?? "").trim()))
         .filter((b) => b.getAttribute("aria-haspopup") !== "dialog" && !b.closest("[role=dialog], [role=alertdialog]"))
         .map((b) => (b.getAttribute("aria-label") ?? b.textContent ?? "").trim());
-      // At phone width the page itself never scrolls sideways (wide tables scroll in their own box).
+      // At phone width the page itself never scrolls sideways (wide tables scroll in their own box)…
       const overflow = document.scrollingElement!.scrollWidth - window.innerWidth;
-      return { ids, placeholders, unconfirmed, overflow };
+      // …and a table's row actions stay in view without scrolling it.
+      const actionsOffScreen = [...document.querySelectorAll("main table")]
+        .filter((t) => t.querySelector(":scope > thead th:last-child > .sr-only"))
+        .flatMap((t) => [...t.querySelectorAll(":scope > tbody > tr > td:last-child button, :scope > tbody > tr > td:last-child a")])
+        .filter((b) => visible(b) && (b.getBoundingClientRect().right > window.innerWidth + 1 || b.getBoundingClientRect().left < 0))
+        .map((b) => (b.getAttribute("aria-label") ?? b.textContent ?? "").trim());
+      return { ids, placeholders, unconfirmed, overflow, actionsOffScreen };
     },
     { uuid: UUID.source, destructive: DESTRUCTIVE.source },
   );
@@ -46,6 +52,7 @@ export async function expectUxRules(page: Page, where: string) {
   expect.soft(found.placeholders, `${where}: placeholders that do not look like placeholders`).toEqual([]);
   expect.soft(found.unconfirmed, `${where}: destructive buttons that do not ask first`).toEqual([]);
   expect.soft(found.overflow, `${where}: the page scrolls sideways`).toBeLessThanOrEqual(1);
+  expect.soft(found.actionsOffScreen, `${where}: row actions out of view`).toEqual([]);
 }
 
 /** The first destructive button of the page opens a confirmation whose action is styled as destructive. */
