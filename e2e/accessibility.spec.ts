@@ -29,6 +29,7 @@ test("every signed-in page passes axe and the UX rules, on desktop and on a phon
   const { context, page, slug } = await ownerWithOrg(browser, "a11y", "admin@e2e.test");
   const sections = ["members", "projects", "groups", "roles", "access", "api-keys", "decisions", "audit", "usage", "billing", "settings"];
   await page.goto("/admin/users?q=admin%40e2e.test");
+  await expect(page.getByTestId("user-row-admin@e2e.test")).toBeVisible();
   const userPage = await page.getByTestId("user-row-admin@e2e.test").getByRole("link").getAttribute("href");
   const adminPages = [
     "/admin",

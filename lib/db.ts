@@ -11,9 +11,9 @@ function createClient() {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set: start Tollgate with `npm start`");
   // One pool for Prisma and for the few hot writes made as plain SQL (./db/sql.ts).
-  // A request waits at most 10 s for a connection (a database that is down or
+  // A request waits at most 30 s for a connection (a database that is down or
   // saturated gets an error answered, not a request held open forever).
-  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 30_000 });
   // An idle connection the server dropped must not crash the process: the pool replaces it.
   pool.on("error", (error) => logger.warn({ err: error }, "database connection lost"));
   globalForDb.__tollgatePool = pool;

@@ -8,9 +8,17 @@ import { revokeAllSessionsAction, revokeSessionAction } from "./actions";
 export function RevokeSessionButton({ sessionId }: { sessionId: string }) {
   const revoke = useServerAction(revokeSessionAction, { successToast: "Session ended" });
   return (
-    <Button variant="ghost" size="sm" disabled={revoke.isPending} onClick={() => revoke.mutate(sessionId)}>
-      End session
-    </Button>
+    <ConfirmAction
+      trigger={
+        <Button variant="ghost" size="sm">
+          End session
+        </Button>
+      }
+      title="End this session?"
+      description="That browser is signed out within seconds; whoever uses it signs in again."
+      confirmLabel="End session"
+      run={async () => void (await revoke.mutateAsync(sessionId))}
+    />
   );
 }
 

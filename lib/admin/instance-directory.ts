@@ -64,7 +64,7 @@ export async function getOrganizationOverview(ctx: UserCtx, rawId: string) {
         ssoRequired: true,
         mfaRequired: true,
         subscription: { select: { status: true, startedAt: true, trialEndsAt: true, pastDueSince: true, plan: { select: { key: true, name: true } } } },
-        _count: { select: { memberships: true, projects: true, groups: true, invitations: true } },
+        _count: { select: { memberships: true, projects: true, groups: true, invitations: { where: { acceptedAt: null, revokedAt: null, expiresAt: { gt: now } } } } },
       },
     }),
     db.membership.findMany({

@@ -5,14 +5,15 @@ import type { Mail } from "../mail/send-mail.ts";
 const site = () => publicUrl().replace(/\/$/, "");
 
 // The sign-up mail goes to an address the requester typed, so it carries none of their text (their name).
-// Only the organization of an invitation sent to that very address is named
-// (its invitation mail named it there already), with what the invitee joins as.
+// Only the organization of an invitation sent to that very address is named,
+// in the body (its invitation mail named it there already), with what the
+// invitee joins as.
 export type JoiningInvitation = { orgName: string; invitedAs: string };
 
 export const signUpMail = (to: string, link: string, relatedId: string, joining?: JoiningInvitation | null): Mail => ({
   to,
   relatedId,
-  subject: joining ? `Confirm your email to join ${joining.orgName} on Tollgate` : "Confirm your email to finish signing up to Tollgate",
+  subject: "Confirm your email to finish signing up to Tollgate",
   text: [
     "Hello,",
     "",
@@ -20,7 +21,7 @@ export const signUpMail = (to: string, link: string, relatedId: string, joining?
     "",
     link,
     "",
-    ...(joining ? [`Then you join ${joining.orgName} as ${joining.invitedAs}, as you were invited to.`, ""] : []),
+    ...(joining ? [`You were invited to join ${joining.orgName} as ${joining.invitedAs}: with your account made, you join it.`, ""] : []),
     "The link works once, with the password chosen when signing up, and expires in 24 hours. If you did not sign up, ignore this mail: no account is created without it.",
   ].join("\n"),
 });

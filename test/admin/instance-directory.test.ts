@@ -21,11 +21,22 @@ describe("the instance admin's directory", () => {
     const other = await createTestOrg();
     await other.addMember("member");
     await db.project.create({ data: { orgId: org.id, name: "Web", slug: "web" } });
+    // Pending invitations only: not one accepted, revoked or expired.
+    const viewerRole = viewer.membership.roleId;
+    const invitation = (email: string, extra: object) => ({ orgId: org.id, email, roleId: viewerRole, tokenHash: randomUUID(), expiresAt: new Date(Date.now() + 86_400_000), ...extra });
+    await db.invitation.createMany({
+      data: [
+        invitation("pending@example.test", {}),
+        invitation("accepted@example.test", { acceptedAt: new Date() }),
+        invitation("revoked@example.test", { revokedAt: new Date() }),
+        invitation("expired@example.test", { expiresAt: new Date(Date.now() - 1000) }),
+      ],
+    });
 
     const overview = await getOrganizationOverview(admin, org.id);
 
     expect(overview).toMatchObject({ id: org.id, name: org.name, slug: org.slug, subscription: null });
-    expect(overview.counts).toEqual({ members: 2, projects: 1, groups: 0, pendingInvitations: 0, activeApiKeys: 0 });
+    expect(overview.counts).toEqual({ members: 2, projects: 1, groups: 0, pendingInvitations: 1, activeApiKeys: 0 });
     expect(overview.members.map((m) => [m.user.id, m.role.name])).toEqual([
       [owner.principal.userId, "Owner"],
       [viewer.principal.userId, "Viewer"],

@@ -54,8 +54,8 @@ describe("sign-up in two steps", () => {
 
     await requestSignUp(source(), { name: "Ivy", email: invitee, password: PASSWORD, nextPath });
     const { mail } = await latestMail(invitee, "/verify-email");
-    expect(mail!.subject).toBe(`Confirm your email to join ${org.name} on Tollgate`);
-    expect(mail!.text).toContain(`Then you join ${org.name} as Viewer, as you were invited to.`);
+    expect(mail!.subject).toBe("Confirm your email to finish signing up to Tollgate");
+    expect(mail!.text).toContain(`You were invited to join ${org.name} as Viewer: with your account made, you join it.`);
 
     // Someone else holding the link: their mail names nothing of the organization.
     const other = uniqueEmail("holder");

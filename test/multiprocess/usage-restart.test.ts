@@ -1,6 +1,8 @@
 // PostgreSQL restarted while a product sends usage: the app process answers
 // errors while it is down, the product sends each batch again until it is
-// answered, and every event is stored once, none lost, none twice.
+// answered (giving up on a request unanswered for 15 s, as a product's client
+// would; the trail printed on failure, and a warning, say when that happened),
+// and every event is stored once, none lost, none twice.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";

@@ -13,7 +13,7 @@ export default async function Forbidden() {
   const decided = section?.permission ? authorize(ctx, section.permission).reason : "You do not have the permission this page needs.";
   // The caller reads about themselves: "none of your roles grants audit:read".
   const said = decided.replace(`no role of user ${ctx.principal.userId}`, "none of your roles");
-  const reason = `${said.charAt(0).toUpperCase()}${said.slice(1)}.`;
+  const reason = `${said.charAt(0).toUpperCase()}${said.slice(1)}${said.endsWith(".") ? "" : "."}`;
   const names = await namesOfIds(ctx, idsIn(reason));
   return <ForbiddenState reason={<ReasonText text={reason} names={names} />} />;
 }

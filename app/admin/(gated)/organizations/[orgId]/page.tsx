@@ -89,11 +89,7 @@ export default async function AdminOrganizationPage({ params }: { params: Promis
             />
             {counts.members > org.members.length && (
               <p className="text-sm text-muted-foreground">
-                The first {org.members.length} of {counts.members}, owners first.{" "}
-                <Link href="/admin/users" className="underline underline-offset-4">
-                  Search all users
-                </Link>{" "}
-                to find the others.
+                The first {org.members.length} of {counts.members} members are shown, owners first.
               </p>
             )}
           </>
