@@ -55,15 +55,19 @@ export async function expectUxRules(page: Page, where: string) {
   expect.soft(found.actionsOffScreen, `${where}: row actions out of view`).toEqual([]);
 }
 
-/** The first destructive button of the page opens a confirmation whose action is styled as destructive. */
-export async function expectDestructiveConfirmation(page: Page, where: string) {
-  const trigger = page.locator("main button[aria-haspopup=dialog]:visible").filter({ hasText: DESTRUCTIVE }).first();
-  if (!(await trigger.count())) return false;
-  await trigger.click();
-  const dialog = page.locator("[role=alertdialog], [role=dialog]");
-  await expect(dialog, `${where}: a destructive action asks first`).toBeVisible();
-  await expect(dialog.locator('button[class*="bg-destructive"]'), `${where}: the confirmation's action is styled as destructive`).toHaveCount(1);
-  await page.keyboard.press("Escape");
-  await expect(dialog).toHaveCount(0);
-  return true;
+/** Every destructive button of the page (up to `most`) opens a confirmation whose action is styled as destructive. Returns how many it checked. */
+export async function expectDestructiveConfirmation(page: Page, where: string, most = 8) {
+  const triggers = page.locator("main button[aria-haspopup=dialog]:visible").filter({ hasText: DESTRUCTIVE });
+  const count = Math.min(await triggers.count(), most);
+  for (let i = 0; i < count; i++) {
+    const trigger = triggers.nth(i);
+    const name = (await trigger.textContent())?.trim();
+    await trigger.click();
+    const dialog = page.locator("[role=alertdialog], [role=dialog]");
+    await expect(dialog, `${where}: “${name}” asks first`).toBeVisible();
+    await expect(dialog.locator('button[class*="bg-destructive"]'), `${where}: the confirmation of “${name}” is styled as destructive`).toHaveCount(1);
+    await page.keyboard.press("Escape");
+    await expect(dialog).toHaveCount(0);
+  }
+  return count;
 }

@@ -42,7 +42,9 @@ export default async function ProjectsPage({ params }: { params: Promise<{ org: 
               <TableRow key={p.id}>
                 <TableCell className="font-medium">{p.name}</TableCell>
                 <TableCell className="text-muted-foreground">{p.slug}</TableCell>
-                <TableCell className="font-mono text-xs text-muted-foreground">{p.id}</TableCell>
+                <TableCell>
+                  <code className="text-xs text-muted-foreground">{p.id}</code>
+                </TableCell>
                 <TableCell className="text-muted-foreground">{dateFormat.format(p.createdAt)}</TableCell>
                 <TableCell className="text-right">{canDelete && <DeleteProjectButton orgSlug={ctx.orgSlug} projectId={p.id} name={p.name} />}</TableCell>
               </TableRow>
