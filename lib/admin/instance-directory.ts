@@ -111,10 +111,11 @@ export async function getUserOverview(ctx: UserCtx, rawId: string) {
         createdAt: true,
         memberships: {
           orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+          take: SHOWN,
           select: { createdAt: true, org: { select: { id: true, name: true, slug: true } }, role: { select: { name: true, isOwner: true } } },
         },
         mfaFactors: { where: { confirmedAt: { not: null } }, select: { kind: true } },
-        _count: { select: { passkeys: true, ssoIdentities: true } },
+        _count: { select: { passkeys: true, ssoIdentities: true, memberships: true } },
       },
     }),
     db.session.aggregate({ where: { userId, revokedAt: null, expiresAt: { gt: now } }, _count: true, _max: { lastSeenAt: true } }),
@@ -132,6 +133,7 @@ export async function getUserOverview(ctx: UserCtx, rawId: string) {
   return {
     ...rest,
     authenticatorApps: mfaFactors.filter((f) => f.kind === "totp").length,
+    organizations: _count.memberships,
     passkeys: _count.passkeys,
     ssoIdentities: _count.ssoIdentities,
     activeSessions: sessions._count,

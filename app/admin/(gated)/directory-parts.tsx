@@ -5,7 +5,9 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+/** Dates and times as the directory pages show them (UTC). */
+export const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+export const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export function Facts({ label, facts }: { label: string; facts: Array<[string, ReactNode]> }) {
   return (
@@ -57,8 +59,6 @@ export function RecentAudit({ heading, events, detailLabel, empty }: { heading: 
     </section>
   );
 }
-
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export type MembershipRow = { key: string; href: string; name: string; detail: string; role: { name: string; isOwner: boolean }; joinedAt: Date };
 

@@ -10,9 +10,9 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { countAllUsers, listAllUsers } from "@/lib/admin/instance-directory";
 import { isDomainError } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/page-context";
+import { dateFormat } from "../directory-parts";
 
 export const metadata: Metadata = { title: "All users" };
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const USERS_PER_PAGE = 50;
 const BASE = "/admin/users";
 

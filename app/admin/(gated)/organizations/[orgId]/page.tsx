@@ -12,10 +12,9 @@ import { listPlans } from "@/lib/billing/plans";
 import { NotFound } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/page-context";
 import { ChangePlanDialog, GrantCreditDialog } from "../../organization-billing";
-import { Facts, MembershipTable, RecentAudit } from "../../directory-parts";
+import { dateFormat, Facts, MembershipTable, RecentAudit } from "../../directory-parts";
 
 export const metadata: Metadata = { title: "Organization" };
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export default async function AdminOrganizationPage({ params }: { params: Promise<{ orgId: string }> }) {
   const ctx = await requirePageUser();

@@ -8,11 +8,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getUserOverview } from "@/lib/admin/instance-directory";
 import { NotFound } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/page-context";
-import { Facts, MembershipTable, RecentAudit } from "../../directory-parts";
+import { dateFormat, Facts, MembershipTable, RecentAudit, timeFormat } from "../../directory-parts";
 
 export const metadata: Metadata = { title: "User" };
-const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
-const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 const ORIGINS: Record<string, string> = { sign_up: "Signed up", setup: "Instance setup", provisioning: "Provisioned through the API" };
 
@@ -49,7 +47,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ user
       />
       <section aria-labelledby="user-orgs-heading" className="grid gap-3">
         <h2 id="user-orgs-heading" className="text-lg font-semibold">
-          Organizations <span className="text-muted-foreground">({user.memberships.length})</span>
+          Organizations <span className="text-muted-foreground">({user.organizations})</span>
         </h2>
         {user.memberships.length === 0 ? (
           <EmptyState icon={<Building2 />} titleAs="h3" title="In no organization" description="They have not created or joined one." />
@@ -59,6 +57,11 @@ export default async function AdminUserPage({ params }: { params: Promise<{ user
             subject="Organization"
             rows={user.memberships.map((m) => ({ key: m.org.id, href: `/admin/organizations/${m.org.id}`, name: m.org.name, detail: `/${m.org.slug}`, role: m.role, joinedAt: m.createdAt }))}
           />
+        )}
+        {user.organizations > user.memberships.length && (
+          <p className="text-sm text-muted-foreground">
+            The first {user.memberships.length} of {user.organizations} organizations are shown, oldest membership first.
+          </p>
         )}
       </section>
       <RecentAudit
