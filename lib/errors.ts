@@ -73,6 +73,29 @@ export function zodMessage(error: ZodError): string {
   return field ? `${field}: ${issue.message}` : issue.message;
 }
 
+// A database that cannot be reached, is shutting down or restarting, has no
+// connection free in time, or dropped one mid-query: the request may well
+// succeed a few seconds later, so it is a 503 with Retry-After, not our bug (500).
+const UNREACHABLE_SOCKET = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EPIPE"]);
+const UNREACHABLE_KIND = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+// PostgreSQL: connection exceptions (08…), too many connections, shutting down or starting up.
+const UNREACHABLE_SQLSTATE = /^(08...|53300|57P0[123])$/;
+// Prisma: can't reach, timed out, server closed the connection, no pool connection in time.
+const UNREACHABLE_PRISMA = new Set(["P1001", "P1002", "P1017", "P2024"]);
+const UNREACHABLE_MESSAGE = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?)$/;
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message, meta } = e as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } };
+    if (typeof code === "string" && (UNREACHABLE_SOCKET.has(code) || UNREACHABLE_SQLSTATE.test(code) || UNREACHABLE_PRISMA.has(code))) return true;
+    if (typeof message === "string" && UNREACHABLE_MESSAGE.test(message)) return true;
+    const adapter = meta?.driverAdapterError?.cause;
+    if (adapter && (UNREACHABLE_KIND.has(adapter.kind ?? "") || UNREACHABLE_SQLSTATE.test(adapter.originalCode ?? ""))) return true;
+  }
+  return false;
+}
+
 /** The one mapping from any thrown value to a status and a safe body. */
 export function errorToResponse(error: unknown, requestId?: string): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (error instanceof DomainError) {
@@ -81,6 +104,13 @@ export function errorToResponse(error: unknown, requestId?: string): { status: n
   }
   if (error instanceof ZodError) {
     return { status: 400, body: { error: { code: "invalid", message: zodMessage(error) } } };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: { error: { code: "database_unavailable", message: `The database is busy or unreachable. Try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`, requestId } },
+      headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
   }
   return {
     status: 500,

@@ -5,7 +5,7 @@ import { headers } from "next/headers";
 import { ZodError } from "zod";
 import { requireUserCtx } from "../auth/current-user.ts";
 import type { OrgCtx, RequestMeta, UserCtx } from "../context.ts";
-import { isDomainError, zodMessage, type DomainError } from "../errors.ts";
+import { isDatabaseUnavailable, isDomainError, zodMessage, type DomainError } from "../errors.ts";
 import { assertCleanInput } from "../input.ts";
 import { logger } from "../logger.ts";
 import { portalContext, resolveOrgContext } from "../auth/request-context.ts";
@@ -46,6 +46,10 @@ async function run<T>(work: () => Promise<T>, input?: unknown): Promise<ActionRe
   } catch (error) {
     if (isDomainError(error)) return domainFailure(error, input);
     if (error instanceof ZodError) return { ok: false, error: { code: "invalid", message: zodMessage(error), fields: fieldMessages(error) } };
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error }, "server action failed: database unavailable");
+      return { ok: false, error: { code: "database_unavailable", message: "The database is busy or unreachable. Try again in a few seconds." } };
+    }
     logger.error({ err: error }, "server action failed");
     return { ok: false, error: { code: "internal", message: "Something went wrong on our side. Try again." } };
   }

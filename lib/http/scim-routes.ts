@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { scimContext } from "../auth/request-context.ts";
 import type { ScimCtx } from "../context.ts";
-import { DomainError, errorToResponse } from "../errors.ts";
+import { DomainError, errorToResponse, isDatabaseUnavailable } from "../errors.ts";
 import { logger } from "../logger.ts";
 import { resourceTypeById, resourceTypeList, schemaById, schemaList, serviceProviderConfig } from "../scim/discovery.ts";
 import * as scim from "../scim/scim.ts";
@@ -33,6 +33,10 @@ function failure(error: unknown, requestId: string): Answer {
   if (error instanceof DomainError) {
     const { status, body } = errorToResponse(error, requestId);
     return { status, body: new scim.ScimError(status, body.error.message, status === 400 ? "invalidValue" : undefined).body() };
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error, requestId }, "scim request failed: database unavailable");
+    return { status: 503, body: new scim.ScimError(503, "The database is busy or unreachable. Try again in a few seconds.").body() };
   }
   logger.error({ err: error, requestId }, "scim request failed");
   return { status: 500, body: new scim.ScimError(500, "Something went wrong on our side.").body() };
