@@ -93,6 +93,17 @@ describe("decide", () => {
     });
   });
 
+  it("says which rule decided as a code, beside the sentence", () => {
+    const at = (resource: AuthzResource, context: DecisionContext = {}) => decide(index, ann, "traces:write", resource, { now: NOW, ...context }).code;
+    expect(decide(index, ann, "traces:read", { type: "organization", id: "org" }).code).toBe("membership_role");
+    expect(at({ type: "project", id: "p2" }, { ip: "10.1.2.3" })).toBe("grant");
+    expect(at({ type: "project", id: "p1" })).toBe("grant_condition_failed");
+    expect(at({ type: "organization", id: "org" })).toBe("no_grant");
+    expect(at({ type: "project", id: "elsewhere" })).toBe("unknown_project");
+    expect(at({ type: "organization", id: "other-org" })).toBe("other_organization");
+    expect(decide(index, { type: "user", id: "bob" }, "traces:read", { type: "organization", id: "org" }).code).toBe("not_a_member");
+  });
+
   it("refuses non-members, unknown projects and other organizations", () => {
     expect(decide(index, { type: "user", id: "bob" }, "traces:read", { type: "organization", id: "org" }).reason).toBe("user bob is not a member of this organization");
     expect(decide(index, ann, "traces:read", { type: "project", id: "elsewhere" }).allowed).toBe(false);

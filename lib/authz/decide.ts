@@ -12,7 +12,10 @@ export type DecisionContext = {
   /** Milliseconds since the epoch; defaults to now. */
   now?: number;
 };
-export type Decision = { allowed: boolean; reason: string; grantId?: string; roleId?: string };
+/** Which rule decided, for code that words the outcome itself (the reason is the sentence for logs and the check API). */
+export type DecisionCode =
+  "membership_role" | "key_permission" | "grant" | "other_organization" | "unknown_project" | "key_not_active" | "key_project_scope" | "not_a_member" | "grant_condition_failed" | "no_grant";
+export type Decision = { allowed: boolean; reason: string; code?: DecisionCode; grantId?: string; roleId?: string };
 
 function scopeText(grant: IndexedGrant) {
   return grant.projectId ? `on project ${grant.projectId}` : "on the organization";
@@ -45,30 +48,32 @@ function appliesTo(grant: IndexedGrant, resource: AuthzResource) {
 
 export function decide(index: OrgIndex, subject: AuthzSubject, permission: string, resource: AuthzResource, context: DecisionContext = {}): Decision {
   if (resource.type === "organization" && resource.id !== index.orgId) {
-    return { allowed: false, reason: `organization ${resource.id} is not this organization` };
+    return { allowed: false, code: "other_organization", reason: `organization ${resource.id} is not this organization` };
   }
   if (resource.type === "project" && !index.projects.has(resource.id)) {
-    return { allowed: false, reason: `project ${resource.id} does not exist in this organization` };
+    return { allowed: false, code: "unknown_project", reason: `project ${resource.id} does not exist in this organization` };
   }
   const now = context.now ?? Date.now();
   let blocked: string | null = null;
 
   if (subject.type === "api_key") {
     const key = index.apiKeysById.get(subject.id);
-    if (!key || key.revoked || (key.expiresAtMs !== null && now >= key.expiresAtMs)) return { allowed: false, reason: `API key ${subject.id} is not active in this organization` };
+    if (!key || key.revoked || (key.expiresAtMs !== null && now >= key.expiresAtMs))
+      return { allowed: false, code: "key_not_active", reason: `API key ${subject.id} is not active in this organization` };
     // A project key acts only on its project, whatever it carries or is granted.
     if (key.projectId !== null && !(resource.type === "project" && resource.id === key.projectId)) {
       const where = resource.type === "project" ? `project ${resource.id}` : "the whole organization";
-      return { allowed: false, reason: `API key ${subject.id} is limited to project ${key.projectId}, so it cannot use ${permission} on ${where}` };
+      return { allowed: false, code: "key_project_scope", reason: `API key ${subject.id} is limited to project ${key.projectId}, so it cannot use ${permission} on ${where}` };
     }
-    if (key.permissions.has(permission)) return { allowed: true, reason: `API key ${subject.id} carries ${permission}` };
+    if (key.permissions.has(permission)) return { allowed: true, code: "key_permission", reason: `API key ${subject.id} carries ${permission}` };
   }
   if (subject.type === "user") {
     const role: IndexedRole | undefined = index.memberRole.get(subject.id);
-    if (!role) return { allowed: false, reason: `user ${subject.id} is not a member of this organization` };
+    if (!role) return { allowed: false, code: "not_a_member", reason: `user ${subject.id} is not a member of this organization` };
     if (role.permissions.has(permission) || role.isOwner) {
       return {
         allowed: true,
+        code: "membership_role",
         reason: `membership role "${role.name}" grants ${permission}${role.isOwner && !role.permissions.has(permission) ? " (owners hold every permission)" : ""}`,
         roleId: role.id,
       };
@@ -89,6 +94,7 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
       }
       return {
         allowed: true,
+        code: "grant",
         reason: `grant ${grant.id}: role "${grant.role.name}"${viaText(grant)} ${scopeText(grant)} grants ${permission}`,
         grantId: grant.id,
         roleId: grant.role.id,
@@ -96,8 +102,8 @@ export function decide(index: OrgIndex, subject: AuthzSubject, permission: strin
     }
   }
 
-  if (blocked) return { allowed: false, reason: blocked };
+  if (blocked) return { allowed: false, code: "grant_condition_failed", reason: blocked };
   const who = subject.type === "user" ? `user ${subject.id}` : `API key ${subject.id}`;
   const where = resource.type === "project" ? ` on project ${resource.id}` : "";
-  return { allowed: false, reason: `no role of ${who} grants ${permission}${where}` };
+  return { allowed: false, code: "no_grant", reason: `no role of ${who} grants ${permission}${where}` };
 }

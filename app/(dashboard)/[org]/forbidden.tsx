@@ -10,9 +10,9 @@ export default async function Forbidden() {
   const path = await requestPath();
   const section = sectionOfPath(path);
   const ctx = await requirePageOrg(path.split("/")[1] ?? "");
-  const decided = section?.permission ? authorize(ctx, section.permission).reason : "You do not have the permission this page needs.";
-  // The caller reads about themselves: "none of your roles grants audit:read".
-  const said = decided.replace(`no role of user ${ctx.principal.userId}`, "none of your roles");
+  const decision = section?.permission ? authorize(ctx, section.permission) : null;
+  // The caller reads about themselves: "None of your roles grants audit:read." Other reasons (a grant whose condition fails) are said as decided.
+  const said = !decision ? "You do not have the permission this page needs" : decision.code === "no_grant" ? `none of your roles grants ${section!.permission}` : decision.reason;
   const reason = `${said.charAt(0).toUpperCase()}${said.slice(1)}${said.endsWith(".") ? "" : "."}`;
   const names = await namesOfIds(ctx, idsIn(reason));
   return <ForbiddenState reason={<ReasonText text={reason} names={names} />} />;
