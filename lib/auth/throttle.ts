@@ -112,32 +112,39 @@ export async function forgetSignInFailures(tx: Tx, email: string) {
   await tx.signInThrottle.deleteMany({ where: { key: { startsWith: `pair:${email.toLowerCase()}|` } } });
 }
 
-/** Counts one request against `key` in a fixed window and returns the count so far. */
-async function countRequest(key: string, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<number> {
+/** Counts one request against `key` in a fixed window: the count so far, and when the window ends. */
+async function countRequest(key: string, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<{ count: number; windowEndsAt: Date }> {
   const windowStart = new Date(now.getTime() - windowMs);
-  const [row] = await client.$queryRaw<Array<{ failures: number }>>`
+  const [row] = await client.$queryRaw<Array<{ failures: number; windowStart: Date }>>`
     INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${key}, 1, ${now})
     ON CONFLICT ("key") DO UPDATE SET
       "failures" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN 1 ELSE "SignInThrottle"."failures" + 1 END,
       "windowStart" = CASE WHEN "SignInThrottle"."windowStart" < ${windowStart} THEN ${now} ELSE "SignInThrottle"."windowStart" END
-    RETURNING "failures"`;
-  return row!.failures;
+    RETURNING "failures", "windowStart"`;
+  return { count: row!.failures, windowEndsAt: new Date(row!.windowStart.getTime() + windowMs) };
 }
+
+export type RequestSlot = { taken: boolean; /** Whole seconds until the window starts afresh (at least 1). */ retryAfterSeconds: number };
 
 /**
- * A fixed-window limit for requests that are not password checks: false once
- * `limit` is used up. Inside a transaction (`client`), the slot is given back
- * if the transaction rolls back.
+ * A fixed-window limit for requests that are not password checks: not taken
+ * once `limit` is used up, with the seconds until the window starts afresh.
+ * Inside a transaction (`client`), the slot is given back if it rolls back.
  */
-export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<boolean> {
-  return (await countRequest(key, windowMs, now, client)) <= limit;
+export async function requestSlot(key: string, limit: number, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<RequestSlot> {
+  const { count, windowEndsAt } = await countRequest(key, windowMs, now, client);
+  return { taken: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000)) };
 }
 
-/** Like takeRequestSlot, but refuses with 429 (for limits that reveal nothing, e.g. per account). */
+/** requestSlot's answer alone: true while `limit` is not used up. */
+export async function takeRequestSlot(key: string, limit: number, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<boolean> {
+  return (await requestSlot(key, limit, windowMs, now, client)).taken;
+}
+
+/** Like requestSlot, but refuses with 429 and the window's Retry-After (for limits that reveal nothing, e.g. per account). */
 export async function requireRequestSlot(key: string, limit: number, windowMs: number, message: string) {
-  if (!(await takeRequestSlot(key, limit, windowMs))) {
-    throw new RateLimited("too_many_requests", message, Math.ceil(windowMs / 1000));
-  }
+  const slot = await requestSlot(key, limit, windowMs);
+  if (!slot.taken) throw new RateLimited("too_many_requests", message, slot.retryAfterSeconds);
 }
 
 /**
@@ -146,8 +153,11 @@ export async function requireRequestSlot(key: string, limit: number, windowMs: n
  * take many /64s). Refuses with 429, which reveals nothing about accounts.
  */
 export async function requireSourceSlot(action: string, ip: string | null, limit: number, windowMs: number, message: string) {
-  const within = (await takeRequestSlot(`${action}:${sourceOf(ip)}`, limit, windowMs)) && (!isIpv6(ip) || (await takeRequestSlot(`${action}/48:${sourceOf(ip, 48)}`, limit * 10, windowMs)));
-  if (!within) throw new RateLimited("too_many_requests", message, Math.ceil(windowMs / 1000));
+  const source = await requestSlot(`${action}:${sourceOf(ip)}`, limit, windowMs);
+  if (!source.taken) throw new RateLimited("too_many_requests", message, source.retryAfterSeconds);
+  if (!isIpv6(ip)) return;
+  const wider = await requestSlot(`${action}/48:${sourceOf(ip, 48)}`, limit * 10, windowMs);
+  if (!wider.taken) throw new RateLimited("too_many_requests", message, wider.retryAfterSeconds);
 }
 
 const HOUR_MS = 3_600_000;
@@ -164,9 +174,9 @@ const MAILS_EVERY_SOURCE_GETS = 2;
  * Requests past it answer the same; only the mail is not sent.
  */
 export async function takeMailSlot(email: string, ip: string | null) {
-  const fromHere = await countRequest(`mail-to:${email}|${sourceOf(ip, 48)}`, HOUR_MS);
+  const { count: fromHere } = await countRequest(`mail-to:${email}|${sourceOf(ip, 48)}`, HOUR_MS);
   if (fromHere > MAILS_PER_ADDRESS_PER_SOURCE) return false;
-  const all = await countRequest(`mail-to:${email}`, HOUR_MS);
+  const { count: all } = await countRequest(`mail-to:${email}`, HOUR_MS);
   return all <= MAILS_PER_ADDRESS || fromHere <= MAILS_EVERY_SOURCE_GETS;
 }
 

@@ -8,9 +8,10 @@ import { INVITATION_MAILS_PER_HOUR, RESENDS_PER_HOUR, createInvitation, createIn
 import { thrown } from "../grants/fixtures.ts";
 import { builtInRole, createTestOrg, uniqueEmail } from "../helpers.ts";
 
-/** Spends all but `left` of an organization's hourly budget, as earlier invitations would have. */
-async function spendBudget(orgId: string, left: number) {
-  await db.$executeRaw`INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${`invitation-mail:${orgId}`}, ${INVITATION_MAILS_PER_HOUR - left}, now())
+/** Spends all but `left` of an organization's hourly budget, as earlier invitations would have (the first of them `minutesAgo`). */
+async function spendBudget(orgId: string, left: number, minutesAgo = 0) {
+  const windowStart = new Date(Date.now() - minutesAgo * 60_000);
+  await db.$executeRaw`INSERT INTO "SignInThrottle" ("key", "failures", "windowStart") VALUES (${`invitation-mail:${orgId}`}, ${INVITATION_MAILS_PER_HOUR - left}, ${windowStart})
     ON CONFLICT ("key") DO UPDATE SET "failures" = excluded."failures", "windowStart" = excluded."windowStart"`;
 }
 
@@ -19,12 +20,15 @@ describe("invitation mail budget", () => {
     const { org, owner } = await createTestOrg();
     const other = await createTestOrg();
     const viewer = (await builtInRole("viewer")).id;
-    await spendBudget(org.id, 1);
+    await spendBudget(org.id, 1, 45);
     await createInvitation(owner, { email: uniqueEmail("last"), roleId: viewer });
     const refused = uniqueEmail("refused");
     const error = await thrown(() => createInvitation(owner, { email: refused, roleId: viewer }));
     expect(error).toBeInstanceOf(RateLimited);
-    expect(error).toMatchObject({ code: "too_many_invitations", retryAfterSeconds: 3600 });
+    // The hour began 45 minutes ago: the budget comes back in 15 minutes, not in an hour.
+    expect(error).toMatchObject({ code: "too_many_invitations", message: expect.stringContaining("Try again in 15 minutes.") });
+    expect((error as RateLimited).retryAfterSeconds).toBeGreaterThanOrEqual(895);
+    expect((error as RateLimited).retryAfterSeconds).toBeLessThanOrEqual(900);
     expect(await db.invitation.count({ where: { orgId: org.id, email: refused } })).toBe(0);
     await expect(createInvitation(other.owner, { email: uniqueEmail("elsewhere"), roleId: viewer })).resolves.toMatchObject({ email: expect.any(String) });
   });
@@ -44,7 +48,9 @@ describe("invitation mail budget", () => {
     const { owner } = await createTestOrg();
     const invitation = await createInvitation(owner, { email: uniqueEmail("resent"), roleId: (await builtInRole("viewer")).id });
     for (let i = 0; i < RESENDS_PER_HOUR; i++) await resendInvitation(owner, { invitationId: invitation.id });
-    expect(await thrown(() => resendInvitation(owner, { invitationId: invitation.id }))).toMatchObject({ code: "too_many_invitations" });
+    const error = await thrown(() => resendInvitation(owner, { invitationId: invitation.id }));
+    expect(error).toMatchObject({ code: "too_many_invitations", message: expect.stringContaining("Try again in 60 minutes.") });
+    expect((error as RateLimited).retryAfterSeconds).toBeGreaterThan(3500);
   });
 
   it("a refused invitation spends nothing: already a member, already invited, another organization's invitation", async () => {
