@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Email } from "../auth/schemas.ts";
 
 export const MemberId = z.uuid("Unknown member");
 export const RoleId = z.uuid("Choose a role");
@@ -16,7 +17,8 @@ export const RemoveMemberInput = MemberRef.refine(oneRef, oneRefError);
 export const AddMemberInput = z
   .strictObject({
     userId: UserId.optional(),
-    email: z.email("Enter an email address").trim().toLowerCase().max(254).optional(),
+    // Trimmed before it is checked: " Ada@Acme.example " names ada@acme.example.
+    email: Email.optional(),
     externalId: z.string().trim().min(1).max(200).optional(),
     roleId: RoleId,
   })

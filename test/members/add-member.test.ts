@@ -30,4 +30,14 @@ describe("adding an existing user to an organization", () => {
     expect(added).toMatchObject({ status: 201, body: { userId: user.principal.userId, role: { id: ours.id, name: "Ours", isOwner: false } } });
     expect(await db.auditEvent.count({ where: { orgId: a.org.id, action: "member.added", targetId: user.principal.userId } })).toBe(1);
   });
+
+  it("names a user by email as people paste it: spaces around and capitals are fine", async () => {
+    const admin = await createUser({ isInstanceAdmin: true });
+    const { key } = await createInstanceKey(admin, { name: "provisioning" });
+    const { org } = await createTestOrg();
+    const user = await createUser();
+    const pasted = `  ${user.principal.email.toUpperCase()} `;
+    const added = await call("POST", "/api/v1/members", { key, body: { email: pasted, roleId: (await builtInRole("viewer")).id }, headers: { "tollgate-organization": org.id } });
+    expect(added).toMatchObject({ status: 201, body: { userId: user.principal.userId } });
+  });
 });
