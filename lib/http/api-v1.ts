@@ -14,6 +14,7 @@ import { orgHeader, readJson } from "./api-route.ts";
 import { sendEmpty, sendJson, throughDoor, type LeanRouter } from "./lean-router.ts";
 import { ApiError, apiSchemas } from "./api-schemas.ts";
 import { requestMeta } from "./request-meta.ts";
+import { apiExamples } from "./api-examples.ts";
 
 export type ApiInput = { params: Record<string, string>; query: Record<string, unknown>; body: unknown };
 
@@ -131,6 +132,8 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
       const json = schemaOf(route.query, "input", components) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(json.properties ?? {})) parameters.push({ name, in: "query", required: json.required?.includes(name) ?? false, schema });
     }
+    const example = apiExamples[`${route.method} ${route.path}`];
+    const withExample = (value: unknown) => (value === undefined ? {} : { example: value });
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       summary: route.summary,
@@ -144,10 +147,13 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         .replace(/\{(\w+)\}/g, "By-$1")
         .replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body, "input", components) } } } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body, "input", components), ...withExample(example?.request) } } } } : {}),
       responses: {
         [String(route.status ?? 200)]: route.response
-          ? { description: route.status === 201 ? "Created" : "OK", content: { "application/json": { schema: schemaOf(route.response, "output", components) } } }
+          ? {
+              description: route.status === 201 ? "Created" : "OK",
+              content: { "application/json": { schema: schemaOf(route.response, "output", components), ...withExample(example?.response) } },
+            }
           : { description: "Done" },
         "400": { $ref: "#/components/responses/Invalid" },
         "401": { $ref: "#/components/responses/Unauthenticated" },

@@ -2357,6 +2357,23 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "subject": {
+         *         "type": "user",
+         *         "id": "alan@acme.example"
+         *       },
+         *       "permission": "refunds:create",
+         *       "resource": {
+         *         "type": "project",
+         *         "id": "72187c10-5191-41fa-9901-632f7cc455a7"
+         *       },
+         *       "context": {
+         *         "ip": "10.20.4.17",
+         *         "mfa": true
+         *       }
+         *     }
+         */
         "application/json": components["schemas"]["CheckInput"];
       };
     };
@@ -2367,6 +2384,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "allowed": true,
+           *       "reason": "grant bf435403-2c01-43aa-be9a-69ec5441424c: role \"Support agent\" via group \"Support team\" on the organization grants refunds:create",
+           *       "version": 418
+           *     }
+           */
           "application/json": components["schemas"]["CheckResult"];
         };
       };
@@ -2386,6 +2410,41 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "checks": [
+         *         {
+         *           "subject": {
+         *             "type": "user",
+         *             "id": "alan@acme.example"
+         *           },
+         *           "permission": "refunds:create",
+         *           "resource": {
+         *             "type": "project",
+         *             "id": "72187c10-5191-41fa-9901-632f7cc455a7"
+         *           }
+         *         },
+         *         {
+         *           "subject": {
+         *             "type": "user",
+         *             "id": "a24da728-21d0-4e3a-9a1d-e3ed42263f14"
+         *           },
+         *           "permission": "invoices:write",
+         *           "resource": {
+         *             "type": "project",
+         *             "id": "5ad48215-33cf-438c-9b0e-f645669e9205"
+         *           }
+         *         },
+         *         {
+         *           "subject": {
+         *             "type": "api_key",
+         *             "id": "d7abca20-4b22-453b-bb27-9e61a50ba5ce"
+         *           },
+         *           "permission": "invoices:read"
+         *         }
+         *       ]
+         *     }
+         */
         "application/json": components["schemas"]["CheckBatchInput"];
       };
     };
@@ -2396,6 +2455,29 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "results": [
+           *         {
+           *           "allowed": true,
+           *           "reason": "grant bf435403-2c01-43aa-be9a-69ec5441424c: role \"Support agent\" via group \"Support team\" on the organization grants refunds:create",
+           *           "version": 418
+           *         },
+           *         {
+           *           "allowed": false,
+           *           "reason": "no role of user a24da728-21d0-4e3a-9a1d-e3ed42263f14 grants invoices:write on project 5ad48215-33cf-438c-9b0e-f645669e9205",
+           *           "version": 418
+           *         },
+           *         {
+           *           "allowed": false,
+           *           "error": {
+           *             "code": "subject_not_found",
+           *             "message": "subject: no API key d7abca20-4b22-453b-bb27-9e61a50ba5ce in this organization"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["BatchResult"];
         };
       };
@@ -2424,6 +2506,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *           "name": "Checkout service",
+           *           "slug": "checkout-service",
+           *           "createdAt": "2026-03-14T10:20:31.447Z",
+           *           "updatedAt": "2026-03-14T10:20:31.447Z"
+           *         },
+           *         {
+           *           "id": "5ad48215-33cf-438c-9b0e-f645669e9205",
+           *           "name": "Mobile app",
+           *           "slug": "mobile-app",
+           *           "createdAt": "2026-06-03T13:02:18.064Z",
+           *           "updatedAt": "2026-06-03T13:02:18.064Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["ProjectPage"];
         };
       };
@@ -2443,6 +2546,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Checkout service",
+         *       "slug": "checkout-service"
+         *     }
+         */
         "application/json": {
           name: string;
           slug: string;
@@ -2456,6 +2565,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *       "name": "Checkout service",
+           *       "slug": "checkout-service",
+           *       "createdAt": "2026-03-14T10:20:31.447Z",
+           *       "updatedAt": "2026-03-14T10:20:31.447Z"
+           *     }
+           */
           "application/json": components["schemas"]["Project"];
         };
       };
@@ -2492,6 +2610,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *       "name": "Checkout service",
+           *       "slug": "checkout-service",
+           *       "createdAt": "2026-03-14T10:20:31.447Z",
+           *       "updatedAt": "2026-03-14T10:20:31.447Z"
+           *     }
+           */
           "application/json": components["schemas"]["Project"];
         };
       };
@@ -2538,6 +2665,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Mobile apps",
+         *       "slug": "mobile-apps"
+         *     }
+         */
         "application/json": {
           name?: string;
           slug?: string;
@@ -2551,6 +2684,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "5ad48215-33cf-438c-9b0e-f645669e9205",
+           *       "name": "Mobile apps",
+           *       "slug": "mobile-apps",
+           *       "createdAt": "2026-06-03T13:02:18.064Z",
+           *       "updatedAt": "2026-11-02T09:30:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["Project"];
         };
       };
@@ -2588,6 +2730,69 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "d170e4c2-aaf8-4e3e-91b3-e2c7dfd65b41",
+           *           "createdAt": "2026-03-14T10:12:45.118Z",
+           *           "user": {
+           *             "id": "fe0cbf95-12ad-4973-99e8-54f054eff3ed",
+           *             "email": "ada@acme.example",
+           *             "name": "Ada Lovelace"
+           *           },
+           *           "role": {
+           *             "id": "7e4e5c8a-9bff-4523-8296-ef226f348965",
+           *             "name": "Owner",
+           *             "isOwner": true
+           *           }
+           *         },
+           *         {
+           *           "id": "b0dc7503-1fcd-4ee8-8f74-c0cc5754f808",
+           *           "createdAt": "2026-03-16T08:03:27.551Z",
+           *           "user": {
+           *             "id": "a24da728-21d0-4e3a-9a1d-e3ed42263f14",
+           *             "email": "grace@acme.example",
+           *             "name": "Grace Hopper"
+           *           },
+           *           "role": {
+           *             "id": "e7b3e0f4-5cd8-445b-bfc5-fc490e521195",
+           *             "name": "Admin",
+           *             "isOwner": false
+           *           }
+           *         },
+           *         {
+           *           "id": "e511cdd3-689e-4e75-abfe-28247c38170c",
+           *           "createdAt": "2026-04-02T15:47:10.230Z",
+           *           "user": {
+           *             "id": "3fe20328-8df2-42ea-b39a-a8da30530adc",
+           *             "email": "alan@acme.example",
+           *             "name": "Alan Turing"
+           *           },
+           *           "role": {
+           *             "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *             "name": "Member",
+           *             "isOwner": false
+           *           }
+           *         },
+           *         {
+           *           "id": "e4a713de-e80d-42ef-bad9-223291637ca1",
+           *           "createdAt": "2026-11-02T09:30:00.000Z",
+           *           "user": {
+           *             "id": "9c2530e3-65fe-4a8f-ac7c-d5683b8fe359",
+           *             "email": "katherine@acme.example",
+           *             "name": "Katherine Johnson"
+           *           },
+           *           "role": {
+           *             "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *             "name": "Member",
+           *             "isOwner": false
+           *           }
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["MemberPage"];
         };
       };
@@ -2607,10 +2812,15 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "katherine@acme.example",
+         *       "roleId": "8271573e-88da-44ef-a72c-7e76ef55ef15"
+         *     }
+         */
         "application/json": {
           /** Format: uuid */
           userId?: string;
-          /** Format: email */
           email?: string;
           externalId?: string;
           /** Format: uuid */
@@ -2625,6 +2835,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "e4a713de-e80d-42ef-bad9-223291637ca1",
+           *       "createdAt": "2026-11-02T09:30:00.000Z",
+           *       "user": {
+           *         "id": "9c2530e3-65fe-4a8f-ac7c-d5683b8fe359",
+           *         "email": "katherine@acme.example",
+           *         "name": "Katherine Johnson"
+           *       },
+           *       "role": {
+           *         "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *         "name": "Member",
+           *         "isOwner": false
+           *       },
+           *       "userId": "9c2530e3-65fe-4a8f-ac7c-d5683b8fe359"
+           *     }
+           */
           "application/json": components["schemas"]["AddedMember"];
         };
       };
@@ -2698,6 +2925,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "roleId": "e7b3e0f4-5cd8-445b-bfc5-fc490e521195"
+         *     }
+         */
         "application/json": {
           /** Format: uuid */
           roleId: string;
@@ -2711,6 +2943,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "e511cdd3-689e-4e75-abfe-28247c38170c",
+           *       "userId": "3fe20328-8df2-42ea-b39a-a8da30530adc",
+           *       "roleId": "e7b3e0f4-5cd8-445b-bfc5-fc490e521195"
+           *     }
+           */
           "application/json": components["schemas"]["MemberRoleChange"];
         };
       };
@@ -2748,6 +2987,36 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "240cf84d-c377-4520-a0b7-227ce0f3294c",
+           *           "email": "margaret@acme.example",
+           *           "expiresAt": "2026-11-09T09:30:00.000Z",
+           *           "createdAt": "2026-11-02T09:30:00.000Z",
+           *           "lastSentAt": "2026-11-02T09:30:00.000Z",
+           *           "acceptedAt": null,
+           *           "revokedAt": null,
+           *           "role": {
+           *             "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *             "name": "Member",
+           *             "isOwner": false
+           *           },
+           *           "projectRoles": [
+           *             {
+           *               "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *               "roleId": "c96e5201-7457-42b2-aa70-d99f735653cf",
+           *               "projectName": "Checkout service",
+           *               "roleName": "Support agent"
+           *             }
+           *           ],
+           *           "status": "pending"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["InvitationPage"];
         };
       };
@@ -2767,6 +3036,18 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "margaret@acme.example",
+         *       "roleId": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+         *       "projectRoles": [
+         *         {
+         *           "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+         *           "roleId": "c96e5201-7457-42b2-aa70-d99f735653cf"
+         *         }
+         *       ]
+         *     }
+         */
         "application/json": {
           email: string;
           /** Format: uuid */
@@ -2788,6 +3069,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "240cf84d-c377-4520-a0b7-227ce0f3294c",
+           *       "email": "margaret@acme.example",
+           *       "expiresAt": "2026-11-09T09:30:00.000Z",
+           *       "projectRoles": [
+           *         {
+           *           "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *           "roleId": "c96e5201-7457-42b2-aa70-d99f735653cf",
+           *           "projectName": "Checkout service",
+           *           "roleName": "Support agent"
+           *         }
+           *       ],
+           *       "url": "https://tollgate.example.com/invite/yGWAZ-I6jx5mnLrhdFvLgv0SQaMnYxhvdG8Js-Ztj8Q"
+           *     }
+           */
           "application/json": components["schemas"]["CreatedInvitation"];
         };
       };
@@ -2833,6 +3130,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "url": "https://tollgate.example.com/invite/eJQ00IZ1XaCDYyFDKGqXrVAfTVPKGADAXeST6ghbWDo"
+           *     }
+           */
           "application/json": components["schemas"]["ResentInvitation"];
         };
       };
@@ -2904,6 +3206,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "dc7009fb-f080-4412-8da4-4f24b10bc910",
+           *           "name": "Platform engineers",
+           *           "description": "Run the checkout and mobile backends",
+           *           "createdAt": "2026-03-20T10:00:41.773Z",
+           *           "memberCount": 3
+           *         },
+           *         {
+           *           "id": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *           "name": "Support team",
+           *           "description": "First-line customer support",
+           *           "createdAt": "2026-04-02T16:08:12.305Z",
+           *           "memberCount": 2
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["GroupSummaryPage"];
         };
       };
@@ -2923,6 +3246,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Support team",
+         *       "description": "First-line customer support"
+         *     }
+         */
         "application/json": {
           name: string;
           /** @default  */
@@ -2937,6 +3266,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *       "name": "Support team",
+           *       "description": "First-line customer support"
+           *     }
+           */
           "application/json": components["schemas"]["Group"];
         };
       };
@@ -2973,6 +3309,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *       "name": "Support team",
+           *       "description": "First-line customer support",
+           *       "members": [
+           *         {
+           *           "id": "3fe20328-8df2-42ea-b39a-a8da30530adc",
+           *           "email": "alan@acme.example",
+           *           "name": "Alan Turing",
+           *           "addedAt": "2026-04-02T16:08:40.119Z"
+           *         },
+           *         {
+           *           "id": "9c2530e3-65fe-4a8f-ac7c-d5683b8fe359",
+           *           "email": "katherine@acme.example",
+           *           "name": "Katherine Johnson",
+           *           "addedAt": "2026-11-02T09:30:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["GroupWithMembers"];
         };
       };
@@ -3019,6 +3376,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "description": "First- and second-line customer support"
+         *     }
+         */
         "application/json": {
           name?: string;
           description?: string;
@@ -3032,6 +3394,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *       "name": "Support team",
+           *       "description": "First- and second-line customer support"
+           *     }
+           */
           "application/json": components["schemas"]["Group"];
         };
       };
@@ -3062,6 +3431,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "userId": "9c2530e3-65fe-4a8f-ac7c-d5683b8fe359"
+         *     }
+         */
         "application/json": {
           /** Format: uuid */
           userId: string;
@@ -3136,6 +3510,179 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "7e4e5c8a-9bff-4523-8296-ef226f348965",
+           *           "key": "owner",
+           *           "name": "Owner",
+           *           "description": "Full control, including deleting the organization",
+           *           "permissions": [
+           *             "organization:read",
+           *             "organization:update",
+           *             "organization:delete",
+           *             "members:read",
+           *             "members:invite",
+           *             "members:remove",
+           *             "members:update",
+           *             "roles:read",
+           *             "roles:write",
+           *             "groups:read",
+           *             "groups:write",
+           *             "grants:read",
+           *             "grants:write",
+           *             "projects:read",
+           *             "projects:create",
+           *             "projects:update",
+           *             "projects:delete",
+           *             "apikeys:read",
+           *             "apikeys:write",
+           *             "apikeys:verify",
+           *             "authz:check",
+           *             "decisions:read",
+           *             "sso:read",
+           *             "sso:write",
+           *             "scim:manage",
+           *             "audit:read",
+           *             "usage:read",
+           *             "billing:read",
+           *             "billing:write"
+           *           ],
+           *           "isBuiltIn": true,
+           *           "isOwner": true,
+           *           "orgId": null,
+           *           "includes": []
+           *         },
+           *         {
+           *           "id": "e7b3e0f4-5cd8-445b-bfc5-fc490e521195",
+           *           "key": "admin",
+           *           "name": "Admin",
+           *           "description": "Manages members, roles, keys and settings",
+           *           "permissions": [
+           *             "organization:read",
+           *             "organization:update",
+           *             "members:read",
+           *             "members:invite",
+           *             "members:remove",
+           *             "members:update",
+           *             "roles:read",
+           *             "roles:write",
+           *             "groups:read",
+           *             "groups:write",
+           *             "grants:read",
+           *             "grants:write",
+           *             "projects:read",
+           *             "projects:create",
+           *             "projects:update",
+           *             "projects:delete",
+           *             "apikeys:read",
+           *             "apikeys:write",
+           *             "apikeys:verify",
+           *             "authz:check",
+           *             "decisions:read",
+           *             "sso:read",
+           *             "sso:write",
+           *             "scim:manage",
+           *             "audit:read",
+           *             "usage:read",
+           *             "billing:read"
+           *           ],
+           *           "isBuiltIn": true,
+           *           "isOwner": false,
+           *           "orgId": null,
+           *           "includes": []
+           *         },
+           *         {
+           *           "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *           "key": "member",
+           *           "name": "Member",
+           *           "description": "Works in the organization's projects",
+           *           "permissions": [
+           *             "organization:read",
+           *             "members:read",
+           *             "roles:read",
+           *             "groups:read",
+           *             "projects:read",
+           *             "grants:read",
+           *             "usage:read",
+           *             "authz:check"
+           *           ],
+           *           "isBuiltIn": true,
+           *           "isOwner": false,
+           *           "orgId": null,
+           *           "includes": []
+           *         },
+           *         {
+           *           "id": "0fa5f6f3-4964-4d47-8e3a-271837474fe6",
+           *           "key": "billing",
+           *           "name": "Billing",
+           *           "description": "Manages the plan, invoices and usage",
+           *           "permissions": [
+           *             "organization:read",
+           *             "members:read",
+           *             "usage:read",
+           *             "billing:read",
+           *             "billing:write"
+           *           ],
+           *           "isBuiltIn": true,
+           *           "isOwner": false,
+           *           "orgId": null,
+           *           "includes": []
+           *         },
+           *         {
+           *           "id": "dec604a4-f07a-42f0-b15f-43874b7cc5e0",
+           *           "key": "viewer",
+           *           "name": "Viewer",
+           *           "description": "Read-only access",
+           *           "permissions": [
+           *             "organization:read",
+           *             "members:read",
+           *             "roles:read",
+           *             "groups:read",
+           *             "projects:read"
+           *           ],
+           *           "isBuiltIn": true,
+           *           "isOwner": false,
+           *           "orgId": null,
+           *           "includes": []
+           *         },
+           *         {
+           *           "id": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *           "key": "billing-admin",
+           *           "name": "Billing admin",
+           *           "description": "Manages invoices in the product, on top of read-only access",
+           *           "permissions": [
+           *             "billing:read",
+           *             "invoices:read",
+           *             "invoices:write"
+           *           ],
+           *           "isBuiltIn": false,
+           *           "isOwner": false,
+           *           "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *           "includes": [
+           *             "dec604a4-f07a-42f0-b15f-43874b7cc5e0"
+           *           ]
+           *         },
+           *         {
+           *           "id": "c96e5201-7457-42b2-aa70-d99f735653cf",
+           *           "key": "support-agent",
+           *           "name": "Support agent",
+           *           "description": "Looks up customers and refunds their orders",
+           *           "permissions": [
+           *             "customers:read",
+           *             "invoices:read",
+           *             "refunds:create"
+           *           ],
+           *           "isBuiltIn": false,
+           *           "isOwner": false,
+           *           "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *           "includes": []
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["RolePage"];
         };
       };
@@ -3155,6 +3702,20 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Billing admin",
+         *       "description": "Manages invoices in the product, on top of read-only access",
+         *       "permissions": [
+         *         "invoices:read",
+         *         "invoices:write",
+         *         "billing:read"
+         *       ],
+         *       "includes": [
+         *         "dec604a4-f07a-42f0-b15f-43874b7cc5e0"
+         *       ]
+         *     }
+         */
         "application/json": {
           name: string;
           /** @default  */
@@ -3172,6 +3733,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *       "key": "billing-admin",
+           *       "name": "Billing admin",
+           *       "description": "Manages invoices in the product, on top of read-only access",
+           *       "permissions": [
+           *         "billing:read",
+           *         "invoices:read",
+           *         "invoices:write"
+           *       ],
+           *       "isBuiltIn": false,
+           *       "isOwner": false,
+           *       "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "includes": [
+           *         "dec604a4-f07a-42f0-b15f-43874b7cc5e0"
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Role"];
         };
       };
@@ -3208,6 +3788,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *       "key": "billing-admin",
+           *       "name": "Billing admin",
+           *       "description": "Manages invoices in the product, on top of read-only access",
+           *       "permissions": [
+           *         "billing:read",
+           *         "invoices:read",
+           *         "invoices:write"
+           *       ],
+           *       "isBuiltIn": false,
+           *       "isOwner": false,
+           *       "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "includes": [
+           *         "dec604a4-f07a-42f0-b15f-43874b7cc5e0"
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Role"];
         };
       };
@@ -3265,6 +3864,16 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "permissions": [
+         *         "billing:read",
+         *         "invoices:read",
+         *         "invoices:write",
+         *         "refunds:create"
+         *       ]
+         *     }
+         */
         "application/json": {
           name?: string;
           description?: string;
@@ -3280,6 +3889,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *       "key": "billing-admin",
+           *       "name": "Billing admin",
+           *       "description": "Manages invoices in the product, on top of read-only access",
+           *       "permissions": [
+           *         "billing:read",
+           *         "invoices:read",
+           *         "invoices:write",
+           *         "refunds:create"
+           *       ],
+           *       "isBuiltIn": false,
+           *       "isOwner": false,
+           *       "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "includes": [
+           *         "dec604a4-f07a-42f0-b15f-43874b7cc5e0"
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Role"];
         };
       };
@@ -3317,6 +3946,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *           "name": "Acme",
+           *           "slug": "acme",
+           *           "externalId": "acct_1042",
+           *           "createdAt": "2026-03-14T10:12:45.118Z"
+           *         },
+           *         {
+           *           "id": "4269ca0b-e999-4eef-bb0f-969922a96f30",
+           *           "name": "Globex",
+           *           "slug": "globex",
+           *           "externalId": "acct_1057",
+           *           "createdAt": "2026-05-20T08:41:09.530Z"
+           *         }
+           *       ],
+           *       "nextCursor": "WzE3NzkyNjY0Njk1MzAsIjQyNjljYTBiLWU5OTktNGVlZi1iYjBmLTk2OTkyMmE5NmYzMCJd"
+           *     }
+           */
           "application/json": components["schemas"]["OrganizationPage"];
         };
       };
@@ -3336,6 +3986,18 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Acme",
+         *       "slug": "acme",
+         *       "externalId": "acct_1042",
+         *       "owner": {
+         *         "email": "ada@acme.example",
+         *         "name": "Ada Lovelace",
+         *         "externalId": "usr_5581"
+         *       }
+         *     }
+         */
         "application/json": {
           name: string;
           slug: string;
@@ -3355,6 +4017,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "name": "Acme",
+           *       "slug": "acme",
+           *       "externalId": "acct_1042",
+           *       "createdAt": "2026-03-14T10:12:45.118Z",
+           *       "owner": {
+           *         "id": "fe0cbf95-12ad-4973-99e8-54f054eff3ed",
+           *         "email": "ada@acme.example",
+           *         "name": "Ada Lovelace",
+           *         "externalId": "usr_5581",
+           *         "createdAt": "2026-03-14T10:12:44.902Z"
+           *       }
+           *     }
+           */
           "application/json": components["schemas"]["ProvisionedOrganization"];
         };
       };
@@ -3391,6 +4069,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "name": "Acme",
+           *       "slug": "acme",
+           *       "externalId": "acct_1042",
+           *       "createdAt": "2026-03-14T10:12:45.118Z",
+           *       "memberCount": 4
+           *     }
+           */
           "application/json": components["schemas"]["OrganizationWithCount"];
         };
       };
@@ -3437,6 +4125,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Acme Inc."
+         *     }
+         */
         "application/json": {
           name?: string;
           slug?: string;
@@ -3451,6 +4144,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "name": "Acme Inc.",
+           *       "slug": "acme",
+           *       "externalId": "acct_1042",
+           *       "createdAt": "2026-03-14T10:12:45.118Z"
+           *     }
+           */
           "application/json": components["schemas"]["Organization"];
         };
       };
@@ -3488,6 +4190,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "fe0cbf95-12ad-4973-99e8-54f054eff3ed",
+           *           "email": "ada@acme.example",
+           *           "name": "Ada Lovelace",
+           *           "externalId": "usr_5581",
+           *           "createdAt": "2026-03-14T10:12:44.902Z"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["UserList"];
         };
       };
@@ -3507,6 +4222,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "email": "katherine@acme.example",
+         *       "name": "Katherine Johnson",
+         *       "externalId": "usr_6120"
+         *     }
+         */
         "application/json": {
           email: string;
           name?: string;
@@ -3521,6 +4243,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "user": {
+           *         "id": "9c2530e3-65fe-4a8f-ac7c-d5683b8fe359",
+           *         "email": "katherine@acme.example",
+           *         "name": "Katherine Johnson",
+           *         "externalId": "usr_6120",
+           *         "createdAt": "2026-11-02T09:30:00.000Z"
+           *       },
+           *       "created": true
+           *     }
+           */
           "application/json": components["schemas"]["ProvisionedUser"];
         };
       };
@@ -3557,6 +4291,30 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "fe0cbf95-12ad-4973-99e8-54f054eff3ed",
+           *       "email": "ada@acme.example",
+           *       "name": "Ada Lovelace",
+           *       "externalId": "usr_5581",
+           *       "createdAt": "2026-03-14T10:12:44.902Z",
+           *       "memberships": [
+           *         {
+           *           "org": {
+           *             "id": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *             "name": "Acme",
+           *             "slug": "acme",
+           *             "externalId": "acct_1042",
+           *             "createdAt": "2026-03-14T10:12:45.118Z"
+           *           },
+           *           "role": {
+           *             "id": "7e4e5c8a-9bff-4523-8296-ef226f348965",
+           *             "name": "Owner"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["UserWithMemberships"];
         };
       };
@@ -3582,6 +4340,32 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "key": "customers:read",
+           *           "description": "See customer profiles and order history",
+           *           "createdAt": "2026-03-10T11:58:02.000Z"
+           *         },
+           *         {
+           *           "key": "invoices:read",
+           *           "description": "See invoices and download PDFs",
+           *           "createdAt": "2026-03-10T11:58:02.000Z"
+           *         },
+           *         {
+           *           "key": "invoices:write",
+           *           "description": "Issue, correct and void invoices",
+           *           "createdAt": "2026-03-10T11:58:02.000Z"
+           *         },
+           *         {
+           *           "key": "refunds:create",
+           *           "description": "Refund an order, in full or in part",
+           *           "createdAt": "2026-04-02T15:59:20.481Z"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["ProductPermissionList"];
         };
       };
@@ -3601,6 +4385,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "key": "refunds:create",
+         *       "description": "Refund an order, in full or in part"
+         *     }
+         */
         "application/json": {
           key: string;
           /** @default  */
@@ -3615,6 +4405,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "key": "refunds:create",
+           *       "description": "Refund an order, in full or in part",
+           *       "createdAt": "2026-04-02T15:59:20.481Z"
+           *     }
+           */
           "application/json": components["schemas"]["ProductPermission"];
         };
       };
@@ -3642,6 +4439,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "key": "refunds:create",
+           *       "rolesChanged": 1,
+           *       "apiKeysChanged": 0
+           *     }
+           */
           "application/json": components["schemas"]["RetiredProductPermission"];
         };
       };
@@ -3663,6 +4467,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "description": "Refund an order, in full or in part (up to the order total)"
+         *     }
+         */
         "application/json": {
           description: string;
         };
@@ -3675,6 +4484,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "key": "refunds:create",
+           *       "description": "Refund an order, in full or in part (up to the order total)",
+           *       "createdAt": "2026-04-02T15:59:20.481Z"
+           *     }
+           */
           "application/json": components["schemas"]["ProductPermission"];
         };
       };
@@ -3694,6 +4510,45 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "events": [
+         *         {
+         *           "id": "evt_01jb9w6k2m3q",
+         *           "type": "api_call",
+         *           "timestamp": "2026-11-02T09:29:58.412Z",
+         *           "organization": "acct_1042",
+         *           "properties": {
+         *             "region": "eu-west-1",
+         *             "endpoint": "/v1/charges",
+         *             "status": 200
+         *           }
+         *         },
+         *         {
+         *           "id": "evt_01jb9w6k2m3r",
+         *           "type": "job_finished",
+         *           "timestamp": "2026-11-02T09:29:59.027Z",
+         *           "organization": "acct_1042",
+         *           "properties": {
+         *             "region": "eu-west-1",
+         *             "status": "succeeded",
+         *             "duration_seconds": 42.5
+         *           }
+         *         },
+         *         {
+         *           "id": "evt_01jb9w5z8c1x",
+         *           "type": "api_call",
+         *           "timestamp": "2026-11-02T09:29:41.880Z",
+         *           "organization": "acct_1042",
+         *           "properties": {
+         *             "region": "us-east-1",
+         *             "endpoint": "/v1/refunds",
+         *             "status": 201
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         "application/json": components["schemas"]["UsageEventBatch"];
       };
     };
@@ -3704,6 +4559,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "accepted": 2,
+           *       "duplicates": 1,
+           *       "rejected": 0,
+           *       "results": [
+           *         {
+           *           "id": "evt_01jb9w6k2m3q",
+           *           "status": "accepted"
+           *         },
+           *         {
+           *           "id": "evt_01jb9w6k2m3r",
+           *           "status": "accepted"
+           *         },
+           *         {
+           *           "id": "evt_01jb9w5z8c1x",
+           *           "status": "duplicate"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["UsageIngestResult"];
         };
       };
@@ -3735,6 +4611,52 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "meter": {
+           *         "key": "api_calls",
+           *         "name": "API calls",
+           *         "aggregation": "count"
+           *       },
+           *       "from": "2026-10-30T00:00:00.000Z",
+           *       "to": "2026-11-01T00:00:00.000Z",
+           *       "window": "day",
+           *       "data": [
+           *         {
+           *           "windowStart": "2026-10-30T00:00:00.000Z",
+           *           "dimensions": {
+           *             "region": "eu-west-1"
+           *           },
+           *           "quantity": "7204",
+           *           "events": "7204"
+           *         },
+           *         {
+           *           "windowStart": "2026-10-30T00:00:00.000Z",
+           *           "dimensions": {
+           *             "region": "us-east-1"
+           *           },
+           *           "quantity": "5311",
+           *           "events": "5311"
+           *         },
+           *         {
+           *           "windowStart": "2026-10-31T00:00:00.000Z",
+           *           "dimensions": {
+           *             "region": "eu-west-1"
+           *           },
+           *           "quantity": "6870",
+           *           "events": "6870"
+           *         },
+           *         {
+           *           "windowStart": "2026-10-31T00:00:00.000Z",
+           *           "dimensions": {
+           *             "region": "us-east-1"
+           *           },
+           *           "quantity": "4995",
+           *           "events": "4995"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["UsageReport"];
         };
       };
@@ -3760,6 +4682,40 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "b52304ea-4808-48ce-91cc-38aee1fcdda9",
+           *           "key": "api_calls",
+           *           "name": "API calls",
+           *           "eventType": "api_call",
+           *           "aggregation": "count",
+           *           "valueProperty": null,
+           *           "filter": {},
+           *           "groupBy": [
+           *             "region"
+           *           ],
+           *           "createdAt": "2026-03-10T12:00:00.000Z"
+           *         },
+           *         {
+           *           "id": "10823642-33d0-4f99-8af9-2ce4d1ea99e6",
+           *           "key": "compute_seconds",
+           *           "name": "Compute seconds",
+           *           "eventType": "job_finished",
+           *           "aggregation": "sum",
+           *           "valueProperty": "duration_seconds",
+           *           "filter": {
+           *             "status": "succeeded"
+           *           },
+           *           "groupBy": [
+           *             "region"
+           *           ],
+           *           "createdAt": "2026-03-10T12:04:31.277Z"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["MeterList"];
         };
       };
@@ -3779,6 +4735,21 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "key": "compute_seconds",
+         *       "name": "Compute seconds",
+         *       "eventType": "job_finished",
+         *       "aggregation": "sum",
+         *       "valueProperty": "duration_seconds",
+         *       "filter": {
+         *         "status": "succeeded"
+         *       },
+         *       "groupBy": [
+         *         "region"
+         *       ]
+         *     }
+         */
         "application/json": {
           key: string;
           name: string;
@@ -3802,6 +4773,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "10823642-33d0-4f99-8af9-2ce4d1ea99e6",
+           *       "key": "compute_seconds",
+           *       "name": "Compute seconds",
+           *       "eventType": "job_finished",
+           *       "aggregation": "sum",
+           *       "valueProperty": "duration_seconds",
+           *       "filter": {
+           *         "status": "succeeded"
+           *       },
+           *       "groupBy": [
+           *         "region"
+           *       ],
+           *       "createdAt": "2026-03-10T12:04:31.277Z"
+           *     }
+           */
           "application/json": components["schemas"]["Meter"];
         };
       };
@@ -3838,6 +4826,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "b52304ea-4808-48ce-91cc-38aee1fcdda9",
+           *       "key": "api_calls",
+           *       "name": "API calls",
+           *       "eventType": "api_call",
+           *       "aggregation": "count",
+           *       "valueProperty": null,
+           *       "filter": {},
+           *       "groupBy": [
+           *         "region"
+           *       ],
+           *       "createdAt": "2026-03-10T12:00:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["Meter"];
         };
       };
@@ -3893,6 +4896,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Compute time (seconds)"
+         *     }
+         */
         "application/json": {
           name: string;
         };
@@ -3905,6 +4913,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "10823642-33d0-4f99-8af9-2ce4d1ea99e6",
+           *       "key": "compute_seconds",
+           *       "name": "Compute time (seconds)",
+           *       "eventType": "job_finished",
+           *       "aggregation": "sum",
+           *       "valueProperty": "duration_seconds",
+           *       "filter": {
+           *         "status": "succeeded"
+           *       },
+           *       "groupBy": [
+           *         "region"
+           *       ],
+           *       "createdAt": "2026-03-10T12:04:31.277Z"
+           *     }
+           */
           "application/json": components["schemas"]["Meter"];
         };
       };
@@ -3930,6 +4955,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "mode": "invoices",
+           *       "since": null
+           *     }
+           */
           "application/json": components["schemas"]["BillingSettings"];
         };
       };
@@ -3949,6 +4980,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "mode": "stripe_meters"
+         *     }
+         */
         "application/json": {
           /** @enum {string} */
           mode: "invoices" | "stripe_meters";
@@ -3962,6 +4998,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "mode": "stripe_meters",
+           *       "since": "2026-11-02T10:00:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["BillingSettings"];
         };
       };
@@ -3996,6 +5038,106 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "055ed49a-f8fa-4a78-a070-cbe145c0ac7c",
+           *           "key": "pro",
+           *           "name": "Pro",
+           *           "currency": "usd",
+           *           "interval": "month",
+           *           "baseFee": 4900,
+           *           "trialDays": 14,
+           *           "entitlements": {
+           *             "members": 10,
+           *             "apiKeys": 25,
+           *             "eventsPerMonth": 1000000,
+           *             "sso": true,
+           *             "soft": [
+           *               "eventsPerMonth"
+           *             ]
+           *           },
+           *           "fallbackEntitlements": {
+           *             "members": 3,
+           *             "apiKeys": 2,
+           *             "eventsPerMonth": 100000,
+           *             "sso": false
+           *           },
+           *           "selfServe": true,
+           *           "archivedAt": null,
+           *           "createdAt": "2026-03-10T12:10:00.000Z",
+           *           "prices": [
+           *             {
+           *               "meter": "api_calls",
+           *               "price": {
+           *                 "model": "per_unit",
+           *                 "unitPrice": "0.02"
+           *               },
+           *               "includedQuantity": "100000",
+           *               "meterName": "API calls"
+           *             },
+           *             {
+           *               "meter": "compute_seconds",
+           *               "price": {
+           *                 "model": "graduated",
+           *                 "tiers": [
+           *                   {
+           *                     "upTo": "36000",
+           *                     "unitPrice": "0.05",
+           *                     "flatPrice": 0
+           *                   },
+           *                   {
+           *                     "upTo": null,
+           *                     "unitPrice": "0.03",
+           *                     "flatPrice": 0
+           *                   }
+           *                 ]
+           *               },
+           *               "includedQuantity": "3600",
+           *               "meterName": "Compute seconds"
+           *             }
+           *           ]
+           *         },
+           *         {
+           *           "id": "14106375-1920-44bb-8dae-44b8d820b723",
+           *           "key": "starter",
+           *           "name": "Starter",
+           *           "currency": "usd",
+           *           "interval": "month",
+           *           "baseFee": 0,
+           *           "trialDays": 0,
+           *           "entitlements": {
+           *             "members": 3,
+           *             "apiKeys": 2,
+           *             "eventsPerMonth": 100000,
+           *             "sso": false
+           *           },
+           *           "fallbackEntitlements": {
+           *             "members": 3,
+           *             "apiKeys": 2,
+           *             "eventsPerMonth": 100000,
+           *             "sso": false
+           *           },
+           *           "selfServe": true,
+           *           "archivedAt": null,
+           *           "createdAt": "2026-03-10T12:08:12.640Z",
+           *           "prices": [
+           *             {
+           *               "meter": "api_calls",
+           *               "meterName": "API calls",
+           *               "price": {
+           *                 "model": "package",
+           *                 "packageSize": "10000",
+           *                 "packagePrice": 300
+           *               },
+           *               "includedQuantity": "10000"
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["PlanList"];
         };
       };
@@ -4015,6 +5157,61 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "key": "pro",
+         *       "name": "Pro",
+         *       "currency": "usd",
+         *       "interval": "month",
+         *       "baseFee": 4900,
+         *       "trialDays": 14,
+         *       "prices": [
+         *         {
+         *           "meter": "api_calls",
+         *           "price": {
+         *             "model": "per_unit",
+         *             "unitPrice": "0.02"
+         *           },
+         *           "includedQuantity": "100000"
+         *         },
+         *         {
+         *           "meter": "compute_seconds",
+         *           "price": {
+         *             "model": "graduated",
+         *             "tiers": [
+         *               {
+         *                 "upTo": "36000",
+         *                 "unitPrice": "0.05",
+         *                 "flatPrice": 0
+         *               },
+         *               {
+         *                 "upTo": null,
+         *                 "unitPrice": "0.03",
+         *                 "flatPrice": 0
+         *               }
+         *             ]
+         *           },
+         *           "includedQuantity": "3600"
+         *         }
+         *       ],
+         *       "entitlements": {
+         *         "members": 10,
+         *         "apiKeys": 25,
+         *         "eventsPerMonth": 1000000,
+         *         "sso": true,
+         *         "soft": [
+         *           "eventsPerMonth"
+         *         ]
+         *       },
+         *       "fallbackEntitlements": {
+         *         "members": 3,
+         *         "apiKeys": 2,
+         *         "eventsPerMonth": 100000,
+         *         "sso": false
+         *       },
+         *       "selfServe": true
+         *     }
+         */
         "application/json": {
           key: string;
           name: string;
@@ -4093,6 +5290,66 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "055ed49a-f8fa-4a78-a070-cbe145c0ac7c",
+           *       "key": "pro",
+           *       "name": "Pro",
+           *       "currency": "usd",
+           *       "interval": "month",
+           *       "baseFee": 4900,
+           *       "trialDays": 14,
+           *       "entitlements": {
+           *         "members": 10,
+           *         "apiKeys": 25,
+           *         "eventsPerMonth": 1000000,
+           *         "sso": true,
+           *         "soft": [
+           *           "eventsPerMonth"
+           *         ]
+           *       },
+           *       "fallbackEntitlements": {
+           *         "members": 3,
+           *         "apiKeys": 2,
+           *         "eventsPerMonth": 100000,
+           *         "sso": false
+           *       },
+           *       "selfServe": true,
+           *       "archivedAt": null,
+           *       "createdAt": "2026-03-10T12:10:00.000Z",
+           *       "prices": [
+           *         {
+           *           "meter": "api_calls",
+           *           "price": {
+           *             "model": "per_unit",
+           *             "unitPrice": "0.02"
+           *           },
+           *           "includedQuantity": "100000",
+           *           "meterName": "API calls"
+           *         },
+           *         {
+           *           "meter": "compute_seconds",
+           *           "price": {
+           *             "model": "graduated",
+           *             "tiers": [
+           *               {
+           *                 "upTo": "36000",
+           *                 "unitPrice": "0.05",
+           *                 "flatPrice": 0
+           *               },
+           *               {
+           *                 "upTo": null,
+           *                 "unitPrice": "0.03",
+           *                 "flatPrice": 0
+           *               }
+           *             ]
+           *           },
+           *           "includedQuantity": "3600",
+           *           "meterName": "Compute seconds"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Plan"];
         };
       };
@@ -4129,6 +5386,66 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "055ed49a-f8fa-4a78-a070-cbe145c0ac7c",
+           *       "key": "pro",
+           *       "name": "Pro",
+           *       "currency": "usd",
+           *       "interval": "month",
+           *       "baseFee": 4900,
+           *       "trialDays": 14,
+           *       "entitlements": {
+           *         "members": 10,
+           *         "apiKeys": 25,
+           *         "eventsPerMonth": 1000000,
+           *         "sso": true,
+           *         "soft": [
+           *           "eventsPerMonth"
+           *         ]
+           *       },
+           *       "fallbackEntitlements": {
+           *         "members": 3,
+           *         "apiKeys": 2,
+           *         "eventsPerMonth": 100000,
+           *         "sso": false
+           *       },
+           *       "selfServe": true,
+           *       "archivedAt": null,
+           *       "createdAt": "2026-03-10T12:10:00.000Z",
+           *       "prices": [
+           *         {
+           *           "meter": "api_calls",
+           *           "price": {
+           *             "model": "per_unit",
+           *             "unitPrice": "0.02"
+           *           },
+           *           "includedQuantity": "100000",
+           *           "meterName": "API calls"
+           *         },
+           *         {
+           *           "meter": "compute_seconds",
+           *           "price": {
+           *             "model": "graduated",
+           *             "tiers": [
+           *               {
+           *                 "upTo": "36000",
+           *                 "unitPrice": "0.05",
+           *                 "flatPrice": 0
+           *               },
+           *               {
+           *                 "upTo": null,
+           *                 "unitPrice": "0.03",
+           *                 "flatPrice": 0
+           *               }
+           *             ]
+           *           },
+           *           "includedQuantity": "3600",
+           *           "meterName": "Compute seconds"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Plan"];
         };
       };
@@ -4156,6 +5473,44 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "14106375-1920-44bb-8dae-44b8d820b723",
+           *       "key": "starter",
+           *       "name": "Starter",
+           *       "currency": "usd",
+           *       "interval": "month",
+           *       "baseFee": 0,
+           *       "trialDays": 0,
+           *       "entitlements": {
+           *         "members": 3,
+           *         "apiKeys": 2,
+           *         "eventsPerMonth": 100000,
+           *         "sso": false
+           *       },
+           *       "fallbackEntitlements": {
+           *         "members": 3,
+           *         "apiKeys": 2,
+           *         "eventsPerMonth": 100000,
+           *         "sso": false
+           *       },
+           *       "selfServe": true,
+           *       "archivedAt": "2026-11-02T09:30:00.000Z",
+           *       "createdAt": "2026-03-10T12:08:12.640Z",
+           *       "prices": [
+           *         {
+           *           "meter": "api_calls",
+           *           "meterName": "API calls",
+           *           "price": {
+           *             "model": "package",
+           *             "packageSize": "10000",
+           *             "packagePrice": 300
+           *           },
+           *           "includedQuantity": "10000"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Plan"];
         };
       };
@@ -4186,6 +5541,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "plan": "pro",
+         *       "startAt": "2026-11-01T00:00:00Z"
+         *     }
+         */
         "application/json": {
           plan: string;
           /** Format: date-time */
@@ -4200,6 +5561,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "ae972b05-8ed7-47d0-9bca-3688f4cffd76",
+           *       "orgId": "4269ca0b-e999-4eef-bb0f-969922a96f30",
+           *       "plan": "pro",
+           *       "status": "trialing",
+           *       "startedAt": "2026-11-01T00:00:00.000Z",
+           *       "trialEndsAt": "2026-11-15T00:00:00.000Z",
+           *       "anchorAt": "2026-11-15T00:00:00.000Z",
+           *       "canceledAt": null,
+           *       "pastDueSince": null
+           *     }
+           */
           "application/json": components["schemas"]["Subscription"];
         };
       };
@@ -4234,6 +5608,58 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "subscription": {
+           *         "id": "3cf9f7ff-040c-479e-8e79-558444e7eedf",
+           *         "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *         "plan": "pro",
+           *         "status": "active",
+           *         "startedAt": "2026-03-18T00:00:00.000Z",
+           *         "trialEndsAt": "2026-04-01T00:00:00.000Z",
+           *         "anchorAt": "2026-04-01T00:00:00.000Z",
+           *         "canceledAt": null,
+           *         "pastDueSince": null
+           *       },
+           *       "plan": {
+           *         "key": "pro",
+           *         "name": "Pro",
+           *         "currency": "usd",
+           *         "interval": "month",
+           *         "baseFee": 4900
+           *       },
+           *       "period": {
+           *         "start": "2026-11-01T00:00:00.000Z",
+           *         "end": "2026-12-01T00:00:00.000Z"
+           *       },
+           *       "trial": false,
+           *       "lines": [
+           *         {
+           *           "description": "Pro (monthly base fee)",
+           *           "meter": null,
+           *           "quantity": null,
+           *           "billableQuantity": null,
+           *           "amount": 4900
+           *         },
+           *         {
+           *           "description": "API calls",
+           *           "meter": "api_calls",
+           *           "quantity": "17562",
+           *           "billableQuantity": "0",
+           *           "amount": 0
+           *         },
+           *         {
+           *           "description": "Compute seconds",
+           *           "meter": "compute_seconds",
+           *           "quantity": "2140.5",
+           *           "billableQuantity": "0",
+           *           "amount": 0
+           *         }
+           *       ],
+           *       "subtotal": 4900,
+           *       "total": 4900
+           *     }
+           */
           "application/json": components["schemas"]["InvoicePreview"];
         };
       };
@@ -4259,6 +5685,67 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "7ea9339c-b695-4467-97b6-8a079fe55095",
+           *           "planKey": "pro",
+           *           "currency": "usd",
+           *           "periodStart": "2026-10-01T00:00:00.000Z",
+           *           "periodEnd": "2026-11-01T00:00:00.000Z",
+           *           "status": "paid",
+           *           "subtotal": 12532,
+           *           "creditsApplied": 5000,
+           *           "total": 7532,
+           *           "number": "ACME-0007",
+           *           "hostedInvoiceUrl": "https://invoice.stripe.com/i/acct_1Q2w3E4r5T6y7U8i/live_YWNjdF8xUTJ3M0U0cjVUNnk3VThp",
+           *           "sentAt": "2026-11-01T01:05:12.330Z",
+           *           "paidAt": "2026-11-01T01:07:48.902Z",
+           *           "paymentFailedAt": null,
+           *           "createdAt": "2026-11-01T01:00:03.615Z",
+           *           "lines": [
+           *             {
+           *               "kind": "base",
+           *               "description": "Pro (monthly base fee, 2026-10-01 to 2026-10-31)",
+           *               "meter": null,
+           *               "quantity": null,
+           *               "amount": 4900,
+           *               "servicePeriodStart": "2026-10-01T00:00:00.000Z",
+           *               "servicePeriodEnd": "2026-11-01T00:00:00.000Z"
+           *             },
+           *             {
+           *               "kind": "usage",
+           *               "description": "API calls",
+           *               "meter": "api_calls",
+           *               "quantity": "389215",
+           *               "amount": 5784,
+           *               "servicePeriodStart": "2026-10-01T00:00:00.000Z",
+           *               "servicePeriodEnd": "2026-11-01T00:00:00.000Z"
+           *             },
+           *             {
+           *               "kind": "usage",
+           *               "description": "Compute seconds",
+           *               "meter": "compute_seconds",
+           *               "quantity": "41200",
+           *               "amount": 1848,
+           *               "servicePeriodStart": "2026-10-01T00:00:00.000Z",
+           *               "servicePeriodEnd": "2026-11-01T00:00:00.000Z"
+           *             },
+           *             {
+           *               "kind": "credit",
+           *               "description": "Credit: Launch promotion",
+           *               "meter": null,
+           *               "quantity": null,
+           *               "amount": -5000,
+           *               "servicePeriodStart": "2026-10-01T00:00:00.000Z",
+           *               "servicePeriodEnd": "2026-11-01T00:00:00.000Z"
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["InvoiceList"];
         };
       };
@@ -4284,6 +5771,37 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "75e9cfa8-96f1-49c5-ad93-a238164cf30c",
+           *           "kind": "prepaid",
+           *           "currency": "usd",
+           *           "amount": 50000,
+           *           "remaining": 50000,
+           *           "description": "Prepaid balance, PO 2026-118",
+           *           "expiresAt": "2027-10-31T23:59:59.000Z",
+           *           "voidedAt": null,
+           *           "createdAt": "2026-11-02T09:30:00.000Z"
+           *         },
+           *         {
+           *           "id": "b34796ee-47b3-4b2a-8320-7fc1cd6ba921",
+           *           "kind": "promotional",
+           *           "currency": "usd",
+           *           "amount": 20000,
+           *           "remaining": 10000,
+           *           "description": "Launch promotion",
+           *           "expiresAt": "2026-12-31T23:59:59.000Z",
+           *           "voidedAt": null,
+           *           "createdAt": "2026-08-28T14:00:00.000Z"
+           *         }
+           *       ],
+           *       "available": {
+           *         "usd": 60000
+           *       }
+           *     }
+           */
           "application/json": components["schemas"]["CreditList"];
         };
       };
@@ -4309,6 +5827,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "plan": "pro",
+           *       "entitlements": {
+           *         "members": 10,
+           *         "apiKeys": 25,
+           *         "eventsPerMonth": 1000000,
+           *         "sso": true,
+           *         "soft": [
+           *           "eventsPerMonth"
+           *         ]
+           *       },
+           *       "source": "plan",
+           *       "pastDueSince": null,
+           *       "graceEndsAt": null
+           *     }
+           */
           "application/json": components["schemas"]["EntitlementState"];
         };
       };
@@ -4334,6 +5869,39 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "limit": "members",
+           *           "used": 5,
+           *           "max": 10,
+           *           "percent": 50,
+           *           "soft": false,
+           *           "period": null,
+           *           "level": "ok"
+           *         },
+           *         {
+           *           "limit": "apiKeys",
+           *           "used": 2,
+           *           "max": 25,
+           *           "percent": 8,
+           *           "soft": false,
+           *           "period": null,
+           *           "level": "ok"
+           *         },
+           *         {
+           *           "limit": "eventsPerMonth",
+           *           "used": 19482,
+           *           "max": 1000000,
+           *           "percent": 1,
+           *           "soft": true,
+           *           "period": "2026-11",
+           *           "level": "ok"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["LimitUseList"];
         };
       };
@@ -4353,6 +5921,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "plan": "pro"
+         *     }
+         */
         "application/json": {
           plan: string;
         };
@@ -4365,6 +5938,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "url": "https://checkout.stripe.com/c/pay/cs_live_a1Yk3mQ8vR2xT6pN9wB4zL7cF0hJ5dS"
+           *     }
+           */
           "application/json": components["schemas"]["RedirectUrl"];
         };
       };
@@ -4408,6 +5986,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "url": "https://billing.stripe.com/p/session/live_YWNjdF8xUTJ3M0U0cjVUNnk3VThpLF9QcTRrRzhtVjJ"
+           *     }
+           */
           "application/json": components["schemas"]["RedirectUrl"];
         };
       };
@@ -4438,6 +6021,15 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "kind": "prepaid",
+         *       "amount": 50000,
+         *       "currency": "usd",
+         *       "description": "Prepaid balance, PO 2026-118",
+         *       "expiresAt": "2027-10-31T23:59:59Z"
+         *     }
+         */
         "application/json": {
           /** @enum {string} */
           kind: "prepaid" | "promotional";
@@ -4456,6 +6048,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "75e9cfa8-96f1-49c5-ad93-a238164cf30c",
+           *       "kind": "prepaid",
+           *       "currency": "usd",
+           *       "amount": 50000,
+           *       "remaining": 50000,
+           *       "description": "Prepaid balance, PO 2026-118",
+           *       "expiresAt": "2027-10-31T23:59:59.000Z",
+           *       "voidedAt": null,
+           *       "createdAt": "2026-11-02T09:30:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["CreditGrant"];
         };
       };
@@ -4475,6 +6080,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "key": "tg_live_25e0smyux6uuzudl_0w34_yOox1_RL5ONOAHniJx-0liZ0vkb-8o1DCLW6Vk",
+         *       "ip": "10.20.4.17"
+         *     }
+         */
         "application/json": components["schemas"]["VerifyKeyInput"];
       };
     };
@@ -4485,6 +6096,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "valid": true,
+           *       "keyId": "7df8e2bb-b2ca-459b-8e76-c61c0d49a961",
+           *       "orgId": "46856a6b-c923-48ae-b58c-6bcd05ef931a",
+           *       "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *       "name": "Checkout backend",
+           *       "permissions": [
+           *         "authz:check",
+           *         "invoices:read"
+           *       ],
+           *       "expiresAt": "2027-11-02T00:00:00.000Z",
+           *       "reason": null
+           *     }
+           */
           "application/json": components["schemas"]["VerifyResult"];
         };
       };
@@ -4515,6 +6141,74 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "7df8e2bb-b2ca-459b-8e76-c61c0d49a961",
+           *           "name": "Checkout backend",
+           *           "description": "Checks refunds and reads invoices for the checkout service",
+           *           "display": "tg_live_25e0smyux6uuzudl_…W6Vk",
+           *           "publicId": "25e0smyux6uuzudl",
+           *           "lastFour": "W6Vk",
+           *           "status": "active",
+           *           "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *           "project": {
+           *             "name": "Checkout service"
+           *           },
+           *           "roleId": null,
+           *           "role": null,
+           *           "permissions": [
+           *             "authz:check",
+           *             "invoices:read"
+           *           ],
+           *           "expiresAt": "2027-11-02T00:00:00.000Z",
+           *           "revokedAt": null,
+           *           "ipAllowList": [
+           *             "10.20.0.0/16"
+           *           ],
+           *           "rateLimitPerSecond": 100,
+           *           "rateLimitPerDay": null,
+           *           "rotatedAt": null,
+           *           "previousSecretExpiresAt": null,
+           *           "previousSecretValidUntil": null,
+           *           "lastUsedAt": "2026-11-02T09:28:41.503Z",
+           *           "lastUsedIp": "10.20.4.17",
+           *           "requestCount": 183402,
+           *           "createdAt": "2026-09-14T11:05:52.806Z"
+           *         },
+           *         {
+           *           "id": "3a083b6d-87f3-4794-9cd9-2b1ce3384878",
+           *           "name": "Finance reporting",
+           *           "description": "Nightly invoice export to the data warehouse",
+           *           "display": "tg_live_8azaikeov16kml7l_…5vk8",
+           *           "publicId": "8azaikeov16kml7l",
+           *           "lastFour": "5vk8",
+           *           "status": "expiring",
+           *           "projectId": null,
+           *           "project": null,
+           *           "roleId": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *           "role": {
+           *             "name": "Billing admin"
+           *           },
+           *           "permissions": [],
+           *           "expiresAt": "2026-11-07T00:00:00.000Z",
+           *           "revokedAt": null,
+           *           "ipAllowList": [],
+           *           "rateLimitPerSecond": 10,
+           *           "rateLimitPerDay": 50000,
+           *           "rotatedAt": null,
+           *           "previousSecretExpiresAt": null,
+           *           "previousSecretValidUntil": null,
+           *           "lastUsedAt": "2026-11-02T02:00:07.114Z",
+           *           "lastUsedIp": "198.51.100.23",
+           *           "requestCount": 2211,
+           *           "createdAt": "2026-05-11T16:22:03.410Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["ApiKeyPage"];
         };
       };
@@ -4534,6 +6228,22 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Checkout backend",
+         *       "description": "Checks refunds and reads invoices for the checkout service",
+         *       "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+         *       "permissions": [
+         *         "authz:check",
+         *         "invoices:read"
+         *       ],
+         *       "expiresAt": "2027-11-02T00:00:00Z",
+         *       "ipAllowList": [
+         *         "10.20.0.0/16"
+         *       ],
+         *       "rateLimitPerSecond": 100
+         *     }
+         */
         "application/json": {
           name: string;
           /** @default  */
@@ -4556,6 +6266,44 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "apiKey": {
+           *         "id": "7df8e2bb-b2ca-459b-8e76-c61c0d49a961",
+           *         "name": "Checkout backend",
+           *         "description": "Checks refunds and reads invoices for the checkout service",
+           *         "display": "tg_live_25e0smyux6uuzudl_…W6Vk",
+           *         "publicId": "25e0smyux6uuzudl",
+           *         "lastFour": "W6Vk",
+           *         "status": "active",
+           *         "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *         "project": {
+           *           "name": "Checkout service"
+           *         },
+           *         "roleId": null,
+           *         "role": null,
+           *         "permissions": [
+           *           "authz:check",
+           *           "invoices:read"
+           *         ],
+           *         "expiresAt": "2027-11-02T00:00:00.000Z",
+           *         "revokedAt": null,
+           *         "ipAllowList": [
+           *           "10.20.0.0/16"
+           *         ],
+           *         "rateLimitPerSecond": 100,
+           *         "rateLimitPerDay": null,
+           *         "rotatedAt": null,
+           *         "previousSecretExpiresAt": null,
+           *         "previousSecretValidUntil": null,
+           *         "lastUsedAt": null,
+           *         "lastUsedIp": null,
+           *         "requestCount": 0,
+           *         "createdAt": "2026-11-02T09:30:00.000Z"
+           *       },
+           *       "key": "tg_live_25e0smyux6uuzudl_0w34_yOox1_RL5ONOAHniJx-0liZ0vkb-8o1DCLW6Vk"
+           *     }
+           */
           "application/json": components["schemas"]["ApiKeyWithSecret"];
         };
       };
@@ -4592,6 +6340,41 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "7df8e2bb-b2ca-459b-8e76-c61c0d49a961",
+           *       "name": "Checkout backend",
+           *       "description": "Checks refunds and reads invoices for the checkout service",
+           *       "display": "tg_live_25e0smyux6uuzudl_…W6Vk",
+           *       "publicId": "25e0smyux6uuzudl",
+           *       "lastFour": "W6Vk",
+           *       "status": "active",
+           *       "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *       "project": {
+           *         "name": "Checkout service"
+           *       },
+           *       "roleId": null,
+           *       "role": null,
+           *       "permissions": [
+           *         "authz:check",
+           *         "invoices:read"
+           *       ],
+           *       "expiresAt": "2027-11-02T00:00:00.000Z",
+           *       "revokedAt": null,
+           *       "ipAllowList": [
+           *         "10.20.0.0/16"
+           *       ],
+           *       "rateLimitPerSecond": 100,
+           *       "rateLimitPerDay": null,
+           *       "rotatedAt": null,
+           *       "previousSecretExpiresAt": null,
+           *       "previousSecretValidUntil": null,
+           *       "lastUsedAt": "2026-11-02T09:28:41.503Z",
+           *       "lastUsedIp": "10.20.4.17",
+           *       "requestCount": 183402,
+           *       "createdAt": "2026-09-14T11:05:52.806Z"
+           *     }
+           */
           "application/json": components["schemas"]["ApiKey"];
         };
       };
@@ -4647,6 +6430,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "overlapHours": 24
+         *     }
+         */
         "application/json": {
           /** @default 24 */
           overlapHours?: number;
@@ -4660,6 +6448,44 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "apiKey": {
+           *         "id": "7df8e2bb-b2ca-459b-8e76-c61c0d49a961",
+           *         "name": "Checkout backend",
+           *         "description": "Checks refunds and reads invoices for the checkout service",
+           *         "display": "tg_live_25e0smyux6uuzudl_…lZDE",
+           *         "publicId": "25e0smyux6uuzudl",
+           *         "lastFour": "lZDE",
+           *         "status": "active",
+           *         "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *         "project": {
+           *           "name": "Checkout service"
+           *         },
+           *         "roleId": null,
+           *         "role": null,
+           *         "permissions": [
+           *           "authz:check",
+           *           "invoices:read"
+           *         ],
+           *         "expiresAt": "2027-11-02T00:00:00.000Z",
+           *         "revokedAt": null,
+           *         "ipAllowList": [
+           *           "10.20.0.0/16"
+           *         ],
+           *         "rateLimitPerSecond": 100,
+           *         "rateLimitPerDay": null,
+           *         "rotatedAt": "2026-11-02T09:30:00.000Z",
+           *         "previousSecretExpiresAt": "2026-11-03T09:30:00.000Z",
+           *         "previousSecretValidUntil": "2026-11-03T09:30:00.000Z",
+           *         "lastUsedAt": "2026-11-02T09:28:41.503Z",
+           *         "lastUsedIp": "10.20.4.17",
+           *         "requestCount": 183402,
+           *         "createdAt": "2026-09-14T11:05:52.806Z"
+           *       },
+           *       "key": "tg_live_25e0smyux6uuzudl_CTtO67xu7T3dfnjkbqL-yC2FonueyCFBUTq3_VolZDE"
+           *     }
+           */
           "application/json": components["schemas"]["ApiKeyWithSecret"];
         };
       };
@@ -4694,6 +6520,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "requireExpiry": true,
+           *       "maxLifetimeDays": 365,
+           *       "rateLimitPerSecond": 100,
+           *       "rateLimitPerDay": null
+           *     }
+           */
           "application/json": components["schemas"]["ApiKeyPolicy"];
         };
       };
@@ -4713,6 +6547,14 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "requireExpiry": true,
+         *       "maxLifetimeDays": 365,
+         *       "rateLimitPerSecond": 100,
+         *       "rateLimitPerDay": null
+         *     }
+         */
         "application/json": {
           requireExpiry: boolean;
           maxLifetimeDays?: number | null;
@@ -4728,6 +6570,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "requireExpiry": true,
+           *       "maxLifetimeDays": 365,
+           *       "rateLimitPerSecond": 100,
+           *       "rateLimitPerDay": null
+           *     }
+           */
           "application/json": components["schemas"]["ApiKeyPolicy"];
         };
       };
@@ -4760,6 +6610,66 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "09a049de-dfd3-4092-82a3-19c78f64272b",
+           *           "roleId": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *           "role": {
+           *             "name": "Billing admin"
+           *           },
+           *           "userId": "a24da728-21d0-4e3a-9a1d-e3ed42263f14",
+           *           "user": {
+           *             "email": "grace@acme.example",
+           *             "name": "Grace Hopper"
+           *           },
+           *           "groupId": null,
+           *           "group": null,
+           *           "apiKeyId": null,
+           *           "apiKey": null,
+           *           "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *           "project": {
+           *             "name": "Checkout service",
+           *             "slug": "checkout-service"
+           *           },
+           *           "validUntil": "2027-03-31T23:59:59.000Z",
+           *           "ipCidrs": [],
+           *           "requireMfa": true,
+           *           "plans": [
+           *             "pro"
+           *           ],
+           *           "createdAt": "2026-11-02T09:30:00.000Z"
+           *         },
+           *         {
+           *           "id": "bf435403-2c01-43aa-be9a-69ec5441424c",
+           *           "roleId": "c96e5201-7457-42b2-aa70-d99f735653cf",
+           *           "role": {
+           *             "name": "Support agent"
+           *           },
+           *           "userId": null,
+           *           "user": null,
+           *           "groupId": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *           "group": {
+           *             "name": "Support team"
+           *           },
+           *           "apiKeyId": null,
+           *           "apiKey": null,
+           *           "projectId": null,
+           *           "project": null,
+           *           "validUntil": null,
+           *           "ipCidrs": [
+           *             "10.20.0.0/16",
+           *             "2001:db8:4200::/48"
+           *           ],
+           *           "requireMfa": false,
+           *           "plans": [],
+           *           "createdAt": "2026-04-02T16:10:55.932Z"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
           "application/json": components["schemas"]["GrantPage"];
         };
       };
@@ -4779,6 +6689,23 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "roleId": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+         *       "subject": {
+         *         "type": "user",
+         *         "id": "a24da728-21d0-4e3a-9a1d-e3ed42263f14"
+         *       },
+         *       "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+         *       "conditions": {
+         *         "validUntil": "2027-03-31T23:59:59Z",
+         *         "requireMfa": true,
+         *         "plans": [
+         *           "pro"
+         *         ]
+         *       }
+         *     }
+         */
         "application/json": {
           /** Format: uuid */
           roleId: string;
@@ -4828,6 +6755,36 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "09a049de-dfd3-4092-82a3-19c78f64272b",
+           *       "roleId": "d6a807a8-8303-4e4d-9ac9-9e4c678bc106",
+           *       "role": {
+           *         "name": "Billing admin"
+           *       },
+           *       "userId": "a24da728-21d0-4e3a-9a1d-e3ed42263f14",
+           *       "user": {
+           *         "email": "grace@acme.example",
+           *         "name": "Grace Hopper"
+           *       },
+           *       "groupId": null,
+           *       "group": null,
+           *       "apiKeyId": null,
+           *       "apiKey": null,
+           *       "projectId": "72187c10-5191-41fa-9901-632f7cc455a7",
+           *       "project": {
+           *         "name": "Checkout service",
+           *         "slug": "checkout-service"
+           *       },
+           *       "validUntil": "2027-03-31T23:59:59.000Z",
+           *       "ipCidrs": [],
+           *       "requireMfa": true,
+           *       "plans": [
+           *         "pro"
+           *       ],
+           *       "createdAt": "2026-11-02T09:30:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["Grant"];
         };
       };
@@ -4878,6 +6835,55 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "328669cf-dddc-466c-a1f7-ae16c87e8d30",
+           *           "protocol": "oidc",
+           *           "name": "Okta",
+           *           "enabled": true,
+           *           "issuer": "https://acme.okta.com",
+           *           "clientId": "0oa8k2x9mq4zpl7vn5d7",
+           *           "clientSecretSet": true,
+           *           "authorizationEndpoint": "https://acme.okta.com/oauth2/v1/authorize",
+           *           "tokenEndpoint": "https://acme.okta.com/oauth2/v1/token",
+           *           "jwksUri": "https://acme.okta.com/oauth2/v1/keys",
+           *           "redirectUri": "https://tollgate.example.com/api/sso/oidc/328669cf-dddc-466c-a1f7-ae16c87e8d30/callback",
+           *           "saml": null,
+           *           "defaultRole": {
+           *             "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *             "name": "Member"
+           *           },
+           *           "groupsClaim": "groups",
+           *           "lastTestAt": "2026-10-28T14:05:12.000Z",
+           *           "lastTest": {
+           *             "ok": true,
+           *             "subject": "00u8f3k2lqz7px1vt5d7",
+           *             "email": "ada@acme.example",
+           *             "emailVerified": true,
+           *             "name": "Ada Lovelace",
+           *             "claims": {
+           *               "iss": "https://acme.okta.com",
+           *               "sub": "00u8f3k2lqz7px1vt5d7",
+           *               "aud": "0oa8k2x9mq4zpl7vn5d7",
+           *               "email": "ada@acme.example",
+           *               "email_verified": true,
+           *               "name": "Ada Lovelace",
+           *               "groups": [
+           *                 "Everyone",
+           *                 "acme-support"
+           *               ],
+           *               "iat": 1793196312,
+           *               "exp": 1793199912
+           *             }
+           *           },
+           *           "createdAt": "2026-10-28T13:51:40.392Z",
+           *           "updatedAt": "2026-11-02T09:30:00.000Z"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SsoConnectionList"];
         };
       };
@@ -4897,6 +6903,17 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "protocol": "oidc",
+         *       "name": "Okta",
+         *       "issuer": "https://acme.okta.com",
+         *       "clientId": "0oa8k2x9mq4zpl7vn5d7",
+         *       "clientSecret": "zeJ6tDRJacnJPppn7LKhbqtf6vT8skjG-Xc1vQ2m",
+         *       "defaultRoleId": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+         *       "groupsClaim": "groups"
+         *     }
+         */
         "application/json":
           | {
               /** @constant */
@@ -4936,6 +6953,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "328669cf-dddc-466c-a1f7-ae16c87e8d30",
+           *       "protocol": "oidc",
+           *       "name": "Okta",
+           *       "enabled": false,
+           *       "issuer": "https://acme.okta.com",
+           *       "clientId": "0oa8k2x9mq4zpl7vn5d7",
+           *       "clientSecretSet": true,
+           *       "authorizationEndpoint": "https://acme.okta.com/oauth2/v1/authorize",
+           *       "tokenEndpoint": "https://acme.okta.com/oauth2/v1/token",
+           *       "jwksUri": "https://acme.okta.com/oauth2/v1/keys",
+           *       "redirectUri": "https://tollgate.example.com/api/sso/oidc/328669cf-dddc-466c-a1f7-ae16c87e8d30/callback",
+           *       "saml": null,
+           *       "defaultRole": {
+           *         "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *         "name": "Member"
+           *       },
+           *       "groupsClaim": "groups",
+           *       "lastTestAt": null,
+           *       "lastTest": null,
+           *       "createdAt": "2026-10-28T13:51:40.392Z",
+           *       "updatedAt": "2026-10-28T13:51:40.392Z"
+           *     }
+           */
           "application/json": components["schemas"]["SsoConnection"];
         };
       };
@@ -4963,6 +7005,51 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "328669cf-dddc-466c-a1f7-ae16c87e8d30",
+           *       "protocol": "oidc",
+           *       "name": "Okta",
+           *       "enabled": true,
+           *       "issuer": "https://acme.okta.com",
+           *       "clientId": "0oa8k2x9mq4zpl7vn5d7",
+           *       "clientSecretSet": true,
+           *       "authorizationEndpoint": "https://acme.okta.com/oauth2/v1/authorize",
+           *       "tokenEndpoint": "https://acme.okta.com/oauth2/v1/token",
+           *       "jwksUri": "https://acme.okta.com/oauth2/v1/keys",
+           *       "redirectUri": "https://tollgate.example.com/api/sso/oidc/328669cf-dddc-466c-a1f7-ae16c87e8d30/callback",
+           *       "saml": null,
+           *       "defaultRole": {
+           *         "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *         "name": "Member"
+           *       },
+           *       "groupsClaim": "groups",
+           *       "lastTestAt": "2026-10-28T14:05:12.000Z",
+           *       "lastTest": {
+           *         "ok": true,
+           *         "subject": "00u8f3k2lqz7px1vt5d7",
+           *         "email": "ada@acme.example",
+           *         "emailVerified": true,
+           *         "name": "Ada Lovelace",
+           *         "claims": {
+           *           "iss": "https://acme.okta.com",
+           *           "sub": "00u8f3k2lqz7px1vt5d7",
+           *           "aud": "0oa8k2x9mq4zpl7vn5d7",
+           *           "email": "ada@acme.example",
+           *           "email_verified": true,
+           *           "name": "Ada Lovelace",
+           *           "groups": [
+           *             "Everyone",
+           *             "acme-support"
+           *           ],
+           *           "iat": 1793196312,
+           *           "exp": 1793199912
+           *         }
+           *       },
+           *       "createdAt": "2026-10-28T13:51:40.392Z",
+           *       "updatedAt": "2026-11-02T09:30:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["SsoConnection"];
         };
       };
@@ -5009,6 +7096,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "enabled": true
+         *     }
+         */
         "application/json": {
           name?: string;
           issuer?: string;
@@ -5037,6 +7129,51 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "328669cf-dddc-466c-a1f7-ae16c87e8d30",
+           *       "protocol": "oidc",
+           *       "name": "Okta",
+           *       "enabled": true,
+           *       "issuer": "https://acme.okta.com",
+           *       "clientId": "0oa8k2x9mq4zpl7vn5d7",
+           *       "clientSecretSet": true,
+           *       "authorizationEndpoint": "https://acme.okta.com/oauth2/v1/authorize",
+           *       "tokenEndpoint": "https://acme.okta.com/oauth2/v1/token",
+           *       "jwksUri": "https://acme.okta.com/oauth2/v1/keys",
+           *       "redirectUri": "https://tollgate.example.com/api/sso/oidc/328669cf-dddc-466c-a1f7-ae16c87e8d30/callback",
+           *       "saml": null,
+           *       "defaultRole": {
+           *         "id": "8271573e-88da-44ef-a72c-7e76ef55ef15",
+           *         "name": "Member"
+           *       },
+           *       "groupsClaim": "groups",
+           *       "lastTestAt": "2026-10-28T14:05:12.000Z",
+           *       "lastTest": {
+           *         "ok": true,
+           *         "subject": "00u8f3k2lqz7px1vt5d7",
+           *         "email": "ada@acme.example",
+           *         "emailVerified": true,
+           *         "name": "Ada Lovelace",
+           *         "claims": {
+           *           "iss": "https://acme.okta.com",
+           *           "sub": "00u8f3k2lqz7px1vt5d7",
+           *           "aud": "0oa8k2x9mq4zpl7vn5d7",
+           *           "email": "ada@acme.example",
+           *           "email_verified": true,
+           *           "name": "Ada Lovelace",
+           *           "groups": [
+           *             "Everyone",
+           *             "acme-support"
+           *           ],
+           *           "iat": 1793196312,
+           *           "exp": 1793199912
+           *         }
+           *       },
+           *       "createdAt": "2026-10-28T13:51:40.392Z",
+           *       "updatedAt": "2026-11-02T09:30:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["SsoConnection"];
         };
       };
@@ -5064,6 +7201,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "url": "https://acme.okta.com/oauth2/v1/authorize?response_type=code&client_id=0oa8k2x9mq4zpl7vn5d7&redirect_uri=https%3A%2F%2Ftollgate.example.com%2Fapi%2Fsso%2Foidc%2F328669cf-dddc-466c-a1f7-ae16c87e8d30%2Fcallback&scope=openid+email+profile&state=GjImNVDw8sIackICZS00e_Uloico5lhUPjoo6TnGexU&nonce=NohHqWwaicxeH35sTUinK142RFmC40J_&code_challenge=Iat8JJ9NWnrTkYbLAeBqf7w-lqJtou-9q4OR49ABnQo&code_challenge_method=S256"
+           *     }
+           */
           "application/json": components["schemas"]["SsoTestLogin"];
         };
       };
@@ -5089,6 +7231,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "0eaf61f1-d2f4-40c5-8090-83c1496036b5",
+           *           "domain": "acme.example",
+           *           "verified": true,
+           *           "verifiedAt": "2026-10-28T13:46:37.905Z",
+           *           "createdAt": "2026-10-28T13:40:02.118Z",
+           *           "record": {
+           *             "type": "TXT",
+           *             "name": "_tollgate-challenge.acme.example",
+           *             "value": "tollgate-domain-verification=r5kSJI_gMkoTqvx231LMjoTL6_mi80NJ"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SsoDomainList"];
         };
       };
@@ -5108,6 +7268,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "domain": "acme.example"
+         *     }
+         */
         "application/json": {
           domain: string;
         };
@@ -5120,6 +7285,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "0eaf61f1-d2f4-40c5-8090-83c1496036b5",
+           *       "domain": "acme.example",
+           *       "verified": false,
+           *       "verifiedAt": null,
+           *       "createdAt": "2026-10-28T13:40:02.118Z",
+           *       "record": {
+           *         "type": "TXT",
+           *         "name": "_tollgate-challenge.acme.example",
+           *         "value": "tollgate-domain-verification=r5kSJI_gMkoTqvx231LMjoTL6_mi80NJ"
+           *       }
+           *     }
+           */
           "application/json": components["schemas"]["SsoDomain"];
         };
       };
@@ -5156,6 +7335,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "0eaf61f1-d2f4-40c5-8090-83c1496036b5",
+           *       "domain": "acme.example",
+           *       "verified": true,
+           *       "verifiedAt": "2026-10-28T13:46:37.905Z",
+           *       "createdAt": "2026-10-28T13:40:02.118Z",
+           *       "record": {
+           *         "type": "TXT",
+           *         "name": "_tollgate-challenge.acme.example",
+           *         "value": "tollgate-domain-verification=r5kSJI_gMkoTqvx231LMjoTL6_mi80NJ"
+           *       }
+           *     }
+           */
           "application/json": components["schemas"]["SsoDomain"];
         };
       };
@@ -5215,6 +7408,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "requireSso": true,
+           *       "breakGlassOwners": [
+           *         {
+           *           "userId": "fe0cbf95-12ad-4973-99e8-54f054eff3ed",
+           *           "email": "ada@acme.example",
+           *           "name": "Ada Lovelace"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SsoPolicy"];
         };
       };
@@ -5234,6 +7439,14 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "requireSso": true,
+         *       "breakGlassUserIds": [
+         *         "fe0cbf95-12ad-4973-99e8-54f054eff3ed"
+         *       ]
+         *     }
+         */
         "application/json": {
           requireSso: boolean;
           breakGlassUserIds?: string[];
@@ -5247,6 +7460,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "requireSso": true,
+           *       "breakGlassOwners": [
+           *         {
+           *           "userId": "fe0cbf95-12ad-4973-99e8-54f054eff3ed",
+           *           "email": "ada@acme.example",
+           *           "name": "Ada Lovelace"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SsoPolicy"];
         };
       };
@@ -5281,6 +7506,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "baseUrl": "https://tollgate.example.com/scim/v2",
+           *       "data": [
+           *         {
+           *           "id": "af32dbfa-c015-47f7-b855-6a00283a4e34",
+           *           "name": "Okta provisioning",
+           *           "lastFour": "ez50",
+           *           "createdAt": "2026-10-28T14:20:18.771Z",
+           *           "lastUsedAt": "2026-11-02T09:00:03.219Z",
+           *           "revokedAt": null
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["ScimTokenList"];
         };
       };
@@ -5300,6 +7540,11 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Okta provisioning"
+         *     }
+         */
         "application/json": {
           name: string;
         };
@@ -5312,6 +7557,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "af32dbfa-c015-47f7-b855-6a00283a4e34",
+           *       "name": "Okta provisioning",
+           *       "lastFour": "ez50",
+           *       "createdAt": "2026-10-28T14:20:18.771Z",
+           *       "lastUsedAt": null,
+           *       "revokedAt": null,
+           *       "token": "tgscim_IfzP0oytw0MBlJLE9gxsgCJ4YQbJNJYUFcl7tfYez50",
+           *       "baseUrl": "https://tollgate.example.com/scim/v2"
+           *     }
+           */
           "application/json": components["schemas"]["ScimTokenWithSecret"];
         };
       };
@@ -5362,6 +7619,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "0a34fde0-64c1-4014-9d20-b8fc0e15c82b",
+           *           "name": "Acme IT",
+           *           "createdBy": "ada@acme.example",
+           *           "createdAt": "2026-11-02T09:30:00.000Z",
+           *           "expiresAt": "2026-11-05T09:30:00.000Z",
+           *           "lastUsedAt": null,
+           *           "revokedAt": null,
+           *           "status": "active"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SetupLinkList"];
         };
       };
@@ -5381,6 +7654,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Acme IT",
+         *       "expiresInHours": 72
+         *     }
+         */
         "application/json": {
           name: string;
           expiresInHours?: number;
@@ -5394,6 +7673,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "0a34fde0-64c1-4014-9d20-b8fc0e15c82b",
+           *       "name": "Acme IT",
+           *       "createdBy": "ada@acme.example",
+           *       "createdAt": "2026-11-02T09:30:00.000Z",
+           *       "expiresAt": "2026-11-05T09:30:00.000Z",
+           *       "lastUsedAt": null,
+           *       "revokedAt": null,
+           *       "status": "active",
+           *       "url": "https://tollgate.example.com/api/portal/tgsetup_D7kAf_Das9PD9jimT26gxxWqmcGq8c0mTzF25Stno4o"
+           *     }
+           */
           "application/json": components["schemas"]["SetupLinkWithUrl"];
         };
       };
@@ -5444,6 +7736,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "mfaRequired": true,
+           *       "sessionMaxHours": 168,
+           *       "sessionIdleMinutes": 120
+           *     }
+           */
           "application/json": components["schemas"]["SecurityPolicy"];
         };
       };
@@ -5463,6 +7762,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "mfaRequired": true,
+         *       "sessionMaxHours": 168,
+         *       "sessionIdleMinutes": 120
+         *     }
+         */
         "application/json": {
           mfaRequired: boolean;
           sessionMaxHours: number | null;
@@ -5477,6 +7783,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "mfaRequired": true,
+           *       "sessionMaxHours": 168,
+           *       "sessionIdleMinutes": 120
+           *     }
+           */
           "application/json": components["schemas"]["SecurityPolicy"];
         };
       };
@@ -5513,6 +7826,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "ended": 3
+           *     }
+           */
           "application/json": components["schemas"]["EndedSessions"];
         };
       };
@@ -5540,6 +7858,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "c7cf9f84-ca2c-44e4-ae24-ed60c6818b5b",
+           *           "idpGroup": "acme-support",
+           *           "createdAt": "2026-10-28T14:31:09.046Z",
+           *           "group": {
+           *             "id": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *             "name": "Support team"
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SsoGroupMappingList"];
         };
       };
@@ -5561,6 +7894,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "idpGroup": "acme-support",
+         *       "groupId": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c"
+         *     }
+         */
         "application/json": {
           idpGroup: string;
           /** Format: uuid */
@@ -5575,6 +7914,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7cf9f84-ca2c-44e4-ae24-ed60c6818b5b",
+           *       "idpGroup": "acme-support",
+           *       "createdAt": "2026-10-28T14:31:09.046Z",
+           *       "group": {
+           *         "id": "8fabb63e-61d3-439a-8c5e-27dd4b79d45c",
+           *         "name": "Support team"
+           *       }
+           *     }
+           */
           "application/json": components["schemas"]["SsoGroupMapping"];
         };
       };
