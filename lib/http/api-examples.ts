@@ -240,6 +240,7 @@ const computeMeter = {
   groupBy: ["region"],
   createdAt: "2026-03-10T12:04:31.277Z",
 };
+const { id: _computeMeterId, createdAt: _computeMeterCreatedAt, ...computeMeterInput } = computeMeter;
 const proEntitlements = { members: 10, apiKeys: 25, eventsPerMonth: 1000000, sso: true, soft: ["eventsPerMonth"] };
 // API calls at 0.02 cents each after 100,000 a month; compute seconds in two tiers after the first hour.
 const apiCallsPrice = { meter: "api_calls", price: { model: "per_unit", unitPrice: "0.02" }, includedQuantity: "100000" };
@@ -605,18 +606,7 @@ export const apiExamples: Record<string, RouteExample> = {
     },
   },
   "GET /api/v1/meters": { response: { data: [apiCallsMeter, computeMeter] } },
-  "POST /api/v1/meters": {
-    request: {
-      key: "compute_seconds",
-      name: "Compute seconds",
-      eventType: "job_finished",
-      aggregation: "sum",
-      valueProperty: "duration_seconds",
-      filter: { status: "succeeded" },
-      groupBy: ["region"],
-    },
-    response: computeMeter,
-  },
+  "POST /api/v1/meters": { request: computeMeterInput, response: computeMeter },
   "GET /api/v1/meters/{key}": { response: apiCallsMeter },
   "PATCH /api/v1/meters/{key}": {
     request: { name: "Compute time (seconds)" },
