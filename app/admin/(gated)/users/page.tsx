@@ -2,9 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { UserRound } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input } from "@/components/ui/input";
+import { PageLinks, SearchForm } from "@/components/search-pages";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { countAllUsers, listAllUsers } from "@/lib/admin/instance-directory";
@@ -38,17 +37,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
         <h2 id="users-heading" className="text-lg font-semibold">
           Users <span className="text-muted-foreground">({count})</span>
         </h2>
-        <form method="get" action={BASE} role="search" aria-label="Search users" className="flex max-w-md gap-2">
-          <Input name="q" type="search" aria-label="Search users by name or email" placeholder="Search by name or email" defaultValue={search} />
-          <Button type="submit" variant="outline">
-            Search
-          </Button>
-          {search && (
-            <Button variant="ghost" asChild>
-              <Link href={BASE}>Clear</Link>
-            </Button>
-          )}
-        </form>
+        <SearchForm base={BASE} search={search} what="users" />
         {users.length === 0 ? (
           search ? (
             <EmptyState icon={<UserRound />} titleAs="h3" title="No users match" description={`Nobody's name or email holds “${search}”.`} />
@@ -87,22 +76,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
             </TableBody>
           </Table>
         )}
-        {(after || page.nextCursor) && (
-          <nav aria-label="User pages" className="flex justify-between">
-            {after ? (
-              <Button variant="outline" asChild>
-                <Link href={search ? `${BASE}?${new URLSearchParams({ q: search })}` : BASE}>First page</Link>
-              </Button>
-            ) : (
-              <span />
-            )}
-            {page.nextCursor && (
-              <Button variant="outline" asChild>
-                <Link href={`${BASE}?${new URLSearchParams({ ...(search && { q: search }), cursor: page.nextCursor })}`}>Next page</Link>
-              </Button>
-            )}
-          </nav>
-        )}
+        <PageLinks base={BASE} search={search} after={after} nextCursor={page.nextCursor} label="User pages" />
       </section>
     </div>
   );

@@ -10,9 +10,7 @@ import { requirePageOrg } from "@/lib/http/page-context";
 import { listInvitations } from "@/lib/invitations/invitations";
 import { countMembers, listAssignableRoles, listMembers } from "@/lib/members/members";
 import { isDomainError } from "@/lib/errors";
-import Link from "next/link";
-import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
+import { PageLinks, SearchForm } from "@/components/search-pages";
 import { listProjects } from "@/lib/projects/projects";
 import { onboardingSteps } from "@/lib/orgs/onboarding";
 import { OnboardingChecklist } from "@/components/onboarding-checklist";
@@ -83,17 +81,7 @@ export default async function MembersPage({ params, searchParams }: { params: Pr
         <h2 id="members-heading" className="text-lg font-semibold">
           Members <span className="text-muted-foreground">({memberCount})</span>
         </h2>
-        <form method="get" action={base} role="search" aria-label="Search members" className="flex max-w-md gap-2">
-          <Input name="q" type="search" aria-label="Search members by name or email" placeholder="Search by name or email" defaultValue={search} />
-          <Button type="submit" variant="outline">
-            Search
-          </Button>
-          {search && (
-            <Button variant="ghost" asChild>
-              <Link href={base}>Clear</Link>
-            </Button>
-          )}
-        </form>
+        <SearchForm base={base} search={search} what="members" />
         {members.length === 0 ? (
           search ? (
             <EmptyState icon={<Users />} titleAs="h3" title="No members match" description={`Nobody's name or email holds “${search}”.`} />
@@ -146,22 +134,7 @@ export default async function MembersPage({ params, searchParams }: { params: Pr
             </TableBody>
           </Table>
         )}
-        {(after || memberPage.nextCursor) && (
-          <nav aria-label="Member pages" className="flex justify-between">
-            {after ? (
-              <Button variant="outline" asChild>
-                <Link href={search ? `${base}?${new URLSearchParams({ q: search })}` : base}>First page</Link>
-              </Button>
-            ) : (
-              <span />
-            )}
-            {memberPage.nextCursor && (
-              <Button variant="outline" asChild>
-                <Link href={`${base}?${new URLSearchParams({ ...(search && { q: search }), cursor: memberPage.nextCursor })}`}>Next page</Link>
-              </Button>
-            )}
-          </nav>
-        )}
+        <PageLinks base={base} search={search} after={after} nextCursor={memberPage.nextCursor} label="Member pages" />
       </section>
       <section aria-labelledby="invitations-heading" className="grid gap-3">
         <h2 id="invitations-heading" className="text-lg font-semibold">
