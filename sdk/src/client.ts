@@ -7,7 +7,7 @@ import type { BatchResult, CheckInput, CheckResult, TollgateOptions, VerifyKeyIn
 const BATCH_LIMIT = 100;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;
-/** A longer Retry-After is not waited for: the RateLimitError is thrown at once. */
+/** A longer Retry-After (429, 503) is not waited for: the error is thrown at once. */
 const MAX_RETRY_AFTER_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -131,7 +131,7 @@ export class Tollgate {
         error = e;
       }
       if (attempt >= this.retries || !isRetryable(error)) throw error;
-      const retryAfter = error instanceof RateLimitError ? error.retryAfterSeconds : undefined;
+      const retryAfter = error instanceof RateLimitError || error instanceof ServerError ? error.retryAfterSeconds : undefined;
       const delay = retryAfter === undefined ? backoffDelay(attempt) : retryAfter * 1000;
       if (delay > MAX_RETRY_AFTER_MS) throw error;
       await sleep(delay);

@@ -62,6 +62,21 @@ describe("retries", () => {
     expect(hits).toBe(2);
   });
 
+  it("honours Retry-After on 503 (a database restarting), and carries it on the ServerError when out of retries", async () => {
+    replies = [fail(503, "database_unavailable", { "retry-after": "1" }), ok];
+    const started = Date.now();
+    expect((await client().check(input)).allowed).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    expect(hits).toBe(2);
+    hits = 0;
+    replies = [fail(503, "database_unavailable", { "retry-after": "2" })];
+    const error = await client({ retries: 0 })
+      .check(input)
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ status: 503, code: "database_unavailable", retryAfterSeconds: 2 });
+  });
+
   it("throws RateLimitError with retryAfterSeconds when out of retries or asked to wait too long", async () => {
     replies = [fail(429, "rate_limited", { "retry-after": "7" })];
     const error = await client({ retries: 0 })
