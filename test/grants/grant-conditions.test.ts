@@ -69,6 +69,7 @@ describe("grant conditions", () => {
     expect(authorize({ ...ctx, ip: "192.0.2.11" }, "audit:read", resource).allowed).toBe(false);
     expect(authorize({ ...ctx, ip: "198.51.100.7" }, "audit:read", resource)).toEqual({
       allowed: false,
+      code: "grant_condition_failed",
       reason: `grant ${g.id} (role "Auditor" on project ${resource.id}) would allow audit:read, but the request IP 198.51.100.7 is not in its allow list`,
     });
     expect(authorize({ ...ctx, ip: null }, "audit:read", resource).reason).toContain("the request IP (unknown) is not in its allow list");
@@ -94,6 +95,7 @@ describe("grant conditions", () => {
     expect(ctx.mfa).toBe(false);
     expect(authorize(ctx, "audit:read", resource)).toEqual({
       allowed: false,
+      code: "grant_condition_failed",
       reason: `grant ${g.id} (role "Auditor" on project ${resource.id}) would allow audit:read, but it requires MFA and this session has not used MFA`,
     });
     expect(authorize({ ...ctx, mfa: true }, "audit:read", resource)).toMatchObject({ allowed: true, grantId: g.id });

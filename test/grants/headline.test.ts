@@ -16,12 +16,13 @@ async function expectProjectOnlyAccess(member: MemberCtx, permission: string, gr
   const uid = ctx.principal.userId;
   expect(authorize(ctx, permission, { type: "project", id: p1 })).toEqual({
     allowed: true,
+    code: "grant",
     reason: `grant ${grantId}: role "${roleName}" via group "${groupName}" on project ${p1} grants ${permission}`,
     grantId,
     roleId: expect.any(String),
   });
-  expect(authorize(ctx, permission, { type: "project", id: p2 })).toEqual({ allowed: false, reason: `no role of user ${uid} grants ${permission} on project ${p2}` });
-  expect(authorize(ctx, permission)).toEqual({ allowed: false, reason: `no role of user ${uid} grants ${permission}` });
+  expect(authorize(ctx, permission, { type: "project", id: p2 })).toEqual({ allowed: false, code: "no_grant", reason: `no role of user ${uid} grants ${permission} on project ${p2}` });
+  expect(authorize(ctx, permission)).toEqual({ allowed: false, code: "no_grant", reason: `no role of user ${uid} grants ${permission}` });
 }
 
 describe("a role given to a group on one project", () => {
@@ -42,6 +43,7 @@ describe("a role given to a group on one project", () => {
     await deleteGrant(await fresh(owner), { grantId: grant.id });
     expect(authorize(await fresh(member), permission, { type: "project", id: p1.id })).toEqual({
       allowed: false,
+      code: "no_grant",
       reason: `no role of user ${member.principal.userId} grants ${permission} on project ${p1.id}`,
     });
   });
@@ -95,6 +97,7 @@ describe("a role given to a group on one project", () => {
     expect(await db.grant.count({ where: { orgId: org.id } })).toBe(0);
     expect(authorize(await fresh(member), "decisions:read", { type: "project", id: p1.id })).toEqual({
       allowed: false,
+      code: "no_grant",
       reason: `no role of user ${member.principal.userId} grants decisions:read on project ${p1.id}`,
     });
   });
