@@ -73,25 +73,29 @@ export function zodMessage(error: ZodError): string {
   return field ? `${field}: ${issue.message}` : issue.message;
 }
 
-// A database that cannot be reached, is shutting down or restarting, has no
-// connection free in time, or dropped one mid-query: the request may well
-// succeed a few seconds later, so it is a 503 with Retry-After, not our bug (500).
-const UNREACHABLE_SOCKET = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EPIPE"]);
-const UNREACHABLE_KIND = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-// PostgreSQL: connection exceptions (08…), too many connections, shutting down or starting up.
-const UNREACHABLE_SQLSTATE = /^(08...|53300|57P0[123])$/;
-// Prisma: can't reach, timed out, server closed the connection, no pool connection in time.
-const UNREACHABLE_PRISMA = new Set(["P1001", "P1002", "P1017", "P2024"]);
-const UNREACHABLE_MESSAGE = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?)$/;
+// A database that could not be reached at all: down, restarting, out of
+// connections, or no pool connection free in time. Nothing was sent, so
+// nothing was written, and the same request may well succeed a few seconds
+// later: a 503 with Retry-After, not a 500. A connection lost mid-query is
+// not one of these (its write may have committed): it stays a 500.
+const NEVER_CONNECTED_SOCKET = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+const NEVER_CONNECTED_KIND = new Set(["DatabaseNotReachable", "TooManyConnections"]);
+// PostgreSQL: could not establish or was refused a connection, too many connections, starting up.
+const NEVER_CONNECTED_SQLSTATE = new Set(["08001", "08004", "53300", "57P03"]);
+// Prisma: can't reach the server, no pool connection in time.
+const NEVER_CONNECTED_PRISMA = new Set(["P1001", "P2024"]);
+const POOL_TIMEOUT = "timeout exceeded when trying to connect";
 export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message, meta } = e as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } };
-    if (typeof code === "string" && (UNREACHABLE_SOCKET.has(code) || UNREACHABLE_SQLSTATE.test(code) || UNREACHABLE_PRISMA.has(code))) return true;
-    if (typeof message === "string" && UNREACHABLE_MESSAGE.test(message)) return true;
+    // Socket codes only as thrown by pg itself: deeper in a chain they may be any outbound call's (fetch wraps its own).
+    if (depth === 0 && typeof code === "string" && NEVER_CONNECTED_SOCKET.has(code)) return true;
+    if (typeof code === "string" && (NEVER_CONNECTED_SQLSTATE.has(code) || NEVER_CONNECTED_PRISMA.has(code))) return true;
+    if (message === POOL_TIMEOUT) return true;
     const adapter = meta?.driverAdapterError?.cause;
-    if (adapter && (UNREACHABLE_KIND.has(adapter.kind ?? "") || UNREACHABLE_SQLSTATE.test(adapter.originalCode ?? ""))) return true;
+    if (adapter && (NEVER_CONNECTED_KIND.has(adapter.kind ?? "") || NEVER_CONNECTED_SQLSTATE.has(adapter.originalCode ?? ""))) return true;
   }
   return false;
 }

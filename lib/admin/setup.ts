@@ -67,7 +67,7 @@ export async function completeSetup(meta: RequestMeta, raw: unknown) {
   const input = CompleteSetupInput.parse(raw);
   // Checked before the (deliberately slow) password hash, so wrong tokens cost little.
   if (!(await tokenIsValid(input.token))) throw new Forbidden("invalid_setup_token", WRONG_TOKEN);
-  await requireSourceSlot("setup", meta.ip, 30, 3_600_000, "Too many attempts from your network. Try again in an hour.");
+  await requireSourceSlot("setup", meta.ip, 30, 3_600_000, "Too many attempts from your network.");
   const passwordHash = await hashPassword(input.password);
   try {
     const result = await db.$transaction(async (tx) => {

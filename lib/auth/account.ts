@@ -99,7 +99,7 @@ export async function requestEmailChange(ctx: UserCtx, raw: unknown) {
   const input = ChangeEmailInput.parse(raw);
   if (input.email === ctx.principal.email) throw new Invalid("same_email", "This is your email address already.");
   await assertPassword(ctx, input.password);
-  await requireRequestSlot(`email-change:${ctx.principal.userId}`, LINKS_PER_ACCOUNT_PER_HOUR, HOUR_MS, "You asked for too many links this hour. Try again later.");
+  await requireRequestSlot(`email-change:${ctx.principal.userId}`, LINKS_PER_ACCOUNT_PER_HOUR, HOUR_MS, "You asked for too many links this hour.");
   if (!(await takeMailSlot(input.email, ctx.ip))) return { email: input.email };
   const outboxIds = await db.$transaction(async (tx) => {
     const link = await issueEmailToken(tx, { purpose: "confirm_email", email: input.email, userId: ctx.principal.userId });
@@ -116,7 +116,7 @@ export async function requestEmailChange(ctx: UserCtx, raw: unknown) {
 export async function sendEmailConfirmation(ctx: UserCtx) {
   const user = await db.user.findUniqueOrThrow({ where: { id: ctx.principal.userId }, select: { email: true, emailVerifiedAt: true } });
   if (user.emailVerifiedAt) throw new Conflict("email_verified", "Your email address is confirmed already.");
-  await requireRequestSlot(`email-change:${ctx.principal.userId}`, LINKS_PER_ACCOUNT_PER_HOUR, HOUR_MS, "You asked for too many links this hour. Try again later.");
+  await requireRequestSlot(`email-change:${ctx.principal.userId}`, LINKS_PER_ACCOUNT_PER_HOUR, HOUR_MS, "You asked for too many links this hour.");
   const outboxId = await db.$transaction(async (tx) => {
     const link = await issueEmailToken(tx, { purpose: "confirm_email", email: user.email, userId: ctx.principal.userId });
     return (await queueMail(tx, confirmEmailMail(user.email, link.url, link.id, false))).id;

@@ -194,7 +194,7 @@ export async function removePasskey(ctx: SessionCtx, raw: unknown) {
 
 /** Options for a sign-in with a passkey (any of this site's: the authenticator offers them). */
 export async function passkeySignInOptions(meta: RequestMeta) {
-  await requireSourceSlot("passkey-start", meta.ip, PASSKEY_STARTS_PER_HOUR, 3_600_000, "Too many sign-ins were started from your network. Try again later.");
+  await requireSourceSlot("passkey-start", meta.ip, PASSKEY_STARTS_PER_HOUR, 3_600_000, "Too many sign-ins were started from your network.");
   const options = await generateAuthenticationOptions({ rpID: relyingParty().rpID, userVerification: "required" });
   await db.webAuthnChallenge.create({ data: { challenge: options.challenge, purpose: "authenticate", userId: null, expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS) } });
   return options;

@@ -26,7 +26,7 @@ const deliverLater = (outboxId: string) => void deliverMail(outboxId).catch((err
 
 export async function requestPasswordReset(meta: RequestMeta, raw: unknown) {
   const { email } = RequestPasswordResetInput.parse(raw);
-  await requireSourceSlot("reset", meta.ip, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many requests from your network. Try again in an hour.");
+  await requireSourceSlot("reset", meta.ip, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many requests from your network.");
   if (!(await takeMailSlot(email, meta.ip))) return { email };
   const outboxId = await db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { email }, select: { id: true } });
@@ -42,7 +42,7 @@ export async function requestPasswordReset(meta: RequestMeta, raw: unknown) {
 export async function resetPassword(meta: RequestMeta, raw: unknown) {
   const input = ResetPasswordInput.parse(raw);
   await assertLinkUsable(["reset_password"], input.token);
-  await requireSourceSlot("reset-use", meta.ip, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many attempts from your network. Try again in an hour.");
+  await requireSourceSlot("reset-use", meta.ip, RESET_REQUESTS_PER_SOURCE_PER_HOUR, HOUR_MS, "Too many attempts from your network.");
   const passwordHash = await hashPassword(input.password);
   const now = new Date();
   const { email, ended, outboxId } = await db.$transaction(async (tx) => {

@@ -36,7 +36,7 @@ export async function requestSignUp(meta: RequestMeta, raw: unknown) {
   const input = RequestSignUpInput.parse(raw);
   // An address of a domain that signs in with SSO gets no password account.
   await assertPasswordSignInAllowed(input.email);
-  await requireSourceSlot("signup", meta.ip, env().TOLLGATE_SIGN_UPS_PER_HOUR, HOUR_MS, "Too many sign-ups from your network. Try again in an hour.");
+  await requireSourceSlot("signup", meta.ip, env().TOLLGATE_SIGN_UPS_PER_HOUR, HOUR_MS, "Too many sign-ups from your network.");
   // Hashed either way, so that the answer takes as long for a taken address.
   const passwordHash = await hashPassword(input.password);
   if (!(await takeMailSlot(input.email, meta.ip))) return { email: input.email };
@@ -66,7 +66,7 @@ export const CompleteSignUpInput = z.object({ token: z.string().max(100), passwo
  */
 export async function completeSignUp(meta: RequestMeta, raw: unknown) {
   const input = CompleteSignUpInput.parse(raw);
-  await requireSourceSlot("signup-link", meta.ip, linkAttemptsPerSourcePerHour(), HOUR_MS, "Too many attempts from your network. Try again in an hour.");
+  await requireSourceSlot("signup-link", meta.ip, linkAttemptsPerSourcePerHour(), HOUR_MS, "Too many attempts from your network.");
   const now = new Date();
   // The password is checked before any lock is taken (it is slow on purpose).
   const pending = await usableEmailToken(["sign_up"], input.token, now);

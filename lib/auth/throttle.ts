@@ -133,7 +133,8 @@ export type RequestSlot = { taken: boolean; /** Whole seconds until the window s
  */
 export async function requestSlot(key: string, limit: number, windowMs: number, now = new Date(), client: Pick<Tx, "$queryRaw"> = db): Promise<RequestSlot> {
   const { count, windowEndsAt } = await countRequest(key, windowMs, now, client);
-  return { taken: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000)) };
+  // The window starts afresh strictly after its end: a whole second past it, never more than the window.
+  return { taken: count <= limit, retryAfterSeconds: Math.min(Math.ceil(windowMs / 1000), Math.floor((windowEndsAt.getTime() - now.getTime()) / 1000) + 1) };
 }
 
 /** requestSlot's answer alone: true while `limit` is not used up. */
@@ -141,10 +142,16 @@ export async function takeRequestSlot(key: string, limit: number, windowMs: numb
   return (await requestSlot(key, limit, windowMs, now, client)).taken;
 }
 
+/** "a minute", "15 minutes": how long a refused request waits, for its message. */
+export const waitText = (seconds: number) => (seconds <= 60 ? "a minute" : `${Math.ceil(seconds / 60)} minutes`);
+
+/** A 429 whose message ends with how long to wait, and whose Retry-After says it. */
+export const tooMany = (code: string, message: string, slot: RequestSlot) => new RateLimited(code, `${message} Try again in ${waitText(slot.retryAfterSeconds)}.`, slot.retryAfterSeconds);
+
 /** Like requestSlot, but refuses with 429 and the window's Retry-After (for limits that reveal nothing, e.g. per account). */
 export async function requireRequestSlot(key: string, limit: number, windowMs: number, message: string) {
   const slot = await requestSlot(key, limit, windowMs);
-  if (!slot.taken) throw new RateLimited("too_many_requests", message, slot.retryAfterSeconds);
+  if (!slot.taken) throw tooMany("too_many_requests", message, slot);
 }
 
 /**
@@ -154,10 +161,10 @@ export async function requireRequestSlot(key: string, limit: number, windowMs: n
  */
 export async function requireSourceSlot(action: string, ip: string | null, limit: number, windowMs: number, message: string) {
   const source = await requestSlot(`${action}:${sourceOf(ip)}`, limit, windowMs);
-  if (!source.taken) throw new RateLimited("too_many_requests", message, source.retryAfterSeconds);
+  if (!source.taken) throw tooMany("too_many_requests", message, source);
   if (!isIpv6(ip)) return;
   const wider = await requestSlot(`${action}/48:${sourceOf(ip, 48)}`, limit * 10, windowMs);
-  if (!wider.taken) throw new RateLimited("too_many_requests", message, wider.retryAfterSeconds);
+  if (!wider.taken) throw tooMany("too_many_requests", message, wider);
 }
 
 const HOUR_MS = 3_600_000;

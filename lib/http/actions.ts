@@ -47,7 +47,7 @@ async function run<T>(work: () => Promise<T>, input?: unknown): Promise<ActionRe
     if (isDomainError(error)) return domainFailure(error, input);
     if (error instanceof ZodError) return { ok: false, error: { code: "invalid", message: zodMessage(error), fields: fieldMessages(error) } };
     if (isDatabaseUnavailable(error)) {
-      logger.warn({ err: error }, "server action failed: database unavailable");
+      logger.error({ err: error }, "server action failed: database unavailable");
       return { ok: false, error: { code: "database_unavailable", message: "The database is busy or unreachable. Try again in a few seconds." } };
     }
     logger.error({ err: error }, "server action failed");

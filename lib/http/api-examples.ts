@@ -390,7 +390,7 @@ export const apiExamples: Record<string, RouteExample> = {
   "POST /api/v1/authz/check-batch": {
     request: {
       checks: [
-        { subject: { type: "user", id: "alan@acme.example" }, permission: "refunds:create", resource: { type: "project", id: ids.checkoutProject } },
+        { subject: { type: "user", id: "alan@acme.example" }, permission: "refunds:create", resource: { type: "project", id: ids.checkoutProject }, context: { ip: "10.20.4.17" } },
         { subject: { type: "user", id: ids.grace }, permission: "invoices:write", resource: { type: "project", id: ids.mobileProject } },
         { subject: { type: "api_key", id: ids.deletedKey }, permission: "invoices:read" },
       ],

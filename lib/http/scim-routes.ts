@@ -35,7 +35,7 @@ function failure(error: unknown, requestId: string): Answer {
     return { status, body: new scim.ScimError(status, body.error.message, status === 400 ? "invalidValue" : undefined).body() };
   }
   if (isDatabaseUnavailable(error)) {
-    logger.warn({ err: error, requestId }, "scim request failed: database unavailable");
+    logger.error({ err: error, requestId }, "scim request failed: database unavailable");
     return { status: 503, body: new scim.ScimError(503, "The database is busy or unreachable. Try again in a few seconds.").body() };
   }
   logger.error({ err: error, requestId }, "scim request failed");

@@ -4,8 +4,8 @@
 import { assertRoomFor } from "../billing/limits.ts";
 import { db, type Tx } from "../db.ts";
 import { keysetList, keysetOrder, type PageRequest } from "../db/keyset.ts";
-import { Conflict, Forbidden, Invalid, NotFound, RateLimited, isDomainError } from "../errors.ts";
-import { requestSlot } from "../auth/throttle.ts";
+import { Conflict, Forbidden, Invalid, NotFound, isDomainError } from "../errors.ts";
+import { requestSlot, tooMany } from "../auth/throttle.ts";
 import { actorOf, recordAudit } from "../audit/record-audit.ts";
 import { hashToken, randomToken } from "../secrets/secrets.ts";
 import { assertAllowed } from "../authz/authorize.ts";
@@ -124,19 +124,12 @@ export const RESENDS_PER_HOUR = 5;
  */
 async function takeInvitationMailSlot(tx: Tx, ctx: OrgCtx, invitationId?: string) {
   const now = new Date();
-  const inMinutes = (seconds: number) => (seconds <= 60 ? "a minute" : `${Math.ceil(seconds / 60)} minutes`);
   if (invitationId) {
     const resend = await requestSlot(`invitation-resend:${ctx.orgId}:${invitationId}`, RESENDS_PER_HOUR, HOUR_MS, now, tx);
-    if (!resend.taken) {
-      const wait = resend.retryAfterSeconds;
-      throw new RateLimited("too_many_invitations", `This invitation was sent ${RESENDS_PER_HOUR} times in the last hour, the most it may be. Try again in ${inMinutes(wait)}.`, wait);
-    }
+    if (!resend.taken) throw tooMany("too_many_invitations", `This invitation was sent ${RESENDS_PER_HOUR} times in the last hour, the most it may be.`, resend);
   }
   const budget = await requestSlot(`invitation-mail:${ctx.orgId}`, INVITATION_MAILS_PER_HOUR, HOUR_MS, now, tx);
-  if (!budget.taken) {
-    const wait = budget.retryAfterSeconds;
-    throw new RateLimited("too_many_invitations", `This organization has sent ${INVITATION_MAILS_PER_HOUR} invitations in the last hour, the most it may. Try again in ${inMinutes(wait)}.`, wait);
-  }
+  if (!budget.taken) throw tooMany("too_many_invitations", `This organization has sent ${INVITATION_MAILS_PER_HOUR} invitations in the last hour, the most it may.`, budget);
 }
 
 export async function createInvitation(ctx: OrgCtx, raw: unknown) {

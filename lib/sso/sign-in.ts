@@ -94,7 +94,7 @@ const SsoRouteInput = z.strictObject({ email: z.string().trim().max(320) });
 export async function ssoRouteFor(raw: unknown, meta?: RequestMeta): Promise<{ sso: boolean }> {
   const { email } = SsoRouteInput.parse(raw);
   if (!z.email().safeParse(email).success) return { sso: false };
-  if (meta) await requireSourceSlot("sso-lookup", meta.ip, SSO_LOOKUPS_PER_HOUR, 3_600_000, "Too many addresses looked up from your network. Try again later.");
+  if (meta) await requireSourceSlot("sso-lookup", meta.ip, SSO_LOOKUPS_PER_HOUR, 3_600_000, "Too many addresses looked up from your network.");
   const orgId = await organizationOfVerifiedDomain(email);
   const connection = orgId ? await enabledConnectionOf(orgId) : null;
   if (!connection) return { sso: false };
@@ -109,7 +109,7 @@ export async function ssoRouteFor(raw: unknown, meta?: RequestMeta): Promise<{ s
 /** Where to send someone who signs in with single sign-on, found by their address's domain or the organization's slug. */
 export async function startSsoSignIn(raw: unknown, meta?: RequestMeta): Promise<StartedSignIn> {
   const input = StartSsoInput.parse(raw);
-  if (meta) await requireSourceSlot("sso-start", meta.ip, SSO_STARTS_PER_HOUR, 3_600_000, "Too many sign-ins started from your network. Try again later.");
+  if (meta) await requireSourceSlot("sso-start", meta.ip, SSO_STARTS_PER_HOUR, 3_600_000, "Too many sign-ins started from your network.");
   let orgId: string | null = null;
   if (input.email) orgId = await organizationOfVerifiedDomain(input.email);
   else if (input.org) orgId = (await db.organization.findUnique({ where: { slug: input.org }, select: { id: true } }))?.id ?? null;

@@ -41,9 +41,9 @@ export class RateLimitError extends TollgateError {
 /** 5xx, or a 2xx answer that is not the expected JSON. A 503 (e.g. database_unavailable) may say when to try again. */
 export class ServerError extends TollgateError {
   readonly retryAfterSeconds: number | undefined;
-  constructor(status: number, code: string, message: string, requestId?: string, retryAfterSeconds?: number) {
-    super(status, code, message, requestId);
-    this.retryAfterSeconds = retryAfterSeconds;
+  constructor(status: number, code: string, message: string, requestId?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(status, code, message, requestId, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -61,6 +61,6 @@ export function errorFromResponse(status: number, body: unknown, requestId?: str
   if (status === 403) return new PermissionDeniedError(status, code, message, id);
   if (status === 404) return new NotFoundError(status, code, message, id);
   if (status === 429) return new RateLimitError(status, code, message, id, retryAfterSeconds);
-  if (status >= 500) return new ServerError(status, code, message, id, retryAfterSeconds);
+  if (status >= 500) return new ServerError(status, code, message, id, status === 503 ? { retryAfterSeconds } : undefined);
   return new TollgateError(status, code, message, id);
 }

@@ -1,4 +1,4 @@
-// A database that is down, saturated or dropping connections is answered as
+// A database that is down, saturated or out of connections is answered as
 // 503 with Retry-After (try again soon), not 500 (our bug): the errors come
 // from a real PostgreSQL, pg pool and Prisma client, as the app builds them.
 import http from "node:http";
@@ -63,7 +63,7 @@ describe("a database that cannot answer now", () => {
     expect503(await failureOf(() => pool.query("SELECT 1")));
   });
 
-  it("the connection ended by the server mid-query (as on a restart): 503", async () => {
+  it("a connection lost mid-query is not claimed: its write may have committed, so it stays a 500", async () => {
     const victim = new pg.Client({ connectionString: url });
     victim.on("error", () => undefined);
     await victim.connect();
@@ -75,7 +75,9 @@ describe("a database that cannot answer now", () => {
     const running = failureOf(() => victim.query("SELECT pg_sleep(30)"));
     await new Promise((resolve) => setTimeout(resolve, 200));
     await admin.query("SELECT pg_terminate_backend($1)", [rows[0]!.pid]);
-    expect503(await running);
+    const lost = await running;
+    expect(isDatabaseUnavailable(lost)).toBe(false);
+    expect(errorToResponse(lost).status).toBe(500);
   });
 
   it("is answered by the lean router as 503 with Retry-After; other failures stay 500 with no detail", async () => {
@@ -117,6 +119,11 @@ describe("a database that cannot answer now", () => {
     expect(isDatabaseUnavailable(await failureOf(() => prisma.$queryRawUnsafe("SELECT * FROM no_such_table")))).toBe(false);
     expect(isDatabaseUnavailable(await failureOf(() => pool.query("SELECT 1/0")))).toBe(false);
     expect(isDatabaseUnavailable(new Error("timeout exceeded when trying to connect to Stripe"))).toBe(false);
+    // An outbound call that could not connect (fetch puts the socket's error in its cause) is not the database.
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    expect(isDatabaseUnavailable(new TypeError("fetch failed", { cause: refused }))).toBe(false);
+    // A protocol violation (class 08 too) is a bug of ours, not a database to wait for.
+    expect(isDatabaseUnavailable(Object.assign(new Error("bind message supplies 1 parameters"), { code: "08P01" }))).toBe(false);
     expect(errorToResponse(new Error("boom")).status).toBe(500);
   });
 });

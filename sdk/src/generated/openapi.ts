@@ -2422,6 +2422,9 @@ export interface operations {
          *           "resource": {
          *             "type": "project",
          *             "id": "72187c10-5191-41fa-9901-632f7cc455a7"
+         *           },
+         *           "context": {
+         *             "ip": "10.20.4.17"
          *           }
          *         },
          *         {
