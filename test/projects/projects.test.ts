@@ -87,7 +87,11 @@ describe("projects", () => {
     const theirs = await createProject(b.owner, { name: "Theirs", slug: "theirs" });
     const ctx = await fresh(a.owner);
     expect(authorize(ctx, "projects:read", { type: "project", id: mine.id }).allowed).toBe(true);
-    expect(authorize(ctx, "projects:read", { type: "project", id: theirs.id })).toEqual({ allowed: false, code: "unknown_project", reason: `project ${theirs.id} does not exist in this organization` });
+    expect(authorize(ctx, "projects:read", { type: "project", id: theirs.id })).toEqual({
+      allowed: false,
+      code: "unknown_project",
+      reason: `project ${theirs.id} does not exist in this organization`,
+    });
     expect(authorize(ctx, "projects:read", { type: "organization", id: b.org.id })).toMatchObject({ allowed: false, reason: `organization ${b.org.id} is not this organization` });
   });
 
