@@ -121,6 +121,7 @@ function schemaOf(schema: z.ZodType, io: "input" | "output", components: Record<
 
 const sortedByKey = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+const retryable = <T extends object>(response: T) => ({ ...response, headers: { "Retry-After": { description: "Seconds to wait before sending it again", schema: { type: "integer" } } } });
 
 export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -161,7 +162,9 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         "404": { $ref: "#/components/responses/NotFound" },
         ...(route.conflict ? { "409": errorResponse(route.conflict) } : {}),
         ...(route.limit ? { "402": errorResponse(route.limit) } : {}),
-        ...(route.unavailable ? { "503": errorResponse(route.unavailable) } : {}),
+        "503": route.unavailable
+          ? errorResponse(`${route.unavailable}; or the database could not be reached (database_unavailable, with Retry-After)`)
+          : { $ref: "#/components/responses/Unavailable" },
         "429": { $ref: "#/components/responses/RateLimited" },
       },
     };
@@ -184,6 +187,7 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         Unauthenticated: errorResponse("Missing, malformed, expired or revoked API key"),
         Forbidden: errorResponse("The key lacks the permission"),
         NotFound: errorResponse("Not found in the key's organization"),
+        Unavailable: retryable(errorResponse("The database could not be reached (database_unavailable): nothing was written; send the same request again after Retry-After")),
         RateLimited: {
           ...errorResponse("The key made too many requests"),
           headers: { "Retry-After": { description: "Seconds until the key may try again", schema: { type: "integer" } } },

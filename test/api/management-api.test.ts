@@ -191,6 +191,9 @@ describe("GET /api/v1/openapi.json", () => {
     expect(schemas.Grant.properties.validUntil.anyOf).toEqual([{ type: "string", format: "date-time" }, { type: "null" }]);
     expect(schemas.ApiKey.properties.status.enum).toEqual(["active", "expiring", "expired", "revoked"]);
     expect(document.paths["/api/v1/projects"].post.responses["409"]).toBeDefined();
+    // Every route may find the database unreachable: a 503 to send again after Retry-After.
+    for (const route of apiV1Routes) expect(document.paths[route.path][route.method.toLowerCase()].responses["503"], `${route.method} ${route.path}`).toBeDefined();
+    expect(document.components.responses.Unavailable.headers["Retry-After"]).toBeDefined();
     expect(document.paths["/api/v1/grants/{grantId}"].delete.responses["409"]).toBeUndefined();
   });
 });

@@ -2329,6 +2329,17 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
+    /** @description The database could not be reached (database_unavailable): nothing was written; send the same request again after Retry-After */
+    Unavailable: {
+      headers: {
+        /** @description Seconds to wait before sending it again */
+        "Retry-After"?: number;
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["Error"];
+      };
+    };
     /** @description The key made too many requests */
     RateLimited: {
       headers: {
@@ -2399,6 +2410,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postAuthzCheckBatch: {
@@ -2489,6 +2501,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getProjects: {
@@ -2538,6 +2551,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postProjects: {
@@ -2594,6 +2608,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getProjectsByProjectId: {
@@ -2630,6 +2645,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteProjectsByProjectId: {
@@ -2655,6 +2671,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchProjectsByProjectId: {
@@ -2713,6 +2730,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getMembers: {
@@ -2804,6 +2822,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postMembers: {
@@ -2881,6 +2900,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteMembersByUserId: {
@@ -2915,6 +2935,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchMembersByUserId: {
@@ -2970,6 +2991,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getInvitations: {
@@ -3028,6 +3050,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postInvitations: {
@@ -3114,6 +3137,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postInvitationsByInvitationIdResend: {
@@ -3155,6 +3179,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteInvitationsByInvitationId: {
@@ -3189,6 +3214,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getGroups: {
@@ -3238,6 +3264,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postGroups: {
@@ -3293,6 +3320,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getGroupsByGroupId: {
@@ -3341,6 +3369,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteGroupsByGroupId: {
@@ -3366,6 +3395,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchGroupsByGroupId: {
@@ -3421,6 +3451,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postGroupsByGroupIdMembers: {
@@ -3467,6 +3498,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteGroupsByGroupIdMembersByUserId: {
@@ -3493,6 +3525,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getRoles: {
@@ -3694,6 +3727,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postRoles: {
@@ -3772,6 +3806,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getRolesByRoleId: {
@@ -3818,6 +3853,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteRolesByRoleId: {
@@ -3854,6 +3890,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchRolesByRoleId: {
@@ -3929,6 +3966,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getOrganizations: {
@@ -3978,6 +4016,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postOrganizations: {
@@ -4053,6 +4092,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getOrganizationsByOrgId: {
@@ -4090,6 +4130,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteOrganizationsByOrgId: {
@@ -4115,6 +4156,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchOrganizationsByOrgId: {
@@ -4173,6 +4215,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getUsers: {
@@ -4214,6 +4257,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postUsers: {
@@ -4275,6 +4319,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getUsersByUserId: {
@@ -4326,6 +4371,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getProductPermissions: {
@@ -4377,6 +4423,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postProductPermissions: {
@@ -4423,6 +4470,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteProductPermissionsByKey: {
@@ -4457,6 +4505,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchProductPermissionsByKey: {
@@ -4502,6 +4551,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postUsageEvents: {
@@ -4591,6 +4641,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getUsage: {
@@ -4668,6 +4719,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getMeters: {
@@ -4727,6 +4779,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postMeters: {
@@ -4810,6 +4863,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getMetersByKey: {
@@ -4852,6 +4906,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteMetersByKey: {
@@ -4886,6 +4941,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchMetersByKey: {
@@ -4941,6 +4997,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getBillingSettings: {
@@ -4972,6 +5029,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   putBillingSettings: {
@@ -5024,6 +5082,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getPlans: {
@@ -5149,6 +5208,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postPlans: {
@@ -5370,6 +5430,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getPlansByKey: {
@@ -5457,6 +5518,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postPlansByKeyArchive: {
@@ -5531,6 +5593,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   putOrganizationsByOrgIdSubscription: {
@@ -5594,6 +5657,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getBillingPreview: {
@@ -5671,6 +5735,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getBillingInvoices: {
@@ -5757,6 +5822,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getBillingCredits: {
@@ -5813,6 +5879,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getBillingEntitlements: {
@@ -5855,6 +5922,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getBillingLimits: {
@@ -5913,6 +5981,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postBillingCheckout: {
@@ -5963,7 +6032,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
-      /** @description Stripe is not configured here (stripe_not_configured) */
+      /** @description Stripe is not configured here (stripe_not_configured); or the database could not be reached (database_unavailable, with Retry-After) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6002,7 +6071,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
-      /** @description Stripe is not configured here (stripe_not_configured) */
+      /** @description Stripe is not configured here (stripe_not_configured); or the database could not be reached (database_unavailable, with Retry-After) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -6072,6 +6141,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postKeysVerify: {
@@ -6122,6 +6192,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getApiKeys: {
@@ -6220,6 +6291,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postApiKeys: {
@@ -6324,6 +6396,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getApiKeysByApiKeyId: {
@@ -6386,6 +6459,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteApiKeysByApiKeyId: {
@@ -6420,6 +6494,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postApiKeysByApiKeyIdRotate: {
@@ -6506,6 +6581,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getApiKeyPolicy: {
@@ -6539,6 +6615,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   putApiKeyPolicy: {
@@ -6589,6 +6666,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getGrants: {
@@ -6681,6 +6759,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postGrants: {
@@ -6796,6 +6875,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteGrantsByGrantId: {
@@ -6821,6 +6901,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSsoConnections: {
@@ -6895,6 +6976,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postSsoConnections: {
@@ -6989,6 +7071,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSsoConnectionsByConnectionId: {
@@ -7061,6 +7144,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteSsoConnectionsByConnectionId: {
@@ -7086,6 +7170,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   patchSsoConnectionsByConnectionId: {
@@ -7185,6 +7270,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postSsoConnectionsByConnectionIdTest: {
@@ -7217,6 +7303,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSsoDomains: {
@@ -7260,6 +7347,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postSsoDomains: {
@@ -7319,6 +7407,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postSsoDomainsByDomainIdVerify: {
@@ -7369,6 +7458,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteSsoDomainsByDomainId: {
@@ -7394,6 +7484,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSsoPolicy: {
@@ -7431,6 +7522,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   putSsoPolicy: {
@@ -7492,6 +7584,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getScimTokens: {
@@ -7532,6 +7625,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postScimTokens: {
@@ -7580,6 +7674,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteScimTokensByTokenId: {
@@ -7605,6 +7700,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSsoSetupLinks: {
@@ -7646,6 +7742,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postSsoSetupLinks: {
@@ -7697,6 +7794,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteSsoSetupLinksByLinkId: {
@@ -7722,6 +7820,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSecurityPolicy: {
@@ -7754,6 +7853,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   putSecurityPolicy: {
@@ -7810,6 +7910,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postMembersByUserIdEndSessions: {
@@ -7842,6 +7943,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   getSsoConnectionsByConnectionIdGroupMappings: {
@@ -7884,6 +7986,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   postSsoConnectionsByConnectionIdGroupMappings: {
@@ -7945,6 +8048,7 @@ export interface operations {
         };
       };
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
   deleteSsoConnectionsByConnectionIdGroupMappingsByMappingId: {
@@ -7971,6 +8075,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       429: components["responses"]["RateLimited"];
+      503: components["responses"]["Unavailable"];
     };
   };
 }
