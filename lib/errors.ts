@@ -74,10 +74,10 @@ export function zodMessage(error: ZodError): string {
 }
 
 // A database that could not be reached at all: down, restarting, out of
-// connections, or no pool connection free in time. Nothing was sent, so
-// nothing was written, and the same request may well succeed a few seconds
-// later: a 503 with Retry-After, not a 500. A connection lost mid-query is
-// not one of these (its write may have committed): it stays a 500.
+// connections, or no pool connection free in time. The statement that met it
+// was never sent, and the same request may well succeed a few seconds later:
+// a 503 with Retry-After, not a 500. A connection lost mid-query is not one
+// of these (its write may have committed): it stays a 500.
 const NEVER_CONNECTED_SOCKET = new Set(["ECONNREFUSED", "ENOTFOUND"]);
 const NEVER_CONNECTED_KIND = new Set(["DatabaseNotReachable", "TooManyConnections"]);
 // PostgreSQL: could not establish or was refused a connection, too many connections, starting up.

@@ -187,7 +187,7 @@ export function openApiDocument(routes: ApiRouteDef[], serverUrl: string) {
         Unauthenticated: errorResponse("Missing, malformed, expired or revoked API key"),
         Forbidden: errorResponse("The key lacks the permission"),
         NotFound: errorResponse("Not found in the key's organization"),
-        Unavailable: retryable(errorResponse("The database could not be reached (database_unavailable): nothing was written; send the same request again after Retry-After")),
+        Unavailable: retryable(errorResponse("The database could not be reached (database_unavailable): send the request again after Retry-After")),
         RateLimited: {
           ...errorResponse("The key made too many requests"),
           headers: { "Retry-After": { description: "Seconds until the key may try again", schema: { type: "integer" } } },

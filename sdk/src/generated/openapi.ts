@@ -2329,7 +2329,7 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
-    /** @description The database could not be reached (database_unavailable): nothing was written; send the same request again after Retry-After */
+    /** @description The database could not be reached (database_unavailable): send the request again after Retry-After */
     Unavailable: {
       headers: {
         /** @description Seconds to wait before sending it again */
