@@ -93,9 +93,17 @@ export function registerApiRoutes(router: LeanRouter, routes: ApiRouteDef[]) {
 
 type JsonSchema = Record<string, unknown>;
 
-/** Formats say what the long patterns zod adds say; the safe-integer bounds say nothing; dates are sent as ISO strings. */
-function tidy({ zodSchema, jsonSchema }: { zodSchema: { _zod: { def: { type: string } } }; jsonSchema: JsonSchema }) {
-  if (zodSchema._zod.def.type === "date") Object.assign(jsonSchema, { type: "string", format: "date-time" });
+type ZodDef = { type: string; format?: string; out?: { _zod: { def: ZodDef } } };
+
+/**
+ * Formats say what the long patterns zod adds say; the safe-integer bounds say nothing; dates are sent as ISO strings.
+ * A string that is trimmed before it is checked (`Email`) is a pipe: its input shows the format it is checked against.
+ */
+function tidy({ zodSchema, jsonSchema }: { zodSchema: { _zod: { def: ZodDef } }; jsonSchema: JsonSchema }) {
+  const def = zodSchema._zod.def;
+  if (def.type === "date") Object.assign(jsonSchema, { type: "string", format: "date-time" });
+  const checkedFormat = def.type === "pipe" ? def.out?._zod.def.format : undefined;
+  if (checkedFormat && jsonSchema.type === "string" && !jsonSchema.format) jsonSchema.format = checkedFormat;
   if (jsonSchema.format === "uuid" || jsonSchema.format === "date-time" || jsonSchema.format === "email") delete jsonSchema.pattern;
   if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
   if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;

@@ -16,7 +16,7 @@ import { requestMeta } from "./request-meta.ts";
 const SCIM_JSON = "application/scim+json; charset=utf-8";
 const MAX_SCIM_BODY = 2_000_000;
 
-type Answer = { status: number; body?: unknown; location?: string };
+type Answer = { status: number; body?: unknown; location?: string; retryAfter?: string };
 type ScimHandler = (ctx: ScimCtx, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams) => Promise<Answer> | Answer;
 
 function sendScim(res: ServerResponse, answer: Answer) {
@@ -25,18 +25,21 @@ function sendScim(res: ServerResponse, answer: Answer) {
   const headers: Record<string, string> = {};
   if (version) headers.etag = version;
   if (answer.location) headers.location = answer.location;
+  if (answer.retryAfter) headers["retry-after"] = answer.retryAfter;
   sendJsonAs(res, answer.status, answer.body, SCIM_JSON, headers);
 }
 
-function failure(error: unknown, requestId: string): Answer {
+/** The SCIM answer to a failure; exported for its tests. */
+export function scimFailure(error: unknown, requestId: string): Answer {
   if (error instanceof scim.ScimError) return { status: error.status, body: error.body() };
   if (error instanceof DomainError) {
-    const { status, body } = errorToResponse(error, requestId);
-    return { status, body: new scim.ScimError(status, body.error.message, status === 400 ? "invalidValue" : undefined).body() };
+    const { status, body, headers } = errorToResponse(error, requestId);
+    return { status, body: new scim.ScimError(status, body.error.message, status === 400 ? "invalidValue" : undefined).body(), retryAfter: headers?.["Retry-After"] };
   }
   if (isDatabaseUnavailable(error)) {
     logger.error({ err: error, requestId }, "scim request failed: database unavailable");
-    return { status: 503, body: new scim.ScimError(503, "The database is busy or unreachable. Try again in a few seconds.").body() };
+    const retryAfter = errorToResponse(error, requestId).headers?.["Retry-After"];
+    return { status: 503, body: new scim.ScimError(503, "The database is busy or unreachable. Try again in a few seconds.").body(), retryAfter };
   }
   logger.error({ err: error, requestId }, "scim request failed");
   return { status: 500, body: new scim.ScimError(500, "Something went wrong on our side.").body() };
@@ -50,7 +53,7 @@ function route(handler: ScimHandler) {
       const ctx = await scimContext(bearerToken(req.headers.authorization), meta);
       sendScim(res, await handler(ctx, req, params, new URL(req.url ?? "/", "http://x").searchParams));
     } catch (error) {
-      sendScim(res, failure(error, meta.requestId));
+      sendScim(res, scimFailure(error, meta.requestId));
     }
   });
 }

@@ -190,6 +190,10 @@ describe("GET /api/v1/openapi.json", () => {
     expect(schemas.Project.properties.id).toEqual({ type: "string", format: "uuid" });
     expect(schemas.Grant.properties.validUntil.anyOf).toEqual([{ type: "string", format: "date-time" }, { type: "null" }]);
     expect(schemas.ApiKey.properties.status.enum).toEqual(["active", "expiring", "expired", "revoked"]);
+    // An email is trimmed before it is checked: the document still says what it is checked against.
+    const addMember = document.paths["/api/v1/members"].post.requestBody.content["application/json"].schema;
+    const addMemberBody = addMember.$ref ? schemas[addMember.$ref.split("/").pop()] : addMember;
+    expect(addMemberBody.properties.email).toMatchObject({ type: "string", format: "email" });
     expect(document.paths["/api/v1/projects"].post.responses["409"]).toBeDefined();
     // Every route may find the database unreachable: a 503 to send again after Retry-After.
     for (const route of apiV1Routes) expect(document.paths[route.path][route.method.toLowerCase()].responses["503"], `${route.method} ${route.path}`).toBeDefined();

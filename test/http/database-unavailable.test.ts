@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { errorToResponse, isDatabaseUnavailable } from "../../lib/errors.ts";
 import { PrismaClient } from "../../lib/generated/prisma/client.ts";
 import { LeanRouter } from "../../lib/http/lean-router.ts";
+import { scimFailure } from "../../lib/http/scim-routes.ts";
 import { freePort } from "../../lib/db/embedded-postgres.ts";
 
 const url = process.env.DATABASE_URL!;
@@ -107,6 +108,21 @@ describe("a database that cannot answer now", () => {
       expect(broken.status).toBe(500);
       expect(broken.headers.get("retry-after")).toBeNull();
       expect(JSON.stringify(await broken.json())).not.toContain("a bug of ours");
+    } finally {
+      held.release();
+    }
+  });
+
+  it("is answered to SCIM as a SCIM 503 with Retry-After", async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 100 });
+    cleanups.push(() => pool.end());
+    const held = await pool.connect();
+    try {
+      const answer = scimFailure(await failureOf(() => pool.query("SELECT 1")), "req_1");
+      expect(answer).toMatchObject({ status: 503, retryAfter: "2", body: { status: "503" } });
+      const bug = scimFailure(new Error("a bug of ours"), "req_1");
+      expect(bug.status).toBe(500);
+      expect(bug.retryAfter).toBeUndefined();
     } finally {
       held.release();
     }

@@ -2843,6 +2843,7 @@ export interface operations {
         "application/json": {
           /** Format: uuid */
           userId?: string;
+          /** Format: email */
           email?: string;
           externalId?: string;
           /** Format: uuid */
@@ -3075,6 +3076,7 @@ export interface operations {
          *     }
          */
         "application/json": {
+          /** Format: email */
           email: string;
           /** Format: uuid */
           roleId: string;
@@ -4045,6 +4047,7 @@ export interface operations {
           slug: string;
           externalId?: string;
           owner: {
+            /** Format: email */
             email: string;
             name?: string;
             externalId?: string;
@@ -4277,6 +4280,7 @@ export interface operations {
          *     }
          */
         "application/json": {
+          /** Format: email */
           email: string;
           name?: string;
           externalId?: string;
