@@ -10,7 +10,8 @@ import { useServerAction } from "@/lib/client/use-server-action";
 /**
  * A dialog holding a form that runs one server action: pending state, the
  * action's errors under their fields (FormField `name`s) or below them, and
- * either closing with `successToast` or showing `success(data)`.
+ * either closing with `successToast` or showing `success(data)`. A
+ * `destructive` dialog (delete, remove) says so in its submit button's style.
  */
 export function FormDialog<T>({
   trigger,
@@ -22,6 +23,7 @@ export function FormDialog<T>({
   success,
   successToast,
   wide,
+  destructive,
   children,
 }: {
   trigger: ReactNode;
@@ -33,6 +35,7 @@ export function FormDialog<T>({
   success?: (data: T, close: () => void) => ReactNode;
   successToast?: string | ((data: T) => string);
   wide?: boolean;
+  destructive?: boolean;
   children: ReactNode;
 }) {
   const [open, setOpen] = useState(false);
@@ -65,7 +68,7 @@ export function FormDialog<T>({
               <FormErrorSummary error={run.error} />
             </FormErrors>
             <DialogFooter>
-              <Button type="submit" disabled={run.isPending}>
+              <Button type="submit" variant={destructive ? "destructive" : "default"} disabled={run.isPending}>
                 {run.isPending && <Spinner />}
                 {submitLabel}
               </Button>

@@ -136,7 +136,7 @@ export async function inviteAndAccept(owner: Page, browser: Browser, slug: strin
   return { context, page };
 }
 
-/** A new account made an instance admin (in the database: TOLLGATE_ADMIN_EMAIL belongs to another spec), on `page`. */
+/** A new account made an instance admin in the database (as a second admin would be; TOLLGATE_ADMIN_EMAIL is tested in test/auth), on `page`. */
 export async function signUpInstanceAdmin(browser: Browser, prefix: string, landing: string, heading: string) {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -1,6 +1,6 @@
 // The rules of ../shared/docs/UX.md a page can be checked for from outside,
 // run on every page of the accessibility sweep at both widths.
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const DESTRUCTIVE = /^(delete|remove|revoke|archive|retire|end|leave|sign out everywhere)\b/i;
@@ -65,9 +65,23 @@ export async function expectDestructiveConfirmation(page: Page, where: string, m
     await trigger.click();
     const dialog = page.locator("[role=alertdialog], [role=dialog]");
     await expect(dialog, `${where}: “${name}” asks first`).toBeVisible();
-    await expect(dialog.locator('button[class*="bg-destructive"]'), `${where}: the confirmation of “${name}” is styled as destructive`).toHaveCount(1);
+    await expect.poll(() => destructiveButtonsIn(dialog), { message: `${where}: the confirmation of “${name}” is styled as destructive` }).toBe(1);
     await page.keyboard.press("Escape");
     await expect(dialog).toHaveCount(0);
   }
   return count;
+}
+
+/** How many buttons of `dialog` are painted in the theme's destructive colour (as people see them, not by class name). */
+async function destructiveButtonsIn(dialog: Locator) {
+  return dialog.locator("button").evaluateAll((buttons) => {
+    const probe = document.createElement("div");
+    document.body.append(probe);
+    const colours = ["--destructive", "--destructive-hover"].map((variable) => {
+      probe.style.backgroundColor = `var(${variable})`;
+      return getComputedStyle(probe).backgroundColor;
+    });
+    probe.remove();
+    return buttons.filter((button) => colours.includes(getComputedStyle(button).backgroundColor)).length;
+  });
 }

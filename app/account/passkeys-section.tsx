@@ -90,6 +90,8 @@ export function PasskeysSection({ passkeys, hasPassword }: { passkeys: PasskeyRo
                     title={`Remove ${p.name}?`}
                     description="It no longer signs you in. If it is your last passkey and you have no authenticator app, your recovery codes go too."
                     submitLabel="Remove passkey"
+                    destructive
+                    successToast={`${p.name} removed`}
                     action={(input) => removePasskeyAction(input)}
                     toInput={(f) => ({ passkeyId: p.id, password: hasPassword ? f.get("password") : undefined })}
                   >

@@ -91,12 +91,20 @@ export function AddGroupMemberForm({ orgSlug, groupId, candidates }: { orgSlug: 
   );
 }
 
-export function RemoveGroupMemberButton({ orgSlug, groupId, userId, email }: { orgSlug: string; groupId: string; userId: string; email: string }) {
-  const remove = useServerAction((input: unknown) => removeGroupMemberAction(orgSlug, input), { successToast: `${email} removed from the group`, errorToast: true });
+export function RemoveGroupMemberButton({ orgSlug, groupId, groupName, userId, name, email }: { orgSlug: string; groupId: string; groupName: string; userId: string; name: string; email: string }) {
+  const remove = useServerAction((input: unknown) => removeGroupMemberAction(orgSlug, input), { successToast: `${name} removed from ${groupName}` });
   return (
-    <Button variant="ghost" size="sm" disabled={remove.isPending} onClick={() => remove.mutate({ groupId, userId })} aria-label={`Remove ${email} from the group`}>
-      Remove
-    </Button>
+    <ConfirmAction
+      trigger={
+        <Button variant="ghost" size="sm" aria-label={`Remove ${name} (${email}) from the group`}>
+          Remove
+        </Button>
+      }
+      title={`Remove ${name} from ${groupName}?`}
+      description="Roles given to this group stop applying to them at once. Their membership of the organization stays."
+      confirmLabel="Remove from group"
+      run={() => remove.mutateAsync({ groupId, userId }).then(() => undefined)}
+    />
   );
 }
 

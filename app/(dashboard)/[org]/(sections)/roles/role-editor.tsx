@@ -76,6 +76,8 @@ export function DeleteRoleDialog({ orgSlug, role, roles }: { orgSlug: string; ro
       title={`Delete ${role.name}?`}
       description="If anyone holds this role, choose the role they move to."
       submitLabel="Delete role"
+      destructive
+      successToast={`${role.name} deleted`}
       action={(input) => deleteRoleAction(orgSlug, input)}
       toInput={(f) => ({ roleId: role.id, reassignTo: f.get("reassignTo") || undefined })}
     >

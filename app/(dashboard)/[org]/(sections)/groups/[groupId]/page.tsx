@@ -50,7 +50,9 @@ export default async function GroupPage({ params }: { params: Promise<{ org: str
               <TableRow key={m.id}>
                 <TableCell className="font-medium">{m.name}</TableCell>
                 <TableCell className="text-muted-foreground">{m.email}</TableCell>
-                <TableCell className="text-right">{canWrite && <RemoveGroupMemberButton orgSlug={ctx.orgSlug} groupId={group.id} userId={m.id} email={m.email} />}</TableCell>
+                <TableCell className="text-right">
+                  {canWrite && <RemoveGroupMemberButton orgSlug={ctx.orgSlug} groupId={group.id} groupName={group.name} userId={m.id} name={m.name} email={m.email} />}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
