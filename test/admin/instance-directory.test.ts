@@ -94,4 +94,14 @@ describe("the instance admin's directory", () => {
     expect(await countAllUsers(admin, `${tag}_`)).toBe(0);
     expect(first.data[0]).toMatchObject({ organizations: 0, isInstanceAdmin: false });
   });
+  it("searches users through trigram indexes, not by reading every user", async () => {
+    // The planner prefers a scan on a small table; with scans priced out, the indexes must serve the search's ILIKE '%…%'.
+    const plan = await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SET LOCAL enable_seqscan = off`;
+      return tx.$queryRaw<Array<{ "QUERY PLAN": string }>>`EXPLAIN SELECT id FROM "User" WHERE email ILIKE '%ada_lov%' OR name ILIKE '%ada_lov%'`;
+    });
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(text).toContain("User_email_trgm_idx");
+    expect(text).toContain("User_name_trgm_idx");
+  });
 });
