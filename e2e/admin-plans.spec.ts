@@ -14,6 +14,7 @@ test("an instance admin defines a plan in the browser (a wrong key refused in wo
   await meterDialog.getByLabel("Event type").fill(`seat.${suffix}`);
   await meterDialog.getByRole("button", { name: "Create meter" }).click();
   await expect(meterDialog).toBeHidden();
+  await expect(page.getByText("Meter created")).toBeVisible();
 
   await page.goto("/admin/plans");
   await page.getByRole("button", { name: "New plan" }).click();
@@ -33,6 +34,7 @@ test("an instance admin defines a plan in the browser (a wrong key refused in wo
   await dialog.getByRole("textbox", { name: "Key", exact: true }).fill(`team-${suffix}`);
   await dialog.getByRole("button", { name: "Create plan" }).click();
   await expect(dialog).toBeHidden();
+  await expect(page.getByText("Plan created")).toBeVisible();
   const row = page.getByTestId(`plan-row-team-${suffix}`);
   await expect(row).toContainText("$49.00 / month");
   await expect(row).toContainText(`Seats ${suffix}: 12.5 USD minor units per unit, 10 included`);
@@ -48,6 +50,7 @@ test("an instance admin defines a plan in the browser (a wrong key refused in wo
   await planDialog.getByLabel("Plan").selectOption(`team-${suffix}`);
   await planDialog.getByRole("button", { name: "Save plan" }).click();
   await expect(planDialog).toBeHidden();
+  await expect(page.getByText(/^Plan saved for /)).toBeVisible();
   await expect(org).toContainText("Team");
   await org.getByRole("button", { name: /Grant credit to/ }).click();
   const creditDialog = page.getByRole("dialog");
@@ -55,6 +58,7 @@ test("an instance admin defines a plan in the browser (a wrong key refused in wo
   await creditDialog.getByLabel("Description").fill("Welcome credit");
   await creditDialog.getByRole("button", { name: "Grant credit" }).click();
   await expect(creditDialog).toBeHidden();
+  await expect(page.getByText(/^Credit granted to /)).toBeVisible();
   await expectAccessible(page);
   await owner.page.goto(`/${owner.slug}/billing`);
   await expect(owner.page.getByRole("heading", { name: /Team/ })).toBeVisible();

@@ -28,6 +28,7 @@ export function ChangePlanDialog({ org, plans }: { org: Org; plans: Array<{ key:
           : "From now on, with the plan's trial if it has one."
       }
       submitLabel="Save plan"
+      successToast={`Plan saved for ${org.name}`}
       action={subscribeOrganizationAction}
       toInput={(f) => ({ orgId: org.id, body: { plan: String(f.get("plan") ?? "") } })}
     >
@@ -57,6 +58,7 @@ export function GrantCreditDialog({ org, currency }: { org: Org; currency: strin
       title={`Grant credit to ${org.name}`}
       description="Credits are used before anything is charged, those expiring soonest first, on invoices in their currency."
       submitLabel="Grant credit"
+      successToast={`Credit granted to ${org.name}`}
       action={grantCreditAction}
       toInput={(f) => {
         const amount = String(f.get("amount") ?? "").trim();

@@ -42,6 +42,7 @@ export function CreateMeterDialog() {
       title="Define a meter"
       description="Which usage events count, and how. The counting rule is fixed once the meter exists (invoices are computed by it); only its name can change."
       submitLabel="Create meter"
+      successToast="Meter created"
       action={createMeterAction}
       toInput={(f) => {
         const aggregation = String(f.get("aggregation"));

@@ -34,6 +34,7 @@ export function CreatePlanDialog({ meters }: { meters: Array<{ key: string; name
       title="Define a plan"
       description="Amounts are in the currency's minor unit (cents for USD). A plan's prices never change once made: a new price is a new plan."
       submitLabel="Create plan"
+      successToast="Plan created"
       action={createPlanAction}
       toInput={(f) => {
         const entitlements: Record<string, unknown> = { sso: f.get("sso") === "on" };

@@ -108,6 +108,7 @@ export function NewConnectionDialog({ orgSlug, roles }: { orgSlug: string; roles
       title="Connect an identity provider"
       description="Okta, Microsoft Entra ID, Google Workspace, Auth0, Keycloak, ADFS and others, with OpenID Connect or SAML 2.0."
       submitLabel="Create connection"
+      successToast="Connection created"
       wide
       action={(input) => createConnectionAction(orgSlug, input)}
       toInput={(f) =>
@@ -204,6 +205,7 @@ export function EditConnectionDialog({ orgSlug, connection, roles }: { orgSlug: 
       }
       title={`Edit ${connection.name}`}
       submitLabel="Save changes"
+      successToast={`${connection.name} saved`}
       wide={saml !== null}
       action={(input) => updateConnectionAction(orgSlug, input)}
       toInput={(f) => {
@@ -318,6 +320,7 @@ export function AddDomainDialog({ orgSlug }: { orgSlug: string }) {
       title="Add an email domain"
       description="People whose address is in a verified domain are sent to your identity provider."
       submitLabel="Add domain"
+      successToast="Domain added"
       action={(input) => addDomainAction(orgSlug, input)}
       toInput={(f) => ({ domain: f.get("domain") })}
     >
