@@ -157,7 +157,7 @@ export async function createInvitation(ctx: OrgCtx, raw: unknown) {
       select: { id: true, email: true, expiresAt: true },
     });
     if (projectRoles.length) {
-      await tx.invitationGrant.createMany({ data: projectRoles.map((r) => ({ invitationId: invitation.id, roleId: r.roleId, projectId: r.projectId })) });
+      await tx.invitationGrant.createMany({ data: projectRoles.map((r) => ({ orgId: ctx.orgId, invitationId: invitation.id, roleId: r.roleId, projectId: r.projectId })) });
     }
     const outbox = await queueInvitationMail(tx, ctx, invitation.id, input.email, invitedAsText(role.name, projectRoles), token);
     await recordAudit(tx, {

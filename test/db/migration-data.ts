@@ -88,6 +88,7 @@ export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
       expiresAt: "2026-12-07 00:00:00.000+00",
     },
   ],
+  ["InvitationGrant", { id: "00000000-0000-4000-8000-000000000081", invitationId: "00000000-0000-4000-8000-000000000080", roleId: ids.customRole, projectId: ids.project }],
   [
     "AuditEvent",
     { id: "00000000-0000-4000-8000-000000000090", orgId: ids.org, actorId: ids.signedUp, actorEmail: "signed-up@example.test", action: "grant.created", targetType: "grant", after: { a: 1 } },
@@ -157,6 +158,26 @@ export const DATA_MIGRATIONS: Record<string, DataMigration> = {
         { id: ids.keyForever, permissions: ["projects:read"] },
         { id: ids.instanceKey, permissions: [] },
       ]);
+    },
+  },
+  "20261206064751_tenant_foreign_keys": {
+    // It deletes only grants and keys that cross organizations; the seed's are all of their own, so every row stays.
+    changes: {},
+    async verify(client) {
+      expect(await rowsOf(client, `SELECT id FROM "Grant" ORDER BY id`)).toEqual([{ id: ids.grantDated }, { id: ids.grantFarFuture }, { id: ids.grantForever }]);
+      expect(
+        await rowsOf(
+          client,
+          `SELECT conname FROM pg_constraint WHERE conname IN ('Grant_projectId_orgId_fkey', 'Grant_groupId_orgId_fkey', 'Grant_apiKeyId_orgId_fkey', 'ApiKey_projectId_orgId_fkey') ORDER BY conname`,
+        ),
+      ).toEqual([{ conname: "ApiKey_projectId_orgId_fkey" }, { conname: "Grant_apiKeyId_orgId_fkey" }, { conname: "Grant_groupId_orgId_fkey" }, { conname: "Grant_projectId_orgId_fkey" }]);
+    },
+  },
+  "20261206065053_invitation_grant_org": {
+    changes: {},
+    async verify(client) {
+      // A project role of an invitation takes the invitation's organization.
+      expect(await rowsOf(client, `SELECT id, "orgId" FROM "InvitationGrant"`)).toEqual([{ id: "00000000-0000-4000-8000-000000000081", orgId: ids.org }]);
     },
   },
 };
