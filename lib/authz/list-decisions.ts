@@ -59,20 +59,9 @@ async function principalNames(ctx: OrgCtx, rows: Array<{ principalType: string; 
  * deletion swept the log: buffered ones, retried ones). Run hourly by the server.
  */
 export async function purgeExpiredDecisions() {
-  // Ids grow with time: per organization, everything before its oldest decision still kept goes. Finding that one
-  // reads the organization's log from its oldest end (its primary key), so only the rows that go are read.
   const expired = await db.$executeRaw`
-    DELETE FROM "DecisionLog" d
-    USING (
-      SELECT o.id AS "orgId", COALESCE(kept.id, 9223372036854775807) AS "firstKept"
-      FROM "Organization" o
-      LEFT JOIN LATERAL (
-        SELECT k.id FROM "DecisionLog" k
-        WHERE k."orgId" = o.id AND k."createdAt" >= now() - make_interval(days => o."decisionLogRetentionDays")
-        ORDER BY k.id LIMIT 1
-      ) kept ON true
-    ) cut
-    WHERE d."orgId" = cut."orgId" AND d.id < cut."firstKept"`;
+    DELETE FROM "DecisionLog" d USING "Organization" o
+    WHERE d."orgId" = o.id AND d."createdAt" < now() - make_interval(days => o."decisionLogRetentionDays")`;
   // The organizations the log holds, one index probe each (a loose index scan), not a pass over every row.
   const orphaned = await db.$executeRaw`
     WITH RECURSIVE logged AS (

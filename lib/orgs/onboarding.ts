@@ -18,7 +18,7 @@ export async function onboardingSteps(ctx: OrgCtx): Promise<OnboardingStep[]> {
            EXISTS (SELECT 1 FROM "ApiKey" WHERE "orgId" = ${orgId}::uuid) AS "key",
            -- Among the newest 10,000 decisions (read through the log's index, so the cost is bounded):
            -- once a product calls the check API, its checks are most of them.
-           EXISTS (SELECT 1 FROM (SELECT "source" FROM "DecisionLog" WHERE "orgId" = ${orgId}::uuid ORDER BY id DESC LIMIT 10000) newest
+           EXISTS (SELECT 1 FROM (SELECT "source" FROM "DecisionLog" WHERE "orgId" = ${orgId}::uuid ORDER BY "createdAt" DESC LIMIT 10000) newest
                    WHERE newest."source" IN ('check-api', 'check-api-batch')) AS "checked",
            EXISTS (SELECT 1 FROM "SsoConnection" WHERE "orgId" = ${orgId}::uuid) AS "sso",
            EXISTS (SELECT 1 FROM usage.event_id WHERE org_id = ${orgId}::uuid) AS "usage"`);

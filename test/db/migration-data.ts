@@ -88,7 +88,7 @@ export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
       expiresAt: "2026-12-07 00:00:00.000+00",
     },
   ],
-  ["InvitationGrant", { id: "00000000-0000-4000-8000-000000000081", orgId: ids.org, invitationId: "00000000-0000-4000-8000-000000000080", roleId: ids.customRole, projectId: ids.project }],
+  ["InvitationGrant", { id: "00000000-0000-4000-8000-000000000081", invitationId: "00000000-0000-4000-8000-000000000080", roleId: ids.customRole, projectId: ids.project }],
   [
     "AuditEvent",
     { id: "00000000-0000-4000-8000-000000000090", orgId: ids.org, actorId: ids.signedUp, actorEmail: "signed-up@example.test", action: "grant.created", targetType: "grant", after: { a: 1 } },
