@@ -51,6 +51,15 @@ describe("decision log writer", () => {
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(5);
   });
 
+  it("writes the rest of a batch sent in many pieces when a row deep inside it is refused", async () => {
+    const { org } = await createTestOrg();
+    recordMany(org.id, 1_000);
+    recordDecision(decision("not-a-uuid"));
+    recordMany(org.id, 2_000);
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(3_000);
+  });
+
   it("holds answers back while over 100,000 decisions wait, and lets them go once the writers catch up", async () => {
     const { org } = await createTestOrg();
     expect(decisionLogRoom()).toBeNull();

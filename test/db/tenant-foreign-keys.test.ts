@@ -88,4 +88,29 @@ describe("foreign keys that include the organization", () => {
     await expect(insert(b.orgId, b.projectId)).rejects.toMatchObject({ code: "23503", constraint: "InvitationGrant_invitationId_orgId_fkey" });
     await insert(a.orgId, a.projectId);
   });
+  it("still go with what they name: deleting a group or a key deletes its grants", async () => {
+    const a = await orgWithThings("Alpha");
+    await insertGrant(a.orgId, { groupId: a.groupId });
+    await insertGrant(a.orgId, { apiKeyId: a.apiKeyId });
+    await client.query(`DELETE FROM "Group" WHERE id = $1`, [a.groupId]);
+    expect(await grantCount(a.orgId)).toBe(1);
+    await client.query(`DELETE FROM "ApiKey" WHERE id = $1`, [a.apiKeyId]);
+    expect(await grantCount(a.orgId)).toBe(0);
+  });
+
+  it("never move a project, group or key to another organization under the grants that name it", async () => {
+    const a = await orgWithThings("Alpha");
+    const b = await orgWithThings("Bravo");
+    await insertGrant(a.orgId, { groupId: a.groupId, projectId: a.projectId });
+    await expect(client.query(`UPDATE "Project" SET "orgId" = $1 WHERE id = $2`, [b.orgId, a.projectId])).rejects.toMatchObject({ code: "23503" });
+    await expect(client.query(`UPDATE "Group" SET "orgId" = $1 WHERE id = $2`, [b.orgId, a.groupId])).rejects.toMatchObject({ code: "23503" });
+  });
+
+  it("refuse an instance key (no organization) scoped to a project, which the key above could not check", async () => {
+    const a = await orgWithThings("Alpha");
+    await expect(client.query(`UPDATE "ApiKey" SET "orgId" = NULL, "projectId" = $1 WHERE id = $2`, [a.projectId, a.apiKeyId])).rejects.toMatchObject({
+      code: "23514",
+      constraint: "ApiKey_project_needs_org",
+    });
+  });
 });

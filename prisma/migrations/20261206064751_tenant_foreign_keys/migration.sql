@@ -28,13 +28,16 @@ CREATE UNIQUE INDEX "Group_id_orgId_key" ON "Group"("id", "orgId");
 CREATE UNIQUE INDEX "ApiKey_id_orgId_key" ON "ApiKey"("id", "orgId");
 
 -- AddForeignKey
-ALTER TABLE "Grant" ADD CONSTRAINT "Grant_groupId_orgId_fkey" FOREIGN KEY ("groupId", "orgId") REFERENCES "Group"("id", "orgId") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "Grant" ADD CONSTRAINT "Grant_groupId_orgId_fkey" FOREIGN KEY ("groupId", "orgId") REFERENCES "Group"("id", "orgId") ON DELETE CASCADE ON UPDATE NO ACTION;
 
 -- AddForeignKey
-ALTER TABLE "Grant" ADD CONSTRAINT "Grant_apiKeyId_orgId_fkey" FOREIGN KEY ("apiKeyId", "orgId") REFERENCES "ApiKey"("id", "orgId") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "Grant" ADD CONSTRAINT "Grant_apiKeyId_orgId_fkey" FOREIGN KEY ("apiKeyId", "orgId") REFERENCES "ApiKey"("id", "orgId") ON DELETE CASCADE ON UPDATE NO ACTION;
 
 -- AddForeignKey
-ALTER TABLE "Grant" ADD CONSTRAINT "Grant_projectId_orgId_fkey" FOREIGN KEY ("projectId", "orgId") REFERENCES "Project"("id", "orgId") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "Grant" ADD CONSTRAINT "Grant_projectId_orgId_fkey" FOREIGN KEY ("projectId", "orgId") REFERENCES "Project"("id", "orgId") ON DELETE CASCADE ON UPDATE NO ACTION;
 
 -- AddForeignKey
-ALTER TABLE "ApiKey" ADD CONSTRAINT "ApiKey_projectId_orgId_fkey" FOREIGN KEY ("projectId", "orgId") REFERENCES "Project"("id", "orgId") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "ApiKey" ADD CONSTRAINT "ApiKey_projectId_orgId_fkey" FOREIGN KEY ("projectId", "orgId") REFERENCES "Project"("id", "orgId") ON DELETE CASCADE ON UPDATE NO ACTION;
+
+-- An instance key (no organization) names no project: with no orgId, the key above would not be checked (MATCH SIMPLE).
+ALTER TABLE "ApiKey" ADD CONSTRAINT "ApiKey_project_needs_org" CHECK ("orgId" IS NOT NULL OR "projectId" IS NULL);

@@ -15,7 +15,7 @@ ALTER TABLE "InvitationGrant" ALTER COLUMN "orgId" SET NOT NULL;
 CREATE UNIQUE INDEX "Invitation_id_orgId_key" ON "Invitation"("id", "orgId");
 
 -- AddForeignKey
-ALTER TABLE "InvitationGrant" ADD CONSTRAINT "InvitationGrant_invitationId_orgId_fkey" FOREIGN KEY ("invitationId", "orgId") REFERENCES "Invitation"("id", "orgId") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "InvitationGrant" ADD CONSTRAINT "InvitationGrant_invitationId_orgId_fkey" FOREIGN KEY ("invitationId", "orgId") REFERENCES "Invitation"("id", "orgId") ON DELETE CASCADE ON UPDATE NO ACTION;
 
 -- AddForeignKey
-ALTER TABLE "InvitationGrant" ADD CONSTRAINT "InvitationGrant_projectId_orgId_fkey" FOREIGN KEY ("projectId", "orgId") REFERENCES "Project"("id", "orgId") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "InvitationGrant" ADD CONSTRAINT "InvitationGrant_projectId_orgId_fkey" FOREIGN KEY ("projectId", "orgId") REFERENCES "Project"("id", "orgId") ON DELETE CASCADE ON UPDATE NO ACTION;
