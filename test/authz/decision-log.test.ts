@@ -51,7 +51,7 @@ describe("decision log writer", () => {
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(5);
   });
 
-  it("writes the rest of a batch sent in many pieces when a row deep inside it is refused", async () => {
+  it("writes the rest of a large batch when a row deep inside it is refused", async () => {
     const { org } = await createTestOrg();
     recordMany(org.id, 1_000);
     recordDecision(decision("not-a-uuid"));
