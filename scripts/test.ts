@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import pg from "pg";
 import { createDatabaseIfMissing, EmbeddedPostgresError, freePort, startTemporaryPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
@@ -11,6 +12,8 @@ import { node24 } from "./node24.ts";
 type Counts = { passed: number; failed: number; skipped: number };
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 const problems: string[] = [];
+/** The name of every failed test, printed again just above the closing line so a log's tail says what failed. */
+const failures: string[] = [];
 
 function run(command: string, args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
@@ -53,9 +56,41 @@ async function runVitest(name: string, node: string, databaseUrl: string, report
     totals.passed += v.numPassedTests;
     totals.failed += v.numFailedTests;
     totals.skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+    for (const file of v.testResults ?? []) {
+      const where = path.relative(process.cwd(), file.name);
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === "failed") failures.push(`${name}: ${where} › ${test.fullName}${firstLine(test.failureMessages?.[0])}`);
+      }
+      if (file.status === "failed" && !(file.assertionResults ?? []).some((test: any) => test.status === "failed")) {
+        failures.push(`${name}: ${where}${firstLine(file.message)}`);
+      }
+    }
     if (code !== 0 && v.numFailedTests === 0) problems.push(`${name} exited with ${code}`);
   } else {
     problems.push(`${name} produced no report (exit ${code})`);
+  }
+}
+
+function firstLine(message: string | undefined) {
+  const line = stripVTControlCharacters(message ?? "")
+    .split("\n")
+    .find((text) => text.trim() !== "");
+  return line ? ` (${line.trim().slice(0, 200)})` : "";
+}
+
+/** Playwright's JSON report nests suites by file and describe block; a test failed when its last result did not pass as expected. */
+function collectPlaywrightFailures(name: string, suites: any[], titles: string[] = []) {
+  for (const suite of suites) {
+    const trail = suite.file && titles.length === 0 ? [suite.file] : [...titles, suite.title];
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === "unexpected") {
+          const last = test.results?.at(-1);
+          failures.push(`${name}: ${[...trail, spec.title].join(" › ")}${firstLine(last?.error?.message ?? last?.errors?.[0]?.message)}`);
+        }
+      }
+    }
+    collectPlaywrightFailures(name, suite.suites ?? [], trail);
   }
 }
 
@@ -73,6 +108,7 @@ async function runPlaywright(name: string, args: string[], env: Record<string, s
     totals.passed += p.stats.expected + (p.stats.flaky ?? 0);
     totals.failed += p.stats.unexpected;
     totals.skipped += p.stats.skipped;
+    collectPlaywrightFailures(name, p.suites ?? []);
     if (code !== 0 && p.stats.unexpected === 0) problems.push(`${name} exited with ${code}${p.errors?.length ? `: ${p.errors[0].message?.split("\n")[0]}` : ""}`);
   } else {
     problems.push(`${name} produced no report (exit ${code})`);
@@ -106,6 +142,7 @@ async function main() {
       if ((await run(node, args, {})) === 0) totals.passed++;
       else {
         totals.failed++;
+        failures.push(name);
         console.error(`test: ${name} failed`);
       }
     }
@@ -144,7 +181,8 @@ async function main() {
     await stopPostgres().catch(() => {});
   }
 
-  for (const problem of problems) console.error(`test: ${problem}`);
+  for (const failure of failures) console.log(`test: failed: ${failure}`);
+  for (const problem of problems) console.log(`test: ${problem}`);
   const failed = totals.failed + problems.length;
   console.log(`${totals.passed} passed, ${failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
   process.exit(failed > 0 ? 1 : 0);
