@@ -100,8 +100,8 @@ async function meterRules(client: pg.PoolClient): Promise<MeterRule[]> {
 
 const insertStatement = (input: string) => sql`
   WITH input AS (
-    SELECT x.n, x.o AS org_id, x.i AS id, x.t AS type, x.ts, x.p AS properties
-    FROM jsonb_to_recordset(${input}::jsonb) AS x(n int, o uuid, i text, t text, ts timestamptz, p jsonb)
+    SELECT x.n, x.o AS org_id, x.i AS id, x.t AS type, to_timestamp(x.ms / 1000.0) AS ts, x.p AS properties
+    FROM jsonb_to_recordset(${input}::jsonb) AS x(n int, o uuid, i text, t text, ms bigint, p jsonb)
   ), fresh AS (
     INSERT INTO usage.event_id (org_id, id) SELECT org_id, id FROM input ORDER BY org_id, id
     ON CONFLICT DO NOTHING RETURNING org_id, id
@@ -152,8 +152,15 @@ async function foldHeld(client: pg.PoolClient): Promise<number> {
     sql`SELECT watermark::text AS watermark, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon FROM usage.fold_state WHERE id = 1`,
   );
   if (BigInt(horizon) <= BigInt(watermark)) return 0;
-  // A fold of many events sorts them in memory.
+  // Measured on a second's worth of events (40,000): grouping by hash in
+  // memory costs half of sorting; the events between watermark and horizon
+  // are the newest pages, read through the BRIN index on xid, not by scanning
+  // the month (the planner, without statistics of a fresh partition, would);
+  // compiling the statement (JIT) would take longer than running it.
   await client.query("SET LOCAL work_mem = '64MB'");
+  await client.query("SET LOCAL enable_seqscan = off");
+  await client.query("SET LOCAL enable_sort = off");
+  await client.query("SET LOCAL jit = off");
   return (await run<{ events: number }>(client, foldStatement(await meterRules(client), watermark, horizon)))[0]!.events;
 }
 
@@ -196,7 +203,10 @@ const RETRYABLE = new Set(["40P01", "40001"]); // deadlock, serialization failur
 export async function storeEvents(events: NewEvent[]): Promise<Set<number>> {
   if (!events.length) return new Set();
   await ensureMonths(new Set(events.map((e) => monthOf(e.timestamp))));
-  const input = JSON.stringify(events.map((e, n) => ({ n, o: e.orgId, i: e.id, t: e.type, ts: e.timestamp.toISOString(), p: e.properties })));
+  // Timestamps travel as milliseconds since the epoch: reading ISO text took a
+  // third of the statement's parsing. to_timestamp rounds to microseconds, so
+  // the milliseconds come back exactly.
+  const input = JSON.stringify(events.map((e, n) => ({ n, o: e.orgId, i: e.id, t: e.type, ms: e.timestamp.getTime(), p: e.properties })));
   for (let attempt = 1; ; attempt++) {
     try {
       const rows = await sqlRows<{ n: number }>(insertStatement(input));
@@ -340,10 +350,30 @@ async function holdFold(client: pg.PoolClient | Tx, skip: boolean): Promise<bool
  * many it folded, or null when another process was folding.
  */
 export async function foldEvents(): Promise<number | null> {
-  return sqlTransaction(async (client) => {
+  const folded = await sqlTransaction(async (client) => {
     if (!(await holdFold(client, true))) return null;
     return foldHeld(client);
   });
+  if (folded) await summarizeNewPages();
+  return folded;
+}
+
+/**
+ * Summarizes the pages written since the last summary into the events' BRIN
+ * indexes (xid, ts). A page range without a summary matches every search, so
+ * until VACUUM summarizes it (and autovacuum may be off) each fold and each
+ * reader of recent events would read every page written since. This reads
+ * only those new pages. Skipped when a VACUUM holds the table just then.
+ */
+async function summarizeNewPages() {
+  try {
+    await sqlTransaction(async (client) => {
+      await client.query("SET LOCAL lock_timeout = '100ms'");
+      await client.query(`SELECT brin_summarize_new_values(inhrelid) FROM pg_inherits WHERE inhparent IN ('usage.event_xid'::regclass, 'usage.event_ts'::regclass)`);
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "55P03") throw error; // lock_not_available: the next fold summarizes
+  }
 }
 
 /** A meter's rollups, deleted with it (inside the caller's transaction; a fold running meanwhile finishes first). */

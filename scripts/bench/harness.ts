@@ -117,6 +117,26 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
+/** CPU time (ms) used so far by every PostgreSQL process on this machine, from /proc; null where there is none. */
+export function postgresCpuMs(): number | null {
+  try {
+    let ticks = 0;
+    for (const id of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${id}/stat`, "utf8");
+        if (!stat.includes(" (postgres) ")) continue;
+        const fields = stat.split(") ")[1]!.split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return (ticks * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** A plain node:http server answering every request with a fixed JSON body. */
 export async function startBaseline(body: string) {
   const port = await freePort();
