@@ -226,10 +226,13 @@ export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
 }
 
 const changeListeners: Array<(orgId: string) => void> = [];
-/** Also told of every change another process announces (e.g. to drop negative caches). */
+/** Also told of every change, this process's at once and another's when its notice arrives (e.g. to drop negative caches). */
 export function onAuthzChange(listener: (orgId: string) => void) {
   changeListeners.push(listener);
 }
+const tellListeners = (orgId: string) => {
+  for (const listener of changeListeners) listener(orgId);
+};
 
 export function invalidateOrgIndex(orgId: string) {
   state.generation.set(orgId, (state.generation.get(orgId) ?? 0) + 1);
@@ -272,7 +275,7 @@ export async function bumpAuthzVersion(tx: Tx, orgId: string, changes: readonly 
   return null;
 }
 
-const EVERY_ORGANIZATION = "*";
+export const EVERY_ORGANIZATION = "*";
 
 /** Call inside a transaction that changes what every organization's index holds (product permissions). */
 export async function bumpEveryAuthzVersion(tx: Tx) {
@@ -292,6 +295,7 @@ export async function authzTransaction<T>(orgId: string, work: (tx: Tx) => Promi
     return value;
   });
   invalidateOrgIndex(orgId);
+  tellListeners(orgId);
   return result;
 }
 
@@ -308,6 +312,7 @@ export async function authzChangeTransaction<T>(orgId: string, work: (tx: Tx, ch
   });
   if (version === null) invalidateOrgIndex(orgId);
   else if (version !== undefined) learn(orgId, version, changes);
+  if (version !== undefined) tellListeners(orgId);
   return value;
 }
 
@@ -331,6 +336,7 @@ export async function authzChangeStatement<Row extends object>(orgId: string, ch
   const { __version: version, __sent: _sent, ...value } = row as Row & { __version: number | null; __sent: unknown };
   if (version === null) invalidateOrgIndex(orgId);
   else learn(orgId, version, changes);
+  tellListeners(orgId);
   return value as unknown as Row;
 }
 
@@ -360,7 +366,7 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
     if (notice.org === EVERY_ORGANIZATION) invalidateEveryOrgIndex();
     else if (notice.version === undefined) invalidateOrgIndex(notice.org);
     else learn(notice.org, notice.version, notice.changes ?? null);
-    for (const listener of changeListeners) listener(notice.org);
+    tellListeners(notice.org);
   });
   try {
     await client.connect();

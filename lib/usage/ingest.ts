@@ -6,6 +6,7 @@
 import { countUsageEvents } from "../observability/metrics.ts";
 import { z } from "zod";
 import { authorizeInstance, USAGE_WRITE } from "../authz/authorize.ts";
+import { EVERY_ORGANIZATION, onAuthzChange } from "../authz/org-index-cache.ts";
 import type { InstanceCtx } from "../context.ts";
 import { sql, sqlRows } from "../db/sql.ts";
 import { env } from "../env.ts";
@@ -63,19 +64,59 @@ export type IngestResult = { accepted: number; duplicates: number; rejected: num
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DECIMAL_TEXT = /^[0-9]{1,30}(\.[0-9]{1,18})?$/; // the store's rule (event-store.ts matchedRows)
 
-/** Organization ids for the references of a batch: an id, else an external id. */
-async function resolveOrganizations(refs: Set<string>): Promise<Map<string, string>> {
-  const all = [...refs];
-  const ids = all.filter((r) => UUID.test(r));
+/**
+ * The organization each reference (an id or an external id) named lately.
+ * Resolving 500 references cost a batch as much as storing it, and a product
+ * reports for the same organizations all day. An entry lives a few seconds,
+ * and goes at once when its organization changes (deleted, or its external id
+ * moved), told by the authorization change notices every process hears.
+ */
+const REF_TTL_MS = 5_000;
+const MAX_KNOWN_REFS = 200_000;
+const knownRefs = new Map<string, { orgId: string; at: number }>();
+const refsByOrg = new Map<string, Set<string>>();
+onAuthzChange((orgId) => {
+  if (orgId === EVERY_ORGANIZATION) {
+    knownRefs.clear();
+    refsByOrg.clear();
+    return;
+  }
+  for (const ref of refsByOrg.get(orgId) ?? []) knownRefs.delete(ref);
+  refsByOrg.delete(orgId);
+});
+
+function remember(ref: string, orgId: string, at: number) {
+  if (knownRefs.size >= MAX_KNOWN_REFS) {
+    knownRefs.clear();
+    refsByOrg.clear();
+  }
+  knownRefs.set(ref, { orgId, at });
+  let refs = refsByOrg.get(orgId);
+  if (!refs) refsByOrg.set(orgId, (refs = new Set()));
+  refs.add(ref);
+}
+
+/** Organization ids for the references of a batch: an id, else an external id. References that name none are absent. */
+async function resolveOrganizations(refs: Set<string>, now = Date.now()): Promise<Map<string, string>> {
+  const resolved = new Map<string, string>();
+  const missing: string[] = [];
+  for (const ref of refs) {
+    const known = knownRefs.get(ref);
+    if (known && now - known.at < REF_TTL_MS) resolved.set(ref, known.orgId);
+    else missing.push(ref);
+  }
+  if (!missing.length) return resolved;
+  const ids = missing.filter((r) => UUID.test(r));
   const rows = await sqlRows<{ id: string; externalId: string | null }>(
-    sql`SELECT id::text AS id, "externalId" FROM "Organization" WHERE id = ANY(${ids}::uuid[]) OR "externalId" = ANY(${all}::text[])`,
+    sql`SELECT id::text AS id, "externalId" FROM "Organization" WHERE id = ANY(${ids}::uuid[]) OR "externalId" = ANY(${missing}::text[])`,
   );
   const byId = new Map(rows.map((r) => [r.id, r.id]));
   const byExternal = new Map(rows.filter((r) => r.externalId !== null).map((r) => [r.externalId!, r.id]));
-  const resolved = new Map<string, string>();
-  for (const ref of all) {
+  for (const ref of missing) {
     const orgId = byId.get(ref.toLowerCase()) ?? byExternal.get(ref);
-    if (orgId) resolved.set(ref, orgId);
+    if (!orgId) continue;
+    resolved.set(ref, orgId);
+    remember(ref, orgId, now);
   }
   return resolved;
 }

@@ -9,6 +9,7 @@ import { db } from "../../lib/db.ts";
 import { foldEvents, readUsage, storeEvents } from "../../lib/usage/event-store.ts";
 import { createMeter, deleteMeter, type Meter } from "../../lib/usage/meters.ts";
 import { removeOrganization } from "../../lib/orgs/update-organization.ts";
+import { updateOrganizationById } from "../../lib/admin/provisioning.ts";
 import { orgWithAdminKey, useMachineServer } from "../apikeys/http.ts";
 import { builtInRole, createTestOrg, createUser, until } from "../helpers.ts";
 
@@ -210,6 +211,25 @@ describe("usage ingest", () => {
     // A deleted meter takes its rollups with it.
     await deleteMeter(admin, eu.key);
     expect(await db.$queryRaw<unknown[]>`SELECT 1 FROM usage.rollup WHERE meter_id = ${eu.id}::uuid`).toEqual([]);
+  });
+
+  it("refuses events for an organization deleted since it was last named, and follows an external id to the organization that holds it now", async () => {
+    const m = await meter("count");
+    const gone = await createTestOrg({ slugPrefix: "usage-ref-gone" });
+    const from = await createTestOrg({ slugPrefix: "usage-ref-from" });
+    const to = await createTestOrg({ slugPrefix: "usage-ref-to" });
+    const account = unique("acct");
+    await updateOrganizationById(admin, from.org.id, { externalId: account });
+    // Named once, so that the references are known to this process.
+    expect((await send([event(gone.org.id, m.eventType), event(account, m.eventType)])).body.accepted).toBe(2);
+
+    await removeOrganization(gone.owner, gone.org.id);
+    await updateOrganizationById(admin, from.org.id, { externalId: null });
+    await updateOrganizationById(admin, to.org.id, { externalId: account });
+    const answer = await send([event(gone.org.id, m.eventType), event(account, m.eventType)]);
+    expect(answer.body.results.map((r: { status: string; reason?: string }) => r.reason ?? r.status)).toEqual(["organization_not_found", "accepted"]);
+    expect(await quantity(from.org.id, m)).toBe("1");
+    expect(await quantity(to.org.id, m)).toBe("1");
   });
 
   it("forgets an organization's usage when the organization is deleted", async () => {
