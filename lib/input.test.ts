@@ -31,3 +31,27 @@ describe("clean text", () => {
     expect(() => assertCleanInput({ name: "x\u0000" })).toThrow("name: text may not contain NUL characters or unpaired UTF-16 surrogates");
   });
 });
+
+// The rule as a regular expression (what isCleanText used before).
+// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
+const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+describe("clean text, judged natively", () => {
+  it("is judged as the regular expression judges it, for random strings of awkward characters", () => {
+    const alphabet = ["a", "é", "\u0000", "\uD83D", "\uDE00", "\uD83D\uDE00", "\uDBFF", "\uDC00", " ", "\uFFFF"];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) * alphabet.length;
+    for (let i = 0; i < 5_000; i++) {
+      const text = Array.from({ length: 1 + (i % 6) }, () => alphabet[Math.floor(random())]).join("");
+      expect(isCleanText(text), JSON.stringify(text)).toBe(!BAD_TEXT.test(text));
+    }
+  });
+
+  it("is found by path, in values and keys, in objects and arrays", () => {
+    expect(findUncleanText({ a: "fine", b: [1, { c: "x\u0000y" }] })).toBe("b.1.c");
+    expect(findUncleanText({ ok: { ["k\uD800"]: 1 } })).toBe("ok.k\uD800");
+    expect(findUncleanText("\uDC00")).toBe("input");
+    expect(findUncleanText({ a: ["\u0000"] }, "events.3")).toBe("events.3.a.0");
+    expect(findUncleanText({ a: "\uD83D\uDE00", b: [null, 2, true] })).toBeNull();
+  });
+});

@@ -57,6 +57,30 @@ function propertiesProblem(value: unknown, depth: number): string | null {
   return null;
 }
 
+type UsageEvent = z.infer<typeof UsageEventInput>;
+const EVENT_FIELDS = new Set(["id", "type", "timestamp", "organization", "properties"]);
+/** The pattern z.iso.datetime({ offset: true }) checks with (a test holds them equal). */
+export const ISO_DATETIME_WITH_ZONE = z.core.regexes.datetime({ offset: true, local: false, precision: null });
+const isIdText = (value: unknown): value is string => typeof value === "string" && value.length >= 1 && value.length <= 200;
+
+/**
+ * The event as UsageEventInput parses it, when it is plainly valid, as nearly
+ * every event is; otherwise null, and the schema says what is wrong. The
+ * schema cost a third of the server's time per event; this checks the same
+ * rules in one pass (a property test holds the two to the same answers).
+ */
+export function plainlyValidEvent(raw: unknown): UsageEvent | null {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return null;
+  for (const field of Object.keys(raw)) if (!EVENT_FIELDS.has(field)) return null;
+  const { id, type, timestamp, organization, properties = {} } = raw as Record<string, unknown>;
+  if (!isIdText(id) || !isIdText(type) || !isIdText(organization)) return null;
+  if (typeof timestamp !== "string" || !ISO_DATETIME_WITH_ZONE.test(timestamp)) return null;
+  if (properties === null || typeof properties !== "object" || Array.isArray(properties)) return null;
+  for (const name of Object.keys(properties)) if (name.length > 100 || name === "__proto__") return null;
+  if (propertiesProblem(properties, 1)) return null;
+  return { id, type, timestamp, organization, properties: properties as Record<string, unknown> };
+}
+
 export type EventResult = { id: string | null; status: "accepted" | "duplicate" } | { id: string | null; status: "rejected"; reason: RejectReason; message: string };
 export type RejectReason = "invalid_event" | "too_old" | "in_future" | "organization_not_found" | "invalid_value" | "limit_exceeded";
 export type IngestResult = { accepted: number; duplicates: number; rejected: number; results: EventResult[] };
@@ -173,7 +197,8 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
     const raw = body.events[i];
     // Text PostgreSQL would refuse (NUL, lone surrogates) anywhere in the event: this event only is refused.
     const unclean = findUncleanText(raw);
-    const parsed = unclean ? null : UsageEventInput.safeParse(raw);
+    const plain = unclean ? null : plainlyValidEvent(raw);
+    const parsed = unclean ? null : plain ? { success: true as const, data: plain } : UsageEventInput.safeParse(raw);
     if (!parsed) {
       reject(i, null, "invalid_event", `${unclean}: text may not contain NUL characters or unpaired UTF-16 surrogates`);
       continue;
