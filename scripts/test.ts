@@ -86,7 +86,8 @@ function collectPlaywrightFailures(name: string, suites: any[], titles: string[]
       for (const test of spec.tests ?? []) {
         if (test.status === "unexpected") {
           const last = test.results?.at(-1);
-          failures.push(`${name}: ${[...trail, spec.title].join(" › ")}${firstLine(last?.error?.message ?? last?.errors?.[0]?.message)}`);
+          const project = test.projectName ? ` [${test.projectName}]` : "";
+          failures.push(`${name}: ${[...trail, spec.title].join(" › ")}${project}${firstLine(last?.error?.message ?? last?.errors?.[0]?.message)}`);
         }
       }
     }

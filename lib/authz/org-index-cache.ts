@@ -226,7 +226,12 @@ export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
 }
 
 const changeListeners: Array<(orgId: string) => void> = [];
-/** Also told of every change, this process's at once and another's when its notice arrives (e.g. to drop negative caches). */
+/**
+ * Also told of every change (e.g. to drop negative caches): one made through
+ * authzTransaction or authzChange* in this module copy at once, any other when
+ * its notice arrives, and of every organization ("*") when the listener has
+ * (re)connected, since notices may have been lost meanwhile.
+ */
 export function onAuthzChange(listener: (orgId: string) => void) {
   changeListeners.push(listener);
 }
@@ -384,6 +389,7 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   state.pending.clear();
   state.listener = client;
   state.listening = true;
+  tellListeners(EVERY_ORGANIZATION);
 }
 
 export async function stopAuthzListener() {

@@ -20,6 +20,8 @@ import { Decimal } from "decimal.js";
 import type pg from "pg";
 import { dbPool, type Tx } from "../db.ts";
 import { joinSql, rawSql, sql, sqlRows, sqlTransaction, type Sql } from "../db/sql.ts";
+import { env } from "../env.ts";
+import { logger } from "../logger.ts";
 
 export type NewEvent = { orgId: string; id: string; type: string; timestamp: Date; properties: Record<string, unknown> };
 
@@ -100,7 +102,7 @@ async function meterRules(client: pg.PoolClient): Promise<MeterRule[]> {
 
 const insertStatement = (input: string) => sql`
   WITH input AS (
-    SELECT x.n, x.o AS org_id, x.i AS id, x.t AS type, to_timestamp(x.ms / 1000.0) AS ts, x.p AS properties
+    SELECT x.n, x.o AS org_id, x.i AS id, x.t AS type, to_timestamp(x.ms / 1000) + (x.ms % 1000) * interval '1 millisecond' AS ts, x.p AS properties
     FROM jsonb_to_recordset(${input}::jsonb) AS x(n int, o uuid, i text, t text, ms bigint, p jsonb)
   ), fresh AS (
     INSERT INTO usage.event_id (org_id, id) SELECT org_id, id FROM input ORDER BY org_id, id
@@ -157,11 +159,12 @@ async function foldHeld(client: pg.PoolClient): Promise<number> {
   // are the newest pages, read through the BRIN index on xid, not by scanning
   // the month (the planner, without statistics of a fresh partition, would);
   // compiling the statement (JIT) would take longer than running it.
-  await client.query("SET LOCAL work_mem = '64MB'");
-  await client.query("SET LOCAL enable_seqscan = off");
-  await client.query("SET LOCAL enable_sort = off");
-  await client.query("SET LOCAL jit = off");
-  return (await run<{ events: number }>(client, foldStatement(await meterRules(client), watermark, horizon)))[0]!.events;
+  // The settings hold for this statement only: the rebuild goes on in the same transaction.
+  const settings = { work_mem: "64MB", enable_seqscan: "off", enable_sort: "off", jit: "off" };
+  for (const [name, value] of Object.entries(settings)) await client.query(`SET LOCAL ${name} = '${value}'`);
+  const [{ events }] = await run<{ events: number }>(client, foldStatement(await meterRules(client), watermark, horizon));
+  for (const name of Object.keys(settings)) await client.query(`SET LOCAL ${name} TO DEFAULT`);
+  return events;
 }
 
 // ---------------------------------------------------------------------------
@@ -204,8 +207,8 @@ export async function storeEvents(events: NewEvent[]): Promise<Set<number>> {
   if (!events.length) return new Set();
   await ensureMonths(new Set(events.map((e) => monthOf(e.timestamp))));
   // Timestamps travel as milliseconds since the epoch: reading ISO text took a
-  // third of the statement's parsing. to_timestamp rounds to microseconds, so
-  // the milliseconds come back exactly.
+  // third of the statement's parsing. Whole seconds, then the milliseconds
+  // added: exact for every year (a double of seconds and milliseconds is not).
   const input = JSON.stringify(events.map((e, n) => ({ n, o: e.orgId, i: e.id, t: e.type, ms: e.timestamp.getTime(), p: e.properties })));
   for (let attempt = 1; ; attempt++) {
     try {
@@ -354,26 +357,42 @@ export async function foldEvents(): Promise<number | null> {
     if (!(await holdFold(client, true))) return null;
     return foldHeld(client);
   });
-  if (folded) await summarizeNewPages();
+  // Also when nothing was new here: another process may have folded the events without summarizing.
+  if (folded !== null) await summarizeNewPages();
   return folded;
 }
 
 /**
- * Summarizes the pages written since the last summary into the events' BRIN
- * indexes (xid, ts). A page range without a summary matches every search, so
- * until VACUUM summarizes it (and autovacuum may be off) each fold and each
- * reader of recent events would read every page written since. This reads
- * only those new pages. Skipped when a VACUUM holds the table just then.
+ * Summarizes the pages written since the last summary into the BRIN indexes
+ * (xid, ts) of the months ingest can still write to. A page range without a
+ * summary matches every search, so until VACUUM summarized it (and autovacuum
+ * may be off) each fold and each reader of recent events would read every
+ * page written since. Of the heap it reads only the pages not yet summarized.
+ * Best effort, index by index: one held by a VACUUM (100 ms at most), or
+ * dropped meanwhile, is left for the next fold; the fold itself stands.
  */
 async function summarizeNewPages() {
-  try {
-    await sqlTransaction(async (client) => {
-      await client.query("SET LOCAL lock_timeout = '100ms'");
-      await client.query(`SELECT brin_summarize_new_values(inhrelid) FROM pg_inherits WHERE inhparent IN ('usage.event_xid'::regclass, 'usage.event_ts'::regclass)`);
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code !== "55P03") throw error; // lock_not_available: the next fold summarizes
-  }
+  const days = env().TOLLGATE_USAGE_MAX_AGE_DAYS;
+  await dbPool()
+    .query(
+      `DO $$
+      DECLARE idx regclass;
+      BEGIN
+        PERFORM set_config('lock_timeout', '100ms', true);
+        FOR idx IN
+          SELECT i.inhrelid::regclass FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid JOIN pg_class t ON t.oid = x.indrelid
+          WHERE i.inhparent IN ('usage.event_xid'::regclass, 'usage.event_ts'::regclass)
+            AND t.relname ~ '^event_[0-9]{4}_[0-9]{2}$'
+            AND to_date(substr(t.relname, 7), 'YYYY_MM') >= date_trunc('month', now() - interval '${Number(days)} days')
+        LOOP
+          BEGIN
+            PERFORM brin_summarize_new_values(idx);
+          EXCEPTION WHEN OTHERS THEN NULL;
+          END;
+        END LOOP;
+      END $$`,
+    )
+    .catch((error: unknown) => logger.debug({ err: error }, "usage: summarizing new event pages failed; the next fold tries again"));
 }
 
 /** A meter's rollups, deleted with it (inside the caller's transaction; a fold running meanwhile finishes first). */

@@ -92,14 +92,19 @@ const DECIMAL_TEXT = /^[0-9]{1,30}(\.[0-9]{1,18})?$/; // the store's rule (event
  * The organization each reference (an id or an external id) named lately.
  * Resolving 500 references cost a batch as much as storing it, and a product
  * reports for the same organizations all day. An entry lives a few seconds,
- * and goes at once when its organization changes (deleted, or its external id
- * moved), told by the authorization change notices every process hears.
+ * and goes when its organization changes (deleted, or its external id moved):
+ * at once for a change made in this process's own module copy, else when the
+ * authorization change notice arrives (milliseconds), else (notices lost
+ * while the listener reconnects) when the entry expires.
  */
 const REF_TTL_MS = 5_000;
 const MAX_KNOWN_REFS = 200_000;
 const knownRefs = new Map<string, { orgId: string; at: number }>();
 const refsByOrg = new Map<string, Set<string>>();
+/** Counts the notices: an answer read before one arrived may be what it changed, and is not remembered. */
+let noticesSeen = 0;
 onAuthzChange((orgId) => {
+  noticesSeen++;
   if (orgId === EVERY_ORGANIZATION) {
     knownRefs.clear();
     refsByOrg.clear();
@@ -130,6 +135,7 @@ async function resolveOrganizations(refs: Set<string>, now = Date.now()): Promis
     else missing.push(ref);
   }
   if (!missing.length) return resolved;
+  const noticesBefore = noticesSeen;
   const ids = missing.filter((r) => UUID.test(r));
   const rows = await sqlRows<{ id: string; externalId: string | null }>(
     sql`SELECT id::text AS id, "externalId" FROM "Organization" WHERE id = ANY(${ids}::uuid[]) OR "externalId" = ANY(${missing}::text[])`,
@@ -140,7 +146,7 @@ async function resolveOrganizations(refs: Set<string>, now = Date.now()): Promis
     const orgId = byId.get(ref.toLowerCase()) ?? byExternal.get(ref);
     if (!orgId) continue;
     resolved.set(ref, orgId);
-    remember(ref, orgId, now);
+    if (noticesSeen === noticesBefore) remember(ref, orgId, now);
   }
   return resolved;
 }
