@@ -143,14 +143,14 @@ describe("the events' BRIN indexes", () => {
     const events = Array.from({ length: 12_000 }, (_, i) => ({ orgId: org.id, id: `e${i}`, type, timestamp: new Date(month.getTime() + i * 1000), properties: { note: "x".repeat(40) } }));
     for (let i = 0; i < events.length; i += 1_000) await storeEvents(events.slice(i, i + 1_000));
     const partition = `usage.event_${month.toISOString().slice(0, 7).replace("-", "_")}`;
-    // Pages a search for no event at all still reads: those of ranges without a summary.
+    // Pages a search for no event at all still reads: those of ranges without a summary. (Not
+    // asserted above 0 before the fold: another test's fold, or autovacuum, may summarize first.)
     const pagesRead = () =>
       db.$transaction(async (tx) => {
         await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
         const plan = await tx.$queryRawUnsafe<unknown[]>(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM ${partition} WHERE xid < 0`);
         return [...JSON.stringify(plan).matchAll(/"(?:Lossy|Exact) Heap Blocks": ?(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
       });
-    expect(await pagesRead()).toBeGreaterThan(0);
     await until("a fold has summarized the new pages", async () => (await foldEvents()) !== null && (await pagesRead()) === 0, 20_000);
   });
 });
