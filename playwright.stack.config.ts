@@ -5,6 +5,9 @@ import { defineConfig } from "@playwright/test";
 // the other suites; it skips itself where no engine answers.
 export default defineConfig({
   testDir: "e2e-stack",
+  // Its own folder: Playwright empties its output folder when it starts, and
+  // test-results/ keeps the screenshots of every page from the run before.
+  outputDir: "test-results/stack",
   // Building the image (npm install, next build) dominates: minutes on 2 cores.
   timeout: 30 * 60_000,
   expect: { timeout: 15_000 },
