@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, cpuMeter, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const OTHER_ORGS = 99;
@@ -112,8 +112,11 @@ async function main() {
     const sample = await (await fetch(app.url + "/api/v1/keys/verify", { method: "POST", headers, body: requests[0]!.body })).text();
     if (!JSON.parse(sample).valid) throw new Error(`verify answered ${sample}`);
     let http: Awaited<ReturnType<typeof load>>;
+    let cpuUsed: string;
     try {
+      const cpu = cpuMeter(app.pid);
       http = await load(app.url, requests, { seconds: SECONDS, spread: true });
+      cpuUsed = cpu.perOperation(http.answered);
     } finally {
       await app.stop();
     }
@@ -125,6 +128,8 @@ async function main() {
     await disconnectDb();
     printLoad("baseline.node-http", baseline);
     printLoad("apikeys.http-verify", http);
+    // Where the two cores went, per request answered (warm-ups included).
+    console.error(`bench: CPU per request: baseline ${baseline.cpu}; verify ${cpuUsed}`);
 
     const c = new pg.Client({ connectionString: database.url });
     await c.connect();

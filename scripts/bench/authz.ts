@@ -7,7 +7,7 @@ import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { decide, type AuthzResource } from "../../lib/authz/decide.ts";
 import type { OrgIndex } from "../../lib/authz/org-index.ts";
-import { benchDatabase, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, cpuMeter, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const USERS_PER_ORG = 100;
@@ -168,9 +168,14 @@ async function main() {
     const sample = await (await fetch(app.url + "/api/v1/authz/check", { method: "POST", headers, body: singles[0]!.body })).text();
     let http: Awaited<ReturnType<typeof load>>;
     let batch: Awaited<ReturnType<typeof load>>;
+    const cpuUsed: string[] = [];
     try {
+      let cpu = cpuMeter(app.pid);
       http = await load(app.url, singles, { seconds: SECONDS });
+      cpuUsed.push(`single checks ${cpu.perOperation(http.answered)}`);
+      cpu = cpuMeter(app.pid);
       batch = await load(app.url, batches, { seconds: SECONDS });
+      cpuUsed.push(`batches of 100 ${cpu.perOperation(batch.answered)}`);
     } finally {
       await app.stop();
     }
@@ -178,6 +183,8 @@ async function main() {
     printLoad("baseline.node-http", baseline);
     printLoad("authz.http", http);
     printLoad("authz.http-batch", batch, 100);
+    // Where the two cores went, per request answered (warm-ups included).
+    console.error(`bench: CPU per request: baseline ${baseline.cpu}; ${cpuUsed.join("; ")}`);
 
     const logged = new pg.Client({ connectionString: database.url });
     await logged.connect();

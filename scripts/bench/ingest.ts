@@ -9,7 +9,7 @@ import http from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, cpuMs, postgresCpuMs, print, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, cpuMeter, print, round, runBench, startAppServer } from "./harness.ts";
 import { invoiceRun } from "./invoice-run.ts";
 
 const ORGS = 1_000;
@@ -169,20 +169,16 @@ async function main() {
     const base = new URL(server.url);
     const next = batches(orgIds);
     await driveIngest(base, usageKey, next, 3); // warm-up: partitions, prepared statements, JIT
-    const cpuBefore = { postgres: postgresCpuMs(), server: cpuMs(server.pid), bench: process.cpuUsage() };
+    const cpu = cpuMeter(server.pid);
     const result = await driveIngest(base, usageKey, next, SECONDS);
-    const cpuAfter = { postgres: postgresCpuMs(), server: cpuMs(server.pid), bench: process.cpuUsage(cpuBefore.bench) };
+    const cpuUsed = cpu.perOperation(result.accepted + result.duplicates);
     print({ bench: "ingest.http", ops_per_s: Math.round(result.accepted / result.elapsed), p50_ms: round(result.p50, 2), p99_ms: round(result.p99, 2) });
     console.log(JSON.stringify({ bench: "baseline.pg-insert", ops_per_s: Math.round(baseline) }));
     console.error(
       `bench: ${result.accepted} events accepted, ${result.duplicates} duplicates answered, in ${round(result.elapsed, 1)} s; ingest/baseline = ${round(result.accepted / result.elapsed / baseline, 2)}`,
     );
-    // Where the two cores went, per event answered: what a change saves shows here more steadily than in the ratio.
-    const perEvent = (ms: number | null) => (ms === null ? "?" : round((ms * 1000) / (result.accepted + result.duplicates), 1));
-    const diff = (after: number | null, before: number | null) => (after === null || before === null ? null : after - before);
-    console.error(
-      `bench: CPU per event: PostgreSQL ${perEvent(diff(cpuAfter.postgres, cpuBefore.postgres))} µs, app server ${perEvent(diff(cpuAfter.server, cpuBefore.server))} µs, load generator ${perEvent((cpuAfter.bench.user + cpuAfter.bench.system) / 1000)} µs`,
-    );
+    // Where the two cores went, per event answered.
+    console.error(`bench: CPU per event: ${cpuUsed}`);
   } finally {
     await server.stop();
   }
