@@ -1,5 +1,6 @@
 // The access decision log of an organization: newest first, filtered by
-// principal, permission, result and time, paged by a keyset cursor on the id.
+// principal, permission, result and time, paged by a keyset cursor on the
+// time and id.
 import { z } from "zod";
 import { assertCleanInput, boundedDate } from "../input.ts";
 import { db, type Prisma } from "../db.ts";
@@ -21,7 +22,9 @@ export const DecisionQuery = z.object({
   limit: PageQuery.shape.limit,
 });
 
-const newestFirst = keysetOrder({ path: "id", kind: "bigint", direction: "desc" });
+// In the order of the log's indexes ((orgId, createdAt) and (orgId, principalId, createdAt)): ordered by
+// id alone, PostgreSQL may walk the whole table's id index newest first, through every other organization's rows.
+const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "bigint", direction: "desc" });
 
 export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "decisions:read");

@@ -85,7 +85,11 @@ function beyond(key: OrderKey, value: unknown): unknown {
   return key.direction === "asc" ? { gt: value } : { lt: value };
 }
 
-/** Rows after the cursor: (k1 > v1) or (k1 = v1 and k2 > v2) or ... */
+/**
+ * Rows after the cursor: (k1 > v1) or (k1 = v1 and k2 > v2) or ..., and k1 >= v1,
+ * which those branches imply but PostgreSQL does not derive: with it, an index
+ * on k1 is read from the cursor on instead of from its first row.
+ */
 function afterCursor(order: readonly OrderKey[], values: unknown[]): object {
   const branches: object[] = [];
   order.forEach((key, i) => {
@@ -93,7 +97,9 @@ function afterCursor(order: readonly OrderKey[], values: unknown[]): object {
     if (past === null) return;
     branches.push({ AND: [...order.slice(0, i).map((k, j) => nest(k.path, values[j])), nest(key.path, past)] });
   });
-  return { OR: branches };
+  const [first] = order;
+  if (order.length === 1 || first!.kind === "boolean") return { OR: branches };
+  return { AND: [nest(first!.path, first!.direction === "asc" ? { gte: values[0] } : { lte: values[0] }), { OR: branches }] };
 }
 
 export type KeysetQuery = {

@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lib/authz/authorize.ts";
 import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
 import { listDecisions } from "../../lib/authz/list-decisions.ts";
-import { db } from "../../lib/db.ts";
+import { db, dbPool } from "../../lib/db.ts";
 import { Forbidden } from "../../lib/errors.ts";
 import { createTestOrg } from "../helpers.ts";
 
@@ -33,5 +34,69 @@ describe("listDecisions", () => {
     expect((await listDecisions(b.owner, { principal: viewer.principal.userId })).decisions).toEqual([]);
     await expect(listDecisions(viewer, {})).rejects.toBeInstanceOf(Forbidden);
     expect(await db.decisionLog.count({ where: { orgId: a.org.id, principalId: viewer.principal.userId } })).toBeGreaterThan(0);
+  });
+});
+
+/** Runs `work` and answers each SELECT it sent that names `table`, with its parameters, as the database client sent it. */
+async function selectsDuring(table: string, work: () => Promise<unknown>): Promise<Array<{ text: string; values: unknown[] }>> {
+  const seen: Array<{ text: string; values: unknown[] }> = [];
+  const original = pg.Client.prototype.query;
+  const query = vi.spyOn(pg.Client.prototype, "query");
+  query.mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string; values?: unknown[] };
+    const text = typeof config === "string" ? config : config?.text;
+    const values = typeof config === "string" ? (args[1] as unknown[]) : config?.values;
+    if (text?.startsWith("SELECT") && text.includes(`"${table}"`)) seen.push({ text, values: values ?? [] });
+    return original.apply(this, args as never) as never;
+  });
+  try {
+    await work();
+  } finally {
+    query.mockRestore();
+  }
+  return seen;
+}
+
+/** Shared buffers (index and table pages) a query reads, from its actual plan. */
+async function pagesRead(statement: { text: string; values: unknown[] }) {
+  const [{ "QUERY PLAN": plan }] = await dbPool()
+    .query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`, statement.values)
+    .then((r) => r.rows as Array<{ "QUERY PLAN": Array<{ Plan: { "Shared Hit Blocks": number; "Shared Read Blocks": number } }> }>);
+  return { pages: plan[0]!.Plan["Shared Hit Blocks"] + plan[0]!.Plan["Shared Read Blocks"], plan: JSON.stringify(plan) };
+}
+
+describe("the decision log of a quiet organization beside a busy one", () => {
+  it("is paged from the organization's own index entries, however many decisions another organization logs", async () => {
+    const busy = await createTestOrg();
+    const quiet = await createTestOrg();
+    const viewer = await quiet.addMember("viewer");
+    // Both have a history; the quiet one's is older.
+    const history = (org: string, count: number) => db.$executeRaw`
+      INSERT INTO "DecisionLog" ("orgId", "principalType", "principalId", permission, "resourceType", "resourceId", allowed, reason, "latencyUs", source, "createdAt")
+      SELECT ${org}::uuid, 'user', 'u' || (i % 50), 'members:read', 'organization', ${org}, true, 'test', 1, 'check-api', now() - interval '1 hour' - i * interval '1 millisecond'
+      FROM generate_series(1, ${count}::int) i`;
+    await history(quiet.org.id, 20_000);
+    for (const permission of ["members:read", "members:invite", "audit:read"] as const) authorize(viewer, permission);
+    await flushDecisionLog();
+    // Then 40,000 of the busy one, later: read newest first by id, they all come before the quiet one's.
+    await db.$executeRaw`
+      INSERT INTO "DecisionLog" ("orgId", "principalType", "principalId", permission, "resourceType", "resourceId", allowed, reason, "latencyUs", source)
+      SELECT ${busy.org.id}::uuid, 'user', 'u' || (i % 50), 'members:read', 'organization', ${busy.org.id}, true, 'test', 1, 'check-api'
+      FROM generate_series(1, 40000) i`;
+    await db.$executeRaw`ANALYZE "DecisionLog"`;
+
+    let first: Awaited<ReturnType<typeof listDecisions>> | undefined;
+    const statements = await selectsDuring("DecisionLog", async () => {
+      first = await listDecisions(quiet.owner, { limit: 2 });
+      await listDecisions(quiet.owner, { limit: 2, cursor: first.nextCursor });
+      await listDecisions(quiet.owner, { principal: viewer.principal.userId, limit: 2 });
+    });
+    expect(first!.decisions.map((d) => d.permission)).toEqual(["audit:read", "members:invite"]);
+    expect(statements).toHaveLength(3);
+    for (const statement of statements) {
+      const { pages, plan } = await pagesRead(statement);
+      // The busy organization's rows fill hundreds of pages; the quiet one's page needs a handful.
+      expect(pages, plan).toBeLessThan(30);
+    }
   });
 });
