@@ -98,7 +98,8 @@ function afterCursor(order: readonly OrderKey[], values: unknown[]): object {
     branches.push({ AND: [...order.slice(0, i).map((k, j) => nest(k.path, values[j])), nest(key.path, past)] });
   });
   const [first] = order;
-  if (order.length === 1 || first!.kind === "boolean") return { OR: branches };
+  // Not on a relation's field (members by role position): no index of the list's own table holds it.
+  if (order.length === 1 || first!.kind === "boolean" || first!.path.includes(".")) return { OR: branches };
   return { AND: [nest(first!.path, first!.direction === "asc" ? { gte: values[0] } : { lte: values[0] }), { OR: branches }] };
 }
 

@@ -117,20 +117,26 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
-/** CPU time (ms) used so far by every PostgreSQL process on this machine, from /proc; null where there is none. */
+/**
+ * CPU time (ms) used so far by every PostgreSQL process on this machine, from
+ * /proc; null where there is none. A postmaster's reaped children count too
+ * (cutime, cstime): a backend that exits between two readings is not lost.
+ */
 function postgresCpuMs(): number | null {
   try {
-    let ticks = 0;
+    const processes = new Map<string, { ppid: string; own: number; reaped: number }>();
     for (const id of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
       try {
         const stat = readFileSync(`/proc/${id}/stat`, "utf8");
         if (!stat.includes(" (postgres) ")) continue;
         const fields = stat.split(") ")[1]!.split(" ");
-        ticks += Number(fields[11]) + Number(fields[12]);
+        processes.set(id, { ppid: fields[1]!, own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) });
       } catch {
         /* gone meanwhile */
       }
     }
+    let ticks = 0;
+    for (const proc of processes.values()) ticks += proc.own + (processes.has(proc.ppid) ? 0 : proc.reaped);
     return (ticks * 1000) / 100;
   } catch {
     return null;

@@ -92,6 +92,6 @@ describe("edges of pages and paging", () => {
     const { owner } = await orgWithAdminKey();
     const cursorOf = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString("base64url");
     await expect(listAuditEvents(owner, { cursor: cursorOf([-8640000000000000, crypto.randomUUID()]) })).rejects.toMatchObject({ code: "invalid_cursor" });
-    await expect(listDecisions(owner, { cursor: cursorOf(["99999999999999999999999"]) })).rejects.toMatchObject({ code: "invalid_cursor" });
+    await expect(listDecisions(owner, { cursor: cursorOf([Date.now(), "99999999999999999999999"]) })).rejects.toMatchObject({ code: "invalid_cursor" });
   });
 });
