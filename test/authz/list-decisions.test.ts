@@ -70,19 +70,17 @@ describe("the decision log of a quiet organization beside a busy one", () => {
     const busy = await createTestOrg();
     const quiet = await createTestOrg();
     const viewer = await quiet.addMember("viewer");
-    // Both have a history; the quiet one's is older.
-    const history = (org: string, count: number) => db.$executeRaw`
+    // Decisions made `hoursAgo`, a millisecond apart.
+    const history = (org: string, count: number, hoursAgo: number) => db.$executeRaw`
       INSERT INTO "DecisionLog" ("orgId", "principalType", "principalId", permission, "resourceType", "resourceId", allowed, reason, "latencyUs", source, "createdAt")
-      SELECT ${org}::uuid, 'user', 'u' || (i % 50), 'members:read', 'organization', ${org}, true, 'test', 1, 'check-api', now() - interval '1 hour' - i * interval '1 millisecond'
+      SELECT ${org}::uuid, 'user', 'u' || (i % 50), 'members:read', 'organization', ${org}, true, 'test', 1, 'check-api', now() - ${hoursAgo}::int * interval '1 hour' - i * interval '1 millisecond'
       FROM generate_series(1, ${count}::int) i`;
-    await history(quiet.org.id, 20_000);
+    // The quiet organization's history, then its newest three, then 40,000 of the busy one, later:
+    // read newest first by id, they all come before the quiet one's.
+    await history(quiet.org.id, 20_000, 1);
     for (const permission of ["members:read", "members:invite", "audit:read"] as const) authorize(viewer, permission);
     await flushDecisionLog();
-    // Then 40,000 of the busy one, later: read newest first by id, they all come before the quiet one's.
-    await db.$executeRaw`
-      INSERT INTO "DecisionLog" ("orgId", "principalType", "principalId", permission, "resourceType", "resourceId", allowed, reason, "latencyUs", source)
-      SELECT ${busy.org.id}::uuid, 'user', 'u' || (i % 50), 'members:read', 'organization', ${busy.org.id}, true, 'test', 1, 'check-api'
-      FROM generate_series(1, 40000) i`;
+    await history(busy.org.id, 40_000, 0);
     await db.$executeRaw`ANALYZE "DecisionLog"`;
 
     // A page deep in the quiet organization's history: from the row 15,000th newest on.
