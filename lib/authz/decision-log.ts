@@ -3,8 +3,9 @@
 // by COPY. When the database falls far behind, answers wait for it
 // (decisionLogRoom) instead of decisions being lost.
 import { countDecision } from "../observability/metrics.ts";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
+import { finished } from "node:stream/promises";
+import { setImmediate } from "node:timers/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { logger } from "../logger.ts";
@@ -38,28 +39,70 @@ const MAX_WAIT_MS = 2_000;
 const MAX_BUFFER = 500_000;
 const RETRY_MS = 1_000;
 
-// Entries are kept as the COPY lines they become: one string per decision
-// instead of an object and a Date held until the batch is written.
-type State = { buffer: string[]; timer?: NodeJS.Timeout; writing: Set<Promise<void>>; waiters: Array<() => void>; retryAt: number; dropped: number };
-const state: State = ((globalThis as { __tollgateDecisionLogState?: State }).__tollgateDecisionLogState ??= { buffer: [], writing: new Set(), waiters: [], retryAt: 0, dropped: 0 });
+// Entries are kept as the bytes of the COPY lines they become, in buffers
+// outside the JavaScript heap. Kept as strings until their batch was written,
+// thousands of them outlived the young generation, and collecting them
+// delayed the answers around them: single checks' p99 in bench:authz was
+// 2.8 ms with no log, 5 ms with the lines kept as strings but written nowhere.
+type Chunk = { bytes: Buffer; used: number; lines: number };
+const CHUNK_BYTES = 512 * 1024;
+const CHUNK_LINES = 2_048;
+const SPARE_CHUNKS = 8;
+type State = { chunks: Chunk[]; spare: Buffer[]; pending: number; timer?: NodeJS.Timeout; writing: Set<Promise<void>>; waiters: Array<() => void>; retryAt: number; dropped: number };
+const state: State = ((globalThis as { __tollgateDecisionLogChunks?: State }).__tollgateDecisionLogChunks ??= {
+  chunks: [],
+  spare: [],
+  pending: 0,
+  writing: new Set(),
+  waiters: [],
+  retryAt: 0,
+  dropped: 0,
+});
 
 export function recordDecision(entry: DecisionLogEntry) {
   countDecision(entry.allowed, entry.source);
-  if (state.buffer.length >= MAX_BUFFER) {
+  if (state.pending >= MAX_BUFFER) {
     state.dropped++;
     return;
   }
-  state.buffer.push(copyLine(entry));
-  if (state.buffer.length >= MAX_BATCH) startWriters();
+  append(copyLine(entry));
+  if (state.pending >= MAX_BATCH) startWriters();
   else state.timer ??= setTimeout(() => startWriters(), FLUSH_MS).unref();
 }
+
+function append(line: string) {
+  const most = line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+  let chunk = state.chunks[state.chunks.length - 1];
+  if (!chunk || chunk.lines >= CHUNK_LINES || chunk.bytes.length - chunk.used < most) {
+    const bytes = (most <= CHUNK_BYTES && state.spare.pop()) || Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, most));
+    state.chunks.push((chunk = { bytes, used: 0, lines: 0 }));
+  }
+  chunk.used += chunk.bytes.write(line, chunk.used);
+  chunk.lines++;
+  state.pending++;
+}
+
+/** Whole chunks from the front, up to MAX_BATCH lines (at least one chunk). */
+function takeBatch(): Chunk[] {
+  const batch: Chunk[] = [];
+  let lines = 0;
+  while (state.chunks.length > 0 && (batch.length === 0 || lines + state.chunks[0]!.lines <= MAX_BATCH)) {
+    const chunk = state.chunks.shift()!;
+    batch.push(chunk);
+    lines += chunk.lines;
+  }
+  state.pending -= lines;
+  return batch;
+}
+
+const linesOf = (chunks: Chunk[]) => chunks.reduce((sum, chunk) => sum + chunk.lines, 0);
 
 /**
  * null when the log keeps up (the hot path: nothing to wait for); else a
  * promise that resolves once the writers have caught up, or after MAX_WAIT_MS.
  */
 export function decisionLogRoom(): Promise<void> | null {
-  if (state.buffer.length < HIGH_WATER) return null;
+  if (state.pending < HIGH_WATER) return null;
   return new Promise((resolve) => {
     state.waiters.push(resolve);
     setTimeout(resolve, MAX_WAIT_MS).unref();
@@ -67,7 +110,7 @@ export function decisionLogRoom(): Promise<void> | null {
 }
 
 function releaseWaiters() {
-  if (state.buffer.length >= HIGH_WATER || state.waiters.length === 0) return;
+  if (state.pending >= HIGH_WATER || state.waiters.length === 0) return;
   const waiters = state.waiters;
   state.waiters = [];
   for (const resolve of waiters) resolve();
@@ -82,18 +125,26 @@ function startWriters() {
     return;
   }
   // A second writer only when a full batch waits: small batches go one at a time.
-  while (state.buffer.length > 0 && (state.writing.size === 0 || (state.writing.size < WRITERS && state.buffer.length >= MAX_BATCH))) {
-    const batch = state.buffer.splice(0, MAX_BATCH);
-    const write: Promise<void> = writeBatch(batch)
+  while (state.pending > 0 && (state.writing.size === 0 || (state.writing.size < WRITERS && state.pending >= MAX_BATCH))) {
+    const batch = takeBatch();
+    const lines = linesOf(batch);
+    const write: Promise<void> = writeBatch(
+      batch.map((chunk) => chunk.bytes.subarray(0, chunk.used)),
+      lines,
+    )
       .then(() => {
         state.retryAt = 0;
+        // Written: their buffers take the next lines (a quiet process reuses one instead of making one per flush).
+        for (const chunk of batch) if (chunk.bytes.length === CHUNK_BYTES && state.spare.length < SPARE_CHUNKS) state.spare.push(chunk.bytes);
       })
       .catch((error) => {
         // Unreachable or failing: kept for another try (in front, so the log stays in order) unless the buffer is full.
-        logger.error({ err: error, entries: batch.length }, "writing the decision log failed; retrying");
+        logger.error({ err: error, entries: lines }, "writing the decision log failed; retrying");
         state.retryAt = Date.now() + RETRY_MS;
-        if (state.buffer.length + batch.length <= MAX_BUFFER) state.buffer = batch.concat(state.buffer);
-        else state.dropped += batch.length;
+        if (state.pending + lines <= MAX_BUFFER) {
+          state.chunks = batch.concat(state.chunks);
+          state.pending += lines;
+        } else state.dropped += lines;
       })
       .finally(() => {
         state.writing.delete(write);
@@ -103,8 +154,8 @@ function startWriters() {
         }
         // What came in meanwhile waits for the timer unless a full batch is there:
         // a few large batches cost both sides far less than many small ones.
-        if (state.buffer.length >= MAX_BATCH) startWriters();
-        else if (state.buffer.length > 0) state.timer ??= setTimeout(() => startWriters(), FLUSH_MS).unref();
+        if (state.pending >= MAX_BATCH) startWriters();
+        else if (state.pending > 0) state.timer ??= setTimeout(() => startWriters(), FLUSH_MS).unref();
         releaseWaiters();
       });
     state.writing.add(write);
@@ -153,25 +204,46 @@ function copyLine(e: DecisionLogEntry): string {
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");
 
 /** A batch, or (when a row in it is refused) its halves, down to the refused rows alone, which are dropped. */
-async function writeBatch(lines: string[]): Promise<void> {
+async function writeBatch(pieces: Buffer[], lines: number): Promise<void> {
   try {
-    await insertBatch(lines);
+    await insertBatch(pieces);
   } catch (error) {
     if (!isDataError(error)) throw error;
-    if (lines.length === 1) return logger.error({ err: error, line: lines[0]!.slice(0, 300) }, "the database refused a decision log entry");
-    const half = lines.length >> 1;
-    await writeBatch(lines.slice(0, half));
-    await writeBatch(lines.slice(half));
+    const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    if (lines === 1) return logger.error({ err: error, line: bytes.toString("utf8", 0, 300) }, "the database refused a decision log entry");
+    const half = lines >> 1;
+    const cut = endOfLine(bytes, half);
+    await writeBatch([bytes.subarray(0, cut)], half);
+    await writeBatch([bytes.subarray(cut)], lines - half);
   }
 }
 
-async function insertBatch(lines: string[]) {
+/** Where the `n`th line ends: escaped as they are, lines hold no newline byte but their last. */
+function endOfLine(bytes: Buffer, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = bytes.indexOf(10, at + 1);
+  return at + 1;
+}
+
+/** Bytes per write: a batch goes out a piece per event-loop turn, so PostgreSQL takes it in step with the answers, not in one burst. */
+const BYTES_PER_WRITE = 64 * 1024;
+
+async function insertBatch(pieces: Buffer[]) {
   const client = await writerPool().connect();
   try {
     const stream = client.query(
       copyFrom(`COPY "DecisionLog" ("orgId", "principalType", "principalId", "permission", "resourceType", "resourceId", "allowed", "reason", "latencyUs", "source", "createdAt") FROM STDIN`),
     );
-    await pipeline(Readable.from([lines.join("")]), stream);
+    const done = finished(stream);
+    done.catch(() => {}); // awaited below; a refusal mid-batch must not count as unhandled meanwhile
+    for (const piece of pieces) {
+      for (let at = 0; at < piece.length && !stream.errored; at += BYTES_PER_WRITE) {
+        if (!stream.write(piece.subarray(at, at + BYTES_PER_WRITE))) await Promise.race([once(stream, "drain"), done]);
+        else await setImmediate();
+      }
+    }
+    stream.end();
+    await done;
   } finally {
     client.release();
   }
@@ -188,7 +260,7 @@ export async function closeDecisionLog() {
 /** Writes everything recorded so far (tests, shutdown). */
 export async function flushDecisionLog(): Promise<void> {
   // A failing database gets a few tries here, not forever: shutdown must finish.
-  for (let failures = 0; state.buffer.length > 0 || state.writing.size > 0;) {
+  for (let failures = 0; state.pending > 0 || state.writing.size > 0;) {
     if (state.writing.size === 0) {
       if (state.retryAt > 0 && ++failures > 3) return;
       state.retryAt = 0;

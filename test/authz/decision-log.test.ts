@@ -60,6 +60,37 @@ describe("decision log writer", () => {
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(3_000);
   });
 
+  it("keeps text outside ASCII intact across buffers, also in the halves of a batch with a refused row", async () => {
+    const { org } = await createTestOrg();
+    const reason = (i: number) => `Zugriff für „Prüfer“ 🚀 ${i}`;
+    for (let i = 0; i < 3_000; i++) {
+      if (i === 1_777) recordDecision(decision("not-a-uuid", { reason: reason(i) }));
+      recordDecision(decision(org.id, { principalId: `user-${i}`, reason: reason(i) }));
+    }
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(3_000);
+    const rows = await db.decisionLog.findMany({ where: { orgId: org.id, principalId: { in: ["user-0", "user-1776", "user-1777", "user-2999"] } }, select: { principalId: true, reason: true } });
+    expect(new Map(rows.map((r) => [r.principalId, r.reason]))).toEqual(
+      new Map([
+        ["user-0", reason(0)],
+        ["user-1776", reason(1776)],
+        ["user-1777", reason(1777)],
+        ["user-2999", reason(2999)],
+      ]),
+    );
+  });
+
+  it("writes a decision larger than a whole buffer", async () => {
+    const { org } = await createTestOrg();
+    const reason = "é".repeat(300_000); // 600 KB in UTF-8; room is kept for 900 KB
+    recordMany(org.id, 2);
+    recordDecision(decision(org.id, { principalId: "long", reason }));
+    recordMany(org.id, 2);
+    await flushDecisionLog();
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(5);
+    expect((await db.decisionLog.findFirst({ where: { orgId: org.id, principalId: "long" } }))?.reason).toBe(reason);
+  });
+
   it("holds answers back while over 100,000 decisions wait, and lets them go once the writers catch up", async () => {
     const { org } = await createTestOrg();
     expect(decisionLogRoom()).toBeNull();
