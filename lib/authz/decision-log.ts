@@ -5,7 +5,6 @@
 import { countDecision } from "../observability/metrics.ts";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
-import { setImmediate } from "node:timers/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { logger } from "../logger.ts";
@@ -225,9 +224,6 @@ function endOfLine(bytes: Buffer, n: number): number {
   return at + 1;
 }
 
-/** Bytes per write: a batch goes out a piece per event-loop turn, so PostgreSQL takes it in step with the answers, not in one burst. */
-const BYTES_PER_WRITE = 64 * 1024;
-
 async function insertBatch(pieces: Buffer[]) {
   const client = await writerPool().connect();
   try {
@@ -237,10 +233,8 @@ async function insertBatch(pieces: Buffer[]) {
     const done = finished(stream);
     done.catch(() => {}); // awaited below; a refusal mid-batch must not count as unhandled meanwhile
     for (const piece of pieces) {
-      for (let at = 0; at < piece.length && !stream.errored; at += BYTES_PER_WRITE) {
-        if (!stream.write(piece.subarray(at, at + BYTES_PER_WRITE))) await Promise.race([once(stream, "drain"), done]);
-        else await setImmediate();
-      }
+      if (stream.errored) break;
+      if (!stream.write(piece)) await Promise.race([once(stream, "drain"), done]);
     }
     stream.end();
     await done;
