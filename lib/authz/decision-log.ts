@@ -136,14 +136,23 @@ function startWriters() {
         // Written: their buffers take the next lines (a quiet process reuses one instead of making one per flush).
         for (const chunk of batch) if (chunk.bytes.length === CHUNK_BYTES && state.spare.length < SPARE_CHUNKS) state.spare.push(chunk.bytes);
       })
-      .catch((error) => {
-        // Unreachable or failing: kept for another try (in front, so the log stays in order) unless the buffer is full.
-        logger.error({ err: error, entries: lines }, "writing the decision log failed; retrying");
+      .catch((error: unknown) => {
+        // Unreachable or failing: what was not written is kept for another try
+        // (in front, so the log stays in order) unless the buffer is full.
+        const unwritten =
+          error instanceof Unwritten
+            ? error.rest.map(({ pieces, lines }) => {
+                const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+                return { bytes, used: bytes.length, lines };
+              })
+            : batch;
+        const rest = linesOf(unwritten);
+        logger.error({ err: error instanceof Unwritten ? error.cause : error, entries: rest }, "writing the decision log failed; retrying");
         state.retryAt = Date.now() + RETRY_MS;
-        if (state.pending + lines <= MAX_BUFFER) {
-          state.chunks = batch.concat(state.chunks);
-          state.pending += lines;
-        } else state.dropped += lines;
+        if (state.pending + rest <= MAX_BUFFER) {
+          state.chunks = unwritten.concat(state.chunks);
+          state.pending += rest;
+        } else state.dropped += rest;
       })
       .finally(() => {
         state.writing.delete(write);
@@ -196,24 +205,48 @@ function isoNow() {
 
 function copyLine(e: DecisionLogEntry): string {
   const at = e.createdAt ? e.createdAt.toISOString() : isoNow();
-  return `${e.orgId}\t${escape(e.principalType)}\t${escape(e.principalId)}\t${escape(e.permission)}\t${escape(e.resourceType)}\t${escape(e.resourceId)}\t${e.allowed ? "t" : "f"}\t${escape(e.reason)}\t${e.latencyUs}\t${escape(e.source)}\t${at}\n`;
+  return `${escape(e.orgId)}\t${escape(e.principalType)}\t${escape(e.principalId)}\t${escape(e.permission)}\t${escape(e.resourceType)}\t${escape(e.resourceId)}\t${e.allowed ? "t" : "f"}\t${escape(e.reason)}\t${e.latencyUs}\t${escape(e.source)}\t${at}\n`;
 }
 
 /** PostgreSQL refused the rows themselves (SQLSTATE classes 22 and 23): trying them again would fail forever. */
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");
 
-/** A batch, or (when a row in it is refused) its halves, down to the refused rows alone, which are dropped. */
+type Part = { pieces: Buffer[]; lines: number };
+
+/** The write failed (not a refused row) after some parts were written: `rest` is what was not. */
+class Unwritten extends Error {
+  constructor(
+    readonly rest: Part[],
+    readonly cause: unknown,
+  ) {
+    super("decision log batch not written");
+  }
+}
+
+/**
+ * A batch, or (when a row in it is refused) its halves, down to the refused
+ * rows alone, which are dropped. Any other failure throws Unwritten with the
+ * parts still to write: the halves already written are not written again.
+ */
 async function writeBatch(pieces: Buffer[], lines: number): Promise<void> {
-  try {
-    await insertBatch(pieces);
-  } catch (error) {
-    if (!isDataError(error)) throw error;
-    const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-    if (lines === 1) return logger.error({ err: error, line: bytes.toString("utf8", 0, 300) }, "the database refused a decision log entry");
-    const half = lines >> 1;
-    const cut = endOfLine(bytes, half);
-    await writeBatch([bytes.subarray(0, cut)], half);
-    await writeBatch([bytes.subarray(cut)], lines - half);
+  const todo: Part[] = [{ pieces, lines }];
+  while (todo.length > 0) {
+    const part = todo[0]!;
+    try {
+      await insertBatch(part.pieces);
+      todo.shift();
+    } catch (error) {
+      if (!isDataError(error)) throw new Unwritten(todo, error);
+      todo.shift();
+      if (part.lines === 1) {
+        logger.error({ err: error, line: part.pieces[0]!.toString("utf8", 0, 300) }, "the database refused a decision log entry");
+        continue;
+      }
+      const bytes = part.pieces.length === 1 ? part.pieces[0]! : Buffer.concat(part.pieces);
+      const half = part.lines >> 1;
+      const cut = endOfLine(bytes, half);
+      todo.unshift({ pieces: [bytes.subarray(0, cut)], lines: half }, { pieces: [bytes.subarray(cut)], lines: part.lines - half });
+    }
   }
 }
 
@@ -230,10 +263,13 @@ async function insertBatch(pieces: Buffer[]) {
     const stream = client.query(
       copyFrom(`COPY "DecisionLog" ("orgId", "principalType", "principalId", "permission", "resourceType", "resourceId", "allowed", "reason", "latencyUs", "source", "createdAt") FROM STDIN`),
     );
+    // A refused row is reported by an 'error' event (the stream is not destroyed): no more writes after it.
+    let refused = false;
+    stream.on("error", () => (refused = true));
     const done = finished(stream);
-    done.catch(() => {}); // awaited below; a refusal mid-batch must not count as unhandled meanwhile
+    done.catch(() => {}); // awaited below; a refusal while writing must not count as unhandled meanwhile
     for (const piece of pieces) {
-      if (stream.errored) break;
+      if (refused) break;
       if (!stream.write(piece)) await Promise.race([once(stream, "drain"), done]);
     }
     stream.end();

@@ -60,6 +60,32 @@ describe("decision log writer", () => {
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(3_000);
   });
 
+  it("writes the rows of a refused batch's first half once when its second half fails for another reason", async () => {
+    const { org } = await createTestOrg();
+    // A failure that is not the rows' own (a serialization failure), once: COPY fires row triggers, and a sequence is not rolled back.
+    await db.$executeRawUnsafe(`CREATE SEQUENCE IF NOT EXISTS decision_log_test_failures`);
+    await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION decision_log_test_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW."principalId" = 'fails-once' AND nextval('decision_log_test_failures') = 1 THEN RAISE EXCEPTION 'transient' USING ERRCODE = '40001'; END IF;
+        RETURN NEW;
+      END $$`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER decision_log_test_fail_once BEFORE INSERT ON "DecisionLog" FOR EACH ROW EXECUTE FUNCTION decision_log_test_fail_once()`);
+    try {
+      recordMany(org.id, 2);
+      recordDecision(decision("not-a-uuid")); // the batch is refused and halved: the first half holds the two rows above
+      recordMany(org.id, 1);
+      recordDecision(decision(org.id, { principalId: "fails-once" })); // the second half fails, then succeeds on the retry
+      recordMany(org.id, 2);
+      await flushDecisionLog();
+    } finally {
+      await db.$executeRawUnsafe(`DROP TRIGGER decision_log_test_fail_once ON "DecisionLog"`);
+      await db.$executeRawUnsafe(`DROP FUNCTION decision_log_test_fail_once()`);
+      await db.$executeRawUnsafe(`DROP SEQUENCE decision_log_test_failures`);
+    }
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(6);
+    expect(await db.decisionLog.count({ where: { orgId: org.id, principalId: "fails-once" } })).toBe(1);
+  });
+
   it("keeps text outside ASCII intact across buffers, also in the halves of a batch with a refused row", async () => {
     const { org } = await createTestOrg();
     const reason = (i: number) => `Zugriff für „Prüfer“ 🚀 ${i}`;
