@@ -142,7 +142,7 @@ function startWriters() {
         const unwritten =
           error instanceof Unwritten
             ? error.rest.map(({ pieces, lines }) => {
-                const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+                const bytes = joined(pieces);
                 return { bytes, used: bytes.length, lines };
               })
             : batch;
@@ -212,6 +212,7 @@ function copyLine(e: DecisionLogEntry): string {
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");
 
 type Part = { pieces: Buffer[]; lines: number };
+const joined = (pieces: Buffer[]) => (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
 
 /** The write failed (not a refused row) after some parts were written: `rest` is what was not. */
 class Unwritten extends Error {
@@ -229,23 +230,24 @@ class Unwritten extends Error {
  * parts still to write: the halves already written are not written again.
  */
 async function writeBatch(pieces: Buffer[], lines: number): Promise<void> {
-  const todo: Part[] = [{ pieces, lines }];
-  while (todo.length > 0) {
-    const part = todo[0]!;
+  // The parts not yet written, in order: a refused part is replaced by its two halves.
+  const notWritten: Part[] = [{ pieces, lines }];
+  while (notWritten.length > 0) {
+    const part = notWritten[0]!;
     try {
       await insertBatch(part.pieces);
-      todo.shift();
+      notWritten.shift();
     } catch (error) {
-      if (!isDataError(error)) throw new Unwritten(todo, error);
-      todo.shift();
+      if (!isDataError(error)) throw new Unwritten(notWritten, error);
+      notWritten.shift();
       if (part.lines === 1) {
         logger.error({ err: error, line: part.pieces[0]!.toString("utf8", 0, 300) }, "the database refused a decision log entry");
         continue;
       }
-      const bytes = part.pieces.length === 1 ? part.pieces[0]! : Buffer.concat(part.pieces);
+      const bytes = joined(part.pieces);
       const half = part.lines >> 1;
       const cut = endOfLine(bytes, half);
-      todo.unshift({ pieces: [bytes.subarray(0, cut)], lines: half }, { pieces: [bytes.subarray(cut)], lines: part.lines - half });
+      notWritten.unshift({ pieces: [bytes.subarray(0, cut)], lines: half }, { pieces: [bytes.subarray(cut)], lines: part.lines - half });
     }
   }
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, cpuMeter, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, cpuMeter, load, loadBaseline, percentile, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const OTHER_ORGS = 99;
@@ -53,10 +53,6 @@ async function seed(url: string): Promise<Seeded> {
   ]);
   await c.end();
   return { orgId, verifierKey: verifier.key, keys };
-}
-
-function percentile(sorted: Float64Array, p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 async function inProcess(seeded: Seeded) {

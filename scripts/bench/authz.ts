@@ -7,7 +7,7 @@ import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { decide, type AuthzResource } from "../../lib/authz/decide.ts";
 import type { OrgIndex } from "../../lib/authz/org-index.ts";
-import { benchDatabase, cpuMeter, load, loadBaseline, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, cpuMeter, load, loadBaseline, percentile, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const USERS_PER_ORG = 100;
@@ -83,10 +83,6 @@ async function checkKey(url: string, orgSlug: string) {
   const projects = await c.query(`SELECT id FROM "Project" WHERE "orgId" = $1`, [rows[0].id]);
   await c.end();
   return { key: generated.key, orgId: rows[0].id as string, users: users.rows.map((r) => r.userId as string), projects: projects.rows.map((r) => r.id as string) };
-}
-
-function percentile(sorted: Float64Array, p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 async function inProcess(): Promise<void> {

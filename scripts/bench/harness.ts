@@ -11,6 +11,8 @@ import { node24 } from "../node24.ts";
 export type Figure = { bench: string; ops_per_s: number; p50_ms: number; p99_ms: number };
 export const print = (figure: Figure) => console.log(JSON.stringify(figure));
 export const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+/** The value at fraction `p` of an ascending list (0 when it is empty). */
+export const percentile = (sorted: ArrayLike<number>, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0);
 
 export async function benchDatabase(name: string) {
   let base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -221,8 +223,7 @@ export async function load(url: string, requests: Request[], options: { connecti
   // Every 2xx answer the server gave, warm-up included (what its logs must hold).
   const answered = warmUp["2xx"] + result["2xx"];
   const sorted = Float64Array.from(latencies).sort();
-  const percentile = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN, 3);
-  return { rps: result.requests.average, p50: percentile(0.5), p99: percentile(0.99), answered };
+  return { rps: result.requests.average, p50: round(percentile(sorted, 0.5), 3), p99: round(percentile(sorted, 0.99), 3), answered };
 }
 
 type LoadResult = Awaited<ReturnType<typeof load>>;

@@ -9,7 +9,7 @@ import http from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, cpuMeter, print, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, cpuMeter, percentile, print, round, runBench, startAppServer } from "./harness.ts";
 import { invoiceRun } from "./invoice-run.ts";
 
 const ORGS = 1_000;
@@ -40,10 +40,6 @@ async function seed(url: string) {
   );
   await c.end();
   return { orgIds: rows.map((r) => r.id as string), usageKey: key.key };
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
 }
 
 /** Batches of new events, with about 1% repeating an id sent before. */

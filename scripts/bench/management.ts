@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, cpuMs, print, round, runBench, startAppServer, type Figure } from "./harness.ts";
+import { benchDatabase, cpuMs, percentile, print, round, runBench, startAppServer, type Figure } from "./harness.ts";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
 const GRANTS = 1_000;
@@ -165,10 +165,6 @@ function send(base: URL, write: Write): Promise<number> {
     req.on("error", reject);
     req.end(body);
   });
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
 }
 
 function figure(bench: string, latencies: number[], seconds: number): Figure {
