@@ -28,11 +28,23 @@ export type NewEvent = { orgId: string; id: string; type: string; timestamp: Dat
 // ---------------------------------------------------------------------------
 // What a meter counts from events, as SQL made from the meter definitions and
 // shared by the fold, the readers and the rebuild, so all apply one rule.
-// `events` is a relation of (org_id, id, type, ts, properties). An event
-// counts for a meter when its type is the meter's, it has the filter's
-// property values, and (but for count) its value is usable: a non-negative
-// JSON number or a string of digits; for unique_count, any string or number.
-// Dimensions: the groupBy properties the event has (null counts as absent).
+// `events` is a relation of EVENT_COLUMNS: (org_id, id, type, ts, hour,
+// properties, xid). An event counts for a meter when its type is the meter's,
+// it has the filter's property values, and (but for count) its value is
+// usable: a non-negative JSON number or a string of digits; for unique_count,
+// any string or number. Dimensions: the groupBy properties the event has (null
+// counts as absent).
+//
+// Per event, the rules do as little as they can, since the fold runs them on
+// every event stored (a fold of 65,000 events: 7.8–8.7 µs an event before,
+// 6.3–6.9 after):
+// the hour is truncated once for all meters, by the relation; events are
+// grouped by their raw dimension values (an absent one and a JSON null alike
+// as JSON null), and each group's dims object is built once, from its own
+// values; an empty filter is not tested.
+
+/** The columns of an `events` relation, from usage.event e. */
+const EVENT_COLUMNS = rawSql(`e.org_id, e.id, e.type, e.ts, date_trunc('hour', e.ts, 'UTC') AS hour, e.properties, e.xid`);
 
 /** What a meter's rule needs: the counting part of a Meter. */
 export type MeterRule = { id: string; eventType: string; aggregation: string; valueProperty: string | null; filter: unknown; groupBy: string[]; countsFromXid: string };
@@ -40,10 +52,21 @@ export type MeterRule = { id: string; eventType: string; aggregation: string; va
 const DECIMAL = "^[0-9]{1,30}(\\.[0-9]{1,18})?$";
 const valueOf = (m: MeterRule) => sql`(e.properties -> ${m.valueProperty}::text)`;
 const numberOf = (m: MeterRule) => sql`(CASE jsonb_typeof(${valueOf(m)}) WHEN 'number' THEN ${valueOf(m)}::numeric ELSE (${valueOf(m)} #>> '{}')::numeric END)`;
-const dimsOf = (m: MeterRule) => (m.groupBy.length ? sql`jsonb_strip_nulls(jsonb_build_object(${joinSql(m.groupBy.map((k) => sql`${k}::text, e.properties -> ${k}::text`))}))` : sql`'{}'::jsonb`);
+/**
+ * Each dimension's value as d0, d1, …, nulls inside it dropped as in the dims
+ * object, and never NULL (absent is JSON null): so two groups never make one
+ * dims object, and joins on them match.
+ */
+const rawDimsOf = (m: MeterRule) => m.groupBy.map((k, n) => sql`jsonb_strip_nulls(COALESCE(e.properties -> ${k}::text, 'null'::jsonb)) AS ${rawSql(`d${n}`)}`);
+const dimNames = (m: MeterRule) => m.groupBy.map((_, n) => rawSql(`d${n}`));
+/** The dims object of a group of `g`, from its dimension values (JSON nulls dropped). */
+const dimsFrom = (m: MeterRule) => (m.groupBy.length ? sql`jsonb_strip_nulls(jsonb_build_object(${joinSql(m.groupBy.map((k, n) => sql`${k}::text, ${rawSql(`g.d${n}`)}`))}))` : sql`'{}'::jsonb`);
+const withDims = (m: MeterRule, columns: Sql[]) => joinSql([...columns, ...rawDimsOf(m)]);
+const groupedByDims = (m: MeterRule, first: Sql[]) => joinSql([...first, ...dimNames(m)]);
 
 function countsFor(m: MeterRule): Sql {
-  const base = sql`e.type = ${m.eventType}::text AND e.properties @> ${JSON.stringify(m.filter ?? {})}::jsonb AND e.xid >= ${m.countsFromXid}::bigint`;
+  const filter = m.filter && typeof m.filter === "object" && Object.keys(m.filter).length ? sql` AND e.properties @> ${JSON.stringify(m.filter)}::jsonb` : sql``;
+  const base = sql`e.type = ${m.eventType}::text${filter} AND e.xid >= ${m.countsFromXid}::bigint`;
   if (m.aggregation === "count") return base;
   const v = valueOf(m);
   if (m.aggregation === "unique_count") return sql`${base} AND jsonb_typeof(${v}) IN ('string', 'number')`;
@@ -53,25 +76,31 @@ function countsFor(m: MeterRule): Sql {
 /** One meter's rollup rows from `events`: org, meter, hour, dims, events, total, max, latest, latest_ts, latest_id. */
 function meterRollup(m: MeterRule, events: Sql): Sql {
   const numeric = ["sum", "max", "latest"].includes(m.aggregation);
+  const keys = [rawSql("e.org_id"), rawSql("e.hour")];
   const grouped = sql`
-    SELECT e.org_id, ${m.id}::uuid AS meter_id, date_trunc('hour', e.ts, 'UTC') AS hour, ${dimsOf(m)} AS dims, count(*)::bigint AS events,
+    SELECT ${withDims(m, keys)}, count(*)::bigint AS events,
       ${numeric ? sql`sum(${numberOf(m)})` : m.aggregation === "count" ? sql`count(*)::numeric` : sql`0::numeric`} AS total,
       ${numeric ? sql`max(${numberOf(m)})` : sql`NULL::numeric`} AS max, max(e.ts) AS latest_ts
-    FROM ${events} e WHERE ${countsFor(m)} GROUP BY 1, 3, 4`;
-  if (m.aggregation !== "latest") return sql`SELECT org_id, meter_id, hour, dims, events, total, max, NULL::numeric AS latest, latest_ts, NULL::text AS latest_id FROM (${grouped}) g`;
+    FROM ${events} e WHERE ${countsFor(m)} GROUP BY ${groupedByDims(m, keys)}`;
+  const head = sql`g.org_id, ${m.id}::uuid AS meter_id, g.hour, ${dimsFrom(m)} AS dims`;
+  if (m.aggregation !== "latest") return sql`SELECT ${head}, g.events, g.total, g.max, NULL::numeric AS latest, g.latest_ts, NULL::text AS latest_id FROM (${grouped}) g`;
   // The latest value: of the event with the latest timestamp, then the greatest id.
   return sql`
-    SELECT g.org_id, g.meter_id, g.hour, g.dims, g.events, g.total, g.max, l.value AS latest, g.latest_ts, l.id AS latest_id
+    SELECT ${head}, g.events, g.total, g.max, l.value AS latest, g.latest_ts, l.id AS latest_id
     FROM (${grouped}) g JOIN (
-      SELECT DISTINCT ON (1, 2, 3) e.org_id, date_trunc('hour', e.ts, 'UTC') AS hour, ${dimsOf(m)} AS dims, ${numberOf(m)} AS value, e.id
-      FROM ${events} e WHERE ${countsFor(m)} ORDER BY 1, 2, 3, e.ts DESC, e.id DESC
-    ) l USING (org_id, hour, dims)`;
+      SELECT DISTINCT ON (${groupedByDims(m, keys)}) ${withDims(m, keys)}, ${numberOf(m)} AS value, e.id
+      FROM ${events} e WHERE ${countsFor(m)} ORDER BY ${groupedByDims(m, keys)}, e.ts DESC, e.id DESC
+    ) l USING (${groupedByDims(m, [rawSql("org_id"), rawSql("hour")])})`;
 }
 
 /** The distinct values of one unique_count meter: org, meter, hour, dims, value. */
-const meterValues = (m: MeterRule, events: Sql) => sql`
-  SELECT DISTINCT e.org_id, ${m.id}::uuid AS meter_id, date_trunc('hour', e.ts, 'UTC') AS hour, ${dimsOf(m)} AS dims, ${valueOf(m)} #>> '{}' AS value
-  FROM ${events} e WHERE ${countsFor(m)}`;
+const meterValues = (m: MeterRule, events: Sql) => {
+  const keys = [rawSql("e.org_id"), rawSql("e.hour")];
+  return sql`
+  SELECT g.org_id, ${m.id}::uuid AS meter_id, g.hour, ${dimsFrom(m)} AS dims, g.value FROM (
+    SELECT DISTINCT ${withDims(m, keys)}, ${valueOf(m)} #>> '{}' AS value
+    FROM ${events} e WHERE ${countsFor(m)}) g`;
+};
 
 const NO_ROLLUP = sql`SELECT NULL::uuid AS org_id, NULL::uuid AS meter_id, NULL::timestamptz AS hour, NULL::jsonb AS dims, 0::bigint AS events, 0::numeric AS total,
   NULL::numeric AS max, NULL::numeric AS latest, NULL::timestamptz AS latest_ts, NULL::text AS latest_id WHERE false`;
@@ -120,7 +149,7 @@ const insertStatement = (input: string) => sql`
  */
 const foldStatement = (meters: MeterRule[], watermark: string, horizon: string) => sql`
   WITH events AS (
-    SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
+    SELECT ${EVENT_COLUMNS} FROM usage.event e
     WHERE e.xid >= ${watermark}::bigint AND e.xid < ${horizon}::bigint
       AND EXISTS (SELECT 1 FROM "Organization" o WHERE o.id = e.org_id) -- a deleted organization's events wait to be forgotten
   ), rolled AS (
@@ -137,12 +166,13 @@ const foldStatement = (meters: MeterRule[], watermark: string, horizon: string) 
     INSERT INTO usage.rollup_value (org_id, meter_id, hour, dims, value)
     SELECT * FROM (${valuesOf(meters, rawSql("events"))}) u ORDER BY org_id, meter_id, hour, dims, value
     ON CONFLICT DO NOTHING
+  ), months AS (
+    SELECT org_id, date_trunc('month', hour, 'UTC') AS month, count(*) AS events FROM events GROUP BY 1, 2
   ), counted AS (
-    INSERT INTO usage.org_month AS m (org_id, month, events)
-    SELECT org_id, date_trunc('month', ts, 'UTC'), count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2
+    INSERT INTO usage.org_month AS m (org_id, month, events) SELECT * FROM months ORDER BY 1, 2
     ON CONFLICT (org_id, month) DO UPDATE SET events = m.events + excluded.events
   ), moved AS (UPDATE usage.fold_state SET watermark = ${horizon}::bigint WHERE id = 1)
-  SELECT count(*)::int AS events FROM events`;
+  SELECT COALESCE(sum(events), 0)::int AS events FROM months`;
 
 /**
  * Folds, holding the fold: the watermark and the horizon are read first, so
@@ -274,7 +304,7 @@ async function usageRows(orgIds: string[], q: UsageQuery): Promise<Array<UsageRo
   // grows), given as a constant so that the planner finds them through the
   // BRIN index on xid rather than scanning the month.
   const [{ watermark }] = await sqlRows<{ watermark: string }>(sql`SELECT watermark::text AS watermark FROM usage.fold_state WHERE id = 1`);
-  const recent = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
+  const recent = sql`(SELECT ${EVENT_COLUMNS} FROM usage.event e
     WHERE e.xid >= ${watermark}::bigint AND e.xid >= (SELECT watermark FROM usage.fold_state WHERE id = 1)
       AND e.${orgs} AND e.ts >= ${from} AND e.ts < ${to})`;
   const rows = await sqlRows<{ org_id: string; window_start: Date | null; dims: Record<string, unknown>; events: string; total: string; max: string | null; latest: string | null }>(sql`
@@ -476,7 +506,7 @@ export async function rebuildRollups(range: { from: Date; to: Date; repair: bool
   return sqlTransaction(async (client) => {
     await holdFold(client, false);
     await foldHeld(client);
-    const events = sql`(SELECT e.org_id, e.id, e.type, e.ts, e.properties, e.xid FROM usage.event e
+    const events = sql`(SELECT ${EVENT_COLUMNS} FROM usage.event e
       WHERE e.ts >= ${from} AND e.ts < ${to} AND e.xid < (SELECT watermark FROM usage.fold_state WHERE id = 1)${range.orgId ? sql` AND e.org_id = ${range.orgId}::uuid` : sql``}
         AND EXISTS (SELECT 1 FROM "Organization" o WHERE o.id = e.org_id))`;
     const meters = await meterRules(client);

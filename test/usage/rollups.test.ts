@@ -133,6 +133,53 @@ describe("a latest meter split by a dimension", () => {
   });
 });
 
+describe("dimension values", () => {
+  it("absent, JSON null, or holding nulls count as their dims object says, the same unfolded, folded and rebuilt", async () => {
+    const admin = await createUser({ isInstanceAdmin: true });
+    const { org } = await createTestOrg({ slugPrefix: "dims-nulls" });
+    const type = `dims_${randomUUID().slice(0, 8)}`;
+    const key = () => `m_${randomUUID().slice(0, 8)}`;
+    const sum = await createMeter(admin, { key: key(), name: "Bytes", eventType: type, aggregation: "sum", valueProperty: "bytes", groupBy: ["region", "plan"] });
+    const latest = await createMeter(admin, { key: key(), name: "Seats", eventType: type, aggregation: "latest", valueProperty: "bytes", groupBy: ["region"] });
+    const users = await createMeter(admin, { key: key(), name: "Users", eventType: type, aggregation: "unique_count", valueProperty: "user", groupBy: ["region"] });
+    const start = Math.floor((Date.now() - 9 * 24 * HOUR) / HOUR) * HOUR + Math.floor(Math.random() * 50) * 60_000;
+    const regions: unknown[] = [undefined, null, { zone: null }, {}, "eu", { zone: "a" }];
+    const events = regions.map((region, i) => ({
+      orgId: org.id,
+      id: randomUUID(),
+      type,
+      timestamp: new Date(start + i * 60_000),
+      properties: { bytes: i + 1, user: `u${i % 2}`, plan: i % 2 ? null : "pro", ...(region === undefined ? {} : { region }) },
+    }));
+    await storeEvents(events);
+    const range = { from: new Date(start), to: new Date(start + HOUR) };
+    const byDims = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          [sum, latest, users].map(async (meter) => [
+            meter.key,
+            (await readUsage({ orgId: org.id, meter, ...range, byDimensions: true })).map((r) => `${JSON.stringify(r.dims)}=${r.quantity}`).sort(),
+          ]),
+        ),
+      );
+    // Absent and null are one (no region); {"zone": null} is {} (nulls inside are dropped too).
+    const expected = {
+      [sum.key]: ['{"plan":"pro","region":"eu"}=5', '{"plan":"pro","region":{}}=3', '{"plan":"pro"}=1', '{"region":{"zone":"a"}}=6', '{"region":{}}=4', "{}=2"],
+      [latest.key]: ['{"region":"eu"}=5', '{"region":{"zone":"a"}}=6', '{"region":{}}=4', "{}=2"],
+      [users.key]: ['{"region":"eu"}=1', '{"region":{"zone":"a"}}=1', '{"region":{}}=2', "{}=2"],
+    };
+    expect(await byDims()).toEqual(expected);
+    await until(
+      "the events are folded",
+      async () => (await foldEvents()) !== null && (await db.$queryRaw<unknown[]>`SELECT 1 FROM usage.rollup WHERE org_id = ${org.id}::uuid LIMIT 1`).length === 1,
+      30_000,
+    );
+    expect(await byDims()).toEqual(expected);
+    const report = await rebuildRollups({ ...range, repair: false, orgId: org.id });
+    expect(report.examples.filter((d) => d.orgId === org.id)).toEqual([]);
+  });
+});
+
 describe("the events' BRIN indexes", () => {
   it("have every page summarized after a fold, so the next fold and readers of recent events read only new pages", async () => {
     const { org } = await createTestOrg({ slugPrefix: "brin" });
