@@ -32,22 +32,31 @@ function collectBody(req: IncomingMessage, maxBytes: number, reject: (error: unk
   });
 }
 
-/** `checkText: false` leaves NUL and lone surrogates to the handler (ingest refuses them event by event). */
-export function readJson(req: IncomingMessage, maxBytes = MAX_BODY, checkText = true): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    collectBody(req, maxBytes, reject, (chunks, size) => {
-      if (size === 0) return reject(new Invalid("invalid_json", "Send a JSON body."));
-      let text: string;
-      let body: unknown;
-      try {
-        text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
-        body = JSON.parse(text);
-      } catch {
-        return reject(new Invalid("invalid_json", "The request body is not valid JSON."));
-      }
-      // Decoded UTF-8 never holds NUL or a lone surrogate (JSON refuses a raw
-      // NUL, the decoder replaces bad bytes): only a \u escape can make one.
-      if (checkText && text.includes("\\u")) {
+/**
+ * The body parsed, and whether its text holds a \u escape: decoded UTF-8
+ * never holds NUL or a lone surrogate (JSON refuses a raw NUL, the decoder
+ * replaces bad bytes), so only an escape can make one.
+ */
+function parseBody(req: IncomingMessage, maxBytes: number, reject: (error: unknown) => void, done: (body: unknown, escaped: boolean) => void) {
+  collectBody(req, maxBytes, reject, (chunks, size) => {
+    if (size === 0) return reject(new Invalid("invalid_json", "Send a JSON body."));
+    let text: string;
+    let body: unknown;
+    try {
+      text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      body = JSON.parse(text);
+    } catch {
+      return reject(new Invalid("invalid_json", "The request body is not valid JSON."));
+    }
+    done(body, text.includes("\\u"));
+  });
+}
+
+/** The JSON body; NUL or a lone surrogate anywhere in it is refused. */
+export function readJson(req: IncomingMessage, maxBytes = MAX_BODY): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    parseBody(req, maxBytes, reject, (body, escaped) => {
+      if (escaped) {
         try {
           assertCleanInput(body);
         } catch (error) {
@@ -55,8 +64,16 @@ export function readJson(req: IncomingMessage, maxBytes = MAX_BODY, checkText = 
         }
       }
       resolve(body);
-    });
-  });
+    }),
+  );
+}
+
+/**
+ * The JSON body for a handler that refuses NUL and lone surrogates itself,
+ * part by part (ingest, event by event); `cleanText` says none can be there.
+ */
+export function readJsonUnchecked(req: IncomingMessage, maxBytes = MAX_BODY): Promise<{ body: unknown; cleanText: boolean }> {
+  return new Promise((resolve, reject) => parseBody(req, maxBytes, reject, (body, escaped) => resolve({ body, cleanText: !escaped })));
 }
 
 /** The body as sent (a signature is checked on these exact bytes). */
@@ -95,16 +112,17 @@ export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: nu
 
 /**
  * A route of an instance-level key that acts for many organizations (usage
- * ingest): the handler checks the instance permission it needs.
+ * ingest): the handler checks the instance permission it needs, and refuses
+ * NUL and lone surrogates itself (told when the body cannot hold any).
  */
 export function instanceKeyRoute<S extends z.ZodType, R>(
-  options: { body: S; status?: number; maxBytes?: number; textCheckedByHandler?: boolean },
-  handler: (ctx: InstanceCtx, body: z.infer<S>) => Promise<R>,
+  options: { body: S; status?: number; maxBytes?: number },
+  handler: (ctx: InstanceCtx, body: z.infer<S>, input: { cleanText: boolean }) => Promise<R>,
 ): LeanHandler {
   const status = options.status ?? 200;
   return throughDoor("any-key", async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMeta(req), "instance", null);
-    const body = options.body.parse(await readJson(req, options.maxBytes, !options.textCheckedByHandler));
-    sendJson(res, status, await handler(ctx, body));
+    const { body, cleanText } = await readJsonUnchecked(req, options.maxBytes);
+    sendJson(res, status, await handler(ctx, options.body.parse(body), { cleanText }));
   });
 }

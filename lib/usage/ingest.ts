@@ -187,9 +187,10 @@ function firstIssue(error: z.ZodError): string {
 /**
  * Takes a batch of usage events. The key needs usage:write (a usage key, or
  * an instance admin's). Events name their organization, so one key reports
- * for all of them.
+ * for all of them. `cleanText`: the body's text had no \u escape, so no event
+ * can hold NUL or a lone surrogate (see readJsonUnchecked), and none is searched.
  */
-export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestInput>, now = Date.now()): Promise<IngestResult> {
+export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestInput>, { cleanText = false, now = Date.now() } = {}): Promise<IngestResult> {
   const decision = authorizeInstance(ctx, USAGE_WRITE);
   if (!decision.allowed) throw new Forbidden("forbidden", `Sending usage events needs the ${USAGE_WRITE} permission: ${decision.reason}`);
   const { TOLLGATE_USAGE_MAX_AGE_DAYS: maxAgeDays, TOLLGATE_USAGE_MAX_FUTURE_MINUTES: maxFutureMinutes } = env();
@@ -202,7 +203,7 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
   for (let i = 0; i < body.events.length; i++) {
     const raw = body.events[i];
     // Text PostgreSQL would refuse (NUL, lone surrogates) anywhere in the event: this event only is refused.
-    const unclean = findUncleanText(raw);
+    const unclean = cleanText ? null : findUncleanText(raw);
     const plain = unclean ? null : plainlyValidEvent(raw);
     const parsed = unclean ? null : plain ? { success: true as const, data: plain } : UsageEventInput.safeParse(raw);
     if (!parsed) {

@@ -126,6 +126,28 @@ describe("usage ingest", () => {
     expect(await quantity(org.id, m)).toBe("12.5");
   });
 
+  it("refuses NUL and lone surrogates event by event, only as \\u escapes can make them; raw UTF-8, and bytes that are not, is text", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-text" });
+    const m = await meter("sum", { valueProperty: "bytes" });
+    const raw = (note: Buffer | string) => Buffer.concat([Buffer.from(`${JSON.stringify(event(org.id, m.eventType, { bytes: 1 })).slice(0, -2)},"note":"`), Buffer.from(note), Buffer.from(`"}}`)]);
+    const body = (...events: Buffer[]) => Buffer.concat([Buffer.from(`{"events":[`), ...events.flatMap((e, n) => (n ? [Buffer.from(","), e] : [e])), Buffer.from("]}")]);
+    // Raw UTF-8, an encoded surrogate (not UTF-8), and bytes that are not UTF-8.
+    const plain = () => ["café ☃ 🎉", Buffer.from([0x61, 0xed, 0xa0, 0x80, 0x62]), Buffer.from([0xff, 0xfe])].map(raw);
+    const statuses = (answer: { body: { results: Array<{ status: string; reason?: string }> } }) => answer.body.results.map((r) => r.reason ?? r.status);
+
+    // No escape anywhere: nothing is searched, and the decoder made every byte text (bad ones U+FFFD).
+    expect(statuses(await call("POST", "/api/v1/usage/events", { key: usageKey, rawBody: body(...plain()) }))).toEqual(["accepted", "accepted", "accepted"]);
+    const escaped = await call("POST", "/api/v1/usage/events", {
+      key: usageKey,
+      rawBody: body(raw("a lone \\ud800"), raw("nul \\u0000"), raw("a pair \\ud83c\\udf89"), raw("\\u00e9"), ...plain()),
+    });
+    expect(statuses(escaped)).toEqual(["invalid_event", "invalid_event", "accepted", "accepted", "accepted", "accepted", "accepted"]);
+    expect(escaped.body.results[0].message).toMatch(/^properties\.note: .*unpaired UTF-16 surrogates/);
+    const key = await call("POST", "/api/v1/usage/events", { key: usageKey, rawBody: Buffer.from(JSON.stringify({ events: [event(org.id, m.eventType, { bytes: 1, "a\u0000b": 1 })] })) });
+    expect(statuses(key)).toEqual(["invalid_event"]);
+    expect(await quantity(org.id, m)).toBe("8");
+  });
+
   it("refuses a request that is not a batch of 1 to 1,000 events, and changes nothing", async () => {
     expect((await send([])).body.error.message).toMatch(/at least one event/);
     expect((await send(Array.from({ length: 1001 }, () => ({})))).body.error.message).toMatch(/at most 1,000/);
