@@ -7,7 +7,10 @@
 // usage.event_id and stores the events whose claim is new. The claim commits
 // with the event or not at all, so a retried batch finds exactly what the
 // first try stored, and two concurrent requests with the same id store it
-// once (the second waits on the first's claim, then sees it).
+// once (the second waits on the first's claim, then sees it). Ids this
+// process surely never claimed are claimed with a plain INSERT, the cheaper
+// one; if one was claimed elsewhere after all, the statement is refused and
+// run again with every id checked (see claimed-ids.ts).
 //
 // Rollups are kept by folding, not by the ingest statement: updating shared
 // rollup rows from every batch made concurrent batches queue on each other's
@@ -22,6 +25,7 @@ import { dbPool, type Tx } from "../db.ts";
 import { joinSql, rawSql, sql, sqlRows, sqlTransaction, type Sql } from "../db/sql.ts";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
+import { claimAndTellIfSeen, claimHintsWorthUsing, noteClaimOutcome } from "./claimed-ids.ts";
 
 export type NewEvent = { orgId: string; id: string; type: string; timestamp: Date; properties: Record<string, unknown> };
 
@@ -142,14 +146,29 @@ async function meterRules(client: pg.PoolClient): Promise<MeterRule[]> {
   return run<MeterRule>(client, sql`SELECT id::text, "eventType", aggregation, "valueProperty", filter, "groupBy", "countsFromXid"::text AS "countsFromXid" FROM "Meter" ORDER BY id`);
 }
 
-const insertStatement = (input: string) => sql`
-  WITH input AS (
-    SELECT x.n, x.o AS org_id, x.i AS id, x.t AS type, to_timestamp(x.ms / 1000) + (x.ms % 1000) * interval '1 millisecond' AS ts, x.p AS properties
-    FROM jsonb_to_recordset(${input}::jsonb) AS x(n int, o uuid, i text, t text, ms bigint, p jsonb)
-  ), fresh AS (
+/** Claims every id with ON CONFLICT DO NOTHING: those claimed before are left out of `fresh`. */
+const CHECKED_CLAIMS = rawSql(`fresh AS (
     INSERT INTO usage.event_id (org_id, id) SELECT org_id, id FROM input ORDER BY org_id, id
     ON CONFLICT DO NOTHING RETURNING org_id, id
-  ), stored AS (
+  )`);
+/**
+ * Claims the ids this process may have claimed before (marked `m`, see
+ * claimed-ids.ts) with ON CONFLICT DO NOTHING, and the rest with a plain
+ * INSERT, which refuses the whole statement if one was claimed after all.
+ */
+const PLAIN_CLAIMS = rawSql(`claimed AS (
+    INSERT INTO usage.event_id (org_id, id) SELECT org_id, id FROM input WHERE maybe_claimed IS NULL ORDER BY org_id, id
+    RETURNING org_id, id
+  ), checked AS (
+    INSERT INTO usage.event_id (org_id, id) SELECT org_id, id FROM input WHERE maybe_claimed ORDER BY org_id, id
+    ON CONFLICT DO NOTHING RETURNING org_id, id
+  ), fresh AS (SELECT * FROM claimed UNION ALL SELECT * FROM checked)`);
+
+const insertStatement = (input: string, plainClaims: boolean) => sql`
+  WITH input AS (
+    SELECT x.n, x.o AS org_id, x.i AS id, x.t AS type, to_timestamp(x.ms / 1000) + (x.ms % 1000) * interval '1 millisecond' AS ts, x.p AS properties, x.m AS maybe_claimed
+    FROM jsonb_to_recordset(${input}::jsonb) AS x(n int, o uuid, i text, t text, ms bigint, p jsonb, m boolean)
+  ), ${plainClaims ? PLAIN_CLAIMS : CHECKED_CLAIMS}, stored AS (
     INSERT INTO usage.event (org_id, id, type, ts, properties)
     SELECT i.org_id, i.id, i.type, i.ts, i.properties FROM input i JOIN fresh USING (org_id, id)
   )
@@ -239,26 +258,42 @@ export async function prepareMonths(now = new Date(), ahead = 2) {
 }
 
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock, serialization failure: the statement changed nothing
+const UNIQUE_VIOLATION = "23505";
 
 /**
- * Stores the events whose id is new for their organization, with their
- * rollups, in one statement. Returns the positions (in `events`) of those
- * stored; the rest were duplicates. The caller removes repeats within the
- * batch first.
+ * Stores the events whose id is new for their organization, in one
+ * statement. Returns the positions (in `events`) of those stored; the rest
+ * were duplicates. The caller removes repeats within the batch first.
  */
 export async function storeEvents(events: NewEvent[]): Promise<Set<number>> {
   if (!events.length) return new Set();
   await ensureMonths(new Set(events.map((e) => monthOf(e.timestamp))));
+  const hinted = claimHintsWorthUsing();
+  let unknown = 0; // ids this process surely never claimed
   // Timestamps travel as milliseconds since the epoch: reading ISO text took a
   // third of the statement's parsing. Whole seconds, then the milliseconds
   // added: exact for every year (a double of seconds and milliseconds is not).
-  const input = JSON.stringify(events.map((e, n) => ({ n, o: e.orgId, i: e.id, t: e.type, ms: e.timestamp.getTime(), p: e.properties })));
+  const input = JSON.stringify(
+    events.map((e, n) => {
+      const surelyNew = !claimAndTellIfSeen(e.orgId, e.id) && hinted;
+      if (surelyNew) unknown++;
+      // m: this process may have claimed the id before (JSON leaves out undefined).
+      return { n, o: e.orgId, i: e.id, t: e.type, ms: e.timestamp.getTime(), p: e.properties, m: surelyNew ? undefined : true };
+    }),
+  );
+  let plainClaims = unknown > 0;
+  let refused = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const rows = await sqlRows<{ n: number }>(insertStatement(input));
+      const rows = await sqlRows<{ n: number }>(insertStatement(input, plainClaims));
+      noteClaimOutcome(refused);
       return new Set(rows.map((r) => r.n));
     } catch (error) {
-      if (attempt >= 5 || !RETRYABLE.has((error as { code?: string }).code ?? "")) throw error;
+      const code = (error as { code?: string }).code ?? "";
+      if (plainClaims && code === UNIQUE_VIOLATION) {
+        plainClaims = false;
+        refused = true;
+      } else if (attempt >= 5 || !RETRYABLE.has(code)) throw error;
     }
   }
 }

@@ -2,10 +2,11 @@
 // (within a batch, across batches, across concurrent requests, after a failed
 // write), what is rejected and why, and what the rollups then say.
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
-import { db } from "../../lib/db.ts";
+import { db, dbPool } from "../../lib/db.ts";
+import { forgetClaimedIds } from "../../lib/usage/claimed-ids.ts";
 import { foldEvents, readUsage, storeEvents } from "../../lib/usage/event-store.ts";
 import { createMeter, deleteMeter, type Meter } from "../../lib/usage/meters.ts";
 import { removeOrganization } from "../../lib/orgs/update-organization.ts";
@@ -63,6 +64,35 @@ describe("usage ingest", () => {
     expect(answers.reduce((n, a) => n + a.body.accepted, 0)).toBe(300);
     expect(answers.reduce((n, a) => n + a.body.duplicates, 0)).toBe(600);
     expect(await quantity(org.id, m)).toBe(String((299 * 300) / 2));
+  });
+
+  it("answers a repeat this process never saw (sent through another, or before a restart) as a duplicate, and stops guessing when such repeats are common", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-unknown" });
+    const m = await meter("count");
+    const first = Array.from({ length: 20 }, () => event(org.id, m.eventType));
+    expect((await send(first)).body.accepted).toBe(20);
+    forgetClaimedIds();
+    const mixed = await send([first[0], event(org.id, m.eventType), first[1]]);
+    expect(mixed.body.results.map((r: { status: string }) => r.status)).toEqual(["duplicate", "accepted", "duplicate"]);
+
+    // Each batch below holds a new id and a repeat this process forgot: its plain claims are refused, and it is stored checked.
+    forgetClaimedIds();
+    const query = vi.spyOn(dbPool(), "query");
+    const triedPlain: boolean[] = [];
+    try {
+      for (let round = 0; round < 12; round++) {
+        forgetClaimedIds({ keepRefusals: true });
+        query.mockClear();
+        const answer = await send([event(org.id, m.eventType), first[2 + round]]);
+        expect(answer.body.results.map((r: { status: string }) => r.status)).toEqual(["accepted", "duplicate"]);
+        triedPlain.push(query.mock.calls.some(([q]: unknown[]) => String((q as { text?: unknown }).text).includes("claimed AS (")));
+      }
+    } finally {
+      query.mockRestore();
+    }
+    // After six refusals (a tenth of batches lately), every id is checked: no statement is refused while the share falls.
+    expect(triedPlain).toEqual([...Array(6).fill(true), ...Array(6).fill(false)]);
+    expect(await quantity(org.id, m)).toBe(String(20 + 1 + 12));
   });
 
   it("claims an id only with its event: a write that failed leaves the retry to store it", async () => {
