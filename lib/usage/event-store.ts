@@ -172,7 +172,7 @@ const insertStatement = (input: string, plainClaims: boolean) => sql`
     INSERT INTO usage.event (org_id, id, type, ts, properties)
     SELECT i.org_id, i.id, i.type, i.ts, i.properties FROM input i JOIN fresh USING (org_id, id)
   )
-  SELECT i.n FROM input i JOIN fresh USING (org_id, id)`;
+  SELECT i.n FROM input i WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.org_id = i.org_id AND f.id = i.id)`;
 
 /**
  * Every event of a transaction between the watermark and the horizon (the
@@ -257,6 +257,13 @@ export async function prepareMonths(now = new Date(), ahead = 2) {
   await ensureMonths(months);
 }
 
+/** The months of the events' timestamps, each worked out once per hour they hold (a batch holds few). */
+function monthsOf(events: NewEvent[]): Set<string> {
+  const hours = new Set<number>();
+  for (const e of events) hours.add(Math.floor(e.timestamp.getTime() / 3_600_000));
+  return new Set([...hours].map((hour) => monthOf(new Date(hour * 3_600_000))));
+}
+
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock, serialization failure: the statement changed nothing
 const UNIQUE_VIOLATION = "23505";
 
@@ -267,7 +274,7 @@ const UNIQUE_VIOLATION = "23505";
  */
 export async function storeEvents(events: NewEvent[]): Promise<Set<number>> {
   if (!events.length) return new Set();
-  await ensureMonths(new Set(events.map((e) => monthOf(e.timestamp))));
+  await ensureMonths(monthsOf(events));
   const hinted = claimHintsWorthUsing();
   let unknown = 0; // ids this process surely never claimed
   // Timestamps travel as milliseconds since the epoch: reading ISO text took a
@@ -285,9 +292,12 @@ export async function storeEvents(events: NewEvent[]): Promise<Set<number>> {
   let refused = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const rows = await sqlRows<{ n: number }>(insertStatement(input, plainClaims));
+      // The statement names the duplicates (few), not the events stored.
+      const duplicates = new Set((await sqlRows<{ n: number }>(insertStatement(input, plainClaims))).map((r) => r.n));
       noteClaimOutcome(refused);
-      return new Set(rows.map((r) => r.n));
+      const stored = new Set<number>();
+      for (let n = 0; n < events.length; n++) if (!duplicates.has(n)) stored.add(n);
+      return stored;
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
       if (plainClaims && code === UNIQUE_VIOLATION) {

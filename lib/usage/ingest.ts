@@ -152,8 +152,17 @@ async function resolveOrganizations(refs: Set<string>, now = Date.now()): Promis
 }
 
 function matchesFilter(meter: Meter, properties: Record<string, unknown>): boolean {
-  for (const [key, value] of Object.entries(meter.filter)) if (properties[key] !== value) return false;
+  for (const key in meter.filter) if (properties[key] !== meter.filter[key]) return false;
   return true;
+}
+
+/** Why the event's value cannot count for the first meter of its type it matches that cannot take it, or null. */
+function eventValueProblem(meters: Meter[] | undefined, properties: Record<string, unknown>): string | null {
+  for (const meter of meters ?? []) {
+    const problem = matchesFilter(meter, properties) ? valueProblem(meter, properties) : null;
+    if (problem) return problem;
+  }
+  return null;
 }
 
 /** Numbers must survive the trip through a double exactly: at most 15 significant digits, no exponent. */
@@ -232,7 +241,7 @@ export async function ingestUsage(ctx: InstanceCtx, body: z.infer<typeof IngestI
       reject(i, event.id, "organization_not_found", `organization: no organization with the id or external id "${event.organization}"`);
       continue;
     }
-    const problem = (meters.get(event.type) ?? []).reduce<string | null>((found, meter) => found ?? (matchesFilter(meter, event.properties) ? valueProblem(meter, event.properties) : null), null);
+    const problem = eventValueProblem(meters.get(event.type), event.properties);
     if (problem) {
       reject(i, event.id, "invalid_value", problem);
       continue;
