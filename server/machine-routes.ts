@@ -100,7 +100,7 @@ export async function machineRouter() {
       .on(
         "POST",
         "/api/v1/usage/events",
-        instanceKeyRoute({ body: IngestInput, status: 202, maxBytes: INGEST_MAX_BYTES }, (ctx, body, input) => ingestUsage(ctx, body, input)),
+        instanceKeyRoute({ body: IngestInput, status: 202, maxBytes: INGEST_MAX_BYTES, textCheckedByHandler: true }, (ctx, body, input) => ingestUsage(ctx, body, input)),
       )
       // POST /api/webhooks/stripe: Stripe's events, signed; stored and acted on once.
       .on(

@@ -112,17 +112,19 @@ export function apiRoute<S extends z.ZodType, R>(options: { body: S; status?: nu
 
 /**
  * A route of an instance-level key that acts for many organizations (usage
- * ingest): the handler checks the instance permission it needs, and refuses
- * NUL and lone surrogates itself (told when the body cannot hold any).
+ * ingest): the handler checks the instance permission it needs. NUL and lone
+ * surrogates are refused here, unless the handler refuses them itself
+ * (`textCheckedByHandler`; it is told when the body cannot hold any).
  */
 export function instanceKeyRoute<S extends z.ZodType, R>(
-  options: { body: S; status?: number; maxBytes?: number },
+  options: { body: S; status?: number; maxBytes?: number; textCheckedByHandler?: boolean },
   handler: (ctx: InstanceCtx, body: z.infer<S>, input: { cleanText: boolean }) => Promise<R>,
 ): LeanHandler {
   const status = options.status ?? 200;
   return throughDoor("any-key", async (req: IncomingMessage, res: ServerResponse) => {
     const ctx = await apiKeyContext(bearerToken(req.headers.authorization), requestMeta(req), "instance", null);
     const { body, cleanText } = await readJsonUnchecked(req, options.maxBytes);
+    if (!cleanText && !options.textCheckedByHandler) assertCleanInput(body);
     sendJson(res, status, await handler(ctx, options.body.parse(body), { cleanText }));
   });
 }

@@ -7,8 +7,8 @@
 // nothing, and the batch is stored again with every id checked (the rows it
 // wrote before the refusal are left dead for vacuum). When more than a tenth
 // of batches lately were refused, every id is checked until that falls. The
-// filter may answer "maybe" for an id it never saw (about 1% when full); it
-// never answers "no" for one it saw lately.
+// filter may answer "maybe" for an id it never saw (about 1% a generation when
+// full, so up to 2% with two); it never answers "no" for one it saw lately.
 
 /** fmix32 of MurmurHash3: spreads every input bit over the output. */
 function mix(h: number): number {
@@ -102,8 +102,9 @@ export class RecentClaims {
 
 let claims = new RecentClaims();
 /**
- * The share of batches lately (a moving average) whose plain claims were
- * refused: an id this process did not know was claimed elsewhere.
+ * The share of batches lately (a moving average over every batch stored)
+ * whose plain claims were refused: an id this process did not know was
+ * claimed elsewhere.
  */
 let refusedShare = 0;
 

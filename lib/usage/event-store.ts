@@ -68,9 +68,9 @@ const dimsFrom = (m: MeterRule) => (m.groupBy.length ? sql`jsonb_strip_nulls(jso
 const groupedByDims = (m: MeterRule, first: Sql[]) => joinSql([...first, ...dimNames(m)]);
 
 /**
- * The value an event gives a meter as `v`, NULL when it has none it can use:
- * for sum, max and latest a non-negative JSON number or a string of digits
- * (as numeric); for unique_count any string or number (as text).
+ * The value an event gives a meter as `v`: for sum, max and latest a JSON
+ * number or a string of digits (as numeric; countedEvents leaves out the
+ * negative), for unique_count any string or number (as text); otherwise NULL.
  */
 function valueOf(m: MeterRule): Sql {
   const x = sql`(e.properties -> ${m.valueProperty}::text)`;
@@ -155,6 +155,9 @@ const CHECKED_CLAIMS = rawSql(`fresh AS (
  * Claims the ids this process may have claimed before (marked `m`, see
  * claimed-ids.ts) with ON CONFLICT DO NOTHING, and the rest with a plain
  * INSERT, which refuses the whole statement if one was claimed after all.
+ * Two batches can then wait on each other's claims (each part is in order,
+ * the batch is not): PostgreSQL ends that with a deadlock error, and the
+ * batch is stored again with every id checked.
  */
 const PLAIN_CLAIMS = rawSql(`claimed AS (
     INSERT INTO usage.event_id (org_id, id) SELECT org_id, id FROM input WHERE maybe_claimed IS NULL ORDER BY org_id, id
@@ -300,7 +303,8 @@ export async function storeEvents(events: NewEvent[]): Promise<Set<number>> {
       return stored;
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
-      if (plainClaims && code === UNIQUE_VIOLATION) {
+      // Refused, or deadlocked with another batch: again, with every id checked.
+      if (plainClaims && (code === UNIQUE_VIOLATION || RETRYABLE.has(code))) {
         plainClaims = false;
         refused = true;
       } else if (attempt >= 5 || !RETRYABLE.has(code)) throw error;

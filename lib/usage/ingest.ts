@@ -2,7 +2,8 @@
 // A batch of 1–1,000 events is answered event by event: accepted, duplicate
 // (its id was stored for that organization before, by any request), or
 // rejected with a reason. Nothing rejected is stored; everything accepted is
-// stored with its rollups in one statement (lib/usage/event-store.ts).
+// stored in one statement (lib/usage/event-store.ts), and folded into the
+// rollups a moment later.
 import { countUsageEvents } from "../observability/metrics.ts";
 import { z } from "zod";
 import { authorizeInstance, USAGE_WRITE } from "../authz/authorize.ts";
@@ -86,7 +87,7 @@ export type RejectReason = "invalid_event" | "too_old" | "in_future" | "organiza
 export type IngestResult = { accepted: number; duplicates: number; rejected: number; results: EventResult[] };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DECIMAL_TEXT = /^[0-9]{1,30}(\.[0-9]{1,18})?$/; // the store's rule (event-store.ts matchedRows)
+const DECIMAL_TEXT = /^[0-9]{1,30}(\.[0-9]{1,18})?$/; // the store's rule (event-store.ts DECIMAL)
 
 /**
  * The organization each reference (an id or an external id) named lately.

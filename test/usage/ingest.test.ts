@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createInstanceKey } from "../../lib/admin/instance-keys.ts";
 import { createApiKey } from "../../lib/apikeys/api-keys.ts";
 import { db, dbPool } from "../../lib/db.ts";
-import { forgetClaimedIds } from "../../lib/usage/claimed-ids.ts";
+import { claimAndTellIfSeen, forgetClaimedIds } from "../../lib/usage/claimed-ids.ts";
 import { foldEvents, readUsage, storeEvents } from "../../lib/usage/event-store.ts";
 import { createMeter, deleteMeter, type Meter } from "../../lib/usage/meters.ts";
 import { removeOrganization } from "../../lib/orgs/update-organization.ts";
@@ -93,6 +93,45 @@ describe("usage ingest", () => {
     // After six refusals (a tenth of batches lately), every id is checked: no statement is refused while the share falls.
     expect(triedPlain).toEqual([...Array(6).fill(true), ...Array(6).fill(false)]);
     expect(await quantity(org.id, m)).toBe(String(20 + 1 + 12));
+  });
+
+  it("stores an id once when requests race with it, whether this process may have seen the id or surely did not", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-race-hints" });
+    const m = await meter("sum", { valueProperty: "tokens" });
+    const batch = Array.from({ length: 300 }, (_, i) => event(org.id, m.eventType, { tokens: i }));
+    forgetClaimedIds();
+    // A third of the ids this process "may have seen" (a false maybe): they are claimed checked, found new, and stored.
+    for (const e of batch.filter((_, i) => i % 3 === 0)) claimAndTellIfSeen(org.id, e.id);
+    const answers = await Promise.all([send(batch), send([...batch].reverse()), send(batch)]);
+    expect(answers.reduce((n, a) => n + a.body.accepted, 0)).toBe(300);
+    expect(answers.reduce((n, a) => n + a.body.duplicates, 0)).toBe(600);
+    expect(await quantity(org.id, m)).toBe(String((299 * 300) / 2));
+  });
+
+  it("stores a batch whose plain claims deadlocked with another batch again, with every id checked", async () => {
+    const { org } = await createTestOrg({ slugPrefix: "usage-deadlock" });
+    const m = await meter("count");
+    const fail = `usage_deadlock_${randomUUID().slice(0, 8)}`;
+    // The first claim of this organization's ids ends as PostgreSQL ends a deadlock (a sequence, which no rollback undoes, counts).
+    await db.$executeRawUnsafe(`CREATE SEQUENCE usage.${fail}`);
+    await db.$executeRawUnsafe(
+      `CREATE FUNCTION usage.${fail}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF nextval('usage.${fail}') = 1 THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END IF; RETURN NEW; END $$`,
+    );
+    await db.$executeRawUnsafe(`CREATE TRIGGER ${fail} BEFORE INSERT ON usage.event_id FOR EACH ROW WHEN (NEW.org_id = '${org.id}') EXECUTE FUNCTION usage.${fail}()`);
+    forgetClaimedIds();
+    const query = vi.spyOn(dbPool(), "query");
+    try {
+      const answer = await send([event(org.id, m.eventType), event(org.id, m.eventType)]);
+      expect(answer.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 0 });
+      const claims = query.mock.calls.map(([q]: unknown[]) => String((q as { text?: unknown }).text)).filter((text) => text.includes("INSERT INTO usage.event_id"));
+      expect(claims.map((text) => text.includes("claimed AS ("))).toEqual([true, false]);
+    } finally {
+      query.mockRestore();
+      await db.$executeRawUnsafe(`DROP TRIGGER ${fail} ON usage.event_id`);
+      await db.$executeRawUnsafe(`DROP FUNCTION usage.${fail}()`);
+      await db.$executeRawUnsafe(`DROP SEQUENCE usage.${fail}`);
+    }
+    expect(await quantity(org.id, m)).toBe("2");
   });
 
   it("claims an id only with its event: a write that failed leaves the retry to store it", async () => {
