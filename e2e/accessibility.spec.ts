@@ -19,7 +19,8 @@ const SIGNED_OUT_PAGES = [
 for (const path of SIGNED_OUT_PAGES) {
   test(`signed out: ${path.slice(0, 40)} passes axe`, async ({ page }) => {
     await page.goto(path);
-    await expect(page.locator("h1")).toBeVisible();
+    // The page's own heading (the API reference adds Swagger UI's title, another h1, once it has rendered).
+    await expect(page.locator("h1").first()).toBeVisible();
     // The API reference renders in the browser: axe looks once it has.
     if (path === "/docs/api") await expect(page.locator(".opblock").first()).toBeVisible({ timeout: 45_000 });
     await expectAccessible(page);
