@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, cpuMeter, load, loadBaseline, percentile, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, databaseQuiet, loadInTurns, percentile, print, printLoad, round, runBench, startAppServer, startBaseline } from "./harness.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const OTHER_ORGS = 99;
@@ -107,17 +107,21 @@ async function main() {
     const app = await startAppServer(database.url, secret, apiKeySecret);
     const sample = await (await fetch(app.url + "/api/v1/keys/verify", { method: "POST", headers, body: requests[0]!.body })).text();
     if (!JSON.parse(sample).valid) throw new Error(`verify answered ${sample}`);
-    let http: Awaited<ReturnType<typeof load>>;
-    let cpuUsed: string;
+    const base = await startBaseline(sample);
+    let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {
-      const cpu = cpuMeter(app.pid);
-      http = await load(app.url, requests, { seconds: SECONDS, spread: true });
-      cpuUsed = cpu.perOperation(http.answered);
+      // The same requests with the same client, so the ratio measures the server alone; key usage is written after the answers.
+      results = await loadInTurns(
+        [
+          { name: "baseline", url: base.url, pid: base.pid, requests: requests.map((r) => ({ ...r, path: "/" })), spread: true },
+          { name: "verify", url: app.url, pid: app.pid, requests, spread: true, settle: () => databaseQuiet(database.url) },
+        ],
+        { seconds: SECONDS },
+      );
     } finally {
-      await app.stop();
+      await Promise.all([app.stop(), base.stop()]);
     }
-    // The same requests with the same client, so the ratio measures the server alone.
-    const baseline = await loadBaseline(sample, requests, { seconds: SECONDS, spread: true });
+    const [baseline, http] = [results.get("baseline")!, results.get("verify")!];
     // In process last, so its heap does not weigh on the load generator above.
     await inProcess(seeded);
     const { disconnectDb } = await import("../../lib/db.ts");
@@ -125,7 +129,7 @@ async function main() {
     printLoad("baseline.node-http", baseline);
     printLoad("apikeys.http-verify", http);
     // Where the two cores went, per request answered (warm-ups included).
-    console.error(`bench: CPU per request: baseline ${baseline.cpu}; verify ${cpuUsed}`);
+    console.error(`bench: CPU per request: baseline ${baseline.cpu}; verify ${http.cpu}`);
 
     const c = new pg.Client({ connectionString: database.url });
     await c.connect();

@@ -7,7 +7,7 @@ import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { decide, type AuthzResource } from "../../lib/authz/decide.ts";
 import type { OrgIndex } from "../../lib/authz/org-index.ts";
-import { benchDatabase, cpuMeter, load, loadBaseline, percentile, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
+import { benchDatabase, databaseQuiet, loadInTurns, percentile, print, printLoad, round, runBench, startAppServer, startBaseline } from "./harness.ts";
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const USERS_PER_ORG = 100;
@@ -162,29 +162,28 @@ async function main() {
     await ensureBuild();
     const app = await startAppServer(database.url, secret, apiKeySecret);
     const sample = await (await fetch(app.url + "/api/v1/authz/check", { method: "POST", headers, body: singles[0]!.body })).text();
-    let http: Awaited<ReturnType<typeof load>>;
-    let batch: Awaited<ReturnType<typeof load>>;
-    const cpuUsed: string[] = [];
-    // The decision log is written a little after the answers: its last batch belongs to the load before.
-    const logWritten = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+    const base = await startBaseline(sample);
+    let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {
-      let cpu = cpuMeter(app.pid);
-      http = await load(app.url, singles, { seconds: SECONDS });
-      await logWritten();
-      cpuUsed.push(`single checks ${cpu.perOperation(http.answered)}`);
-      cpu = cpuMeter(app.pid);
-      batch = await load(app.url, batches, { seconds: SECONDS });
-      await logWritten();
-      cpuUsed.push(`checks in batches of 100, per check, ${cpu.perOperation(batch.answered * 100)}`);
+      // The decision log is written a little after the answers: it belongs to the turn before.
+      const settle = () => databaseQuiet(database.url);
+      results = await loadInTurns(
+        [
+          { name: "baseline", url: base.url, pid: base.pid, requests: singles.map((r) => ({ ...r, path: "/" })) },
+          { name: "single", url: app.url, pid: app.pid, requests: singles, settle },
+          { name: "batch", url: app.url, pid: app.pid, requests: batches, settle, checksPerRequest: 100 },
+        ],
+        { seconds: SECONDS },
+      );
     } finally {
-      await app.stop();
+      await Promise.all([app.stop(), base.stop()]);
     }
-    const baseline = await loadBaseline(sample, singles, { seconds: SECONDS });
+    const [baseline, http, batch] = [results.get("baseline")!, results.get("single")!, results.get("batch")!];
     printLoad("baseline.node-http", baseline);
     printLoad("authz.http", http);
     printLoad("authz.http-batch", batch, 100);
     // Where the two cores went, per request answered (warm-ups included).
-    console.error(`bench: CPU per request: baseline ${baseline.cpu}; ${cpuUsed.join("; ")}`);
+    console.error(`bench: CPU per request: baseline ${baseline.cpu}; single checks ${http.cpu}; checks in batches of 100, per check, ${batch.cpu}`);
 
     const logged = new pg.Client({ connectionString: database.url });
     await logged.connect();

@@ -35,6 +35,27 @@ export async function benchDatabase(name: string) {
   return { url: url.toString(), stop };
 }
 
+/**
+ * Resolves once no other session of the database at `url` has been busy for
+ * three looks in a row, 100 ms apart (at most 60 s): what a server writes
+ * after answering (the decision log, key usage) is done before the next
+ * server's turn, which it would otherwise slow.
+ */
+export async function databaseQuiet(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const { rows } = await client.query(`SELECT count(*)::int AS busy FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`);
+      quiet = rows[0].busy ? 0 : quiet + 1;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function waitFor(url: string, child: ChildProcess) {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
@@ -145,20 +166,40 @@ function postgresCpuMs(): number | null {
   }
 }
 
+type CpuReading = { postgres: number | null; server: number | null; bench: NodeJS.CpuUsage };
+
 /**
- * Starts counting the CPU time of PostgreSQL, a server process and this load
- * generator; `perOperation(n)` then says how much each used per operation, in
- * µs. What a change saves shows here more steadily than in a throughput ratio.
+ * Counts the CPU time of PostgreSQL, a server process and this load
+ * generator while it runs (it starts running; `pause` and `resume` leave
+ * windows out); `perOperation(n)` then says how much each used per
+ * operation, in µs. What a change saves shows here more steadily than in a
+ * throughput ratio.
  */
 export function cpuMeter(serverPid: number) {
-  const before = { postgres: postgresCpuMs(), server: cpuMs(serverPid), bench: process.cpuUsage() };
-  return {
+  const read = (): CpuReading => ({ postgres: postgresCpuMs(), server: cpuMs(serverPid), bench: process.cpuUsage() });
+  const used: { postgres: number | null; server: number | null; bench: number } = { postgres: 0, server: 0, bench: 0 };
+  const add = (total: number | null, after: number | null, before: number | null) => (total === null || after === null || before === null ? null : total + after - before);
+  let since: CpuReading | null = read();
+  const meter = {
+    pause() {
+      if (!since) return;
+      const now = read();
+      used.postgres = add(used.postgres, now.postgres, since.postgres);
+      used.server = add(used.server, now.server, since.server);
+      const bench = process.cpuUsage(since.bench);
+      used.bench += (bench.user + bench.system) / 1000;
+      since = null;
+    },
+    resume() {
+      since ??= read();
+    },
     perOperation(operations: number) {
-      const after = { postgres: postgresCpuMs(), server: cpuMs(serverPid), bench: process.cpuUsage(before.bench) };
-      const per = (after: number | null, before: number | null) => (after === null || before === null ? "?" : String(round(((after - before) * 1000) / operations, 1)));
-      return `PostgreSQL ${per(after.postgres, before.postgres)} µs, app server ${per(after.server, before.server)} µs, load generator ${per((after.bench.user + after.bench.system) / 1000, 0)} µs`;
+      meter.pause();
+      const per = (ms: number | null) => (ms === null ? "?" : String(round((ms * 1000) / operations, 1)));
+      return `PostgreSQL ${per(used.postgres)} µs, app server ${per(used.server)} µs, load generator ${per(used.bench)} µs`;
     },
   };
+  return meter;
 }
 
 /** A plain node:http server answering every request with a fixed JSON body. */
@@ -185,13 +226,15 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export type Request = { method: "POST"; path: string; headers: Record<string, string>; body: string };
+type LoadOptions = { connections?: number; seconds?: number; spread?: boolean };
 
 /**
- * Loads `url` at `connections` for `seconds` after a short warm-up; requests/s
- * and latency percentiles. Each connection cycles through `requests`; with
- * `spread`, each starts at a different place, so they do not move in lockstep.
+ * One autocannon run of `url` for `seconds`: its counts and, when
+ * `measured`, each 2xx answer's latency. Each connection cycles through
+ * `requests`; with `spread`, each starts at a different place, so they do not
+ * move in lockstep.
  */
-export async function load(url: string, requests: Request[], options: { connections?: number; seconds?: number; spread?: boolean } = {}) {
+async function loadSlice(url: string, requests: Request[], options: LoadOptions & { measured: boolean }) {
   const connections = options.connections ?? 50;
   // With `spread`, one request template picks its body per connection from
   // its own place in the list (autocannon keeps `context` per connection).
@@ -209,39 +252,72 @@ export async function load(url: string, requests: Request[], options: { connecti
   // Latencies are taken from each answer: autocannon's own percentiles are whole
   // milliseconds, too coarse for a ratio to a baseline whose p99 is about one.
   const latencies: number[] = [];
-  const run = (duration: number, measured: boolean) => {
-    // Without a callback, autocannon's instance is also the promise of its result.
-    const instance = autocannon({ url, connections, duration, requests: options.spread ? spread : requests, pipelining: 1 } as autocannon.Options) as unknown as autocannon.Instance;
-    if (measured) instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => status >= 200 && status < 300 && latencies.push(ms));
-    return instance as unknown as Promise<autocannon.Result>;
-  };
-  const warmUp = await run(2, false);
-  const result = await run(options.seconds ?? 10, true);
-  const failed = result.non2xx + result.errors;
-  if (failed) console.error(`bench: load on ${url}${requests[0]!.path}: ${result.non2xx} non-2xx answers, ${result.errors} errors (${result.timeouts} timeouts) of ${result.requests.total}`);
-  if (failed > result.requests.total / 1000) throw new Error(`load on ${url}${requests[0]!.path}: too many failed requests`);
-  // Every 2xx answer the server gave, warm-up included (what its logs must hold).
-  const answered = warmUp["2xx"] + result["2xx"];
-  const sorted = Float64Array.from(latencies).sort();
-  return { rps: result.requests.average, p50: round(percentile(sorted, 0.5), 3), p99: round(percentile(sorted, 0.99), 3), answered };
+  // Without a callback, autocannon's instance is also the promise of its result.
+  const instance = autocannon({
+    url,
+    connections,
+    duration: options.seconds ?? 10,
+    requests: options.spread ? spread : requests,
+    pipelining: 1,
+  } as autocannon.Options) as unknown as autocannon.Instance;
+  if (options.measured) instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => status >= 200 && status < 300 && latencies.push(ms));
+  const result = (await (instance as unknown as Promise<autocannon.Result>)) as autocannon.Result;
+  return { total: result.requests.total, ok: result["2xx"], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, seconds: result.duration, latencies };
 }
 
-type LoadResult = Awaited<ReturnType<typeof load>>;
+type Slice = Awaited<ReturnType<typeof loadSlice>>;
 
-/** The plain node:http baseline answering `body`, loaded with the same requests and options as the server it is compared with. */
-export async function loadBaseline(body: string, requests: Request[], options: Parameters<typeof load>[2] = {}): Promise<LoadResult & { cpu: string }> {
-  const server = await startBaseline(body);
-  try {
-    const cpu = cpuMeter(server.pid);
-    const result = await load(
-      server.url,
-      requests.map((r) => ({ ...r, path: "/" })),
-      options,
-    );
-    return { ...result, cpu: cpu.perOperation(result.answered) };
-  } finally {
-    await server.stop();
+/** Measured slices summed up: requests/s over their time, latency percentiles over every answer; `answered` adds the warm-up's. */
+function summarize(what: string, warmUp: Slice, slices: Slice[]) {
+  const sum = (f: (s: Slice) => number) => slices.reduce((n, s) => n + f(s), 0);
+  const total = sum((s) => s.total);
+  const failed = sum((s) => s.non2xx + s.errors);
+  if (failed) console.error(`bench: load on ${what}: ${sum((s) => s.non2xx)} non-2xx answers, ${sum((s) => s.errors)} errors (${sum((s) => s.timeouts)} timeouts) of ${total}`);
+  if (failed > total / 1000) throw new Error(`load on ${what}: too many failed requests`);
+  const sorted = Float64Array.from(slices.flatMap((s) => s.latencies)).sort();
+  // Every 2xx answer the server gave, warm-up included (what its logs must hold).
+  const answered = warmUp.ok + sum((s) => s.ok);
+  return { rps: total / sum((s) => s.seconds), p50: round(percentile(sorted, 0.5), 3), p99: round(percentile(sorted, 0.99), 3), answered };
+}
+
+type LoadResult = ReturnType<typeof summarize>;
+
+/**
+ * A server loaded in turn with others. `settle` is awaited after each of its
+ * turns (work it does after answering, such as writing its decision log);
+ * CPU is given per check, `checksPerRequest` of them in each request.
+ */
+export type Contender = { name: string; url: string; pid: number; requests: Request[]; spread?: boolean; settle?: () => Promise<void>; checksPerRequest?: number };
+
+/**
+ * Loads each contender for `seconds` in all, in `rounds` turns taken in
+ * order (a, b, c, a, b, c, …), each warmed up first. A shared machine's speed
+ * drifts from minute to minute (other tenants of its host); in turns, each
+ * server meets the same drift, so their ratios hold where back-to-back runs
+ * moved by a quarter. Results come with each one's CPU per answered check,
+ * counted in its own turns only (warm-up and settling included).
+ */
+export async function loadInTurns(contenders: Contender[], options: { seconds?: number; rounds?: number; connections?: number } = {}) {
+  const rounds = options.rounds ?? 4;
+  const seconds = (options.seconds ?? 10) / rounds;
+  const state = contenders.map((c) => ({ contender: c, meter: cpuMeter(c.pid), warmUp: undefined as Slice | undefined, slices: [] as Slice[] }));
+  for (const s of state) s.meter.pause();
+  for (let round = 0; round < rounds; round++) {
+    for (const s of state) {
+      const { url, requests, spread, settle } = s.contender;
+      s.meter.resume();
+      s.warmUp ??= await loadSlice(url, requests, { connections: options.connections, spread, seconds: 2, measured: false });
+      s.slices.push(await loadSlice(url, requests, { connections: options.connections, spread, seconds, measured: true }));
+      await settle?.();
+      s.meter.pause();
+    }
   }
+  return new Map(
+    state.map((s) => {
+      const result = summarize(`${s.contender.name} (${s.contender.url})`, s.warmUp!, s.slices);
+      return [s.contender.name, { ...result, cpu: s.meter.perOperation(result.answered * (s.contender.checksPerRequest ?? 1)) }];
+    }),
+  );
 }
 
 /** One figure line from a load result; `perRequest` counts operations per request (batches). */
