@@ -110,7 +110,8 @@ async function main() {
     const base = await startBaseline(sample);
     let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {
-      // The same requests with the same client, so the ratio measures the server alone; key usage is written after the answers.
+      // The same requests with the same client, so the ratio measures the server alone. Key usage is written every
+      // 10 s; the app is frozen outside its turns, so those writes fall in its own.
       results = await loadInTurns(
         [
           { name: "baseline", url: base.url, pid: base.pid, requests: requests.map((r) => ({ ...r, path: "/" })), spread: true },

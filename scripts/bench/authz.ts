@@ -165,7 +165,7 @@ async function main() {
     const base = await startBaseline(sample);
     let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {
-      // The decision log is written a little after the answers: it belongs to the turn before.
+      // The decision log is written a little after the answers: each turn waits for its own.
       const settle = () => databaseQuiet(database.url);
       results = await loadInTurns(
         [

@@ -37,16 +37,18 @@ export async function benchDatabase(name: string) {
 
 /**
  * Resolves once no other session of the database at `url` has been busy for
- * three looks in a row, 100 ms apart (at most 60 s): what a server writes
- * after answering (the decision log, key usage) is done before the next
- * server's turn, which it would otherwise slow.
+ * six looks in a row, 100 ms apart (longer than two of the decision log's
+ * flushes), or after 60 s with a warning: what a server writes just after
+ * answering is done within its own turn.
  */
 export async function databaseQuiet(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const deadline = Date.now() + 60_000;
-    for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
+    let quiet = 0;
+    while (quiet < 6) {
+      if (Date.now() > deadline) return console.error("bench: the database was still busy after 60 s; the next turn goes on");
       await new Promise((r) => setTimeout(r, 100));
       const { rows } = await client.query(`SELECT count(*)::int AS busy FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`);
       quiet = rows[0].busy ? 0 : quiet + 1;
@@ -289,28 +291,61 @@ type LoadResult = ReturnType<typeof summarize>;
  */
 export type Contender = { name: string; url: string; pid: number; requests: Request[]; spread?: boolean; settle?: () => Promise<void>; checksPerRequest?: number };
 
+/** Sends `signal` to a process and its children (found in /proc where there is one). */
+function signalTree(pid: number, signal: NodeJS.Signals) {
+  const pids = [pid];
+  try {
+    for (const id of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${id}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid)) pids.push(Number(id));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  } catch {
+    /* no /proc: the process alone */
+  }
+  for (const id of pids) {
+    try {
+      process.kill(id, signal);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
 /**
- * Loads each contender for `seconds` in all, in `rounds` turns taken in
- * order (a, b, c, a, b, c, …), each warmed up first. A shared machine's speed
- * drifts from minute to minute (other tenants of its host); in turns, each
- * server meets the same drift, so their ratios hold where back-to-back runs
- * moved by a quarter. Results come with each one's CPU per answered check,
- * counted in its own turns only (warm-up and settling included).
+ * Loads each contender for about `seconds` in all (a turn ends at the load
+ * generator's next one-second tick), in `rounds` turns: a, b, c, then c, b,
+ * a, and so on, each server warmed up in its first turn. A shared machine's
+ * speed drifts from minute to minute (other tenants of its host); in turns,
+ * each server meets the same drift, so their ratios hold where back-to-back
+ * runs moved by a quarter. Outside its turns a server is frozen (SIGSTOP):
+ * its timers, background writes and garbage collection wait for its own
+ * turn instead of slowing another's. Results come with each one's CPU per
+ * answered check, counted in its own turns only (warm-up and settling
+ * included).
  */
 export async function loadInTurns(contenders: Contender[], options: { seconds?: number; rounds?: number; connections?: number } = {}) {
   const rounds = options.rounds ?? 4;
   const seconds = (options.seconds ?? 10) / rounds;
   const state = contenders.map((c) => ({ contender: c, meter: cpuMeter(c.pid), warmUp: undefined as Slice | undefined, slices: [] as Slice[] }));
+  const pids = [...new Set(contenders.map((c) => c.pid))];
   for (const s of state) s.meter.pause();
-  for (let round = 0; round < rounds; round++) {
-    for (const s of state) {
-      const { url, requests, spread, settle } = s.contender;
-      s.meter.resume();
-      s.warmUp ??= await loadSlice(url, requests, { connections: options.connections, spread, seconds: 2, measured: false });
-      s.slices.push(await loadSlice(url, requests, { connections: options.connections, spread, seconds, measured: true }));
-      await settle?.();
-      s.meter.pause();
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const s of round % 2 ? [...state].reverse() : state) {
+        const { url, pid, requests, spread, settle } = s.contender;
+        for (const other of pids) signalTree(other, other === pid ? "SIGCONT" : "SIGSTOP");
+        s.meter.resume();
+        s.warmUp ??= await loadSlice(url, requests, { connections: options.connections, spread, seconds: 2, measured: false });
+        s.slices.push(await loadSlice(url, requests, { connections: options.connections, spread, seconds, measured: true }));
+        await settle?.();
+        s.meter.pause();
+      }
     }
+  } finally {
+    for (const pid of pids) signalTree(pid, "SIGCONT");
   }
   return new Map(
     state.map((s) => {
