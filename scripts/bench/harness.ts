@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: a database, the app server and a plain
 // node:http baseline as child processes, and autocannon runs against them.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createDatabaseIfMissing, freePort, startTemporaryPostgres } from "../../lib/db/embedded-postgres.ts";
@@ -50,7 +50,9 @@ export async function databaseQuiet(url: string): Promise<void> {
     while (quiet < 6) {
       if (Date.now() > deadline) return console.error("bench: the database was still busy after 60 s; the next turn goes on");
       await new Promise((r) => setTimeout(r, 100));
-      const { rows } = await client.query(`SELECT count(*)::int AS busy FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`);
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS busy FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()`,
+      );
       quiet = rows[0].busy ? 0 : quiet + 1;
     }
   } finally {
@@ -117,13 +119,17 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
+/** The fields of /proc/<id>/stat after the command name (which may itself hold ") "): state, ppid, … */
+const statFields = (stat: string) => stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+const parentOf = (id: number | string) => statFields(readFileSync(`/proc/${id}/stat`, "utf8"))[1];
+
 /**
- * CPU time (ms) used so far by a process and its children, from /proc (the
- * app server runs under tsx, in a child); null where there is no /proc.
+ * CPU time (ms) used so far by a process and its children (esbuild, for an
+ * app server loaded through tsx), from /proc; null where there is no /proc.
  */
 export function cpuMs(pid: number): number | null {
   const ticksOf = (id: string) => {
-    const fields = readFileSync(`/proc/${id}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const fields = statFields(readFileSync(`/proc/${id}/stat`, "utf8"));
     return { ppid: fields[1], ticks: Number(fields[11]) + Number(fields[12]) };
   };
   try {
@@ -154,7 +160,7 @@ function postgresCpuMs(): number | null {
       try {
         const stat = readFileSync(`/proc/${id}/stat`, "utf8");
         if (!stat.includes(" (postgres) ")) continue;
-        const fields = stat.split(") ")[1]!.split(" ");
+        const fields = statFields(stat);
         processes.set(id, { ppid: fields[1]!, own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) });
       } catch {
         /* gone meanwhile */
@@ -291,19 +297,25 @@ type LoadResult = ReturnType<typeof summarize>;
  */
 export type Contender = { name: string; url: string; pid: number; requests: Request[]; spread?: boolean; settle?: () => Promise<void>; checksPerRequest?: number };
 
-/** Sends `signal` to a process and its children (found in /proc where there is one). */
+/**
+ * Sends `signal` to a server this bench started and to its children (found in
+ * /proc where there is one). A server that has exited is left alone: its pid
+ * may be another process's by now.
+ */
 function signalTree(pid: number, signal: NodeJS.Signals) {
   const pids = [pid];
   try {
+    if (parentOf(pid) !== String(process.pid)) return;
     for (const id of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
       try {
-        if (readFileSync(`/proc/${id}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid)) pids.push(Number(id));
+        if (parentOf(id) === String(pid)) pids.push(Number(id));
       } catch {
         /* gone meanwhile */
       }
     }
   } catch {
-    /* no /proc: the process alone */
+    // Gone (its /proc entry with it), or no /proc at all: then the process alone.
+    if (existsSync("/proc/self")) return;
   }
   for (const id of pids) {
     try {
@@ -320,17 +332,27 @@ function signalTree(pid: number, signal: NodeJS.Signals) {
  * a, and so on, each server warmed up in its first turn. A shared machine's
  * speed drifts from minute to minute (other tenants of its host); in turns,
  * each server meets the same drift, so their ratios hold where back-to-back
- * runs moved by a quarter. Outside its turns a server is frozen (SIGSTOP):
- * its timers, background writes and garbage collection wait for its own
- * turn instead of slowing another's. Results come with each one's CPU per
- * answered check, counted in its own turns only (warm-up and settling
- * included).
+ * runs moved by a quarter. Outside its turns a server process is frozen
+ * (SIGSTOP): its timers, background writes and garbage collection wait for
+ * one of its own turns instead of slowing another server's. (Contenders of
+ * one process, single checks and batches, share theirs; PostgreSQL's own
+ * background work is not frozen.) A timer that fell due meanwhile runs at the
+ * thaw, so a server is charged for its periodic work a little more often than
+ * it would be running alone. Results come with each one's CPU per answered
+ * check, counted in its own turns only (warm-up and settling included).
  */
 export async function loadInTurns(contenders: Contender[], options: { seconds?: number; rounds?: number; connections?: number } = {}) {
   const rounds = options.rounds ?? 4;
   const seconds = (options.seconds ?? 10) / rounds;
   const state = contenders.map((c) => ({ contender: c, meter: cpuMeter(c.pid), warmUp: undefined as Slice | undefined, slices: [] as Slice[] }));
   const pids = [...new Set(contenders.map((c) => c.pid))];
+  // A stopped process ignores SIGTERM until it is continued: whatever ends the bench thaws every server first.
+  const thawAll = () => pids.forEach((pid) => signalTree(pid, "SIGCONT"));
+  const interrupted = (signal: NodeJS.Signals) => {
+    thawAll();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("exit", thawAll).on("SIGINT", interrupted).on("SIGTERM", interrupted);
   for (const s of state) s.meter.pause();
   try {
     for (let round = 0; round < rounds; round++) {
@@ -345,7 +367,8 @@ export async function loadInTurns(contenders: Contender[], options: { seconds?: 
       }
     }
   } finally {
-    for (const pid of pids) signalTree(pid, "SIGCONT");
+    thawAll();
+    process.off("exit", thawAll).off("SIGINT", interrupted).off("SIGTERM", interrupted);
   }
   return new Map(
     state.map((s) => {
