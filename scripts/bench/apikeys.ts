@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
-import { benchDatabase, databaseQuiet, loadInTurns, percentile, print, printLoad, round, runBench, startAppServer, startBaseline } from "./harness.ts";
+import { baselineContender, benchDatabase, databaseQuiet, loadInTurns, percentile, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const OTHER_ORGS = 99;
@@ -107,18 +107,11 @@ async function main() {
     const app = await startAppServer(database.url, secret, apiKeySecret);
     const sample = await (await fetch(app.url + "/api/v1/keys/verify", { method: "POST", headers, body: requests[0]!.body })).text();
     if (!JSON.parse(sample).valid) throw new Error(`verify answered ${sample}`);
-    const base = await startBaseline(sample);
+    const base = await baselineContender(sample, requests, { spread: true });
     let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {
-      // The same requests with the same client, so the ratio measures the server alone. Key usage is written every
-      // 10 s; the app is frozen outside its turns, so those writes fall in its own.
-      results = await loadInTurns(
-        [
-          { name: "baseline", url: base.url, pid: base.pid, requests: requests.map((r) => ({ ...r, path: "/" })), spread: true },
-          { name: "verify", url: app.url, pid: app.pid, requests, spread: true, settle: () => databaseQuiet(database.url) },
-        ],
-        { seconds: SECONDS },
-      );
+      // Key usage is written every 10 s; the app is frozen outside its turns, so those writes fall in its own.
+      results = await loadInTurns([base.contender, { name: "verify", url: app.url, pid: app.pid, requests, spread: true, settle: () => databaseQuiet(database.url) }], { seconds: SECONDS });
     } finally {
       await Promise.all([app.stop(), base.stop()]);
     }

@@ -7,7 +7,7 @@ import pg from "pg";
 import { generateKey } from "../../lib/apikeys/key-format.ts";
 import { decide, type AuthzResource } from "../../lib/authz/decide.ts";
 import type { OrgIndex } from "../../lib/authz/org-index.ts";
-import { benchDatabase, databaseQuiet, loadInTurns, percentile, print, printLoad, round, runBench, startAppServer, startBaseline } from "./harness.ts";
+import { baselineContender, benchDatabase, databaseQuiet, loadInTurns, percentile, print, printLoad, round, runBench, startAppServer } from "./harness.ts";
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1000);
 const USERS_PER_ORG = 100;
@@ -162,17 +162,13 @@ async function main() {
     await ensureBuild();
     const app = await startAppServer(database.url, secret, apiKeySecret);
     const sample = await (await fetch(app.url + "/api/v1/authz/check", { method: "POST", headers, body: singles[0]!.body })).text();
-    const base = await startBaseline(sample);
+    const base = await baselineContender(sample, singles);
     let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {
       // The decision log is written a little after the answers: each turn waits for its own.
       const settle = () => databaseQuiet(database.url);
       results = await loadInTurns(
-        [
-          { name: "baseline", url: base.url, pid: base.pid, requests: singles.map((r) => ({ ...r, path: "/" })) },
-          { name: "single", url: app.url, pid: app.pid, requests: singles, settle },
-          { name: "batch", url: app.url, pid: app.pid, requests: batches, settle, checksPerRequest: 100 },
-        ],
+        [base.contender, { name: "single", url: app.url, pid: app.pid, requests: singles, settle }, { name: "batch", url: app.url, pid: app.pid, requests: batches, settle, checksPerRequest: 100 }],
         { seconds: SECONDS },
       );
     } finally {

@@ -211,7 +211,7 @@ export function cpuMeter(serverPid: number) {
 }
 
 /** A plain node:http server answering every request with a fixed JSON body. */
-export async function startBaseline(body: string) {
+async function startBaseline(body: string) {
   const port = await freePort();
   const source = `
     const http = require("node:http");
@@ -324,6 +324,16 @@ function signalTree(pid: number, signal: NodeJS.Signals) {
       /* gone meanwhile */
     }
   }
+}
+
+/**
+ * The baseline as a contender: a plain node:http server answering `body` (the app's own answer to one of the
+ * requests) to the same requests from the same client, so a ratio to it measures the server alone.
+ */
+export async function baselineContender(body: string, requests: Request[], options: { spread?: boolean } = {}) {
+  const server = await startBaseline(body);
+  const contender: Contender = { name: "baseline", url: server.url, pid: server.pid, requests: requests.map((r) => ({ ...r, path: "/" })), spread: options.spread };
+  return { contender, stop: server.stop };
 }
 
 /**
