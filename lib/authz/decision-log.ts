@@ -8,18 +8,20 @@ import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { logger } from "../logger.ts";
+import type { DecisionSource } from "./authorize.ts";
+import type { AuthzResource, AuthzSubject } from "./decide.ts";
 
 export type DecisionLogEntry = {
   orgId: string;
-  principalType: string;
+  principalType: AuthzSubject["type"];
   principalId: string;
   permission: string;
-  resourceType: string;
+  resourceType: AuthzResource["type"];
   resourceId: string;
   allowed: boolean;
   reason: string;
   latencyUs: number;
-  source: string;
+  source: DecisionSource;
   /** Defaults to now. */
   createdAt?: Date;
 };
@@ -203,9 +205,10 @@ function isoNow() {
   return lastIso;
 }
 
+// The principal and resource types and the source are words of a fixed set (their types say which): written as they are.
 function copyLine(e: DecisionLogEntry): string {
   const at = e.createdAt ? e.createdAt.toISOString() : isoNow();
-  return `${escape(e.orgId)}\t${escape(e.principalType)}\t${escape(e.principalId)}\t${escape(e.permission)}\t${escape(e.resourceType)}\t${escape(e.resourceId)}\t${e.allowed ? "t" : "f"}\t${escape(e.reason)}\t${e.latencyUs}\t${escape(e.source)}\t${at}\n`;
+  return `${escape(e.orgId)}\t${e.principalType}\t${escape(e.principalId)}\t${escape(e.permission)}\t${e.resourceType}\t${escape(e.resourceId)}\t${e.allowed ? "t" : "f"}\t${escape(e.reason)}\t${e.latencyUs}\t${e.source}\t${at}\n`;
 }
 
 /** PostgreSQL refused the rows themselves (SQLSTATE classes 22 and 23): trying them again would fail forever. */

@@ -69,7 +69,8 @@ export function observeRequest(res: ServerResponse) {
   inFlight++;
   // While the process stops, every answer closes its connection: clients reconnect to another process.
   if (draining) res.shouldKeepAlive = false;
-  res.once("close", observeAnswer);
+  // on, not once: once wraps the listener in a closure per response; observeAnswer runs its body only the first time.
+  res.on("close", observeAnswer);
 }
 
 /** Whether the process is stopping (readiness then answers 503, so a balancer sends no more). */

@@ -13,7 +13,17 @@ type Collector = () => Promise<void> | void;
 // would pay 100 times.
 type PendingCount = { labels: Record<string, string>; n: number; times?: PendingTimes };
 type PendingTimes = { labels: Record<string, string>; buckets: Float64Array; sum: number; count: number };
-type Pending = { requests: Map<string, PendingCount>; decisions: Map<string, PendingCount>; times: Map<string, PendingTimes> };
+/**
+ * Counts waiting for the next scrape. The `…By…` maps find entries of `requests` and `decisions` without a key
+ * built per request or decision (building and hashing that string was most of counting's cost).
+ */
+type Pending = {
+  requests: Map<string, PendingCount>;
+  requestsByRoute: Map<string, Map<string, Map<number, PendingCount>>>;
+  decisions: Map<string, PendingCount>;
+  decisionsBySource: Map<string, [PendingCount, PendingCount]>;
+  times: Map<string, PendingTimes>;
+};
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -61,7 +71,7 @@ const histogramHash = (labels: Record<string, string>) =>
 
 function createMetrics() {
   const registry = new client.Registry();
-  const pending: Pending = { requests: new Map(), decisions: new Map(), times: new Map() };
+  const pending: Pending = { requests: new Map(), requestsByRoute: new Map(), decisions: new Map(), decisionsBySource: new Map(), times: new Map() };
   client.collectDefaultMetrics({ register: registry, prefix: "tollgate_" });
   const scrapeCollectors = new Map<string, Collector>();
   const metrics = {
@@ -171,22 +181,32 @@ function pendingCount(counts: Map<string, PendingCount>, key: string, labels: ()
 }
 
 export function countDecision(allowed: boolean, source: string) {
-  const decision = allowed ? "allow" : "deny";
-  pendingCount(metrics().pending.decisions, `${decision}|${source}`, () => ({ decision, source })).n++;
+  const { pending } = metrics();
+  let counts = pending.decisionsBySource.get(source);
+  if (!counts) {
+    const entry = (decision: string) => pendingCount(pending.decisions, `${decision}|${source}`, () => ({ decision, source }));
+    pending.decisionsBySource.set(source, (counts = [entry("allow"), entry("deny")]));
+  }
+  counts[allowed ? 0 : 1].n++;
 }
 
 /** One answered request: counted by method, route and status, timed by method and route. Label values must come from bounded sets. */
 export function countRequest(method: string, route: string, status: number, seconds: number) {
   if (!Number.isFinite(seconds)) return;
   const { pending } = metrics();
-  // One lookup per request: the count of this method, route and status holds its route's times.
-  const key = `${method} ${route} ${status}`;
-  let entry = pending.requests.get(key);
+  // The count of this method, route and status holds its route's times.
+  let byMethod = pending.requestsByRoute.get(route);
+  if (!byMethod) pending.requestsByRoute.set(route, (byMethod = new Map()));
+  let byStatus = byMethod.get(method);
+  if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+  let entry = byStatus.get(status);
   if (!entry) {
     const timesKey = `${method} ${route}`;
     let times = pending.times.get(timesKey);
     if (!times) pending.times.set(timesKey, (times = { labels: { method, route }, buckets: new Float64Array(DURATION_BUCKETS.length), sum: 0, count: 0 }));
-    pending.requests.set(key, (entry = { labels: { method, route, status: String(status) }, n: 0, times }));
+    entry = pendingCount(pending.requests, `${method} ${route} ${status}`, () => ({ method, route, status: String(status) }));
+    entry.times = times;
+    byStatus.set(status, entry);
   }
   entry.n++;
   const times = entry.times!;

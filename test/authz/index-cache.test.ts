@@ -71,11 +71,11 @@ describe("decision log writer", () => {
       allowed: false,
       reason,
       latencyUs: 3,
-      source: "test",
+      source: "access-checker",
       createdAt: new Date(),
     });
     await flushDecisionLog();
-    const row = await db.decisionLog.findFirstOrThrow({ where: { orgId: org.id, source: "test" } });
+    const row = await db.decisionLog.findFirstOrThrow({ where: { orgId: org.id, source: "access-checker" } });
     expect(row.reason).toBe(reason);
     expect(row.principalId).toBe("p\\1");
   });
