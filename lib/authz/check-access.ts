@@ -53,7 +53,8 @@ function subjectOf(ctx: OrgCtx, subject: CheckInput["subject"]): AuthzSubject {
 
 export function checkAccess(ctx: OrgCtx, input: CheckInput, source: DecisionSource = "check-api"): CheckResult {
   const index = ctx.authz;
-  const resource: AuthzResource = input.resource ? (input.resource as AuthzResource) : { type: "organization", id: ctx.orgId };
+  // No cast: the resource type reaches the decision log unescaped, so only the schema's enum may make it.
+  const resource: AuthzResource = input.resource ?? { type: "organization", id: ctx.orgId };
   if (resource.type === "organization" ? resource.id !== ctx.orgId : !index.projects.has(resource.id)) {
     throw new NotFound("resource_not_found", `resource: ${resource.type} ${resource.id} not found`);
   }
