@@ -14,21 +14,21 @@ type Collector = () => Promise<void> | void;
 type PendingCount = { labels: Record<string, string>; n: number; times?: PendingTimes };
 type PendingTimes = { labels: Record<string, string>; buckets: Float64Array; sum: number; count: number };
 /**
- * Counts waiting for the next scrape. The `…By…` maps find entries of `requests` and `decisions` without a key
- * built per request or decision (building and hashing that string was most of counting's cost).
+ * Counts waiting for the next scrape: the lists the scrape reads, and maps that find an entry without a key
+ * string built per request or decision (building and hashing one was most of counting's cost).
  */
 type Pending = {
-  requests: Map<string, PendingCount>;
+  requests: PendingCount[];
   requestsByRoute: Map<string, Map<string, Map<number, PendingCount>>>;
-  decisions: Map<string, PendingCount>;
+  decisions: PendingCount[];
   decisionsBySource: Map<string, [PendingCount, PendingCount]>;
   times: Map<string, PendingTimes>;
 };
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-function addPendingCounts(counter: client.Counter, counts: Map<string, PendingCount>) {
-  for (const entry of counts.values()) {
+function addPendingCounts(counter: client.Counter, counts: readonly PendingCount[]) {
+  for (const entry of counts) {
     if (entry.n === 0) continue;
     counter.inc(entry.labels, entry.n);
     entry.n = 0;
@@ -71,7 +71,7 @@ const histogramHash = (labels: Record<string, string>) =>
 
 function createMetrics() {
   const registry = new client.Registry();
-  const pending: Pending = { requests: new Map(), requestsByRoute: new Map(), decisions: new Map(), decisionsBySource: new Map(), times: new Map() };
+  const pending: Pending = { requests: [], requestsByRoute: new Map(), decisions: [], decisionsBySource: new Map(), times: new Map() };
   client.collectDefaultMetrics({ register: registry, prefix: "tollgate_" });
   const scrapeCollectors = new Map<string, Collector>();
   const metrics = {
@@ -174,9 +174,9 @@ export async function metricsText(): Promise<{ contentType: string; body: string
   return { contentType: m.registry.contentType, body: await m.registry.metrics() };
 }
 
-function pendingCount(counts: Map<string, PendingCount>, key: string, labels: () => Record<string, string>): PendingCount {
-  let entry = counts.get(key);
-  if (!entry) counts.set(key, (entry = { labels: labels(), n: 0 }));
+function newCount(counts: PendingCount[], labels: Record<string, string>): PendingCount {
+  const entry = { labels, n: 0 };
+  counts.push(entry);
   return entry;
 }
 
@@ -184,8 +184,8 @@ export function countDecision(allowed: boolean, source: string) {
   const { pending } = metrics();
   let counts = pending.decisionsBySource.get(source);
   if (!counts) {
-    const entry = (decision: string) => pendingCount(pending.decisions, `${decision}|${source}`, () => ({ decision, source }));
-    pending.decisionsBySource.set(source, (counts = [entry("allow"), entry("deny")]));
+    counts = [newCount(pending.decisions, { decision: "allow", source }), newCount(pending.decisions, { decision: "deny", source })];
+    pending.decisionsBySource.set(source, counts);
   }
   counts[allowed ? 0 : 1].n++;
 }
@@ -204,7 +204,7 @@ export function countRequest(method: string, route: string, status: number, seco
     const timesKey = `${method} ${route}`;
     let times = pending.times.get(timesKey);
     if (!times) pending.times.set(timesKey, (times = { labels: { method, route }, buckets: new Float64Array(DURATION_BUCKETS.length), sum: 0, count: 0 }));
-    entry = pendingCount(pending.requests, `${method} ${route} ${status}`, () => ({ method, route, status: String(status) }));
+    entry = newCount(pending.requests, { method, route, status: String(status) });
     entry.times = times;
     byStatus.set(status, entry);
   }
