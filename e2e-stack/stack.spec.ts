@@ -6,8 +6,7 @@
 // the volume is deleted, the dump restored, and the organization is there.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { randomBytes, randomUUID } from "node:crypto";
-import { freePort } from "../lib/db/embedded-postgres.ts";
-import { compose, dockerUnavailable, exitCodeOf, waitReady, type Compose } from "./compose";
+import { compose, dockerUnavailable, exitCodeOf, freeHostPorts, waitReady, type Compose } from "./compose";
 
 const PASSWORD = "stack password that is long";
 const unavailable = dockerUnavailable();
@@ -18,7 +17,7 @@ let baseUrl: string;
 let stackEnv: Record<string, string>;
 
 test.beforeAll(async () => {
-  const port = await freePort();
+  const [port] = await freeHostPorts(1);
   baseUrl = `http://localhost:${port}`;
   stack = compose(
     (stackEnv = {
@@ -114,8 +113,8 @@ test("the compose stack builds, serves a sign-up, stops cleanly, and keeps its d
   // Scaled out: two app replicas start at once on an empty database, each published on a
   // port of a range. One applies the migrations under the advisory lock; both serve.
   await stack.run(["down", "--volumes"], { timeoutMs: 2 * 60_000 });
-  const firstPort = await freePort();
-  const scaled = compose({ ...stackEnv, TOLLGATE_PORT: `${firstPort}-${firstPort + 1}` });
+  const [firstPort, lastPort] = await freeHostPorts(2);
+  const scaled = compose({ ...stackEnv, TOLLGATE_PORT: `${firstPort}-${lastPort}` });
   await scaled.run(["up", "-d", "--scale", "app=2"], { timeoutMs: 5 * 60_000 });
   for (const index of [1, 2]) {
     const published = (await scaled.run(["port", "--index", String(index), "app", "3000"])).trim().split("\n").at(-1)!;
