@@ -119,7 +119,8 @@ async function main() {
     // In process last, so its heap does not weigh on the load generator above.
     await inProcess(seeded);
     const { disconnectDb } = await import("../../lib/db.ts");
-    await disconnectDb();
+    const { closeKeyUsage } = await import("../../lib/apikeys/key-usage.ts");
+    await Promise.all([disconnectDb(), closeKeyUsage()]);
     printLoad("baseline.node-http", baseline);
     printLoad("apikeys.http-verify", http);
     // Where the two cores went, per request answered (warm-ups included).

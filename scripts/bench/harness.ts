@@ -14,20 +14,69 @@ export const round = (n: number, digits = 4) => Number(n.toFixed(digits));
 /** The value at fraction `p` of an ascending list (0 when it is empty). */
 export const percentile = (sorted: ArrayLike<number>, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0);
 
+// What a bench has started and must undo when it is interrupted (SIGINT or SIGTERM to its own
+// process, as a terminal's Ctrl-C or a CI timeout sends): its servers would outlive it, frozen
+// ones included, and its database would keep millions of logged rows. Undone last-in first-out.
+const undoOnInterrupt: Array<() => unknown> = [];
+
+function whenInterrupted(undo: () => unknown): () => void {
+  undoOnInterrupt.push(undo);
+  return () => {
+    const at = undoOnInterrupt.indexOf(undo);
+    if (at >= 0) undoOnInterrupt.splice(at, 1);
+  };
+}
+
+let interruptedBy: NodeJS.Signals | undefined;
+
+async function interrupted(signal: NodeJS.Signals) {
+  interruptedBy = signal;
+  console.error(`bench: ${signal}: stopping its servers and dropping its database`);
+  const undos = undoOnInterrupt.splice(0).reverse();
+  const undone = (async () => {
+    for (const undo of undos) {
+      try {
+        await undo();
+      } catch (error) {
+        console.error(error);
+      }
+    }
+  })();
+  await Promise.race([undone, new Promise((r) => setTimeout(r, 20_000))]);
+  process.exit(signal === "SIGINT" ? 130 : 143);
+}
+
+/**
+ * A fresh database for a bench, migrated: on BENCH_DATABASE_URL's server (dropped
+ * again by `stop`, it ends up holding gigabytes of logged rows), or on a
+ * temporary embedded server that `stop` removes.
+ */
 export async function benchDatabase(name: string) {
   let base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  let stop = async () => {};
+  let stopServer = async () => {};
   if (!base) {
     const server = await startTemporaryPostgres("tollgate-bench-");
     base = server.url;
-    stop = server.stop;
+    stopServer = server.stop;
   }
   const admin = new URL(base);
   admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
+  const dropDatabase = async () => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  };
+  const stop = async () => {
+    forget();
+    await dropDatabase();
+    await stopServer();
+  };
+  const forget = whenInterrupted(stop);
+  await dropDatabase();
   await createDatabaseIfMissing(admin.toString(), name);
   const url = new URL(base);
   url.pathname = `/${name}`;
@@ -115,6 +164,7 @@ export async function startAppServer(databaseUrl: string, secret: string, apiKey
     // Its warnings (a log that falls behind, a failed write) go to the bench's stderr, beside the figures.
     stdio: ["ignore", 2, "inherit"],
   });
+  killedOnInterrupt(child);
   await waitFor(`http://127.0.0.1:${port}/api/ready`, child);
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
@@ -221,8 +271,17 @@ async function startBaseline(body: string) {
       req.on("end", () => { res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) }); res.end(body); });
     }).listen(${port}, "127.0.0.1");`;
   const child = spawn(await serverNode(), ["-e", source], { stdio: "ignore" });
+  killedOnInterrupt(child);
   await waitFor(`http://127.0.0.1:${port}/`, child);
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** An interrupted bench kills its server at once (a graceful stop would first write its buffers). */
+function killedOnInterrupt(child: ChildProcess) {
+  const forget = whenInterrupted(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  child.once("exit", forget);
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -356,13 +415,11 @@ export async function loadInTurns(contenders: Contender[], options: { seconds?: 
   const seconds = (options.seconds ?? 10) / rounds;
   const state = contenders.map((c) => ({ contender: c, meter: cpuMeter(c.pid), warmUp: undefined as Slice | undefined, slices: [] as Slice[] }));
   const pids = [...new Set(contenders.map((c) => c.pid))];
-  // A stopped process ignores SIGTERM until it is continued: whatever ends the bench thaws every server first.
+  // A stopped process ignores SIGTERM until it is continued, and a server's own children (esbuild) are
+  // frozen with it: whatever ends the bench thaws every server first.
   const thawAll = () => pids.forEach((pid) => signalTree(pid, "SIGCONT"));
-  const interrupted = (signal: NodeJS.Signals) => {
-    thawAll();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.on("exit", thawAll).on("SIGINT", interrupted).on("SIGTERM", interrupted);
+  const forget = whenInterrupted(thawAll);
+  process.on("exit", thawAll);
   for (const s of state) s.meter.pause();
   try {
     for (let round = 0; round < rounds; round++) {
@@ -378,7 +435,8 @@ export async function loadInTurns(contenders: Contender[], options: { seconds?: 
     }
   } finally {
     thawAll();
-    process.off("exit", thawAll).off("SIGINT", interrupted).off("SIGTERM", interrupted);
+    forget();
+    process.off("exit", thawAll);
   }
   return new Map(
     state.map((s) => {
@@ -393,9 +451,14 @@ export const printLoad = (bench: string, result: LoadResult, perRequest = 1) => 
 
 /** Runs a bench's main and exits with its outcome (child servers and pools would keep the process alive). */
 export function runBench(main: () => Promise<void>) {
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
   main().then(
-    () => process.exit(0),
+    () => {
+      if (!interruptedBy) process.exit(0);
+    },
+    // Once interrupted, what fails as its servers go is not the bench's error: the interruption exits.
     (error) => {
+      if (interruptedBy) return;
       console.error(error);
       process.exit(1);
     },
