@@ -1,6 +1,7 @@
 // Applies prisma/migrations to a database. Several app processes may start at
 // once on one database, so the work runs under a PostgreSQL advisory lock.
 import pg from "pg";
+import { logger } from "../logger.ts";
 import { noFilters, readMigrationList, withSchemaEngine } from "./schema-engine.ts";
 
 const MIGRATION_LOCK_ID = 7_246_001; // arbitrary, constant across versions
@@ -15,10 +16,55 @@ export async function migrateDatabase(connectionString: string): Promise<string[
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const migrationsList = await readMigrationList();
+    await repairInterruptedIndexBuilds(lockClient, migrationsList.migrationDirectories);
     const result = await withSchemaEngine(connectionString, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
     return result.appliedMigrationNames;
   } finally {
     await lockClient.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => {});
     await lockClient.end();
+  }
+}
+
+type MigrationDirectory = Awaited<ReturnType<typeof readMigrationList>>["migrationDirectories"][number];
+
+/**
+ * The index a migration builds, when building it CONCURRENTLY is the migration's one statement
+ * (comments aside): such a migration runs outside a transaction, so it can stop half done.
+ */
+export function concurrentIndexOf(script: string): string | null {
+  const statement = script
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join("\n")
+    .trim()
+    .replace(/;$/, "");
+  if (statement.includes(";")) return null;
+  const name = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\s+ON\s/i.exec(statement)?.[1];
+  return name ?? null;
+}
+
+/**
+ * A process stopped while a migration built an index CONCURRENTLY (a container
+ * killed during an upgrade) leaves that migration failed and its index INVALID:
+ * Prisma would refuse every later start until someone resolved it by hand. Such
+ * a migration is safe to run again: its invalid index is dropped, the failed
+ * attempt marked rolled back, and Prisma applies the migration anew. Other
+ * failed migrations ran in a transaction that changed nothing, and stay for a
+ * person to look at.
+ */
+async function repairInterruptedIndexBuilds(client: pg.Client, migrations: MigrationDirectory[]) {
+  const { rows: present } = await client.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!present[0]!.present) return;
+  const { rows: failed } = await client.query<{ id: string; migration_name: string }>(`SELECT id, migration_name FROM "_prisma_migrations" WHERE finished_at IS NULL AND rolled_back_at IS NULL`);
+  for (const attempt of failed) {
+    const file = migrations.find((m) => m.path === attempt.migration_name)?.migrationFile.content;
+    const index = file?.tag === "ok" ? concurrentIndexOf(file.value) : null;
+    if (!index) continue;
+    const { rows } = await client.query<{ valid: boolean }>(`SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass($1)`, [index]);
+    // A valid one was finished before the process stopped; the migration's IF NOT EXISTS keeps it.
+    const halfBuilt = rows[0] !== undefined && !rows[0].valid;
+    if (halfBuilt) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index}`);
+    await client.query(`UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE id = $1`, [attempt.id]);
+    logger.warn({ migration: attempt.migration_name, index }, `a migration's index build was interrupted: ${halfBuilt ? "its half-built index was dropped, and " : ""}the migration runs again`);
   }
 }

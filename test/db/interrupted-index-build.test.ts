@@ -1,0 +1,78 @@
+// A migration that builds an index CONCURRENTLY runs outside a transaction: a
+// process stopped mid-build (a container killed during an upgrade) leaves the
+// migration failed and the index INVALID. The next start must repair that by
+// itself, not refuse to start until someone runs `prisma migrate resolve`.
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { concurrentIndexOf, migrateDatabase } from "../../lib/db/migrate.ts";
+import { useEmptyDatabases } from "./empty-databases.ts";
+
+const scratchDatabase = useEmptyDatabases();
+const MIGRATION = "20261206012115_audit_by_actor";
+const INDEX = "AuditEvent_actorId_createdAt_idx";
+
+const clients: pg.Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
+});
+
+async function connect(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out");
+}
+
+describe("an interrupted index build", () => {
+  it("is dropped and built again by the next start, which then applies the migration as usual", async () => {
+    const url = await scratchDatabase();
+    await migrateDatabase(url);
+    const admin = await connect(url);
+    // Back to the database before that migration.
+    await admin.query(`DROP INDEX "${INDEX}"`);
+    await admin.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [MIGRATION]);
+
+    // A writer's open transaction: the build makes its index (invalid until done), then waits for it.
+    const writer = await connect(url);
+    await writer.query("BEGIN");
+    await writer.query(`LOCK TABLE "AuditEvent" IN ROW EXCLUSIVE MODE`);
+    const interrupted = migrateDatabase(url).then(
+      () => null,
+      (error: Error) => error,
+    );
+    const builder = await until(async () => {
+      const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE query LIKE '%CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`);
+      return rows[0]?.pid;
+    });
+    await admin.query("SELECT pg_terminate_backend($1)", [builder]);
+    expect(await interrupted).toBeInstanceOf(Error);
+    await writer.query("ROLLBACK");
+
+    const valid = async () => (await admin.query<{ indisvalid: boolean }>(`SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)`, [`"${INDEX}"`])).rows[0]?.indisvalid;
+    expect(await valid()).toBe(false);
+
+    expect(await migrateDatabase(url)).toEqual([MIGRATION]);
+    expect(await valid()).toBe(true);
+    const { rows } = await admin.query(`SELECT finished_at IS NOT NULL AS finished FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL`, [MIGRATION]);
+    expect(rows).toEqual([{ finished: true }]);
+  });
+});
+
+describe("concurrentIndexOf", () => {
+  it("names the index of a migration whose one statement builds it CONCURRENTLY, and nothing else", () => {
+    expect(concurrentIndexOf(`-- CreateIndex\n-- why\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "User_name_trgm_idx" ON "User" USING GIN ("name" gin_trgm_ops);\n`)).toBe('"User_name_trgm_idx"');
+    expect(concurrentIndexOf(`CREATE UNIQUE INDEX CONCURRENTLY plain_idx ON t (a)`)).toBe("plain_idx");
+    expect(concurrentIndexOf(`CREATE INDEX "a_idx" ON t (a);`)).toBeNull();
+    expect(concurrentIndexOf(`CREATE INDEX CONCURRENTLY "a_idx" ON t (a);\nDROP TABLE u;`)).toBeNull();
+    expect(concurrentIndexOf(`ALTER TABLE t ADD COLUMN b int;`)).toBeNull();
+  });
+});
