@@ -83,8 +83,8 @@ function bindsFree(port: number): Promise<boolean> {
 
 /**
  * `count` consecutive ports free on 127.0.0.1, for the stack to publish. Taken below the
- * kernel's ephemeral range (32768 and up on Linux), where a port found free can still be
- * taken a moment later as the local end of some outgoing connection, so Docker's bind fails.
+ * kernel's ephemeral range (32768 and up on Linux): a port inside it, found free, can be
+ * taken a moment later as the local end of some outgoing connection, and Docker's bind fails.
  */
 export async function freeHostPorts(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 100; attempt++) {

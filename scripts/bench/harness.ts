@@ -20,6 +20,13 @@ export const percentile = (sorted: ArrayLike<number>, p: number) => (sorted.leng
 const undoOnInterrupt: Array<() => unknown> = [];
 
 function whenInterrupted(undo: () => unknown): () => void {
+  // Started while the bench was already being interrupted (its main goes on meanwhile): undone at once.
+  if (interruptedBy) {
+    void Promise.resolve()
+      .then(undo)
+      .catch((error: unknown) => console.error(error));
+    return () => {};
+  }
   undoOnInterrupt.push(undo);
   return () => {
     const at = undoOnInterrupt.indexOf(undo);
@@ -30,6 +37,8 @@ function whenInterrupted(undo: () => unknown): () => void {
 let interruptedBy: NodeJS.Signals | undefined;
 
 async function interrupted(signal: NodeJS.Signals) {
+  // A second Ctrl-C while undoing: the undoing goes on (it is bounded by its own timeout).
+  if (interruptedBy) return;
   interruptedBy = signal;
   console.error(`bench: ${signal}: stopping its servers and dropping its database`);
   const undos = undoOnInterrupt.splice(0).reverse();
@@ -72,8 +81,11 @@ export async function benchDatabase(name: string) {
   };
   const stop = async () => {
     forget();
-    await dropDatabase();
-    await stopServer();
+    try {
+      await dropDatabase();
+    } finally {
+      await stopServer();
+    }
   };
   const forget = whenInterrupted(stop);
   await dropDatabase();
@@ -451,7 +463,8 @@ export const printLoad = (bench: string, result: LoadResult, perRequest = 1) => 
 
 /** Runs a bench's main and exits with its outcome (child servers and pools would keep the process alive). */
 export function runBench(main: () => Promise<void>) {
-  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
+  // on, not once: the embedded PostgreSQL's own handler leaves the process to another listener only while one is there.
+  process.on("SIGINT", interrupted).on("SIGTERM", interrupted);
   main().then(
     () => {
       if (!interruptedBy) process.exit(0);
