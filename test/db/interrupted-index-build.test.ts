@@ -32,19 +32,29 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   throw new Error("timed out");
 }
 
+/** A migrated scratch database without the index, and a connection to it. */
+async function databaseWithoutTheIndex() {
+  const url = await scratchDatabase();
+  await migrateDatabase(url);
+  const admin = await connect(url);
+  await admin.query(`DROP INDEX "${INDEX}"`);
+  return { url, admin };
+}
+
+/** A writer's open transaction: a concurrent build makes its index (invalid until done), then waits for it. */
+async function openWriter(url: string) {
+  const writer = await connect(url);
+  await writer.query("BEGIN");
+  await writer.query(`LOCK TABLE "AuditEvent" IN ROW EXCLUSIVE MODE`);
+  return writer;
+}
+
 describe("an interrupted index build", () => {
   it("is dropped and built again by the next start, which then applies the migration as usual", async () => {
-    const url = await scratchDatabase();
-    await migrateDatabase(url);
-    const admin = await connect(url);
     // Back to the database before that migration.
-    await admin.query(`DROP INDEX "${INDEX}"`);
+    const { url, admin } = await databaseWithoutTheIndex();
     await admin.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [MIGRATION]);
-
-    // A writer's open transaction: the build makes its index (invalid until done), then waits for it.
-    const writer = await connect(url);
-    await writer.query("BEGIN");
-    await writer.query(`LOCK TABLE "AuditEvent" IN ROW EXCLUSIVE MODE`);
+    const writer = await openWriter(url);
     const interrupted = migrateDatabase(url).then(
       () => null,
       (error: Error) => error,
@@ -83,16 +93,11 @@ describe("a build that failed on its own", () => {
 
 describe("a build left running by a stopped process", () => {
   it("is waited for, and the index it finishes is kept", async () => {
-    const url = await scratchDatabase();
-    await migrateDatabase(url);
-    const admin = await connect(url);
-    await admin.query(`DROP INDEX "${INDEX}"`);
+    const { url, admin } = await databaseWithoutTheIndex();
     // As a killed process leaves it: the migration begun, not finished, no log, and its build going on
     // (PostgreSQL notices the client's end only when it answers).
     await admin.query(`UPDATE "_prisma_migrations" SET finished_at = NULL, logs = NULL WHERE migration_name = $1`, [MIGRATION]);
-    const writer = await connect(url);
-    await writer.query("BEGIN");
-    await writer.query(`LOCK TABLE "AuditEvent" IN ROW EXCLUSIVE MODE`);
+    const writer = await openWriter(url);
     const orphan = await connect(url);
     const build = orphan.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS "${INDEX}" ON "AuditEvent"("actorId", "createdAt" DESC)`);
     const building = await until(async () => {
