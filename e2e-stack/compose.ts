@@ -2,7 +2,7 @@
 // `docker-compose` (1.29), whichever this machine has.
 import { spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import net from "node:net";
+import { isPortFree } from "../lib/db/embedded-postgres.ts";
 
 type RunOptions = { timeoutMs?: number; input?: Buffer };
 export type Compose = {
@@ -73,14 +73,6 @@ export async function waitReady(url: string, timeoutMs = 180_000) {
   throw new Error(`${url} did not become ready`);
 }
 
-function bindsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
 /**
  * `count` consecutive ports free on 127.0.0.1, for the stack to publish. Taken below the
  * kernel's ephemeral range (32768 and up on Linux): a port inside it, found free, can be
@@ -90,7 +82,7 @@ export async function freeHostPorts(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const first = randomInt(20_000, 32_768 - count);
     const ports = Array.from({ length: count }, (_, i) => first + i);
-    if ((await Promise.all(ports.map(bindsFree))).every(Boolean)) return ports;
+    if ((await Promise.all(ports.map((port) => isPortFree(port)))).every(Boolean)) return ports;
   }
   throw new Error(`no ${count} consecutive free ports between 20000 and 32767`);
 }
