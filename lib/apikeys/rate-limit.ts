@@ -4,6 +4,7 @@
 // neither, so a flood of refused requests never eats the daily allowance.
 import { Redis } from "ioredis";
 import pg from "pg";
+import { sqlTransaction } from "../db/sql.ts";
 import { logger } from "../logger.ts";
 
 export type Limits = { perSecond: number | null; perDay: number | null };
@@ -55,9 +56,7 @@ export class PostgresCounterStore implements CounterStore {
     if (!windows.length) return { allowed: true };
     const buckets = windows.map((w) => bucketOf(keyId, w));
     const starts = windows.map((w) => w.start);
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    return sqlTransaction(async (client) => {
       // Every caller creates, then locks, the rows in the same order (by
       // bucket), so concurrent requests queue instead of deadlocking; the
       // count moves only when every window has room.
@@ -76,14 +75,8 @@ export class PostgresCounterStore implements CounterStore {
       if (result.allowed) {
         await client.query(`UPDATE "RateLimitCounter" SET count = count + 1 WHERE (bucket, "windowStart") IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`, [buckets, starts]);
       }
-      await client.query("COMMIT");
       return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    }, this.pool);
   }
 
   async purgeExpired() {

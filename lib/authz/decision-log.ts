@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { withConnection } from "../db/sql.ts";
 import { logger } from "../logger.ts";
 import type { DecisionSource } from "./authorize.ts";
 import type { AuthzResource, AuthzSubject } from "./decide.ts";
@@ -262,9 +263,8 @@ function endOfLine(bytes: Buffer, n: number): number {
   return at + 1;
 }
 
-async function insertBatch(pieces: Buffer[]) {
-  const client = await writerPool().connect();
-  try {
+function insertBatch(pieces: Buffer[]) {
+  return withConnection(writerPool(), async (client) => {
     const stream = client.query(
       copyFrom(`COPY "DecisionLog" ("orgId", "principalType", "principalId", "permission", "resourceType", "resourceId", "allowed", "reason", "latencyUs", "source", "createdAt") FROM STDIN`),
     );
@@ -279,9 +279,7 @@ async function insertBatch(pieces: Buffer[]) {
     }
     stream.end();
     await done;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function closeDecisionLog() {

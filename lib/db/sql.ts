@@ -37,18 +37,36 @@ export async function sqlRows<Row>(query: Sql): Promise<Row[]> {
   }
 }
 
-/** `work` on one connection of `pool` inside BEGIN … COMMIT, rolled back if it throws. */
-export async function sqlTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, pool: pg.Pool = dbPool()): Promise<T> {
+/**
+ * `work` on one connection of `pool`, given back after it (dropped if it was
+ * lost). While a connection is out of its pool, the pool no longer listens
+ * for its errors: one ended meanwhile (the database restarting) would be an
+ * unhandled 'error' event, which ends the process.
+ */
+export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost ??= error);
+  client.on("error", onError);
   try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+    return await work(client);
   } finally {
-    client.release();
+    client.removeListener("error", onError);
+    client.release(lost);
   }
+}
+
+/** `work` on one connection of `pool` inside BEGIN … COMMIT, rolled back if it throws. */
+export function sqlTransaction<T>(work: (client: pg.PoolClient) => Promise<T>, pool: pg.Pool = dbPool()): Promise<T> {
+  return withConnection(pool, async (client) => {
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  });
 }

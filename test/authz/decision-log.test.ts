@@ -24,6 +24,28 @@ function recordMany(orgId: string, n: number) {
   for (let i = 0; i < n; i++) recordDecision(decision(orgId, { principalId: `user-${i}`, allowed: i % 2 === 0, reason: `reason ${i}` }));
 }
 
+/**
+ * `work` while a row trigger on the decision log runs `action` once, for the
+ * first row whose principal is `principalId` (a sequence counts, since it is
+ * not rolled back with a failed COPY).
+ */
+async function withOneTimeTrigger(name: string, principalId: string, action: string, work: () => Promise<void>) {
+  await db.$executeRawUnsafe(`CREATE SEQUENCE IF NOT EXISTS ${name}_seen`);
+  await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW."principalId" = '${principalId}' AND nextval('${name}_seen') = 1 THEN ${action}; END IF;
+      RETURN NEW;
+    END $$`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "DecisionLog" FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  try {
+    await work();
+  } finally {
+    await db.$executeRawUnsafe(`DROP TRIGGER ${name} ON "DecisionLog"`);
+    await db.$executeRawUnsafe(`DROP FUNCTION ${name}()`);
+    await db.$executeRawUnsafe(`DROP SEQUENCE ${name}_seen`);
+  }
+}
+
 describe("decision log writer", () => {
   it("writes every decision when more arrive than one COPY batch holds", async () => {
     const { org } = await createTestOrg();
@@ -62,28 +84,30 @@ describe("decision log writer", () => {
 
   it("writes the rows of a refused batch's first half once when its second half fails for another reason", async () => {
     const { org } = await createTestOrg();
-    // A failure that is not the rows' own (a serialization failure), once: COPY fires row triggers, and a sequence is not rolled back.
-    await db.$executeRawUnsafe(`CREATE SEQUENCE IF NOT EXISTS decision_log_test_failures`);
-    await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION decision_log_test_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW."principalId" = 'fails-once' AND nextval('decision_log_test_failures') = 1 THEN RAISE EXCEPTION 'transient' USING ERRCODE = '40001'; END IF;
-        RETURN NEW;
-      END $$`);
-    await db.$executeRawUnsafe(`CREATE TRIGGER decision_log_test_fail_once BEFORE INSERT ON "DecisionLog" FOR EACH ROW EXECUTE FUNCTION decision_log_test_fail_once()`);
-    try {
+    // A failure that is not the rows' own (a serialization failure), once: COPY fires row triggers.
+    await withOneTimeTrigger("decision_log_test_fail_once", "fails-once", "RAISE EXCEPTION 'transient' USING ERRCODE = '40001'", async () => {
       recordMany(org.id, 2);
       recordDecision(decision("not-a-uuid")); // the batch is refused and halved: the first half holds the two rows above
       recordMany(org.id, 1);
       recordDecision(decision(org.id, { principalId: "fails-once" })); // the second half fails, then succeeds on the retry
       recordMany(org.id, 2);
       await flushDecisionLog();
-    } finally {
-      await db.$executeRawUnsafe(`DROP TRIGGER decision_log_test_fail_once ON "DecisionLog"`);
-      await db.$executeRawUnsafe(`DROP FUNCTION decision_log_test_fail_once()`);
-      await db.$executeRawUnsafe(`DROP SEQUENCE decision_log_test_failures`);
-    }
+    });
     expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(6);
     expect(await db.decisionLog.count({ where: { orgId: org.id, principalId: "fails-once" } })).toBe(1);
+  });
+
+  it("writes every decision once when the database ends the writer's connection mid-batch (a restart), and the process goes on", async () => {
+    const { org } = await createTestOrg();
+    // The server ends the COPY's connection, once, as a restart would.
+    await withOneTimeTrigger("decision_log_test_end_once", "ends-connection", "PERFORM pg_terminate_backend(pg_backend_pid())", async () => {
+      recordMany(org.id, 2);
+      recordDecision(decision(org.id, { principalId: "ends-connection" }));
+      recordMany(org.id, 2);
+      await flushDecisionLog();
+    });
+    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBe(5);
+    expect(await db.decisionLog.count({ where: { orgId: org.id, principalId: "ends-connection" } })).toBe(1);
   });
 
   it("keeps text outside ASCII intact across buffers, also in the halves of a batch with a refused row", async () => {

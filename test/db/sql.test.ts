@@ -1,8 +1,9 @@
 // Plain SQL statements are prepared once per connection; one whose table a
 // migration changed meanwhile is sent again unprepared, not failed.
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { rawSql, sql, sqlRows } from "../../lib/db/sql.ts";
+import { rawSql, sql, sqlRows, sqlTransaction } from "../../lib/db/sql.ts";
 
 const table = rawSql(`"sql_test_${randomUUID().replaceAll("-", "")}"`);
 afterAll(() => sqlRows(sql`DROP TABLE IF EXISTS ${table}`));
@@ -20,5 +21,24 @@ describe("sqlRows", () => {
       [1, null],
       [2, null],
     ]);
+  });
+});
+
+describe("sqlTransaction", () => {
+  it("outlives its connection being ended by the server mid-transaction (a restart), and the pool connects anew", async () => {
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    try {
+      const transaction = sqlTransaction(async (client) => {
+        const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        await sqlRows(sql`SELECT pg_terminate_backend(${rows[0]!.pid}::int)`);
+        await client.query("SELECT pg_sleep(5)");
+      }, pool);
+      await expect(transaction).rejects.toThrow(/terminat/);
+      // The socket's end arrives after the failed query: it must find someone listening.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await pool.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -61,6 +61,9 @@ describe("usage ingest across a database restart", () => {
     const app = await startApp(server.url);
     cleanups.push(async () => app.child.kill("SIGTERM"));
     mark("app listening");
+    // The app must outlive the restart: once it has exited, sending again only meets a closed port.
+    let exited: string | null = null;
+    app.child.once("exit", (code, signal) => mark((exited = `the app process exited (${code ?? signal})`)));
 
     const BATCHES = 40;
     const PER_BATCH = 50;
@@ -69,6 +72,7 @@ describe("usage ingest across a database restart", () => {
     const sendUntilAnswered = async (b: number) => {
       const events = Array.from({ length: PER_BATCH }, (_, i) => ({ id: `e-${b}-${i}`, type: "call", timestamp: new Date().toISOString(), organization: orgId }));
       for (;;) {
+        if (exited) throw new Error(exited);
         try {
           const res = await fetch(`${app.url}/api/v1/usage/events`, {
             method: "POST",
