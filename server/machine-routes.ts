@@ -7,7 +7,7 @@ import { apiRoute, instanceKeyRoute, readRaw } from "../lib/http/api-route.ts";
 import { requestMeta } from "../lib/http/request-meta.ts";
 import { receiveStripeWebhook } from "../lib/billing/stripe-webhooks.ts";
 import { INGEST_MAX_BYTES, IngestInput, ingestUsage } from "../lib/usage/ingest.ts";
-import { CheckBatchInput, CheckInput, checkAccess } from "../lib/authz/check-access.ts";
+import { CheckBatchInput, CheckInput, checkAccess, parseCheckInput } from "../lib/authz/check-access.ts";
 import { errorToResponse } from "../lib/errors.ts";
 import { openApiDocument, registerApiRoutes } from "../lib/http/api-v1.ts";
 import { apiV1Routes } from "../lib/http/api-v1-routes.ts";
@@ -94,7 +94,7 @@ export async function machineRouter() {
       .on(
         "POST",
         "/api/v1/authz/check",
-        apiRoute({ body: CheckInput }, (ctx, body) => checkAccess(ctx, body)),
+        apiRoute({ body: CheckInput, parse: parseCheckInput }, (ctx, body) => checkAccess(ctx, body)),
       )
       // POST /api/v1/usage/events: 1–1,000 usage events, answered one by one.
       .on(
@@ -130,7 +130,7 @@ export async function machineRouter() {
         apiRoute({ body: CheckBatchInput }, (ctx, body) => ({
           results: body.checks.map((raw) => {
             try {
-              return checkAccess(ctx, CheckInput.parse(raw), "check-api-batch");
+              return checkAccess(ctx, parseCheckInput(raw), "check-api-batch");
             } catch (error) {
               return { allowed: false, ...errorToResponse(error).body };
             }

@@ -36,6 +36,38 @@ export const CheckInput = z.strictObject({
     .default({}),
 });
 export type CheckInput = z.infer<typeof CheckInput>;
+
+const SUBJECT_TYPES = new Set(["user", "api_key"]);
+const RESOURCE_TYPES = new Set(["organization", "project"]);
+const IP_TEXT = /^[0-9a-fA-F:.]+$/;
+type Fields = Record<string, unknown>;
+const isFields = (value: unknown): value is Fields => value !== null && typeof value === "object" && !Array.isArray(value);
+const hasOnly = (fields: Fields, allowed: readonly string[]) => Object.keys(fields).every((name) => allowed.includes(name));
+/** Text the schema's trim leaves as it is, of 1 to `max` characters. */
+const isTrimmed = (value: unknown, max: number): value is string => typeof value === "string" && value.length >= 1 && value.length <= max && value.trim().length === value.length;
+
+/**
+ * The check as CheckInput parses it, when it is plainly valid, as nearly every
+ * check is; otherwise null, and the schema says what is wrong (or parses what
+ * this leaves to it, such as context.time). The schema took a twentieth of
+ * the server's time per single check; this checks the same rules in one pass
+ * (a property test holds the two to the same answers).
+ */
+export function plainlyValidCheck(raw: unknown): CheckInput | null {
+  if (!isFields(raw) || !hasOnly(raw, ["subject", "permission", "resource", "context"])) return null;
+  const { subject, permission, resource, context = {} } = raw;
+  if (!isFields(subject) || !hasOnly(subject, ["type", "id"]) || !SUBJECT_TYPES.has(subject.type as string) || !isTrimmed(subject.id, 254)) return null;
+  if (!isTrimmed(permission, 200)) return null;
+  if (resource !== undefined && (!isFields(resource) || !hasOnly(resource, ["type", "id"]) || !RESOURCE_TYPES.has(resource.type as string) || !isTrimmed(resource.id, 100))) return null;
+  if (!isFields(context) || !hasOnly(context, ["ip", "mfa"])) return null;
+  const { ip, mfa } = context;
+  if (ip != null && !(typeof ip === "string" && ip.length <= 64 && IP_TEXT.test(ip))) return null;
+  if (mfa !== undefined && typeof mfa !== "boolean") return null;
+  return { subject, permission, resource, context } as CheckInput;
+}
+
+/** A check's input, parsed: the fast path for the plainly valid, else the schema (which throws what is wrong). */
+export const parseCheckInput = (raw: unknown): CheckInput => plainlyValidCheck(raw) ?? CheckInput.parse(raw);
 export const CheckBatchInput = z.strictObject({ checks: z.array(z.unknown()).min(1, "give at least one check").max(100, "at most 100 checks a request") });
 
 export type CheckResult = { allowed: boolean; reason: string; version: number };

@@ -3,11 +3,10 @@
 // it leaves to the schema (which says why).
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { expectSchemaAnswers, seededRandom } from "../../test/fast-parse.ts";
 import { ISO_DATETIME_WITH_ZONE, plainlyValidEvent, UsageEventInput } from "./ingest.ts";
 
-let seed = 11;
-const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-const pick = <T>(choices: readonly T[]): T => choices[Math.floor(random() * choices.length)]!;
+const { random, pick } = seededRandom(11);
 
 const texts = ["", "a", "x".repeat(200), "x".repeat(201), "evt_1", "acct 42", "é🎉", 7, null, undefined, true, {}, []];
 const timestamps = [
@@ -68,23 +67,7 @@ describe("the fast check of a usage event", () => {
   });
 
   it("answers as the schema does, for 5,000 random events valid and not", () => {
-    let taken = 0;
-    let left = 0;
-    for (let i = 0; i < 5_000; i++) {
-      const raw = randomEvent();
-      const fast = plainlyValidEvent(raw);
-      const schema = UsageEventInput.safeParse(raw);
-      if (fast) {
-        taken++;
-        expect(schema.success, JSON.stringify(raw)).toBe(true);
-        expect(fast).toEqual(schema.data);
-      } else {
-        left++;
-        // Left to the schema: nearly always because it is invalid; the rare valid one (a "__proto__" property) is parsed there.
-        if (schema.success) expect(JSON.stringify(raw)).toContain("__proto__");
-      }
-    }
-    expect(taken).toBeGreaterThan(1_000);
-    expect(left).toBeGreaterThan(1_000);
+    // Left to the schema: nearly always because it is invalid; the rare valid one (a "__proto__" property) is parsed there.
+    expectSchemaAnswers({ fast: plainlyValidEvent, schema: UsageEventInput, randomInput: randomEvent, leftOnPurpose: (raw) => JSON.stringify(raw).includes("__proto__") });
   });
 });
