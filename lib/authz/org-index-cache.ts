@@ -348,14 +348,17 @@ export async function authzChangeStatement<Row extends object>(orgId: string, ch
 /** Started once per app process (server/main.ts). Reconnects with backoff. */
 export async function startAuthzListener(connectionString: string, attempt = 0): Promise<void> {
   // keepAlive: a silently dropped connection must end, or the listener would look alive forever.
-  const client = new pg.Client({ connectionString, keepAlive: true });
+  // Named with the process id: which app process holds which listener shows in pg_stat_activity.
+  const client = new pg.Client({ connectionString, keepAlive: true, application_name: `tollgate-authz-listener:${process.pid}` });
+  // Failed tries in a row: the wait before the next grows with them, and starts over once one connects.
+  let failures = attempt;
   const fail = (error?: Error) => {
     if (state.listener !== client) return;
     state.listening = false;
     state.listener = undefined;
     logger.warn({ err: error?.message }, "authorization change listener lost; re-validating by version until it is back");
     client.end().catch(() => {});
-    setTimeout(() => void startAuthzListener(connectionString, attempt + 1).catch(() => {}), Math.min(30_000, 500 * 2 ** attempt)).unref();
+    setTimeout(() => void startAuthzListener(connectionString, failures + 1).catch(() => {}), Math.min(30_000, 500 * 2 ** failures)).unref();
   };
   client.on("error", fail);
   client.on("end", () => fail());
@@ -389,6 +392,7 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
   state.pending.clear();
   state.listener = client;
   state.listening = true;
+  failures = 0;
   tellListeners(EVERY_ORGANIZATION);
 }
 

@@ -3,7 +3,8 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { authorize } from "../../lib/authz/authorize.ts";
 import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
-import { authzTransaction, getOrgIndex, startAuthzListener, stopAuthzListener } from "../../lib/authz/org-index-cache.ts";
+import { authzTransaction, EVERY_ORGANIZATION, getOrgIndex, onAuthzChange, startAuthzListener, stopAuthzListener } from "../../lib/authz/org-index-cache.ts";
+import { sql, sqlRows } from "../../lib/db/sql.ts";
 import { db } from "../../lib/db.ts";
 import { createTestOrg } from "../helpers.ts";
 
@@ -36,6 +37,18 @@ describe("getOrgIndex", () => {
     await other.end();
     await expect.poll(async () => (await getOrgIndex(org.id)).projects.size, { timeout: 1_000, interval: 20 }).toBe(1);
     expect((await getOrgIndex(org.id)).version).toBe(before.version + 1);
+    await stopAuthzListener();
+  });
+
+  it("is listening again within a second each time its connection is lost, however often", async () => {
+    let reconnects = 0;
+    onAuthzChange((orgId) => orgId === EVERY_ORGANIZATION && reconnects++);
+    await startAuthzListener(process.env.DATABASE_URL!);
+    // Four losses in a row: a wait that grew with every loss (0.5, 1, 2, 4 s) was the bug.
+    for (let loss = 1; loss <= 4; loss++) {
+      await sqlRows(sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${`tollgate-authz-listener:${process.pid}`}`);
+      await expect.poll(() => reconnects, { timeout: 1_500, interval: 20 }).toBe(1 + loss);
+    }
     await stopAuthzListener();
   });
 });
