@@ -37,6 +37,9 @@ type State = {
   epoch: number;
   listening: boolean;
   listener?: pg.Client;
+  /** Bumped by stopAuthzListener: a start or reconnect still under way then gives up. */
+  listenerRun?: number;
+  reconnect?: NodeJS.Timeout;
 };
 const state: State = ((globalThis as { __tollgateAuthz?: State }).__tollgateAuthz ??= {
   entries: new Map(),
@@ -345,20 +348,33 @@ export async function authzChangeStatement<Row extends object>(orgId: string, ch
   return value as unknown as Row;
 }
 
-/** Started once per app process (server/main.ts). Reconnects with backoff. */
-export async function startAuthzListener(connectionString: string, attempt = 0): Promise<void> {
+/**
+ * A listener connection that stayed up this long starts the reconnect waits
+ * over; one dropped sooner (a proxy's idle timeout, a failover loop) keeps
+ * them growing.
+ */
+const LISTENER_STABLE_MS = 30_000;
+
+/**
+ * Started once per app process (server/main.ts). Reconnects until stopped,
+ * waiting 0.5 s after the first failure and twice as long after each further
+ * one in a row (at most 30 s).
+ */
+export async function startAuthzListener(connectionString: string, options: { stableMs?: number } = {}, attempt = 0): Promise<void> {
+  const run = state.listenerRun ?? 0;
   // keepAlive: a silently dropped connection must end, or the listener would look alive forever.
-  // Named with the process id: which app process holds which listener shows in pg_stat_activity.
+  // Named with the process id, so that pg_stat_activity shows which process listens (an
+  // application_name in DATABASE_URL takes precedence).
   const client = new pg.Client({ connectionString, keepAlive: true, application_name: `tollgate-authz-listener:${process.pid}` });
-  // Failed tries in a row: the wait before the next grows with them, and starts over once one connects.
-  let failures = attempt;
+  let connectedAt: number | null = null;
   const fail = (error?: Error) => {
     if (state.listener !== client) return;
     state.listening = false;
     state.listener = undefined;
     logger.warn({ err: error?.message }, "authorization change listener lost; re-validating by version until it is back");
     client.end().catch(() => {});
-    setTimeout(() => void startAuthzListener(connectionString, failures + 1).catch(() => {}), Math.min(30_000, 500 * 2 ** failures)).unref();
+    const failures = connectedAt !== null && Date.now() - connectedAt >= (options.stableMs ?? LISTENER_STABLE_MS) ? 0 : attempt;
+    state.reconnect = setTimeout(() => void startAuthzListener(connectionString, options, failures + 1).catch(() => {}), Math.min(30_000, 500 * 2 ** failures)).unref();
   };
   client.on("error", fail);
   client.on("end", () => fail());
@@ -376,27 +392,34 @@ export async function startAuthzListener(connectionString: string, attempt = 0):
     else learn(notice.org, notice.version, notice.changes ?? null);
     tellListeners(notice.org);
   });
+  let failed: Error | undefined;
   try {
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
   } catch (error) {
-    state.listener = client;
-    fail(error as Error);
+    failed = error as Error;
+  }
+  // Stopped meanwhile: this connection is not the listener, and nothing tries again.
+  if (run !== (state.listenerRun ?? 0)) {
+    await client.end().catch(() => {});
     return;
   }
+  state.listener = client;
+  if (failed) return fail(failed);
   // Anything cached, or being loaded, before the listener was up may be stale.
   state.epoch++;
   state.entries.clear();
   state.behind.clear();
   state.loading.clear();
   state.pending.clear();
-  state.listener = client;
   state.listening = true;
-  failures = 0;
+  connectedAt = Date.now();
   tellListeners(EVERY_ORGANIZATION);
 }
 
 export async function stopAuthzListener() {
+  state.listenerRun = (state.listenerRun ?? 0) + 1;
+  clearTimeout(state.reconnect);
   const client = state.listener;
   state.listener = undefined;
   state.listening = false;

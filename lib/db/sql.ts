@@ -37,11 +37,19 @@ export async function sqlRows<Row>(query: Sql): Promise<Row[]> {
   }
 }
 
+/** The server ended the session (FATAL: a restart, an administrator), or the connection broke (class 08). */
+const endsConnection = (error: unknown) => {
+  const { severity, code } = error as { severity?: string; code?: string };
+  return severity === "FATAL" || severity === "PANIC" || /^(08|57P)/.test(code ?? "");
+};
+
 /**
- * `work` on one connection of `pool`, given back after it (dropped if it was
- * lost). While a connection is out of its pool, the pool no longer listens
+ * `work` on one connection of `pool`, given back after it, or dropped if it
+ * was lost. While a connection is out of its pool, the pool no longer listens
  * for its errors: one ended meanwhile (the database restarting) would be an
- * unhandled 'error' event, which ends the process.
+ * unhandled 'error' event, which ends the process. A loss reported as the
+ * running query's error drops the connection too: given back, it would fail
+ * the next caller once more.
  */
 export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -50,6 +58,9 @@ export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolCli
   client.on("error", onError);
   try {
     return await work(client);
+  } catch (error) {
+    if (endsConnection(error)) lost ??= error as Error;
+    throw error;
   } finally {
     client.removeListener("error", onError);
     client.release(lost);
