@@ -50,32 +50,43 @@ export type EmbeddedPostgresOptions = {
 };
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const { url, server } = await launch(options);
-  return { url, stop: track(server, () => server.stop()) };
+  const starting = trackWhileStarting();
+  try {
+    const { url, server } = await launch(options, starting.onSpawn);
+    return { url, stop: track(server, () => server.stop()) };
+  } finally {
+    starting.done();
+  }
 }
 
 /** A throwaway server in a temporary directory (tests), removed on stop. */
 export async function startTemporaryPostgres(prefix: string, options: Pick<EmbeddedPostgresOptions, "binariesPackage" | "binariesCache"> = {}): Promise<RunningPostgres> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const remove = () => rm(dir, { recursive: true, force: true });
+  const starting = trackWhileStarting(remove);
   try {
-    const { url, server } = await launch({
-      dir: path.join(dir, "pg"),
-      port: await freePort(),
-      database: "tollgate_test",
-      dirSetting: "TMPDIR",
-      // Shared by test runs and parallel processes: one copy per package version.
-      binariesCache: options.binariesCache ?? path.join(os.tmpdir(), `tollgate-postgres-binaries-${process.getuid?.() ?? "user"}`),
-      binariesPackage: options.binariesPackage,
-    });
+    const { url, server } = await launch(
+      {
+        dir: path.join(dir, "pg"),
+        port: await freePort(),
+        database: "tollgate_test",
+        dirSetting: "TMPDIR",
+        // Shared by test runs and parallel processes: one copy per package version.
+        binariesCache: options.binariesCache ?? path.join(os.tmpdir(), `tollgate-postgres-binaries-${process.getuid?.() ?? "user"}`),
+        binariesPackage: options.binariesPackage,
+      },
+      starting.onSpawn,
+    );
     return { url, stop: track(server, () => server.stop().then(remove)) };
   } catch (error) {
     await remove();
     throw error;
+  } finally {
+    starting.done();
   }
 }
 
-async function launch(options: EmbeddedPostgresOptions): Promise<{ url: string; server: PostgresProcess }> {
+async function launch(options: EmbeddedPostgresOptions, onSpawn: (server: PostgresProcess) => void): Promise<{ url: string; server: PostgresProcess }> {
   const { dir, port, database } = options;
   if (!(await isPortFree(port))) {
     throw new EmbeddedPostgresError(`port ${port} is already in use`, `stop the other process, set TOLLGATE_PG_PORT, or ${USE_YOUR_OWN}`);
@@ -92,8 +103,9 @@ async function launch(options: EmbeddedPostgresOptions): Promise<{ url: string; 
     const initialised = existsSync(path.join(dir, "PG_VERSION"));
     const password = initialised && existsSync(passwordFile) ? (await readFile(passwordFile, "utf8")).trim() : randomBytes(18).toString("base64url");
     if (!initialised) {
-      await initialiseCluster({ binaries, dir, user: "tollgate", password, runAs });
+      // Kept first: a cluster whose password was lost (the process stopped just after initdb) could never be opened.
       await writeFile(passwordFile, password + "\n", { mode: 0o600 });
+      await initialiseCluster({ binaries, dir, user: "tollgate", password, runAs });
     }
     server = await startServer({
       binaries,
@@ -101,6 +113,7 @@ async function launch(options: EmbeddedPostgresOptions): Promise<{ url: string; 
       port,
       runAs,
       flags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+      onSpawn,
     });
     const base = `postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}`;
     await createDatabaseIfMissing(`${base}/postgres`, database);
@@ -138,6 +151,26 @@ function track(server: PostgresProcess, stopAll: () => Promise<void>): () => Pro
   return async () => {
     await stopAll();
     running.delete(entry);
+  };
+}
+
+/**
+ * Tracks a server from its spawn until `track` takes it over (done), so that
+ * an interrupt while it starts or while its database is made stops it too
+ * (it lives in its own process group: Ctrl-C does not reach it). `after`
+ * runs once it has stopped.
+ */
+function trackWhileStarting(after?: () => Promise<void>) {
+  let entry: Tracked | undefined;
+  return {
+    onSpawn: (server: PostgresProcess) => {
+      entry = { signalStop: server.signalStop, stop: () => server.stop().then(after) };
+      if (running.size === 0) watchProcessEnd();
+      running.add(entry);
+    },
+    done: () => {
+      if (entry) running.delete(entry);
+    },
   };
 }
 

@@ -92,8 +92,18 @@ export type PostgresProcess = {
   signalStop: () => void;
 };
 
-/** Starts the server and resolves once it accepts connections. */
-export async function startServer(options: { binaries: PostgresBinaries; dir: string; port: number; flags: string[]; runAs: Ids | null }): Promise<PostgresProcess> {
+/**
+ * Starts the server and resolves once it accepts connections. `onSpawn` gets
+ * the server's stop at once, so that it can be stopped while it starts.
+ */
+export async function startServer(options: {
+  binaries: PostgresBinaries;
+  dir: string;
+  port: number;
+  flags: string[];
+  runAs: Ids | null;
+  onSpawn?: (server: PostgresProcess) => void;
+}): Promise<PostgresProcess> {
   const { binaries, dir, port, flags, runAs } = options;
   // Its own process group: Ctrl-C in a terminal reaches our process, which
   // stops the server once it no longer needs it, not the server directly.
@@ -108,6 +118,18 @@ export async function startServer(options: { binaries: PostgresBinaries; dir: st
   let started = false;
   let stopping = false;
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const signalStop = () => {
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+  };
+  const server: PostgresProcess = {
+    signalStop,
+    stop: async () => {
+      signalStop();
+      await exited;
+    },
+  };
+  options.onSpawn?.(server);
 
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -134,17 +156,7 @@ export async function startServer(options: { binaries: PostgresBinaries; dir: st
     });
   });
 
-  const signalStop = () => {
-    stopping = true;
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
-  };
-  return {
-    signalStop,
-    stop: async () => {
-      signalStop();
-      await exited;
-    },
-  };
+  return server;
 }
 
 type Lines = { lines: string[]; onLine: ((line: string) => void) | null };

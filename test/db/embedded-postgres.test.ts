@@ -1,6 +1,7 @@
 // The embedded PostgreSQL from places the postgres user cannot reach (as root,
 // a clone in root's 0700 home), without the package's symlink script, and its
 // one-line failures. Real binaries, real servers.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
@@ -126,6 +127,37 @@ describe("embedded PostgreSQL", () => {
     expect(message).toBe(
       `embedded PostgreSQL: as root it runs as the postgres user, who cannot enter ${privateHome} on the way to ${path.dirname(dir)}; set TOLLGATE_DATA_DIR to a folder outside it, or set DATABASE_URL to use your own PostgreSQL`,
     );
+  });
+
+  it("stops a server interrupted while it starts (its own process group does not get the Ctrl-C)", async () => {
+    const data = await folder("tollgate-data-", 0o755);
+    const dir = path.join(data, "postgres");
+    const port = await freePort();
+    // Made and stopped once first: initdb's own single-user server writes a pid file too.
+    await (await startEmbeddedPostgres({ dir, port, database: "tollgate" })).stop();
+    const start = `import(${JSON.stringify(path.resolve("lib/db/embedded-postgres.ts"))}).then((m) => m.startEmbeddedPostgres({ dir: ${JSON.stringify(dir)}, port: ${port}, database: "tollgate" }))`;
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", start], { stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    // The server writes its pid file as it starts, before it is ready: the interrupt comes then.
+    const pidFile = path.join(dir, "postmaster.pid");
+    await expect.poll(() => existsSync(pidFile), { timeout: 60_000, interval: 5 }).toBe(true);
+    child.kill("SIGINT");
+    const serverPid = Number((await readFile(pidFile, "utf8").catch(() => "0")).split("\n")[0]);
+    await exited;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      if (serverPid) await expect.poll(() => alive(serverPid), { timeout: 10_000, interval: 50 }).toBe(false);
+      expect(existsSync(pidFile)).toBe(false);
+    } finally {
+      if (serverPid && alive(serverPid)) process.kill(serverPid, "SIGKILL"); // left running: not past this test
+    }
   });
 
   it("says in one line that its port is taken", async () => {
