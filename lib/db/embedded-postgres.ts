@@ -92,6 +92,8 @@ async function launch(options: EmbeddedPostgresOptions, onSpawn: (server: Postgr
     throw new EmbeddedPostgresError(`port ${port} is already in use`, `stop the other process, set TOLLGATE_PG_PORT, or ${USE_YOUR_OWN}`);
   }
   let server: PostgresProcess | null = null;
+  // The server once spawned, started or not (one that never got ready is stopped here too).
+  let spawned: PostgresProcess | null = null;
   try {
     const runAs = await postgresUser();
     const home = path.dirname(dir);
@@ -113,13 +115,16 @@ async function launch(options: EmbeddedPostgresOptions, onSpawn: (server: Postgr
       port,
       runAs,
       flags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
-      onSpawn,
+      onSpawn: (starting) => {
+        spawned = starting;
+        onSpawn(starting);
+      },
     });
     const base = `postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}`;
     await createDatabaseIfMissing(`${base}/postgres`, database);
     return { url: `${base}/${database}`, server };
   } catch (error) {
-    await server?.stop();
+    await (server ?? spawned)?.stop();
     if (error instanceof EmbeddedPostgresError) throw error;
     throw new EmbeddedPostgresError(`in ${dir}: ${oneLine(error instanceof Error ? error.message : String(error))}`);
   }

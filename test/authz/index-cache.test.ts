@@ -44,7 +44,7 @@ describe("getOrgIndex", () => {
     // Other test files' listeners share the database: this process's is found by its name.
     const name = `tollgate-authz-listener:${process.pid}`;
     const listenerPid = async () => (await sqlRows<{ pid: number }>(sql`SELECT pid FROM pg_stat_activity WHERE application_name = ${name} AND query LIKE 'LISTEN %'`))[0]?.pid;
-    await startAuthzListener(process.env.DATABASE_URL!, { stableMs: 200 });
+    await startAuthzListener(process.env.DATABASE_URL!, { stableMs: 100 });
     // Four losses, each after the connection held: a wait that grew with every loss (0.5, 1, 2, 4 s) was the bug.
     for (let loss = 1; loss <= 4; loss++) {
       await expect.poll(listenerPid, { timeout: 1_500, interval: 20 }).toBeDefined();
@@ -61,7 +61,8 @@ describe("getOrgIndex", () => {
     const listeners = async () => (await sqlRows<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${name}`))[0]!.n;
     await startAuthzListener(process.env.DATABASE_URL!);
     await sqlRows(sql`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = ${name}`);
-    await stopAuthzListener(); // the reconnect was waiting (0.5 s)
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the loss has reached the client: a reconnect waits (0.5 s)
+    await stopAuthzListener();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await listeners()).toBe(0);
   });

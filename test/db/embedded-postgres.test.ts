@@ -129,7 +129,7 @@ describe("embedded PostgreSQL", () => {
     );
   });
 
-  it("stops a server interrupted while it starts (its own process group does not get the Ctrl-C)", async () => {
+  it("stops a server interrupted while it starts (its own process group does not get the Ctrl-C)", { timeout: 90_000 }, async () => {
     const data = await folder("tollgate-data-", 0o755);
     const dir = path.join(data, "postgres");
     const port = await freePort();
@@ -138,12 +138,8 @@ describe("embedded PostgreSQL", () => {
     const start = `import(${JSON.stringify(path.resolve("lib/db/embedded-postgres.ts"))}).then((m) => m.startEmbeddedPostgres({ dir: ${JSON.stringify(dir)}, port: ${port}, database: "tollgate" }))`;
     const child = spawn(process.execPath, ["--import", "tsx", "-e", start], { stdio: "ignore" });
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    // The server writes its pid file as it starts, before it is ready: the interrupt comes then.
     const pidFile = path.join(dir, "postmaster.pid");
-    await expect.poll(() => existsSync(pidFile), { timeout: 60_000, interval: 5 }).toBe(true);
-    child.kill("SIGINT");
-    const serverPid = Number((await readFile(pidFile, "utf8").catch(() => "0")).split("\n")[0]);
-    await exited;
+    const serverPid = async () => Number((await readFile(pidFile, "utf8").catch(() => "")).split("\n")[0]) || null;
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -152,11 +148,20 @@ describe("embedded PostgreSQL", () => {
         return false;
       }
     };
+    let pid: number | null = null;
     try {
-      if (serverPid) await expect.poll(() => alive(serverPid), { timeout: 10_000, interval: 50 }).toBe(false);
+      // The server writes its pid file as it starts, before it is ready: the interrupt comes then.
+      await expect.poll(() => existsSync(pidFile), { timeout: 60_000, interval: 5 }).toBe(true);
+      child.kill("SIGINT");
+      await expect.poll(async () => (pid = await serverPid()) !== null || !existsSync(pidFile), { timeout: 5_000, interval: 5 }).toBe(true);
+      await exited;
+      if (pid) await expect.poll(() => alive(pid!), { timeout: 10_000, interval: 50 }).toBe(false);
       expect(existsSync(pidFile)).toBe(false);
     } finally {
-      if (serverPid && alive(serverPid)) process.kill(serverPid, "SIGKILL"); // left running: not past this test
+      // Whatever went wrong, nothing outlives the test.
+      if (child.exitCode === null) child.kill("SIGKILL");
+      pid ??= await serverPid();
+      if (pid && alive(pid)) process.kill(pid, "SIGKILL");
     }
   });
 
