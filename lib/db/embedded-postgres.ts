@@ -50,22 +50,15 @@ export type EmbeddedPostgresOptions = {
 };
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const starting = trackWhileStarting();
-  try {
-    const { url, server } = await launch(options, starting.onSpawn);
-    return { url, stop: track(server, () => server.stop()) };
-  } finally {
-    starting.done();
-  }
+  return launch(options, (server) => track(server, () => server.stop()));
 }
 
 /** A throwaway server in a temporary directory (tests), removed on stop. */
 export async function startTemporaryPostgres(prefix: string, options: Pick<EmbeddedPostgresOptions, "binariesPackage" | "binariesCache"> = {}): Promise<RunningPostgres> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const remove = () => rm(dir, { recursive: true, force: true });
-  const starting = trackWhileStarting(remove);
   try {
-    const { url, server } = await launch(
+    return await launch(
       {
         dir: path.join(dir, "pg"),
         port: await freePort(),
@@ -75,25 +68,22 @@ export async function startTemporaryPostgres(prefix: string, options: Pick<Embed
         binariesCache: options.binariesCache ?? path.join(os.tmpdir(), `tollgate-postgres-binaries-${process.getuid?.() ?? "user"}`),
         binariesPackage: options.binariesPackage,
       },
-      starting.onSpawn,
+      (server) => track(server, () => server.stop().then(remove)),
     );
-    return { url, stop: track(server, () => server.stop().then(remove)) };
   } catch (error) {
     await remove();
     throw error;
-  } finally {
-    starting.done();
   }
 }
 
-async function launch(options: EmbeddedPostgresOptions, onSpawn: (server: PostgresProcess) => void): Promise<{ url: string; server: PostgresProcess }> {
+/** Starts the server; `trackServer` takes it over as soon as it is spawned and gives its stop. */
+async function launch(options: EmbeddedPostgresOptions, trackServer: (server: PostgresProcess) => () => Promise<void>): Promise<RunningPostgres> {
   const { dir, port, database } = options;
   if (!(await isPortFree(port))) {
     throw new EmbeddedPostgresError(`port ${port} is already in use`, `stop the other process, set TOLLGATE_PG_PORT, or ${USE_YOUR_OWN}`);
   }
-  let server: PostgresProcess | null = null;
-  // The server once spawned, started or not (one that never got ready is stopped here too).
-  let spawned: PostgresProcess | null = null;
+  // From its spawn on, started or not: an interrupt while it starts, or a start that fails, stops it too.
+  let stop: (() => Promise<void>) | undefined;
   try {
     const runAs = await postgresUser();
     const home = path.dirname(dir);
@@ -109,22 +99,19 @@ async function launch(options: EmbeddedPostgresOptions, onSpawn: (server: Postgr
       await writeFile(passwordFile, password + "\n", { mode: 0o600 });
       await initialiseCluster({ binaries, dir, user: "tollgate", password, runAs });
     }
-    server = await startServer({
+    await startServer({
       binaries,
       dir,
       port,
       runAs,
       flags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
-      onSpawn: (starting) => {
-        spawned = starting;
-        onSpawn(starting);
-      },
+      onSpawn: (server) => (stop = trackServer(server)),
     });
     const base = `postgresql://tollgate:${encodeURIComponent(password)}@127.0.0.1:${port}`;
     await createDatabaseIfMissing(`${base}/postgres`, database);
-    return { url: `${base}/${database}`, server };
+    return { url: `${base}/${database}`, stop: stop! };
   } catch (error) {
-    await (server ?? spawned)?.stop();
+    await stop?.();
     if (error instanceof EmbeddedPostgresError) throw error;
     throw new EmbeddedPostgresError(`in ${dir}: ${oneLine(error instanceof Error ? error.message : String(error))}`);
   }
@@ -144,9 +131,9 @@ type Tracked = { signalStop: () => void; stop: () => Promise<void> };
 const running = new Set<Tracked>();
 
 /**
- * The server lives in its own process group, so it is stopped here: by the
- * returned stop, at process exit, and on a signal when nothing else handles
- * it. A process with its own handler (npm start's graceful shutdown) stops
+ * The server lives in its own process group (Ctrl-C does not reach it), so it
+ * is stopped here, from its spawn on: by the returned stop, at process exit,
+ * and on a signal when nothing else handles it. A process with its own handler (npm start's graceful shutdown) stops
  * the server itself once it has finished with the database.
  */
 function track(server: PostgresProcess, stopAll: () => Promise<void>): () => Promise<void> {
@@ -156,26 +143,6 @@ function track(server: PostgresProcess, stopAll: () => Promise<void>): () => Pro
   return async () => {
     await stopAll();
     running.delete(entry);
-  };
-}
-
-/**
- * Tracks a server from its spawn until `track` takes it over (done), so that
- * an interrupt while it starts or while its database is made stops it too
- * (it lives in its own process group: Ctrl-C does not reach it). `after`
- * runs once it has stopped.
- */
-function trackWhileStarting(after?: () => Promise<void>) {
-  let entry: Tracked | undefined;
-  return {
-    onSpawn: (server: PostgresProcess) => {
-      entry = { signalStop: server.signalStop, stop: () => server.stop().then(after) };
-      if (running.size === 0) watchProcessEnd();
-      running.add(entry);
-    },
-    done: () => {
-      if (entry) running.delete(entry);
-    },
   };
 }
 

@@ -94,16 +94,10 @@ export type PostgresProcess = {
 
 /**
  * Starts the server and resolves once it accepts connections. `onSpawn` gets
- * the server's stop at once, so that it can be stopped while it starts.
+ * the server's stop at once, so that it can be stopped while it starts, and
+ * after.
  */
-export async function startServer(options: {
-  binaries: PostgresBinaries;
-  dir: string;
-  port: number;
-  flags: string[];
-  runAs: Ids | null;
-  onSpawn?: (server: PostgresProcess) => void;
-}): Promise<PostgresProcess> {
+export async function startServer(options: { binaries: PostgresBinaries; dir: string; port: number; flags: string[]; runAs: Ids | null; onSpawn: (server: PostgresProcess) => void }): Promise<void> {
   const { binaries, dir, port, flags, runAs } = options;
   // Its own process group: Ctrl-C in a terminal reaches our process, which
   // stops the server once it no longer needs it, not the server directly.
@@ -122,14 +116,13 @@ export async function startServer(options: {
     stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
   };
-  const server: PostgresProcess = {
+  options.onSpawn({
     signalStop,
     stop: async () => {
       signalStop();
       await exited;
     },
-  };
-  options.onSpawn?.(server);
+  });
 
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -155,8 +148,6 @@ export async function startServer(options: {
       else if (started && !stopping) console.error(`embedded PostgreSQL: the server in ${dir} stopped unexpectedly (${lastError(output.lines, /FATAL|PANIC/) ?? `exit ${code ?? signal}`})`);
     });
   });
-
-  return server;
 }
 
 type Lines = { lines: string[]; onLine: ((line: string) => void) | null };

@@ -37,7 +37,7 @@ export async function sqlRows<Row>(query: Sql): Promise<Row[]> {
   }
 }
 
-/** The server ended the session (FATAL: a restart, an administrator), or the connection broke (class 08). */
+/** The server ended the session (FATAL, or class 57P: a restart, an administrator), or the connection broke (class 08). */
 const endsConnection = (error: unknown) => {
   const { severity, code } = error as { severity?: string; code?: string };
   return severity === "FATAL" || severity === "PANIC" || /^(08|57P)/.test(code ?? "");

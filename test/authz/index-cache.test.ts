@@ -10,6 +10,9 @@ import { createTestOrg } from "../helpers.ts";
 
 afterAll(() => stopAuthzListener());
 
+// Other test files' listeners share the database: this process's is found by its name.
+const name = `tollgate-authz-listener:${process.pid}`;
+
 describe("getOrgIndex", () => {
   it("serves the cached index until the organization's authorization data changes", async () => {
     const { org } = await createTestOrg();
@@ -41,8 +44,6 @@ describe("getOrgIndex", () => {
   });
 
   it("listens again within 1.5 s each time its connection is lost after holding a while, however often", async () => {
-    // Other test files' listeners share the database: this process's is found by its name.
-    const name = `tollgate-authz-listener:${process.pid}`;
     const listenerPid = async () => (await sqlRows<{ pid: number }>(sql`SELECT pid FROM pg_stat_activity WHERE application_name = ${name} AND query LIKE 'LISTEN %'`))[0]?.pid;
     await startAuthzListener(process.env.DATABASE_URL!, { stableMs: 100 });
     // Four losses, each after the connection held: a wait that grew with every loss (0.5, 1, 2, 4 s) was the bug.
@@ -57,7 +58,6 @@ describe("getOrgIndex", () => {
   });
 
   it("stays stopped: a reconnect that was waiting when it stopped does not start it again", async () => {
-    const name = `tollgate-authz-listener:${process.pid}`;
     const listeners = async () => (await sqlRows<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${name}`))[0]!.n;
     await startAuthzListener(process.env.DATABASE_URL!);
     await sqlRows(sql`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = ${name}`);
