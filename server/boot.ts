@@ -5,11 +5,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import pg from "pg";
 import { API_KEY_SECRET_VAR, MIN_API_KEY_SECRET_LENGTH } from "../lib/secrets/key-hashing.ts";
 import { dataDir, env, type Env } from "../lib/env.ts";
 import { isPortFree, startEmbeddedPostgres, type RunningPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrateDatabase } from "../lib/db/migrate.ts";
+import { ownClient } from "../lib/db/own-client.ts";
 
 export class StartupError extends Error {}
 
@@ -32,7 +32,7 @@ async function checkRedisUrl(url: string, embedded: RunningPostgres | null) {
 }
 
 async function checkDatabaseUrl(url: string) {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const client = ownClient({ connectionString: url, connectionTimeoutMillis: 5000, application_name: "tollgate-start-check" });
   try {
     await client.connect();
     await client.query("SELECT 1");

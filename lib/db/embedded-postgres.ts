@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/pr
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
+import { ownClient } from "./own-client.ts";
 import { EmbeddedPostgresError, oneLine, USE_YOUR_OWN } from "./embedded-postgres-error.ts";
 import { postgresBinaries, type PostgresPackage } from "./postgres-binaries.ts";
 import { initialiseCluster, postgresUser, startServer, type PostgresProcess } from "./postgres-server.ts";
@@ -165,7 +165,7 @@ function watchProcessEnd() {
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = ownClient({ connectionString: adminUrl, application_name: "tollgate-create-database" });
   await client.connect();
   try {
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);

@@ -1,13 +1,14 @@
 // Applies prisma/migrations to a database. Several app processes may start at
 // once on one database, so the work runs under a PostgreSQL advisory lock.
-import pg from "pg";
+import type pg from "pg";
 import { logger } from "../logger.ts";
+import { ownClient } from "./own-client.ts";
 import { noFilters, readMigrationList, withSchemaEngine } from "./schema-engine.ts";
 
 const MIGRATION_LOCK_ID = 7_246_001; // arbitrary, constant across versions
 
 export async function migrateDatabase(connectionString: string): Promise<string[]> {
-  const lockClient = new pg.Client({ connectionString });
+  const lockClient = ownClient({ connectionString, application_name: "tollgate-migrations" });
   await lockClient.connect();
   try {
     // Polled, not waited for: a backend waiting on the lock holds a snapshot, and a migration that
@@ -21,7 +22,7 @@ export async function migrateDatabase(connectionString: string): Promise<string[
     return result.appliedMigrationNames;
   } finally {
     await lockClient.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => {});
-    await lockClient.end();
+    await lockClient.end().catch(() => {});
   }
 }
 

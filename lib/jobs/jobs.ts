@@ -1,10 +1,10 @@
 // Background jobs on pg-boss, in the app's PostgreSQL (schema `pgboss`): one
 // client per process. `npm start` works the queues in its own process;
 // `npm run worker` does it alone (then app processes only queue jobs).
-import pg from "pg";
 import PgBoss from "pg-boss";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
+import { ownClient } from "../db/own-client.ts";
 import { sql, sqlRows } from "../db/sql.ts";
 import { NotFound } from "../errors.ts";
 import { logger } from "../logger.ts";
@@ -21,7 +21,7 @@ const shared = globalThis as { __tollgateJobs?: PgBoss | null };
 const QUEUE_SETUP_LOCK_ID = 7_246_004; // arbitrary, constant across versions
 
 async function oneAtATime<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
-  const lock = new pg.Client({ connectionString: databaseUrl, application_name: "tollgate-jobs-setup" });
+  const lock = ownClient({ connectionString: databaseUrl, application_name: "tollgate-jobs-setup" });
   await lock.connect();
   try {
     // A process stuck while holding it must not hold every other one forever.

@@ -2,7 +2,7 @@
 // the test file ends.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, afterEach } from "vitest";
 
 const adminUrl = () => {
   const url = new URL(process.env.TEST_ADMIN_DATABASE_URL!);
@@ -29,5 +29,19 @@ export function useEmptyDatabases(): () => Promise<string> {
     const url = adminUrl();
     url.pathname = `/${name}`;
     return url.toString();
+  };
+}
+
+/** Returns a function opening connections to a database; every one is closed after each test. */
+export function useConnections(): (url: string) => Promise<pg.Client> {
+  const clients: pg.Client[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
+  });
+  return async (url) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    clients.push(client);
+    return client;
   };
 }

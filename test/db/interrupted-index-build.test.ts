@@ -2,26 +2,15 @@
 // process stopped mid-build (a container killed during an upgrade) leaves the
 // migration failed and the index INVALID. The next start must repair that by
 // itself, not refuse to start until someone runs `prisma migrate resolve`.
-import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { concurrentIndexOf, migrateDatabase } from "../../lib/db/migrate.ts";
-import { useEmptyDatabases } from "./empty-databases.ts";
+import { useConnections, useEmptyDatabases } from "./empty-databases.ts";
 
 const scratchDatabase = useEmptyDatabases();
 const MIGRATION = "20261206012115_audit_by_actor";
 const INDEX = "AuditEvent_actorId_createdAt_idx";
 
-const clients: pg.Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
-});
-
-async function connect(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  clients.push(client);
-  return client;
-}
+const connect = useConnections();
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 200; i++) {
