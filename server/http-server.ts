@@ -1,10 +1,9 @@
 // The process's HTTP server: request facts taken from the socket, machine
 // endpoints on the lean router, everything else handed to Next.js (when
 // there is one: API-only processes and tests run without it).
-import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { publicUrl, trustProxy } from "../lib/env.ts";
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, PATH_HEADER, setRequestMeta } from "../lib/http/request-meta.ts";
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, PATH_HEADER, newRequestId, setRequestMeta } from "../lib/http/request-meta.ts";
 import { isSameOrigin } from "../lib/http/same-origin.ts";
 import { newNonce, securityHeaders } from "../lib/http/security-headers.ts";
 import { releaseResponseFrame, sendJson, setResponseFrame, type LeanRouter } from "../lib/http/lean-router.ts";
@@ -37,7 +36,7 @@ export function createTollgateServer(machines: LeanRouter, handleNext?: NextHand
   return http.createServer((req, res) => {
     // Facts about the request come from the socket, never from the client.
     const url = req.url ?? "/";
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     observeRequest(res);
     setResponseFrame(res, frameHeaders, requestId);
     // A NUL character in the address is never real input (and PostgreSQL cannot store one).

@@ -1,6 +1,6 @@
 // Request facts set by the custom server (server/main.ts) on every request:
 // it overwrites these headers, so clients cannot forge them.
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { RequestMeta } from "../context.ts";
 
@@ -8,6 +8,21 @@ export const CLIENT_IP_HEADER = "x-tollgate-client-ip";
 export const REQUEST_ID_HEADER = "x-request-id";
 /** The request's path, for layouts (Next.js gives them none). */
 export const PATH_HEADER = "x-tollgate-path";
+
+// Random bytes drawn ahead in one call, for many ids: a UUID per request cost
+// the hot path more than it should (its 36 characters too, in every answer).
+const ID_BYTES = 12;
+const pool = Buffer.allocUnsafe(ID_BYTES * 512);
+let poolUsed = pool.length;
+
+/** A request's id: 96 random bits as 16 URL-safe characters, unique across processes and restarts. */
+export function newRequestId(): string {
+  if (poolUsed === pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  return pool.toString("base64url", poolUsed, (poolUsed += ID_BYTES));
+}
 
 type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
@@ -19,7 +34,7 @@ function read(headers: HeaderSource, name: string): string | null {
 
 export function requestMetaFrom(headers: HeaderSource): RequestMeta {
   return {
-    requestId: read(headers, REQUEST_ID_HEADER) ?? randomUUID(),
+    requestId: read(headers, REQUEST_ID_HEADER) ?? newRequestId(),
     ip: read(headers, CLIENT_IP_HEADER),
     userAgent: read(headers, "user-agent"),
   };
@@ -36,5 +51,5 @@ export function setRequestMeta(req: IncomingMessage, meta: RequestMeta) {
 
 /** The server's facts about a lean-router request; without the server (tests), only what the socket says. */
 export function requestMeta(req: IncomingMessage): RequestMeta {
-  return (req as WithMeta)[META] ?? { requestId: randomUUID(), ip: req.socket?.remoteAddress?.replace(/^::ffff:/, "") ?? null, userAgent: req.headers["user-agent"] ?? null };
+  return (req as WithMeta)[META] ?? { requestId: newRequestId(), ip: req.socket?.remoteAddress?.replace(/^::ffff:/, "") ?? null, userAgent: req.headers["user-agent"] ?? null };
 }
