@@ -2,7 +2,7 @@
 // once on one database, so the work runs under a PostgreSQL advisory lock.
 import type pg from "pg";
 import { logger } from "../logger.ts";
-import { ownClient } from "./own-client.ts";
+import { connectionLost, LockLost, ownClient } from "./own-client.ts";
 import { noFilters, readMigrationList, withSchemaEngine } from "./schema-engine.ts";
 
 const MIGRATION_LOCK_ID = 7_246_001; // arbitrary, constant across versions
@@ -19,6 +19,8 @@ export async function migrateDatabase(connectionString: string): Promise<string[
     const migrationsList = await readMigrationList();
     await repairInterruptedIndexBuilds(lockClient, migrationsList.migrationDirectories);
     const result = await withSchemaEngine(connectionString, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
+    const lost = connectionLost(lockClient);
+    if (lost) throw new LockLost("database migration", lost);
     return result.appliedMigrationNames;
   } finally {
     await lockClient.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => {});

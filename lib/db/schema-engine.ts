@@ -39,6 +39,8 @@ export async function withSchemaEngine<T>(connectionString: string, work: (engin
   const { SchemaEngine } = await wasmReady;
   const datamodel = schemaText ?? (await readFile(SCHEMA_PATH, "utf8"));
   const pool = new pg.Pool({ connectionString, max: 2 });
+  // An idle connection dropped by the server must not end the process (the next query fails instead).
+  pool.on("error", () => {});
   try {
     const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool) as never);
     const engine = await SchemaEngine.new({ datamodels: [[SCHEMA_PATH, datamodel]] }, () => {}, adapter);

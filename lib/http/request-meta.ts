@@ -17,7 +17,7 @@ let poolUsed = pool.length;
 
 /** A request's id: 96 random bits as 16 URL-safe characters, unique across processes and restarts. */
 export function newRequestId(): string {
-  if (poolUsed === pool.length) {
+  if (poolUsed + ID_BYTES > pool.length) {
     randomFillSync(pool);
     poolUsed = 0;
   }

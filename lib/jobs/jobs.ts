@@ -4,7 +4,7 @@
 import PgBoss from "pg-boss";
 import { assertInstanceAdmin } from "../authz/authorize.ts";
 import type { InstanceCtx } from "../context.ts";
-import { ownClient } from "../db/own-client.ts";
+import { connectionLost, LockLost, ownClient } from "../db/own-client.ts";
 import { sql, sqlRows } from "../db/sql.ts";
 import { NotFound } from "../errors.ts";
 import { logger } from "../logger.ts";
@@ -27,7 +27,10 @@ async function oneAtATime<T>(databaseUrl: string, work: () => Promise<T>): Promi
     // A process stuck while holding it must not hold every other one forever.
     await lock.query("SET lock_timeout = '120s'");
     await lock.query("SELECT pg_advisory_lock($1)", [QUEUE_SETUP_LOCK_ID]);
-    return await work();
+    const result = await work();
+    const lost = connectionLost(lock);
+    if (lost) throw new LockLost("job queue setup", lost);
+    return result;
   } finally {
     await lock.query("SELECT pg_advisory_unlock($1)", [QUEUE_SETUP_LOCK_ID]).catch(() => {});
     await lock.end().catch(() => {});
@@ -42,13 +45,19 @@ export async function startJobs(options: { databaseUrl: string; work: boolean; j
   const scheduling = options.schedule !== false;
   const client = new PgBoss({ connectionString: options.databaseUrl, schema: JOBS_SCHEMA, max: 4, application_name: "tollgate-jobs", schedule: scheduling });
   client.on("error", (error) => logger.warn({ err: error }, "jobs: pg-boss reported an error"));
-  await oneAtATime(options.databaseUrl, async () => {
-    await client.start();
-    for (const job of jobs) {
-      await client.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit, retryDelay: job.retryDelay, retryBackoff: true, expireInSeconds: job.expireInSeconds });
-      if (job.schedule && scheduling) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
-    }
-  });
+  try {
+    await oneAtATime(options.databaseUrl, async () => {
+      await client.start();
+      for (const job of jobs) {
+        await client.createQueue(job.name, { name: job.name, retryLimit: job.retryLimit, retryDelay: job.retryDelay, retryBackoff: true, expireInSeconds: job.expireInSeconds });
+        if (job.schedule && scheduling) await client.schedule(job.name, job.schedule, {}, { tz: "UTC" });
+      }
+    });
+  } catch (error) {
+    // A failed setup leaves no client running (a started one would keep polling and hold its connections).
+    await client.stop({ graceful: false, wait: true }).catch(() => {});
+    throw error;
+  }
   for (const job of jobs) {
     if (options.work) {
       await client.work<Record<string, unknown>>(job.name, { pollingIntervalSeconds: 2 }, async ([item]) => {

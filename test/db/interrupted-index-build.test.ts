@@ -38,16 +38,22 @@ async function openWriter(url: string) {
   return writer;
 }
 
+/** The migration that builds the index, started again while a writer's transaction holds its build back. */
+async function migrationWaitingForWriter() {
+  const { url, admin } = await databaseWithoutTheIndex();
+  await admin.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [MIGRATION]);
+  const writer = await openWriter(url);
+  const migrating = migrateDatabase(url).then(
+    () => null,
+    (error: Error) => error,
+  );
+  return { url, admin, writer, migrating };
+}
+
 describe("an interrupted index build", () => {
   it("is dropped and built again by the next start, which then applies the migration as usual", async () => {
     // Back to the database before that migration.
-    const { url, admin } = await databaseWithoutTheIndex();
-    await admin.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [MIGRATION]);
-    const writer = await openWriter(url);
-    const interrupted = migrateDatabase(url).then(
-      () => null,
-      (error: Error) => error,
-    );
+    const { url, admin, writer, migrating: interrupted } = await migrationWaitingForWriter();
     const builder = await until(async () => {
       const { rows } = await admin.query<{ pid: number }>(
         `SELECT pid FROM pg_stat_activity WHERE query LIKE '%CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`,
@@ -67,6 +73,24 @@ describe("an interrupted index build", () => {
     expect(await valid()).toBe(true);
     const { rows } = await admin.query(`SELECT finished_at IS NOT NULL AS finished FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL`, [MIGRATION]);
     expect(rows).toEqual([{ finished: true }]);
+  });
+});
+
+describe("the migration lock's connection lost during a migration", () => {
+  it("fails the start once the migration is done, since another process may have run beside it; the next start goes on", async () => {
+    const { url, admin, writer, migrating } = await migrationWaitingForWriter();
+    // The build waits for the writer; meanwhile the lock's connection goes.
+    const lock = await until(async () => {
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT l.pid FROM pg_stat_activity l WHERE l.application_name = 'tollgate-migrations' AND l.datname = current_database()
+           AND EXISTS (SELECT 1 FROM pg_stat_activity b WHERE b.query LIKE '%CREATE INDEX CONCURRENTLY%' AND b.wait_event_type = 'Lock' AND b.datname = current_database())`,
+      );
+      return rows[0]?.pid;
+    });
+    await admin.query("SELECT pg_terminate_backend($1)", [lock]);
+    await writer.query("ROLLBACK");
+    expect((await migrating)?.message).toMatch(/database migration: the connection holding its lock was lost/);
+    expect(await migrateDatabase(url)).toEqual([]);
   });
 });
 

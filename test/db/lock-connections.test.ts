@@ -14,10 +14,13 @@ const QUEUE_SETUP_LOCK_ID = 7_246_004;
 
 const connect = useConnections();
 
-/** Ends the backend of the connection named `name` once it exists; its pid. */
-async function endConnection(admin: pg.Client, name: string): Promise<number> {
+/** Ends the backend of the connection named `name` once it exists (and, with `waiting`, waits for a lock); its pid. */
+async function endConnection(admin: pg.Client, name: string, waiting = false): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()", [name]);
+    const { rows } = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() ${waiting ? "AND wait_event_type = 'Lock'" : ""}`,
+      [name],
+    );
     if (rows[0]) {
       await admin.query("SELECT pg_terminate_backend($1)", [rows[0].pid]);
       return rows[0].pid;
@@ -52,7 +55,7 @@ describe("a lock's connection ended while a process starts", () => {
       () => null,
       (error: Error) => error,
     );
-    await endConnection(holder, "tollgate-jobs-setup");
+    await endConnection(holder, "tollgate-jobs-setup", true);
     expect((await starting)?.message).toMatch(/terminat/i);
     await holder.query("SELECT pg_advisory_unlock($1)", [QUEUE_SETUP_LOCK_ID]);
     await startJobs({ databaseUrl: url, work: false, jobs: [], schedule: false });
