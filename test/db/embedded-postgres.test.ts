@@ -3,7 +3,7 @@
 // one-line failures. Real binaries, real servers.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -136,14 +136,24 @@ describe("embedded PostgreSQL", () => {
     // Made and stopped once first: initdb's own single-user server writes a pid file too.
     await (await startEmbeddedPostgres({ dir, port, database: "tollgate" })).stop();
     const start = `import(${JSON.stringify(path.resolve("lib/db/embedded-postgres.ts"))}).then((m) => m.startEmbeddedPostgres({ dir: ${JSON.stringify(dir)}, port: ${port}, database: "tollgate" }))`;
-    const child = spawn(process.execPath, ["--import", "tsx", "-e", start], { stdio: "ignore" });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", start], { stdio: ["ignore", "ignore", "pipe"] });
+    // What the child said and how it ended, for the message of a failure.
+    let said = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (said += chunk));
+    const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(`exit ${code ?? signal}`)));
     const pidFile = path.join(dir, "postmaster.pid");
     const serverPid = async () => Number((await readFile(pidFile, "utf8").catch(() => "")).split("\n")[0]) || null;
+    // This server, not another process that got its pid since: a busy machine (CI, where pids
+    // wrap at 32768 within minutes) hands a freed pid out again within seconds.
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
-        return true;
+      } catch {
+        return false;
+      }
+      if (!existsSync("/proc")) return true;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
       } catch {
         return false;
       }
@@ -154,8 +164,8 @@ describe("embedded PostgreSQL", () => {
       await expect.poll(() => existsSync(pidFile), { timeout: 60_000, interval: 5 }).toBe(true);
       child.kill("SIGINT");
       await expect.poll(async () => (pid = await serverPid()) !== null || !existsSync(pidFile), { timeout: 5_000, interval: 5 }).toBe(true);
-      await exited;
-      if (pid) await expect.poll(() => alive(pid!), { timeout: 10_000, interval: 50 }).toBe(false);
+      const ended = await exited;
+      if (pid) await expect.poll(() => alive(pid!), { timeout: 10_000, interval: 50, message: `server ${pid} still running after the child's ${ended}; it said: ${said || "nothing"}` }).toBe(false);
       expect(existsSync(pidFile)).toBe(false);
     } finally {
       // Whatever went wrong, nothing outlives the test.
