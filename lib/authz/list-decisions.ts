@@ -1,12 +1,15 @@
 // The access decision log of an organization: newest first, filtered by
-// principal, permission, result and time, paged by a keyset cursor on the
-// time and id.
+// principal, permission, result, source and time, paged by a keyset cursor on
+// the time and id. The log is stored as batches (see decision-log.ts): a
+// decision's id is its batch's and its place in it.
 import { z } from "zod";
 import { assertCleanInput, boundedDate } from "../input.ts";
-import { db, type Prisma } from "../db.ts";
-import { keysetList, keysetOrder, PageQuery } from "../db/keyset.ts";
+import { db } from "../db.ts";
+import { decodeCursor, encodeCursor, keysetOrder, PageQuery } from "../db/keyset.ts";
+import { joinSql, rawSql, sql, sqlRows } from "../db/sql.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed, DECISION_SOURCES, type DecisionSource } from "./authorize.ts";
+import { BATCH_SPAN_MS } from "./decision-log.ts";
 import { idsIn, namesOfIds } from "./id-names.ts";
 
 const blank = (schema: z.ZodType) => z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
@@ -22,25 +25,120 @@ export const DecisionQuery = z.object({
   limit: PageQuery.shape.limit,
 });
 
-// In the order of the log's indexes ((orgId, createdAt) and (orgId, principalId, createdAt)): ordered by
-// id alone, PostgreSQL may walk the whole table's id index newest first, through every other organization's rows.
 const newestFirst = keysetOrder({ path: "createdAt", kind: "date", direction: "desc" }, { path: "id", kind: "bigint", direction: "desc" });
+
+/** One decision of the log, as lists and exports show it. */
+export type LoggedDecision = {
+  id: bigint;
+  createdAt: Date;
+  orgId: string;
+  principalType: string;
+  principalId: string;
+  permission: string;
+  resourceType: string;
+  resourceId: string;
+  allowed: boolean;
+  reason: string;
+  latencyUs: number;
+  source: string;
+};
+
+type Filters = { principalId?: string; permission?: string; allowed?: boolean; source?: string; from?: Date; to?: Date };
 
 export async function listDecisions(ctx: OrgCtx, raw: unknown) {
   assertAllowed(ctx, "decisions:read");
   assertCleanInput(raw);
   const q = DecisionQuery.parse(raw) as { principal?: string; permission?: string; result?: "allowed" | "denied"; source?: DecisionSource; from?: Date; to?: Date; cursor?: string; limit: number };
-  const where: Prisma.DecisionLogWhereInput = { orgId: ctx.orgId };
+  const filters: Filters = { permission: q.permission, source: q.source, from: q.from, to: q.to };
   if (q.principal) {
     const byEmail = q.principal.includes("@") ? await db.user.findFirst({ where: { email: q.principal.toLowerCase(), memberships: { some: { orgId: ctx.orgId } } }, select: { id: true } }) : null;
-    where.principalId = q.principal.includes("@") ? (byEmail?.id ?? "none") : q.principal;
+    filters.principalId = q.principal.includes("@") ? (byEmail?.id ?? "none") : q.principal;
   }
-  if (q.permission) where.permission = q.permission;
-  if (q.result) where.allowed = q.result === "allowed";
-  if (q.source) where.source = q.source;
-  if (q.from || q.to) where.createdAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) };
-  const page = await keysetList(newestFirst, { cursor: q.cursor, limit: q.limit }, (k) => db.decisionLog.findMany({ where: { AND: [where, k.where] }, orderBy: k.orderBy, take: k.take }));
-  return { decisions: page.data, names: await principalNames(ctx, page.data), nextCursor: page.nextCursor };
+  if (q.result) filters.allowed = q.result === "allowed";
+  const after = q.cursor ? (decodeCursor(newestFirst, q.cursor) as [Date, bigint]) : undefined;
+  const rows = await findDecisions(ctx.orgId, filters, after, q.limit + 1);
+  const decisions = rows.slice(0, q.limit);
+  const nextCursor = rows.length > q.limit ? encodeCursor(newestFirst, decisions.at(-1)!) : null;
+  return { decisions, names: await principalNames(ctx, decisions), nextCursor };
+}
+
+/**
+ * The decisions of the log's row `b`, one row each, with their place `n` in
+ * it (the format is described at the DecisionLog model): FROM "DecisionLog" b
+ * followed by this.
+ */
+export const DECISIONS_OF_BATCH = rawSql(`CROSS JOIN LATERAL (
+  SELECT d.n, a.f[1] AS "principalId", timestamptz 'epoch' + a.f[2]::bigint * interval '1 millisecond' AS "createdAt", a.f[3] AS "principalType",
+         a.f[4] AS "permission", a.f[5] AS "resourceType", a.f[6] AS "resourceId", a.f[7]::boolean AS "allowed", a.f[8] AS "reason",
+         a.f[9]::int AS "latencyUs", a.f[10] AS "source"
+  FROM string_to_table(b."entries", chr(30)) WITH ORDINALITY AS d(entry, n)
+  CROSS JOIN LATERAL (SELECT string_to_array(d.entry, chr(31)) AS f) a) e`);
+
+// A decision's id is its batch's id and its place in the batch: a batch holds
+// at most MAX_BATCH (20,000) decisions, fewer than 2^15.
+const PLACES = 32768;
+// Batches fetched at a time: few first (one batch of a busy organization fills a page), more while they fall short.
+const FIRST_FETCH = 8;
+const MAX_FETCH = 128;
+
+/**
+ * The newest `take` decisions of an organization after `after`, newest first.
+ * Batches are read newest first (by their latest decision), as many at a time
+ * as could fill the page, until no batch left can hold a decision newer than
+ * the last one kept: the work is bounded by the page, not by the log's size.
+ */
+async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | undefined, take: number): Promise<LoggedDecision[]> {
+  const batchFilter = [sql`"orgId" = ${orgId}::uuid`];
+  if (f.principalId !== undefined) batchFilter.push(sql`"principalIds" @> ARRAY[${f.principalId}::text]`);
+  if (f.from) batchFilter.push(sql`"lastAt" >= ${f.from}`);
+  // A batch spans less than BATCH_SPAN_MS: the bound on its latest decision lets the index skip the newer ones.
+  const spanAfter = (at: Date) => new Date(at.getTime() + BATCH_SPAN_MS);
+  if (f.to) batchFilter.push(sql`"lastAt" < ${spanAfter(f.to)}`, sql`"firstAt" < ${f.to}`);
+  if (after) batchFilter.push(sql`"lastAt" <= ${spanAfter(after[0])}`, sql`"firstAt" <= ${after[0]}`);
+  const entryFilter = [sql`TRUE`];
+  if (f.principalId !== undefined) entryFilter.push(sql`e."principalId" = ${f.principalId}`);
+  if (f.permission !== undefined) entryFilter.push(sql`e."permission" = ${f.permission}`);
+  if (f.source !== undefined) entryFilter.push(sql`e."source" = ${f.source}`);
+  if (f.allowed !== undefined) entryFilter.push(sql`e."allowed" = ${f.allowed}`);
+  if (f.from) entryFilter.push(sql`e."createdAt" >= ${f.from}`);
+  if (f.to) entryFilter.push(sql`e."createdAt" < ${f.to}`);
+  if (after) entryFilter.push(sql`(e."createdAt", b.id * ${PLACES} + e.n) < (${after[0]}, ${after[1].toString()}::bigint)`);
+
+  let found: LoggedDecision[] = [];
+  // Batches newest first, fetched but not read yet.
+  let queue: Array<{ id: string; lastAt: Date; size: number }> = [];
+  let fetchedAll = false;
+  let fetched: { id: string; lastAt: Date } | undefined;
+  let fetch = FIRST_FETCH;
+  for (;;) {
+    if (queue.length === 0) {
+      if (fetchedAll) return found;
+      queue = await sqlRows<{ id: string; lastAt: Date; size: number }>(sql`
+        SELECT id, "lastAt", size FROM "DecisionLog"
+        WHERE ${joinSql([...batchFilter, ...(fetched ? [sql`"lastAt" <= ${fetched.lastAt}`, sql`("lastAt", id) < (${fetched.lastAt}, ${fetched.id}::bigint)`] : [])], " AND ")}
+        ORDER BY "lastAt" DESC, id DESC LIMIT ${fetch}`);
+      fetchedAll = queue.length < fetch;
+      fetch = Math.min(fetch * 2, MAX_FETCH);
+      if (queue.length === 0) return found;
+      fetched = queue.at(-1);
+    }
+    // No batch left holds a decision later than its own latest: none can come before the last one kept.
+    if (found.length === take && found.at(-1)!.createdAt.getTime() > queue[0]!.lastAt.getTime()) return found;
+    // Enough batches to hold the page, if every decision in them matched.
+    let reading = 0;
+    for (let held = 0; reading < queue.length && held < take; reading++) held += queue[reading]!.size;
+    const read = queue.splice(0, reading);
+    const rows = await sqlRows<LoggedDecision & { id: string }>(sql`
+      SELECT b.id * ${PLACES} + e.n AS id, e."createdAt", b."orgId", e."principalType", e."principalId", e."permission", e."resourceType", e."resourceId",
+             e."allowed", e."reason", e."latencyUs", e."source"
+      FROM "DecisionLog" b ${DECISIONS_OF_BATCH}
+      WHERE b.id = ANY(${read.map((b) => b.id)}::bigint[]) AND b."orgId" = ${orgId}::uuid AND ${joinSql(entryFilter, " AND ")}
+      ORDER BY e."createdAt" DESC, 1 DESC LIMIT ${take}`);
+    found = found
+      .concat(rows.map((r) => ({ ...r, id: BigInt(r.id) })))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id > a.id ? 1 : b.id < a.id ? -1 : 0))
+      .slice(0, take);
+  }
 }
 
 /**
@@ -57,14 +155,15 @@ async function principalNames(ctx: OrgCtx, rows: Array<{ principalType: string; 
 }
 
 /**
- * Drops decisions older than each organization's retention, and every decision
+ * Drops decisions older than each organization's retention (a batch once its
+ * latest decision is: a batch spans a fraction of a second), and every decision
  * of organizations that no longer exist (a process may write a few after the
  * deletion swept the log: buffered ones, retried ones). Run hourly by the server.
  */
 export async function purgeExpiredDecisions() {
   const expired = await db.$executeRaw`
     DELETE FROM "DecisionLog" d USING "Organization" o
-    WHERE d."orgId" = o.id AND d."createdAt" < now() - make_interval(days => o."decisionLogRetentionDays")`;
+    WHERE d."orgId" = o.id AND d."lastAt" < now() - make_interval(days => o."decisionLogRetentionDays")`;
   // The organizations the log holds, one index probe each (a loose index scan), not a pass over every row.
   const orphaned = await db.$executeRaw`
     WITH RECURSIVE logged AS (

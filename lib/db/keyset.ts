@@ -43,7 +43,7 @@ const decoders: Record<KeyKind, (v: unknown) => unknown> = {
   date: (v) => (Number.isInteger(v) && (v as number) >= EARLIEST_DATE_MS && (v as number) <= LATEST_DATE_MS ? new Date(v as number) : undefined),
 };
 
-function decodeCursor(order: readonly OrderKey[], cursor: string): unknown[] {
+export function decodeCursor(order: readonly OrderKey[], cursor: string): unknown[] {
   let parsed: unknown;
   if (cursor.length > CURSOR_MAX) throw invalidCursor();
   try {
@@ -65,7 +65,7 @@ function valueAt(row: object, path: string): unknown {
   return value;
 }
 
-function encodeCursor(order: readonly OrderKey[], row: object): string {
+export function encodeCursor(order: readonly OrderKey[], row: object): string {
   const values = order.map(({ path }) => {
     const value = valueAt(row, path);
     return value instanceof Date ? value.getTime() : typeof value === "bigint" ? String(value) : value;

@@ -18,8 +18,10 @@ export async function onboardingSteps(ctx: OrgCtx): Promise<OnboardingStep[]> {
            EXISTS (SELECT 1 FROM "ApiKey" WHERE "orgId" = ${orgId}::uuid) AS "key",
            -- Among the newest 10,000 decisions (read through the log's index, so the cost is bounded):
            -- once a product calls the check API, its checks are most of them.
-           EXISTS (SELECT 1 FROM (SELECT "source" FROM "DecisionLog" WHERE "orgId" = ${orgId}::uuid ORDER BY "createdAt" DESC LIMIT 10000) newest
-                   WHERE newest."source" IN ('check-api', 'check-api-batch')) AS "checked",
+           -- (A decision's source is its last field: see the DecisionLog model.)
+           EXISTS (SELECT 1 FROM (SELECT "entries", sum("size") OVER (ORDER BY "lastAt" DESC, id DESC) - "size" AS "newer"
+                                  FROM "DecisionLog" WHERE "orgId" = ${orgId}::uuid ORDER BY "lastAt" DESC, id DESC LIMIT 10000) newest
+                   WHERE newest."newer" < 10000 AND newest."entries" ~ (chr(31) || 'check-api(-batch)?(' || chr(30) || '|$)')) AS "checked",
            EXISTS (SELECT 1 FROM "SsoConnection" WHERE "orgId" = ${orgId}::uuid) AS "sso",
            EXISTS (SELECT 1 FROM usage.event_id WHERE org_id = ${orgId}::uuid) AS "usage"`);
   const base = `/${ctx.orgSlug}`;

@@ -183,8 +183,10 @@ async function main() {
 
     const logged = new pg.Client({ connectionString: database.url });
     await logged.connect();
-    const { rows } = await logged.query(`SELECT count(*)::int AS n FROM "DecisionLog" WHERE source LIKE 'check-api%'`);
-    await logged.end();
+    // Each decision's source is its last field (see the DecisionLog model).
+    const { rows } = await logged
+      .query(`SELECT count(*)::int AS n FROM "DecisionLog", string_to_table(entries, chr(30)) AS d WHERE d ~ (chr(31) || 'check-api(-batch)?$')`)
+      .finally(() => logged.end());
     const decided = http.answered + batch.answered * 100;
     console.error(
       `bench: ratios to baseline: http ${(http.rps / baseline.rps).toFixed(2)} (goal >= 0.5), batch ${((batch.rps * 100) / baseline.rps).toFixed(2)} (goal >= 2); http p99 ${(http.p99 / baseline.p99).toFixed(1)} x baseline p99 (goal <= 3); decisions answered ${decided}, logged ${rows[0].n}`,

@@ -8,6 +8,7 @@ import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
 import { db } from "../../lib/db.ts";
 import { useMachineServer } from "../apikeys/http.ts";
 import { builtInRole, createUser, uniqueEmail } from "../helpers.ts";
+import { countDecisions, loggedDecisions } from "../fixtures/logged-decisions.ts";
 
 const { call } = useMachineServer();
 
@@ -115,10 +116,10 @@ describe("what an integrator can rely on", () => {
     const { org, as } = await orgWithKey();
     const orgKey = (await as("POST", "/api/v1/api-keys", { name: "admin", roleId: (await builtInRole("admin")).id })).body.key;
     await flushDecisionLog();
-    const before = await db.decisionLog.count({ where: { orgId: org.id, permission: "groups:write" } });
+    const before = await countDecisions(org.id, { permission: "groups:write" });
     expect((await call("POST", "/api/v1/groups", { key: orgKey, body: { name: "Once" } })).status).toBe(201);
     await flushDecisionLog();
-    const rows = await db.decisionLog.findMany({ where: { orgId: org.id, permission: "groups:write" } });
+    const rows = await loggedDecisions(org.id, { permission: "groups:write" });
     expect(rows.length - before).toBe(1);
     expect(rows.at(-1)).toMatchObject({ source: "api", allowed: true, principalType: "api_key" });
   });

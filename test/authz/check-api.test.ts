@@ -12,6 +12,7 @@ import { setRequestMeta } from "../../lib/http/request-meta.ts";
 import { createProject } from "../../lib/projects/projects.ts";
 import { machineRouter } from "../../server/machine-routes.ts";
 import { createTestOrg } from "../helpers.ts";
+import { loggedDecisions } from "../fixtures/logged-decisions.ts";
 
 let server: http.Server;
 let base: string;
@@ -109,7 +110,7 @@ describe("POST /api/v1/authz/check", () => {
     const { key, viewer, org } = await orgWithCheckKey();
     await post("/api/v1/authz/check", { subject: { type: "user", id: viewer.principal.userId }, permission: "billing:write" }, key);
     await flushDecisionLog();
-    const row = await db.decisionLog.findFirstOrThrow({ where: { orgId: org.id, source: "check-api" } });
+    const row = (await loggedDecisions(org.id, { source: "check-api" }))[0]!;
     expect(row).toMatchObject({ principalId: viewer.principal.userId, permission: "billing:write", allowed: false });
   });
 });

@@ -4,12 +4,12 @@ import { resolveOrgContext } from "../../lib/auth/request-context.ts";
 import { assertAllowed, authorize, can } from "../../lib/authz/authorize.ts";
 import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
 import { listDecisions } from "../../lib/authz/list-decisions.ts";
-import { db } from "../../lib/db.ts";
 import { createTestOrg, meta } from "../helpers.ts";
+import { loggedDecisions } from "../fixtures/logged-decisions.ts";
 
 async function rows(orgId: string, permission: string) {
   await flushDecisionLog();
-  return db.decisionLog.findMany({ where: { orgId, permission }, orderBy: { id: "asc" } });
+  return loggedDecisions(orgId, { permission });
 }
 
 describe("decisions in one request", () => {

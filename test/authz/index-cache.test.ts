@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { authorize } from "../../lib/authz/authorize.ts";
-import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
+import { flushDecisionLog, recordDecision, type DecisionLogEntry } from "../../lib/authz/decision-log.ts";
 import { authzTransaction, getOrgIndex, startAuthzListener, stopAuthzListener } from "../../lib/authz/org-index-cache.ts";
 import { sql, sqlRows } from "../../lib/db/sql.ts";
-import { db } from "../../lib/db.ts";
 import { createTestOrg } from "../helpers.ts";
+import { countDecisions, loggedDecisions } from "../fixtures/logged-decisions.ts";
 
 afterAll(() => stopAuthzListener());
 
@@ -75,7 +75,7 @@ describe("decision log", () => {
     expect(authorize(viewer, "members:read").allowed).toBe(true);
     expect(authorize(viewer, "members:invite").allowed).toBe(false);
     await flushDecisionLog();
-    const rows = await db.decisionLog.findMany({ where: { orgId: org.id, principalId: viewer.principal.userId }, orderBy: { id: "asc" } });
+    const rows = await loggedDecisions(org.id, { principalId: viewer.principal.userId });
     expect(rows.map((r) => [r.permission, r.allowed, r.reason])).toEqual([
       ["members:read", true, 'membership role "Viewer" grants members:read'],
       ["members:invite", false, `no role of user ${viewer.principal.userId} grants members:invite`],
@@ -103,13 +103,13 @@ describe("decision log writer", () => {
       createdAt: new Date(),
     });
     await flushDecisionLog();
-    const row = await db.decisionLog.findFirstOrThrow({ where: { orgId: org.id, source: "access-checker" } });
+    const row = (await loggedDecisions(org.id, { source: "access-checker" }))[0]!;
     expect(row.reason).toBe(reason);
     expect(row.principalId).toBe("p\\1");
   });
 });
 
-const logRow = (orgId: string, createdAt = new Date()) => ({
+const logRow = (orgId: string, createdAt = new Date()): DecisionLogEntry => ({
   orgId,
   principalType: "user",
   principalId: "x",
@@ -119,9 +119,16 @@ const logRow = (orgId: string, createdAt = new Date()) => ({
   allowed: true,
   reason: "r",
   latencyUs: 1,
-  source: "test",
+  source: "check-api",
   createdAt,
 });
+
+/** Writes `rows` as one batch per organization, apart from the decisions recorded before. */
+async function logBatch(...rows: DecisionLogEntry[]) {
+  await flushDecisionLog();
+  for (const row of rows) recordDecision(row);
+  await flushDecisionLog();
+}
 
 describe("decision log retention", () => {
   it("is set per organization and purges only older decisions of that organization", async () => {
@@ -133,19 +140,25 @@ describe("decision log retention", () => {
     await expect(setDecisionRetention(a.owner, { days: 0 })).rejects.toBeInstanceOf(ZodError);
     await setDecisionRetention(a.owner, { days: 7 });
     const old = new Date(Date.now() - 10 * 86_400_000);
-    await db.decisionLog.createMany({ data: [logRow(a.org.id, old), logRow(a.org.id), logRow(b.org.id, old)] });
+    await logBatch(logRow(a.org.id, old), logRow(b.org.id, old));
+    await logBatch(logRow(a.org.id));
+    // Written together, ten days apart: a batch holds one second's decisions, so the old one goes alone.
+    const together = await createTestOrg();
+    await setDecisionRetention(together.owner, { days: 7 });
+    await logBatch(logRow(together.org.id, old), logRow(together.org.id));
     await purgeExpiredDecisions();
-    expect(await db.decisionLog.count({ where: { orgId: a.org.id, source: "test" } })).toBe(1);
-    expect(await db.decisionLog.count({ where: { orgId: b.org.id, source: "test" } })).toBe(1); // b keeps 30 days
+    expect(await countDecisions(a.org.id, { permission: "p:q" })).toBe(1);
+    expect(await countDecisions(b.org.id, { permission: "p:q" })).toBe(1); // b keeps 30 days
+    expect(await countDecisions(together.org.id, { permission: "p:q" })).toBe(1);
   });
 
   it("purges the decisions of organizations that no longer exist, however recent", async () => {
     const { purgeExpiredDecisions } = await import("../../lib/authz/list-decisions.ts");
     const kept = await createTestOrg();
     const gone = randomUUID();
-    await db.decisionLog.createMany({ data: [logRow(gone), logRow(gone), logRow(kept.org.id)] });
+    await logBatch(logRow(gone), logRow(gone), logRow(kept.org.id));
     await purgeExpiredDecisions();
-    expect(await db.decisionLog.count({ where: { orgId: gone } })).toBe(0);
-    expect(await db.decisionLog.count({ where: { orgId: kept.org.id } })).toBe(1);
+    expect(await countDecisions(gone)).toBe(0);
+    expect(await countDecisions(kept.org.id)).toBe(1);
   });
 });

@@ -56,7 +56,7 @@ const key = (id: string, publicId: string, extra: Record<string, unknown>) => ({
  * the migration being checked are left out, and columns it has that are not
  * named here take their defaults, so one seed serves every schema version.
  */
-export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
+export const SEED: Array<[table: string, row: Record<string, unknown>, onlyIf?: (columns: Set<string>) => boolean]> = [
   ["User", { id: ids.signedUp, email: "signed-up@example.test", name: "Sam Signup", passwordHash: "$argon2id$fake", createdAt: at, updatedAt: at }],
   ["User", { id: ids.provisioned, email: "provisioned@example.test", name: "Pat Provisioned", passwordHash: null, updatedAt: at }],
   ["User", { id: ids.external, email: "external@example.test", externalId: "ext-1", name: "Eve External", updatedAt: at }],
@@ -88,7 +88,7 @@ export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
       expiresAt: "2026-12-07 00:00:00.000+00",
     },
   ],
-  ["InvitationGrant", { id: "00000000-0000-4000-8000-000000000081", invitationId: "00000000-0000-4000-8000-000000000080", roleId: ids.customRole, projectId: ids.project }],
+  ["InvitationGrant", { id: "00000000-0000-4000-8000-000000000081", orgId: ids.org, invitationId: "00000000-0000-4000-8000-000000000080", roleId: ids.customRole, projectId: ids.project }],
   [
     "AuditEvent",
     { id: "00000000-0000-4000-8000-000000000090", orgId: ids.org, actorId: ids.signedUp, actorEmail: "signed-up@example.test", action: "grant.created", targetType: "grant", after: { a: 1 } },
@@ -107,6 +107,20 @@ export const SEED: Array<[table: string, row: Record<string, unknown>]> = [
       latencyUs: 5,
       source: "app",
     },
+    // Before 20261207152528_decision_log_batches, a row per decision.
+    (columns) => !columns.has("lastAt"),
+  ],
+  [
+    "DecisionLog",
+    {
+      orgId: ids.org,
+      firstAt: at,
+      lastAt: at,
+      size: 1,
+      principalIds: [ids.provisioned],
+      entries: [ids.provisioned, Date.parse("2026-11-30T12:00:00Z"), "user", "audit:read", "organization", ids.org, "t", "role", 5, "app"].join("\u001f"),
+    },
+    (columns) => columns.has("lastAt"),
   ],
 ];
 
@@ -171,6 +185,22 @@ export const DATA_MIGRATIONS: Record<string, DataMigration> = {
           `SELECT conname FROM pg_constraint WHERE conname IN ('Grant_projectId_orgId_fkey', 'Grant_groupId_orgId_fkey', 'Grant_apiKeyId_orgId_fkey', 'ApiKey_projectId_orgId_fkey') ORDER BY conname`,
         ),
       ).toEqual([{ conname: "ApiKey_projectId_orgId_fkey" }, { conname: "Grant_apiKeyId_orgId_fkey" }, { conname: "Grant_groupId_orgId_fkey" }, { conname: "Grant_projectId_orgId_fkey" }]);
+    },
+  },
+  "20261207152528_decision_log_batches": {
+    changes: { DecisionLog: ["createdAt", "principalType", "principalId", "permission", "resourceType", "resourceId", "allowed", "reason", "latencyUs", "source"] },
+    async verify(client) {
+      // Each decision became a batch of one under its own id, its fields in `entries`.
+      const [decision] = await rowsOf(client, `SELECT * FROM "DecisionLog"`);
+      expect(decision).toEqual({
+        id: expect.anything(),
+        orgId: ids.org,
+        firstAt: expect.any(Date),
+        lastAt: decision.firstAt,
+        size: 1,
+        principalIds: [ids.provisioned],
+        entries: [ids.provisioned, decision.firstAt.getTime(), "user", "audit:read", "organization", ids.org, "t", "role", 5, "app"].join("\u001f"),
+      });
     },
   },
   "20261206065053_invitation_grant_org": {

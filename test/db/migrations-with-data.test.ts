@@ -36,9 +36,9 @@ async function columnsOf(client: pg.Client): Promise<Map<string, Set<string>>> {
 /** Inserts SEED, each row with the columns its table has at this schema version. */
 async function seed(client: pg.Client) {
   const tables = await columnsOf(client);
-  for (const [table, row] of SEED) {
+  for (const [table, row, onlyIf] of SEED) {
     const columns = tables.get(table);
-    if (!columns) continue;
+    if (!columns || (onlyIf && !onlyIf(columns))) continue;
     const entries = Object.entries(row).filter(([column]) => columns.has(column));
     const values = entries.map(([, v]) => (v !== null && typeof v === "object" && !Array.isArray(v) ? JSON.stringify(v) : v));
     await client.query(`INSERT INTO "${table}" (${entries.map(([c]) => `"${c}"`).join(", ")}) VALUES (${entries.map((_, i) => `$${i + 1}`).join(", ")})`, values);

@@ -13,6 +13,7 @@ import { db } from "../../lib/db.ts";
 import { sql, sqlRows } from "../../lib/db/sql.ts";
 import { orgWithAdminKey } from "../apikeys/http.ts";
 import { createUser } from "../helpers.ts";
+import { countDecisions } from "../fixtures/logged-decisions.ts";
 
 type AppProcess = { url: string; port: number; child: ChildProcess; exited: Promise<number | null> };
 let app: AppProcess | undefined;
@@ -103,8 +104,7 @@ describe("SIGTERM under load", () => {
     expect(slow.status, slow.body).toBe(202);
     expect(JSON.parse(slow.body)).toMatchObject({ accepted: 10 });
 
-    const [{ logged }] = await sqlRows<{ logged: number }>(sql`
-      SELECT count(*)::int AS logged FROM "DecisionLog" WHERE "orgId" = ${org.id}::uuid AND source = 'check-api' AND "principalId" = ${ownerId} AND allowed`);
+    const logged = await countDecisions(org.id, { source: "check-api", principalId: ownerId, allowed: true });
     expect(logged, "every answered check was logged").toBeGreaterThanOrEqual(answered.checks);
     const [{ stored }] = await sqlRows<{ stored: number }>(sql`SELECT count(*)::int AS stored FROM usage.event WHERE org_id = ${org.id}::uuid AND type = 'shutdown_test'`);
     expect(stored, "every accepted event was stored").toBeGreaterThanOrEqual(answered.accepted + 10);

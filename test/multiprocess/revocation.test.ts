@@ -5,9 +5,9 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey, rotateApiKey } from "../../lib/apikeys/api-keys.ts";
 import { flushDecisionLog } from "../../lib/authz/decision-log.ts";
-import { db } from "../../lib/db.ts";
 import { deleteOrganization } from "../../lib/orgs/update-organization.ts";
 import { createTestOrg, until } from "../helpers.ts";
+import { countDecisions } from "../fixtures/logged-decisions.ts";
 
 type AppProcess = { url: string; child: ChildProcess };
 const processes: AppProcess[] = [];
@@ -90,12 +90,12 @@ describe("API keys across two app processes", () => {
     const userId = owner.principal.type === "user" ? owner.principal.userId : "";
     for (const p of processes) expect((await check(p, key, userId)).status).toBe(200);
     await flushDecisionLog();
-    expect(await db.decisionLog.count({ where: { orgId: org.id } })).toBeGreaterThan(0);
+    expect(await countDecisions(org.id)).toBeGreaterThan(0);
 
     await deleteOrganization(owner, { confirmSlug: org.slug });
     const elapsed = await timeUntilAll(Date.now(), async (p) => (await check(p, key, userId)).status === 401);
     expect(elapsed).toBeLessThan(1_000);
     // Decisions the other processes still had buffered are swept shortly after.
-    await until("no decision of the deleted organization is left", async () => (await db.decisionLog.count({ where: { orgId: org.id } })) === 0);
+    await until("no decision of the deleted organization is left", async () => (await countDecisions(org.id)) === 0);
   });
 });
