@@ -84,7 +84,9 @@ export function recordDecision(entry: DecisionLogEntry) {
 }
 
 function append(entry: DecisionLogEntry) {
-  const ms = entry.createdAt ? entry.createdAt.getTime() : Date.now();
+  const given = entry.createdAt?.getTime();
+  // An invalid date is not a time to keep: the decision is logged at now.
+  const ms = given !== undefined && Number.isFinite(given) ? given : Date.now();
   const second = Math.floor(ms / BATCH_SPAN_MS);
   const text = decisionText(entry, ms);
   const most = text.length * 3 + 1; // UTF-8 takes at most 3 bytes per UTF-16 unit; RS before it

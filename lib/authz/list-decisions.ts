@@ -71,7 +71,7 @@ export const DECISIONS_OF_BATCH = rawSql(`CROSS JOIN LATERAL (
   SELECT d.n, a.f[1] AS "principalId", timestamptz 'epoch' + a.f[2]::bigint * interval '1 millisecond' AS "createdAt", a.f[3] AS "principalType",
          a.f[4] AS "permission", a.f[5] AS "resourceType", a.f[6] AS "resourceId", a.f[7]::boolean AS "allowed", a.f[8] AS "reason",
          a.f[9]::int AS "latencyUs", a.f[10] AS "source"
-  FROM string_to_table(b."entries", chr(30)) WITH ORDINALITY AS d(entry, n)
+  FROM unnest(string_to_array(b."entries", chr(30))) WITH ORDINALITY AS d(entry, n)
   CROSS JOIN LATERAL (SELECT string_to_array(d.entry, chr(31)) AS f) a) e`);
 
 // A decision's id is its batch's id and its place in the batch: a batch holds
@@ -79,7 +79,7 @@ export const DECISIONS_OF_BATCH = rawSql(`CROSS JOIN LATERAL (
 const PLACES = 32768;
 // Batches fetched at a time: few first (one batch of a busy organization fills a page), more while they fall short.
 const FIRST_FETCH = 8;
-const MAX_FETCH = 128;
+const MAX_FETCH = 1024;
 
 /**
  * The newest `take` decisions of an organization after `after`, newest first.
@@ -110,6 +110,7 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
   let fetchedAll = false;
   let fetched: { id: string; lastAt: Date } | undefined;
   let fetch = FIRST_FETCH;
+  let leastRead = 0;
   for (;;) {
     if (queue.length === 0) {
       if (fetchedAll) return found;
@@ -124,9 +125,13 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
     }
     // No batch left holds a decision later than its own latest: none can come before the last one kept.
     if (found.length === take && found.at(-1)!.createdAt.getTime() > queue[0]!.lastAt.getTime()) return found;
-    // Enough batches to hold the page, if every decision in them matched.
+    // Enough batches to hold the page, if every decision in them matched, and
+    // twice as many each time they did not (a rare permission): a long search
+    // takes a few dozen queries, not one per batch.
     let reading = 0;
     for (let held = 0; reading < queue.length && held < take; reading++) held += queue[reading]!.size;
+    reading = Math.max(reading, Math.min(leastRead, queue.length));
+    leastRead = Math.min(Math.max(2 * leastRead, 2), MAX_FETCH);
     const read = queue.splice(0, reading);
     const rows = await sqlRows<LoggedDecision & { id: string }>(sql`
       SELECT b.id * ${PLACES} + e.n AS id, e."createdAt", b."orgId", e."principalType", e."principalId", e."permission", e."resourceType", e."resourceId",

@@ -185,7 +185,7 @@ async function main() {
     await logged.connect();
     // Each decision's source is its last field (see the DecisionLog model).
     const { rows } = await logged
-      .query(`SELECT count(*)::int AS n FROM "DecisionLog", string_to_table(entries, chr(30)) AS d WHERE d ~ (chr(31) || 'check-api(-batch)?$')`)
+      .query(`SELECT count(*)::int AS n FROM "DecisionLog", unnest(string_to_array(entries, chr(30))) AS d WHERE d ~ (chr(31) || 'check-api(-batch)?$')`)
       .finally(() => logged.end());
     const decided = http.answered + batch.answered * 100;
     console.error(

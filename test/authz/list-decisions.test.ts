@@ -86,6 +86,26 @@ describe("pages of a log written in batches", () => {
   });
 });
 
+describe("a search for a rare permission in a long log", () => {
+  it("reads more batches each round, so a few dozen queries cover thousands of batches", async () => {
+    const { owner, org } = await createTestOrg();
+    await flushDecisionLog();
+    // 3,000 batches of 10 decisions, a second apart, and one decision of the rare permission before them all.
+    await db.$executeRaw`
+      INSERT INTO "DecisionLog" ("orgId", "firstAt", "lastAt", "size", "principalIds", "entries")
+      SELECT ${org.id}::uuid, at, at, 10, ARRAY['u'],
+             array_to_string(array_fill(concat_ws(chr(31), 'u', (extract(epoch FROM at) * 1000)::bigint, 'user', CASE WHEN i = 0 THEN 'rare:read' ELSE 'members:read' END,
+                                                  'organization', ${org.id}::text, 't', 'test', 1, 'check-api'), ARRAY[CASE WHEN i = 0 THEN 1 ELSE 10 END]), chr(30))
+      FROM (SELECT i, date_trunc('second', now()) - (3001 - i) * interval '1 second' AS at FROM generate_series(0, 3000) i) d`;
+    let found: Awaited<ReturnType<typeof listDecisions>> | undefined;
+    const statements = await selectsDuring("DecisionLog", async () => {
+      found = await listDecisions(owner, { permission: "rare:read" });
+    });
+    expect(found!.decisions.map((d) => d.permission)).toEqual(["rare:read"]);
+    expect(statements.length).toBeLessThan(30);
+  });
+});
+
 /** Runs `work` and answers each SELECT it sent that names `table`, with its parameters, as the database client sent it. */
 async function selectsDuring(table: string, work: () => Promise<unknown>): Promise<Array<{ text: string; values: unknown[] }>> {
   const seen: Array<{ text: string; values: unknown[] }> = [];

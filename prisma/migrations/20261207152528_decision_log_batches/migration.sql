@@ -20,5 +20,5 @@ ALTER TABLE "DecisionLog" ALTER COLUMN "lastAt" SET NOT NULL, ALTER COLUMN "size
   DROP COLUMN "principalType", DROP COLUMN "principalId", DROP COLUMN "permission", DROP COLUMN "resourceType", DROP COLUMN "resourceId",
   DROP COLUMN "allowed", DROP COLUMN "reason", DROP COLUMN "latencyUs", DROP COLUMN "source";
 
-CREATE INDEX "DecisionLog_orgId_lastAt_idx" ON "DecisionLog"("orgId", "lastAt" DESC);
+CREATE INDEX "DecisionLog_orgId_lastAt_id_idx" ON "DecisionLog"("orgId", "lastAt" DESC, "id" DESC);
 CREATE INDEX "DecisionLog_principalIds_idx" ON "DecisionLog" USING GIN ("principalIds");
