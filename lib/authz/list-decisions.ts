@@ -93,8 +93,11 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
   if (f.from) batchFilter.push(sql`"lastAt" >= ${f.from}`);
   // A batch spans less than BATCH_SPAN_MS: the bound on its latest decision lets the index skip the newer ones.
   const spanAfter = (at: Date) => new Date(at.getTime() + BATCH_SPAN_MS);
-  if (f.to) batchFilter.push(sql`"lastAt" < ${spanAfter(f.to)}`, sql`"firstAt" < ${f.to}`);
-  if (after) batchFilter.push(sql`"lastAt" <= ${spanAfter(after[0])}`, sql`"firstAt" <= ${after[0]}`);
+  // (The bound on the earliest decision is applied here, not in SQL: PostgreSQL takes the two bounds for
+  // independent, expects few rows, and sorts all the batches in the span instead of reading the index in order.)
+  if (f.to) batchFilter.push(sql`"lastAt" < ${spanAfter(f.to)}`);
+  if (after) batchFilter.push(sql`"lastAt" <= ${spanAfter(after[0])}`);
+  const mayHold = (b: { firstAt: Date }) => (!f.to || b.firstAt < f.to) && (!after || b.firstAt <= after[0]);
   const entryFilter = [sql`TRUE`];
   if (f.principalId !== undefined) entryFilter.push(sql`e."principalId" = ${f.principalId}`);
   if (f.permission !== undefined) entryFilter.push(sql`e."permission" = ${f.permission}`);
@@ -106,7 +109,7 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
 
   let found: LoggedDecision[] = [];
   // Batches newest first, fetched but not read yet.
-  let queue: Array<{ id: string; lastAt: Date; size: number }> = [];
+  let queue: Array<{ id: string; firstAt: Date; lastAt: Date; size: number }> = [];
   let fetchedAll = false;
   let fetched: { id: string; lastAt: Date } | undefined;
   let fetch = FIRST_FETCH;
@@ -114,14 +117,16 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
   for (;;) {
     if (queue.length === 0) {
       if (fetchedAll) return found;
-      queue = await sqlRows<{ id: string; lastAt: Date; size: number }>(sql`
-        SELECT id, "lastAt", size FROM "DecisionLog"
+      const batches = await sqlRows<{ id: string; firstAt: Date; lastAt: Date; size: number }>(sql`
+        SELECT id, "firstAt", "lastAt", size FROM "DecisionLog"
         WHERE ${joinSql([...batchFilter, ...(fetched ? [sql`"lastAt" <= ${fetched.lastAt}`, sql`("lastAt", id) < (${fetched.lastAt}, ${fetched.id}::bigint)`] : [])], " AND ")}
         ORDER BY "lastAt" DESC, id DESC LIMIT ${fetch}`);
-      fetchedAll = queue.length < fetch;
+      fetchedAll = batches.length < fetch;
       fetch = Math.min(fetch * 2, MAX_FETCH);
-      if (queue.length === 0) return found;
-      fetched = queue.at(-1);
+      if (batches.length === 0) return found;
+      fetched = batches.at(-1);
+      queue = batches.filter(mayHold);
+      if (queue.length === 0) continue;
     }
     // No batch left holds a decision later than its own latest: none can come before the last one kept.
     if (found.length === take && found.at(-1)!.createdAt.getTime() > queue[0]!.lastAt.getTime()) return found;

@@ -173,9 +173,10 @@ describe("the decision log of a quiet organization beside a busy one", () => {
     expect(deepPage!.decisions).toHaveLength(2);
     const at = deep.createdAt.getTime();
     expect(deepPage!.decisions.every((d) => d.createdAt.getTime() < at || (d.createdAt.getTime() === at && d.id < deep.id))).toBe(true);
-    // Each list reads its batches, then the decisions of those it needs (of two batches when the first holds too few).
+    // Each list reads its batches, then the decisions of those it needs (of two batches when the first holds too few);
+    // the deep page first passes over the batches of the second after its cursor.
     expect(statements.length).toBeGreaterThanOrEqual(8);
-    expect(statements.length).toBeLessThanOrEqual(12);
+    expect(statements.length).toBeLessThanOrEqual(16);
     for (const statement of statements) {
       const { pages, plan } = await pagesRead(statement);
       // The busy organization's rows fill hundreds of pages; the quiet one's page needs a handful.
