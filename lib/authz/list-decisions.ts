@@ -6,7 +6,7 @@ import { z } from "zod";
 import { assertCleanInput, boundedDate } from "../input.ts";
 import { db } from "../db.ts";
 import { decodeCursor, encodeCursor, keysetOrder, PageQuery } from "../db/keyset.ts";
-import { joinSql, rawSql, sql, sqlRows } from "../db/sql.ts";
+import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed, DECISION_SOURCES, type DecisionSource } from "./authorize.ts";
 import { BATCH_SPAN_MS } from "./decision-log.ts";
@@ -93,10 +93,12 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
   if (f.from) batchFilter.push(sql`"lastAt" >= ${f.from}`);
   // A batch spans less than BATCH_SPAN_MS: the bound on its latest decision lets the index skip the newer ones.
   const spanAfter = (at: Date) => new Date(at.getTime() + BATCH_SPAN_MS);
-  // (The bound on the earliest decision is applied here, not in SQL: PostgreSQL takes the two bounds for
-  // independent, expects few rows, and sorts all the batches in the span instead of reading the index in order.)
-  if (f.to) batchFilter.push(sql`"lastAt" < ${spanAfter(f.to)}`);
-  if (after) batchFilter.push(sql`"lastAt" <= ${spanAfter(after[0])}`);
+  // One bound on the latest decision at a time (after the first fetch, the keyset implies the span's), and the
+  // bound on the earliest applied here, not in SQL: given several bounds, PostgreSQL takes them for independent,
+  // expects a few rows, and sorts every batch in the span instead of reading the index in order.
+  const spanBounds: Sql[] = [];
+  if (f.to) spanBounds.push(sql`"lastAt" < ${spanAfter(f.to)}`);
+  if (after) spanBounds.push(sql`"lastAt" <= ${spanAfter(after[0])}`);
   const mayHold = (b: { firstAt: Date }) => (!f.to || b.firstAt < f.to) && (!after || b.firstAt <= after[0]);
   const entryFilter = [sql`TRUE`];
   if (f.principalId !== undefined) entryFilter.push(sql`e."principalId" = ${f.principalId}`);
@@ -119,7 +121,7 @@ async function findDecisions(orgId: string, f: Filters, after: [Date, bigint] | 
       if (fetchedAll) return found;
       const batches = await sqlRows<{ id: string; firstAt: Date; lastAt: Date; size: number }>(sql`
         SELECT id, "firstAt", "lastAt", size FROM "DecisionLog"
-        WHERE ${joinSql([...batchFilter, ...(fetched ? [sql`"lastAt" <= ${fetched.lastAt}`, sql`("lastAt", id) < (${fetched.lastAt}, ${fetched.id}::bigint)`] : [])], " AND ")}
+        WHERE ${joinSql([...batchFilter, ...(fetched ? [sql`("lastAt", id) < (${fetched.lastAt}, ${fetched.id}::bigint)`] : spanBounds)], " AND ")}
         ORDER BY "lastAt" DESC, id DESC LIMIT ${fetch}`);
       fetchedAll = batches.length < fetch;
       fetch = Math.min(fetch * 2, MAX_FETCH);
