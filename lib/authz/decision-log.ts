@@ -30,6 +30,12 @@ export type DecisionLogEntry = {
 
 const FLUSH_MS = 250;
 const MAX_BATCH = 20_000;
+/**
+ * A logged decision's id is its batch's id × PLACES + its place in the batch
+ * (from 1), so PLACES must exceed MAX_BATCH (see list-decisions.ts).
+ */
+export const PLACES = 32_768;
+if (MAX_BATCH >= PLACES) throw new Error("a batch must hold fewer decisions than PLACES");
 /** COPY connections at once when the log is behind (PostgreSQL takes rows faster on two). */
 const WRITERS = 2;
 /**
@@ -48,7 +54,13 @@ const RETRY_MS = 1_000;
 // outlived the young generation, and collecting them delayed the answers
 // around them: single checks' p99 in bench:authz was 2.8 ms with no log, 5 ms
 // with the lines kept as strings but written nowhere.
-type Batch = { org: string; second: number; first: number; last: number; principals: Set<string>; bytes: Buffer; used: number; size: number };
+//
+// The buffers are reused once their batch is written. Allocated afresh (and
+// doubled as a batch grew), they made V8 run a full collection about once a
+// second under load to free them, each pausing answers for 10-30 ms: 32 in one
+// bench:authz run, 3 with reused buffers.
+/** A batch's bytes are its `chunks` in order: `filled[i]` bytes of each but the last, which holds `used`. */
+type Batch = { org: string; second: number; first: number; last: number; principals: Set<string>; chunks: Buffer[]; filled: number[]; used: number; size: number };
 type State = {
   /** Each organization's batch being filled, and the batches closed since the last write, in order. */
   open: Map<string, Batch>;
@@ -72,6 +84,30 @@ const state: State = ((globalThis as { __tollgateDecisionLogBatches?: State })._
   dropped: 0,
 });
 
+// A batch starts in a small chunk (most organizations log a few decisions a
+// second) and goes on in large ones. Chunks come back to their spares once
+// their batch is written; past the spares' cap they are left to the collector.
+const SMALL_CHUNK = 2048;
+const LARGE_CHUNK = 65_536;
+const SPARES: Record<number, { free: Buffer[]; cap: number }> = {
+  [SMALL_CHUNK]: { free: [], cap: 2048 }, // 4 MB
+  [LARGE_CHUNK]: { free: [], cap: 192 }, // 12 MB: two writers' 20,000 decisions each, and the batches filling meanwhile
+};
+
+/** A chunk of `size` bytes, or a larger one of its own for a decision that would not fit (a very long reason). */
+function takeChunk(size: number, atLeast: number): Buffer {
+  if (atLeast > size) return Buffer.allocUnsafeSlow(atLeast);
+  return SPARES[size]!.free.pop() ?? Buffer.allocUnsafeSlow(size);
+}
+
+/** Chunks whose bytes nothing reads any more (their batch is written, or refused and dropped). */
+function releaseChunks(chunks: readonly Buffer[]) {
+  for (const chunk of chunks) {
+    const spares = SPARES[chunk.length];
+    if (spares && spares.free.length < spares.cap) spares.free.push(chunk);
+  }
+}
+
 export function recordDecision(entry: DecisionLogEntry) {
   countDecision(entry.allowed, entry.source);
   if (state.pending >= MAX_BUFFER) {
@@ -93,19 +129,20 @@ function append(entry: DecisionLogEntry) {
   let batch = state.open.get(entry.orgId);
   if (!batch || batch.second !== second || batch.size >= MAX_BATCH) {
     if (batch) state.closed.push(batch);
-    batch = { org: entry.orgId, second, first: ms, last: ms, principals: new Set(), bytes: Buffer.allocUnsafe(Math.max(512, 2 * most)), used: 0, size: 0 };
+    batch = { org: entry.orgId, second, first: ms, last: ms, principals: new Set(), chunks: [takeChunk(SMALL_CHUNK, most)], filled: [], used: 0, size: 0 };
     state.open.set(entry.orgId, batch);
   } else {
     if (ms < batch.first) batch.first = ms;
     if (ms > batch.last) batch.last = ms;
   }
-  if (batch.bytes.length - batch.used < most) {
-    const grown = Buffer.allocUnsafe(Math.max(2 * batch.bytes.length, batch.used + most));
-    batch.bytes.copy(grown, 0, 0, batch.used);
-    batch.bytes = grown;
+  let chunk = batch.chunks.at(-1)!;
+  if (chunk.length - batch.used < most) {
+    batch.filled.push(batch.used);
+    batch.chunks.push((chunk = takeChunk(LARGE_CHUNK, most)));
+    batch.used = 0;
   }
-  if (batch.size > 0) batch.bytes[batch.used++] = RS;
-  batch.used += batch.bytes.write(text, batch.used);
+  if (batch.size > 0) chunk[batch.used++] = RS;
+  batch.used += chunk.write(text, batch.used);
   batch.principals.add(entry.principalId);
   batch.size++;
   state.pending++;
@@ -250,19 +287,24 @@ const arrayElement = (escaped: string) => `"${escaped.replace(/\\\\|"/g, (m) => 
  */
 function encode(batches: Batch[]): Part {
   const pieces: Buffer[] = [];
+  const chunks: Buffer[] = [];
   let decisions = 0;
   for (const b of batches) {
     const principals = [...b.principals].map((p) => arrayElement(escape(p))).join(",");
-    pieces.push(Buffer.from(`${escape(b.org)}\t${new Date(b.first).toISOString()}\t${new Date(b.last).toISOString()}\t${b.size}\t{${principals}}\t`), b.bytes.subarray(0, b.used), NEWLINE);
+    pieces.push(Buffer.from(`${escape(b.org)}\t${new Date(b.first).toISOString()}\t${new Date(b.last).toISOString()}\t${b.size}\t{${principals}}\t`));
+    b.chunks.forEach((chunk, i) => pieces.push(chunk.subarray(0, b.filled[i] ?? b.used)));
+    pieces.push(NEWLINE);
+    chunks.push(...b.chunks);
     decisions += b.size;
   }
-  return { pieces, lines: batches.length, decisions };
+  return { pieces, lines: batches.length, decisions, chunks };
 }
 
 /** PostgreSQL refused the rows themselves (SQLSTATE classes 22 and 23): trying them again would fail forever. */
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");
 
-type Part = { pieces: Buffer[]; lines: number; decisions: number };
+/** COPY lines in `pieces`; `chunks` are the batches' buffers they are views of, released once written. */
+type Part = { pieces: Buffer[]; lines: number; decisions: number; chunks: Buffer[] };
 /** Decisions in COPY lines of the log: one per line, and one more per RS. */
 const decisionsIn = (bytes: Buffer, lines: number) => {
   let n = lines;
@@ -294,19 +336,25 @@ async function writeBatch(batch: Part): Promise<void> {
     try {
       await insertBatch(part.pieces);
       notWritten.shift();
+      releaseChunks(part.chunks);
     } catch (error) {
       if (!isDataError(error)) throw new Unwritten(notWritten, error);
       notWritten.shift();
       if (part.lines === 1) {
         logger.error({ err: error, line: part.pieces[0]!.toString("utf8", 0, 300) }, "the database refused a decision log entry");
+        releaseChunks(part.chunks);
         continue;
       }
       const bytes = joined(part.pieces);
+      releaseChunks(part.chunks); // the halves are views of the copy
       const half = part.lines >> 1;
       const cut = endOfLine(bytes, half);
       const first = bytes.subarray(0, cut);
       const second = bytes.subarray(cut);
-      notWritten.unshift({ pieces: [first], lines: half, decisions: decisionsIn(first, half) }, { pieces: [second], lines: part.lines - half, decisions: decisionsIn(second, part.lines - half) });
+      notWritten.unshift(
+        { pieces: [first], lines: half, decisions: decisionsIn(first, half), chunks: [] },
+        { pieces: [second], lines: part.lines - half, decisions: decisionsIn(second, part.lines - half), chunks: [] },
+      );
     }
   }
 }

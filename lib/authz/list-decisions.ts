@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, keysetOrder, PageQuery } from "../db/keyset
 import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
 import type { OrgCtx } from "../context.ts";
 import { assertAllowed, DECISION_SOURCES, type DecisionSource } from "./authorize.ts";
-import { BATCH_SPAN_MS } from "./decision-log.ts";
+import { BATCH_SPAN_MS, PLACES } from "./decision-log.ts";
 import { idsIn, namesOfIds } from "./id-names.ts";
 
 const blank = (schema: z.ZodType) => z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
@@ -74,9 +74,6 @@ export const DECISIONS_OF_BATCH = rawSql(`CROSS JOIN LATERAL (
   FROM unnest(string_to_array(b."entries", chr(30))) WITH ORDINALITY AS d(entry, n)
   CROSS JOIN LATERAL (SELECT string_to_array(d.entry, chr(31)) AS f) a) e`);
 
-// A decision's id is its batch's id and its place in the batch: a batch holds
-// at most MAX_BATCH (20,000) decisions, fewer than 2^15.
-const PLACES = 32768;
 // Batches fetched at a time: few first (one batch of a busy organization fills a page), more while they fall short.
 const FIRST_FETCH = 8;
 const MAX_FETCH = 1024;

@@ -148,6 +148,24 @@ describe("decision log writer", () => {
     }
   });
 
+  it("keeps every decision whole across the chunks of a batch, and in chunks reused while other batches are written", async () => {
+    // Reasons of 0-1,100 bytes: decisions end anywhere in a chunk, and some do not fit in what is left of one.
+    const reason = (round: number, i: number) => `${round}:${i}:${"ü".repeat((i * 37) % 550)}`;
+    const orgs = [await createTestOrg(), await createTestOrg(), await createTestOrg()].map((o) => o.org.id);
+    // Each round is recorded while the one before is being written (into chunks the round before that freed).
+    const writes: Array<Promise<void>> = [];
+    orgs.forEach((orgId, round) => {
+      for (let i = 0; i < 2_000; i++) recordDecision(decision(orgId, { principalId: `user-${i}`, reason: reason(round, i) }));
+      writes.push(flushDecisionLog());
+    });
+    await Promise.all(writes);
+    await flushDecisionLog();
+    for (const [round, orgId] of orgs.entries()) {
+      const rows = await loggedDecisions(orgId);
+      expect(new Map(rows.map((r) => [r.principalId, r.reason]))).toEqual(new Map(Array.from({ length: 2_000 }, (_, i) => [`user-${i}`, reason(round, i)])));
+    }
+  });
+
   it("writes a decision larger than a whole buffer", async () => {
     const { org } = await createTestOrg();
     const reason = "é".repeat(300_000); // 600 KB in UTF-8; room is kept for 900 KB
