@@ -85,25 +85,24 @@ const state: State = ((globalThis as { __tollgateDecisionLogBatches?: State })._
 });
 
 // A batch starts in a small chunk (most organizations log a few decisions a
-// second) and goes on in large ones. Chunks come back to their spares once
-// their batch is written; past the spares' cap they are left to the collector.
-const SMALL_CHUNK = 2048;
-const LARGE_CHUNK = 65_536;
-const SPARES: Record<number, { free: Buffer[]; cap: number }> = {
-  [SMALL_CHUNK]: { free: [], cap: 2048 }, // 4 MB
-  [LARGE_CHUNK]: { free: [], cap: 192 }, // 12 MB: two writers' 20,000 decisions each, and the batches filling meanwhile
-};
+// second) and goes on in larger ones, up to 64 KB. Chunks go back to the
+// spares of their size once their batch is written; past a size's cap they are
+// left to the collector. The caps hold 16 MB in all: two writers' 20,000
+// decisions each, and the batches filling meanwhile, for a busy organization.
+const CHUNK_SIZES = [2048, 8192, 32_768, 65_536];
+const SPARES = new Map(CHUNK_SIZES.map((size, i) => [size, { free: [] as Buffer[], cap: i === CHUNK_SIZES.length - 1 ? 160 : (2 << 20) / size }]));
+const nextChunkSize = (size: number) => CHUNK_SIZES.find((s) => s > size) ?? CHUNK_SIZES.at(-1)!;
 
 /** A chunk of `size` bytes, or a larger one of its own for a decision that would not fit (a very long reason). */
 function takeChunk(size: number, atLeast: number): Buffer {
   if (atLeast > size) return Buffer.allocUnsafeSlow(atLeast);
-  return SPARES[size]!.free.pop() ?? Buffer.allocUnsafeSlow(size);
+  return SPARES.get(size)!.free.pop() ?? Buffer.allocUnsafeSlow(size);
 }
 
 /** Chunks whose bytes nothing reads any more (their batch is written, or refused and dropped). */
 function releaseChunks(chunks: readonly Buffer[]) {
   for (const chunk of chunks) {
-    const spares = SPARES[chunk.length];
+    const spares = SPARES.get(chunk.length);
     if (spares && spares.free.length < spares.cap) spares.free.push(chunk);
   }
 }
@@ -129,16 +128,19 @@ function append(entry: DecisionLogEntry) {
   let batch = state.open.get(entry.orgId);
   if (!batch || batch.second !== second || batch.size >= MAX_BATCH) {
     if (batch) state.closed.push(batch);
-    batch = { org: entry.orgId, second, first: ms, last: ms, principals: new Set(), chunks: [takeChunk(SMALL_CHUNK, most)], filled: [], used: 0, size: 0 };
+    batch = { org: entry.orgId, second, first: ms, last: ms, principals: new Set(), chunks: [takeChunk(CHUNK_SIZES[0]!, most)], filled: [], used: 0, size: 0 };
     state.open.set(entry.orgId, batch);
   } else {
     if (ms < batch.first) batch.first = ms;
     if (ms > batch.last) batch.last = ms;
   }
   let chunk = batch.chunks.at(-1)!;
-  if (chunk.length - batch.used < most) {
+  const room = chunk.length - batch.used;
+  // `most` is a bound; near a chunk's end the text's own length decides (RS before it).
+  const needed = room < most ? Buffer.byteLength(text) + 1 : 0;
+  if (room < needed) {
     batch.filled.push(batch.used);
-    batch.chunks.push((chunk = takeChunk(LARGE_CHUNK, most)));
+    batch.chunks.push((chunk = takeChunk(nextChunkSize(chunk.length), needed)));
     batch.used = 0;
   }
   if (batch.size > 0) chunk[batch.used++] = RS;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { decisionLogRoom, flushDecisionLog, recordDecision, type DecisionLogEntry } from "../../lib/authz/decision-log.ts";
 import { listDecisions } from "../../lib/authz/list-decisions.ts";
 import { db } from "../../lib/db.ts";
-import { createTestOrg } from "../helpers.ts";
+import { createTestOrg, until } from "../helpers.ts";
 import { countDecisions, loggedDecisions } from "../fixtures/logged-decisions.ts";
 
 const decision = (orgId: string, more: Partial<DecisionLogEntry> = {}): DecisionLogEntry => ({
@@ -148,21 +148,31 @@ describe("decision log writer", () => {
     }
   });
 
-  it("keeps every decision whole across the chunks of a batch, and in chunks reused while other batches are written", async () => {
-    // Reasons of 0-1,100 bytes: decisions end anywhere in a chunk, and some do not fit in what is left of one.
-    const reason = (round: number, i: number) => `${round}:${i}:${"ü".repeat((i * 37) % 550)}`;
-    const orgs = [await createTestOrg(), await createTestOrg(), await createTestOrg()].map((o) => o.org.id);
-    // Each round is recorded while the one before is being written (into chunks the round before that freed).
-    const writes: Array<Promise<void>> = [];
-    orgs.forEach((orgId, round) => {
-      for (let i = 0; i < 2_000; i++) recordDecision(decision(orgId, { principalId: `user-${i}`, reason: reason(round, i) }));
-      writes.push(flushDecisionLog());
+  it("keeps every decision whole across the chunks of a batch, and while it is written, in chunks that batches recorded meanwhile take", async () => {
+    // Reasons of 0-2,000 bytes: decisions end anywhere in a chunk, and some do not fit in what is left of one.
+    const reason = (round: number, i: number) => `${round}:${i}:${"ü".repeat((i * 37) % 1_000)}`;
+    const [held, big, later] = await Promise.all([createTestOrg(), createTestOrg(), createTestOrg()]).then((created) => created.map((o) => o.org.id));
+    const record = (orgId: string, round: number, n: number) => {
+      for (let i = 0; i < n; i++) recordDecision(decision(orgId, { principalId: `user-${i}`, reason: reason(round, i) }));
+    };
+    // The COPY stops at its first row for a second: the 15 MB behind it wait in the sockets and
+    // in the process, while another batch is recorded (in freed chunks, were any freed too soon).
+    await withOneTimeTrigger("decision_log_test_hold", "hold", "PERFORM pg_sleep(1)", async () => {
+      recordDecision(decision(held, { principalId: "hold" }));
+      record(big, 1, 15_000);
+      const writing = flushDecisionLog();
+      await until("the COPY waits", async () => (await db.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'COPY%'`).length > 0);
+      record(later, 2, 2_000);
+      await writing;
+      await flushDecisionLog();
     });
-    await Promise.all(writes);
-    await flushDecisionLog();
-    for (const [round, orgId] of orgs.entries()) {
+    for (const [orgId, round, n] of [
+      [big, 1, 15_000],
+      [later, 2, 2_000],
+    ] as const) {
       const rows = await loggedDecisions(orgId);
-      expect(new Map(rows.map((r) => [r.principalId, r.reason]))).toEqual(new Map(Array.from({ length: 2_000 }, (_, i) => [`user-${i}`, reason(round, i)])));
+      expect(rows).toHaveLength(n);
+      expect(new Map(rows.map((r) => [r.principalId, r.reason]))).toEqual(new Map(Array.from({ length: n }, (_, i) => [`user-${i}`, reason(round, i)])));
     }
   });
 
