@@ -4,7 +4,7 @@
 // database falls far behind, answers wait for it (decisionLogRoom) instead of
 // decisions being lost.
 import { countDecision } from "../observability/metrics.ts";
-import { once } from "node:events";
+import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -376,14 +376,19 @@ function insertBatch(pieces: Buffer[]) {
     stream.on("error", () => (refused = true));
     const done = finished(stream);
     done.catch(() => {}); // awaited below; a refusal while writing must not count as unhandled meanwhile
+    // One piece at a time, each given once the one before is sent. After a refusal pg-copy-streams
+    // lets go of the connection, yet still sends the pieces it holds when the socket drains: with
+    // several waiting, that throws from a socket event and ends the process.
     for (const piece of pieces) {
       if (refused) break;
-      if (!stream.write(piece)) await Promise.race([once(stream, "drain"), done]);
+      await Promise.race([sent(stream, piece), done]);
     }
-    stream.end();
+    if (!refused) stream.end();
     await done;
   });
 }
+
+const sent = (stream: Writable, piece: Buffer) => new Promise<void>((resolve, reject) => stream.write(piece, (error) => (error ? reject(error) : resolve())));
 
 export async function closeDecisionLog() {
   await flushDecisionLog();

@@ -1,6 +1,7 @@
 // The decision log under load: every recorded decision reaches the table,
 // across several COPY batches, and answers wait (instead of decisions being
 // shed) while the writers are far behind.
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decisionLogRoom, flushDecisionLog, recordDecision, type DecisionLogEntry } from "../../lib/authz/decision-log.ts";
 import { listDecisions } from "../../lib/authz/list-decisions.ts";
@@ -174,6 +175,22 @@ describe("decision log writer", () => {
       expect(rows).toHaveLength(n);
       expect(new Map(rows.map((r) => [r.principalId, r.reason]))).toEqual(new Map(Array.from({ length: n }, (_, i) => [`user-${i}`, reason(round, i)])));
     }
+  });
+
+  it("goes on when a row is refused while the batch's bytes are backed up in the socket, and writes the rest", async () => {
+    // Many small organizations' batches: pieces of a few hundred bytes, which the COPY stream
+    // takes several at a time. The COPY stops at its first row for a second, so the sockets fill;
+    // then the next row is refused while the client still holds pieces to send.
+    const neighbour = `neighbour-${randomUUID()}`;
+    const orgs = Array.from({ length: 15_000 }, () => randomUUID());
+    await withOneTimeTrigger("decision_log_test_hold_refuse", "hold-refuse", "PERFORM pg_sleep(1)", async () => {
+      recordDecision(decision(randomUUID(), { principalId: "hold-refuse" }));
+      recordDecision(decision("not-a-uuid"));
+      for (const orgId of orgs) recordDecision(decision(orgId, { principalId: neighbour, reason: "r".repeat(1_000) }));
+      await flushDecisionLog();
+    });
+    const [{ n }] = await db.$queryRaw<[{ n: number }]>`SELECT coalesce(sum(size), 0)::int AS n FROM "DecisionLog" WHERE ${neighbour} = ANY("principalIds")`;
+    expect(n).toBe(orgs.length);
   });
 
   it("writes a decision larger than a whole buffer", async () => {
