@@ -257,7 +257,8 @@ const escape = (value: string) => (!SPECIAL.test(value) ? value : value.replace(
 
 /** Between decisions (the ASCII record separator; the unit separator, U+001F, is between their fields). */
 const RS = 0x1e;
-const NEWLINE = Buffer.from("\n");
+const NEWLINE_BYTE = 0x0a;
+const NEWLINE = Buffer.from([NEWLINE_BYTE]);
 
 /**
  * A decision as the log stores it: principal, time (ms since 1970), principal
@@ -286,21 +287,52 @@ const arrayElement = (escaped: string) => `"${escaped.replace(/\\\\|"/g, (m) => 
  * takes a few wide rows instead of a row and two index entries per decision
  * (measured: 1.5–3 µs of backend CPU and 28 bytes of WAL a decision, against
  * 10–15 µs and 600 bytes).
+ *
+ * A large batch's chunks are sent as they are. Small batches (many
+ * organizations, a few decisions a second each) are copied together into
+ * 64 KB chunks: sent one by one, their pieces cost two socket writes each,
+ * and the process spent 96 µs on every row of 1,000 organizations' batches.
  */
 function encode(batches: Batch[]): Part {
   const pieces: Buffer[] = [];
   const chunks: Buffer[] = [];
+  let shared: Buffer | undefined;
+  let start = 0;
+  let at = 0;
+  const cut = () => {
+    if (shared && at > start) pieces.push(shared.subarray(start, at));
+    start = at;
+  };
   let decisions = 0;
   for (const b of batches) {
     const principals = [...b.principals].map((p) => arrayElement(escape(p))).join(",");
-    pieces.push(Buffer.from(`${escape(b.org)}\t${new Date(b.first).toISOString()}\t${new Date(b.last).toISOString()}\t${b.size}\t{${principals}}\t`));
-    b.chunks.forEach((chunk, i) => pieces.push(chunk.subarray(0, b.filled[i] ?? b.used)));
-    pieces.push(NEWLINE);
-    chunks.push(...b.chunks);
+    const header = `${escape(b.org)}\t${new Date(b.first).toISOString()}\t${new Date(b.last).toISOString()}\t${b.size}\t{${principals}}\t`;
+    const bodies = b.chunks.map((chunk, i) => chunk.subarray(0, b.filled[i] ?? b.used));
+    const most = header.length * 3 + bodies.reduce((n, body) => n + body.length, 0) + 1;
+    if (most <= SMALL_LINE) {
+      if (!shared || shared.length - at < most) {
+        cut();
+        chunks.push((shared = takeChunk(SHARED_CHUNK, 0)));
+        start = at = 0;
+      }
+      at += shared.write(header, at);
+      for (const body of bodies) at += body.copy(shared, at);
+      shared[at++] = NEWLINE_BYTE;
+      releaseChunks(b.chunks);
+    } else {
+      cut();
+      pieces.push(Buffer.from(header), ...bodies, NEWLINE);
+      chunks.push(...b.chunks);
+    }
     decisions += b.size;
   }
+  cut();
   return { pieces, lines: batches.length, decisions, chunks };
 }
+
+/** A COPY line up to this many bytes is copied into a shared chunk (see encode). */
+const SMALL_LINE = 16_384;
+const SHARED_CHUNK = CHUNK_SIZES.at(-1)!;
 
 /** PostgreSQL refused the rows themselves (SQLSTATE classes 22 and 23): trying them again would fail forever. */
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");

@@ -17,6 +17,8 @@ const PROJECTS_PER_ORG = 5;
 const GRANTS_PER_ORG = 40;
 const PRODUCT = ["traces:read", "traces:write", "datasets:read", "datasets:write", "prompts:read", "prompts:write", "evals:run", "exports:create"];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Organizations the HTTP checks go to, each with its own key (the decision log batches per organization). */
+const TENANTS = Number(process.env.BENCH_TENANTS ?? 1);
 
 async function seed(url: string) {
   const c = new pg.Client({ connectionString: url });
@@ -142,26 +144,30 @@ async function main() {
     console.error(`bench: seeded ${ORGS} organizations, ${ORGS * USERS_PER_ORG} users in ${Math.round(performance.now() - seeded)} ms`);
     await inProcess();
 
-    const target = await checkKey(database.url, "bench-1");
-    const headers = { "content-type": "application/json", authorization: `Bearer ${target.key}` };
-    const check = (i: number) => ({
-      subject: { type: "user", id: target.users[i % target.users.length] },
-      permission: PRODUCT[i % PRODUCT.length],
-      resource: i % 2 ? { type: "project", id: target.projects[i % target.projects.length] } : undefined,
-      context: { ip: "10.1.2.3" },
-    });
-    const singles = Array.from({ length: 64 }, (_, i) => ({ method: "POST" as const, path: "/api/v1/authz/check", headers, body: JSON.stringify(check(i)) }));
-    const batches = Array.from({ length: 8 }, (_, b) => ({
+    const targets: Awaited<ReturnType<typeof checkKey>>[] = [];
+    for (let t = 1; t <= TENANTS; t++) targets.push(await checkKey(database.url, `bench-${t}`));
+    const headersOf = (t: number) => ({ "content-type": "application/json", authorization: `Bearer ${targets[t % TENANTS]!.key}` });
+    const check = (t: number, i: number) => {
+      const target = targets[t % TENANTS]!;
+      return {
+        subject: { type: "user", id: target.users[i % target.users.length] },
+        permission: PRODUCT[i % PRODUCT.length],
+        resource: i % 2 ? { type: "project", id: target.projects[i % target.projects.length] } : undefined,
+        context: { ip: "10.1.2.3" },
+      };
+    };
+    const singles = Array.from({ length: Math.max(64, TENANTS) }, (_, i) => ({ method: "POST" as const, path: "/api/v1/authz/check", headers: headersOf(i), body: JSON.stringify(check(i, i)) }));
+    const batches = Array.from({ length: Math.max(8, TENANTS) }, (_, b) => ({
       method: "POST" as const,
       path: "/api/v1/authz/check-batch",
-      headers,
-      body: JSON.stringify({ checks: Array.from({ length: 100 }, (_, i) => check(b * 100 + i)) }),
+      headers: headersOf(b),
+      body: JSON.stringify({ checks: Array.from({ length: 100 }, (_, i) => check(b, b * 100 + i)) }),
     }));
 
     const { ensureBuild } = await import("../../server/ensure-build.ts");
     await ensureBuild();
     const app = await startAppServer(database.url, secret, apiKeySecret);
-    const sample = await (await fetch(app.url + "/api/v1/authz/check", { method: "POST", headers, body: singles[0]!.body })).text();
+    const sample = await (await fetch(app.url + "/api/v1/authz/check", { method: "POST", headers: singles[0]!.headers, body: singles[0]!.body })).text();
     const base = await baselineContender(sample, singles);
     let results: Awaited<ReturnType<typeof loadInTurns>>;
     try {

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decisionLogRoom, flushDecisionLog, recordDecision, type DecisionLogEntry } from "../../lib/authz/decision-log.ts";
-import { listDecisions } from "../../lib/authz/list-decisions.ts";
+import { DECISIONS_OF_BATCH, listDecisions } from "../../lib/authz/list-decisions.ts";
 import { db } from "../../lib/db.ts";
 import { createTestOrg, until } from "../helpers.ts";
 import { countDecisions, loggedDecisions } from "../fixtures/logged-decisions.ts";
@@ -191,6 +191,26 @@ describe("decision log writer", () => {
     });
     const [{ n }] = await db.$queryRaw<[{ n: number }]>`SELECT coalesce(sum(size), 0)::int AS n FROM "DecisionLog" WHERE ${neighbour} = ANY("principalIds")`;
     expect(n).toBe(orgs.length);
+  });
+
+  it("keeps many organizations' small batches whole when they are copied together, with escapes, a large batch and a refused row among them", async () => {
+    // A few decisions each: their lines are copied into shared chunks (a large batch's are sent as they are).
+    const orgs = Array.from({ length: 3_000 }, () => randomUUID());
+    const large = (await createTestOrg()).org.id;
+    // ~1.5 KB each: an organization's second decision does not fit its first 2 KB chunk, so its line is two chunks' bytes.
+    const text = (orgId: string, i: number) => `${orgId.slice(0, 4)}\t"ü"\\{${i}},\n🚀${"·".repeat(i < 10 ? 0 : 700)}`;
+    for (const [n, orgId] of orgs.entries()) {
+      if (n === 1_500) {
+        recordDecision(decision("not-a-uuid"));
+        recordMany(large, 5_000);
+      }
+      for (let i = 0; i < 2; i++) recordDecision(decision(orgId, { principalId: text(orgId, i), reason: text(orgId, i + 10) }));
+    }
+    await flushDecisionLog();
+    const rows = await db.$queryRaw<Array<{ orgId: string; principalId: string; reason: string }>>`
+      SELECT b."orgId"::text AS "orgId", e."principalId", e.reason FROM "DecisionLog" b ${DECISIONS_OF_BATCH} WHERE b."orgId" = ANY(${orgs}::uuid[]) ORDER BY b.id, e.n`;
+    expect(rows).toEqual(orgs.flatMap((orgId) => [0, 1].map((i) => ({ orgId, principalId: text(orgId, i), reason: text(orgId, i + 10) }))));
+    expect(await countDecisions(large)).toBe(5_000);
   });
 
   it("writes a decision larger than a whole buffer", async () => {
