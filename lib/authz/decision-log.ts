@@ -337,7 +337,7 @@ const SHARED_CHUNK = CHUNK_SIZES.at(-1)!;
 /** PostgreSQL refused the rows themselves (SQLSTATE classes 22 and 23): trying them again would fail forever. */
 const isDataError = (error: unknown) => /^2[23]/.test((error as { code?: string }).code ?? "");
 
-/** COPY lines in `pieces`; `chunks` are the batches' buffers they are views of, released once written. */
+/** COPY lines in `pieces`; `chunks` are the buffers they are views of (batches' own or shared ones), released once written. */
 type Part = { pieces: Buffer[]; lines: number; decisions: number; chunks: Buffer[] };
 /** Decisions in COPY lines of the log: one per line, and one more per RS. */
 const decisionsIn = (bytes: Buffer, lines: number) => {
@@ -345,7 +345,8 @@ const decisionsIn = (bytes: Buffer, lines: number) => {
   for (let at = bytes.indexOf(RS); at !== -1; at = bytes.indexOf(RS, at + 1)) n++;
   return n;
 };
-const joined = (pieces: Buffer[]) => (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+/** A part's bytes in a buffer of their own: a copy unless they are one already (a half of a refused part). */
+const ownBytes = (part: Part) => (part.chunks.length === 0 && part.pieces.length === 1 ? part.pieces[0]! : Buffer.concat(part.pieces));
 
 /** The write failed (not a refused row) after some parts were written: `rest` is what was not. */
 class Unwritten extends Error {
@@ -379,7 +380,7 @@ async function writeBatch(batch: Part): Promise<void> {
         releaseChunks(part.chunks);
         continue;
       }
-      const bytes = joined(part.pieces);
+      const bytes = ownBytes(part);
       releaseChunks(part.chunks); // the halves are views of the copy
       const half = part.lines >> 1;
       const cut = endOfLine(bytes, half);

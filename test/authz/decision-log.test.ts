@@ -29,14 +29,14 @@ function recordMany(orgId: string, n: number) {
 
 /**
  * `work` while a row trigger on the decision log runs `action` once, for the
- * first batch that holds a decision of principal `principalId` (a sequence counts, since it is
+ * `nth` batch that holds a decision of principal `principalId` (a sequence counts, since it is
  * not rolled back with a failed COPY).
  */
-async function withOneTimeTrigger(name: string, principalId: string, action: string, work: () => Promise<void>) {
+async function withOneTimeTrigger(name: string, principalId: string, action: string, work: () => Promise<void>, nth = 1) {
   await db.$executeRawUnsafe(`CREATE SEQUENCE IF NOT EXISTS ${name}_seen`);
   await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF '${principalId}' = ANY(NEW."principalIds") AND nextval('${name}_seen') = 1 THEN ${action}; END IF;
+      IF '${principalId}' = ANY(NEW."principalIds") AND nextval('${name}_seen') = ${nth} THEN ${action}; END IF;
       RETURN NEW;
     END $$`);
   await db.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "DecisionLog" FOR EACH ROW EXECUTE FUNCTION ${name}()`);
@@ -133,6 +133,32 @@ describe("decision log writer", () => {
     );
   });
 
+  it("writes the halves of a small refused batch from their own copy, while chunks are taken and written over meanwhile", async () => {
+    // Three short lines share one chunk; the middle one is refused. The retry of the first
+    // line (its half) is held for a second while another organization's batch grows into
+    // 64 KB chunks: the shared chunk, were it given back before the second half is sent.
+    const [held, after, big] = [randomUUID(), randomUUID(), (await createTestOrg()).org.id];
+    await withOneTimeTrigger(
+      "decision_log_test_hold_half",
+      "hold-half",
+      "PERFORM pg_sleep(1)",
+      async () => {
+        recordDecision(decision(held, { principalId: "hold-half" }));
+        recordDecision(decision("not-a-uuid"));
+        recordDecision(decision(after, { principalId: "after-refused" }));
+        const writing = flushDecisionLog();
+        await until("the half waits", async () => (await db.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'COPY%'`).length > 0);
+        recordMany(big, 2_000);
+        await writing;
+        await flushDecisionLog();
+      },
+      2,
+    );
+    expect((await loggedDecisions(held)).map((d) => d.principalId)).toEqual(["hold-half"]);
+    expect((await loggedDecisions(after)).map((d) => d.principalId)).toEqual(["after-refused"]);
+    expect(await countDecisions(big)).toBe(2_000);
+  });
+
   it("keeps principals with quotes, backslashes, braces and commas intact, and finds decisions by them", async () => {
     const { org, owner } = await createTestOrg();
     const odd = ['a"b', "c\\d", "{e},f g", "NULL", "", "h\ti\u001ej"];
@@ -178,19 +204,20 @@ describe("decision log writer", () => {
   });
 
   it("goes on when a row is refused while the batch's bytes are backed up in the socket, and writes the rest", async () => {
-    // Many small organizations' batches: pieces of a few hundred bytes, which the COPY stream
-    // takes several at a time. The COPY stops at its first row for a second, so the sockets fill;
-    // then the next row is refused while the client still holds pieces to send.
+    // Organizations' lines of 17 KB, too large to be copied together: each is sent as pieces of
+    // a few KB (its header, its decisions' 2, 8 and 32 KB chunks, a newline), which the COPY stream
+    // would take several at a time. The COPY stops at its first row for a second, so the sockets
+    // fill; then the next row is refused while the client still holds pieces to send.
     const neighbour = `neighbour-${randomUUID()}`;
-    const orgs = Array.from({ length: 15_000 }, () => randomUUID());
+    const orgs = Array.from({ length: 600 }, () => randomUUID());
     await withOneTimeTrigger("decision_log_test_hold_refuse", "hold-refuse", "PERFORM pg_sleep(1)", async () => {
       recordDecision(decision(randomUUID(), { principalId: "hold-refuse" }));
       recordDecision(decision("not-a-uuid"));
-      for (const orgId of orgs) recordDecision(decision(orgId, { principalId: neighbour, reason: "r".repeat(1_000) }));
+      for (const orgId of orgs) for (let i = 0; i < 17; i++) recordDecision(decision(orgId, { principalId: neighbour, reason: "r".repeat(1_000) }));
       await flushDecisionLog();
     });
     const [{ n }] = await db.$queryRaw<[{ n: number }]>`SELECT coalesce(sum(size), 0)::int AS n FROM "DecisionLog" WHERE ${neighbour} = ANY("principalIds")`;
-    expect(n).toBe(orgs.length);
+    expect(n).toBe(orgs.length * 17);
   });
 
   it("keeps many organizations' small batches whole when they are copied together, with escapes, a large batch and a refused row among them", async () => {
