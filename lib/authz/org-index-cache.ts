@@ -5,7 +5,9 @@
 // order (./org-index-changes.ts); any other change drops the index, to be
 // reloaded. A process never serves an index older than a version it knows
 // was committed, its own writes included. Without a listener (tests,
-// scripts, a dropped connection) an index is re-validated by version after 1 s.
+// scripts, a dropped connection) an index is re-validated by version after 1 s;
+// with it, every 30 s in case a NOTIFY was lost, behind the answers: the index
+// is served meanwhile, and one query checks its version.
 import pg from "pg";
 import { db, type Tx } from "../db.ts";
 import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
@@ -18,7 +20,7 @@ const RECHECK_MS = 1_000;
 /** Even with the listener up, an index is re-validated by version this often, in case a NOTIFY was lost. */
 const LISTENING_RECHECK_MS = 30_000;
 
-type Entry = { index: OrgIndex; checkedAt: number };
+type Entry = { index: OrgIndex; checkedAt: number; rechecking?: boolean };
 // `generation` moves on every invalidation; a load that started before one is
 // returned to its caller but never cached, so a stale index cannot stick.
 // `epoch` moves whenever the listener (re)connects: changes may have been missed meanwhile.
@@ -61,7 +63,37 @@ const MAX_PENDING = 1_000;
 /** A NOTIFY payload must stay under 8000 bytes; bigger changes (in bytes) are announced as "reload". */
 const MAX_CHANGES_JSON = 7_000;
 
-const isFresh = (entry: Entry, now: number) => now - entry.checkedAt < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS);
+/**
+ * Whether `entry` may be served now. With the listener up, one past its
+ * re-validation time still is, while a single query (for all callers) checks
+ * its version: every caller awaiting its own query, as each did, sent dozens
+ * at once for a busy organization, and its answers waited for them.
+ */
+function servable(orgId: string, entry: Entry, now: number): boolean {
+  if (now - entry.checkedAt < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS)) return true;
+  if (!state.listening) return false;
+  if (!entry.rechecking) recheckBehind(orgId, entry, now);
+  return true;
+}
+
+function recheckBehind(orgId: string, entry: Entry, now: number) {
+  entry.rechecking = true;
+  db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } }).then(
+    (org) => {
+      entry.rechecking = false;
+      if (state.entries.get(orgId) !== entry) return; // changed meanwhile: a newer entry
+      if (org && org.authzVersion === entry.index.version) entry.checkedAt = now;
+      // A change whose notice never came (or the organization is gone): loaded afresh by the next caller.
+      else invalidateOrgIndex(orgId);
+    },
+    (error: unknown) => {
+      entry.rechecking = false;
+      // Tried again in a second; if the listener is down as well, callers stop being served this entry.
+      entry.checkedAt = now - LISTENING_RECHECK_MS + RECHECK_MS;
+      logger.warn({ err: error, orgId }, "re-validating an organization's authorization index failed");
+    },
+  );
+}
 
 export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   // One snapshot: the version and every row come from the same moment.
@@ -126,7 +158,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
 /** The cached index when it needs no re-validation (the hot path), else undefined. */
 export function freshOrgIndex(orgId: string, now = Date.now()): OrgIndex | undefined {
   const entry = state.entries.get(orgId);
-  return entry && isFresh(entry, now) ? entry.index : undefined;
+  return entry && servable(orgId, entry, now) ? entry.index : undefined;
 }
 
 /** The index with every pending change that follows it applied, in version order, as far as they go. */
@@ -202,10 +234,10 @@ function sharedLoad(orgId: string): Promise<OrgIndex> {
   return loading;
 }
 
-export async function getOrgIndex(orgId: string): Promise<OrgIndex> {
+/** `now`: the clock, for tests. */
+export async function getOrgIndex(orgId: string, now = Date.now()): Promise<OrgIndex> {
   const entry = state.entries.get(orgId);
-  const now = Date.now();
-  if (entry && isFresh(entry, now)) return entry.index;
+  if (entry && servable(orgId, entry, now)) return entry.index;
   if (entry) {
     const org = await db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } });
     if (org && org.authzVersion === entry.index.version && state.entries.get(orgId) === entry) {

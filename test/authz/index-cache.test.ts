@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { authorize } from "../../lib/authz/authorize.ts";
 import { flushDecisionLog, recordDecision, type DecisionLogEntry } from "../../lib/authz/decision-log.ts";
-import { authzTransaction, getOrgIndex, startAuthzListener, stopAuthzListener } from "../../lib/authz/org-index-cache.ts";
+import { authzTransaction, freshOrgIndex, getOrgIndex, startAuthzListener, stopAuthzListener } from "../../lib/authz/org-index-cache.ts";
+import { db } from "../../lib/db.ts";
 import { sql, sqlRows } from "../../lib/db/sql.ts";
 import { createTestOrg } from "../helpers.ts";
 import { countDecisions, loggedDecisions } from "../fixtures/logged-decisions.ts";
@@ -41,6 +42,38 @@ describe("getOrgIndex", () => {
     await expect.poll(async () => (await getOrgIndex(org.id)).projects.size, { timeout: 1_000, interval: 20 }).toBe(1);
     expect((await getOrgIndex(org.id)).version).toBe(before.version + 1);
     await stopAuthzListener();
+  });
+
+  it("with the listener up, serves an index past its 30 s at once while one query checks its version, and reloads it when a notice was lost", async () => {
+    await startAuthzListener(process.env.DATABASE_URL!);
+    const { org } = await createTestOrg();
+    const before = await getOrgIndex(org.id);
+    // A change whose NOTIFY never came.
+    await sqlRows(sql`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE id = ${org.id}::uuid`);
+    await sqlRows(sql`INSERT INTO "Project" (id, "orgId", name, slug, "updatedAt") VALUES (gen_random_uuid(), ${org.id}::uuid, 'Unannounced', 'unannounced', now())`);
+    const versionChecks = vi.spyOn(db.organization, "findUnique");
+    try {
+      const later = Date.now() + 31_000;
+      // Fifty callers at once, as a busy organization's requests come: all served the index they had, without waiting.
+      expect(freshOrgIndex(org.id, later)).toBe(before);
+      const served = await Promise.all(Array.from({ length: 50 }, () => getOrgIndex(org.id, later)));
+      expect(served.every((index) => index === before)).toBe(true);
+      expect(versionChecks).toHaveBeenCalledTimes(1);
+      // The check found the lost change: the next caller loads the organization afresh.
+      await expect.poll(async () => (await getOrgIndex(org.id)).projects.size, { timeout: 1_000, interval: 20 }).toBe(1);
+      expect((await getOrgIndex(org.id)).version).toBe(before.version + 1);
+    } finally {
+      versionChecks.mockRestore();
+      await stopAuthzListener();
+    }
+  });
+
+  it("without the listener, re-validates an index past its second before serving it", async () => {
+    const { org } = await createTestOrg();
+    const before = await getOrgIndex(org.id);
+    await sqlRows(sql`UPDATE "Organization" SET "authzVersion" = "authzVersion" + 1 WHERE id = ${org.id}::uuid`);
+    expect(freshOrgIndex(org.id, Date.now() + 1_500)).toBeUndefined();
+    expect((await getOrgIndex(org.id, Date.now() + 1_500)).version).toBe(before.version + 1);
   });
 
   it("listens again within 1.5 s each time its connection is lost after holding a while, however often", async () => {
