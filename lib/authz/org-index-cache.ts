@@ -19,6 +19,8 @@ const CHANNEL = "tollgate_authz";
 const RECHECK_MS = 1_000;
 /** Even with the listener up, an index is re-validated by version this often, in case a NOTIFY was lost. */
 const LISTENING_RECHECK_MS = 30_000;
+/** How long past that an index is still served while its check runs; then callers wait for a check of their own. */
+const RECHECK_GRACE_MS = 5_000;
 
 type Entry = { index: OrgIndex; checkedAt: number; rechecking?: boolean };
 // `generation` moves on every invalidation; a load that started before one is
@@ -70,8 +72,9 @@ const MAX_CHANGES_JSON = 7_000;
  * at once for a busy organization, and its answers waited for them.
  */
 function servable(orgId: string, entry: Entry, now: number): boolean {
-  if (now - entry.checkedAt < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS)) return true;
-  if (!state.listening) return false;
+  const age = now - entry.checkedAt;
+  if (age < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS)) return true;
+  if (!state.listening || age >= LISTENING_RECHECK_MS + RECHECK_GRACE_MS) return false;
   if (!entry.rechecking) recheckBehind(orgId, entry, now);
   return true;
 }
@@ -87,9 +90,8 @@ function recheckBehind(orgId: string, entry: Entry, now: number) {
       else invalidateOrgIndex(orgId);
     },
     (error: unknown) => {
+      // Tried again by the next caller, until the grace is over.
       entry.rechecking = false;
-      // Tried again in a second; if the listener is down as well, callers stop being served this entry.
-      entry.checkedAt = now - LISTENING_RECHECK_MS + RECHECK_MS;
       logger.warn({ err: error, orgId }, "re-validating an organization's authorization index failed");
     },
   );

@@ -53,6 +53,8 @@ describe("getOrgIndex", () => {
     await sqlRows(sql`INSERT INTO "Project" (id, "orgId", name, slug, "updatedAt") VALUES (gen_random_uuid(), ${org.id}::uuid, 'Unannounced', 'unannounced', now())`);
     const versionChecks = vi.spyOn(db.organization, "findUnique");
     try {
+      // Past 35 s, as without the listener, no index is served before its check.
+      expect(freshOrgIndex(org.id, Date.now() + 36_000)).toBeUndefined();
       const later = Date.now() + 31_000;
       // Fifty callers at once, as a busy organization's requests come: all served the index they had, without waiting.
       expect(freshOrgIndex(org.id, later)).toBe(before);
