@@ -7,7 +7,8 @@
 // was committed, its own writes included. Without a listener (tests,
 // scripts, a dropped connection) an index is re-validated by version after 1 s;
 // with it, every 30 s in case a NOTIFY was lost, behind the answers: the index
-// is served meanwhile, and one query checks its version.
+// is served for up to 5 s more while one query checks its version, and after
+// that only once checked (by each caller itself, as without the listener).
 import pg from "pg";
 import { db, type Tx } from "../db.ts";
 import { joinSql, rawSql, sql, sqlRows, type Sql } from "../db/sql.ts";
@@ -22,7 +23,8 @@ const LISTENING_RECHECK_MS = 30_000;
 /** How long past that an index is still served while its check runs; then callers wait for a check of their own. */
 const RECHECK_GRACE_MS = 5_000;
 
-type Entry = { index: OrgIndex; checkedAt: number; rechecking?: boolean };
+/** `recheckSince`: when the query checking its version behind the answers began, while it runs. */
+type Entry = { index: OrgIndex; checkedAt: number; recheckSince?: number };
 // `generation` moves on every invalidation; a load that started before one is
 // returned to its caller but never cached, so a stale index cannot stick.
 // `epoch` moves whenever the listener (re)connects: changes may have been missed meanwhile.
@@ -67,31 +69,39 @@ const MAX_CHANGES_JSON = 7_000;
 
 /**
  * Whether `entry` may be served now. With the listener up, one past its
- * re-validation time still is, while a single query (for all callers) checks
- * its version: every caller awaiting its own query, as each did, sent dozens
- * at once for a busy organization, and its answers waited for them.
+ * re-validation time still is, for RECHECK_GRACE_MS, while a single query (for
+ * all callers) checks its version: every caller awaiting its own query, as
+ * each did, sent dozens at once for a busy organization, and its answers
+ * waited for them.
  */
 function servable(orgId: string, entry: Entry, now: number): boolean {
   const age = now - entry.checkedAt;
   if (age < (state.listening ? LISTENING_RECHECK_MS : RECHECK_MS)) return true;
   if (!state.listening || age >= LISTENING_RECHECK_MS + RECHECK_GRACE_MS) return false;
-  if (!entry.rechecking) recheckBehind(orgId, entry, now);
+  // One check at a time; one that has run for the whole grace (a query that hangs) no longer counts.
+  if (entry.recheckSince === undefined || now - entry.recheckSince >= RECHECK_GRACE_MS) recheckBehind(orgId, entry, now);
   return true;
 }
 
 function recheckBehind(orgId: string, entry: Entry, now: number) {
-  entry.rechecking = true;
+  entry.recheckSince = now;
+  const done = () => {
+    if (entry.recheckSince === now) entry.recheckSince = undefined;
+  };
   db.organization.findUnique({ where: { id: orgId }, select: { authzVersion: true } }).then(
     (org) => {
-      entry.rechecking = false;
-      if (state.entries.get(orgId) !== entry) return; // changed meanwhile: a newer entry
-      if (org && org.authzVersion === entry.index.version) entry.checkedAt = now;
+      done();
+      // The entry cached now, this one or a newer one (a notice applied meanwhile), if it holds
+      // every version committed when the query read, was checked as of the query's start.
+      const current = state.entries.get(orgId);
+      if (!current) return; // dropped meanwhile: the next caller loads it
+      if (org && current.index.version >= org.authzVersion) current.checkedAt = Math.max(current.checkedAt, now);
       // A change whose notice never came (or the organization is gone): loaded afresh by the next caller.
       else invalidateOrgIndex(orgId);
     },
     (error: unknown) => {
       // Tried again by the next caller, until the grace is over.
-      entry.rechecking = false;
+      done();
       logger.warn({ err: error, orgId }, "re-validating an organization's authorization index failed");
     },
   );
@@ -157,7 +167,7 @@ export async function loadOrgIndex(orgId: string): Promise<OrgIndex> {
   });
 }
 
-/** The cached index when it needs no re-validation (the hot path), else undefined. */
+/** The cached index when it may be served without a re-validation first (the hot path; it may start one behind the answer), else undefined. */
 export function freshOrgIndex(orgId: string, now = Date.now()): OrgIndex | undefined {
   const entry = state.entries.get(orgId);
   return entry && servable(orgId, entry, now) ? entry.index : undefined;

@@ -70,6 +70,62 @@ describe("getOrgIndex", () => {
     }
   });
 
+  it("tries a failed check again at the next caller, and starts a new one in the next period when the last one hung", async () => {
+    await startAuthzListener(process.env.DATABASE_URL!);
+    const { org } = await createTestOrg();
+    const before = await getOrgIndex(org.id);
+    const versionChecks = vi.spyOn(db.organization, "findUnique");
+    try {
+      const later = Date.now() + 31_000;
+      versionChecks.mockImplementationOnce((() => Promise.reject(new Error("database unreachable"))) as never);
+      expect(freshOrgIndex(org.id, later)).toBe(before);
+      await new Promise((resolve) => setImmediate(resolve));
+      // The next caller starts another check, which finds the version unchanged: served without one for 30 s.
+      expect(freshOrgIndex(org.id, later + 1)).toBe(before);
+      expect(versionChecks).toHaveBeenCalledTimes(2);
+      await expect.poll(() => freshOrgIndex(org.id, later + 20_000), { timeout: 1_000, interval: 10 }).toBe(before);
+      expect(versionChecks).toHaveBeenCalledTimes(2);
+
+      // A check that never answers: past the grace, callers check for themselves (and the entry is checked again)…
+      const hangs = later + 1 + 30_000;
+      versionChecks.mockImplementationOnce((() => new Promise(() => {})) as never);
+      expect(freshOrgIndex(org.id, hangs)).toBe(before);
+      expect(freshOrgIndex(org.id, hangs + 5_000)).toBeUndefined();
+      expect(await getOrgIndex(org.id, hangs + 5_000)).toBe(before);
+      // …and 30 s on, the hung check does not keep a new one from starting.
+      const calls = versionChecks.mock.calls.length;
+      expect(freshOrgIndex(org.id, hangs + 5_000 + 30_000)).toBe(before);
+      expect(versionChecks).toHaveBeenCalledTimes(calls + 1);
+    } finally {
+      versionChecks.mockRestore();
+      await stopAuthzListener();
+    }
+  });
+
+  it("counts a check that answers after a change moved the index on for the newer index", async () => {
+    await startAuthzListener(process.env.DATABASE_URL!);
+    const { org } = await createTestOrg();
+    await getOrgIndex(org.id);
+    const versionChecks = vi.spyOn(db.organization, "findUnique");
+    try {
+      let answer!: (row: { authzVersion: number }) => void;
+      versionChecks.mockImplementationOnce((() => new Promise((resolve) => (answer = resolve))) as never);
+      const later = Date.now() + 31_000;
+      freshOrgIndex(org.id, later);
+      await authzTransaction(org.id, (tx) => tx.project.create({ data: { orgId: org.id, name: "P", slug: "p" } }));
+      const moved = await getOrgIndex(org.id);
+      answer({ authzVersion: moved.version });
+      await new Promise((resolve) => setImmediate(resolve));
+      // Served 20 s past the check without another: a busy organization's changes do not keep its checks from counting.
+      const checks = versionChecks.mock.calls.length;
+      expect(freshOrgIndex(org.id, later + 20_000)).toBe(moved);
+      expect(versionChecks).toHaveBeenCalledTimes(checks);
+    } finally {
+      versionChecks.mockRestore();
+      await stopAuthzListener();
+    }
+  });
+
   it("without the listener, re-validates an index past its second before serving it", async () => {
     const { org } = await createTestOrg();
     const before = await getOrgIndex(org.id);
